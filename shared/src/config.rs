@@ -1,0 +1,121 @@
+//! Settings read from the environment, validated once at start-up.
+
+use std::fmt;
+
+/// Why a setting could not be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("the EventSub secret must be 10 to 100 ASCII characters (got {0} characters)")]
+    SecretLength(usize),
+    #[error("the EventSub secret must be printable ASCII")]
+    SecretNotAscii,
+    #[error("{name} is not valid: {why}")]
+    Invalid { name: &'static str, why: String },
+}
+
+/// The EventSub transport secret: the HMAC key Twitch signs every delivery with.
+///
+/// Its `Debug` and `Display` never show the value, so it cannot leak into logs.
+#[derive(Clone)]
+pub struct EventSubSecret(String);
+
+impl EventSubSecret {
+    /// Accepts a secret Twitch would accept: 10 to 100 printable ASCII characters.
+    pub fn new(value: impl Into<String>) -> Result<Self, ConfigError> {
+        let value = value.into();
+        if !value.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+            return Err(ConfigError::SecretNotAscii);
+        }
+        if !(10..=100).contains(&value.len()) {
+            return Err(ConfigError::SecretLength(value.len()));
+        }
+        Ok(Self(value))
+    }
+
+    /// Reads `EVENTSUB_SECRET`; in AWS there is no default.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let value =
+            std::env::var("EVENTSUB_SECRET").map_err(|_| ConfigError::Missing("EVENTSUB_SECRET"))?;
+        Self::new(value)
+    }
+
+    /// The key bytes, for HMAC only.
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for EventSubSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EventSubSecret(<redacted>)")
+    }
+}
+
+/// How long stored events (and their dedupe marks and counters) are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Days an event stays readable before TTL removes it.
+    pub days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self { days: 90 }
+    }
+}
+
+impl Retention {
+    /// Reads `EVENT_RETENTION_DAYS` (1 to 3650), default 90.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match std::env::var("EVENT_RETENTION_DAYS") {
+            Err(_) => Ok(Self::default()),
+            Ok(v) => match v.parse::<u32>() {
+                Ok(days @ 1..=3650) => Ok(Self { days }),
+                _ => Err(ConfigError::Invalid {
+                    name: "EVENT_RETENTION_DAYS",
+                    why: format!("{v:?} is not a whole number of days from 1 to 3650"),
+                }),
+            },
+        }
+    }
+
+    /// Seconds to add to a write time to get its expiry.
+    pub fn seconds(&self) -> i64 {
+        i64::from(self.days) * 86_400
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_length_is_checked_at_both_ends() {
+        assert_eq!(
+            EventSubSecret::new("123456789").unwrap_err(),
+            ConfigError::SecretLength(9)
+        );
+        assert!(EventSubSecret::new("1234567890").is_ok());
+        assert!(EventSubSecret::new("x".repeat(100)).is_ok());
+        assert_eq!(
+            EventSubSecret::new("x".repeat(101)).unwrap_err(),
+            ConfigError::SecretLength(101)
+        );
+    }
+
+    #[test]
+    fn secret_must_be_ascii() {
+        assert_eq!(
+            EventSubSecret::new("pässwörd-long-enough").unwrap_err(),
+            ConfigError::SecretNotAscii
+        );
+    }
+
+    #[test]
+    fn secret_never_shows_in_debug_output() {
+        let s = EventSubSecret::new("super-secret-value").unwrap();
+        assert!(!format!("{s:?}").contains("super-secret-value"));
+    }
+}

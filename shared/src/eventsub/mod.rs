@@ -1,0 +1,8 @@
+//! Twitch EventSub over webhooks: headers, signature, bodies and summaries.
+
+pub mod envelope;
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
+pub mod headers;
+pub mod summary;
+pub mod verify;

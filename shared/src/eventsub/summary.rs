@@ -1,0 +1,287 @@
+//! A normalized summary (who, what, how much, one line of text) of the event
+//! types the feed knows, and a semantic dedupe key for types that carry an id.
+//!
+//! Unknown types get no summary; they are still stored raw.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Who did what, how much, and a one-line text the feed shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Display name of the user who acted, when there is one (not for anonymous gifts).
+    pub actor: Option<String>,
+    /// A short verb for what happened (`followed`, `cheered`, `raided` …).
+    pub action: String,
+    /// Bits, viewers, months, gifts or points, depending on the action.
+    pub amount: Option<i64>,
+    /// One line, ready to show.
+    pub text: String,
+}
+
+fn s<'a>(event: &'a Value, key: &str) -> Option<&'a str> {
+    event.get(key).and_then(Value::as_str).filter(|v| !v.is_empty())
+}
+
+fn n(event: &Value, key: &str) -> Option<i64> {
+    event.get(key).and_then(Value::as_i64)
+}
+
+fn flag(event: &Value, key: &str) -> bool {
+    event.get(key).and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// `user_name`, falling back to the login, then "Someone".
+fn user(event: &Value, prefix: &str) -> Option<String> {
+    s(event, &format!("{prefix}_name"))
+        .or_else(|| s(event, &format!("{prefix}_login")))
+        .map(str::to_owned)
+}
+
+fn tier(event: &Value) -> String {
+    match s(event, "tier") {
+        Some("1000") => "Tier 1".into(),
+        Some("2000") => "Tier 2".into(),
+        Some("3000") => "Tier 3".into(),
+        Some(other) => format!("tier {other}"),
+        None => "an unknown tier".into(),
+    }
+}
+
+fn with_message(line: String, message: Option<&str>) -> String {
+    match message.map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => format!("{line}: {m}"),
+        None => line,
+    }
+}
+
+fn summary(actor: Option<String>, action: &str, amount: Option<i64>, text: String) -> Summary {
+    Summary {
+        actor,
+        action: action.to_owned(),
+        amount,
+        text,
+    }
+}
+
+/// Summarizes a known event type; `None` for types the feed does not know.
+pub fn summarize(kind: &str, event: &Value) -> Option<Summary> {
+    let broadcaster = user(event, "broadcaster_user").unwrap_or_else(|| "The channel".into());
+    let someone = || "Someone".to_owned();
+    Some(match kind {
+        "stream.online" => {
+            let how = match s(event, "type") {
+                Some("live") | None => "went live".to_owned(),
+                Some(other) => format!("started a {}", other.replace('_', " ")),
+            };
+            summary(None, "online", None, format!("{broadcaster} {how}"))
+        }
+        "stream.offline" => summary(None, "offline", None, format!("{broadcaster} went offline")),
+        "channel.update" => {
+            let title = s(event, "title").unwrap_or("(no title)");
+            let line = match s(event, "category_name") {
+                Some(cat) => format!("{broadcaster} is now playing {cat}: \"{title}\""),
+                None => format!("{broadcaster} changed the title to \"{title}\""),
+            };
+            summary(None, "updated", None, line)
+        }
+        "channel.follow" => {
+            let who = user(event, "user");
+            let line = format!("{} followed {broadcaster}", who.clone().unwrap_or_else(someone));
+            summary(who, "followed", None, line)
+        }
+        "channel.subscribe" => {
+            let who = user(event, "user");
+            let name = who.clone().unwrap_or_else(someone);
+            let line = if flag(event, "is_gift") {
+                format!("{name} received a gifted {} sub", tier(event))
+            } else {
+                format!("{name} subscribed at {}", tier(event))
+            };
+            summary(who, "subscribed", None, line)
+        }
+        "channel.subscription.gift" => {
+            let who = if flag(event, "is_anonymous") {
+                None
+            } else {
+                user(event, "user")
+            };
+            let total = n(event, "total").unwrap_or(1);
+            let plural = if total == 1 { "" } else { "s" };
+            let line = format!(
+                "{} gifted {total} {} sub{plural}",
+                who.clone().unwrap_or_else(|| "An anonymous gifter".into()),
+                tier(event)
+            );
+            summary(who, "gifted", Some(total), line)
+        }
+        "channel.subscription.message" => {
+            let who = user(event, "user");
+            let months = n(event, "cumulative_months");
+            let line = format!(
+                "{} resubscribed at {}{}",
+                who.clone().unwrap_or_else(someone),
+                tier(event),
+                months.map(|m| format!(" ({m} months)")).unwrap_or_default()
+            );
+            let message = event.pointer("/message/text").and_then(Value::as_str);
+            summary(who, "resubscribed", months, with_message(line, message))
+        }
+        "channel.cheer" => {
+            let who = if flag(event, "is_anonymous") {
+                None
+            } else {
+                user(event, "user")
+            };
+            let bits = n(event, "bits").unwrap_or(0);
+            let line = format!(
+                "{} cheered {bits} bits",
+                who.clone().unwrap_or_else(|| "An anonymous cheerer".into())
+            );
+            summary(who, "cheered", Some(bits), with_message(line, s(event, "message")))
+        }
+        "channel.raid" => {
+            let from = user(event, "from_broadcaster_user");
+            let to = user(event, "to_broadcaster_user").unwrap_or_else(|| "a channel".into());
+            let viewers = n(event, "viewers").unwrap_or(0);
+            let line = format!(
+                "{} raided {to} with {viewers} viewers",
+                from.clone().unwrap_or_else(someone)
+            );
+            summary(from, "raided", Some(viewers), line)
+        }
+        "channel.channel_points_custom_reward_redemption.add" => {
+            let who = user(event, "user");
+            let reward = event
+                .pointer("/reward/title")
+                .and_then(Value::as_str)
+                .unwrap_or("a reward");
+            let cost = event.pointer("/reward/cost").and_then(Value::as_i64);
+            let line = format!("{} redeemed {reward}", who.clone().unwrap_or_else(someone));
+            summary(who, "redeemed", cost, with_message(line, s(event, "user_input")))
+        }
+        "channel.hype_train.begin" => {
+            let level = n(event, "level").unwrap_or(1);
+            summary(
+                None,
+                "hype_train_started",
+                Some(level),
+                format!("A hype train started in {broadcaster}'s channel (level {level})"),
+            )
+        }
+        "channel.hype_train.end" => {
+            let level = n(event, "level").unwrap_or(1);
+            summary(
+                None,
+                "hype_train_ended",
+                Some(level),
+                format!("The hype train in {broadcaster}'s channel ended at level {level}"),
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// A key that names the same real-world happening across message ids, for the
+/// types that carry one: Twitch has been seen to send such duplicates.
+pub fn semantic_key(kind: &str, broadcaster_id: &str, event: &Value) -> Option<String> {
+    let id = match kind {
+        "stream.online" | "channel.channel_points_custom_reward_redemption.add" => {
+            s(event, "id")?.to_owned()
+        }
+        "channel.hype_train.begin" | "channel.hype_train.end" => s(event, "id")?.to_owned(),
+        "channel.follow" => format!("{}@{}", s(event, "user_id")?, s(event, "followed_at")?),
+        _ => return None,
+    };
+    Some(format!("{kind}#{broadcaster_id}#{id}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn text(kind: &str, event: Value) -> String {
+        summarize(kind, &event).unwrap().text
+    }
+
+    #[test]
+    fn every_known_type_has_a_line() {
+        let b = json!({"broadcaster_user_name": "Cool_User"});
+        assert_eq!(text("stream.online", json!({"broadcaster_user_name":"Cool_User","type":"live"})), "Cool_User went live");
+        assert_eq!(text("stream.offline", b.clone()), "Cool_User went offline");
+        assert_eq!(
+            text("channel.update", json!({"broadcaster_user_name":"Cool_User","title":"Speedrun","category_name":"Celeste"})),
+            "Cool_User is now playing Celeste: \"Speedrun\""
+        );
+        assert_eq!(
+            text("channel.follow", json!({"user_name":"Fan","broadcaster_user_name":"Cool_User"})),
+            "Fan followed Cool_User"
+        );
+        assert_eq!(
+            text("channel.subscribe", json!({"user_name":"Fan","tier":"2000","is_gift":false})),
+            "Fan subscribed at Tier 2"
+        );
+        let gift = summarize("channel.subscription.gift", &json!({"user_name":null,"is_anonymous":true,"total":5,"tier":"1000"})).unwrap();
+        assert_eq!(gift.text, "An anonymous gifter gifted 5 Tier 1 subs");
+        assert_eq!((gift.actor, gift.amount), (None, Some(5)));
+        assert_eq!(
+            text("channel.subscription.message", json!({"user_name":"Fan","tier":"1000","cumulative_months":12,"message":{"text":"GG"}})),
+            "Fan resubscribed at Tier 1 (12 months): GG"
+        );
+        let cheer = summarize("channel.cheer", &json!({"user_name":"Fan","bits":1000,"message":"Cheer1000 hi","is_anonymous":false})).unwrap();
+        assert_eq!(cheer.text, "Fan cheered 1000 bits: Cheer1000 hi");
+        assert_eq!(cheer.amount, Some(1000));
+        assert_eq!(
+            text("channel.raid", json!({"from_broadcaster_user_name":"Big","to_broadcaster_user_name":"Small","viewers":512})),
+            "Big raided Small with 512 viewers"
+        );
+        assert_eq!(
+            text("channel.channel_points_custom_reward_redemption.add", json!({"user_name":"Fan","user_input":"","reward":{"title":"Hydrate","cost":100}})),
+            "Fan redeemed Hydrate"
+        );
+        assert_eq!(
+            text("channel.hype_train.begin", json!({"broadcaster_user_name":"Cool_User","level":2})),
+            "A hype train started in Cool_User's channel (level 2)"
+        );
+        assert_eq!(
+            text("channel.hype_train.end", json!({"broadcaster_user_name":"Cool_User","level":5})),
+            "The hype train in Cool_User's channel ended at level 5"
+        );
+    }
+
+    #[test]
+    fn unknown_types_have_no_summary() {
+        assert_eq!(summarize("channel.poll.begin", &json!({})), None);
+    }
+
+    #[test]
+    fn missing_fields_never_panic() {
+        for kind in [
+            "stream.online",
+            "channel.update",
+            "channel.follow",
+            "channel.subscribe",
+            "channel.subscription.gift",
+            "channel.subscription.message",
+            "channel.cheer",
+            "channel.raid",
+            "channel.channel_points_custom_reward_redemption.add",
+            "channel.hype_train.begin",
+            "channel.hype_train.end",
+        ] {
+            assert!(summarize(kind, &json!({})).is_some());
+            assert!(summarize(kind, &json!({"user_name": 5, "bits": "x"})).is_some());
+        }
+    }
+
+    #[test]
+    fn semantic_keys_name_the_happening() {
+        assert_eq!(
+            semantic_key("stream.online", "1337", &json!({"id":"9001"})).as_deref(),
+            Some("stream.online#1337#9001")
+        );
+        assert_eq!(semantic_key("stream.online", "1337", &json!({})), None);
+        assert_eq!(semantic_key("channel.raid", "1", &json!({"id":"x"})), None);
+    }
+}

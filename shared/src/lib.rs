@@ -1,0 +1,20 @@
+//! Streamer Events: what every function and the local stack share.
+//!
+//! Map of the crate:
+//! - [`config`]: settings read from the environment, including the EventSub
+//!   secret (validated, never printed).
+//! - [`eventsub::headers`]: the `Twitch-Eventsub-*` request headers, parsed and checked.
+//! - [`eventsub::verify`]: HMAC signature check (and signing, for tools) and the
+//!   freshness window.
+//! - [`eventsub::envelope`]: the JSON bodies of the three message types.
+//! - [`eventsub::summary`]: the normalized one-line summary of known event types,
+//!   and the semantic dedupe key of types that carry their own id.
+//! - `eventsub::fixtures` (feature `fixtures`): realistic signed sample deliveries.
+//! - [`store`]: the storage traits (one per aggregate) and their shared types.
+//! - `store::sqlite` (feature `sqlite`): the embedded adapter, with group commit.
+//! - `store::dynamo` (feature `dynamo`): the DynamoDB adapter; its module doc
+//!   holds the key schema of every table next to its access patterns.
+
+pub mod config;
+pub mod eventsub;
+pub mod store;

@@ -1,0 +1,266 @@
+//! Storage: one small trait per aggregate, with the types they exchange.
+//!
+//! - [`EventStore`]: EventSub notifications, stored once per message id, with
+//!   per-day counters kept at write time.
+//! - [`SubscriptionStore`]: what the webhook learned about each EventSub
+//!   subscription (callback verified, revoked and why).
+//!
+//! Adapters: `sqlite` (embedded, the local stack) and `dynamo` (AWS). Both pass
+//! the same contract suite (`shared/tests/contract.rs`).
+
+#[cfg(feature = "dynamo")]
+pub mod dynamo;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+use async_trait::async_trait;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use time::{macros::format_description, OffsetDateTime};
+
+use crate::eventsub::summary::Summary;
+
+/// Most events one page returns, whatever was asked.
+pub const MAX_PAGE: usize = 100;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The backend failed or is unreachable: nothing was acknowledged, retry.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A stored record could not be read back into its type.
+    #[error("stored record is corrupt: {0}")]
+    Corrupt(String),
+    /// A cursor that this store did not hand out.
+    #[error("invalid cursor")]
+    InvalidCursor,
+}
+
+/// One EventSub notification as the system keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub message_id: String,
+    pub broadcaster_id: String,
+    /// `subscription.type`, e.g. `channel.follow`.
+    pub event_type: String,
+    pub event_version: String,
+    pub subscription_id: String,
+    /// When we accepted it, in Unix milliseconds: the feed's order.
+    pub received_at_ms: i64,
+    /// Present for the types the feed knows.
+    pub summary: Option<Summary>,
+    /// The `event` object exactly as Twitch sent it.
+    pub payload: String,
+}
+
+/// An opaque position in a streamer's feed; safe to hand to clients.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cursor(String);
+
+impl Cursor {
+    /// The position of `event` (arrival time, then message id as tie-break).
+    pub fn of(event: &Event) -> Self {
+        Self(sort_key(event.received_at_ms, &event.message_id))
+    }
+
+    /// The sort key this cursor stands for (what both adapters order by).
+    pub fn sort_key(&self) -> &str {
+        &self.0
+    }
+
+    /// Rebuilds a cursor from a stored sort key.
+    pub(crate) fn from_sort_key(key: String) -> Self {
+        Self(key)
+    }
+
+    /// The opaque text form given to clients.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0.as_bytes())
+    }
+
+    /// Parses what [`Cursor::encode`] produced; anything else is refused.
+    pub fn decode(text: &str) -> Result<Self, StoreError> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(text)
+            .map_err(|_| StoreError::InvalidCursor)?;
+        let key = String::from_utf8(bytes).map_err(|_| StoreError::InvalidCursor)?;
+        let (ms, id) = key.split_once('#').ok_or(StoreError::InvalidCursor)?;
+        let valid = ms.len() == 13
+            && ms.bytes().all(|b| b.is_ascii_digit())
+            && !id.is_empty()
+            && id.len() <= crate::eventsub::headers::MAX_MESSAGE_ID_LEN;
+        if valid {
+            Ok(Self(key))
+        } else {
+            Err(StoreError::InvalidCursor)
+        }
+    }
+}
+
+/// Fixed-width milliseconds so that text order is time order.
+fn sort_key(received_at_ms: i64, message_id: &str) -> String {
+    format!("{received_at_ms:013}#{message_id}")
+}
+
+/// An event with its feed position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub cursor: Cursor,
+    pub event: Event,
+}
+
+/// One page of a feed and where the next one starts, if there may be more.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub events: Vec<StoredEvent>,
+    pub next: Option<Cursor>,
+}
+
+/// What `append_once` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    /// Stored now, durably, at this position.
+    Stored(Cursor),
+    /// Already stored (same message id, or the same happening under another id).
+    Duplicate,
+}
+
+/// How many events of one type a streamer had on one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyCount {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    pub event_type: String,
+    pub count: u64,
+}
+
+/// The UTC day (`YYYY-MM-DD`) of a Unix-milliseconds instant.
+pub fn day_of(ms: i64) -> String {
+    let at = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    at.format(format_description!("[year]-[month]-[day]"))
+        .unwrap_or_default()
+}
+
+/// EventSub notifications, each stored once.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Stores `event` unless its message id (or `semantic_key`) was stored
+    /// before, and counts it for its streamer, type and day, all atomically.
+    /// Returns only once the outcome is durable.
+    async fn append_once(
+        &self,
+        event: &Event,
+        semantic_key: Option<&str>,
+    ) -> Result<Appended, StoreError>;
+
+    /// A streamer's events, newest first, older than `before` when given.
+    async fn recent(
+        &self,
+        broadcaster_id: &str,
+        limit: usize,
+        before: Option<&Cursor>,
+    ) -> Result<Page, StoreError>;
+
+    /// A streamer's events newer than `after`, oldest first ("what I have not read").
+    async fn after(
+        &self,
+        broadcaster_id: &str,
+        after: &Cursor,
+        limit: usize,
+    ) -> Result<Page, StoreError>;
+
+    /// Counts per type per day for days `from..=to` (`YYYY-MM-DD`), oldest first.
+    async fn daily_counts(
+        &self,
+        broadcaster_id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<DailyCount>, StoreError>;
+}
+
+/// What happened to a subscription, as the webhook saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscriptionChange {
+    /// We answered its challenge.
+    CallbackVerified,
+    /// Twitch revoked it; the reason is its new status.
+    Revoked,
+}
+
+/// One observation of a subscription, stamped with the message's time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionUpdate {
+    pub id: String,
+    pub kind: String,
+    pub version: String,
+    pub broadcaster_id: Option<String>,
+    /// The `condition` object as compact JSON.
+    pub condition: String,
+    /// Twitch's status in that message.
+    pub status: String,
+    pub change: SubscriptionChange,
+    /// The message timestamp in Unix ms: older observations never overwrite newer.
+    pub at_ms: i64,
+}
+
+/// What the system knows of one EventSub subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionState {
+    pub id: String,
+    pub kind: String,
+    pub version: String,
+    pub broadcaster_id: Option<String>,
+    pub condition: String,
+    pub status: String,
+    pub callback_verified_at_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+    /// The revocation reason (`authorization_revoked`, `user_removed`, …).
+    pub revocation_reason: Option<String>,
+    pub updated_at_ms: i64,
+}
+
+/// EventSub subscription state, by Twitch subscription id.
+#[async_trait]
+pub trait SubscriptionStore: Send + Sync {
+    /// Records an observation unless a newer one is already recorded.
+    async fn record(&self, update: &SubscriptionUpdate) -> Result<(), StoreError>;
+
+    /// The state of one subscription.
+    async fn subscription(&self, id: &str) -> Result<Option<SubscriptionState>, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_order_by_time() {
+        let mk = |ms, id: &str| Event {
+            message_id: id.into(),
+            broadcaster_id: "b".into(),
+            event_type: "t".into(),
+            event_version: "1".into(),
+            subscription_id: "s".into(),
+            received_at_ms: ms,
+            summary: None,
+            payload: "{}".into(),
+        };
+        let early = Cursor::of(&mk(999, "z"));
+        let late = Cursor::of(&mk(1_000, "a"));
+        assert!(early < late);
+        assert_eq!(Cursor::decode(&late.encode()).unwrap(), late);
+    }
+
+    #[test]
+    fn foreign_cursors_are_refused() {
+        for bad in ["", "!!!", &URL_SAFE_NO_PAD.encode("12#x"), &URL_SAFE_NO_PAD.encode("0000000001000#")] {
+            assert!(Cursor::decode(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn days_are_utc() {
+        assert_eq!(day_of(1_772_368_496_000), "2026-03-01");
+    }
+}

@@ -1,0 +1,205 @@
+//! The embedded SQLite adapter, used by the local stack.
+//!
+//! Durability: WAL journal. Every write goes through one writer thread that
+//! commits whatever requests are waiting as one transaction (group commit), and
+//! a request is answered only after its transaction has committed. With the
+//! default `synchronous=FULL` a commit is fsynced, so an acknowledged event
+//! survives both `kill -9` and power loss; `Durability::Process` (`NORMAL`)
+//! still survives a killed process but may lose the last commits on power loss.
+//!
+//! Tables (one per aggregate; the row mapping lives in `events.rs` and
+//! `subscriptions.rs`):
+//! - `events (broadcaster_id, sort_key)`: a streamer's feed in order.
+//! - `dedupe (key)`: one row per stored message id and semantic key.
+//! - `daily_counts (broadcaster_id, day, event_type)`: counters.
+//! - `subscriptions (id)`: EventSub subscription state.
+//!
+//! Rows past their `expires_at` are removed by [`SqliteStore::purge_expired`].
+
+mod events;
+mod subscriptions;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::StoreError;
+use crate::config::Retention;
+use writer::Writer;
+
+/// How hard a commit is pushed to disk before it is acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous=FULL`: survives power loss.
+    #[default]
+    PowerLoss,
+    /// `synchronous=NORMAL`: survives a crashed or killed process only.
+    Process,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    broadcaster_id  TEXT NOT NULL,
+    sort_key        TEXT NOT NULL,
+    message_id      TEXT NOT NULL,
+    event_type      TEXT NOT NULL,
+    event_version   TEXT NOT NULL,
+    subscription_id TEXT NOT NULL,
+    received_at_ms  INTEGER NOT NULL,
+    summary         TEXT,
+    payload         TEXT NOT NULL,
+    expires_at      INTEGER NOT NULL,
+    PRIMARY KEY (broadcaster_id, sort_key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dedupe (
+    key        TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS daily_counts (
+    broadcaster_id TEXT NOT NULL,
+    day            TEXT NOT NULL,
+    event_type     TEXT NOT NULL,
+    count          INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    PRIMARY KEY (broadcaster_id, day, event_type)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS subscriptions (
+    id                      TEXT PRIMARY KEY,
+    kind                    TEXT NOT NULL,
+    version                 TEXT NOT NULL,
+    broadcaster_id          TEXT,
+    condition               TEXT NOT NULL,
+    status                  TEXT NOT NULL,
+    callback_verified_at_ms INTEGER,
+    revoked_at_ms           INTEGER,
+    revocation_reason       TEXT,
+    updated_at_ms           INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS subscriptions_by_broadcaster ON subscriptions (broadcaster_id);
+";
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+/// The SQLite store: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Writer,
+    /// Read-only connections for file databases; `None` for `:memory:`, whose
+    /// reads go through the writer's connection (the only one that sees it).
+    readers: Option<Mutex<Vec<Connection>>>,
+    path: Option<PathBuf>,
+    retention: Retention,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, or an in-memory one
+    /// for `:memory:`.
+    pub fn open(
+        path: &str,
+        durability: Durability,
+        retention: Retention,
+    ) -> Result<Self, StoreError> {
+        let memory = path == ":memory:";
+        let conn = if memory {
+            Connection::open_in_memory()
+        } else {
+            Connection::open(path)
+        }
+        .map_err(unavailable)?;
+        let sync = match durability {
+            Durability::PowerLoss => "FULL",
+            Durability::Process => "NORMAL",
+        };
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout=5000;"
+        ))
+        .map_err(unavailable)?;
+        conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                writer: Writer::start(conn).map_err(unavailable)?,
+                readers: (!memory).then(|| Mutex::new(Vec::new())),
+                path: (!memory).then(|| PathBuf::from(path)),
+                retention,
+            }),
+        })
+    }
+
+    /// Where the database lives (`None` when in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
+    }
+
+    pub(crate) fn retention(&self) -> Retention {
+        self.inner.retention
+    }
+
+    /// Runs `f` inside the next group-commit transaction; answers after commit.
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.inner.writer.submit(f).await
+    }
+
+    /// Runs a read on a pooled read-only connection (or the writer's, in memory).
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let Some(path) = self.inner.path.clone() else {
+            return self.write(f).await;
+        };
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let pool = inner.readers.as_ref().ok_or_else(|| unavailable("no reader pool"))?;
+            let pooled = pool.lock().map_err(unavailable)?.pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => {
+                    let c = Connection::open_with_flags(
+                        &path,
+                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )
+                    .map_err(unavailable)?;
+                    c.busy_timeout(std::time::Duration::from_secs(5))
+                        .map_err(unavailable)?;
+                    c
+                }
+            };
+            let out = f(&conn).map_err(unavailable);
+            if let Ok(mut pool) = pool.lock() {
+                pool.push(conn);
+            }
+            out
+        })
+        .await
+        .map_err(unavailable)?
+    }
+
+    /// Deletes every row whose `expires_at` (Unix seconds) is before `now_s`;
+    /// returns how many went. DynamoDB does this by TTL.
+    pub async fn purge_expired(&self, now_s: i64) -> Result<usize, StoreError> {
+        self.write(move |c| {
+            let mut n = 0;
+            for table in ["events", "dedupe", "daily_counts"] {
+                n += c.execute(
+                    &format!("DELETE FROM {table} WHERE expires_at < ?1"),
+                    [now_s],
+                )?;
+            }
+            Ok(n)
+        })
+        .await
+    }
+}

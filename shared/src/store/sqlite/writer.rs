@@ -1,0 +1,131 @@
+//! The single writer thread and its group commit.
+//!
+//! Requests queue on a channel; the thread takes everything waiting (up to
+//! [`MAX_BATCH`]) and applies it in one transaction, each request inside its
+//! own savepoint so that one failing request cannot leave half its rows in the
+//! others' commit. Replies go out only after `COMMIT` returns: nothing is
+//! acknowledged before it is durable. One fsync then covers the whole batch,
+//! which is what makes SQLite fast under many concurrent webhook requests.
+
+use std::thread::JoinHandle;
+
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use super::unavailable;
+use crate::store::StoreError;
+
+/// Most requests one transaction carries.
+const MAX_BATCH: usize = 1024;
+/// Requests that may wait for the writer before senders are held back.
+const QUEUE: usize = 16 * 1024;
+
+/// Applied inside the transaction; returns what to do once its fate is known.
+type Job = Box<dyn FnOnce(&Connection) -> Reply + Send>;
+/// Called with the commit's outcome.
+type Reply = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
+
+pub(super) struct Writer {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Writer {
+    pub(super) fn start(conn: Connection) -> std::io::Result<Self> {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run(conn, rx))?;
+        Ok(Self {
+            jobs: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    pub(super) async fn submit<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let outcome = in_savepoint(conn, f);
+            Box::new(move |commit| {
+                let result = match (outcome, commit) {
+                    (Ok(v), Ok(())) => Ok(v),
+                    (Err(e), _) => Err(e),
+                    (Ok(_), Err(e)) => Err(StoreError::Unavailable(e.to_string())),
+                };
+                // The caller may have gone away; the commit stands regardless.
+                let _ = tx.send(result);
+            })
+        });
+        let jobs = self.jobs.as_ref().ok_or_else(|| unavailable("writer stopped"))?;
+        jobs.send(job)
+            .await
+            .map_err(|_| unavailable("writer stopped"))?;
+        rx.await.map_err(|_| unavailable("writer dropped the request"))?
+    }
+}
+
+impl Drop for Writer {
+    /// Lets the thread finish what is queued, then waits for it.
+    fn drop(&mut self) {
+        self.jobs.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn in_savepoint<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> Result<T, StoreError> {
+    conn.execute_batch("SAVEPOINT job").map_err(unavailable)?;
+    match f(conn) {
+        Ok(v) => {
+            conn.execute_batch("RELEASE job").map_err(unavailable)?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+            Err(unavailable(e))
+        }
+    }
+}
+
+fn run(conn: Connection, mut rx: mpsc::Receiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    let mut replies: Vec<Reply> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let commit = match conn.execute_batch("BEGIN IMMEDIATE") {
+            Err(e) => Err(unavailable(e)),
+            Ok(()) => {
+                replies.extend(batch.drain(..).map(|job| job(&conn)));
+                conn.execute_batch("COMMIT").map_err(|e| {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    unavailable(e)
+                })
+            }
+        };
+        match &commit {
+            Ok(()) => replies.drain(..).for_each(|r| r(Ok(()))),
+            Err(e) => {
+                tracing::error!(error = %e, "sqlite commit failed; the batch is not acknowledged");
+                replies.drain(..).for_each(|r| r(Err(e)));
+                // Jobs that never ran (BEGIN failed) are dropped with their
+                // reply channels: their callers see Unavailable, i.e. retry.
+                batch.clear();
+            }
+        }
+    }
+    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+}
