@@ -15,6 +15,11 @@ pub enum ConfigError {
     Invalid { name: &'static str, why: String },
 }
 
+/// The fixed secret the local stack and the trigger command use when
+/// `EVENTSUB_SECRET` is unset. Local development only: the AWS template has no
+/// default and the Lambda refuses to start without a configured secret.
+pub const DEV_EVENTSUB_SECRET: &str = "local-dev-eventsub-secret-do-not-deploy";
+
 /// The EventSub transport secret: the HMAC key Twitch signs every delivery with.
 ///
 /// Its `Debug` and `Display` never show the value, so it cannot leak into logs.

@@ -1,0 +1,331 @@
+//! The EventSub webhook: check a delivery's headers, signature and freshness,
+//! then answer the challenge, record the revocation, or store the notification
+//! exactly once — and acknowledge only what is durable.
+//!
+//! [`handle`] is the whole handler; the Lambda (`main.rs`) and the local stack
+//! both call it with an API Gateway–shaped request.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use lambda_http::http::{header::CONTENT_TYPE, HeaderMap, HeaderValue, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+use shared::config::{ConfigError, EventSubSecret, Retention};
+use shared::eventsub::envelope::{self, EnvelopeError, Message, Subscription};
+use shared::eventsub::headers::{DeliveryHeaders, HeaderError};
+use shared::eventsub::summary::{semantic_key, summarize};
+use shared::eventsub::verify::{freshness, signature_matches, Freshness};
+use shared::store::{
+    Appended, Event, EventStore, StoreError, SubscriptionChange, SubscriptionStore,
+    SubscriptionUpdate,
+};
+use time::OffsetDateTime;
+
+/// Largest body accepted. EventSub payloads are a few KB; this leaves room for
+/// the largest (predictions, chat) and stays under DynamoDB's 400 KB item limit.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Feed bucket for notifications whose condition names no broadcaster.
+pub const UNATTRIBUTED: &str = "_unattributed";
+
+/// What the handler needs, built once per process.
+pub struct WebhookState {
+    pub secret: EventSubSecret,
+    pub events: Arc<dyn EventStore>,
+    pub subscriptions: Arc<dyn SubscriptionStore>,
+    pub metrics: Metrics,
+}
+
+impl WebhookState {
+    /// A state over the given stores.
+    pub fn new(
+        secret: EventSubSecret,
+        events: Arc<dyn EventStore>,
+        subscriptions: Arc<dyn SubscriptionStore>,
+    ) -> Self {
+        Self {
+            secret,
+            events,
+            subscriptions,
+            metrics: Metrics::default(),
+        }
+    }
+
+    /// The Lambda's state: secret, retention and tables from the environment.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        use shared::store::dynamo::{DynamoStore, Tables};
+        let secret = EventSubSecret::from_env()?;
+        let store = Arc::new(DynamoStore::new(
+            DynamoStore::client_from_env().await,
+            Tables::from_env()?,
+            Retention::from_env()?,
+        ));
+        Ok(Self::new(secret, store.clone(), store))
+    }
+}
+
+/// Counters of what the handler did, for logs, tests and the local stack.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub stored: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub challenges: AtomicU64,
+    pub revocations: AtomicU64,
+    /// Validly signed but outside the freshness window: a skewed clock or a replay.
+    pub stale: AtomicU64,
+    pub rejected: AtomicU64,
+    pub store_failures: AtomicU64,
+}
+
+impl Metrics {
+    fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Why a delivery was refused; each maps to one status and error code.
+#[derive(Debug, thiserror::Error)]
+pub enum Rejection {
+    #[error("body is {0} bytes; the limit is {MAX_BODY_BYTES}")]
+    TooLarge(usize),
+    #[error(transparent)]
+    Header(#[from] HeaderError),
+    #[error("signature does not match the body, message id and timestamp")]
+    BadSignature,
+    #[error(transparent)]
+    Body(#[from] EnvelopeError),
+    #[error("subscription {field} header {header:?} disagrees with the signed body's {body:?}")]
+    TypeMismatch {
+        field: &'static str,
+        header: String,
+        body: String,
+    },
+}
+
+impl Rejection {
+    fn status(&self) -> StatusCode {
+        match self {
+            Rejection::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::BadSignature => StatusCode::FORBIDDEN,
+            Rejection::Header(h) if h.is_authenticity() => StatusCode::FORBIDDEN,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Rejection::TooLarge(_) => "body_too_large",
+            Rejection::Header(HeaderError::MissingSignature) => "missing_signature",
+            Rejection::Header(HeaderError::MalformedSignature) => "malformed_signature",
+            Rejection::Header(HeaderError::UnknownMessageType(_)) => "unknown_message_type",
+            Rejection::Header(HeaderError::Missing(_)) => "missing_header",
+            Rejection::Header(HeaderError::Malformed { .. }) => "malformed_header",
+            Rejection::BadSignature => "invalid_signature",
+            Rejection::Body(_) => "malformed_body",
+            Rejection::TypeMismatch { .. } => "subscription_type_mismatch",
+        }
+    }
+}
+
+/// What the handler decided, before it becomes an HTTP response.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Answer the challenge: 200, `text/plain`, exactly these bytes.
+    Challenge(String),
+    /// Stored, already stored, recorded, or deliberately ignored: 204.
+    Acknowledged,
+    Rejected(Rejection),
+    /// The store failed: 500, so Twitch retries.
+    StoreFailed(StoreError),
+}
+
+/// Lambda entry: an API Gateway HTTP API request in, a response out.
+/// (`lambda_http` has already base64-decoded the body when API Gateway said so.)
+pub async fn handle(state: &WebhookState, request: Request) -> Response<Body> {
+    let (parts, body) = request.into_parts();
+    let bytes: &[u8] = match &body {
+        Body::Empty => &[],
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => &[],
+    };
+    let outcome = process(state, &parts.headers, bytes, OffsetDateTime::now_utc()).await;
+    respond(outcome)
+}
+
+/// Turns an outcome into the HTTP answer Twitch expects.
+pub fn respond(outcome: Outcome) -> Response<Body> {
+    let (status, content_type, body) = match outcome {
+        Outcome::Challenge(c) => (StatusCode::OK, "text/plain", Body::Text(c)),
+        Outcome::Acknowledged => (StatusCode::NO_CONTENT, "text/plain", Body::Empty),
+        Outcome::Rejected(r) => (r.status(), "application/json", error_body(r.code(), &r)),
+        Outcome::StoreFailed(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "application/json",
+            error_body("store_unavailable", &e),
+        ),
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    if status != StatusCode::NO_CONTENT {
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    response
+}
+
+/// The JSON error body for a status this handler rejects with.
+pub fn error_body(code: &str, message: &dyn std::fmt::Display) -> Body {
+    Body::Text(json!({"error": code, "message": message.to_string()}).to_string())
+}
+
+/// The whole decision, independent of transport: what tests call directly.
+pub async fn process(
+    state: &WebhookState,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: OffsetDateTime,
+) -> Outcome {
+    match accept(state, headers, body, now).await {
+        Ok(outcome) => outcome,
+        Err(rejection) => {
+            Metrics::bump(&state.metrics.rejected);
+            tracing::info!(code = rejection.code(), reason = %rejection, "rejected delivery");
+            Outcome::Rejected(rejection)
+        }
+    }
+}
+
+async fn accept(
+    state: &WebhookState,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: OffsetDateTime,
+) -> Result<Outcome, Rejection> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Rejection::TooLarge(body.len()));
+    }
+    let h = DeliveryHeaders::parse(headers)?;
+    if !signature_matches(
+        &state.secret,
+        &h.message_id,
+        &h.timestamp_raw,
+        body,
+        &h.signature,
+    ) {
+        return Err(Rejection::BadSignature);
+    }
+    // Authentic but outside the window: never processed, yet answered 2xx so
+    // Twitch counts no failure against the subscription.
+    if let f @ (Freshness::Stale(_) | Freshness::Future(_)) = freshness(h.timestamp, now) {
+        Metrics::bump(&state.metrics.stale);
+        tracing::warn!(
+            metric = "eventsub_stale",
+            message_id = %h.message_id,
+            timestamp = %h.timestamp_raw,
+            window = ?f,
+            "ignored a validly signed message outside the freshness window (clock skew or replay)"
+        );
+        return Ok(Outcome::Acknowledged);
+    }
+    let message = envelope::parse(h.message_type, body)?;
+    check_type_headers(&h, message.subscription())?;
+    let at_ms = unix_ms(h.timestamp);
+    Ok(match message {
+        Message::Verification {
+            subscription,
+            challenge,
+        } => {
+            let update = update(&subscription, SubscriptionChange::CallbackVerified, at_ms);
+            if let Err(e) = state.subscriptions.record(&update).await {
+                return Ok(store_failed(state, e));
+            }
+            Metrics::bump(&state.metrics.challenges);
+            tracing::info!(subscription_id = %subscription.id, kind = %subscription.kind, "answered callback verification");
+            Outcome::Challenge(challenge)
+        }
+        Message::Revocation { subscription } => {
+            let update = update(&subscription, SubscriptionChange::Revoked, at_ms);
+            if let Err(e) = state.subscriptions.record(&update).await {
+                return Ok(store_failed(state, e));
+            }
+            Metrics::bump(&state.metrics.revocations);
+            tracing::warn!(subscription_id = %subscription.id, kind = %subscription.kind, reason = %subscription.status, "subscription revoked");
+            Outcome::Acknowledged
+        }
+        Message::Notification {
+            subscription,
+            event,
+        } => {
+            // The raw text is an object (checked by the envelope), so it parses.
+            let parsed: Value = serde_json::from_str(event.get()).unwrap_or(Value::Null);
+            let broadcaster_id = subscription
+                .broadcaster_id()
+                .or_else(|| parsed.get("broadcaster_user_id").and_then(Value::as_str))
+                .unwrap_or(UNATTRIBUTED)
+                .to_owned();
+            let semantic = semantic_key(&subscription.kind, &broadcaster_id, &parsed);
+            let record = Event {
+                message_id: h.message_id.clone(),
+                summary: summarize(&subscription.kind, &parsed),
+                broadcaster_id,
+                event_type: subscription.kind,
+                event_version: subscription.version,
+                subscription_id: subscription.id,
+                received_at_ms: unix_ms(now),
+                payload: event.get().to_owned(),
+            };
+            match state.events.append_once(&record, semantic.as_deref()).await {
+                Ok(Appended::Stored(_)) => Metrics::bump(&state.metrics.stored),
+                Ok(Appended::Duplicate) => {
+                    Metrics::bump(&state.metrics.duplicates);
+                    tracing::debug!(message_id = %record.message_id, retry = ?h.retry, "duplicate delivery");
+                }
+                Err(e) => return Ok(store_failed(state, e)),
+            }
+            Outcome::Acknowledged
+        }
+    })
+}
+
+/// The subscription type/version headers are unsigned: they must agree with the body.
+fn check_type_headers(h: &DeliveryHeaders, sub: &Subscription) -> Result<(), Rejection> {
+    for (field, header, body) in [
+        ("type", &h.subscription_type, &sub.kind),
+        ("version", &h.subscription_version, &sub.version),
+    ] {
+        if header != body {
+            return Err(Rejection::TypeMismatch {
+                field,
+                header: header.clone(),
+                body: body.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn update(sub: &Subscription, change: SubscriptionChange, at_ms: i64) -> SubscriptionUpdate {
+    SubscriptionUpdate {
+        id: sub.id.clone(),
+        kind: sub.kind.clone(),
+        version: sub.version.clone(),
+        broadcaster_id: sub.broadcaster_id().map(str::to_owned),
+        condition: sub.condition_json(),
+        status: sub.status.clone(),
+        change,
+        at_ms,
+    }
+}
+
+fn store_failed(state: &WebhookState, e: StoreError) -> Outcome {
+    Metrics::bump(&state.metrics.store_failures);
+    tracing::error!(error = %e, "store failed; answering 500 so Twitch retries");
+    Outcome::StoreFailed(e)
+}
+
+fn unix_ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}

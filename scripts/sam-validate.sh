@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Validate template.yaml with the AWS SAM CLI: `sam validate --lint`
+# (cfn-lint) and plain `sam validate` (the real SAM transform).
+#
+# Uses `sam` from the project's venv (.venv), installing aws-sam-cli there
+# with pip if it is missing. Everything runs offline: no instance-metadata
+# lookups, dummy credentials, no telemetry.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+SAM="$VENV/bin/sam"
+
+if [[ ! -x "$SAM" ]]; then
+    echo "sam-validate: installing aws-sam-cli into $VENV" >&2
+    if [[ ! -x "$VENV/bin/python" ]]; then
+        python3 -m venv "$VENV"
+    fi
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check aws-sam-cli
+fi
+
+# Keep every AWS tool on loopback: without credentials the SDK would probe the
+# instance-metadata address.
+export AWS_EC2_METADATA_DISABLED=true
+export AWS_ACCESS_KEY_ID=local
+export AWS_SECRET_ACCESS_KEY=local
+unset AWS_SESSION_TOKEN AWS_PROFILE
+export AWS_REGION=us-east-1
+export AWS_DEFAULT_REGION=us-east-1
+export SAM_CLI_TELEMETRY=0
+
+cd "$ROOT"
+"$SAM" --version
+echo "sam-validate: sam validate --lint" >&2
+"$SAM" validate --lint --template-file template.yaml
+echo "sam-validate: sam validate" >&2
+"$SAM" validate --template-file template.yaml --region us-east-1
+echo "sam-validate: template.yaml OK" >&2

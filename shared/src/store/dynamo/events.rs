@@ -1,0 +1,300 @@
+//! `EventStore` on DynamoDB: item mapping, the once-only transaction, queries.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+
+use super::{sdk_error, unavailable, DynamoStore};
+use crate::eventsub::summary::Summary;
+use crate::store::{
+    day_of, Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError, StoredEvent,
+    MAX_PAGE,
+};
+
+type Item = HashMap<String, AttributeValue>;
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn feed_pk(broadcaster_id: &str) -> String {
+    format!("EV#{broadcaster_id}")
+}
+
+fn event_item(event: &Event, cursor: &Cursor, expires_at: i64) -> Item {
+    let mut item = Item::from([
+        ("pk".into(), s(feed_pk(&event.broadcaster_id))),
+        ("sk".into(), s(cursor.sort_key())),
+        ("kind".into(), s("event")),
+        ("message_id".into(), s(&event.message_id)),
+        ("broadcaster_id".into(), s(&event.broadcaster_id)),
+        ("event_type".into(), s(&event.event_type)),
+        ("event_version".into(), s(&event.event_version)),
+        ("subscription_id".into(), s(&event.subscription_id)),
+        ("received_at".into(), n(event.received_at_ms)),
+        ("payload".into(), s(&event.payload)),
+        ("expires_at".into(), n(expires_at)),
+    ]);
+    if let Some(summary) = &event.summary {
+        item.insert("action".into(), s(&summary.action));
+        item.insert("text".into(), s(&summary.text));
+        if let Some(actor) = &summary.actor {
+            item.insert("actor".into(), s(actor));
+        }
+        if let Some(amount) = summary.amount {
+            item.insert("amount".into(), n(amount));
+        }
+    }
+    item
+}
+
+fn get_s(item: &Item, key: &str) -> Result<String, StoreError> {
+    match item.get(key) {
+        Some(AttributeValue::S(v)) => Ok(v.clone()),
+        _ => Err(StoreError::Corrupt(format!("event item lacks string {key}"))),
+    }
+}
+
+fn get_n(item: &Item, key: &str) -> Result<Option<i64>, StoreError> {
+    match item.get(key) {
+        None => Ok(None),
+        Some(AttributeValue::N(v)) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| StoreError::Corrupt(format!("{key} is not an integer"))),
+        Some(_) => Err(StoreError::Corrupt(format!("{key} is not a number"))),
+    }
+}
+
+fn from_item(item: &Item) -> Result<StoredEvent, StoreError> {
+    let summary = match item.get("action") {
+        None => None,
+        Some(_) => Some(Summary {
+            actor: item.get("actor").map(|_| get_s(item, "actor")).transpose()?,
+            action: get_s(item, "action")?,
+            amount: get_n(item, "amount")?,
+            text: get_s(item, "text")?,
+        }),
+    };
+    Ok(StoredEvent {
+        cursor: Cursor::from_sort_key(get_s(item, "sk")?),
+        event: Event {
+            message_id: get_s(item, "message_id")?,
+            broadcaster_id: get_s(item, "broadcaster_id")?,
+            event_type: get_s(item, "event_type")?,
+            event_version: get_s(item, "event_version")?,
+            subscription_id: get_s(item, "subscription_id")?,
+            received_at_ms: get_n(item, "received_at")?
+                .ok_or_else(|| StoreError::Corrupt("event item lacks received_at".into()))?,
+            summary,
+            payload: get_s(item, "payload")?,
+        },
+    })
+}
+
+/// A conditional put of a dedupe mark: fails the transaction if it exists.
+fn mark(table: &str, pk: String, expires_at: i64) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .item("pk", s(pk))
+        .item("sk", s("-"))
+        .item("kind", s("dedupe"))
+        .item("expires_at", n(expires_at))
+        .condition_expression("attribute_not_exists(pk)")
+        .build()
+        .map_err(unavailable)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// Outcome of one transaction attempt.
+enum Attempt {
+    Done(Appended),
+    Conflict,
+}
+
+impl DynamoStore {
+    async fn try_append(
+        &self,
+        event: &Event,
+        semantic_key: Option<&str>,
+    ) -> Result<Attempt, StoreError> {
+        let table = &self.events_table;
+        let expires_at = event.received_at_ms / 1000 + self.retention.seconds();
+        let cursor = Cursor::of(event);
+        let mut items = vec![mark(table, format!("MSG#{}", event.message_id), expires_at)?];
+        if let Some(key) = semantic_key {
+            items.push(mark(table, format!("SEM#{key}"), expires_at)?);
+        }
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(event_item(event, &cursor, expires_at)))
+            .build()
+            .map_err(unavailable)?;
+        items.push(TransactWriteItem::builder().put(put).build());
+        let count = Update::builder()
+            .table_name(table)
+            .key("pk", s(format!("CNT#{}", event.broadcaster_id)))
+            .key(
+                "sk",
+                s(format!("{}#{}", day_of(event.received_at_ms), event.event_type)),
+            )
+            .update_expression("ADD #count :one SET expires_at = :exp, kind = :kind")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":exp", n(expires_at))
+            .expression_attribute_values(":kind", s("counter"))
+            .build()
+            .map_err(unavailable)?;
+        items.push(TransactWriteItem::builder().update(count).build());
+
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Attempt::Done(Appended::Stored(cursor))),
+            Err(e) => {
+                if let Some(TransactWriteItemsError::TransactionCanceledException(c)) =
+                    e.as_service_error()
+                {
+                    let codes: Vec<&str> = c
+                        .cancellation_reasons()
+                        .iter()
+                        .filter_map(|r| r.code())
+                        .collect();
+                    if codes.contains(&"ConditionalCheckFailed") {
+                        return Ok(Attempt::Done(Appended::Duplicate));
+                    }
+                    if codes.contains(&"TransactionConflict") {
+                        return Ok(Attempt::Conflict);
+                    }
+                }
+                Err(sdk_error(e))
+            }
+        }
+    }
+
+    async fn query_feed(
+        &self,
+        broadcaster_id: &str,
+        condition: &str,
+        bound: &str,
+        forward: bool,
+        limit: usize,
+    ) -> Result<Page, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.events_table)
+            .key_condition_expression(format!("pk = :pk AND {condition}"))
+            .expression_attribute_values(":pk", s(feed_pk(broadcaster_id)))
+            .expression_attribute_values(":bound", s(bound))
+            .scan_index_forward(forward)
+            .limit(limit as i32)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let events = out
+            .items()
+            .iter()
+            .map(from_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = out
+            .last_evaluated_key()
+            .and_then(|_| events.last().map(|e| e.cursor.clone()));
+        Ok(Page { events, next })
+    }
+}
+
+#[async_trait]
+impl EventStore for DynamoStore {
+    async fn append_once(
+        &self,
+        event: &Event,
+        semantic_key: Option<&str>,
+    ) -> Result<Appended, StoreError> {
+        // Concurrent deliveries of one message conflict in the transaction;
+        // one wins, and a retry of the other then sees its dedupe mark.
+        for _ in 0..5 {
+            if let Attempt::Done(outcome) = self.try_append(event, semantic_key).await? {
+                return Ok(outcome);
+            }
+        }
+        Err(StoreError::Unavailable(
+            "transaction kept conflicting; retry later".into(),
+        ))
+    }
+
+    async fn recent(
+        &self,
+        broadcaster_id: &str,
+        limit: usize,
+        before: Option<&Cursor>,
+    ) -> Result<Page, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        // "~" sorts after every digit, so "before the end" is everything.
+        let bound = before.map_or("~", |c| c.sort_key());
+        self.query_feed(broadcaster_id, "sk < :bound", bound, false, limit)
+            .await
+    }
+
+    async fn after(
+        &self,
+        broadcaster_id: &str,
+        after: &Cursor,
+        limit: usize,
+    ) -> Result<Page, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        self.query_feed(broadcaster_id, "sk > :bound", after.sort_key(), true, limit)
+            .await
+    }
+
+    async fn daily_counts(
+        &self,
+        broadcaster_id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<DailyCount>, StoreError> {
+        let mut counts = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.events_table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(format!("CNT#{broadcaster_id}")))
+                .expression_attribute_values(":from", s(from))
+                // "~" sorts after "#<type>", so the whole `to` day is included.
+                .expression_attribute_values(":to", s(format!("{to}~")))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for item in out.items() {
+                let sk = get_s(item, "sk")?;
+                let (day, event_type) = sk
+                    .split_once('#')
+                    .ok_or_else(|| StoreError::Corrupt(format!("counter key {sk:?}")))?;
+                counts.push(DailyCount {
+                    day: day.to_owned(),
+                    event_type: event_type.to_owned(),
+                    count: get_n(item, "count")?.unwrap_or(0).max(0) as u64,
+                });
+            }
+            match out.last_evaluated_key() {
+                Some(k) => start = Some(k.clone()),
+                None => break,
+            }
+        }
+        Ok(counts)
+    }
+}
