@@ -16,7 +16,7 @@ if [[ ! -x "$SAM" ]]; then
     if [[ ! -x "$VENV/bin/python" ]]; then
         python3 -m venv "$VENV"
     fi
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check aws-sam-cli
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements-dev.txt"
 fi
 
 # Keep every AWS tool on loopback: without credentials the SDK would probe the
@@ -33,6 +33,12 @@ cd "$ROOT"
 "$SAM" --version
 echo "sam-validate: sam validate --lint" >&2
 "$SAM" validate --lint --template-file template.yaml
-echo "sam-validate: sam validate" >&2
-"$SAM" validate --template-file template.yaml --region us-east-1
+# samconfig.toml sets `lint = true` for validate, and with lint on SAM runs
+# cfn-lint only, not the SAM transform. Run the transform check with an empty
+# config so that it really happens.
+echo "sam-validate: sam validate (SAM transform)" >&2
+EMPTY_CONFIG="$(mktemp --suffix=.toml)"
+trap 'rm -f "$EMPTY_CONFIG"' EXIT
+echo 'version = 0.1' >"$EMPTY_CONFIG"
+"$SAM" validate --config-file "$EMPTY_CONFIG" --template-file template.yaml --region us-east-1
 echo "sam-validate: template.yaml OK" >&2

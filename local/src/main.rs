@@ -1,1 +1,247 @@
-fn main() {}
+//! `cargo run -p local`: Streamer Events on one machine.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use local::loadgen::{self, LoadSpec};
+use local::server::{self, Stack};
+use local::trigger::{self, TriggerSpec};
+use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
+use shared::eventsub::headers::MessageType;
+use shared::store::sqlite::{Durability, SqliteStore};
+use webhook::WebhookState;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Streamer Events on one machine",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the local stack (the default).
+    Serve(ServeArgs),
+    /// Send correctly signed sample deliveries to a webhook.
+    Trigger(TriggerArgs),
+    /// Regenerate the signed API Gateway sample events in events/.
+    Samples {
+        #[arg(long, default_value = "events")]
+        out: PathBuf,
+    },
+    /// Load a running local stack with signed, unique notifications.
+    Loadgen(LoadArgs),
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Port on 127.0.0.1.
+    #[arg(long, short, env = "PORT", default_value_t = 3000)]
+    port: u16,
+    /// SQLite database file, or :memory: for a throwaway run.
+    #[arg(long, env = "DB_PATH", default_value = "data/streamer-events.db")]
+    db: String,
+    /// `power-loss` fsyncs every commit; `process` survives kill -9 but not power loss.
+    #[arg(long, value_enum, default_value_t = DurabilityArg::PowerLoss)]
+    durability: DurabilityArg,
+    /// Runtime worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DurabilityArg {
+    PowerLoss,
+    Process,
+}
+
+#[derive(Args)]
+struct TriggerArgs {
+    /// Subscription type, e.g. channel.follow (any type; unknown ones get a generic event).
+    kind: String,
+    /// Webhook URL: the local stack or a deployed one.
+    #[arg(long, default_value = "http://127.0.0.1:3000/eventsub")]
+    to: String,
+    #[arg(long, value_enum, default_value_t = MessageTypeArg::Notification)]
+    message_type: MessageTypeArg,
+    /// Broadcaster user id the delivery is about.
+    #[arg(long, default_value = "1337")]
+    broadcaster: String,
+    /// Revocation reason (the subscription's new status).
+    #[arg(long, default_value = "authorization_revoked")]
+    reason: String,
+    #[arg(long, default_value_t = 1)]
+    count: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MessageTypeArg {
+    Notification,
+    Verification,
+    Revocation,
+}
+
+#[derive(Args)]
+struct LoadArgs {
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: String,
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// Seconds to run.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    #[arg(long, default_value_t = 100)]
+    broadcasters: usize,
+}
+
+/// `EVENTSUB_SECRET`, or the documented development secret when unset.
+fn secret() -> anyhow::Result<(EventSubSecret, bool)> {
+    match std::env::var("EVENTSUB_SECRET") {
+        Ok(v) => Ok((EventSubSecret::new(v).context("EVENTSUB_SECRET")?, false)),
+        Err(_) => Ok((EventSubSecret::new(DEV_EVENTSUB_SECRET)?, true)),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let threads = match &cli.command {
+        None => cli.serve.threads,
+        Some(Command::Serve(a)) => a.threads,
+        _ => None,
+    };
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = threads {
+        runtime.worker_threads(n.max(1));
+    }
+    let runtime = runtime.enable_all().build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            None => serve(cli.serve).await,
+            Some(Command::Serve(args)) => serve(args).await,
+            Some(Command::Trigger(args)) => {
+                let (secret, _) = secret()?;
+                let spec = TriggerSpec {
+                    kind: args.kind,
+                    message_type: match args.message_type {
+                        MessageTypeArg::Notification => MessageType::Notification,
+                        MessageTypeArg::Verification => MessageType::Verification,
+                        MessageTypeArg::Revocation => MessageType::Revocation,
+                    },
+                    broadcaster: args.broadcaster,
+                    reason: args.reason,
+                    count: args.count,
+                };
+                trigger::run(&args.to, &secret, &spec).await
+            }
+            Some(Command::Samples { out }) => {
+                let (secret, _) = secret()?;
+                let n = local::samples::write(&out, &secret)?;
+                println!("wrote {n} signed samples to {}/webhook/", out.display());
+                Ok(())
+            }
+            Some(Command::Loadgen(args)) => {
+                let (secret, _) = secret()?;
+                let spec = LoadSpec {
+                    addr: args.addr,
+                    connections: args.connections,
+                    duration: Duration::from_secs(args.duration),
+                    broadcasters: args.broadcasters,
+                };
+                let r = loadgen::run(&spec, &secret).await?;
+                println!(
+                    "{{\"ok\":{},\"failed\":{},\"seconds\":{:.2},\"per_second\":{:.0},\"p50_ms\":{:.3},\"p90_ms\":{:.3},\"p99_ms\":{:.3},\"max_ms\":{:.3}}}",
+                    r.ok,
+                    r.failed,
+                    r.seconds,
+                    r.ok as f64 / r.seconds,
+                    r.quantile_ms(0.5),
+                    r.quantile_ms(0.9),
+                    r.quantile_ms(0.99),
+                    r.quantile_ms(1.0)
+                );
+                Ok(())
+            }
+        }
+    })
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let (secret, dev) = secret()?;
+    if args.db != ":memory:" {
+        if let Some(dir) = std::path::Path::new(&args.db).parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+        }
+    }
+    let durability = match args.durability {
+        DurabilityArg::PowerLoss => Durability::PowerLoss,
+        DurabilityArg::Process => Durability::Process,
+    };
+    let store = SqliteStore::open(&args.db, durability, Retention::from_env()?)
+        .with_context(|| format!("open {}", args.db))?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
+        .await
+        .with_context(|| format!("bind 127.0.0.1:{}", args.port))?;
+    let addr = listener.local_addr()?;
+    println!("Streamer Events local stack");
+    println!("  listening on http://{addr}");
+    println!("  EventSub webhook: POST http://{addr}/eventsub");
+    match store.path() {
+        Some(p) => println!(
+            "  store: SQLite {} (WAL, {})",
+            p.display(),
+            match durability {
+                Durability::PowerLoss => "fsync per commit: survives power loss",
+                Durability::Process => "survives kill -9, not power loss",
+            }
+        ),
+        None => println!("  store: SQLite in memory (lost on exit)"),
+    }
+    if dev {
+        println!("  EventSub secret: the development default (EVENTSUB_SECRET unset); the trigger command uses it too");
+    } else {
+        println!("  EventSub secret: from EVENTSUB_SECRET");
+    }
+    println!("  send a test event: cargo run -p local -- trigger channel.follow --to http://{addr}/eventsub");
+
+    let purge_store = store.clone();
+    let purger = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            match purge_store.purge_expired(now).await {
+                Ok(n) if n > 0 => tracing::info!(rows = n, "purged expired rows"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "purge failed"),
+            }
+        }
+    });
+    let store = Arc::new(store);
+    let stack = Arc::new(Stack {
+        webhook: WebhookState::new(secret, store.clone(), store.clone()),
+    });
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        println!("shutting down: finishing requests in flight");
+    };
+    server::serve(listener, stack, shutdown).await?;
+    purger.abort();
+    // The last handle to the store: dropping it lets the writer drain and checkpoint.
+    drop(store);
+    println!("stopped cleanly");
+    Ok(())
+}

@@ -41,8 +41,8 @@ impl EventSubSecret {
 
     /// Reads `EVENTSUB_SECRET`; in AWS there is no default.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let value =
-            std::env::var("EVENTSUB_SECRET").map_err(|_| ConfigError::Missing("EVENTSUB_SECRET"))?;
+        let value = std::env::var("EVENTSUB_SECRET")
+            .map_err(|_| ConfigError::Missing("EVENTSUB_SECRET"))?;
         Self::new(value)
     }
 

@@ -68,11 +68,19 @@ impl Delivery {
             (headers::MESSAGE_TYPE, self.message_type.as_str().into()),
             (
                 headers::MESSAGE_SIGNATURE,
-                signature_header(secret, &self.message_id, &self.timestamp, self.body.as_bytes()),
+                signature_header(
+                    secret,
+                    &self.message_id,
+                    &self.timestamp,
+                    self.body.as_bytes(),
+                ),
             ),
             (headers::MESSAGE_TIMESTAMP, self.timestamp.clone()),
             (headers::SUBSCRIPTION_TYPE, self.subscription_type.clone()),
-            (headers::SUBSCRIPTION_VERSION, self.subscription_version.clone()),
+            (
+                headers::SUBSCRIPTION_VERSION,
+                self.subscription_version.clone(),
+            ),
         ]
     }
 }
@@ -89,13 +97,22 @@ pub fn version_of(kind: &str) -> &'static str {
 pub fn subscription_id(kind: &str, channel_id: &str) -> String {
     let d = Sha256::digest(format!("{kind}|{channel_id}").as_bytes());
     let h = hex::encode(&d[..16]);
-    format!("{}-{}-4{}-8{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
 }
 
 /// The `condition` Twitch uses for `kind` on `channel`.
 pub fn condition(kind: &str, channel: &Channel) -> Value {
     match kind {
-        "channel.follow" => json!({"broadcaster_user_id": channel.id, "moderator_user_id": channel.id}),
+        "channel.follow" => {
+            json!({"broadcaster_user_id": channel.id, "moderator_user_id": channel.id})
+        }
         "channel.raid" => json!({"to_broadcaster_user_id": channel.id}),
         _ => json!({"broadcaster_user_id": channel.id}),
     }
@@ -120,7 +137,9 @@ pub fn event(kind: &str, channel: &Channel, seq: u64, now: OffsetDateTime) -> Va
     });
     let at = rfc3339(now);
     let mut e = match kind {
-        "stream.online" => json!({"id": format!("{}", 40_000_000_000u64 + seq), "type": "live", "started_at": at}),
+        "stream.online" => {
+            json!({"id": format!("{}", 40_000_000_000u64 + seq), "type": "live", "started_at": at})
+        }
         "stream.offline" => json!({}),
         "channel.update" => json!({
             "title": format!("Speedrunning everything, part {seq}"),
@@ -129,17 +148,26 @@ pub fn event(kind: &str, channel: &Channel, seq: u64, now: OffsetDateTime) -> Va
         }),
         "channel.follow" => merge(user, json!({"followed_at": at})),
         "channel.subscribe" => merge(user, json!({"tier": "1000", "is_gift": false})),
-        "channel.subscription.gift" => merge(user, json!({
-            "total": 1 + seq % 10, "tier": "1000", "cumulative_total": 50 + seq, "is_anonymous": false
-        })),
-        "channel.subscription.message" => merge(user, json!({
-            "tier": "1000",
-            "message": {"text": "Love the stream! FevziGG", "emotes": []},
-            "cumulative_months": 1 + seq % 48, "streak_months": null, "duration_months": 1
-        })),
-        "channel.cheer" => merge(user, json!({
-            "is_anonymous": false, "message": "Cheer100 pog", "bits": 100 * (1 + seq % 10)
-        })),
+        "channel.subscription.gift" => merge(
+            user,
+            json!({
+                "total": 1 + seq % 10, "tier": "1000", "cumulative_total": 50 + seq, "is_anonymous": false
+            }),
+        ),
+        "channel.subscription.message" => merge(
+            user,
+            json!({
+                "tier": "1000",
+                "message": {"text": "Love the stream! FevziGG", "emotes": []},
+                "cumulative_months": 1 + seq % 48, "streak_months": null, "duration_months": 1
+            }),
+        ),
+        "channel.cheer" => merge(
+            user,
+            json!({
+                "is_anonymous": false, "message": "Cheer100 pog", "bits": 100 * (1 + seq % 10)
+            }),
+        ),
         "channel.raid" => {
             return json!({
                 "from_broadcaster_user_id": "1234",
@@ -151,12 +179,15 @@ pub fn event(kind: &str, channel: &Channel, seq: u64, now: OffsetDateTime) -> Va
                 "viewers": 10 + seq % 5000
             })
         }
-        "channel.channel_points_custom_reward_redemption.add" => merge(user, json!({
-            "id": format!("17fa2df1-ad76-4804-bfa5-{seq:012}"),
-            "user_input": "", "status": "unfulfilled",
-            "reward": {"id": "92af127c-7326-4483-a52b-b0da0be61c01", "title": "Hydrate", "cost": 100, "prompt": "Drink water"},
-            "redeemed_at": at
-        })),
+        "channel.channel_points_custom_reward_redemption.add" => merge(
+            user,
+            json!({
+                "id": format!("17fa2df1-ad76-4804-bfa5-{seq:012}"),
+                "user_input": "", "status": "unfulfilled",
+                "reward": {"id": "92af127c-7326-4483-a52b-b0da0be61c01", "title": "Hydrate", "cost": 100, "prompt": "Drink water"},
+                "redeemed_at": at
+            }),
+        ),
         "channel.hype_train.begin" => json!({
             "id": format!("1b0AsbInCHZW2SQFQkCzqN07Ib2-{seq}"), "total": 137, "progress": 137, "goal": 500,
             "level": 1, "top_contributions": [], "started_at": at, "expires_at": at,
@@ -186,7 +217,13 @@ fn merge(mut a: Value, b: Value) -> Value {
     a
 }
 
-fn subscription(kind: &str, version: &str, status: &str, channel: &Channel, now: OffsetDateTime) -> Value {
+fn subscription(
+    kind: &str,
+    version: &str,
+    status: &str,
+    channel: &Channel,
+    now: OffsetDateTime,
+) -> Value {
     json!({
         "id": subscription_id(kind, &channel.id),
         "status": status,

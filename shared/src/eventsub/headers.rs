@@ -43,7 +43,10 @@ pub enum HeaderError {
     #[error("header {0} is missing")]
     Missing(&'static str),
     #[error("header {name} is malformed: {why}")]
-    Malformed { name: &'static str, why: &'static str },
+    Malformed {
+        name: &'static str,
+        why: &'static str,
+    },
     #[error("unknown message type {0:?}")]
     UnknownMessageType(String),
     #[error("header {MESSAGE_SIGNATURE} is missing")]
@@ -84,10 +87,7 @@ fn text<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, Heade
         why: "not visible ASCII",
     })?;
     if value.is_empty() {
-        return Err(HeaderError::Malformed {
-            name,
-            why: "empty",
-        });
+        return Err(HeaderError::Malformed { name, why: "empty" });
     }
     Ok(value)
 }

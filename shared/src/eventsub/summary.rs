@@ -20,7 +20,10 @@ pub struct Summary {
 }
 
 fn s<'a>(event: &'a Value, key: &str) -> Option<&'a str> {
-    event.get(key).and_then(Value::as_str).filter(|v| !v.is_empty())
+    event
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|v| !v.is_empty())
 }
 
 fn n(event: &Value, key: &str) -> Option<i64> {
@@ -87,7 +90,10 @@ pub fn summarize(kind: &str, event: &Value) -> Option<Summary> {
         }
         "channel.follow" => {
             let who = user(event, "user");
-            let line = format!("{} followed {broadcaster}", who.clone().unwrap_or_else(someone));
+            let line = format!(
+                "{} followed {broadcaster}",
+                who.clone().unwrap_or_else(someone)
+            );
             summary(who, "followed", None, line)
         }
         "channel.subscribe" => {
@@ -138,7 +144,12 @@ pub fn summarize(kind: &str, event: &Value) -> Option<Summary> {
                 "{} cheered {bits} bits",
                 who.clone().unwrap_or_else(|| "An anonymous cheerer".into())
             );
-            summary(who, "cheered", Some(bits), with_message(line, s(event, "message")))
+            summary(
+                who,
+                "cheered",
+                Some(bits),
+                with_message(line, s(event, "message")),
+            )
         }
         "channel.raid" => {
             let from = user(event, "from_broadcaster_user");
@@ -158,7 +169,12 @@ pub fn summarize(kind: &str, event: &Value) -> Option<Summary> {
                 .unwrap_or("a reward");
             let cost = event.pointer("/reward/cost").and_then(Value::as_i64);
             let line = format!("{} redeemed {reward}", who.clone().unwrap_or_else(someone));
-            summary(who, "redeemed", cost, with_message(line, s(event, "user_input")))
+            summary(
+                who,
+                "redeemed",
+                cost,
+                with_message(line, s(event, "user_input")),
+            )
         }
         "channel.hype_train.begin" => {
             let level = n(event, "level").unwrap_or(1);
@@ -208,44 +224,82 @@ mod tests {
     #[test]
     fn every_known_type_has_a_line() {
         let b = json!({"broadcaster_user_name": "Cool_User"});
-        assert_eq!(text("stream.online", json!({"broadcaster_user_name":"Cool_User","type":"live"})), "Cool_User went live");
+        assert_eq!(
+            text(
+                "stream.online",
+                json!({"broadcaster_user_name":"Cool_User","type":"live"})
+            ),
+            "Cool_User went live"
+        );
         assert_eq!(text("stream.offline", b.clone()), "Cool_User went offline");
         assert_eq!(
-            text("channel.update", json!({"broadcaster_user_name":"Cool_User","title":"Speedrun","category_name":"Celeste"})),
+            text(
+                "channel.update",
+                json!({"broadcaster_user_name":"Cool_User","title":"Speedrun","category_name":"Celeste"})
+            ),
             "Cool_User is now playing Celeste: \"Speedrun\""
         );
         assert_eq!(
-            text("channel.follow", json!({"user_name":"Fan","broadcaster_user_name":"Cool_User"})),
+            text(
+                "channel.follow",
+                json!({"user_name":"Fan","broadcaster_user_name":"Cool_User"})
+            ),
             "Fan followed Cool_User"
         );
         assert_eq!(
-            text("channel.subscribe", json!({"user_name":"Fan","tier":"2000","is_gift":false})),
+            text(
+                "channel.subscribe",
+                json!({"user_name":"Fan","tier":"2000","is_gift":false})
+            ),
             "Fan subscribed at Tier 2"
         );
-        let gift = summarize("channel.subscription.gift", &json!({"user_name":null,"is_anonymous":true,"total":5,"tier":"1000"})).unwrap();
+        let gift = summarize(
+            "channel.subscription.gift",
+            &json!({"user_name":null,"is_anonymous":true,"total":5,"tier":"1000"}),
+        )
+        .unwrap();
         assert_eq!(gift.text, "An anonymous gifter gifted 5 Tier 1 subs");
         assert_eq!((gift.actor, gift.amount), (None, Some(5)));
         assert_eq!(
-            text("channel.subscription.message", json!({"user_name":"Fan","tier":"1000","cumulative_months":12,"message":{"text":"GG"}})),
+            text(
+                "channel.subscription.message",
+                json!({"user_name":"Fan","tier":"1000","cumulative_months":12,"message":{"text":"GG"}})
+            ),
             "Fan resubscribed at Tier 1 (12 months): GG"
         );
-        let cheer = summarize("channel.cheer", &json!({"user_name":"Fan","bits":1000,"message":"Cheer1000 hi","is_anonymous":false})).unwrap();
+        let cheer = summarize(
+            "channel.cheer",
+            &json!({"user_name":"Fan","bits":1000,"message":"Cheer1000 hi","is_anonymous":false}),
+        )
+        .unwrap();
         assert_eq!(cheer.text, "Fan cheered 1000 bits: Cheer1000 hi");
         assert_eq!(cheer.amount, Some(1000));
         assert_eq!(
-            text("channel.raid", json!({"from_broadcaster_user_name":"Big","to_broadcaster_user_name":"Small","viewers":512})),
+            text(
+                "channel.raid",
+                json!({"from_broadcaster_user_name":"Big","to_broadcaster_user_name":"Small","viewers":512})
+            ),
             "Big raided Small with 512 viewers"
         );
         assert_eq!(
-            text("channel.channel_points_custom_reward_redemption.add", json!({"user_name":"Fan","user_input":"","reward":{"title":"Hydrate","cost":100}})),
+            text(
+                "channel.channel_points_custom_reward_redemption.add",
+                json!({"user_name":"Fan","user_input":"","reward":{"title":"Hydrate","cost":100}})
+            ),
             "Fan redeemed Hydrate"
         );
         assert_eq!(
-            text("channel.hype_train.begin", json!({"broadcaster_user_name":"Cool_User","level":2})),
+            text(
+                "channel.hype_train.begin",
+                json!({"broadcaster_user_name":"Cool_User","level":2})
+            ),
             "A hype train started in Cool_User's channel (level 2)"
         );
         assert_eq!(
-            text("channel.hype_train.end", json!({"broadcaster_user_name":"Cool_User","level":5})),
+            text(
+                "channel.hype_train.end",
+                json!({"broadcaster_user_name":"Cool_User","level":5})
+            ),
             "The hype train in Cool_User's channel ended at level 5"
         );
     }

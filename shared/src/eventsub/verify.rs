@@ -30,7 +30,9 @@ pub fn signature_header(
     timestamp: &str,
     body: &[u8],
 ) -> String {
-    let digest = mac(secret, message_id, timestamp, body).finalize().into_bytes();
+    let digest = mac(secret, message_id, timestamp, body)
+        .finalize()
+        .into_bytes();
     format!("sha256={}", hex::encode(digest))
 }
 
@@ -42,7 +44,9 @@ pub fn signature_matches(
     body: &[u8],
     signature: &[u8; 32],
 ) -> bool {
-    let digest = mac(secret, message_id, timestamp, body).finalize().into_bytes();
+    let digest = mac(secret, message_id, timestamp, body)
+        .finalize()
+        .into_bytes();
     bool::from(digest.as_slice().ct_eq(signature.as_slice()))
 }
 
@@ -159,7 +163,12 @@ mod tests {
             "sha256=2e8d6e6a5e0cb6c7bb8c4f03476631150d92397da396caca94313582f44e44de"
         );
         assert_eq!(
-            signature_header(&c_secret(), C_ID, "2026-03-01T12:34:56.123Z", C_BODY.as_bytes()),
+            signature_header(
+                &c_secret(),
+                C_ID,
+                "2026-03-01T12:34:56.123Z",
+                C_BODY.as_bytes()
+            ),
             "sha256=5f8ca2c85b58d85b8436576b576f9a9adb14e40b16a0128eed1f235498000c5e"
         );
     }

@@ -254,7 +254,12 @@ mod tests {
 
     #[test]
     fn foreign_cursors_are_refused() {
-        for bad in ["", "!!!", &URL_SAFE_NO_PAD.encode("12#x"), &URL_SAFE_NO_PAD.encode("0000000001000#")] {
+        for bad in [
+            "",
+            "!!!",
+            &URL_SAFE_NO_PAD.encode("12#x"),
+            &URL_SAFE_NO_PAD.encode("0000000001000#"),
+        ] {
             assert!(Cursor::decode(bad).is_err(), "{bad}");
         }
     }

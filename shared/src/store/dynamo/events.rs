@@ -57,7 +57,9 @@ fn event_item(event: &Event, cursor: &Cursor, expires_at: i64) -> Item {
 fn get_s(item: &Item, key: &str) -> Result<String, StoreError> {
     match item.get(key) {
         Some(AttributeValue::S(v)) => Ok(v.clone()),
-        _ => Err(StoreError::Corrupt(format!("event item lacks string {key}"))),
+        _ => Err(StoreError::Corrupt(format!(
+            "event item lacks string {key}"
+        ))),
     }
 }
 
@@ -76,7 +78,10 @@ fn from_item(item: &Item) -> Result<StoredEvent, StoreError> {
     let summary = match item.get("action") {
         None => None,
         Some(_) => Some(Summary {
-            actor: item.get("actor").map(|_| get_s(item, "actor")).transpose()?,
+            actor: item
+                .get("actor")
+                .map(|_| get_s(item, "actor"))
+                .transpose()?,
             action: get_s(item, "action")?,
             amount: get_n(item, "amount")?,
             text: get_s(item, "text")?,
@@ -127,7 +132,11 @@ impl DynamoStore {
         let table = &self.events_table;
         let expires_at = event.received_at_ms / 1000 + self.retention.seconds();
         let cursor = Cursor::of(event);
-        let mut items = vec![mark(table, format!("MSG#{}", event.message_id), expires_at)?];
+        let mut items = vec![mark(
+            table,
+            format!("MSG#{}", event.message_id),
+            expires_at,
+        )?];
         if let Some(key) = semantic_key {
             items.push(mark(table, format!("SEM#{key}"), expires_at)?);
         }
@@ -142,7 +151,11 @@ impl DynamoStore {
             .key("pk", s(format!("CNT#{}", event.broadcaster_id)))
             .key(
                 "sk",
-                s(format!("{}#{}", day_of(event.received_at_ms), event.event_type)),
+                s(format!(
+                    "{}#{}",
+                    day_of(event.received_at_ms),
+                    event.event_type
+                )),
             )
             .update_expression("ADD #count :one SET expires_at = :exp, kind = :kind")
             .expression_attribute_names("#count", "count")

@@ -68,10 +68,11 @@ impl SubscriptionStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if matches!(
-                e.as_service_error(),
-                Some(UpdateItemError::ConditionalCheckFailedException(_))
-            ) =>
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
             {
                 Ok(())
             }

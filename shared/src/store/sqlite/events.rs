@@ -38,7 +38,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredEvent> {
 /// Inserts a dedupe key; false when it was already there.
 fn claim(c: &Connection, key: &str, expires_at: i64) -> rusqlite::Result<bool> {
     let n = c
-        .prepare_cached("INSERT INTO dedupe (key, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
+        .prepare_cached(
+            "INSERT INTO dedupe (key, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?
         .execute(params![key, expires_at])?;
     Ok(n == 1)
 }
@@ -191,4 +193,3 @@ impl EventStore for SqliteStore {
         .await
     }
 }
-

@@ -162,7 +162,10 @@ impl SqliteStore {
         };
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
-            let pool = inner.readers.as_ref().ok_or_else(|| unavailable("no reader pool"))?;
+            let pool = inner
+                .readers
+                .as_ref()
+                .ok_or_else(|| unavailable("no reader pool"))?;
             let pooled = pool.lock().map_err(unavailable)?.pop();
             let conn = match pooled {
                 Some(c) => c,

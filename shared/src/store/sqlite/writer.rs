@@ -60,11 +60,15 @@ impl Writer {
                 let _ = tx.send(result);
             })
         });
-        let jobs = self.jobs.as_ref().ok_or_else(|| unavailable("writer stopped"))?;
+        let jobs = self
+            .jobs
+            .as_ref()
+            .ok_or_else(|| unavailable("writer stopped"))?;
         jobs.send(job)
             .await
             .map_err(|_| unavailable("writer stopped"))?;
-        rx.await.map_err(|_| unavailable("writer dropped the request"))?
+        rx.await
+            .map_err(|_| unavailable("writer dropped the request"))?
     }
 }
 

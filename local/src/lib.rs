@@ -1,0 +1,12 @@
+//! Streamer Events on one machine: the Lambda handlers behind a local HTTP
+//! server, an embedded SQLite store, and the tools around them.
+//!
+//! - [`server`]: the HTTP server hosting the webhook handler (`POST /eventsub`).
+//! - [`trigger`]: sends correctly signed sample deliveries, like `twitch event trigger`.
+//! - [`samples`]: writes the API Gateway–shaped sample events in `events/`.
+//! - [`loadgen`]: the ingest benchmark's load generator.
+
+pub mod loadgen;
+pub mod samples;
+pub mod server;
+pub mod trigger;

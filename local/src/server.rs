@@ -1,0 +1,85 @@
+//! The local HTTP server: API Gateway's part, played on one machine.
+//!
+//! Each request is turned into the same `http::Request<lambda_http::Body>` the
+//! Lambda runtime hands the function, and the very same handler answers it.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::body::Body as AxumBody;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use http_body_util::{BodyExt, Limited};
+use serde_json::json;
+use tokio::net::TcpListener;
+use webhook::{Outcome, Rejection, WebhookState, MAX_BODY_BYTES};
+
+/// Everything the local routes share.
+pub struct Stack {
+    pub webhook: WebhookState,
+}
+
+/// The local stack's routes.
+pub fn router(stack: Arc<Stack>) -> Router {
+    Router::new()
+        .route("/eventsub", post(eventsub))
+        .route("/healthz", get(healthz))
+        .with_state(stack)
+}
+
+async fn healthz(State(stack): State<Arc<Stack>>) -> Json<serde_json::Value> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let m = &stack.webhook.metrics;
+    Json(json!({
+        "ok": true,
+        "stored": m.stored.load(Relaxed),
+        "duplicates": m.duplicates.load(Relaxed),
+        "stale": m.stale.load(Relaxed),
+        "rejected": m.rejected.load(Relaxed),
+        "store_failures": m.store_failures.load(Relaxed),
+    }))
+}
+
+async fn eventsub(State(stack): State<Arc<Stack>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    // Read at most the limit (API Gateway would cut at its own, larger, limit).
+    let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            let size = parts
+                .headers
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse().ok())
+                .unwrap_or(MAX_BODY_BYTES + 1);
+            return to_axum(webhook::respond(Outcome::Rejected(Rejection::TooLarge(
+                size,
+            ))));
+        }
+    };
+    let request = http::Request::from_parts(parts, lambda_http::Body::Binary(bytes.to_vec()));
+    to_axum(webhook::handle(&stack.webhook, request).await)
+}
+
+fn to_axum(response: http::Response<lambda_http::Body>) -> Response {
+    let (parts, body) = response.into_parts();
+    let body = match body {
+        lambda_http::Body::Text(t) => AxumBody::from(t),
+        lambda_http::Body::Binary(b) => AxumBody::from(b),
+        _ => AxumBody::empty(),
+    };
+    (parts, body).into_response()
+}
+
+/// Serves `stack` on `listener` until `shutdown` resolves, then finishes the
+/// requests in flight (each answered only after its write committed).
+pub async fn serve(
+    listener: TcpListener,
+    stack: Arc<Stack>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(stack))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

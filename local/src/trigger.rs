@@ -1,0 +1,75 @@
+//! `trigger`: posts correctly signed sample deliveries to a webhook, like
+//! `twitch event trigger`, to the local stack or to a deployed URL.
+
+use anyhow::{bail, Context};
+use shared::config::EventSubSecret;
+use shared::eventsub::fixtures::{self, Channel, Delivery};
+use shared::eventsub::headers::MessageType;
+use time::OffsetDateTime;
+
+/// What to send.
+#[derive(Debug, Clone)]
+pub struct TriggerSpec {
+    pub kind: String,
+    pub message_type: MessageType,
+    pub broadcaster: String,
+    /// For revocations: the new status (the reason).
+    pub reason: String,
+    pub count: u64,
+}
+
+/// Builds delivery number `seq` of `spec`, stamped now.
+pub fn build(spec: &TriggerSpec, seq: u64) -> Delivery {
+    let channel = Channel::new(&spec.broadcaster);
+    let now = OffsetDateTime::now_utc();
+    match spec.message_type {
+        MessageType::Notification => fixtures::notification(&spec.kind, &channel, seq, now),
+        MessageType::Verification => fixtures::verification(&spec.kind, &channel, now),
+        MessageType::Revocation => fixtures::revocation(&spec.kind, &channel, &spec.reason, now),
+    }
+}
+
+/// Sends `delivery` to `url`; returns the status and body text.
+pub async fn send(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &EventSubSecret,
+    delivery: &Delivery,
+) -> anyhow::Result<(u16, String)> {
+    let mut request = client.post(url).body(delivery.body.clone());
+    for (name, value) in delivery.headers(secret) {
+        request = request.header(name, value);
+    }
+    let response = request
+        .send()
+        .await
+        .with_context(|| format!("POST {url}"))?;
+    let status = response.status().as_u16();
+    Ok((status, response.text().await.unwrap_or_default()))
+}
+
+/// Sends `spec.count` deliveries and prints one line per answer.
+pub async fn run(url: &str, secret: &EventSubSecret, spec: &TriggerSpec) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let mut failures = 0;
+    for seq in 0..spec.count {
+        let delivery = build(spec, seq);
+        let (status, body) = send(&client, url, secret, &delivery).await?;
+        println!(
+            "{} {} {} -> {status} {}",
+            delivery.message_type.as_str(),
+            delivery.subscription_type,
+            delivery.message_id,
+            body.trim()
+        );
+        if !(200..300).contains(&status) {
+            failures += 1;
+        }
+    }
+    if failures > 0 {
+        bail!("{failures} of {} deliveries were not accepted", spec.count);
+    }
+    Ok(())
+}
