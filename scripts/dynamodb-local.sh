@@ -104,12 +104,12 @@ start() {
         if ! kill -0 "$pid" 2>/dev/null; then
             rm -f "$PID_FILE"
             log "process $pid exited before answering; its log:"
-            sed 's/^/  | /' "$LOG_FILE" >&2 || true
+            awk '{ print "  | " $0 }' "$LOG_FILE" >&2 || true
             die "DynamoDB Local failed to start"
         fi
         if ((SECONDS >= deadline)); then
             log "no answer on 127.0.0.1:$PORT after ${WAIT_SECS}s; its log:"
-            sed 's/^/  | /' "$LOG_FILE" >&2 || true
+            awk '{ print "  | " $0 }' "$LOG_FILE" >&2 || true
             stop_pid "$pid"
             rm -f "$PID_FILE"
             die "DynamoDB Local did not come up"
