@@ -9,7 +9,9 @@
 //!
 //! Tables (one per aggregate; the row mapping lives in `events.rs` and
 //! `subscriptions.rs`):
-//! - `events (broadcaster_id, sort_key)`: a streamer's feed in order.
+//! - `events`: rows appended in arrival order (a rowid table, so a batch of
+//!   kilobyte-sized payloads lands on a few tail pages); the index
+//!   `events_feed (broadcaster_id, sort_key)` is a streamer's feed in order.
 //! - `dedupe (key)`: one row per stored message id and semantic key.
 //! - `daily_counts (broadcaster_id, day, event_type)`: counters.
 //! - `subscriptions (id)`: EventSub subscription state.
@@ -41,6 +43,7 @@ pub enum Durability {
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
+    seq             INTEGER PRIMARY KEY,
     broadcaster_id  TEXT NOT NULL,
     sort_key        TEXT NOT NULL,
     message_id      TEXT NOT NULL,
@@ -50,9 +53,9 @@ CREATE TABLE IF NOT EXISTS events (
     received_at_ms  INTEGER NOT NULL,
     summary         TEXT,
     payload         TEXT NOT NULL,
-    expires_at      INTEGER NOT NULL,
-    PRIMARY KEY (broadcaster_id, sort_key)
-) WITHOUT ROWID;
+    expires_at      INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_feed ON events (broadcaster_id, sort_key);
 CREATE TABLE IF NOT EXISTS dedupe (
     key        TEXT PRIMARY KEY,
     expires_at INTEGER NOT NULL
@@ -119,7 +122,9 @@ impl SqliteStore {
             Durability::Process => "NORMAL",
         };
         conn.execute_batch(&format!(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout=5000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout=5000; \
+             PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824; PRAGMA wal_autocheckpoint=16384; \
+             PRAGMA temp_store=MEMORY;"
         ))
         .map_err(unavailable)?;
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
