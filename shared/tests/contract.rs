@@ -11,14 +11,20 @@ use std::sync::Arc;
 use shared::config::Retention;
 use shared::eventsub::summary::Summary;
 use shared::store::{
-    Appended, Cursor, Event, EventStore, SubscriptionChange, SubscriptionStore, SubscriptionUpdate,
-    MAX_PAGE,
+    day_of, Appended, Cursor, Event, EventStore, SubscriptionChange, SubscriptionStore,
+    SubscriptionUpdate, MAX_PAGE,
 };
 
 trait Store: EventStore + SubscriptionStore + 'static {}
 impl<T: EventStore + SubscriptionStore + 'static> Store for T {}
 
-const T0: i64 = 1_772_368_496_000; // 2026-03-01T12:34:56Z
+/// Noon UTC three days ago: recent enough that nothing has expired by TTL
+/// (DynamoDB Local does delete expired items), old enough to span days.
+fn t0() -> i64 {
+    let day = 86_400_000;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    (now / day - 3) * day + day / 2
+}
 
 fn event(broadcaster: &str, id: &str, ms: i64, kind: &str) -> Event {
     Event {
@@ -39,12 +45,12 @@ fn event(broadcaster: &str, id: &str, ms: i64, kind: &str) -> Event {
 }
 
 async fn append_once_stores_then_reports_duplicate(store: Arc<dyn Store>) {
-    let e = event("b1", "m1", T0, "channel.cheer");
+    let e = event("b1", "m1", t0(), "channel.cheer");
     let first = store.append_once(&e, None).await.unwrap();
     assert_eq!(first, Appended::Stored(Cursor::of(&e)));
     // A retry arrives later, with a new receive time: still the same message.
     let retry = Event {
-        received_at_ms: T0 + 5_000,
+        received_at_ms: t0() + 5_000,
         ..e.clone()
     };
     assert_eq!(
@@ -57,12 +63,12 @@ async fn append_once_stores_then_reports_duplicate(store: Arc<dyn Store>) {
 }
 
 async fn concurrent_duplicates_are_stored_once(store: Arc<dyn Store>) {
-    let e = event("b1", "dup", T0, "channel.cheer");
+    let e = event("b1", "dup", t0(), "channel.cheer");
     let tasks: Vec<_> = (0..16)
         .map(|i| {
             let store = Arc::clone(&store);
             let e = Event {
-                received_at_ms: T0 + i,
+                received_at_ms: t0() + i,
                 ..e.clone()
             };
             tokio::spawn(async move { store.append_once(&e, None).await.unwrap() })
@@ -77,15 +83,15 @@ async fn concurrent_duplicates_are_stored_once(store: Arc<dyn Store>) {
     assert_eq!(stored, 1);
     assert_eq!(store.recent("b1", 100, None).await.unwrap().events.len(), 1);
     let counts = store
-        .daily_counts("b1", "2026-03-01", "2026-03-01")
+        .daily_counts("b1", &day_of(t0()), &day_of(t0()))
         .await
         .unwrap();
     assert_eq!(counts[0].count, 1);
 }
 
 async fn same_happening_under_another_message_id_is_a_duplicate(store: Arc<dyn Store>) {
-    let a = event("b1", "m-a", T0, "stream.online");
-    let b = event("b1", "m-b", T0 + 1, "stream.online");
+    let a = event("b1", "m-a", t0(), "stream.online");
+    let b = event("b1", "m-b", t0() + 1, "stream.online");
     let key = Some("stream.online#b1#9001");
     assert!(matches!(
         store.append_once(&a, key).await.unwrap(),
@@ -96,7 +102,7 @@ async fn same_happening_under_another_message_id_is_a_duplicate(store: Arc<dyn S
         Appended::Duplicate
     );
     // A different happening is stored.
-    let c = event("b1", "m-c", T0 + 2, "stream.online");
+    let c = event("b1", "m-c", t0() + 2, "stream.online");
     assert!(matches!(
         store
             .append_once(&c, Some("stream.online#b1#9002"))
@@ -111,7 +117,7 @@ async fn recent_pages_newest_first_without_overlap(store: Arc<dyn Store>) {
     for i in 0..25 {
         store
             .append_once(
-                &event("b1", &format!("m{i:02}"), T0 + i * 1000, "channel.cheer"),
+                &event("b1", &format!("m{i:02}"), t0() + i * 1000, "channel.cheer"),
                 None,
             )
             .await
@@ -134,7 +140,7 @@ async fn recent_pages_newest_first_without_overlap(store: Arc<dyn Store>) {
 async fn after_returns_what_is_newer_oldest_first(store: Arc<dyn Store>) {
     let mut cursors = Vec::new();
     for i in 0..5 {
-        let e = event("b1", &format!("m{i}"), T0 + i * 1000, "channel.cheer");
+        let e = event("b1", &format!("m{i}"), t0() + i * 1000, "channel.cheer");
         store.append_once(&e, None).await.unwrap();
         cursors.push(Cursor::of(&e));
     }
@@ -163,11 +169,11 @@ async fn after_returns_what_is_newer_oldest_first(store: Arc<dyn Store>) {
 
 async fn feeds_are_kept_per_broadcaster(store: Arc<dyn Store>) {
     store
-        .append_once(&event("b1", "x1", T0, "t"), None)
+        .append_once(&event("b1", "x1", t0(), "t"), None)
         .await
         .unwrap();
     store
-        .append_once(&event("b2", "x2", T0, "t"), None)
+        .append_once(&event("b2", "x2", t0(), "t"), None)
         .await
         .unwrap();
     let b2 = store.recent("b2", 10, None).await.unwrap();
@@ -184,11 +190,11 @@ async fn feeds_are_kept_per_broadcaster(store: Arc<dyn Store>) {
 async fn counts_per_type_per_day_exclude_duplicates(store: Arc<dyn Store>) {
     let day = 86_400_000;
     let rows = [
-        ("a", T0, "channel.follow"),
-        ("b", T0 + 1, "channel.follow"),
-        ("c", T0 + 2, "channel.cheer"),
-        ("d", T0 + day, "channel.follow"),
-        ("e", T0 + 3 * day, "channel.follow"),
+        ("a", t0(), "channel.follow"),
+        ("b", t0() + 1, "channel.follow"),
+        ("c", t0() + 2, "channel.cheer"),
+        ("d", t0() + day, "channel.follow"),
+        ("e", t0() + 3 * day, "channel.follow"),
     ];
     for (id, ms, kind) in rows {
         store
@@ -197,33 +203,31 @@ async fn counts_per_type_per_day_exclude_duplicates(store: Arc<dyn Store>) {
             .unwrap();
     }
     store
-        .append_once(&event("b1", "a", T0 + 9, "channel.follow"), None)
+        .append_once(&event("b1", "a", t0() + 9, "channel.follow"), None)
         .await
         .unwrap();
-    let counts = store
-        .daily_counts("b1", "2026-03-01", "2026-03-02")
-        .await
-        .unwrap();
+    let (d0, d1) = (day_of(t0()), day_of(t0() + day));
+    let counts = store.daily_counts("b1", &d0, &d1).await.unwrap();
     let got: Vec<_> = counts
         .iter()
-        .map(|c| (c.day.as_str(), c.event_type.as_str(), c.count))
+        .map(|c| (c.day.clone(), c.event_type.as_str(), c.count))
         .collect();
     assert_eq!(
         got,
         [
-            ("2026-03-01", "channel.cheer", 1),
-            ("2026-03-01", "channel.follow", 2),
-            ("2026-03-02", "channel.follow", 1),
+            (d0.clone(), "channel.cheer", 1),
+            (d0, "channel.follow", 2),
+            (d1, "channel.follow", 1),
         ]
     );
 }
 
 async fn events_round_trip_exactly(store: Arc<dyn Store>) {
-    let with = event("b1", "s1", T0, "channel.cheer");
+    let with = event("b1", "s1", t0(), "channel.cheer");
     let without = Event {
         summary: None,
         message_id: "s2".into(),
-        received_at_ms: T0 + 1,
+        received_at_ms: t0() + 1,
         event_type: "channel.poll.begin".into(),
         ..with.clone()
     };
@@ -235,7 +239,7 @@ async fn events_round_trip_exactly(store: Arc<dyn Store>) {
             text: "An anonymous gifter gifted 1 Tier 1 sub".into(),
         }),
         message_id: "s3".into(),
-        received_at_ms: T0 + 2,
+        received_at_ms: t0() + 2,
         ..with.clone()
     };
     for e in [&with, &without, &no_actor] {
@@ -249,7 +253,7 @@ async fn events_round_trip_exactly(store: Arc<dyn Store>) {
 async fn page_size_is_capped(store: Arc<dyn Store>) {
     for i in 0..(MAX_PAGE as i64 + 5) {
         store
-            .append_once(&event("b1", &format!("m{i:03}"), T0 + i, "t"), None)
+            .append_once(&event("b1", &format!("m{i:03}"), t0() + i, "t"), None)
             .await
             .unwrap();
     }
@@ -277,12 +281,12 @@ async fn subscription_state_follows_verification_then_revocation(store: Arc<dyn 
         .record(&sub_update(
             SubscriptionChange::CallbackVerified,
             "webhook_callback_verification_pending",
-            T0,
+            t0(),
         ))
         .await
         .unwrap();
     let s = store.subscription("sub-9").await.unwrap().unwrap();
-    assert_eq!(s.callback_verified_at_ms, Some(T0));
+    assert_eq!(s.callback_verified_at_ms, Some(t0()));
     assert_eq!(s.revoked_at_ms, None);
     assert_eq!(s.broadcaster_id.as_deref(), Some("1337"));
 
@@ -290,7 +294,7 @@ async fn subscription_state_follows_verification_then_revocation(store: Arc<dyn 
         .record(&sub_update(
             SubscriptionChange::Revoked,
             "authorization_revoked",
-            T0 + 60_000,
+            t0() + 60_000,
         ))
         .await
         .unwrap();
@@ -302,7 +306,7 @@ async fn subscription_state_follows_verification_then_revocation(store: Arc<dyn 
     );
     assert_eq!(
         (s.callback_verified_at_ms, s.revoked_at_ms),
-        (Some(T0), Some(T0 + 60_000))
+        (Some(t0()), Some(t0() + 60_000))
     );
 }
 
@@ -311,7 +315,7 @@ async fn an_older_subscription_observation_never_overwrites_a_newer_one(store: A
         .record(&sub_update(
             SubscriptionChange::Revoked,
             "user_removed",
-            T0 + 10,
+            t0() + 10,
         ))
         .await
         .unwrap();
@@ -319,14 +323,14 @@ async fn an_older_subscription_observation_never_overwrites_a_newer_one(store: A
         .record(&sub_update(
             SubscriptionChange::CallbackVerified,
             "webhook_callback_verification_pending",
-            T0,
+            t0(),
         ))
         .await
         .unwrap();
     let s = store.subscription("sub-9").await.unwrap().unwrap();
     assert_eq!(s.status, "user_removed");
     assert_eq!(s.callback_verified_at_ms, None);
-    assert_eq!(s.updated_at_ms, T0 + 10);
+    assert_eq!(s.updated_at_ms, t0() + 10);
 }
 
 macro_rules! contract {
