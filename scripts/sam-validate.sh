@@ -19,15 +19,8 @@ if [[ ! -x "$SAM" ]]; then
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements-dev.txt"
 fi
 
-# Keep every AWS tool on loopback: without credentials the SDK would probe the
-# instance-metadata address.
-export AWS_EC2_METADATA_DISABLED=true
-export AWS_ACCESS_KEY_ID=local
-export AWS_SECRET_ACCESS_KEY=local
-unset AWS_SESSION_TOKEN AWS_PROFILE
-export AWS_REGION=us-east-1
-export AWS_DEFAULT_REGION=us-east-1
-export SAM_CLI_TELEMETRY=0
+# shellcheck source=scripts/aws-loopback-env.sh
+source "$ROOT/scripts/aws-loopback-env.sh"
 
 cd "$ROOT"
 "$SAM" --version

@@ -18,17 +18,10 @@ cargo fmt --all -- --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
-# Every AWS client stays on loopback: static dummy credentials, no
-# instance-metadata lookups, an explicit local endpoint.
+# shellcheck source=scripts/aws-loopback-env.sh
+source "$ROOT/scripts/aws-loopback-env.sh"
 export DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:${DYNAMODB_PORT}"
-export AWS_EC2_METADATA_DISABLED=true
-export AWS_ACCESS_KEY_ID=local
-export AWS_SECRET_ACCESS_KEY=local
-unset AWS_SESSION_TOKEN AWS_PROFILE
-export AWS_REGION=us-east-1
-export AWS_DEFAULT_REGION=us-east-1
-export SAM_CLI_TELEMETRY=0
 
 step "DynamoDB Local on ${DYNAMODB_ENDPOINT}"
 if scripts/dynamodb-local.sh status >/dev/null 2>&1; then

@@ -7,67 +7,10 @@
 
 use std::path::Path;
 
-use base64::{engine::general_purpose::STANDARD, Engine};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use shared::config::EventSubSecret;
-use shared::eventsub::fixtures::{self, Channel, Delivery, TYPES};
+use shared::eventsub::fixtures::{self, api_gateway_event, Channel, TYPES};
 use time::OffsetDateTime;
-
-/// An API Gateway HTTP API (payload 2.0) request carrying `delivery`.
-pub fn api_gateway_event(delivery: &Delivery, secret: &EventSubSecret, base64_body: bool) -> Value {
-    let headers: Map<String, Value> = delivery
-        .headers(secret)
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), Value::String(v)))
-        .chain([
-            (
-                "host".to_owned(),
-                json!("abc123.execute-api.us-east-1.amazonaws.com"),
-            ),
-            (
-                "user-agent".to_owned(),
-                json!("Twitch-Eventsub-Webhooks/1.0"),
-            ),
-            (
-                "content-length".to_owned(),
-                json!(delivery.body.len().to_string()),
-            ),
-        ])
-        .collect();
-    let now = OffsetDateTime::now_utc();
-    let body = if base64_body {
-        STANDARD.encode(delivery.body.as_bytes())
-    } else {
-        delivery.body.clone()
-    };
-    json!({
-        "version": "2.0",
-        "routeKey": "POST /eventsub",
-        "rawPath": "/eventsub",
-        "rawQueryString": "",
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123",
-            "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
-            "domainPrefix": "abc123",
-            "http": {
-                "method": "POST",
-                "path": "/eventsub",
-                "protocol": "HTTP/1.1",
-                "sourceIp": "203.0.113.7",
-                "userAgent": "Twitch-Eventsub-Webhooks/1.0"
-            },
-            "requestId": delivery.message_id,
-            "routeKey": "POST /eventsub",
-            "stage": "$default",
-            "time": "23/Nov/2026:09:00:00 +0000",
-            "timeEpoch": now.unix_timestamp() * 1000
-        },
-        "body": body,
-        "isBase64Encoded": base64_body
-    })
-}
 
 /// Every sample: name → event.
 pub fn all(secret: &EventSubSecret) -> Vec<(String, Value)> {

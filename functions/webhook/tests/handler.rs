@@ -4,7 +4,6 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use base64::{engine::general_purpose::STANDARD, Engine};
 use lambda_http::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use lambda_http::Body;
 use shared::config::{EventSubSecret, Retention};
@@ -469,29 +468,7 @@ async fn a_store_failure_is_a_500_so_twitch_retries() {
 
 /// An API Gateway HTTP API (payload 2.0) event, as Lambda receives it.
 fn api_gateway(d: &Delivery, base64_body: bool) -> String {
-    let headers: serde_json::Map<String, serde_json::Value> = d
-        .headers(&secret())
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.into()))
-        .collect();
-    serde_json::json!({
-        "version": "2.0",
-        "routeKey": "POST /eventsub",
-        "rawPath": "/eventsub",
-        "rawQueryString": "",
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "abc123",
-            "domainName": "abc123.execute-api.us-east-1.amazonaws.com", "domainPrefix": "abc123",
-            "http": {"method": "POST", "path": "/eventsub", "protocol": "HTTP/1.1",
-                     "sourceIp": "203.0.113.7", "userAgent": "Twitch-Eventsub-Webhooks/1.0"},
-            "requestId": "r1", "routeKey": "POST /eventsub", "stage": "$default",
-            "time": "23/Nov/2026:09:00:00 +0000", "timeEpoch": 1795424400000i64
-        },
-        "body": if base64_body { STANDARD.encode(&d.body) } else { d.body.clone() },
-        "isBase64Encoded": base64_body
-    })
-    .to_string()
+    fixtures::api_gateway_event(d, &secret(), base64_body).to_string()
 }
 
 #[tokio::test]
