@@ -20,10 +20,14 @@ impl<T: EventStore + SubscriptionStore + 'static> Store for T {}
 
 /// Noon UTC three days ago: recent enough that nothing has expired by TTL
 /// (DynamoDB Local does delete expired items), old enough to span days.
+/// Fixed once per test binary, so a run that crosses midnight stays consistent.
 fn t0() -> i64 {
-    let day = 86_400_000;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
-    (now / day - 3) * day + day / 2
+    static T0: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *T0.get_or_init(|| {
+        let day = 86_400_000;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+        (now / day - 3) * day + day / 2
+    })
 }
 
 fn event(broadcaster: &str, id: &str, ms: i64, kind: &str) -> Event {
