@@ -4,10 +4,13 @@
 //!   per-day counters kept at write time.
 //! - [`SubscriptionStore`]: what the webhook learned about each EventSub
 //!   subscription (callback verified, revoked and why).
+//! - [`connections::ConnectionStore`]: WebSocket connections and the streamers
+//!   each one watches.
 //!
 //! Adapters: `sqlite` (embedded, the local stack) and `dynamo` (AWS). Both pass
 //! the same contract suite (`shared/tests/contract.rs`).
 
+pub mod connections;
 #[cfg(feature = "dynamo")]
 pub mod dynamo;
 #[cfg(feature = "sqlite")]

@@ -21,6 +21,10 @@
 //! so an event, its dedupe mark and its counter go together; a retry can never
 //! re-store an event that is still readable.
 //!
+//! **Connections** (`CONNECTIONS_TABLE`): see [`DynamoConnectionStore`] for
+//! its items; GSI `by_topic` (`topic`, `pk`) answers "who watches this
+//! streamer" without a scan.
+//!
 //! **Subscriptions** (`SUBSCRIPTIONS_TABLE`): `id` (S, hash) = Twitch
 //! subscription id → its state (`GetItem`); GSI `by_broadcaster`
 //! (`broadcaster_id`, `id`) for a streamer's subscriptions.
@@ -31,8 +35,11 @@
 //! which DynamoDB serves at up to 1,000 writes/s: far above any channel's
 //! organic event rate.
 
+mod connections;
 mod events;
 mod subscriptions;
+
+pub use connections::DynamoConnectionStore;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::Client;

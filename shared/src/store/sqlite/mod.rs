@@ -15,9 +15,12 @@
 //! - `dedupe (key)`: one row per stored message id and semantic key.
 //! - `daily_counts (broadcaster_id, day, event_type)`: counters.
 //! - `subscriptions (id)`: EventSub subscription state.
+//! - `connections (id)`, `connection_topics (connection_id, broadcaster_id)`
+//!   with the index `connection_topics_by_topic`: WebSocket connections.
 //!
 //! Rows past their `expires_at` are removed by [`SqliteStore::purge_expired`].
 
+mod connections;
 mod events;
 mod subscriptions;
 mod writer;
@@ -81,6 +84,19 @@ CREATE TABLE IF NOT EXISTS subscriptions (
     updated_at_ms           INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS subscriptions_by_broadcaster ON subscriptions (broadcaster_id);
+CREATE TABLE IF NOT EXISTS connections (
+    id              TEXT PRIMARY KEY,
+    principal       TEXT NOT NULL,
+    connected_at_ms INTEGER NOT NULL,
+    expires_at_ms   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS connection_topics (
+    connection_id  TEXT NOT NULL,
+    broadcaster_id TEXT NOT NULL,
+    expires_at_ms  INTEGER NOT NULL,
+    PRIMARY KEY (connection_id, broadcaster_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS connection_topics_by_topic ON connection_topics (broadcaster_id, connection_id);
 ";
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -204,6 +220,12 @@ impl SqliteStore {
                 n += c.execute(
                     &format!("DELETE FROM {table} WHERE expires_at < ?1"),
                     [now_s],
+                )?;
+            }
+            for table in ["connections", "connection_topics"] {
+                n += c.execute(
+                    &format!("DELETE FROM {table} WHERE expires_at_ms < ?1"),
+                    [now_s * 1000],
                 )?;
             }
             Ok(n)

@@ -1,0 +1,342 @@
+//! `ConnectionStore` on DynamoDB (`CONNECTIONS_TABLE`).
+//!
+//! | item | pk | sk | other |
+//! |---|---|---|---|
+//! | connection | `CONN#<id>` | `META` | `principal`, `connected_at`, `topic_count`, `expires_at` |
+//! | topic | `CONN#<id>` | `TOPIC#<broadcaster>` | `topic` = broadcaster (GSI `by_topic` hash), `expires_at` |
+//!
+//! A connection's items: `Query pk`. Who watches a streamer: `Query by_topic`
+//! on `topic`, sorted by `pk`, paged. The topic cap is a conditional counter
+//! on the connection item, updated in the same transaction as the topic item.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest,
+};
+use aws_sdk_dynamodb::Client;
+
+use super::{sdk_error, unavailable};
+use crate::store::connections::{
+    ConnectionStore, NewConnection, Subscribed, SubscriberPage, CONNECTION_TTL_MS,
+};
+use crate::store::StoreError;
+
+/// The connections table.
+#[derive(Clone, Debug)]
+pub struct DynamoConnectionStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoConnectionStore {
+    /// A store over `table`.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn conn_pk(id: &str) -> String {
+    format!("CONN#{id}")
+}
+
+/// DynamoDB TTL wants epoch seconds.
+fn ttl(expires_at_ms: i64) -> AttributeValue {
+    n(expires_at_ms / 1000)
+}
+
+/// Which items of a cancelled transaction failed their condition.
+fn failed_conditions(e: &TransactWriteItemsError) -> Option<Vec<bool>> {
+    match e {
+        TransactWriteItemsError::TransactionCanceledException(c) => Some(
+            c.cancellation_reasons()
+                .iter()
+                .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+impl DynamoConnectionStore {
+    async fn meta(&self, id: &str) -> Result<Option<HashMap<String, AttributeValue>>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(conn_pk(id)))
+            .key("sk", s("META"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out.item)
+    }
+}
+
+#[async_trait]
+impl ConnectionStore for DynamoConnectionStore {
+    async fn connect(&self, c: &NewConnection) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(conn_pk(&c.id)))
+            .item("sk", s("META"))
+            .item("principal", s(&c.principal))
+            .item("connected_at", n(c.connected_at_ms))
+            .item("topic_count", n(0))
+            .item("expires_at", ttl(c.connected_at_ms + CONNECTION_TTL_MS))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn subscribe(
+        &self,
+        connection_id: &str,
+        broadcaster_id: &str,
+        max_topics: u32,
+        now_ms: i64,
+    ) -> Result<Subscribed, StoreError> {
+        let pk = conn_pk(connection_id);
+        let count = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(&pk))
+            .key("sk", s("META"))
+            .update_expression("ADD topic_count :one")
+            .condition_expression(
+                "attribute_exists(pk) AND expires_at > :now AND topic_count < :max",
+            )
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now_ms / 1000))
+            .expression_attribute_values(":max", n(i64::from(max_topics)))
+            .build()
+            .map_err(unavailable)?;
+        let topic = Put::builder()
+            .table_name(&self.table)
+            .item("pk", s(&pk))
+            .item("sk", s(format!("TOPIC#{broadcaster_id}")))
+            .item("topic", s(broadcaster_id))
+            .item("expires_at", ttl(now_ms + CONNECTION_TTL_MS))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(unavailable)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(count).build())
+            .transact_items(TransactWriteItem::builder().put(topic).build())
+            .send()
+            .await;
+        let e = match result {
+            Ok(_) => return Ok(Subscribed::Added),
+            Err(e) => e,
+        };
+        let Some(failed) = e.as_service_error().and_then(failed_conditions) else {
+            return Err(sdk_error(e));
+        };
+        if failed.get(1) == Some(&true) {
+            return Ok(Subscribed::Already);
+        }
+        if failed.first() == Some(&true) {
+            // Either no live connection or at the cap: look which.
+            let live = self.meta(connection_id).await?.is_some_and(|m| {
+                matches!(m.get("expires_at"), Some(AttributeValue::N(v)) if v.parse::<i64>().is_ok_and(|e| e > now_ms / 1000))
+            });
+            return Ok(if live {
+                Subscribed::TooManyTopics
+            } else {
+                Subscribed::UnknownConnection
+            });
+        }
+        Err(sdk_error(e))
+    }
+
+    async fn unsubscribe(
+        &self,
+        connection_id: &str,
+        broadcaster_id: &str,
+    ) -> Result<bool, StoreError> {
+        let pk = conn_pk(connection_id);
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(&pk))
+            .key("sk", s(format!("TOPIC#{broadcaster_id}")))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(unavailable)?;
+        let count = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(&pk))
+            .key("sk", s("META"))
+            .update_expression("ADD topic_count :minus")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":minus", n(-1))
+            .build()
+            .map_err(unavailable)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .transact_items(TransactWriteItem::builder().update(count).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().and_then(failed_conditions).is_some() => Ok(false),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn topics(&self, connection_id: &str, now_ms: i64) -> Result<Vec<String>, StoreError> {
+        let mut topics = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :topic)")
+                .filter_expression("expires_at > :now")
+                .expression_attribute_values(":pk", s(conn_pk(connection_id)))
+                .expression_attribute_values(":topic", s("TOPIC#"))
+                .expression_attribute_values(":now", n(now_ms / 1000))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            topics.extend(out.items().iter().filter_map(|i| match i.get("topic") {
+                Some(AttributeValue::S(t)) => Some(t.clone()),
+                _ => None,
+            }));
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => break,
+            }
+        }
+        topics.sort();
+        Ok(topics)
+    }
+
+    async fn subscribers(
+        &self,
+        broadcaster_id: &str,
+        after: Option<&str>,
+        limit: usize,
+        now_ms: i64,
+    ) -> Result<SubscriberPage, StoreError> {
+        let limit = limit.max(1);
+        let start = after.map(|id| {
+            HashMap::from([
+                ("topic".to_owned(), s(broadcaster_id)),
+                ("pk".to_owned(), s(conn_pk(id))),
+                ("sk".to_owned(), s(format!("TOPIC#{broadcaster_id}"))),
+            ])
+        });
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("by_topic")
+            .key_condition_expression("topic = :t")
+            .filter_expression("expires_at > :now")
+            .expression_attribute_values(":t", s(broadcaster_id))
+            .expression_attribute_values(":now", n(now_ms / 1000))
+            .set_exclusive_start_key(start)
+            .limit(limit as i32)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let connection_ids: Vec<String> = out
+            .items()
+            .iter()
+            .filter_map(|i| match i.get("pk") {
+                Some(AttributeValue::S(pk)) => pk.strip_prefix("CONN#").map(str::to_owned),
+                _ => None,
+            })
+            .collect();
+        // The page boundary is where DynamoDB stopped reading, which may be
+        // past items the expiry filter dropped.
+        let next = out.last_evaluated_key().and_then(|k| match k.get("pk") {
+            Some(AttributeValue::S(pk)) => pk.strip_prefix("CONN#").map(str::to_owned),
+            _ => None,
+        });
+        Ok(SubscriberPage {
+            connection_ids,
+            next,
+        })
+    }
+
+    async fn disconnect(&self, connection_id: &str) -> Result<(), StoreError> {
+        let mut keys = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(conn_pk(connection_id)))
+                .projection_expression("pk, sk")
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            keys.extend(out.items().iter().cloned());
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => break,
+            }
+        }
+        for chunk in keys.chunks(25) {
+            let mut requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|key| {
+                    DeleteRequest::builder()
+                        .set_key(Some(key.clone()))
+                        .build()
+                        .map(|d| WriteRequest::builder().delete_request(d).build())
+                        .map_err(unavailable)
+                })
+                .collect::<Result<_, _>>()?;
+            // Throttled deletes come back as unprocessed: retry them, bounded.
+            for attempt in 0..8u32 {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                requests = out
+                    .unprocessed_items
+                    .and_then(|mut m| m.remove(&self.table))
+                    .unwrap_or_default();
+                if requests.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt)).await;
+            }
+            if !requests.is_empty() {
+                return Err(unavailable(
+                    "connection items still unprocessed after retries",
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,142 @@
+//! `ConnectionStore` on SQLite.
+
+use async_trait::async_trait;
+use rusqlite::{params, OptionalExtension};
+
+use super::SqliteStore;
+use crate::store::connections::{
+    ConnectionStore, NewConnection, Subscribed, SubscriberPage, CONNECTION_TTL_MS,
+};
+use crate::store::StoreError;
+
+#[async_trait]
+impl ConnectionStore for SqliteStore {
+    async fn connect(&self, connection: &NewConnection) -> Result<(), StoreError> {
+        let c = connection.clone();
+        self.write(move |db| {
+            db.prepare_cached(
+                "INSERT OR REPLACE INTO connections (id, principal, connected_at_ms, expires_at_ms) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                c.id,
+                c.principal,
+                c.connected_at_ms,
+                c.connected_at_ms + CONNECTION_TTL_MS
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn subscribe(
+        &self,
+        connection_id: &str,
+        broadcaster_id: &str,
+        max_topics: u32,
+        now_ms: i64,
+    ) -> Result<Subscribed, StoreError> {
+        let (id, b) = (connection_id.to_owned(), broadcaster_id.to_owned());
+        self.write(move |db| {
+            let expires: Option<i64> = db
+                .prepare_cached("SELECT expires_at_ms FROM connections WHERE id = ?1 AND expires_at_ms > ?2")?
+                .query_row(params![id, now_ms], |r| r.get(0))
+                .optional()?;
+            let Some(expires) = expires else {
+                return Ok(Subscribed::UnknownConnection);
+            };
+            let already = db
+                .prepare_cached(
+                    "SELECT 1 FROM connection_topics WHERE connection_id = ?1 AND broadcaster_id = ?2",
+                )?
+                .query_row(params![id, b], |_| Ok(()))
+                .optional()?;
+            if already.is_some() {
+                return Ok(Subscribed::Already);
+            }
+            let count: i64 = db
+                .prepare_cached("SELECT COUNT(*) FROM connection_topics WHERE connection_id = ?1")?
+                .query_row([&id], |r| r.get(0))?;
+            if count >= i64::from(max_topics) {
+                return Ok(Subscribed::TooManyTopics);
+            }
+            db.prepare_cached(
+                "INSERT INTO connection_topics (connection_id, broadcaster_id, expires_at_ms) \
+                 VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![id, b, expires])?;
+            Ok(Subscribed::Added)
+        })
+        .await
+    }
+
+    async fn unsubscribe(
+        &self,
+        connection_id: &str,
+        broadcaster_id: &str,
+    ) -> Result<bool, StoreError> {
+        let (id, b) = (connection_id.to_owned(), broadcaster_id.to_owned());
+        self.write(move |db| {
+            let n = db
+                .prepare_cached(
+                    "DELETE FROM connection_topics WHERE connection_id = ?1 AND broadcaster_id = ?2",
+                )?
+                .execute(params![id, b])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn topics(&self, connection_id: &str, now_ms: i64) -> Result<Vec<String>, StoreError> {
+        let id = connection_id.to_owned();
+        self.read(move |db| {
+            db.prepare_cached(
+                "SELECT broadcaster_id FROM connection_topics \
+                 WHERE connection_id = ?1 AND expires_at_ms > ?2 ORDER BY broadcaster_id",
+            )?
+            .query_map(params![id, now_ms], |r| r.get(0))?
+            .collect()
+        })
+        .await
+    }
+
+    async fn subscribers(
+        &self,
+        broadcaster_id: &str,
+        after: Option<&str>,
+        limit: usize,
+        now_ms: i64,
+    ) -> Result<SubscriberPage, StoreError> {
+        let limit = limit.max(1);
+        let b = broadcaster_id.to_owned();
+        let after = after.unwrap_or("").to_owned();
+        let ids: Vec<String> = self
+            .read(move |db| {
+                db.prepare_cached(
+                    "SELECT connection_id FROM connection_topics \
+                     WHERE broadcaster_id = ?1 AND connection_id > ?2 AND expires_at_ms > ?3 \
+                     ORDER BY connection_id LIMIT ?4",
+                )?
+                .query_map(params![b, after, now_ms, limit as i64], |r| r.get(0))?
+                .collect()
+            })
+            .await?;
+        let next = (ids.len() == limit).then(|| ids.last().cloned()).flatten();
+        Ok(SubscriberPage {
+            connection_ids: ids,
+            next,
+        })
+    }
+
+    async fn disconnect(&self, connection_id: &str) -> Result<(), StoreError> {
+        let id = connection_id.to_owned();
+        self.write(move |db| {
+            db.prepare_cached("DELETE FROM connection_topics WHERE connection_id = ?1")?
+                .execute([&id])?;
+            db.prepare_cached("DELETE FROM connections WHERE id = ?1")?
+                .execute([&id])?;
+            Ok(())
+        })
+        .await
+    }
+}
