@@ -1,11 +1,13 @@
 //! Streamer Events on one machine: the Lambda handlers behind a local HTTP
 //! server, an embedded SQLite store, and the tools around them.
 //!
+//! - [`gateway`]: live WebSocket connections and the `@connections` API.
 //! - [`server`]: the HTTP server hosting the webhook handler (`POST /eventsub`).
 //! - [`trigger`]: sends correctly signed sample deliveries, like `twitch event trigger`.
 //! - [`samples`]: writes the API Gateway–shaped sample events in `events/`.
 //! - [`loadgen`]: the ingest benchmark's load generator.
 
+pub mod gateway;
 pub mod loadgen;
 pub mod samples;
 pub mod server;

@@ -233,6 +233,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = Arc::new(store);
     let stack = Arc::new(Stack {
         webhook: WebhookState::new(secret, store.clone(), store.clone()),
+        connections: Default::default(),
     });
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

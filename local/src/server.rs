@@ -16,9 +16,13 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use webhook::{Outcome, Rejection, WebhookState, MAX_BODY_BYTES};
 
+use crate::gateway::{self, Connections};
+
 /// Everything the local routes share.
 pub struct Stack {
     pub webhook: WebhookState,
+    /// Live WebSocket connections, reachable through `@connections`.
+    pub connections: Arc<Connections>,
 }
 
 /// The local stack's routes.
@@ -26,7 +30,8 @@ pub fn router(stack: Arc<Stack>) -> Router {
     Router::new()
         .route("/eventsub", post(eventsub))
         .route("/healthz", get(healthz))
-        .with_state(stack)
+        .with_state(Arc::clone(&stack))
+        .merge(gateway::routes(Arc::clone(&stack.connections)))
 }
 
 async fn healthz(State(stack): State<Arc<Stack>>) -> Json<serde_json::Value> {

@@ -14,7 +14,11 @@
 //! - `store::sqlite` (feature `sqlite`): the embedded adapter, with group commit.
 //! - `store::dynamo` (feature `dynamo`): the DynamoDB adapter; its module doc
 //!   holds the key schema of every table next to its access patterns.
+//! - `push` (feature `push`): the API Gateway `@connections` client, pointed at
+//!   AWS or at the local stack by configuration.
 
 pub mod config;
 pub mod eventsub;
+#[cfg(feature = "push")]
+pub mod push;
 pub mod store;

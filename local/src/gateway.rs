@@ -1,0 +1,200 @@
+//! API Gateway's WebSocket side, played on one machine: the registry of live
+//! connections and the `@connections` management API
+//! (`POST`/`GET`/`DELETE /@connections/{id}`, also under `/{stage}/`), with
+//! AWS's status codes and error types so the real SDK client works against it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use serde_json::json;
+use shared::push::MAX_FRAME_BYTES;
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+use tokio::sync::mpsc;
+
+/// Frames a connection may have waiting before posts are throttled.
+const QUEUE: usize = 1024;
+
+/// What the gateway tells a connection's socket task to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outbound {
+    /// Send this text frame.
+    Frame(Bytes),
+    /// Close the socket (`DELETE /@connections/{id}`).
+    Close,
+}
+
+struct Live {
+    sender: mpsc::Sender<Outbound>,
+    connected_at: OffsetDateTime,
+    source_ip: String,
+    user_agent: String,
+}
+
+/// The live connections, by API Gateway–style connection id.
+#[derive(Default)]
+pub struct Connections {
+    live: Mutex<HashMap<String, Live>>,
+}
+
+impl Connections {
+    /// Registers a connection; its socket task drains the returned receiver.
+    pub fn register(
+        &self,
+        id: &str,
+        source_ip: &str,
+        user_agent: &str,
+    ) -> mpsc::Receiver<Outbound> {
+        let (sender, receiver) = mpsc::channel(QUEUE);
+        let live = Live {
+            sender,
+            connected_at: OffsetDateTime::now_utc(),
+            source_ip: source_ip.to_owned(),
+            user_agent: user_agent.to_owned(),
+        };
+        if let Ok(mut map) = self.live.lock() {
+            map.insert(id.to_owned(), live);
+        }
+        receiver
+    }
+
+    /// Forgets a connection (its socket closed).
+    pub fn remove(&self, id: &str) {
+        if let Ok(mut map) = self.live.lock() {
+            map.remove(id);
+        }
+    }
+
+    /// How many connections are live.
+    pub fn len(&self) -> usize {
+        self.live.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// True when no connection is live.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn sender(&self, id: &str) -> Option<mpsc::Sender<Outbound>> {
+        self.live.lock().ok()?.get(id).map(|l| l.sender.clone())
+    }
+}
+
+/// An error as API Gateway's management API sends it: the SDK reads the type
+/// from `x-amzn-ErrorType`.
+fn aws_error(status: StatusCode, kind: &'static str, message: &str) -> Response {
+    let mut r = (status, axum::Json(json!({ "message": message }))).into_response();
+    r.headers_mut()
+        .insert("x-amzn-ErrorType", HeaderValue::from_static(kind));
+    r
+}
+
+fn gone() -> Response {
+    aws_error(StatusCode::GONE, "GoneException", "Gone")
+}
+
+async fn post_frame(
+    State(connections): State<Arc<Connections>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if body.len() > MAX_FRAME_BYTES {
+        return aws_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PayloadTooLargeException",
+            "Message too long",
+        );
+    }
+    let Some(sender) = connections.sender(&id) else {
+        return gone();
+    };
+    match sender.try_send(Outbound::Frame(body)) {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(mpsc::error::TrySendError::Full(_)) => aws_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "LimitExceededException",
+            "Too many messages waiting for this connection",
+        ),
+        Err(mpsc::error::TrySendError::Closed(_)) => {
+            connections.remove(&id);
+            gone()
+        }
+    }
+}
+
+async fn get_connection(
+    State(connections): State<Arc<Connections>>,
+    Path(id): Path<String>,
+) -> Response {
+    let info = connections.live.lock().ok().and_then(|m| {
+        m.get(&id).map(|l| {
+            json!({
+                "connectedAt": l.connected_at.format(&Rfc3339).unwrap_or_default(),
+                "lastActiveAt": OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default(),
+                "identity": {"sourceIp": l.source_ip, "userAgent": l.user_agent},
+            })
+        })
+    });
+    match info {
+        Some(body) => axum::Json(body).into_response(),
+        None => gone(),
+    }
+}
+
+async fn delete_connection(
+    State(connections): State<Arc<Connections>>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(sender) = connections.sender(&id) else {
+        return gone();
+    };
+    // The socket task closes and then removes itself; a full queue still closes.
+    let _ = sender.try_send(Outbound::Close);
+    connections.remove(&id);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn staged_post(
+    state: State<Arc<Connections>>,
+    Path((_stage, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    post_frame(state, Path(id), body).await
+}
+
+async fn staged_get(
+    state: State<Arc<Connections>>,
+    Path((_stage, id)): Path<(String, String)>,
+) -> Response {
+    get_connection(state, Path(id)).await
+}
+
+async fn staged_delete(
+    state: State<Arc<Connections>>,
+    Path((_stage, id)): Path<(String, String)>,
+) -> Response {
+    delete_connection(state, Path(id)).await
+}
+
+/// The `@connections` routes, at the root and under a stage prefix.
+pub fn routes(connections: Arc<Connections>) -> Router {
+    Router::new()
+        .route(
+            "/@connections/{id}",
+            post(post_frame)
+                .get(get_connection)
+                .delete(delete_connection),
+        )
+        .route(
+            "/{stage}/@connections/{id}",
+            post(staged_post).get(staged_get).delete(staged_delete),
+        )
+        // Larger than a frame may be, so oversized posts get API Gateway's 413.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_FRAME_BYTES * 2))
+        .with_state(connections)
+}
