@@ -10,6 +10,8 @@
 //! - [`eventsub::summary`]: the normalized one-line summary of known event types,
 //!   and the semantic dedupe key of types that carry their own id.
 //! - `eventsub::fixtures` (feature `fixtures`): realistic signed sample deliveries.
+//! - [`ticket`]: short-lived signed tickets for WebSocket `$connect`.
+//! - [`frames`]: the JSON frames WebSocket clients receive.
 //! - [`store`]: the storage traits (one per aggregate) and their shared types.
 //! - `store::sqlite` (feature `sqlite`): the embedded adapter, with group commit.
 //! - `store::dynamo` (feature `dynamo`): the DynamoDB adapter; its module doc
@@ -19,6 +21,8 @@
 
 pub mod config;
 pub mod eventsub;
+pub mod frames;
 #[cfg(feature = "push")]
 pub mod push;
 pub mod store;
+pub mod ticket;

@@ -10,8 +10,7 @@ use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectio
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use aws_sdk_apigatewaymanagement::Client;
 
-/// API Gateway's limit for one WebSocket message.
-pub const MAX_FRAME_BYTES: usize = 128 * 1024;
+pub use crate::frames::MAX_FRAME_BYTES;
 
 /// Why a frame was not delivered.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -1,0 +1,307 @@
+//! The websocket handler, route by route, with API Gateway–shaped events (the
+//! samples in `events/websocket/`) and the local `@connections` endpoint
+//! receiving what it sends, through the real SDK client.
+
+use std::sync::Arc;
+
+use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
+use local::gateway::{Connections, Outbound};
+use local::server::{self, Stack};
+use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
+use shared::store::connections::ConnectionStore;
+use shared::store::sqlite::{Durability, SqliteStore};
+use shared::store::{Event, EventStore};
+use shared::ticket::TicketKey;
+use tokio::sync::mpsc::Receiver;
+use webhook::WebhookState;
+use websocket::{handle, Auth, WsState};
+
+const KEY: &[u8] = b"test-ticket-key-test-ticket-key-0123";
+
+struct World {
+    state: WsState,
+    store: Arc<SqliteStore>,
+    gateway: Arc<Connections>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn world(auth: Auth) -> World {
+    let store = Arc::new(
+        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
+    );
+    let gateway = Arc::new(Connections::default());
+    let stack = Arc::new(Stack {
+        webhook: WebhookState::new(
+            EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap(),
+            store.clone(),
+            store.clone(),
+        ),
+        connections: Arc::clone(&gateway),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::serve(listener, stack, async {
+        let _ = stopped.await;
+    }));
+    let mut state = WsState::new(store.clone(), store.clone(), auth, None);
+    state.use_pusher(&endpoint, shared::push::Pusher::local(&endpoint));
+    state.max_topics = 3;
+    World {
+        state,
+        store,
+        gateway,
+        _stop: stop,
+    }
+}
+
+fn tickets() -> Auth {
+    Auth::Tickets(TicketKey::new(KEY).unwrap())
+}
+
+/// A checked-in sample, with its connection id (and body or ticket) replaced.
+fn sample(name: &str, connection_id: &str) -> ApiGatewayWebsocketProxyRequest {
+    let path = format!(
+        "{}/../events/websocket/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut request: ApiGatewayWebsocketProxyRequest = serde_json::from_str(&text).unwrap();
+    request.request_context.connection_id = Some(connection_id.into());
+    request
+}
+
+fn message(connection_id: &str, body: &str) -> ApiGatewayWebsocketProxyRequest {
+    let mut r = sample("subscribe", connection_id);
+    r.body = Some(body.into());
+    r
+}
+
+fn connect_with_ticket(
+    connection_id: &str,
+    ticket: Option<&str>,
+) -> ApiGatewayWebsocketProxyRequest {
+    let mut r = sample("connect", connection_id);
+    let query = match ticket {
+        Some(t) => format!("ticket={t}"),
+        None => String::new(),
+    };
+    r.query_string_parameters = query.parse().unwrap();
+    r
+}
+
+fn now_s() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl World {
+    /// Connects `id` with a valid ticket and returns what the gateway delivers to it.
+    async fn connected(&self, id: &str) -> Receiver<Outbound> {
+        let ticket = TicketKey::new(KEY).unwrap().issue("dev-user", now_s());
+        let r = handle(&self.state, connect_with_ticket(id, Some(&ticket))).await;
+        assert_eq!(r.status_code, 200);
+        self.gateway.register(id, "127.0.0.1", "test")
+    }
+}
+
+async fn next_frame(rx: &mut Receiver<Outbound>) -> serde_json::Value {
+    // Bounded, so a missing frame fails the test instead of hanging it.
+    let next = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv());
+    match next.await.expect("a frame within 10 s").expect("a frame") {
+        Outbound::Frame(b) => serde_json::from_slice(&b).unwrap(),
+        Outbound::Close => panic!("closed"),
+    }
+}
+
+#[tokio::test]
+async fn connect_refuses_a_missing_forged_or_expired_ticket() {
+    let w = world(tickets()).await;
+    let key = TicketKey::new(KEY).unwrap();
+    let other = TicketKey::new(b"some-other-key-some-other-key-0123").unwrap();
+    for ticket in [
+        None,
+        Some(other.issue("dev-user", now_s())),
+        Some(key.issue("dev-user", now_s() - 3600)),
+        Some("garbage".to_owned()),
+    ] {
+        let r = handle(&w.state, connect_with_ticket("c1", ticket.as_deref())).await;
+        assert_eq!(r.status_code, 401, "{ticket:?}");
+    }
+    assert!(w
+        .store
+        .topics("c1", now_s() * 1000)
+        .await
+        .unwrap()
+        .is_empty());
+    // The checked-in sample's ticket is not validly signed either.
+    assert_eq!(
+        handle(&w.state, sample("connect", "c1")).await.status_code,
+        401
+    );
+}
+
+#[tokio::test]
+async fn open_mode_lets_anyone_connect() {
+    let w = world(Auth::Open).await;
+    assert_eq!(
+        handle(&w.state, connect_with_ticket("c1", None))
+            .await
+            .status_code,
+        200
+    );
+}
+
+#[tokio::test]
+async fn subscribe_acknowledges_then_sends_the_backlog_oldest_first() {
+    let w = world(tickets()).await;
+    let base = now_s() * 1000 - 60_000;
+    for i in 0..12 {
+        let e = Event {
+            message_id: format!("m{i:02}"),
+            broadcaster_id: "1337".into(),
+            event_type: "channel.cheer".into(),
+            event_version: "1".into(),
+            subscription_id: "s".into(),
+            received_at_ms: base + i,
+            summary: None,
+            payload: r#"{"bits":100}"#.into(),
+        };
+        w.store.append_once(&e, None).await.unwrap();
+    }
+    let mut rx = w.connected("c1").await;
+    assert_eq!(
+        handle(&w.state, sample("subscribe", "c1"))
+            .await
+            .status_code,
+        200
+    );
+    let ack = next_frame(&mut rx).await;
+    assert_eq!(
+        (ack["type"].as_str(), ack["broadcaster"].as_str()),
+        (Some("subscribed"), Some("1337"))
+    );
+    let mut ids = Vec::new();
+    for _ in 0..10 {
+        let f = next_frame(&mut rx).await;
+        assert_eq!(f["type"], "event");
+        assert_eq!(f["backlog"], true);
+        assert_eq!(f["event"]["bits"], 100);
+        ids.push(f["id"].as_str().unwrap().to_owned());
+    }
+    let expected: Vec<String> = (2..12).map(|i| format!("m{i:02}")).collect();
+    assert_eq!(ids, expected);
+    let subs = w
+        .store
+        .subscribers("1337", None, 10, now_s() * 1000)
+        .await
+        .unwrap();
+    assert_eq!(subs.connection_ids, ["c1"]);
+}
+
+#[tokio::test]
+async fn malformed_and_unknown_messages_get_error_frames() {
+    let w = world(tickets()).await;
+    let mut rx = w.connected("c1").await;
+    let big = format!(
+        "{{\"action\":\"subscribe\",\"pad\":\"{}\"}}",
+        "x".repeat(5000)
+    );
+    let cases = [
+        (message("c1", "not json"), "malformed_message"),
+        (sample("default", "c1"), "unknown_action"),
+        (
+            message("c1", r#"{"action":"subscribe"}"#),
+            "invalid_broadcaster",
+        ),
+        (
+            message("c1", r#"{"action":"subscribe","broadcaster":1337}"#),
+            "invalid_broadcaster",
+        ),
+        (
+            message("c1", r#"{"action":"subscribe","broadcaster":"../etc"}"#),
+            "invalid_broadcaster",
+        ),
+        (message("c1", &big), "message_too_large"),
+    ];
+    for (request, code) in cases {
+        assert_eq!(handle(&w.state, request).await.status_code, 200);
+        let f = next_frame(&mut rx).await;
+        assert_eq!(
+            (f["type"].as_str(), f["code"].as_str()),
+            (Some("error"), Some(code))
+        );
+    }
+    assert!(w
+        .store
+        .topics("c1", now_s() * 1000)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn the_topic_cap_is_enforced_with_an_error_frame() {
+    let w = world(tickets()).await;
+    let mut rx = w.connected("c1").await;
+    for b in ["1", "2", "3"] {
+        let body = format!(r#"{{"action":"subscribe","broadcaster":"{b}"}}"#);
+        handle(&w.state, message("c1", &body)).await;
+        assert_eq!(next_frame(&mut rx).await["type"], "subscribed");
+    }
+    handle(
+        &w.state,
+        message("c1", r#"{"action":"subscribe","broadcaster":"4"}"#),
+    )
+    .await;
+    assert_eq!(next_frame(&mut rx).await["code"], "too_many_topics");
+}
+
+#[tokio::test]
+async fn unsubscribe_and_disconnect_remove_topics() {
+    let w = world(tickets()).await;
+    let mut rx = w.connected("c1").await;
+    handle(&w.state, sample("subscribe", "c1")).await;
+    assert_eq!(next_frame(&mut rx).await["type"], "subscribed");
+    handle(&w.state, sample("unsubscribe", "c1")).await;
+    let f = next_frame(&mut rx).await;
+    assert_eq!(
+        (f["type"].as_str(), f["topics"].as_u64()),
+        (Some("unsubscribed"), Some(0))
+    );
+
+    handle(&w.state, sample("subscribe", "c1")).await;
+    assert_eq!(next_frame(&mut rx).await["type"], "subscribed");
+    assert_eq!(
+        handle(&w.state, sample("disconnect", "c1"))
+            .await
+            .status_code,
+        200
+    );
+    let subs = w
+        .store
+        .subscribers("1337", None, 10, now_s() * 1000)
+        .await
+        .unwrap();
+    assert!(subs.connection_ids.is_empty());
+}
+
+#[tokio::test]
+async fn a_reply_to_a_gone_connection_cleans_it_up() {
+    let w = world(tickets()).await;
+    let rx = w.connected("c1").await;
+    handle(&w.state, sample("subscribe", "c1")).await;
+    drop(rx);
+    w.gateway.remove("c1");
+    // The reply meets a 410: the connection's records go.
+    handle(
+        &w.state,
+        message("c1", r#"{"action":"subscribe","broadcaster":"42"}"#),
+    )
+    .await;
+    assert!(w
+        .store
+        .topics("c1", now_s() * 1000)
+        .await
+        .unwrap()
+        .is_empty());
+}

@@ -1,0 +1,47 @@
+//! The JSON frames WebSocket clients receive. Every event frame carries the
+//! EventSub message id, so a client can drop the duplicates that at-least-once
+//! delivery may produce.
+
+use serde_json::{json, value::RawValue, Value};
+
+use crate::store::StoredEvent;
+
+/// API Gateway's limit for one WebSocket message.
+pub const MAX_FRAME_BYTES: usize = 128 * 1024;
+
+/// An event, live or from the backlog. Payloads that would push the frame past
+/// API Gateway's 128 KB limit are left out (`"truncated": true`); the read API
+/// has them.
+pub fn event(stored: &StoredEvent, backlog: bool) -> String {
+    let e = &stored.event;
+    let payload = RawValue::from_string(e.payload.clone()).ok();
+    let mut frame = json!({
+        "type": "event",
+        "id": e.message_id,
+        "broadcaster": e.broadcaster_id,
+        "event_type": e.event_type,
+        "version": e.event_version,
+        "received_at": e.received_at_ms,
+        "cursor": stored.cursor.encode(),
+        "backlog": backlog,
+        "summary": e.summary,
+        "event": payload,
+    });
+    let text = frame.to_string();
+    if text.len() <= MAX_FRAME_BYTES {
+        return text;
+    }
+    frame["event"] = Value::Null;
+    frame["truncated"] = Value::Bool(true);
+    frame.to_string()
+}
+
+/// A reply to a client request (`subscribed`, `unsubscribed`).
+pub fn ack(kind: &str, broadcaster: &str, topics: usize) -> String {
+    json!({"type": kind, "broadcaster": broadcaster, "topics": topics}).to_string()
+}
+
+/// An error about something the client sent.
+pub fn error(code: &str, message: &str) -> String {
+    json!({"type": "error", "code": code, "message": message}).to_string()
+}
