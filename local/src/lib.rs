@@ -3,6 +3,7 @@
 //!
 //! - [`gateway`]: live WebSocket connections and the `@connections` API.
 //! - [`server`]: the HTTP server hosting the webhook handler (`POST /eventsub`).
+//! - [`ws`]: the WebSocket endpoint, turning frames into API Gateway events.
 //! - [`trigger`]: sends correctly signed sample deliveries, like `twitch event trigger`.
 //! - [`samples`]: writes the API Gateway–shaped sample events in `events/`.
 //! - [`loadgen`]: the ingest benchmark's load generator.
@@ -12,3 +13,4 @@ pub mod loadgen;
 pub mod samples;
 pub mod server;
 pub mod trigger;
+pub mod ws;

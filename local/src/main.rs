@@ -12,7 +12,7 @@ use local::trigger::{self, TriggerSpec};
 use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
 use shared::eventsub::headers::MessageType;
 use shared::store::sqlite::{Durability, SqliteStore};
-use webhook::WebhookState;
+use shared::ticket::TicketKey;
 
 #[derive(Parser)]
 #[command(
@@ -53,6 +53,9 @@ struct ServeArgs {
     /// `power-loss` fsyncs every commit; `process` survives kill -9 but not power loss.
     #[arg(long, value_enum, default_value_t = DurabilityArg::PowerLoss)]
     durability: DurabilityArg,
+    /// Let any WebSocket client connect without a ticket (a public feed).
+    #[arg(long)]
+    open: bool,
     /// Runtime worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
@@ -215,6 +218,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         println!("  EventSub secret: from EVENTSUB_SECRET");
     }
+    println!(
+        "  WebSocket: ws://{addr}/ws?ticket=<from GET http://{addr}/ws-ticket>{}",
+        if args.open {
+            " (open mode: no ticket needed)"
+        } else {
+            ""
+        }
+    );
     println!("  send a test event: cargo run -p local -- trigger channel.follow --to http://{addr}/eventsub");
 
     let purge_store = store.clone();
@@ -231,10 +242,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
     let store = Arc::new(store);
-    let stack = Arc::new(Stack {
-        webhook: WebhookState::new(secret, store.clone(), store.clone()),
-        connections: Default::default(),
-    });
+    // Tickets are signed with TICKET_SECRET, or a key that lives and dies with
+    // this process (it never leaves it except as signatures).
+    let tickets = if args.open {
+        None
+    } else {
+        let secret = std::env::var("TICKET_SECRET").unwrap_or_else(|_| {
+            format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            )
+        });
+        Some(TicketKey::new(secret.as_bytes()).context("TICKET_SECRET must be at least 32 bytes")?)
+    };
+    let stack = Stack::local(secret, store.clone(), addr, tickets);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         println!("shutting down: finishing requests in flight");

@@ -4,6 +4,7 @@
 //! Lambda runtime hands the function, and the very same handler answers it.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Body as AxumBody;
@@ -16,22 +17,67 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use webhook::{Outcome, Rejection, WebhookState, MAX_BODY_BYTES};
 
+use shared::config::EventSubSecret;
+use shared::push::Pusher;
+use shared::store::sqlite::SqliteStore;
+use shared::ticket::TicketKey;
+use websocket::{Auth, WsState};
+
 use crate::gateway::{self, Connections};
+use crate::ws::WsHost;
 
 /// Everything the local routes share.
 pub struct Stack {
     pub webhook: WebhookState,
     /// Live WebSocket connections, reachable through `@connections`.
     pub connections: Arc<Connections>,
+    /// The WebSocket endpoint, when served.
+    pub ws: Option<Arc<crate::ws::WsHost>>,
+}
+
+impl Stack {
+    /// The whole local stack over one SQLite store, answering on `addr`:
+    /// webhook, `@connections`, and `/ws` (tickets signed with `tickets`, or
+    /// open to anyone when `None`).
+    pub fn local(
+        secret: EventSubSecret,
+        store: Arc<SqliteStore>,
+        addr: SocketAddr,
+        tickets: Option<TicketKey>,
+    ) -> Arc<Self> {
+        let connections: Arc<Connections> = Default::default();
+        let auth = match &tickets {
+            Some(key) => Auth::Tickets(key.clone()),
+            None => Auth::Open,
+        };
+        let endpoint = format!("http://{addr}");
+        let mut state = WsState::new(store.clone(), store.clone(), auth, None);
+        state.use_pusher(&endpoint, Pusher::local(&endpoint));
+        let ws = Arc::new(WsHost {
+            state,
+            tickets,
+            gateway: Arc::clone(&connections),
+            domain: addr.to_string(),
+        });
+        Arc::new(Self {
+            webhook: WebhookState::new(secret, store.clone(), store),
+            connections,
+            ws: Some(ws),
+        })
+    }
 }
 
 /// The local stack's routes.
 pub fn router(stack: Arc<Stack>) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/eventsub", post(eventsub))
         .route("/healthz", get(healthz))
         .with_state(Arc::clone(&stack))
-        .merge(gateway::routes(Arc::clone(&stack.connections)))
+        .merge(gateway::routes(Arc::clone(&stack.connections)));
+    match &stack.ws {
+        Some(host) => router.merge(crate::ws::routes(Arc::clone(host))),
+        None => router,
+    }
 }
 
 async fn healthz(State(stack): State<Arc<Stack>>) -> Json<serde_json::Value> {

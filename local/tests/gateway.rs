@@ -25,6 +25,7 @@ async fn start() -> Running {
     let stack = Arc::new(Stack {
         webhook: WebhookState::new(secret, store.clone(), store),
         connections: Arc::clone(&connections),
+        ws: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -1,0 +1,194 @@
+//! The WebSocket endpoint (`/ws`), played as API Gateway plays it: each
+//! connect, message and disconnect becomes an API Gateway WebSocket event
+//! (route key chosen from the body's `action`, connection id, event type,
+//! domain, stage) handed to the very same handler as the Lambda's, and frames
+//! the handler posts to `@connections` are written to the socket.
+//!
+//! API Gateway's limits apply: 128 KB frames, 10 minutes idle, 2 hours at most.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use shared::push::MAX_FRAME_BYTES;
+use shared::ticket::{TicketKey, TICKET_TTL_SECONDS};
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+use websocket::WsState;
+
+use crate::gateway::{Connections, Outbound};
+
+/// API Gateway closes a connection idle this long.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// API Gateway closes every connection after this long.
+pub const MAX_DURATION: Duration = Duration::from_secs(2 * 3600);
+
+/// The WebSocket side of the local stack.
+pub struct WsHost {
+    pub state: WsState,
+    /// Signs dev tickets at `/ws-ticket`; `None` in open mode.
+    pub tickets: Option<TicketKey>,
+    pub gateway: Arc<Connections>,
+    /// `host:port`, as the request context's `domainName`.
+    pub domain: String,
+}
+
+/// `/ws` and `/ws-ticket`.
+pub fn routes(host: Arc<WsHost>) -> Router {
+    Router::new()
+        .route("/ws", get(upgrade))
+        .route("/ws-ticket", get(ticket))
+        .with_state(host)
+}
+
+/// A ticket for the local dev user (the api function issues them to logged-in
+/// sessions in AWS).
+async fn ticket(State(host): State<Arc<WsHost>>) -> Response {
+    match &host.tickets {
+        Some(key) => Json(json!({
+            "ticket": key.issue("dev-user", OffsetDateTime::now_utc().unix_timestamp()),
+            "expires_in": TICKET_TTL_SECONDS,
+        }))
+        .into_response(),
+        None => Json(json!({"ticket": null, "open": true})).into_response(),
+    }
+}
+
+fn now_ms() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// An API Gateway WebSocket event, in the shape AWS sends.
+fn event(
+    host: &WsHost,
+    route: &str,
+    kind: &str,
+    connection_id: &str,
+    query: Option<&HashMap<String, String>>,
+    body: Option<&str>,
+) -> Option<ApiGatewayWebsocketProxyRequest> {
+    let mut value = json!({
+        "requestContext": {
+            "routeKey": route,
+            "eventType": kind,
+            "connectionId": connection_id,
+            "domainName": host.domain,
+            "stage": "local",
+            "apiId": "local",
+            "requestId": uuid::Uuid::new_v4().to_string(),
+            "requestTimeEpoch": now_ms(),
+            "connectedAt": now_ms(),
+            "messageDirection": "IN",
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
+        "isBase64Encoded": false,
+    });
+    if let Some(q) = query {
+        value["queryStringParameters"] = json!(q);
+    }
+    if let Some(b) = body {
+        value["body"] = json!(b);
+    }
+    serde_json::from_value(value).ok()
+}
+
+/// API Gateway's route selection: `$request.body.action`.
+fn route_of(body: &str) -> &'static str {
+    let action = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_owned));
+    match action.as_deref() {
+        Some("subscribe") => "subscribe",
+        Some("unsubscribe") => "unsubscribe",
+        _ => "$default",
+    }
+}
+
+async fn upgrade(
+    State(host): State<Arc<WsHost>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let id = format!("{}=", &uuid::Uuid::new_v4().simple().to_string()[..15]);
+    let Some(connect) = event(&host, "$connect", "CONNECT", &id, Some(&query), None) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let answer = websocket::handle(&host.state, connect).await;
+    if answer.status_code != 200 {
+        let status =
+            StatusCode::from_u16(answer.status_code as u16).unwrap_or(StatusCode::FORBIDDEN);
+        let message = match answer.body {
+            Some(aws_lambda_events::encodings::Body::Text(t)) => t,
+            _ => "connection refused".into(),
+        };
+        return (
+            status,
+            Json(json!({"error": "unauthorized", "message": message})),
+        )
+            .into_response();
+    }
+    let agent = headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let outbound = host.gateway.register(&id, "127.0.0.1", agent);
+    upgrade
+        .max_message_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| serve(host, id, socket, outbound))
+}
+
+async fn serve(
+    host: Arc<WsHost>,
+    id: String,
+    mut socket: WebSocket,
+    mut outbound: mpsc::Receiver<Outbound>,
+) {
+    let deadline = tokio::time::sleep(MAX_DURATION);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            _ = &mut deadline => break,
+            out = outbound.recv() => match out {
+                Some(Outbound::Frame(bytes)) => {
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    if socket.send(Message::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Outbound::Close) | None => {
+                    let _ = socket.send(Message::Close(None)).await;
+                    break;
+                }
+            },
+            incoming = tokio::time::timeout(IDLE_TIMEOUT, socket.recv()) => match incoming {
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    let body = text.as_str();
+                    if let Some(e) = event(&host, route_of(body), "MESSAGE", &id, None, Some(body)) {
+                        websocket::handle(&host.state, e).await;
+                    }
+                }
+                Ok(Some(Ok(Message::Binary(_)))) => {
+                    if let Some(e) = event(&host, "$default", "MESSAGE", &id, None, Some("")) {
+                        websocket::handle(&host.state, e).await;
+                    }
+                }
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
+                // Closed, failed, or idle too long.
+                _ => break,
+            },
+        }
+    }
+    host.gateway.remove(&id);
+    if let Some(e) = event(&host, "$disconnect", "DISCONNECT", &id, None, None) {
+        websocket::handle(&host.state, e).await;
+    }
+}

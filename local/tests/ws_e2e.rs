@@ -1,0 +1,138 @@
+//! The local stack's WebSocket endpoint with a real WebSocket client:
+//! tickets, subscribe, backlog, error frames, unsubscribe.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use local::server::{self, Stack};
+use local::trigger::{self, TriggerSpec};
+use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
+use shared::eventsub::headers::MessageType;
+use shared::store::sqlite::{Durability, SqliteStore};
+use shared::ticket::TicketKey;
+use tokio_tungstenite::tungstenite::Message;
+
+struct Running {
+    base: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn start() -> Running {
+    let store = Arc::new(
+        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let key = TicketKey::new(b"e2e-ticket-key-e2e-ticket-key-0123").unwrap();
+    let secret = EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap();
+    let stack = Stack::local(secret, store, addr, Some(key));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::serve(listener, stack, async {
+        let _ = stopped.await;
+    }));
+    Running {
+        base: format!("127.0.0.1:{}", addr.port()),
+        _stop: stop,
+    }
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn next_json(ws: &mut Socket) -> serde_json::Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("socket open")
+            .expect("a frame");
+        if let Message::Text(t) = msg {
+            return serde_json::from_str(t.as_str()).unwrap();
+        }
+    }
+}
+
+async fn send(ws: &mut Socket, text: &str) {
+    ws.send(Message::Text(text.into())).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_connects_are_refused() {
+    let s = start().await;
+    for url in [
+        format!("ws://{}/ws", s.base),
+        format!("ws://{}/ws?ticket=forged", s.base),
+    ] {
+        match tokio_tungstenite::connect_async(&url).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 401),
+            other => panic!("expected a 401, got {:?}", other.map(|_| ())),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_subscribes_and_gets_the_backlog_then_errors_for_bad_frames() {
+    let s = start().await;
+    let client = reqwest::Client::new();
+    let secret = EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap();
+    let spec = TriggerSpec {
+        kind: "channel.follow".into(),
+        message_type: MessageType::Notification,
+        broadcaster: "1337".into(),
+        reason: String::new(),
+        count: 1,
+    };
+    let mut sent = Vec::new();
+    for seq in 0..3 {
+        let d = trigger::build(&spec, seq);
+        let url = format!("http://{}/eventsub", s.base);
+        assert_eq!(
+            trigger::send(&client, &url, &secret, &d).await.unwrap().0,
+            204
+        );
+        sent.push(d.message_id);
+    }
+    let ticket = client
+        .get(format!("http://{}/ws-ticket", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let ticket: serde_json::Value = serde_json::from_str(&ticket).unwrap();
+    let url = format!(
+        "ws://{}/ws?ticket={}",
+        s.base,
+        ticket["ticket"].as_str().unwrap()
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+
+    send(&mut ws, r#"{"action":"subscribe","broadcaster":"1337"}"#).await;
+    assert_eq!(next_json(&mut ws).await["type"], "subscribed");
+    let mut backlog = Vec::new();
+    for _ in 0..3 {
+        let f = next_json(&mut ws).await;
+        assert_eq!(
+            (f["type"].as_str(), f["backlog"].as_bool()),
+            (Some("event"), Some(true))
+        );
+        assert!(f["summary"]["text"].as_str().unwrap().contains("followed"));
+        backlog.push(f["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(backlog, sent);
+
+    send(&mut ws, "hello?").await;
+    assert_eq!(next_json(&mut ws).await["code"], "malformed_message");
+    send(&mut ws, r#"{"action":"dance"}"#).await;
+    assert_eq!(next_json(&mut ws).await["code"], "unknown_action");
+
+    send(&mut ws, r#"{"action":"unsubscribe","broadcaster":"1337"}"#).await;
+    let f = next_json(&mut ws).await;
+    assert_eq!(
+        (f["type"].as_str(), f["topics"].as_u64()),
+        (Some("unsubscribed"), Some(0))
+    );
+    ws.close(None).await.unwrap();
+}
