@@ -59,6 +59,33 @@ impl Stack {
             gateway: Arc::clone(&connections),
             domain: addr.to_string(),
         });
+        // The events table's stream, played by the store's commit feed: every
+        // newly stored event goes through the same fan-out as in AWS.
+        let fan_out = broadcast::BroadcastState {
+            connections: store.clone(),
+            pusher: Pusher::local(&endpoint),
+            concurrency: broadcast::DEFAULT_CONCURRENCY,
+        };
+        let mut feed = store.appended();
+        tokio::spawn(async move {
+            loop {
+                match feed.recv().await {
+                    Ok(event) => {
+                        let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+                        if let Err(e) = broadcast::fan_out(&fan_out, &event, now).await {
+                            tracing::warn!(error = %e, "fan-out failed");
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(
+                            skipped = n,
+                            "fan-out fell behind; clients refetch by cursor"
+                        );
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
         Arc::new(Self {
             webhook: WebhookState::new(secret, store.clone(), store),
             connections,

@@ -72,7 +72,7 @@ async fn unauthenticated_connects_are_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_subscribes_and_gets_the_backlog_then_errors_for_bad_frames() {
+async fn a_client_gets_backlog_then_live_events_once_and_errors_for_bad_frames() {
     let s = start().await;
     let client = reqwest::Client::new();
     let secret = EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap();
@@ -122,6 +122,41 @@ async fn a_client_subscribes_and_gets_the_backlog_then_errors_for_bad_frames() {
         backlog.push(f["id"].as_str().unwrap().to_owned());
     }
     assert_eq!(backlog, sent);
+
+    // Live: a new event arrives; its duplicate delivery is not sent again.
+    let url = format!("http://{}/eventsub", s.base);
+    let live = trigger::build(&spec, 10);
+    assert_eq!(
+        trigger::send(&client, &url, &secret, &live)
+            .await
+            .unwrap()
+            .0,
+        204
+    );
+    let f = next_json(&mut ws).await;
+    assert_eq!(
+        (f["id"].as_str(), f["backlog"].as_bool()),
+        (Some(live.message_id.as_str()), Some(false))
+    );
+    assert_eq!(
+        trigger::send(&client, &url, &secret, &live)
+            .await
+            .unwrap()
+            .0,
+        204
+    );
+    let after = trigger::build(&spec, 11);
+    assert_eq!(
+        trigger::send(&client, &url, &secret, &after)
+            .await
+            .unwrap()
+            .0,
+        204
+    );
+    assert_eq!(
+        next_json(&mut ws).await["id"].as_str(),
+        Some(after.message_id.as_str())
+    );
 
     send(&mut ws, "hello?").await;
     assert_eq!(next_json(&mut ws).await["code"], "malformed_message");

@@ -115,10 +115,18 @@ impl EventStore for SqliteStore {
         semantic_key: Option<&str>,
     ) -> Result<Appended, StoreError> {
         let expires_at = event.received_at_ms / 1000 + self.retention().seconds();
-        let event = event.clone();
+        let record = event.clone();
         let semantic_key = semantic_key.map(str::to_owned);
-        self.write(move |c| append(c, &event, semantic_key.as_deref(), expires_at))
-            .await
+        let outcome = self
+            .write(move |c| append(c, &record, semantic_key.as_deref(), expires_at))
+            .await?;
+        if let Appended::Stored(cursor) = &outcome {
+            self.announce(StoredEvent {
+                cursor: cursor.clone(),
+                event: event.clone(),
+            });
+        }
+        Ok(outcome)
     }
 
     async fn recent(

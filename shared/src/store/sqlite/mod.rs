@@ -99,6 +99,9 @@ CREATE TABLE IF NOT EXISTS connection_topics (
 CREATE INDEX IF NOT EXISTS connection_topics_by_topic ON connection_topics (broadcaster_id, connection_id);
 ";
 
+/// Committed events a slow feed subscriber may fall behind by before it skips.
+const FEED_CAPACITY: usize = 16 * 1024;
+
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
@@ -111,6 +114,8 @@ pub struct SqliteStore {
 
 struct Inner {
     writer: Writer,
+    /// Events just committed, for the local broadcast (the DynamoDB stream's part).
+    feed: tokio::sync::broadcast::Sender<super::StoredEvent>,
     /// Read-only connections for file databases; `None` for `:memory:`, whose
     /// reads go through the writer's connection (the only one that sees it).
     readers: Option<Mutex<Vec<Connection>>>,
@@ -147,11 +152,23 @@ impl SqliteStore {
         Ok(Self {
             inner: Arc::new(Inner {
                 writer: Writer::start(conn).map_err(unavailable)?,
+                feed: tokio::sync::broadcast::channel(FEED_CAPACITY).0,
                 readers: (!memory).then(|| Mutex::new(Vec::new())),
                 path: (!memory).then(|| PathBuf::from(path)),
                 retention,
             }),
         })
+    }
+
+    /// Every event stored from now on, after its commit: the local stand-in
+    /// for the events table's DynamoDB stream (new events only, no duplicates).
+    pub fn appended(&self) -> tokio::sync::broadcast::Receiver<super::StoredEvent> {
+        self.inner.feed.subscribe()
+    }
+
+    pub(crate) fn announce(&self, event: super::StoredEvent) {
+        // No subscriber is fine: nobody is watching.
+        let _ = self.inner.feed.send(event);
     }
 
     /// Where the database lives (`None` when in memory).
