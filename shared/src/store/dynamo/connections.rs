@@ -18,7 +18,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::{sdk_error, unavailable};
+use super::{n, s, sdk_error, unavailable};
 use crate::store::connections::{
     ConnectionStore, NewConnection, Subscribed, SubscriberPage, CONNECTION_TTL_MS,
 };
@@ -39,14 +39,6 @@ impl DynamoConnectionStore {
             table: table.into(),
         }
     }
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn n(v: i64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
 }
 
 fn conn_pk(id: &str) -> String {

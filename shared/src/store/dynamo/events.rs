@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
-use super::{sdk_error, unavailable, DynamoStore};
+use super::{n, s, sdk_error, unavailable, DynamoStore};
 use crate::eventsub::summary::Summary;
 use crate::store::{
     day_of, Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError, StoredEvent,
@@ -14,14 +14,6 @@ use crate::store::{
 };
 
 type Item = HashMap<String, AttributeValue>;
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn n(v: i64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
 
 fn feed_pk(broadcaster_id: &str) -> String {
     format!("EV#{broadcaster_id}")

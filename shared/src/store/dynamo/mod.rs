@@ -108,6 +108,16 @@ impl DynamoStore {
     }
 }
 
+/// A string attribute.
+fn s(v: impl Into<String>) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::S(v.into())
+}
+
+/// A number attribute.
+fn n(v: i64) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::N(v.to_string())
+}
+
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
