@@ -95,6 +95,31 @@ fn from_item(item: &Item) -> Result<StoredEvent, StoreError> {
     })
 }
 
+/// The event in a DynamoDB stream record's `NewImage` (DynamoDB JSON, as the
+/// broadcast Lambda receives it); other items (marks, counters) are refused.
+pub fn event_from_stream_image(image: &serde_json::Value) -> Result<StoredEvent, StoreError> {
+    let map = image
+        .as_object()
+        .ok_or_else(|| StoreError::Corrupt("stream image is not an object".into()))?;
+    let mut item = Item::new();
+    for (k, v) in map {
+        let value = if let Some(text) = v.get("S").and_then(|x| x.as_str()) {
+            s(text)
+        } else if let Some(num) = v.get("N").and_then(|x| x.as_str()) {
+            AttributeValue::N(num.to_owned())
+        } else {
+            continue;
+        };
+        item.insert(k.clone(), value);
+    }
+    if !matches!(item.get("kind"), Some(AttributeValue::S(k)) if k == "event") {
+        return Err(StoreError::Corrupt(
+            "stream image is not an event item".into(),
+        ));
+    }
+    from_item(&item)
+}
+
 /// A conditional put of a dedupe mark: fails the transaction if it exists.
 fn mark(table: &str, pk: String, expires_at: i64) -> Result<TransactWriteItem, StoreError> {
     let put = Put::builder()

@@ -40,6 +40,7 @@ mod events;
 mod subscriptions;
 
 pub use connections::DynamoConnectionStore;
+pub use events::event_from_stream_image;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::Client;

@@ -1,0 +1,112 @@
+//! The broadcast Lambda's entry with a DynamoDB-stream–shaped batch
+//! (`events/broadcast/stream-insert.json`), posting through the real SDK
+//! client to the local `@connections`, including a partial failure.
+
+use std::sync::Arc;
+
+use aws_lambda_events::dynamodb::Event as StreamBatch;
+use broadcast::{handle, BroadcastState};
+use local::gateway::Outbound;
+use local::server::{self, Stack};
+use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
+use shared::push::Pusher;
+use shared::store::connections::{ConnectionStore, NewConnection};
+use shared::store::sqlite::{Durability, SqliteStore};
+
+fn batch() -> StreamBatch {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../events/broadcast/stream-insert.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn now_ms() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp() * 1000
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_reaches_subscribers_and_a_transient_failure_is_reported_alone() {
+    let store = Arc::new(
+        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let secret = EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap();
+    let stack = Stack::local(secret, store.clone(), addr, None);
+    let gateway = Arc::clone(&stack.connections);
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::serve(listener, stack, async {
+        let _ = stopped.await;
+    }));
+    let endpoint = format!("http://{addr}");
+    let pusher = Pusher::local(&endpoint);
+
+    // Record 1 (streamer 1337): a healthy watcher and a stale one (410).
+    // Record 2 (streamer 42): a watcher whose queue is full (429, transient).
+    for id in ["ok", "stale", "slow"] {
+        store
+            .connect(&NewConnection {
+                id: id.into(),
+                principal: "t".into(),
+                connected_at_ms: now_ms(),
+            })
+            .await
+            .unwrap();
+    }
+    store.subscribe("ok", "1337", 10, now_ms()).await.unwrap();
+    store
+        .subscribe("stale", "1337", 10, now_ms())
+        .await
+        .unwrap();
+    store.subscribe("slow", "42", 10, now_ms()).await.unwrap();
+    let mut ok = gateway.register("ok", "127.0.0.1", "t");
+    let _slow = gateway.register("slow", "127.0.0.1", "t");
+    while pusher.post("slow", b"{}").await.is_ok() {}
+
+    let state = BroadcastState {
+        connections: store.clone(),
+        pusher,
+        concurrency: 8,
+    };
+    let response = handle(&state, batch()).await;
+
+    let ids: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone().unwrap())
+        .collect();
+    assert_eq!(ids, ["40000000000000000000002"]);
+    match ok.recv().await.unwrap() {
+        Outbound::Frame(b) => {
+            let f: serde_json::Value = serde_json::from_slice(&b).unwrap();
+            assert_eq!(f["id"], "a1b2c3d4-0000-4000-8000-000000000001");
+            assert_eq!(f["summary"]["text"], "Cool_Follower followed Streamer_1337");
+            assert_eq!(f["event"]["user_login"], "cool_follower");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The stale connection was removed; the healthy one is still there.
+    let watchers = store.subscribers("1337", None, 10, now_ms()).await.unwrap();
+    assert_eq!(watchers.connection_ids, ["ok"]);
+}
+
+/// Every checked-in stream sample holds event items the adapter can read.
+#[test]
+fn every_stream_sample_maps_to_events() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../events/broadcast");
+    let mut records = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let batch: StreamBatch =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for r in batch.records {
+            let image = serde_json::to_value(&r.change.new_image).unwrap();
+            let event = shared::store::dynamo::event_from_stream_image(&image)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(!event.event.message_id.is_empty());
+            records += 1;
+        }
+    }
+    assert!(records >= 3);
+}
