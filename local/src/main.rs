@@ -263,7 +263,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     server::serve(listener, stack, shutdown).await?;
     purger.abort();
-    // The last handle to the store: dropping it lets the writer drain and checkpoint.
+    // Every request in flight has been answered, and each answer came after
+    // its commit. The store's writer drains and checkpoints when the runtime
+    // drops the last task holding the store (the fan-out feed).
     drop(store);
     println!("stopped cleanly");
     Ok(())

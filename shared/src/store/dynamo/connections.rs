@@ -50,6 +50,13 @@ fn ttl(expires_at_ms: i64) -> AttributeValue {
     n(expires_at_ms / 1000)
 }
 
+/// True while an item's `expires_at` (TTL, epoch seconds) is in the future:
+/// TTL deletes lazily, so readers must not trust presence alone.
+fn unexpired(item: &HashMap<String, AttributeValue>, now_ms: i64) -> bool {
+    matches!(item.get("expires_at"), Some(AttributeValue::N(v))
+        if v.parse::<i64>().is_ok_and(|e| e > now_ms / 1000))
+}
+
 /// Which items of a cancelled transaction failed their condition.
 fn failed_conditions(e: &TransactWriteItemsError) -> Option<Vec<bool>> {
     match e {
@@ -64,6 +71,33 @@ fn failed_conditions(e: &TransactWriteItemsError) -> Option<Vec<bool>> {
 }
 
 impl DynamoConnectionStore {
+    /// Every item of one connection (its record and its topics): one
+    /// partition, read with `Query`, page after page.
+    async fn connection_items(
+        &self,
+        connection_id: &str,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(conn_pk(connection_id)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            items.extend(out.items().iter().cloned());
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(items),
+            }
+        }
+    }
+
     async fn meta(&self, id: &str) -> Result<Option<HashMap<String, AttributeValue>>, StoreError> {
         let out = self
             .client
@@ -146,9 +180,10 @@ impl ConnectionStore for DynamoConnectionStore {
         }
         if failed.first() == Some(&true) {
             // Either no live connection or at the cap: look which.
-            let live = self.meta(connection_id).await?.is_some_and(|m| {
-                matches!(m.get("expires_at"), Some(AttributeValue::N(v)) if v.parse::<i64>().is_ok_and(|e| e > now_ms / 1000))
-            });
+            let live = self
+                .meta(connection_id)
+                .await?
+                .is_some_and(|m| unexpired(&m, now_ms));
             return Ok(if live {
                 Subscribed::TooManyTopics
             } else {
@@ -195,31 +230,16 @@ impl ConnectionStore for DynamoConnectionStore {
     }
 
     async fn topics(&self, connection_id: &str, now_ms: i64) -> Result<Vec<String>, StoreError> {
-        let mut topics = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :topic)")
-                .filter_expression("expires_at > :now")
-                .expression_attribute_values(":pk", s(conn_pk(connection_id)))
-                .expression_attribute_values(":topic", s("TOPIC#"))
-                .expression_attribute_values(":now", n(now_ms / 1000))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            topics.extend(out.items().iter().filter_map(|i| match i.get("topic") {
+        let mut topics: Vec<String> = self
+            .connection_items(connection_id)
+            .await?
+            .iter()
+            .filter(|i| unexpired(i, now_ms))
+            .filter_map(|i| match i.get("topic") {
                 Some(AttributeValue::S(t)) => Some(t.clone()),
                 _ => None,
-            }));
-            match out.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => break,
-            }
-        }
+            })
+            .collect();
         topics.sort();
         Ok(topics)
     }
@@ -274,26 +294,15 @@ impl ConnectionStore for DynamoConnectionStore {
     }
 
     async fn disconnect(&self, connection_id: &str) -> Result<(), StoreError> {
-        let mut keys = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(conn_pk(connection_id)))
-                .projection_expression("pk, sk")
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            keys.extend(out.items().iter().cloned());
-            match out.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => break,
-            }
-        }
+        let keys: Vec<_> = self
+            .connection_items(connection_id)
+            .await?
+            .into_iter()
+            .map(|mut i| {
+                i.retain(|k, _| k == "pk" || k == "sk");
+                i
+            })
+            .collect();
         for chunk in keys.chunks(25) {
             let mut requests: Vec<WriteRequest> = chunk
                 .iter()

@@ -117,13 +117,17 @@ impl EventStore for SqliteStore {
         let expires_at = event.received_at_ms / 1000 + self.retention().seconds();
         let record = event.clone();
         let semantic_key = semantic_key.map(str::to_owned);
-        let outcome = self
-            .write(move |c| append(c, &record, semantic_key.as_deref(), expires_at))
+        // The record comes back out of the writer, so the commit feed reuses
+        // it instead of cloning the payload a second time on the hot path.
+        let (outcome, record) = self
+            .write(move |c| {
+                append(c, &record, semantic_key.as_deref(), expires_at).map(|o| (o, record))
+            })
             .await?;
         if let Appended::Stored(cursor) = &outcome {
             self.announce(StoredEvent {
                 cursor: cursor.clone(),
-                event: event.clone(),
+                event: record,
             });
         }
         Ok(outcome)
