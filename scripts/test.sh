@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command:
 #   rustfmt check, clippy (warnings are errors), DynamoDB Local + cargo test,
-#   then `sam validate` (lint and SAM transform) of template.yaml.
+#   the page in headless Chromium (web/tests), then `sam validate` (lint and
+#   SAM transform) of template.yaml.
 # Exits non-zero on the first failure. DynamoDB Local is started here and
 # stopped on exit (unless it was already running, then it is reused and left
 # running). Set DYNAMODB_PORT to use another port than 8000.
@@ -33,6 +34,13 @@ fi
 
 step "cargo test --workspace"
 cargo test --workspace
+
+step "browser tests: web/tests in headless Chromium"
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+[[ -x "$CHROMIUM" ]] || { echo "Chromium not found at $CHROMIUM (apt-get install chromium)" >&2; exit 1; }
+[[ -d node_modules/playwright-core ]] || { echo "playwright-core missing: run npm ci" >&2; exit 1; }
+# cargo test built target/debug/local (the stack's integration tests run it).
+node --test --test-timeout=120000 --test-reporter=spec web/tests/
 
 step "scripts/sam-validate.sh"
 scripts/sam-validate.sh

@@ -40,6 +40,8 @@ struct Live {
 #[derive(Default)]
 pub struct Connections {
     live: Mutex<HashMap<String, Live>>,
+    /// Set by [`Connections::close_all`]: later arrivals are closed at once.
+    closing: std::sync::atomic::AtomicBool,
 }
 
 impl Connections {
@@ -57,6 +59,9 @@ impl Connections {
             source_ip: source_ip.to_owned(),
             user_agent: user_agent.to_owned(),
         };
+        if self.closing.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = live.sender.try_send(Outbound::Close);
+        }
         if let Ok(mut map) = self.live.lock() {
             map.insert(id.to_owned(), live);
         }
@@ -67,6 +72,18 @@ impl Connections {
     pub fn remove(&self, id: &str) {
         if let Ok(mut map) = self.live.lock() {
             map.remove(id);
+        }
+    }
+
+    /// Asks every live connection to close (shutdown: upgraded sockets would
+    /// otherwise keep a graceful stop waiting for as long as clients stay).
+    pub fn close_all(&self) {
+        self.closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(map) = self.live.lock() {
+            for live in map.values() {
+                let _ = live.sender.try_send(Outbound::Close);
+            }
         }
     }
 

@@ -7,10 +7,12 @@
 //! - [`trigger`]: sends correctly signed sample deliveries, like `twitch event trigger`.
 //! - [`samples`]: writes the API Gateway–shaped sample events in `events/`.
 //! - [`loadgen`]: the ingest benchmark's load generator.
+//! - [`web`]: serves the page in `web/` and its `/config.json`.
 
 pub mod gateway;
 pub mod loadgen;
 pub mod samples;
 pub mod server;
 pub mod trigger;
+pub mod web;
 pub mod ws;

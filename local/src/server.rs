@@ -33,6 +33,8 @@ pub struct Stack {
     pub connections: Arc<Connections>,
     /// The WebSocket endpoint, when served.
     pub ws: Option<Arc<crate::ws::WsHost>>,
+    /// The page, when served.
+    pub site: Option<Arc<crate::web::Site>>,
 }
 
 impl Stack {
@@ -90,6 +92,10 @@ impl Stack {
             webhook: WebhookState::new(secret, store.clone(), store),
             connections,
             ws: Some(ws),
+            site: Some(Arc::new(crate::web::Site {
+                dir: crate::web::default_dir(),
+                domain: addr.to_string(),
+            })),
         })
     }
 }
@@ -101,8 +107,12 @@ pub fn router(stack: Arc<Stack>) -> Router {
         .route("/healthz", get(healthz))
         .with_state(Arc::clone(&stack))
         .merge(gateway::routes(Arc::clone(&stack.connections)));
-    match &stack.ws {
+    let router = match &stack.ws {
         Some(host) => router.merge(crate::ws::routes(Arc::clone(host))),
+        None => router,
+    };
+    match &stack.site {
+        Some(site) => router.merge(crate::web::routes(Arc::clone(site))),
         None => router,
     }
 }
@@ -150,13 +160,19 @@ fn to_axum(response: http::Response<lambda_http::Body>) -> Response {
     (parts, body).into_response()
 }
 
-/// Serves `stack` on `listener` until `shutdown` resolves, then finishes the
-/// requests in flight (each answered only after its write committed).
+/// Serves `stack` on `listener` until `shutdown` resolves, then closes the
+/// WebSockets and finishes the requests in flight (each answered only after
+/// its write committed).
 pub async fn serve(
     listener: TcpListener,
     stack: Arc<Stack>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let connections = Arc::clone(&stack.connections);
+    let shutdown = async move {
+        shutdown.await;
+        connections.close_all();
+    };
     axum::serve(listener, router(stack))
         .with_graceful_shutdown(shutdown)
         .await

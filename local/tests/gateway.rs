@@ -26,6 +26,7 @@ async fn start() -> Running {
         webhook: WebhookState::new(secret, store.clone(), store),
         connections: Arc::clone(&connections),
         ws: None,
+        site: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -51,6 +51,7 @@ async fn in_process() -> InProcess {
         webhook: WebhookState::new(dev_secret(), store.clone(), store.clone()),
         connections: Default::default(),
         ws: None,
+        site: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/eventsub", listener.local_addr().unwrap());

@@ -38,6 +38,7 @@ async fn world(auth: Auth) -> World {
         ),
         connections: Arc::clone(&gateway),
         ws: None,
+        site: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
@@ -197,6 +198,21 @@ async fn subscribe_acknowledges_then_sends_the_backlog_oldest_first() {
         .await
         .unwrap();
     assert_eq!(subs.connection_ids, ["c1"]);
+}
+
+#[tokio::test]
+async fn ping_is_answered_with_pong_and_stores_nothing() {
+    let w = world(tickets()).await;
+    let mut rx = w.connected("c1").await;
+    let answer = handle(&w.state, message("c1", r#"{"action":"ping"}"#)).await;
+    assert_eq!(answer.status_code, 200);
+    assert_eq!(next_frame(&mut rx).await["type"], "pong");
+    assert!(w
+        .store
+        .topics("c1", now_s() * 1000)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]

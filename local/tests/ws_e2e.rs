@@ -171,3 +171,48 @@ async fn a_client_gets_backlog_then_live_events_once_and_errors_for_bad_frames()
     );
     ws.close(None).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_and_its_config_are_served_and_nothing_else() {
+    let s = start().await;
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("http://{}{path}", s.base)).send();
+
+    let index = get("/").await.unwrap();
+    assert_eq!(index.status(), 200);
+    assert_eq!(index.headers()["content-type"], "text/html; charset=utf-8");
+    let csp = index.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    assert!(index.text().await.unwrap().contains("js/app.js"));
+
+    let script = get("/js/app.js").await.unwrap();
+    assert_eq!(script.status(), 200);
+    assert_eq!(
+        script.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+
+    let config: serde_json::Value =
+        serde_json::from_str(&get("/config.json").await.unwrap().text().await.unwrap()).unwrap();
+    assert_eq!(config["websocket_url"], format!("ws://{}/ws", s.base));
+    assert_eq!(config["ticket_url"], "/ws-ticket");
+
+    for path in [
+        "/%2e%2e/Cargo.toml",
+        "/..%2fCargo.toml",
+        "/.git/config",
+        "/missing.js",
+        "/Cargo.toml",
+    ] {
+        let r = get(path).await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert_eq!(body["error"], "not_found", "{path}");
+    }
+    let post = client
+        .post(format!("http://{}/index.html", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 405);
+}

@@ -41,6 +41,11 @@ pub fn ack(kind: &str, broadcaster: &str, topics: usize) -> String {
     json!({"type": kind, "broadcaster": broadcaster, "topics": topics}).to_string()
 }
 
+/// The answer to a client's keep-alive `ping`.
+pub fn pong() -> String {
+    json!({"type": "pong"}).to_string()
+}
+
 /// An error about something the client sent.
 pub fn error(code: &str, message: &str) -> String {
     json!({"type": "error", "code": code, "message": message}).to_string()

@@ -5,7 +5,9 @@
 //! - `$connect`: needs a valid ticket in `?ticket=` unless the API is in open mode.
 //! - `subscribe` / `unsubscribe`: `{"action":"subscribe","broadcaster":"<user id>"}`;
 //!   subscribing sends the streamer's recent events (backlog) to the connection.
-//! - `$default`: anything else gets an error frame.
+//! - `$default`: `{"action":"ping"}` gets a `pong` frame (keeps an idle
+//!   connection inside API Gateway's 10-minute idle limit); anything else gets
+//!   an error frame.
 //! - `$disconnect`: removes the connection and its topics (best effort; records
 //!   also expire on their own).
 
@@ -248,10 +250,13 @@ async fn message(
         }
     };
     let action = msg.action.as_deref().unwrap_or_default();
+    if action == "ping" {
+        return vec![frames::pong()];
+    }
     if action != "subscribe" && action != "unsubscribe" {
         return vec![frames::error(
             "unknown_action",
-            "action must be subscribe or unsubscribe",
+            "action must be subscribe, unsubscribe or ping",
         )];
     }
     let broadcaster = match valid_broadcaster(msg.broadcaster.as_ref()) {

@@ -1,0 +1,78 @@
+// Wires the page: the streamer picker (remembered in the URL's #hash), the
+// connection status line, the error line and the feed.
+
+import { LiveConnection } from './live.js';
+import { Feed } from './feed.js';
+
+const $ = (id) => document.getElementById(id);
+
+async function loadConfig() {
+  try {
+    const response = await fetch('config.json', { cache: 'no-store' });
+    if (response.ok) return await response.json();
+  } catch {
+    // Served without a config: assume the WebSocket lives next to the page.
+  }
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return { websocket_url: `${scheme}//${location.host}/ws`, ticket_url: null };
+}
+
+function setStatus(state, text) {
+  const status = $('status');
+  status.dataset.state = state;
+  status.textContent = text;
+}
+
+function showError(text) {
+  const error = $('error');
+  error.hidden = !text;
+  error.textContent = text ?? '';
+}
+
+async function main() {
+  const feed = new Feed($('feed'), (size) => {
+    $('empty').hidden = size > 0;
+  });
+  const connection = new LiveConnection({
+    config: await loadConfig(),
+    onState(state, detail = {}) {
+      if (state === 'live') {
+        showError(null);
+        setStatus('live', `Live: watching ${detail.broadcaster}`);
+      } else if (state === 'reconnecting') {
+        setStatus('reconnecting', `Reconnecting in ${(detail.delay / 1000).toFixed(1)} s (${detail.reason})`);
+      } else {
+        setStatus('connecting', 'Connecting…');
+      }
+    },
+    onFrame(frame) {
+      if (frame.type === 'event') feed.add(frame);
+      else if (frame.type === 'error') {
+        showError(`${frame.message} (${frame.code})`);
+        if (frame.code === 'invalid_broadcaster') setStatus('error', 'Not watching');
+      }
+    },
+  });
+
+  const input = $('broadcaster');
+  const watch = (broadcaster) => {
+    if (!broadcaster || broadcaster === connection.broadcaster) return;
+    feed.clear();
+    showError(null);
+    $('watching').textContent = `· ${broadcaster}`;
+    history.replaceState(null, '', `#${encodeURIComponent(broadcaster)}`);
+    connection.watch(broadcaster);
+  };
+  $('picker').addEventListener('submit', (event) => {
+    event.preventDefault();
+    watch(input.value.trim());
+  });
+  const initial = decodeURIComponent(location.hash.slice(1));
+  if (initial) {
+    input.value = initial;
+    watch(initial);
+  }
+  window.streamerEvents = { connection, feed };
+}
+
+main();

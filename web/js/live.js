@@ -1,0 +1,128 @@
+// A WebSocket to the live feed that keeps itself up: it fetches a ticket,
+// connects, subscribes to the watched streamer, and after any drop waits with
+// exponential backoff (with jitter, so a restarted server is not stampeded),
+// then does it all again. Subscribing again brings the backlog again; the feed
+// drops what it already has by message id.
+
+const KEEPALIVE_MS = 5 * 60 * 1000; // API Gateway closes sockets idle for 10 min
+
+/** Delay before reconnect attempt `attempt` (0-based), in ms. */
+export function backoffDelay(attempt, { baseMs = 500, maxMs = 30000, random = Math.random } = {}) {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 16));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+export class LiveConnection {
+  /**
+   * @param {object} options
+   * @param {{websocket_url: string, ticket_url?: string}} options.config
+   * @param {(frame: object) => void} options.onFrame every frame about the watched streamer
+   * @param {(state: string, detail?: object) => void} options.onState connection state changes
+   */
+  constructor({ config, onFrame, onState, backoff = {} }) {
+    this.config = config;
+    this.onFrame = onFrame;
+    this.onState = onState;
+    this.backoff = backoff;
+    this.broadcaster = null;
+    this.subscribed = null; // what the server confirmed on this socket
+    this.socket = null;
+    this.attempt = 0;
+    this.timer = null;
+    this.keepalive = null;
+    this.stopped = false;
+  }
+
+  /** Watches `broadcaster` instead of whatever was watched before. */
+  watch(broadcaster) {
+    this.broadcaster = broadcaster;
+    if (this.isOpen()) {
+      if (this.subscribed && this.subscribed !== broadcaster) {
+        this.send({ action: 'unsubscribe', broadcaster: this.subscribed });
+        this.subscribed = null;
+      }
+      this.send({ action: 'subscribe', broadcaster });
+      this.onState('connecting', { broadcaster });
+    } else if (!this.socket && !this.timer) {
+      this.connect();
+    }
+  }
+
+  isOpen() {
+    return this.socket !== null && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  send(message) {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  async url() {
+    const base = this.config.websocket_url;
+    if (!this.config.ticket_url) return base;
+    const response = await fetch(this.config.ticket_url, { cache: 'no-store' });
+    if (!response.ok) throw new Error(`ticket request failed: HTTP ${response.status}`);
+    const { ticket } = await response.json();
+    return ticket ? `${base}?ticket=${encodeURIComponent(ticket)}` : base;
+  }
+
+  async connect() {
+    this.timer = null;
+    if (this.stopped) return;
+    this.onState('connecting', { attempt: this.attempt });
+    let url;
+    try {
+      url = await this.url();
+    } catch (error) {
+      this.retry(error.message);
+      return;
+    }
+    const socket = new WebSocket(url);
+    this.socket = socket;
+    socket.addEventListener('open', () => {
+      if (this.broadcaster) this.send({ action: 'subscribe', broadcaster: this.broadcaster });
+      this.keepalive = setInterval(() => this.isOpen() && this.send({ action: 'ping' }), KEEPALIVE_MS);
+    });
+    socket.addEventListener('message', (message) => this.receive(message.data));
+    socket.addEventListener('close', (event) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.subscribed = null;
+      clearInterval(this.keepalive);
+      this.retry(event.code === 1006 ? 'connection lost' : `closed (${event.code})`);
+    });
+  }
+
+  receive(text) {
+    let frame;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (frame.type === 'pong') return;
+    // Frames about a streamer no longer watched may still be in flight.
+    if (frame.broadcaster !== undefined && frame.broadcaster !== this.broadcaster) return;
+    if (frame.type === 'subscribed') {
+      this.subscribed = frame.broadcaster;
+      this.attempt = 0;
+      this.onState('live', { broadcaster: frame.broadcaster });
+    }
+    this.onFrame(frame);
+  }
+
+  retry(reason) {
+    if (this.stopped || this.timer) return;
+    const delay = backoffDelay(this.attempt, this.backoff);
+    this.attempt += 1;
+    this.onState('reconnecting', { reason, delay });
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Closes the socket for good. */
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.keepalive);
+    if (this.socket) this.socket.close();
+  }
+}
