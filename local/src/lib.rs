@@ -8,6 +8,7 @@
 //! - [`samples`]: writes the API Gateway–shaped sample events in `events/`.
 //! - [`loadgen`]: the ingest benchmark's load generator.
 //! - [`web`]: serves the page in `web/` and its `/config.json`.
+//! - [`wsbench`]: the fan-out and end-to-end WebSocket benchmarks.
 
 pub mod gateway;
 pub mod loadgen;
@@ -16,3 +17,4 @@ pub mod server;
 pub mod trigger;
 pub mod web;
 pub mod ws;
+pub mod wsbench;

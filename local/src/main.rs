@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use local::loadgen::{self, LoadSpec};
 use local::server::{self, Stack};
 use local::trigger::{self, TriggerSpec};
+use local::wsbench;
 use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
 use shared::eventsub::headers::MessageType;
 use shared::store::sqlite::{Durability, SqliteStore};
@@ -40,6 +41,35 @@ enum Command {
     },
     /// Load a running local stack with signed, unique notifications.
     Loadgen(LoadArgs),
+    /// Fan-out benchmark: N WebSocket clients on one streamer, one event each round.
+    BenchFanout(FanoutArgs),
+    /// End-to-end benchmark: webhook POST to WebSocket frame, at a fixed rate.
+    BenchE2e(EndToEndArgs),
+}
+
+#[derive(Args)]
+struct FanoutArgs {
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: String,
+    #[arg(long, default_value_t = 10_000)]
+    connections: usize,
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
+}
+
+#[derive(Args)]
+struct EndToEndArgs {
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: String,
+    /// Notifications per second.
+    #[arg(long, default_value_t = 1000)]
+    rate: u32,
+    /// Seconds to run.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Streamers, one subscribed client each.
+    #[arg(long, default_value_t = 100)]
+    broadcasters: usize,
 }
 
 #[derive(Args, Clone)]
@@ -171,6 +201,64 @@ fn main() -> anyhow::Result<()> {
                     r.quantile_ms(0.99),
                     r.quantile_ms(1.0)
                 );
+                Ok(())
+            }
+            Some(Command::BenchFanout(args)) => {
+                let (secret, _) = secret()?;
+                let r = wsbench::fanout(&args.addr, &secret, args.connections, args.rounds).await?;
+                println!(
+                    "{} connections opened and subscribed in {:.2}s",
+                    r.connections,
+                    r.setup.as_secs_f64()
+                );
+                for (i, l) in r.rounds.iter().enumerate() {
+                    println!(
+                        "round {}: first {:.1} ms, p50 {:.1} ms, p99 {:.1} ms, last {:.1} ms ({} frames)",
+                        i + 1,
+                        l.ms(0.0),
+                        l.ms(0.5),
+                        l.ms(0.99),
+                        l.ms(1.0),
+                        l.len()
+                    );
+                }
+                Ok(())
+            }
+            Some(Command::BenchE2e(args)) => {
+                let (secret, _) = secret()?;
+                let r = wsbench::end_to_end(
+                    &args.addr,
+                    &secret,
+                    args.rate,
+                    Duration::from_secs(args.duration),
+                    args.broadcasters,
+                )
+                .await?;
+                println!(
+                    "sent {} in {:.2}s ({:.0}/s), accepted {}, frames received {}",
+                    r.sent,
+                    r.seconds,
+                    r.sent as f64 / r.seconds,
+                    r.accepted,
+                    r.delivery.len()
+                );
+                println!(
+                    "POST -> frame: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+                    r.delivery.ms(0.5),
+                    r.delivery.ms(0.9),
+                    r.delivery.ms(0.99),
+                    r.delivery.ms(1.0)
+                );
+                println!(
+                    "POST -> 204:   p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+                    r.accept.ms(0.5),
+                    r.accept.ms(0.9),
+                    r.accept.ms(0.99),
+                    r.accept.ms(1.0)
+                );
+                if r.delivery.len() < r.accepted {
+                    anyhow::bail!("{} accepted events never reached their client", r.accepted - r.delivery.len());
+                }
                 Ok(())
             }
         }

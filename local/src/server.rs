@@ -66,7 +66,11 @@ impl Stack {
         let fan_out = broadcast::BroadcastState {
             connections: store.clone(),
             pusher: Pusher::local(&endpoint),
-            concurrency: broadcast::DEFAULT_CONCURRENCY,
+            concurrency: broadcast::concurrency_from_env().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "using the default fan-out concurrency");
+                broadcast::DEFAULT_CONCURRENCY
+            }),
+            served: Default::default(),
         };
         let mut feed = store.appended();
         tokio::spawn(async move {

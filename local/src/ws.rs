@@ -143,6 +143,10 @@ async fn upgrade(
     let outbound = host.gateway.register(&id, "127.0.0.1", agent);
     upgrade
         .max_message_size(MAX_FRAME_BYTES)
+        // tungstenite allocates its read buffer up front (128 KiB by default):
+        // with 10,000 sockets that alone is 1.3 GB. Clients send only small
+        // requests (4 KB at most), so a small buffer that grows is enough.
+        .read_buffer_size(4096)
         .on_upgrade(move |socket| serve(host, id, socket, outbound))
 }
 

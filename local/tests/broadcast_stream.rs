@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::Event as StreamBatch;
 use broadcast::{handle, BroadcastState};
-use local::gateway::Outbound;
+use local::gateway::{Connections, Outbound};
 use local::server::{self, Stack};
 use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
 use shared::push::Pusher;
@@ -25,8 +25,14 @@ fn now_ms() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp() * 1000
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_batch_reaches_subscribers_and_a_transient_failure_is_reported_alone() {
+/// A local stack (for its `@connections`), its store, its gateway and a
+/// client for it; the stack runs until the sender is dropped.
+async fn stack() -> (
+    Arc<SqliteStore>,
+    Arc<Connections>,
+    Pusher,
+    tokio::sync::oneshot::Sender<()>,
+) {
     let store = Arc::new(
         SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
     );
@@ -35,12 +41,21 @@ async fn a_batch_reaches_subscribers_and_a_transient_failure_is_reported_alone()
     let secret = EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap();
     let stack = Stack::local(secret, store.clone(), addr, None);
     let gateway = Arc::clone(&stack.connections);
-    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server::serve(listener, stack, async {
         let _ = stopped.await;
     }));
-    let endpoint = format!("http://{addr}");
-    let pusher = Pusher::local(&endpoint);
+    (
+        store,
+        gateway,
+        Pusher::local(&format!("http://{addr}")),
+        stop,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_reaches_subscribers_and_a_transient_failure_is_reported_alone() {
+    let (store, gateway, pusher, _stop) = stack().await;
 
     // Record 1 (streamer 1337): a healthy watcher and a stale one (410).
     // Record 2 (streamer 42): a watcher whose queue is full (429, transient).
@@ -68,6 +83,7 @@ async fn a_batch_reaches_subscribers_and_a_transient_failure_is_reported_alone()
         connections: store.clone(),
         pusher,
         concurrency: 8,
+        served: Default::default(),
     };
     let response = handle(&state, batch()).await;
 
@@ -89,6 +105,63 @@ async fn a_batch_reaches_subscribers_and_a_transient_failure_is_reported_alone()
     // The stale connection was removed; the healthy one is still there.
     let watchers = store.subscribers("1337", None, 10, now_ms()).await.unwrap();
     assert_eq!(watchers.connection_ids, ["ok"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_record_skips_the_connections_that_already_got_it() {
+    let (store, gateway, pusher, _stop) = stack().await;
+    for id in ["fine", "slow"] {
+        store
+            .connect(&NewConnection {
+                id: id.into(),
+                principal: "t".into(),
+                connected_at_ms: now_ms(),
+            })
+            .await
+            .unwrap();
+        store.subscribe(id, "42", 10, now_ms()).await.unwrap();
+    }
+    let mut fine = gateway.register("fine", "127.0.0.1", "t");
+    let mut slow = gateway.register("slow", "127.0.0.1", "t");
+    let mut filler = 0;
+    while pusher.post("slow", b"{}").await.is_ok() {
+        filler += 1;
+    }
+    let state = BroadcastState {
+        connections: store.clone(),
+        pusher,
+        concurrency: 8,
+        served: Default::default(),
+    };
+    // Only the streamer-42 record, as Lambda retries from the reported one.
+    let mut record = batch();
+    record
+        .records
+        .retain(|r| r.change.sequence_number.as_deref() == Some("40000000000000000000002"));
+    assert_eq!(record.records.len(), 1);
+
+    let first = handle(&state, record.clone()).await;
+    assert_eq!(first.batch_item_failures.len(), 1, "slow is still full");
+    let event_id = |o: Outbound| match o {
+        Outbound::Frame(b) => serde_json::from_slice::<serde_json::Value>(&b).unwrap()["id"]
+            .as_str()
+            .map(str::to_owned),
+        Outbound::Close => None,
+    };
+    let delivered = event_id(fine.recv().await.unwrap()).unwrap();
+
+    // The slow client catches up; Lambda retries the record.
+    for _ in 0..filler {
+        slow.recv().await.unwrap();
+    }
+    let second = handle(&state, record).await;
+    assert!(second.batch_item_failures.is_empty());
+    assert_eq!(event_id(slow.recv().await.unwrap()).unwrap(), delivered);
+    // The fine client got it once: nothing else is waiting for it.
+    assert!(
+        fine.try_recv().is_err(),
+        "a retry re-sent to a served connection"
+    );
 }
 
 /// Every checked-in stream sample holds event items the adapter can read.

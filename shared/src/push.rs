@@ -5,6 +5,10 @@
 //! over the one derived from the request context, so the very same code posts
 //! to AWS or to the local stack's `@connections` emulation.
 
+use std::time::Duration;
+
+use aws_sdk_apigatewaymanagement::config::retry::RetryConfig;
+use aws_sdk_apigatewaymanagement::config::timeout::TimeoutConfig;
 use aws_sdk_apigatewaymanagement::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
@@ -23,6 +27,24 @@ pub enum PushError {
     /// Throttled or a transient failure: worth retrying.
     #[error("post failed, retry: {0}")]
     Transient(String),
+}
+
+/// One quick retry inside the SDK; the broadcast fan-out retries the
+/// connections that still failed itself, and the SDK's default backoff (up to
+/// seconds on a throttled connection) would stall every post behind it.
+fn retries() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(2)
+        .with_initial_backoff(Duration::from_millis(50))
+}
+
+/// API Gateway answers a post in milliseconds; a stuck one must not hold a
+/// Lambda until its own timeout.
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(5))
+        .build()
 }
 
 /// The `@connections` client.
@@ -46,6 +68,8 @@ impl Pusher {
         let shared = aws_config::defaults(BehaviorVersion::latest()).load().await;
         let config = aws_sdk_apigatewaymanagement::config::Builder::from(&shared)
             .endpoint_url(endpoint)
+            .retry_config(retries())
+            .timeout_config(timeouts())
             .build();
         Self {
             client: Client::from_conf(config),
@@ -60,6 +84,8 @@ impl Pusher {
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("local", "local", None, None, "static"))
             .endpoint_url(endpoint)
+            .retry_config(retries())
+            .timeout_config(timeouts())
             .build();
         Self {
             client: Client::from_conf(config),

@@ -8,7 +8,8 @@
 //! with a partial-batch response. The local stack calls [`fan_out`] on every
 //! commit of its SQLite store.
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use aws_lambda_events::dynamodb::Event as StreamBatch;
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
@@ -21,8 +22,23 @@ use shared::push::{PushError, Pusher};
 use shared::store::connections::ConnectionStore;
 use shared::store::{StoreError, StoredEvent};
 
-/// Posts in flight at once.
+/// Posts in flight at once, unless `BROADCAST_CONCURRENCY` says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 64;
+
+/// `BROADCAST_CONCURRENCY` (1 to 1024), else [`DEFAULT_CONCURRENCY`].
+pub fn concurrency_from_env() -> Result<usize, ConfigError> {
+    match std::env::var("BROADCAST_CONCURRENCY") {
+        Err(_) => Ok(DEFAULT_CONCURRENCY),
+        Ok(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=1024).contains(n))
+            .ok_or(ConfigError::Invalid {
+                name: "BROADCAST_CONCURRENCY",
+                why: format!("{v:?} is not a number from 1 to 1024"),
+            }),
+    }
+}
 /// Subscribers read per index query.
 pub const PAGE: usize = 1000;
 
@@ -31,6 +47,8 @@ pub struct BroadcastState {
     pub connections: Arc<dyn ConnectionStore>,
     pub pusher: Pusher,
     pub concurrency: usize,
+    /// Who already got the events whose records await a retry.
+    pub served: Served,
 }
 
 impl BroadcastState {
@@ -45,7 +63,8 @@ impl BroadcastState {
                 table,
             )),
             pusher: Pusher::new(&endpoint).await,
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: concurrency_from_env()?,
+            served: Served::default(),
         })
     }
 }
@@ -93,54 +112,150 @@ pub struct FanOut {
     pub delivered: usize,
     /// Connections found gone (410) and removed.
     pub gone: usize,
-    /// Posts that failed transiently (worth a retry of the record).
+    /// Posts that still failed transiently after the in-process retries
+    /// (worth a retry of the record).
     pub failed: usize,
 }
 
 /// Sends `event` to every live connection watching its streamer.
+///
+/// Transient failures (throttled, 5xx) get [`RETRY_BACKOFF_MS`] more tries of
+/// just those connections before the record is reported for a retry. When it
+/// is reported, the connections already served are remembered, so a retry of
+/// the record in this process skips them; a retry elsewhere (a cold Lambda)
+/// sends again, and clients drop the duplicate by message id.
 pub async fn fan_out(
     state: &BroadcastState,
     event: &StoredEvent,
     now_ms: i64,
 ) -> Result<FanOut, StoreError> {
     let frame = frames::event(event, false);
-    let mut report = FanOut::default();
+    let key = &event.event.message_id;
+    let already = state.served.take(key);
+    let mut tally = Tally::default();
     let mut after: Option<String> = None;
-    loop {
-        let page = state
+    let listed = loop {
+        let page = match state
             .connections
             .subscribers(&event.event.broadcaster_id, after.as_deref(), PAGE, now_ms)
-            .await?;
-        let results: Vec<(String, Result<(), PushError>)> = stream::iter(page.connection_ids)
-            .map(|id| {
-                let frame = frame.as_bytes();
-                async move {
-                    let r = state.pusher.post(&id, frame).await;
-                    (id, r)
-                }
-            })
-            .buffer_unordered(state.concurrency.max(1))
-            .collect()
-            .await;
-        for (id, result) in results {
-            match result {
-                Ok(()) => report.delivered += 1,
-                Err(PushError::Gone) => {
-                    report.gone += 1;
-                    // The stale connection, not the event's sender, goes.
-                    if let Err(e) = state.connections.disconnect(&id).await {
-                        tracing::warn!(error = %e, connection = %id, "could not remove a gone connection");
-                    }
-                }
-                Err(e) => {
-                    report.failed += 1;
-                    tracing::warn!(error = %e, connection = %id, "post failed");
-                }
-            }
-        }
+            .await
+        {
+            Ok(page) => page,
+            Err(e) => break Err(e),
+        };
+        let fresh = page
+            .connection_ids
+            .into_iter()
+            .filter(|id| !already.contains(id));
+        post_all(state, fresh, &frame, &mut tally).await;
         match page.next {
             Some(next) => after = Some(next),
-            None => return Ok(report),
+            None => break Ok(()),
+        }
+    };
+    for wait in RETRY_BACKOFF_MS {
+        if tally.retry.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        let again = std::mem::take(&mut tally.retry);
+        post_all(state, again.into_iter(), &frame, &mut tally).await;
+    }
+    tally.report.failed = tally.retry.len();
+    if listed.is_err() || tally.report.failed > 0 {
+        let mut served = already;
+        served.extend(tally.served);
+        state.served.remember(key, served);
+    }
+    listed.map(|()| tally.report)
+}
+
+/// Pauses before each in-process retry of the connections that failed.
+pub const RETRY_BACKOFF_MS: [u64; 2] = [100, 400];
+
+#[derive(Default)]
+struct Tally {
+    report: FanOut,
+    served: Vec<String>,
+    retry: Vec<String>,
+}
+
+async fn post_all(
+    state: &BroadcastState,
+    ids: impl Iterator<Item = String>,
+    frame: &str,
+    tally: &mut Tally,
+) {
+    let results: Vec<(String, Result<(), PushError>)> = stream::iter(ids)
+        .map(|id| async move {
+            let r = state.pusher.post(&id, frame.as_bytes()).await;
+            (id, r)
+        })
+        .buffer_unordered(state.concurrency.max(1))
+        .collect()
+        .await;
+    for (id, result) in results {
+        match result {
+            Ok(()) => {
+                tally.report.delivered += 1;
+                tally.served.push(id);
+            }
+            Err(PushError::Gone) => {
+                tally.report.gone += 1;
+                // The stale connection, not the event's sender, goes.
+                if let Err(e) = state.connections.disconnect(&id).await {
+                    tracing::warn!(error = %e, connection = %id, "could not remove a gone connection");
+                }
+            }
+            // Too large for API Gateway: retrying cannot help.
+            Err(e @ PushError::TooLarge(_)) => {
+                tracing::warn!(error = %e, connection = %id, "frame refused")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, connection = %id, "post failed");
+                tally.retry.push(id);
+            }
+        }
+    }
+}
+
+/// Connections already served an event whose record was reported for retry,
+/// by message id (bounded: the oldest entry goes first).
+#[derive(Default)]
+pub struct Served {
+    inner: Mutex<ServedInner>,
+}
+
+#[derive(Default)]
+struct ServedInner {
+    by_event: HashMap<String, HashSet<String>>,
+    order: VecDeque<String>,
+}
+
+/// Events remembered in [`Served`] at most.
+const SERVED_CAP: usize = 256;
+
+impl Served {
+    fn take(&self, message_id: &str) -> HashSet<String> {
+        self.inner
+            .lock()
+            .ok()
+            .and_then(|mut g| g.by_event.remove(message_id))
+            .unwrap_or_default()
+    }
+
+    fn remember(&self, message_id: &str, served: HashSet<String>) {
+        let Ok(mut g) = self.inner.lock() else {
+            return;
+        };
+        let ServedInner { by_event, order } = &mut *g;
+        if by_event.insert(message_id.to_owned(), served).is_none() {
+            order.push_back(message_id.to_owned());
+        }
+        while order.len() > SERVED_CAP {
+            if let Some(old) = order.pop_front() {
+                by_event.remove(&old);
+            }
         }
     }
 }
