@@ -18,10 +18,14 @@
 //!   holds the key schema of every table next to its access patterns.
 //! - `push` (feature `push`): the API Gateway `@connections` client, pointed at
 //!   AWS or at the local stack by configuration.
+//! - `helix` (feature `helix`): the one client for Twitch HTTP (app token,
+//!   rate limits, retries, cursor pages): users, EventSub subscriptions, streams.
 
 pub mod config;
 pub mod eventsub;
 pub mod frames;
+#[cfg(feature = "helix")]
+pub mod helix;
 #[cfg(feature = "push")]
 pub mod push;
 pub mod store;

@@ -1,0 +1,255 @@
+//! The request loop every endpoint goes through: the app token, the rate
+//! limiter, one renewal on 401, waits on 429, bounded backoff on 5xx.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use super::config::HelixConfig;
+use super::ratelimit::{Bucket, RateLimiter};
+use super::token::{AppToken, TokenCache, TokenResponse};
+
+/// 429s in a row before giving up on one request.
+const MAX_THROTTLED: u32 = 5;
+/// Attempts at one request while Twitch answers 5xx or cannot be reached.
+const MAX_ATTEMPTS: u32 = 4;
+
+/// What went wrong talking to Twitch.
+#[derive(Debug, thiserror::Error)]
+pub enum HelixError {
+    #[error("could not reach Twitch: {0}")]
+    Network(String),
+    #[error("Twitch refused the app credentials ({status}): {message}")]
+    Credentials { status: u16, message: String },
+    #[error("Twitch answered {status}: {message}")]
+    Status { status: u16, message: String },
+    #[error("Twitch kept failing ({status}) after {attempts} attempts")]
+    Unavailable { status: u16, attempts: u32 },
+    #[error("still rate limited after {0} waits")]
+    RateLimited(u32),
+    #[error("Twitch sent something unexpected: {0}")]
+    Decode(String),
+}
+
+impl HelixError {
+    /// The HTTP status Twitch answered, for the errors that have one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Credentials { status, .. }
+            | Self::Status { status, .. }
+            | Self::Unavailable { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// A Helix answer that got past the retry loop.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Bytes,
+}
+
+impl Answer {
+    /// The body as `T` when the status is 2xx, else the error Twitch gave.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, HelixError> {
+        if !(200..300).contains(&self.status) {
+            return Err(self.error());
+        }
+        serde_json::from_slice(&self.body).map_err(|e| HelixError::Decode(e.to_string()))
+    }
+
+    /// Twitch's error body (`{"error","status","message"}`) as an error.
+    pub fn error(&self) -> HelixError {
+        #[derive(Deserialize)]
+        struct Body {
+            message: Option<String>,
+        }
+        let message = serde_json::from_slice::<Body>(&self.body)
+            .ok()
+            .and_then(|b| b.message)
+            .unwrap_or_else(|| String::from_utf8_lossy(&self.body).into_owned());
+        HelixError::Status {
+            status: self.status,
+            message,
+        }
+    }
+}
+
+/// The Twitch client. Cheap to share (`Arc`); one per process so the token
+/// and the rate-limit view are shared by every caller.
+pub struct Helix {
+    config: HelixConfig,
+    http: reqwest::Client,
+    tokens: TokenCache,
+    limiter: RateLimiter,
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+impl Helix {
+    /// A client for `config`.
+    pub fn new(config: HelixConfig) -> Result<Self, HelixError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| HelixError::Network(e.to_string()))?;
+        Ok(Self {
+            config,
+            http,
+            tokens: TokenCache::default(),
+            limiter: RateLimiter::default(),
+        })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &HelixConfig {
+        &self.config
+    }
+
+    /// How many requests waited for the rate-limit bucket to refill.
+    pub fn rate_limit_waits(&self) -> u64 {
+        self.limiter.waits()
+    }
+
+    async fn fetch_token(&self) -> Result<TokenResponse, HelixError> {
+        let body = super::query(&[
+            ("client_id", &self.config.client_id),
+            ("client_secret", self.config.client_secret.expose()),
+            ("grant_type", "client_credentials"),
+        ]);
+        let response = self
+            .http
+            .post(format!("{}/token", self.config.oauth_url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| HelixError::Network(e.to_string()))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| HelixError::Network(e.to_string()))?;
+        let answer = Answer { status, body };
+        if status != 200 {
+            let message = match answer.error() {
+                HelixError::Status { message, .. } => message,
+                other => other.to_string(),
+            };
+            return Err(HelixError::Credentials { status, message });
+        }
+        answer.json()
+    }
+
+    /// The app token, fetched if there is none or it is about to expire.
+    pub async fn token(&self) -> Result<AppToken, HelixError> {
+        self.tokens.get(|| self.fetch_token()).await
+    }
+
+    /// Asks Twitch whether the current app token is still valid (Twitch wants
+    /// this at start-up and hourly); an invalid one is dropped from the cache.
+    pub async fn validate_token(&self) -> Result<bool, HelixError> {
+        let token = self.token().await?;
+        let response = self
+            .http
+            .get(format!("{}/validate", self.config.oauth_url))
+            .header("authorization", format!("OAuth {}", token.value))
+            .send()
+            .await
+            .map_err(|e| HelixError::Network(e.to_string()))?;
+        let valid = response.status().as_u16() == 200;
+        if !valid {
+            self.tokens.reject(&token.value).await;
+        }
+        Ok(valid)
+    }
+
+    /// Sends one Helix request (`path_and_query` after the base, e.g.
+    /// `/users?id=1`), retrying as Twitch asks.
+    pub async fn request(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        json_body: Option<Vec<u8>>,
+    ) -> Result<Answer, HelixError> {
+        let url = format!("{}{}", self.config.helix_url, path_and_query);
+        let mut renewed = false;
+        let mut throttled = 0;
+        let mut attempts = 0;
+        loop {
+            self.limiter.wait().await;
+            let token = self.token().await?;
+            let mut request = self
+                .http
+                .request(method.clone(), &url)
+                .header("authorization", format!("Bearer {}", token.value))
+                .header("client-id", &self.config.client_id);
+            if let Some(body) = &json_body {
+                request = request
+                    .header("content-type", "application/json")
+                    .body(body.clone());
+            }
+            attempts += 1;
+            let sent = request.send().await;
+            let response = match sent {
+                Ok(r) => r,
+                Err(e) if attempts < MAX_ATTEMPTS => {
+                    tracing::warn!(error = %e, attempts, "Helix unreachable; retrying");
+                    backoff(attempts).await;
+                    continue;
+                }
+                Err(e) => return Err(HelixError::Network(e.to_string())),
+            };
+            let status = response.status().as_u16();
+            let bucket = Bucket::from_headers(response.headers());
+            self.limiter.observe(bucket);
+            let body = match response.bytes().await {
+                Ok(b) => b,
+                Err(e) if attempts < MAX_ATTEMPTS => {
+                    tracing::warn!(error = %e, attempts, "Helix answer cut short; retrying");
+                    backoff(attempts).await;
+                    continue;
+                }
+                Err(e) => return Err(HelixError::Network(e.to_string())),
+            };
+            match status {
+                // Tokens can die before they expire: one new token, one retry.
+                401 if !renewed => {
+                    tracing::info!("Helix answered 401: renewing the app token");
+                    self.tokens.reject(&token.value).await;
+                    renewed = true;
+                    attempts -= 1;
+                }
+                429 => {
+                    throttled += 1;
+                    if throttled > MAX_THROTTLED {
+                        return Err(HelixError::RateLimited(throttled));
+                    }
+                    self.limiter.exhausted(bucket.reset, now_ms() / 1000);
+                    attempts -= 1;
+                }
+                500..=599 if attempts < MAX_ATTEMPTS => {
+                    tracing::warn!(status, attempts, "Helix failed; retrying");
+                    backoff(attempts).await;
+                }
+                500..=599 => return Err(HelixError::Unavailable { status, attempts }),
+                _ => return Ok(Answer { status, body }),
+            }
+        }
+    }
+}
+
+/// 250 ms, 500 ms, 1 s… with ±25% jitter so callers do not retry in step.
+async fn backoff(attempt: u32) {
+    let base = 250u64 << attempt.saturating_sub(1).min(6);
+    let jitter = (now_ms().unsigned_abs() % 500) * base / 1000;
+    tokio::time::sleep(Duration::from_millis(base * 3 / 4 + jitter)).await;
+}

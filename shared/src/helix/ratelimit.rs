@@ -1,0 +1,127 @@
+//! Helix's token bucket as its headers describe it: `Ratelimit-Limit`,
+//! `Ratelimit-Remaining`, `Ratelimit-Reset` (Unix seconds when the bucket is
+//! full again). Callers wait for the reset instead of spending requests on
+//! 429s.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use http::HeaderMap;
+
+/// What the last answer said about the bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Bucket {
+    pub limit: Option<u32>,
+    pub remaining: Option<u32>,
+    /// Unix seconds.
+    pub reset: Option<i64>,
+}
+
+impl Bucket {
+    /// Reads the three headers (absent or malformed ones stay `None`).
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let num = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        };
+        Self {
+            limit: num("ratelimit-limit").and_then(|v| u32::try_from(v).ok()),
+            remaining: num("ratelimit-remaining").and_then(|v| u32::try_from(v).ok()),
+            reset: num("ratelimit-reset"),
+        }
+    }
+}
+
+/// Shared by every request of one client.
+#[derive(Default)]
+pub struct RateLimiter {
+    last: Mutex<Bucket>,
+    /// Requests that had to wait for a reset (for status reports).
+    waits: std::sync::atomic::AtomicU64,
+}
+
+/// Never wait longer than this for one reset (a clock far off, a bad header).
+pub const MAX_WAIT: Duration = Duration::from_secs(65);
+
+impl RateLimiter {
+    /// Records what an answer's headers said.
+    pub fn observe(&self, bucket: Bucket) {
+        if bucket.remaining.is_none() && bucket.reset.is_none() {
+            return;
+        }
+        if let Ok(mut last) = self.last.lock() {
+            *last = bucket;
+        }
+    }
+
+    /// Marks the bucket empty until `reset` (a 429).
+    pub fn exhausted(&self, reset: Option<i64>, now_s: i64) {
+        if let Ok(mut last) = self.last.lock() {
+            last.remaining = Some(0);
+            last.reset = Some(reset.unwrap_or(now_s + 1));
+        }
+    }
+
+    /// How long to wait before the next request, given the time now (Unix ms).
+    pub fn delay(&self, now_ms: i64) -> Duration {
+        let Ok(last) = self.last.lock() else {
+            return Duration::ZERO;
+        };
+        match (last.remaining, last.reset) {
+            (Some(0), Some(reset)) => {
+                // Reset is whole seconds: aim just past it.
+                let wait_ms = reset * 1000 + 50 - now_ms;
+                Duration::from_millis(wait_ms.max(0) as u64).min(MAX_WAIT)
+            }
+            _ => Duration::ZERO,
+        }
+    }
+
+    /// Waits until a request may go out.
+    pub async fn wait(&self) {
+        let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+        let delay = self.delay(now_ms);
+        if !delay.is_zero() {
+            self.waits
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tracing::info!(
+                wait_ms = delay.as_millis() as u64,
+                "Helix rate limit: waiting for the bucket to refill"
+            );
+            tokio::time::sleep(delay).await;
+            // The wait is over: the bucket refilled, whatever it said before.
+            if let Ok(mut last) = self.last.lock() {
+                last.remaining = None;
+            }
+        }
+    }
+
+    /// How many times requests waited for a reset.
+    pub fn waits(&self) -> u64 {
+        self.waits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_bucket_waits_until_just_after_its_reset() {
+        let limiter = RateLimiter::default();
+        let mut headers = HeaderMap::new();
+        headers.insert("Ratelimit-Limit", "800".parse().unwrap());
+        headers.insert("Ratelimit-Remaining", "0".parse().unwrap());
+        headers.insert("Ratelimit-Reset", "1000".parse().unwrap());
+        limiter.observe(Bucket::from_headers(&headers));
+        assert_eq!(limiter.delay(999_000), Duration::from_millis(1_050));
+        assert_eq!(limiter.delay(1_001_000), Duration::ZERO);
+        headers.insert("Ratelimit-Remaining", "5".parse().unwrap());
+        limiter.observe(Bucket::from_headers(&headers));
+        assert_eq!(limiter.delay(999_000), Duration::ZERO);
+        limiter.exhausted(Some(5_000), 999);
+        assert_eq!(limiter.delay(999_000), MAX_WAIT, "capped");
+    }
+}

@@ -1,0 +1,47 @@
+//! `GET /users`: by id and by login, at most 100 of both per call.
+
+use reqwest::Method;
+use serde::Deserialize;
+
+use super::{Helix, HelixError};
+
+/// A Twitch user, as Get Users returns it (the fields this system reads).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub login: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub broadcaster_type: String,
+    #[serde(default)]
+    pub profile_image_url: String,
+    #[serde(default)]
+    pub created_at: String,
+}
+
+#[derive(Deserialize)]
+struct Users {
+    data: Vec<User>,
+}
+
+/// Helix's cap on ids plus logins in one Get Users call.
+pub const PER_CALL: usize = 100;
+
+impl Helix {
+    /// The users with these ids or logins (unknown ones are simply absent),
+    /// in as many calls of 100 as needed.
+    pub async fn users(&self, ids: &[&str], logins: &[&str]) -> Result<Vec<User>, HelixError> {
+        let params: Vec<(&str, &str)> = ids
+            .iter()
+            .map(|id| ("id", *id))
+            .chain(logins.iter().map(|l| ("login", *l)))
+            .collect();
+        let mut users = Vec::with_capacity(params.len());
+        for chunk in params.chunks(PER_CALL) {
+            let path = format!("/users?{}", super::query(chunk));
+            let page: Users = self.request(Method::GET, &path, None).await?.json()?;
+            users.extend(page.data);
+        }
+        Ok(users)
+    }
+}
