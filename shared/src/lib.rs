@@ -6,6 +6,8 @@
 //! - [`eventsub::headers`]: the `Twitch-Eventsub-*` request headers, parsed and checked.
 //! - [`eventsub::verify`]: HMAC signature check (and signing, for tools) and the
 //!   freshness window.
+//! - [`eventsub::catalog`]: the subscription types a tracked streamer gets, their
+//!   conditions and the authorization each needs.
 //! - [`eventsub::envelope`]: the JSON bodies of the three message types.
 //! - [`eventsub::summary`]: the normalized one-line summary of known event types,
 //!   and the semantic dedupe key of types that carry their own id.

@@ -1,5 +1,6 @@
 //! Twitch EventSub over webhooks: headers, signature, bodies and summaries.
 
+pub mod catalog;
 pub mod envelope;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;

@@ -72,6 +72,7 @@ impl Cursor {
     }
 
     /// Rebuilds a cursor from a stored sort key.
+    #[cfg(any(feature = "dynamo", feature = "sqlite"))]
     pub(crate) fn from_sort_key(key: String) -> Self {
         Self(key)
     }

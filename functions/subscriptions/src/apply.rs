@@ -1,0 +1,129 @@
+//! Carries out a [`Plan`] for one streamer against Twitch.
+
+use std::collections::BTreeMap;
+
+use futures_util::TryStreamExt;
+use shared::config::EventSubSecret;
+use shared::helix::eventsub::{Created, Filter, NewSubscription, Subscription, Totals};
+use shared::helix::{Helix, HelixError};
+
+use crate::plan::{plan, Action, Desired, Plan, TypeState};
+
+/// Where our subscriptions deliver, and how they are signed.
+pub struct Target {
+    /// The webhook URL (`https://…/eventsub`, or the local stack's).
+    pub callback: String,
+    pub secret: EventSubSecret,
+}
+
+/// What reconciling one streamer did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub states: BTreeMap<String, TypeState>,
+    pub created: usize,
+    pub deleted: usize,
+    /// The account's budget after the last call that reported it.
+    pub totals: Option<Totals>,
+    /// Types whose failed subscription was recreated in this run.
+    pub recreated: Vec<String>,
+}
+
+/// Everything Twitch lists about `broadcaster` (any user id in the condition).
+pub async fn listed(
+    helix: &Helix,
+    broadcaster: &str,
+) -> Result<(Vec<Subscription>, Option<Totals>), HelixError> {
+    let filter = Filter::UserId(broadcaster.to_owned());
+    let pages: Vec<_> = helix.subscriptions(&filter).try_collect().await?;
+    let totals = pages.last().map(|p| p.totals);
+    Ok((
+        pages.into_iter().flat_map(|p| p.subscriptions).collect(),
+        totals,
+    ))
+}
+
+/// Reconciles one streamer: lists, plans, deletes, creates. A transient
+/// Twitch failure is an error (try again later); answers that say a create
+/// cannot work become states and are not retried.
+pub async fn reconcile(
+    helix: &Helix,
+    target: &Target,
+    desired: &Desired,
+) -> Result<Outcome, HelixError> {
+    let (actual, totals) = listed(helix, &desired.broadcaster).await?;
+    let Plan {
+        actions,
+        mut states,
+    } = plan(desired, &actual, &target.callback);
+    let mut outcome = Outcome {
+        totals,
+        ..Default::default()
+    };
+    let failed_before: Vec<String> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Delete { id, why: "failed" } => {
+                actual.iter().find(|s| &s.id == id).map(|s| s.kind.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    // Deletes first: they free budget the creates may need.
+    for action in &actions {
+        if let Action::Delete { id, why } = action {
+            tracing::info!(subscription = %id, why, broadcaster = %desired.broadcaster, "deleting subscription");
+            helix.delete_subscription(id).await?;
+            outcome.deleted += 1;
+        }
+    }
+    for action in &actions {
+        let Action::Create(kind) = action else {
+            continue;
+        };
+        let new = NewSubscription::webhook(
+            kind.name,
+            kind.version,
+            kind.condition(&desired.broadcaster),
+            &target.callback,
+            &target.secret,
+        );
+        let state = match helix.create_subscription(&new).await {
+            Ok(Created::New(sub, t)) => {
+                outcome.created += 1;
+                outcome.totals = Some(t);
+                if failed_before.iter().any(|k| k == kind.name) {
+                    outcome.recreated.push(kind.name.to_owned());
+                }
+                if sub.status == "enabled" {
+                    TypeState::Enabled {
+                        subscription_id: sub.id,
+                    }
+                } else {
+                    TypeState::WaitingForVerification {
+                        subscription_id: sub.id,
+                    }
+                }
+            }
+            // It exists after all (created concurrently, or not listed yet):
+            // the next run sees it in the list.
+            Ok(Created::Exists) => TypeState::WaitingForVerification {
+                subscription_id: String::new(),
+            },
+            Err(e) => match e.status() {
+                Some(403) => TypeState::NeedsAuthorization {
+                    scopes: kind.scopes().iter().map(|s| s.to_string()).collect(),
+                    from: format!("the broadcaster (Twitch: {e})"),
+                },
+                // Bad request, or too many with this type and condition:
+                // retrying the same request cannot work.
+                Some(400) | Some(429) => TypeState::Failed {
+                    reason: e.to_string(),
+                },
+                _ => return Err(e),
+            },
+        };
+        states.insert(kind.name.to_owned(), state);
+    }
+    outcome.states = states;
+    Ok(outcome)
+}

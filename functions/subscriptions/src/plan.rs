@@ -1,0 +1,396 @@
+//! What to do for one streamer, decided from what is wanted and what Twitch
+//! lists — a pure function, so every case is a unit test.
+//!
+//! Only subscriptions whose callback is ours are touched (another deployment
+//! may share the client id). Per wanted type:
+//! - a working one (enabled, or pending verification) is kept; extra copies
+//!   of it are deleted (duplicates cost budget);
+//! - failed ones (verification failed, too many delivery failures) are
+//!   deleted and recreated, up to [`MAX_RECREATE`] times, then reported;
+//! - revoked ones are deleted and not recreated: the reason says what a
+//!   person must do (authorize again, or nothing for a removed user);
+//! - a type that needs an authorization we do not have is never attempted.
+//!
+//! Everything else of ours about the streamer (orphans, other versions, types
+//! no longer wanted, streamers released) is deleted.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use shared::eventsub::catalog::{Kind, Needs};
+use shared::helix::eventsub::Subscription;
+
+/// Recreations of a failing type before it is left failed.
+pub const MAX_RECREATE: u32 = 3;
+
+/// What is wanted for one streamer.
+#[derive(Clone, Debug, Default)]
+pub struct Desired {
+    pub broadcaster: String,
+    /// False: release everything of ours about this streamer.
+    pub wanted: bool,
+    pub kinds: Vec<&'static Kind>,
+    /// Scopes the broadcaster granted our client.
+    pub scopes: Vec<String>,
+    /// Types revoked through the webhook, with Twitch's reason.
+    pub revoked: BTreeMap<String, String>,
+    /// Times each type was recreated after failing.
+    pub recreated: BTreeMap<String, u32>,
+}
+
+/// The state of one type for one streamer, as a person can act on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum TypeState {
+    Enabled {
+        subscription_id: String,
+    },
+    WaitingForVerification {
+        subscription_id: String,
+    },
+    NeedsAuthorization {
+        scopes: Vec<String>,
+        from: String,
+    },
+    Failed {
+        reason: String,
+    },
+    Revoked {
+        reason: String,
+    },
+    /// About to be created (replaced once the create answers).
+    Creating,
+}
+
+/// One call to make.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Create(&'static Kind),
+    Delete { id: String, why: &'static str },
+}
+
+/// The calls and the resulting states.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+    pub states: BTreeMap<String, TypeState>,
+}
+
+const FAILED: [&str; 2] = [
+    "webhook_callback_verification_failed",
+    "notification_failures_exceeded",
+];
+const REVOKED: [&str; 4] = [
+    "authorization_revoked",
+    "user_removed",
+    "moderator_removed",
+    "version_removed",
+];
+
+fn is_ours(sub: &Subscription, callback: &str) -> bool {
+    sub.transport.callback.as_deref() == Some(callback)
+}
+
+/// The streamer a subscription is about.
+pub fn broadcaster_of(sub: &Subscription) -> Option<&str> {
+    sub.condition
+        .get("broadcaster_user_id")
+        .or_else(|| sub.condition.get("to_broadcaster_user_id"))
+        .map(String::as_str)
+}
+
+/// Plans one streamer. `actual` may hold anything Twitch listed.
+pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan {
+    let mut plan = Plan::default();
+    let mine: Vec<&Subscription> = actual
+        .iter()
+        .filter(|s| is_ours(s, callback) && broadcaster_of(s) == Some(desired.broadcaster.as_str()))
+        .collect();
+    let mut claimed = vec![false; mine.len()];
+    let kinds: &[&Kind] = if desired.wanted { &desired.kinds } else { &[] };
+    for kind in kinds {
+        let condition = kind.condition(&desired.broadcaster);
+        let matching: Vec<usize> = (0..mine.len())
+            .filter(|&i| {
+                mine[i].kind == kind.name
+                    && mine[i].version == kind.version
+                    && mine[i].condition == condition
+            })
+            .collect();
+        for &i in &matching {
+            claimed[i] = true;
+        }
+        let working: Vec<&Subscription> = {
+            let mut w: Vec<&Subscription> = matching
+                .iter()
+                .map(|&i| mine[i])
+                .filter(|s| {
+                    s.status == "enabled" || s.status == "webhook_callback_verification_pending"
+                })
+                .collect();
+            // Keep an enabled one over a pending one, then the oldest.
+            w.sort_by_key(|s| (s.status != "enabled", s.created_at.clone()));
+            w
+        };
+        for extra in working.iter().skip(1) {
+            plan.actions.push(Action::Delete {
+                id: extra.id.clone(),
+                why: "duplicate",
+            });
+        }
+        let mut last_failure = None;
+        let mut revoked = desired.revoked.get(kind.name).cloned();
+        for &i in &matching {
+            let s = mine[i];
+            if FAILED.contains(&s.status.as_str()) {
+                last_failure = Some(s.status.clone());
+                plan.actions.push(Action::Delete {
+                    id: s.id.clone(),
+                    why: "failed",
+                });
+            } else if REVOKED.contains(&s.status.as_str()) {
+                revoked = Some(s.status.clone());
+                plan.actions.push(Action::Delete {
+                    id: s.id.clone(),
+                    why: "revoked",
+                });
+            }
+        }
+        let state = if let Some(s) = working.first() {
+            if s.status == "enabled" {
+                TypeState::Enabled {
+                    subscription_id: s.id.clone(),
+                }
+            } else {
+                TypeState::WaitingForVerification {
+                    subscription_id: s.id.clone(),
+                }
+            }
+        } else if let Some(reason) = revoked {
+            TypeState::Revoked { reason }
+        } else if !kind.unlocked_by(&desired.scopes) {
+            TypeState::NeedsAuthorization {
+                scopes: kind.scopes().iter().map(|s| s.to_string()).collect(),
+                from: match kind.needs {
+                    Needs::BroadcasterOrModerator(_) => "the broadcaster or a moderator".into(),
+                    _ => "the broadcaster".into(),
+                },
+            }
+        } else if last_failure.is_some()
+            && desired.recreated.get(kind.name).copied().unwrap_or(0) >= MAX_RECREATE
+        {
+            TypeState::Failed {
+                reason: format!(
+                    "{} (recreated {MAX_RECREATE} times)",
+                    last_failure.unwrap_or_default()
+                ),
+            }
+        } else {
+            plan.actions.push(Action::Create(kind));
+            TypeState::Creating
+        };
+        plan.states.insert(kind.name.to_owned(), state);
+    }
+    for (i, s) in mine.iter().enumerate() {
+        if !claimed[i] {
+            plan.actions.push(Action::Delete {
+                id: s.id.clone(),
+                why: if desired.wanted {
+                    "not wanted"
+                } else {
+                    "streamer released"
+                },
+            });
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::eventsub::catalog::{kind, KINDS};
+    use shared::helix::eventsub::Transport;
+
+    const CALLBACK: &str = "https://example.com/eventsub";
+
+    fn sub(id: &str, k: &Kind, b: &str, status: &str, callback: &str) -> Subscription {
+        Subscription {
+            id: id.into(),
+            status: status.into(),
+            kind: k.name.into(),
+            version: k.version.into(),
+            condition: k.condition(b),
+            created_at: format!("2026-11-23T00:00:0{}Z", id.len() % 10),
+            transport: Transport {
+                method: "webhook".into(),
+                callback: Some(callback.into()),
+                secret: None,
+            },
+            cost: 1,
+        }
+    }
+
+    fn wanted(kinds: &[&str], scopes: &[&str]) -> Desired {
+        Desired {
+            broadcaster: "7".into(),
+            wanted: true,
+            kinds: kinds.iter().map(|k| kind(k).unwrap()).collect(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn creates(p: &Plan) -> Vec<&str> {
+        p.actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Create(k) => Some(k.name),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn deletes(p: &Plan) -> Vec<(&str, &str)> {
+        p.actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Delete { id, why } => Some((id.as_str(), *why)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_fresh_streamer_gets_what_needs_no_authorization_and_is_told_what_does() {
+        let names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+        let p = plan(&wanted(&names, &[]), &[], CALLBACK);
+        assert_eq!(
+            creates(&p),
+            [
+                "stream.online",
+                "stream.offline",
+                "channel.update",
+                "channel.raid"
+            ]
+        );
+        assert_eq!(
+            p.states["channel.follow"],
+            TypeState::NeedsAuthorization {
+                scopes: vec!["moderator:read:followers".into()],
+                from: "the broadcaster or a moderator".into()
+            }
+        );
+        assert!(matches!(
+            p.states["channel.cheer"],
+            TypeState::NeedsAuthorization { .. }
+        ));
+    }
+
+    #[test]
+    fn authorized_types_are_created_and_working_ones_kept() {
+        let online = kind("stream.online").unwrap();
+        let actual = [sub("a", online, "7", "enabled", CALLBACK)];
+        let p = plan(
+            &wanted(&["stream.online", "channel.cheer"], &["bits:read"]),
+            &actual,
+            CALLBACK,
+        );
+        assert_eq!(creates(&p), ["channel.cheer"]);
+        assert!(deletes(&p).is_empty());
+        assert_eq!(
+            p.states["stream.online"],
+            TypeState::Enabled {
+                subscription_id: "a".into()
+            }
+        );
+    }
+
+    #[test]
+    fn duplicates_orphans_and_other_callbacks() {
+        let online = kind("stream.online").unwrap();
+        let update = kind("channel.update").unwrap();
+        let actual = [
+            sub(
+                "pending",
+                online,
+                "7",
+                "webhook_callback_verification_pending",
+                CALLBACK,
+            ),
+            sub("enabled", online, "7", "enabled", CALLBACK),
+            sub("orphan", update, "7", "enabled", CALLBACK),
+            sub("theirs", update, "7", "enabled", "https://other.example/cb"),
+            sub("other-streamer", online, "8", "enabled", CALLBACK),
+        ];
+        let p = plan(&wanted(&["stream.online"], &[]), &actual, CALLBACK);
+        assert!(creates(&p).is_empty());
+        assert_eq!(
+            deletes(&p),
+            [("pending", "duplicate"), ("orphan", "not wanted")]
+        );
+        assert_eq!(
+            p.states["stream.online"],
+            TypeState::Enabled {
+                subscription_id: "enabled".into()
+            }
+        );
+    }
+
+    #[test]
+    fn failed_ones_are_recreated_a_bounded_number_of_times() {
+        let online = kind("stream.online").unwrap();
+        let actual = [sub(
+            "f",
+            online,
+            "7",
+            "webhook_callback_verification_failed",
+            CALLBACK,
+        )];
+        let mut d = wanted(&["stream.online"], &[]);
+        let p = plan(&d, &actual, CALLBACK);
+        assert_eq!(deletes(&p), [("f", "failed")]);
+        assert_eq!(creates(&p), ["stream.online"]);
+        d.recreated.insert("stream.online".into(), MAX_RECREATE);
+        let p = plan(&d, &actual, CALLBACK);
+        assert!(creates(&p).is_empty());
+        assert!(
+            matches!(&p.states["stream.online"], TypeState::Failed { reason } if reason.contains("verification_failed"))
+        );
+    }
+
+    #[test]
+    fn revoked_types_are_not_recreated() {
+        let cheer = kind("channel.cheer").unwrap();
+        let actual = [sub("r", cheer, "7", "authorization_revoked", CALLBACK)];
+        let p = plan(
+            &wanted(&["channel.cheer"], &["bits:read"]),
+            &actual,
+            CALLBACK,
+        );
+        assert_eq!(deletes(&p), [("r", "revoked")]);
+        assert!(creates(&p).is_empty());
+        assert_eq!(
+            p.states["channel.cheer"],
+            TypeState::Revoked {
+                reason: "authorization_revoked".into()
+            }
+        );
+        // Known only from the webhook (Twitch no longer lists it).
+        let mut d = wanted(&["channel.cheer"], &["bits:read"]);
+        d.revoked
+            .insert("channel.cheer".into(), "authorization_revoked".into());
+        assert!(creates(&plan(&d, &[], CALLBACK)).is_empty());
+    }
+
+    #[test]
+    fn a_released_streamer_loses_everything_of_ours() {
+        let online = kind("stream.online").unwrap();
+        let actual = [sub("a", online, "7", "enabled", CALLBACK)];
+        let mut d = wanted(&["stream.online"], &[]);
+        d.wanted = false;
+        let p = plan(&d, &actual, CALLBACK);
+        assert_eq!(deletes(&p), [("a", "streamer released")]);
+        assert!(p.states.is_empty());
+    }
+}
