@@ -16,9 +16,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
 use shared::eventsub::catalog::{Kind, Needs};
 use shared::helix::eventsub::Subscription;
+pub use shared::store::streamers::TypeState;
 
 /// Recreations of a failing type before it is left failed.
 pub const MAX_RECREATE: u32 = 3;
@@ -36,30 +36,6 @@ pub struct Desired {
     pub revoked: BTreeMap<String, String>,
     /// Times each type was recreated after failing.
     pub recreated: BTreeMap<String, u32>,
-}
-
-/// The state of one type for one streamer, as a person can act on it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum TypeState {
-    Enabled {
-        subscription_id: String,
-    },
-    WaitingForVerification {
-        subscription_id: String,
-    },
-    NeedsAuthorization {
-        scopes: Vec<String>,
-        from: String,
-    },
-    Failed {
-        reason: String,
-    },
-    Revoked {
-        reason: String,
-    },
-    /// About to be created (replaced once the create answers).
-    Creating,
 }
 
 /// One call to make.

@@ -6,6 +6,8 @@
 //!   subscription (callback verified, revoked and why).
 //! - [`connections::ConnectionStore`]: WebSocket connections and the streamers
 //!   each one watches.
+//! - [`streamers::StreamerStore`]: which streamers are wanted, and the state of
+//!   each of their EventSub types.
 //!
 //! Adapters: `sqlite` (embedded, the local stack) and `dynamo` (AWS). Both pass
 //! the same contract suite (`shared/tests/contract.rs`).
@@ -15,6 +17,7 @@ pub mod connections;
 pub mod dynamo;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod streamers;
 
 use async_trait::async_trait;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};

@@ -25,6 +25,9 @@
 //! its items; GSI `by_topic` (`topic`, `pk`) answers "who watches this
 //! streamer" without a scan.
 //!
+//! **Streamers** (`STREAMERS_TABLE`): see [`DynamoStreamerStore`]; sparse GSI
+//! `tracked` lists the wanted ones for the subscription manager's sweep.
+//!
 //! **Subscriptions** (`SUBSCRIPTIONS_TABLE`): `id` (S, hash) = Twitch
 //! subscription id → its state (`GetItem`); GSI `by_broadcaster`
 //! (`broadcaster_id`, `id`) for a streamer's subscriptions.
@@ -37,10 +40,12 @@
 
 mod connections;
 mod events;
+mod streamers;
 mod subscriptions;
 
 pub use connections::DynamoConnectionStore;
 pub use events::event_from_stream_image;
+pub use streamers::DynamoStreamerStore;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::Client;

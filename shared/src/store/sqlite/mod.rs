@@ -22,6 +22,7 @@
 
 mod connections;
 mod events;
+mod streamers;
 mod subscriptions;
 mod writer;
 
@@ -97,6 +98,24 @@ CREATE TABLE IF NOT EXISTS connection_topics (
     PRIMARY KEY (connection_id, broadcaster_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS connection_topics_by_topic ON connection_topics (broadcaster_id, connection_id);
+CREATE TABLE IF NOT EXISTS streamers (
+    id              TEXT PRIMARY KEY,
+    login           TEXT,
+    wanted          INTEGER NOT NULL,
+    wanted_since_ms INTEGER NOT NULL,
+    last_watched_ms INTEGER NOT NULL,
+    requested_by    TEXT NOT NULL,
+    scopes          TEXT NOT NULL DEFAULT '[]'
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS streamers_by_login ON streamers (login);
+CREATE TABLE IF NOT EXISTS streamer_types (
+    streamer_id   TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    recreated     INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (streamer_id, kind)
+) WITHOUT ROWID;
 ";
 
 /// Committed events a slow feed subscriber may fall behind by before it skips.

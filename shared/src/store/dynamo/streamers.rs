@@ -1,0 +1,316 @@
+//! `StreamerStore` on DynamoDB (`STREAMERS_TABLE`).
+//!
+//! | item | pk | sk | other |
+//! |---|---|---|---|
+//! | streamer | `STREAMER#<id>` | `META` | `id`, `login`, `wanted`, `wanted_since`, `last_watched`, `requested_by`, `scopes` (JSON), `tracked` = `T` while wanted (sparse GSI `tracked`) |
+//! | type state | `STREAMER#<id>` | `TYPE#<type>` | `state` (JSON), `recreated`, `updated_at` |
+//! | login | `LOGIN#<login>` | `META` | `id` |
+//!
+//! A streamer with its types: `Query pk`. Login → id: `GetItem`. The sweep:
+//! `Query tracked` (`tracked = T`, by `pk`), paged.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
+};
+use aws_sdk_dynamodb::Client;
+
+use super::{n, s, sdk_error, unavailable};
+use crate::store::streamers::{Streamer, StreamerStore, TrackedPage, TypeRecord, Wish};
+use crate::store::StoreError;
+
+/// The streamers table.
+#[derive(Clone, Debug)]
+pub struct DynamoStreamerStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStreamerStore {
+    /// A store over `table`.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+const PREFIX: &str = "STREAMER#";
+
+fn pk(id: &str) -> String {
+    format!("{PREFIX}{id}")
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+fn text(item: &Item, key: &str) -> Option<String> {
+    match item.get(key) {
+        Some(AttributeValue::S(v)) => Some(v.clone()),
+        _ => None,
+    }
+}
+
+fn number(item: &Item, key: &str) -> Option<i64> {
+    match item.get(key) {
+        Some(AttributeValue::N(v)) => v.parse().ok(),
+        _ => None,
+    }
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("streamer item lacks {what}"))
+}
+
+fn streamer_from(meta: &Item) -> Result<Streamer, StoreError> {
+    let scopes = text(meta, "scopes").unwrap_or_else(|| "[]".into());
+    Ok(Streamer {
+        id: text(meta, "id").ok_or_else(|| corrupt("id"))?,
+        login: text(meta, "login"),
+        wanted: matches!(meta.get("wanted"), Some(AttributeValue::Bool(true))),
+        wanted_since_ms: number(meta, "wanted_since").unwrap_or_default(),
+        last_watched_ms: number(meta, "last_watched").ok_or_else(|| corrupt("last_watched"))?,
+        requested_by: text(meta, "requested_by").unwrap_or_default(),
+        scopes: serde_json::from_str(&scopes).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        types: BTreeMap::new(),
+    })
+}
+
+fn type_from(item: &Item) -> Result<(String, TypeRecord), StoreError> {
+    let kind = text(item, "sk")
+        .and_then(|sk| sk.strip_prefix("TYPE#").map(str::to_owned))
+        .ok_or_else(|| corrupt("a type sort key"))?;
+    let state = text(item, "state").ok_or_else(|| corrupt("state"))?;
+    Ok((
+        kind,
+        TypeRecord {
+            state: serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            recreated: number(item, "recreated").unwrap_or_default() as u32,
+            updated_at_ms: number(item, "updated_at").unwrap_or_default(),
+        },
+    ))
+}
+
+#[async_trait]
+impl StreamerStore for DynamoStreamerStore {
+    async fn want(&self, wish: &Wish) -> Result<(), StoreError> {
+        let mut set = vec![
+            "id = :id",
+            "requested_by = :by",
+            "wanted = :yes",
+            "tracked = :t",
+            "last_watched = :at",
+            // Released streamers lose `wanted_since`, so this restarts it.
+            "wanted_since = if_not_exists(wanted_since, :at)",
+        ];
+        let login = wish.login.as_ref().map(|l| l.to_ascii_lowercase());
+        if login.is_some() {
+            set.push("login = :login");
+        }
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk(&wish.broadcaster_id)))
+            .key("sk", s("META"))
+            .update_expression(format!("SET {}", set.join(", ")))
+            .expression_attribute_values(":id", s(&wish.broadcaster_id))
+            .expression_attribute_values(":by", s(&wish.by))
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":t", s("T"))
+            .expression_attribute_values(":at", n(wish.at_ms));
+        if let Some(l) = &login {
+            update = update.expression_attribute_values(":login", s(l));
+        }
+        let mut items = vec![TransactWriteItem::builder()
+            .update(update.build().map_err(unavailable)?)
+            .build()];
+        if let Some(l) = &login {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .item("pk", s(format!("LOGIN#{l}")))
+                .item("sk", s("META"))
+                .item("id", s(&wish.broadcaster_id))
+                .build()
+                .map_err(unavailable)?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn streamer(&self, id: &str) -> Result<Option<Streamer>, StoreError> {
+        let mut items: Vec<Item> = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(pk(id)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            items.extend(out.items().iter().cloned());
+            match out.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        let Some(meta) = items
+            .iter()
+            .find(|i| text(i, "sk").as_deref() == Some("META"))
+        else {
+            return Ok(None);
+        };
+        let mut streamer = streamer_from(meta)?;
+        for item in &items {
+            if text(item, "sk").is_some_and(|sk| sk.starts_with("TYPE#")) {
+                let (kind, record) = type_from(item)?;
+                streamer.types.insert(kind, record);
+            }
+        }
+        Ok(Some(streamer))
+    }
+
+    async fn id_of_login(&self, login: &str) -> Result<Option<String>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("LOGIN#{}", login.to_ascii_lowercase())))
+            .key("sk", s("META"))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out.item().and_then(|i| text(i, "id")))
+    }
+
+    async fn tracked(&self, after: Option<&str>, limit: usize) -> Result<TrackedPage, StoreError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("tracked")
+            .limit(limit.clamp(1, 1000) as i32)
+            .expression_attribute_values(":t", s("T"));
+        query = match after {
+            Some(a) => query
+                .key_condition_expression("tracked = :t AND pk > :after")
+                .expression_attribute_values(":after", s(pk(a))),
+            None => query.key_condition_expression("tracked = :t"),
+        };
+        let out = query.send().await.map_err(sdk_error)?;
+        let ids: Vec<String> = out
+            .items()
+            .iter()
+            .filter_map(|i| text(i, "pk")?.strip_prefix(PREFIX).map(str::to_owned))
+            .collect();
+        let more = out.last_evaluated_key().is_some_and(|k| !k.is_empty());
+        let next = if more { ids.last().cloned() } else { None };
+        Ok(TrackedPage { ids, next })
+    }
+
+    async fn set_types(
+        &self,
+        id: &str,
+        types: &BTreeMap<String, TypeRecord>,
+    ) -> Result<(), StoreError> {
+        let mut requests = Vec::with_capacity(types.len());
+        for (kind, record) in types {
+            let state = serde_json::to_string(&record.state)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let put = PutRequest::builder()
+                .item("pk", s(pk(id)))
+                .item("sk", s(format!("TYPE#{kind}")))
+                .item("state", s(state))
+                .item("recreated", n(i64::from(record.recreated)))
+                .item("updated_at", n(record.updated_at_ms))
+                .build()
+                .map_err(unavailable)?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+        }
+        for chunk in requests.chunks(25) {
+            let mut pending = chunk.to_vec();
+            for attempt in 0..5u32 {
+                if pending.is_empty() {
+                    break;
+                }
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                pending = out
+                    .unprocessed_items()
+                    .and_then(|u| u.get(&self.table).cloned())
+                    .unwrap_or_default();
+                if !pending.is_empty() {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                }
+            }
+            if !pending.is_empty() {
+                return Err(StoreError::Unavailable(format!(
+                    "{} type states still unprocessed after retries",
+                    pending.len()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    async fn set_scopes(&self, id: &str, scopes: &[String], _at_ms: i64) -> Result<(), StoreError> {
+        let scopes =
+            serde_json::to_string(scopes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk(id)))
+            .key("sk", s("META"))
+            .update_expression("SET scopes = :s")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":s", s(scopes))
+            .send()
+            .await
+            .map(|_| ())
+            .or_else(ignore_missing)
+    }
+
+    async fn release(&self, id: &str, _at_ms: i64) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk(id)))
+            .key("sk", s("META"))
+            .update_expression("SET wanted = :no REMOVE tracked, wanted_since")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .send()
+            .await
+            .map(|_| ())
+            .or_else(ignore_missing)
+    }
+}
+
+/// An update of a streamer that is not stored is a no-op, as in SQLite.
+fn ignore_missing<R: std::fmt::Debug + Send + Sync + 'static>(
+    e: aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+        R,
+    >,
+) -> Result<(), StoreError> {
+    match e.as_service_error() {
+        Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
+        _ => Err(sdk_error(e)),
+    }
+}
