@@ -5,6 +5,15 @@
 //!   each type (a pure function).
 //! - [`apply`]: carries a plan out through the Helix client and turns
 //!   Twitch's answers (202, 409, 403, 400, 429) into those states.
+//! - [`manager`]: tracking and releasing streamers, one-streamer reconciles
+//!   with stored states, and the sweep over every tracked streamer.
+//! - [`admin`]: the admin HTTP routes (track, untrack, list with states and budget).
+//! - [`handler`]: the Lambda entry (streamers-table stream, schedule, HTTP).
+//! - [`config`]: the Lambda's settings from the environment.
 
+pub mod admin;
 pub mod apply;
+pub mod config;
+pub mod handler;
+pub mod manager;
 pub mod plan;

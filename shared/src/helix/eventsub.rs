@@ -119,6 +119,17 @@ pub struct ListPage {
     pub totals: Totals,
 }
 
+impl ListPage {
+    /// The totals as Twitch names them.
+    pub fn totals_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "total": self.totals.total,
+            "total_cost": self.totals.total_cost,
+            "max_total_cost": self.totals.max_total_cost,
+        })
+    }
+}
+
 impl Helix {
     /// Creates a subscription.
     pub async fn create_subscription(&self, new: &NewSubscription) -> Result<Created, HelixError> {

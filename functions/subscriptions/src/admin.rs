@@ -1,0 +1,169 @@
+//! The admin routes (HTTP API): track, untrack and list streamers with the
+//! state of each type and the account's subscription budget.
+//!
+//! - `GET /admin/streamers`
+//! - `POST /admin/streamers` `{"streamer":"<login or id>"}`
+//! - `DELETE /admin/streamers/{id}`
+//!
+//! Every call needs `Authorization: Bearer <ADMIN_TOKEN>` (compared in
+//! constant time). Answers are JSON; errors are `{"error","message"}`.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use shared::helix::eventsub::Filter;
+use shared::store::streamers::Streamer;
+use subtle::ConstantTimeEq;
+
+use crate::manager::{Manager, ManagerError, StreamerRef};
+
+/// An HTTP request, whatever carried it (API Gateway, the local stack).
+#[derive(Debug, Clone)]
+pub struct AdminRequest {
+    pub method: String,
+    pub path: String,
+    pub authorization: Option<String>,
+    pub body: String,
+}
+
+/// An HTTP answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdminResponse {
+    pub status: u16,
+    pub body: Value,
+}
+
+fn error(status: u16, code: &str, message: impl Into<String>) -> AdminResponse {
+    AdminResponse {
+        status,
+        body: json!({"error": code, "message": message.into()}),
+    }
+}
+
+/// The JSON view of a streamer.
+pub fn view(s: &Streamer) -> Value {
+    let types: serde_json::Map<String, Value> = s
+        .types
+        .iter()
+        .map(|(k, r)| {
+            let mut v = serde_json::to_value(&r.state).unwrap_or(Value::Null);
+            v["updated_at_ms"] = json!(r.updated_at_ms);
+            (k.clone(), v)
+        })
+        .collect();
+    json!({
+        "id": s.id,
+        "login": s.login,
+        "wanted": s.wanted,
+        "wanted_since_ms": s.wanted_since_ms,
+        "last_watched_ms": s.last_watched_ms,
+        "requested_by": s.requested_by,
+        "scopes": s.scopes,
+        "types": types,
+    })
+}
+
+fn failure(e: ManagerError) -> AdminResponse {
+    match e {
+        ManagerError::UnknownLogin(_) => error(404, "unknown_streamer", e.to_string()),
+        ManagerError::InvalidStreamer(_) => error(400, "invalid_streamer", e.to_string()),
+        ManagerError::Twitch(_) => error(502, "twitch_unavailable", e.to_string()),
+        ManagerError::Store(_) => error(503, "store_unavailable", e.to_string()),
+    }
+}
+
+/// Answers one admin request.
+pub async fn route(
+    m: &Manager,
+    admin_token: &str,
+    req: &AdminRequest,
+    now_ms: i64,
+) -> AdminResponse {
+    let presented = req
+        .authorization
+        .as_deref()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let authorized =
+        !admin_token.is_empty() && bool::from(presented.as_bytes().ct_eq(admin_token.as_bytes()));
+    if !authorized {
+        return error(401, "unauthorized", "an admin bearer token is required");
+    }
+    let path = req.path.trim_end_matches('/');
+    match (req.method.as_str(), path) {
+        ("GET", "/admin/streamers") => list(m).await,
+        ("POST", "/admin/streamers") => {
+            #[derive(Deserialize)]
+            struct Body {
+                streamer: String,
+            }
+            let Ok(body) = serde_json::from_str::<Body>(&req.body) else {
+                return error(
+                    400,
+                    "invalid_body",
+                    r#"send {"streamer":"<login or user id>"}"#,
+                );
+            };
+            let parsed = match StreamerRef::parse(&body.streamer) {
+                Ok(p) => p,
+                Err(e) => return failure(e),
+            };
+            match m.track(&parsed, "admin", now_ms).await {
+                Ok(s) => AdminResponse {
+                    status: 200,
+                    body: view(&s),
+                },
+                Err(e) => failure(e),
+            }
+        }
+        ("DELETE", p) if p.starts_with("/admin/streamers/") => {
+            let id = &p["/admin/streamers/".len()..];
+            if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                return error(400, "invalid_streamer", "untrack by user id (digits)");
+            }
+            match m.untrack(id, now_ms).await {
+                Ok(()) => AdminResponse {
+                    status: 200,
+                    body: json!({"id": id, "wanted": false}),
+                },
+                Err(e) => failure(e),
+            }
+        }
+        (_, "/admin/streamers") => error(405, "method_not_allowed", "use GET or POST"),
+        _ => error(
+            404,
+            "not_found",
+            format!("no route {} {}", req.method, req.path),
+        ),
+    }
+}
+
+async fn list(m: &Manager) -> AdminResponse {
+    let mut streamers = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = match m.streamers.tracked(after.as_deref(), 100).await {
+            Ok(p) => p,
+            Err(e) => return failure(e.into()),
+        };
+        for id in &page.ids {
+            match m.streamers.streamer(id).await {
+                Ok(Some(s)) => streamers.push(view(&s)),
+                Ok(None) => {}
+                Err(e) => return failure(e.into()),
+            }
+        }
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    // The budget comes with any list page; one page is enough.
+    let totals = match m.helix.subscriptions_page(&Filter::All, None).await {
+        Ok((page, _)) => json!(page.totals_json()),
+        Err(e) => json!({"error": e.to_string()}),
+    };
+    AdminResponse {
+        status: 200,
+        body: json!({"streamers": streamers, "subscriptions": totals}),
+    }
+}

@@ -1,0 +1,257 @@
+//! The manager: desired state from the streamers store, actual state from
+//! Twitch, and what the webhook learned (revocations), reconciled one
+//! streamer at a time or in a sweep over all of them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use futures_util::TryStreamExt;
+use shared::eventsub::catalog::KINDS;
+use shared::helix::eventsub::Filter;
+use shared::helix::{Helix, HelixError};
+use shared::store::streamers::{Streamer, StreamerStore, TypeRecord, TypeState, Wish};
+use shared::store::{StoreError, SubscriptionStore};
+
+use crate::apply::{reconcile, Outcome, Target};
+use crate::plan::{broadcaster_of, Desired};
+
+/// Why the manager could not do what it was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ManagerError {
+    #[error("Twitch: {0}")]
+    Twitch(#[from] HelixError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("no Twitch user has the login {0:?}")]
+    UnknownLogin(String),
+    #[error("{0:?} is neither a Twitch user id nor a login")]
+    InvalidStreamer(String),
+}
+
+/// Everything the manager works with.
+pub struct Manager {
+    pub helix: Arc<Helix>,
+    pub target: Target,
+    pub streamers: Arc<dyn StreamerStore>,
+    pub subscriptions: Arc<dyn SubscriptionStore>,
+    /// Streamers nobody watched for this long are released.
+    pub release_after_ms: i64,
+}
+
+/// What a sweep did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SweepReport {
+    pub reconciled: usize,
+    pub released: usize,
+    pub failed: usize,
+    /// Subscriptions of ours about streamers nobody tracks, deleted.
+    pub orphans_deleted: usize,
+}
+
+/// A streamer named by id (digits) or login.
+pub enum StreamerRef {
+    Id(String),
+    Login(String),
+}
+
+impl StreamerRef {
+    /// Parses what a person typed: digits are an id, else a Twitch login
+    /// (4–25 letters, digits, underscores).
+    pub fn parse(text: &str) -> Result<Self, ManagerError> {
+        let t = text.trim();
+        if !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(Self::Id(t.to_owned()));
+        }
+        if (1..=25).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Ok(Self::Login(t.to_ascii_lowercase()));
+        }
+        Err(ManagerError::InvalidStreamer(text.to_owned()))
+    }
+}
+
+impl Manager {
+    /// The user id behind `streamer`, asking Twitch for logins we do not know.
+    pub async fn resolve(
+        &self,
+        streamer: &StreamerRef,
+    ) -> Result<(String, Option<String>), ManagerError> {
+        match streamer {
+            StreamerRef::Id(id) => Ok((id.clone(), None)),
+            StreamerRef::Login(login) => {
+                if let Some(id) = self.streamers.id_of_login(login).await? {
+                    return Ok((id, Some(login.clone())));
+                }
+                let users = self.helix.users(&[], &[login]).await?;
+                let user = users
+                    .into_iter()
+                    .find(|u| u.login.eq_ignore_ascii_case(login))
+                    .ok_or_else(|| ManagerError::UnknownLogin(login.clone()))?;
+                Ok((user.id, Some(user.login)))
+            }
+        }
+    }
+
+    /// Tracks a streamer and reconciles it right away.
+    pub async fn track(
+        &self,
+        streamer: &StreamerRef,
+        by: &str,
+        now_ms: i64,
+    ) -> Result<Streamer, ManagerError> {
+        let (id, login) = self.resolve(streamer).await?;
+        self.streamers
+            .want(&Wish {
+                broadcaster_id: id.clone(),
+                login,
+                by: by.to_owned(),
+                at_ms: now_ms,
+            })
+            .await?;
+        self.reconcile_one(&id, now_ms).await?;
+        Ok(self
+            .streamers
+            .streamer(&id)
+            .await?
+            .ok_or(StoreError::Corrupt("tracked streamer vanished".into()))?)
+    }
+
+    /// Stops tracking a streamer and deletes its subscriptions.
+    pub async fn untrack(&self, id: &str, now_ms: i64) -> Result<(), ManagerError> {
+        self.streamers.release(id, now_ms).await?;
+        self.reconcile_one(id, now_ms).await?;
+        Ok(())
+    }
+
+    /// Types revoked according to the webhook (Twitch may no longer list them).
+    async fn revoked(&self, streamer: &Streamer) -> Result<BTreeMap<String, String>, StoreError> {
+        let mut revoked = BTreeMap::new();
+        for (kind, record) in &streamer.types {
+            match &record.state {
+                TypeState::Revoked { reason } => {
+                    revoked.insert(kind.clone(), reason.clone());
+                }
+                TypeState::Enabled { subscription_id }
+                | TypeState::WaitingForVerification { subscription_id }
+                    if !subscription_id.is_empty() =>
+                {
+                    if let Some(sub) = self.subscriptions.subscription(subscription_id).await? {
+                        if let Some(reason) = sub
+                            .revocation_reason
+                            .filter(|_| sub.revoked_at_ms.is_some())
+                        {
+                            revoked.insert(kind.clone(), reason);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(revoked)
+    }
+
+    /// Reconciles one streamer (tracked or released) and stores the states.
+    pub async fn reconcile_one(&self, id: &str, now_ms: i64) -> Result<Outcome, ManagerError> {
+        let stored = self.streamers.streamer(id).await?;
+        let desired = match &stored {
+            Some(s) => Desired {
+                broadcaster: id.to_owned(),
+                wanted: s.wanted,
+                kinds: KINDS.iter().collect(),
+                scopes: s.scopes.clone(),
+                revoked: self.revoked(s).await?,
+                recreated: s
+                    .types
+                    .iter()
+                    .map(|(k, r)| (k.clone(), r.recreated))
+                    .collect(),
+            },
+            None => Desired {
+                broadcaster: id.to_owned(),
+                ..Default::default()
+            },
+        };
+        let outcome = reconcile(&self.helix, &self.target, &desired).await?;
+        if stored.is_some() {
+            let records = outcome
+                .states
+                .iter()
+                .map(|(kind, state)| {
+                    let before = desired.recreated.get(kind).copied().unwrap_or(0);
+                    let recreated = if outcome.recreated.contains(kind) {
+                        before + 1
+                    } else if matches!(state, TypeState::Enabled { .. }) {
+                        0
+                    } else {
+                        before
+                    };
+                    (
+                        kind.clone(),
+                        TypeRecord {
+                            state: state.clone(),
+                            recreated,
+                            updated_at_ms: now_ms,
+                        },
+                    )
+                })
+                .collect();
+            self.streamers.set_types(id, &records).await?;
+        }
+        tracing::info!(
+            broadcaster = id,
+            created = outcome.created,
+            deleted = outcome.deleted,
+            "reconciled"
+        );
+        Ok(outcome)
+    }
+
+    /// Every tracked streamer: idle ones released, all reconciled; then
+    /// subscriptions of ours about streamers nobody tracks are deleted.
+    /// One streamer's failure does not stop the others.
+    pub async fn sweep(&self, now_ms: i64) -> Result<SweepReport, ManagerError> {
+        let mut report = SweepReport::default();
+        let mut tracked = BTreeSet::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.streamers.tracked(after.as_deref(), 100).await?;
+            for id in &page.ids {
+                let idle = self
+                    .streamers
+                    .streamer(id)
+                    .await?
+                    .is_some_and(|s| now_ms - s.last_watched_ms > self.release_after_ms);
+                if idle {
+                    self.streamers.release(id, now_ms).await?;
+                    report.released += 1;
+                } else {
+                    tracked.insert(id.clone());
+                }
+                match self.reconcile_one(id, now_ms).await {
+                    Ok(_) => report.reconciled += 1,
+                    Err(e) => {
+                        tracing::warn!(broadcaster = %id, error = %e, "reconcile failed; next sweep retries");
+                        report.failed += 1;
+                    }
+                }
+            }
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        let all: Vec<_> = self.helix.subscriptions(&Filter::All).try_collect().await?;
+        for sub in all.iter().flat_map(|p| &p.subscriptions) {
+            let ours = sub.transport.callback.as_deref() == Some(self.target.callback.as_str());
+            let owner = broadcaster_of(sub).unwrap_or_default();
+            if ours && !tracked.contains(owner) {
+                // Released streamers were reconciled above; this catches the
+                // ones the store never knew (an earlier deployment, a crash).
+                if self.helix.delete_subscription(&sub.id).await? {
+                    report.orphans_deleted += 1;
+                }
+            }
+        }
+        Ok(report)
+    }
+}
