@@ -5,6 +5,7 @@
 //! - [`server`]: the HTTP server hosting the webhook handler (`POST /eventsub`).
 //! - [`ws`]: the WebSocket endpoint, turning frames into API Gateway events.
 //! - [`trigger`]: sends correctly signed sample deliveries, like `twitch event trigger`.
+//! - [`twitch_sim`]: a simulated Twitch (OAuth, Helix, EventSub, signed deliveries) for tests.
 //! - [`samples`]: writes the API Gateway–shaped sample events in `events/`.
 //! - [`loadgen`]: the ingest benchmark's load generator.
 //! - [`web`]: serves the page in `web/` and its `/config.json`.
@@ -15,6 +16,7 @@ pub mod loadgen;
 pub mod samples;
 pub mod server;
 pub mod trigger;
+pub mod twitch_sim;
 pub mod web;
 pub mod ws;
 pub mod wsbench;

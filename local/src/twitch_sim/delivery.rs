@@ -1,0 +1,197 @@
+//! Signed POSTs to subscription callbacks (twitch.md §1.2–1.4): the
+//! challenge after a create, notifications, resends of a notification under
+//! its original message id, and revocations.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use shared::config::EventSubSecret;
+use shared::eventsub::headers::{self, MessageType};
+use shared::eventsub::verify::signature_header;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::payload;
+use super::state::{SentMessage, SimSubscription, State};
+use super::{Sim, SimError};
+
+/// Status of a subscription waiting for its challenge answer.
+const PENDING: &str = "webhook_callback_verification_pending";
+
+/// One message on its way to a callback.
+struct Outgoing<'a> {
+    message_id: &'a str,
+    retry: u32,
+    message_type: MessageType,
+    body: &'a str,
+}
+
+/// Challenges subscription `id`'s callback: `enabled` if it answers 200 with
+/// exactly the challenge, `webhook_callback_verification_failed` otherwise.
+pub async fn challenge(sim: Arc<Sim>, id: String) {
+    let Some(sub) = sim.state().subscription(&id).cloned() else {
+        return;
+    };
+    let challenge = uuid::Uuid::new_v4().to_string();
+    let body = json!({"challenge": challenge, "subscription": sub.to_json()}).to_string();
+    let message_id = uuid::Uuid::new_v4().to_string();
+    let outgoing = Outgoing {
+        message_id: &message_id,
+        retry: 0,
+        message_type: MessageType::Verification,
+        body: &body,
+    };
+    let passed = match sim.send(&sub, &outgoing).await {
+        Ok(response) => {
+            let ok = response.status().as_u16() == 200;
+            // Byte for byte: no JSON, no quotes, no trailing newline.
+            ok && response
+                .bytes()
+                .await
+                .is_ok_and(|b| b.as_ref() == challenge.as_bytes())
+        }
+        Err(e) => {
+            tracing::debug!(subscription = %id, error = %e, "challenge not delivered");
+            false
+        }
+    };
+    let mut state = sim.state();
+    // Deleted, or changed by the test meanwhile: leave it alone.
+    if let Some(sub) = state.subscription_mut(&id).filter(|s| s.status == PENDING) {
+        sub.status = if passed {
+            "enabled".into()
+        } else {
+            "webhook_callback_verification_failed".into()
+        };
+    }
+}
+
+impl Sim {
+    /// Sends one signed notification with a realistic event to an enabled
+    /// subscription's callback; returns the callback's status and the message id.
+    pub async fn deliver(&self, subscription_id: &str) -> Result<(u16, String), SimError> {
+        let now = OffsetDateTime::now_utc();
+        let message_id = uuid::Uuid::new_v4().to_string();
+        let (sub, body) = {
+            let mut state = self.state();
+            let sub = enabled(&state, subscription_id)?;
+            state.seq += 1;
+            let event = payload::event(&sub.kind, &sub.condition, state.seq, now);
+            let body = json!({"subscription": sub.to_json(), "event": event}).to_string();
+            let sent = SentMessage {
+                subscription_id: sub.id.clone(),
+                body: body.clone(),
+                retries: 0,
+            };
+            state.sent.remember(message_id.clone(), sent);
+            (sub, body)
+        };
+        let outgoing = Outgoing {
+            message_id: &message_id,
+            retry: 0,
+            message_type: MessageType::Notification,
+            body: &body,
+        };
+        let status = self.send(&sub, &outgoing).await?.status().as_u16();
+        Ok((status, message_id))
+    }
+
+    /// Sends an earlier notification again, as Twitch retries: same message
+    /// id and body, a new timestamp and a higher retry count.
+    pub async fn redeliver(
+        &self,
+        subscription_id: &str,
+        message_id: &str,
+    ) -> Result<u16, SimError> {
+        let (sub, body, retry) = {
+            let mut state = self.state();
+            let sub = enabled(&state, subscription_id)?;
+            let sent = state
+                .sent
+                .get_mut(message_id)
+                .filter(|m| m.subscription_id == sub.id)
+                .ok_or_else(|| SimError::UnknownMessage(message_id.to_owned()))?;
+            sent.retries += 1;
+            (sub, sent.body.clone(), sent.retries)
+        };
+        let outgoing = Outgoing {
+            message_id,
+            retry,
+            message_type: MessageType::Notification,
+            body: &body,
+        };
+        Ok(self.send(&sub, &outgoing).await?.status().as_u16())
+    }
+
+    /// Revokes a subscription: sets its status to `reason` (e.g.
+    /// `authorization_revoked`) and sends the signed revocation, which has no
+    /// `event`; returns the callback's status. Nothing is delivered to it after.
+    pub async fn revoke(&self, subscription_id: &str, reason: &str) -> Result<u16, SimError> {
+        let sub = {
+            let mut state = self.state();
+            let sub = state
+                .subscription_mut(subscription_id)
+                .ok_or_else(|| SimError::UnknownSubscription(subscription_id.to_owned()))?;
+            sub.status = reason.to_owned();
+            sub.clone()
+        };
+        let body = json!({"subscription": sub.to_json()}).to_string();
+        let message_id = uuid::Uuid::new_v4().to_string();
+        let outgoing = Outgoing {
+            message_id: &message_id,
+            retry: 0,
+            message_type: MessageType::Revocation,
+            body: &body,
+        };
+        Ok(self.send(&sub, &outgoing).await?.status().as_u16())
+    }
+
+    /// POSTs one message to `sub`'s callback, signed with its secret and
+    /// stamped now.
+    async fn send(
+        &self,
+        sub: &SimSubscription,
+        message: &Outgoing<'_>,
+    ) -> Result<reqwest::Response, SimError> {
+        let secret = EventSubSecret::new(sub.secret.as_str())?;
+        let timestamp = OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default();
+        let signature = signature_header(
+            &secret,
+            message.message_id,
+            &timestamp,
+            message.body.as_bytes(),
+        );
+        let response = self
+            .http
+            .post(&sub.callback)
+            .header("content-type", "application/json")
+            .header("user-agent", "Twitch-Eventsub-Webhooks/1.0")
+            .header(headers::MESSAGE_ID, message.message_id)
+            .header(headers::MESSAGE_RETRY, message.retry.to_string())
+            .header(headers::MESSAGE_TYPE, message.message_type.as_str())
+            .header(headers::MESSAGE_SIGNATURE, signature)
+            .header(headers::MESSAGE_TIMESTAMP, timestamp)
+            .header(headers::SUBSCRIPTION_TYPE, &sub.kind)
+            .header(headers::SUBSCRIPTION_VERSION, &sub.version)
+            .body(message.body.to_owned())
+            .send()
+            .await?;
+        Ok(response)
+    }
+}
+
+/// Subscription `id` if it exists and is enabled: only those get notifications.
+fn enabled(state: &State, id: &str) -> Result<SimSubscription, SimError> {
+    let sub = state
+        .subscription(id)
+        .ok_or_else(|| SimError::UnknownSubscription(id.to_owned()))?;
+    if sub.status != "enabled" {
+        return Err(SimError::NotEnabled {
+            id: sub.id.clone(),
+            status: sub.status.clone(),
+        });
+    }
+    Ok(sub.clone())
+}

@@ -1,0 +1,130 @@
+//! What happens before a handler runs: every request is counted and may be
+//! answered by an injected failure; Helix requests also need a valid app
+//! token with a matching `Client-Id`, and spend a point from the bucket.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use super::ratelimit::{Bucket, Headers};
+use super::{Failure, Sim};
+
+/// A Helix error: `{"error": <reason>, "status": <code>, "message": ...}`.
+pub fn helix_error(status: StatusCode, message: &str) -> Response {
+    let body = json!({
+        "error": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "message": message,
+    });
+    (status, Json(body)).into_response()
+}
+
+/// An OAuth error: `{"status": <code>, "message": ...}` (no `error` field).
+pub fn oauth_error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"status": status.as_u16(), "message": message})),
+    )
+        .into_response()
+}
+
+/// Helix's answer for a path it does not have.
+pub async fn not_found() -> Response {
+    helix_error(StatusCode::NOT_FOUND, "no such endpoint in the simulator")
+}
+
+/// Counts the request, then serves an injected failure if one is due.
+pub async fn observe(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let failure = {
+        let mut state = sim.state();
+        *state.requests.entry(path.clone()).or_default() += 1;
+        state.take_failure(&path)
+    };
+    match failure {
+        None => next.run(request).await,
+        Some(Failure::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            helix_error(status, "injected failure")
+        }
+        Some(Failure::RateLimited { reset_in_secs }) => {
+            let mut response = helix_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Rate limit exceeded (injected)",
+            );
+            let headers = Headers {
+                limit: sim.config.rate_limit_per_minute,
+                remaining: 0,
+                reset: sim.epoch_secs() + reset_in_secs,
+            };
+            put_headers(response.headers_mut(), headers);
+            response
+        }
+    }
+}
+
+/// Authenticates a Helix request and charges it to its client's bucket.
+pub async fn helix(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Response {
+    let client_id = match authenticate(&sim, request.headers()) {
+        Ok(client_id) => client_id,
+        Err(message) => return helix_error(StatusCode::UNAUTHORIZED, message),
+    };
+    let (allowed, headers) = {
+        let now = sim.now();
+        let epoch = sim.epoch_secs();
+        let per_minute = sim.config.rate_limit_per_minute;
+        let mut state = sim.state();
+        let bucket = state
+            .buckets
+            .entry(client_id)
+            .or_insert_with(|| Bucket::full(per_minute, now));
+        let allowed = bucket.take(now);
+        (allowed, bucket.headers(now, epoch))
+    };
+    let mut response = if allowed {
+        next.run(request).await
+    } else {
+        helix_error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded")
+    };
+    put_headers(response.headers_mut(), headers);
+    response
+}
+
+/// The client id behind a valid `Authorization: Bearer` token whose
+/// `Client-Id` matches, or why the request is unauthorized.
+fn authenticate(sim: &Sim, headers: &HeaderMap) -> Result<String, &'static str> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let token = header("authorization")
+        .and_then(|v| strip_scheme(v, "Bearer"))
+        .ok_or("OAuth token is missing")?;
+    let client = header("client-id").ok_or("Client ID is missing")?;
+    let now = sim.now();
+    let state = sim.state();
+    let issued = state
+        .tokens
+        .get(token)
+        .filter(|t| t.expires_at > now)
+        .ok_or("Invalid OAuth token")?;
+    if issued.client_id != client {
+        return Err("Client ID and OAuth token do not match");
+    }
+    Ok(issued.client_id.clone())
+}
+
+/// The token after `<scheme> ` in an `Authorization` value (scheme case-insensitive).
+pub fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
+    let (given, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (given.eq_ignore_ascii_case(scheme) && !token.is_empty()).then_some(token)
+}
+
+fn put_headers(map: &mut HeaderMap, headers: Headers) {
+    map.insert("ratelimit-limit", HeaderValue::from(headers.limit));
+    map.insert("ratelimit-remaining", HeaderValue::from(headers.remaining));
+    map.insert("ratelimit-reset", HeaderValue::from(headers.reset));
+}

@@ -1,0 +1,269 @@
+//! A Twitch simulator for the local stack and its tests: app tokens
+//! (`/oauth2`), Get Users, Get Streams and EventSub subscription management
+//! (`/helix`), with rate-limit headers, injected failures, the signed
+//! callback challenge and signed notifications, following
+//! `shared/reference/twitch.md`.
+//!
+//! - [`state`]: what the simulator remembers (tokens, grants, subscriptions, counters).
+//! - [`gate`]: request counting, injected failures, Helix auth and rate limiting.
+//! - [`random`]: seeded, dependency-free pseudo-randomness.
+//! - [`ratelimit`]: the per-client token bucket behind the `Ratelimit-*` headers.
+//! - [`params`]: query strings and form bodies with repeated keys; opaque cursors.
+//! - [`oauth`]: `POST /oauth2/token` (client credentials) and `GET /oauth2/validate`.
+//! - [`users`]: `GET /helix/users` over a deterministic population.
+//! - [`streams`]: `GET /helix/streams` over live channels whose viewers drift.
+//! - [`types`]: the EventSub types, versions, conditions and scopes accepted.
+//! - [`eventsub`]: `POST`, `GET`, `DELETE /helix/eventsub/subscriptions`.
+//! - [`payload`]: realistic `event` objects for each type.
+//! - [`delivery`]: signed challenges, notifications, redeliveries and revocations.
+//! - [`traffic`]: a background stream of notifications at a given rate.
+
+pub mod delivery;
+pub mod eventsub;
+pub mod gate;
+pub mod oauth;
+pub mod params;
+pub mod payload;
+pub mod random;
+pub mod ratelimit;
+pub mod state;
+pub mod streams;
+pub mod traffic;
+pub mod types;
+pub mod users;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::routing::{get, post};
+use axum::{middleware, Router};
+use tokio::time::Instant;
+
+pub use state::SimSubscription;
+
+use state::{Injected, State};
+
+/// How the simulated Twitch behaves.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The only client id the token endpoint accepts.
+    pub client_id: String,
+    /// That client's secret.
+    pub client_secret: String,
+    /// How many channels are live in Get Streams.
+    pub live_streams: usize,
+    /// Seeds the viewer counts and everything else derived pseudo-randomly.
+    pub seed: u64,
+    /// Lifetime of issued app tokens, in seconds.
+    pub token_ttl_secs: u64,
+    /// Helix points per minute per client id; also the bucket size.
+    pub rate_limit_per_minute: u32,
+    /// Subscriptions per page in the EventSub list (Twitch leaves it unspecified).
+    pub list_page_size: usize,
+    /// The `max_total_cost` of the account.
+    pub max_total_cost: u64,
+    /// Whether viewer counts change over time (they do on Twitch; turn off
+    /// for tests that need one exact sweep).
+    pub viewer_drift: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            client_id: "sim-client-id".into(),
+            client_secret: "sim-client-secret".into(),
+            live_streams: 1000,
+            seed: 1,
+            token_ttl_secs: 5_000_000,
+            rate_limit_per_minute: 800,
+            list_page_size: 100,
+            max_total_cost: 10_000,
+            viewer_drift: true,
+        }
+    }
+}
+
+/// A failure to inject into the next requests on a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// 429 with `Ratelimit-Remaining: 0` and a reset this many seconds ahead.
+    RateLimited { reset_in_secs: u64 },
+    /// This status with a Twitch-shaped error body (e.g. 500, 503).
+    Status(u16),
+}
+
+/// Why a simulator control could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("no subscription {0}")]
+    UnknownSubscription(String),
+    #[error("subscription {id} is {status}; only enabled subscriptions get notifications")]
+    NotEnabled { id: String, status: String },
+    #[error("no remembered message {0}")]
+    UnknownMessage(String),
+    #[error("the subscription's secret cannot sign: {0}")]
+    Secret(#[from] shared::config::ConfigError),
+    #[error("the callback could not be reached: {0}")]
+    Callback(#[from] reqwest::Error),
+}
+
+/// The simulator: shared by its routes, its background tasks and the test.
+pub struct Sim {
+    config: SimConfig,
+    // A std mutex: every critical section is short and none spans an await.
+    state: Mutex<State>,
+    live: streams::Population,
+    http: reqwest::Client,
+    started: Instant,
+    /// Milliseconds added to the simulator's clock by [`Sim::advance_clock`].
+    skew_ms: AtomicU64,
+}
+
+impl Sim {
+    /// A simulator with no tokens, grants or subscriptions yet.
+    pub fn new(config: SimConfig) -> Arc<Sim> {
+        // Twitch does not follow redirects and gives up on slow callbacks.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .no_proxy()
+            .build()
+            .unwrap_or_default();
+        Arc::new(Sim {
+            live: streams::Population::new(config.live_streams, config.seed),
+            config,
+            state: Mutex::new(State::default()),
+            http,
+            started: Instant::now(),
+            skew_ms: AtomicU64::new(0),
+        })
+    }
+
+    /// Routes mounted at the root: `/oauth2/token`, `/oauth2/validate`,
+    /// `/helix/users`, `/helix/streams`, `/helix/eventsub/subscriptions`.
+    pub fn routes(self: &Arc<Self>) -> Router {
+        let helix = Router::new()
+            .route("/users", get(users::get_users))
+            .route("/streams", get(streams::get_streams))
+            .route(
+                "/eventsub/subscriptions",
+                post(eventsub::create)
+                    .get(eventsub::list)
+                    .delete(eventsub::delete),
+            )
+            .fallback(gate::not_found)
+            .layer(middleware::from_fn_with_state(
+                Arc::clone(self),
+                gate::helix,
+            ));
+        Router::new()
+            .route("/oauth2/token", post(oauth::token))
+            .route("/oauth2/validate", get(oauth::validate))
+            .nest("/helix", helix)
+            .layer(middleware::from_fn_with_state(
+                Arc::clone(self),
+                gate::observe,
+            ))
+            .with_state(Arc::clone(self))
+    }
+
+    /// Serves the simulator on 127.0.0.1:0 in a background task; returns its
+    /// base URL (Helix is under `/helix`, OAuth under `/oauth2`).
+    pub async fn spawn(self: &Arc<Self>) -> std::io::Result<String> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let app = self.routes();
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::warn!(error = %e, "twitch simulator stopped");
+            }
+        });
+        Ok(base)
+    }
+
+    /// Records that `user_id` granted our client these scopes (adds to earlier grants).
+    pub fn authorize(&self, user_id: &str, scopes: &[&str]) {
+        let mut state = self.state();
+        let granted = state.grants.entry(user_id.to_owned()).or_default();
+        granted.extend(scopes.iter().map(|s| (*s).to_owned()));
+    }
+
+    /// Makes every app token issued so far answer 401.
+    pub fn invalidate_tokens(&self) {
+        self.state().tokens.clear();
+    }
+
+    /// Answers the next `count` requests whose path starts with `path_prefix` with `failure`.
+    pub fn fail_next(&self, path_prefix: &str, failure: Failure, count: u32) {
+        self.state().failures.push(Injected {
+            path_prefix: path_prefix.to_owned(),
+            failure,
+            remaining: count,
+        });
+    }
+
+    /// Every subscription, oldest first, as the simulator holds it.
+    pub fn subscriptions(&self) -> Vec<SimSubscription> {
+        self.state().oldest_first().into_iter().cloned().collect()
+    }
+
+    /// Plants a subscription as is: no validation, no 409, no challenge.
+    pub fn insert_subscription(&self, sub: SimSubscription) {
+        self.state().subscriptions.push(sub);
+    }
+
+    /// Sets a subscription's status (e.g. `authorization_revoked`); unknown ids are ignored.
+    pub fn set_status(&self, id: &str, status: &str) {
+        if let Some(sub) = self.state().subscription_mut(id) {
+            sub.status = status.to_owned();
+        }
+    }
+
+    /// How many requests have hit paths starting with `path_prefix`.
+    pub fn requests(&self, path_prefix: &str) -> usize {
+        self.state()
+            .requests
+            .iter()
+            .filter(|(path, _)| path.starts_with(path_prefix))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Moves the simulator's clock forward: viewer drift, token expiry and
+    /// bucket refill see the time pass; message timestamps stay wall-clock.
+    pub fn advance_clock(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.skew_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+
+    /// The configuration the simulator runs with.
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A test that panicked while holding the lock must not take every
+        // later request down with it; the state itself stays consistent.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The simulator's monotonic clock (real time plus any advance).
+    fn now(&self) -> Instant {
+        Instant::now() + Duration::from_millis(self.skew_ms.load(Ordering::Relaxed))
+    }
+
+    /// Seconds since the simulator started, on its own clock.
+    fn elapsed_secs(&self) -> f64 {
+        (self.now() - self.started).as_secs_f64()
+    }
+
+    /// Unix seconds on the simulator's clock, for `Ratelimit-Reset`.
+    fn epoch_secs(&self) -> u64 {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        wall + self.skew_ms.load(Ordering::Relaxed) / 1000
+    }
+}

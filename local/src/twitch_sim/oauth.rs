@@ -1,0 +1,89 @@
+//! `POST /oauth2/token` (client credentials only) and `GET /oauth2/validate`
+//! (twitch.md §5.1–5.2). App tokens cannot be refreshed: a client that gets
+//! a 401 asks for a new one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use super::gate::{oauth_error, strip_scheme};
+use super::params::Params;
+use super::state::Token;
+use super::Sim;
+
+/// Issues an app token for the configured client.
+pub async fn token(
+    State(sim): State<Arc<Sim>>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let Some(params) = request_params(query.as_deref(), &body) else {
+        return oauth_error(StatusCode::BAD_REQUEST, "malformed request");
+    };
+    let (Some(client_id), Some(secret), Some(grant)) = (
+        params.first("client_id"),
+        params.first("client_secret"),
+        params.first("grant_type"),
+    ) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "missing client_id, client_secret or grant_type",
+        );
+    };
+    if grant != "client_credentials" {
+        return oauth_error(StatusCode::BAD_REQUEST, "unsupported grant type");
+    }
+    if client_id != sim.config.client_id {
+        return oauth_error(StatusCode::FORBIDDEN, "invalid client");
+    }
+    if secret != sim.config.client_secret {
+        return oauth_error(StatusCode::FORBIDDEN, "invalid client secret");
+    }
+    let ttl = sim.config.token_ttl_secs;
+    let value = uuid::Uuid::new_v4().simple().to_string();
+    sim.state().tokens.insert(
+        value.clone(),
+        Token {
+            client_id: client_id.to_owned(),
+            expires_at: sim.now() + Duration::from_secs(ttl),
+        },
+    );
+    Json(json!({"access_token": value, "expires_in": ttl, "token_type": "bearer"})).into_response()
+}
+
+/// The form body's parameters, then the query string's: samples send them
+/// either way.
+fn request_params(query: Option<&str>, body: &[u8]) -> Option<Params> {
+    let mut params = Params::parse(std::str::from_utf8(body).ok()?).ok()?;
+    params.extend(Params::parse(query.unwrap_or("")).ok()?);
+    Some(params)
+}
+
+/// Says whose a token is and how long it has left; 401 if it is not valid.
+pub async fn validate(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {
+    // The docs use `OAuth <token>`; `Bearer` is accepted too (twitch.md §5.2).
+    let Some(token) = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| strip_scheme(v, "OAuth").or_else(|| strip_scheme(v, "Bearer")))
+    else {
+        return oauth_error(StatusCode::UNAUTHORIZED, "missing authorization token");
+    };
+    let now = sim.now();
+    let state = sim.state();
+    match state.tokens.get(token).filter(|t| t.expires_at > now) {
+        Some(issued) => Json(json!({
+            "client_id": issued.client_id,
+            "scopes": [],
+            "expires_in": issued.expires_at.saturating_duration_since(now).as_secs(),
+        }))
+        .into_response(),
+        None => oauth_error(StatusCode::UNAUTHORIZED, "invalid access token"),
+    }
+}
