@@ -36,9 +36,14 @@ pub fn event(stored: &StoredEvent, backlog: bool) -> String {
     frame.to_string()
 }
 
-/// A reply to a client request (`subscribed`, `unsubscribed`).
-pub fn ack(kind: &str, broadcaster: &str, topics: usize) -> String {
-    json!({"type": kind, "broadcaster": broadcaster, "topics": topics}).to_string()
+/// A reply to a client request (`subscribed`, `unsubscribed`); `requested`
+/// is the login the client named, when it named one (frames then carry the id).
+pub fn ack(kind: &str, broadcaster: &str, requested: Option<&str>, topics: usize) -> String {
+    let mut v = json!({"type": kind, "broadcaster": broadcaster, "topics": topics});
+    if let Some(r) = requested {
+        v["requested"] = json!(r);
+    }
+    v.to_string()
 }
 
 /// The answer to a client's keep-alive `ping`.

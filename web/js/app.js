@@ -30,6 +30,7 @@ function showError(text) {
 }
 
 async function main() {
+  let watching = null; // what the person typed (a login or an id)
   const feed = new Feed($('feed'), (size) => {
     $('empty').hidden = size > 0;
   });
@@ -38,7 +39,7 @@ async function main() {
     onState(state, detail = {}) {
       if (state === 'live') {
         showError(null);
-        setStatus('live', `Live: watching ${detail.broadcaster}`);
+        setStatus('live', `Live: watching ${watching ?? detail.broadcaster}`);
       } else if (state === 'reconnecting') {
         setStatus('reconnecting', `Reconnecting in ${(detail.delay / 1000).toFixed(1)} s (${detail.reason})`);
       } else {
@@ -49,14 +50,15 @@ async function main() {
       if (frame.type === 'event') feed.add(frame);
       else if (frame.type === 'error') {
         showError(`${frame.message} (${frame.code})`);
-        if (frame.code === 'invalid_broadcaster') setStatus('error', 'Not watching');
+        if (['invalid_broadcaster', 'unknown_streamer'].includes(frame.code)) setStatus('error', 'Not watching');
       }
     },
   });
 
   const input = $('broadcaster');
   const watch = (broadcaster) => {
-    if (!broadcaster || broadcaster === connection.broadcaster) return;
+    if (!broadcaster || broadcaster === watching) return;
+    watching = broadcaster;
     feed.clear();
     showError(null);
     $('watching').textContent = `· ${broadcaster}`;

@@ -100,6 +100,11 @@ export class LiveConnection {
       return;
     }
     if (frame.type === 'pong') return;
+    // Watching by login: the server answers with the user id, which every
+    // later frame carries (and which re-subscribes after a reconnect use).
+    if (frame.type === 'subscribed' && frame.requested && frame.requested === this.broadcaster) {
+      this.broadcaster = frame.broadcaster;
+    }
     // Frames about a streamer no longer watched may still be in flight.
     if (frame.broadcaster !== undefined && frame.broadcaster !== this.broadcaster) return;
     if (frame.type === 'subscribed') {

@@ -19,8 +19,10 @@ use aws_lambda_events::encodings::Body;
 use serde::Deserialize;
 use shared::config::ConfigError;
 use shared::frames;
+use shared::helix::Helix;
 use shared::push::{self, PushError, Pusher};
 use shared::store::connections::{ConnectionStore, NewConnection, Subscribed};
+use shared::store::streamers::{StreamerStore, Wish};
 use shared::store::EventStore;
 use shared::ticket::TicketKey;
 use time::OffsetDateTime;
@@ -50,6 +52,12 @@ pub struct WsState {
     pub max_topics: u32,
     /// `WEBSOCKET_ENDPOINT`: wins over the request context's domain and stage.
     pub endpoint: Option<String>,
+    /// Where a subscribe asks for its streamer to be tracked (the
+    /// subscription manager takes it from there); `None`: nothing is tracked.
+    pub streamers: Option<Arc<dyn StreamerStore>>,
+    /// Looks up logins the store does not know (Get Users only: this function
+    /// never creates subscriptions itself); `None`: ids or known logins only.
+    pub users: Option<Arc<Helix>>,
     pushers: Mutex<HashMap<String, Pusher>>,
 }
 
@@ -67,6 +75,8 @@ impl WsState {
             auth,
             max_topics: DEFAULT_MAX_TOPICS,
             endpoint,
+            streamers: None,
+            users: None,
             pushers: Mutex::new(HashMap::new()),
         }
     }
@@ -99,7 +109,23 @@ impl WsState {
             }
         };
         let endpoint = std::env::var("WEBSOCKET_ENDPOINT").ok();
-        Ok(Self::new(connections, events, auth, endpoint))
+        let mut state = Self::new(connections, events, auth, endpoint);
+        if let Ok(table) = std::env::var("STREAMERS_TABLE") {
+            let client = DynamoStore::client_from_env().await;
+            state.streamers = Some(Arc::new(shared::store::dynamo::DynamoStreamerStore::new(
+                client, table,
+            )));
+        }
+        if std::env::var("TWITCH_CLIENT_ID").is_ok() {
+            let helix = Helix::new(shared::helix::HelixConfig::from_env()?).map_err(|e| {
+                ConfigError::Invalid {
+                    name: "TWITCH_CLIENT_ID",
+                    why: e.to_string(),
+                }
+            })?;
+            state.users = Some(Arc::new(helix));
+        }
+        Ok(state)
     }
 
     /// Posts through `pusher` for `endpoint` (the local stack uses a client
@@ -146,16 +172,66 @@ struct ClientMessage {
     broadcaster: Option<serde_json::Value>,
 }
 
-/// Twitch user ids are decimal digits.
-fn valid_broadcaster(v: Option<&serde_json::Value>) -> Result<String, &'static str> {
+/// What a client named: a Twitch user id (digits) or a login.
+enum Named {
+    Id(String),
+    Login(String),
+}
+
+/// Twitch user ids are decimal digits; logins are 1–25 letters, digits and
+/// underscores.
+fn valid_broadcaster(v: Option<&serde_json::Value>) -> Result<Named, &'static str> {
     match v {
         Some(serde_json::Value::String(s))
             if !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) =>
         {
-            Ok(s.clone())
+            Ok(Named::Id(s.clone()))
         }
-        Some(_) => Err("broadcaster must be a Twitch user id (1 to 20 digits, as a string)"),
+        Some(serde_json::Value::String(s))
+            if (1..=25).contains(&s.len())
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+        {
+            Ok(Named::Login(s.to_ascii_lowercase()))
+        }
+        Some(_) => Err("broadcaster must be a Twitch user id (digits) or login, as a string"),
         None => Err("broadcaster is missing"),
+    }
+}
+
+/// The user id behind a name, and the login when one was given.
+async fn resolve(state: &WsState, named: Named) -> Result<(String, Option<String>), Vec<String>> {
+    let login = match named {
+        Named::Id(id) => return Ok((id, None)),
+        Named::Login(login) => login,
+    };
+    if let Some(store) = &state.streamers {
+        match store.id_of_login(&login).await {
+            Ok(Some(id)) => return Ok((id, Some(login))),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "login lookup in the store failed"),
+        }
+    }
+    let Some(users) = &state.users else {
+        return Err(vec![frames::error(
+            "unknown_streamer",
+            &format!("{login:?} is not a known login here; use the Twitch user id"),
+        )]);
+    };
+    match users.users(&[], &[login.as_str()]).await {
+        Ok(found) => match found
+            .into_iter()
+            .find(|u| u.login.eq_ignore_ascii_case(&login))
+        {
+            Some(u) => Ok((u.id, Some(login))),
+            None => Err(vec![frames::error(
+                "unknown_streamer",
+                &format!("no Twitch user has the login {login:?}"),
+            )]),
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "Get Users failed");
+            Err(vec![frames::error("unavailable", "try again shortly")])
+        }
     }
 }
 
@@ -259,9 +335,13 @@ async fn message(
             "action must be subscribe, unsubscribe or ping",
         )];
     }
-    let broadcaster = match valid_broadcaster(msg.broadcaster.as_ref()) {
+    let named = match valid_broadcaster(msg.broadcaster.as_ref()) {
         Ok(b) => b,
         Err(why) => return vec![frames::error("invalid_broadcaster", why)],
+    };
+    let (broadcaster, login) = match resolve(state, named).await {
+        Ok(r) => r,
+        Err(frames) => return frames,
     };
     let now = now_ms();
     let failed = |e: shared::store::StoreError| {
@@ -284,6 +364,7 @@ async fn message(
         return vec![frames::ack(
             "unsubscribed",
             &broadcaster,
+            login.as_deref(),
             topics.unwrap_or(0),
         )];
     }
@@ -315,7 +396,24 @@ async fn message(
         .topics(connection_id, now)
         .await
         .map(|t| t.len());
-    let mut out = vec![frames::ack("subscribed", &broadcaster, topics.unwrap_or(0))];
+    if let Some(store) = &state.streamers {
+        let wish = Wish {
+            broadcaster_id: broadcaster.clone(),
+            login: login.clone(),
+            by: format!("connection:{connection_id}"),
+            at_ms: now,
+        };
+        // The feed works without it (events of tracked streamers flow anyway).
+        if let Err(e) = store.want(&wish).await {
+            tracing::warn!(error = %e, "could not record the wish to track");
+        }
+    }
+    let mut out = vec![frames::ack(
+        "subscribed",
+        &broadcaster,
+        login.as_deref(),
+        topics.unwrap_or(0),
+    )];
     match state.events.recent(&broadcaster, BACKLOG, None).await {
         // Oldest first, so a client that prepends ends up newest first.
         Ok(page) => out.extend(page.events.iter().rev().map(|e| frames::event(e, true))),
