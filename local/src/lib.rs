@@ -5,7 +5,9 @@
 //! - [`server`]: the HTTP server hosting the webhook handler (`POST /eventsub`).
 //! - [`ws`]: the WebSocket endpoint, turning frames into API Gateway events.
 //! - [`trigger`]: sends correctly signed sample deliveries, like `twitch event trigger`.
-//! - [`twitch_sim`]: a simulated Twitch (OAuth, Helix, EventSub, signed deliveries) for tests.
+//! - [`twitch`]: the Twitch side: simulator or real Twitch, the subscription
+//!   manager on the store's streamer changes, the admin routes.
+//! - [`twitch_sim`]: a simulated Twitch (OAuth, Helix, EventSub, signed deliveries).
 //! - [`samples`]: writes the API Gateway–shaped sample events in `events/`.
 //! - [`loadgen`]: the ingest benchmark's load generator.
 //! - [`web`]: serves the page in `web/` and its `/config.json`.
@@ -16,6 +18,7 @@ pub mod loadgen;
 pub mod samples;
 pub mod server;
 pub mod trigger;
+pub mod twitch;
 pub mod twitch_sim;
 pub mod web;
 pub mod ws;

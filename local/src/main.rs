@@ -9,9 +9,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use local::loadgen::{self, LoadSpec};
 use local::server::{self, Stack};
 use local::trigger::{self, TriggerSpec};
+use local::twitch::{Twitch, TwitchSide};
+use local::twitch_sim::SimConfig;
 use local::wsbench;
 use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
 use shared::eventsub::headers::MessageType;
+use shared::helix::config::ClientSecret;
 use shared::store::sqlite::{Durability, SqliteStore};
 use shared::ticket::TicketKey;
 
@@ -89,6 +92,29 @@ struct ServeArgs {
     /// Runtime worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Which Twitch: the built-in simulator, or real Twitch (needs
+    /// TWITCH_CLIENT_ID, TWITCH_CLIENT_SECRET and --callback). Default: real
+    /// when those credentials are set, else the simulator.
+    #[arg(long, value_enum)]
+    twitch: Option<TwitchArg>,
+    /// Public HTTPS URL that reaches this stack's /eventsub (real Twitch only).
+    #[arg(long, env = "CALLBACK_URL")]
+    callback: Option<String>,
+    /// Simulator: live channels in Get Streams.
+    #[arg(long, default_value_t = 1000)]
+    sim_streams: usize,
+    /// Simulator: notifications per second delivered to enabled subscriptions (0: none).
+    #[arg(long, default_value_t = 0.0)]
+    sim_rate: f64,
+    /// Seconds between full sweeps of the subscription manager.
+    #[arg(long, default_value_t = 600)]
+    sweep_secs: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TwitchArg {
+    Sim,
+    Real,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -134,6 +160,25 @@ struct LoadArgs {
     duration: u64,
     #[arg(long, default_value_t = 100)]
     broadcasters: usize,
+}
+
+/// Real Twitch from TWITCH_CLIENT_ID, TWITCH_CLIENT_SECRET and --callback.
+fn real_twitch(args: &ServeArgs) -> anyhow::Result<Twitch> {
+    let id = std::env::var("TWITCH_CLIENT_ID").context("--twitch real needs TWITCH_CLIENT_ID")?;
+    let secret = std::env::var("TWITCH_CLIENT_SECRET")
+        .context("--twitch real needs TWITCH_CLIENT_SECRET")?;
+    let callback = args
+        .callback
+        .clone()
+        .filter(|c| c.starts_with("https://"))
+        .context(
+            "--twitch real needs --callback https://… (Twitch only calls HTTPS on port 443)",
+        )?;
+    Ok(Twitch::Real {
+        client_id: id,
+        client_secret: ClientSecret::new(secret),
+        callback,
+    })
 }
 
 /// `EVENTSUB_SECRET`, or the documented development secret when unset.
@@ -344,7 +389,45 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         });
         Some(TicketKey::new(secret.as_bytes()).context("TICKET_SECRET must be at least 32 bytes")?)
     };
-    let stack = Stack::local(secret, store.clone(), addr, tickets);
+    let twitch = match args.twitch {
+        Some(TwitchArg::Sim) => None,
+        Some(TwitchArg::Real) => Some(real_twitch(&args)?),
+        None if std::env::var("TWITCH_CLIENT_ID").is_ok() => Some(real_twitch(&args)?),
+        None => None,
+    };
+    let twitch = twitch.unwrap_or_else(|| {
+        Twitch::Sim(SimConfig {
+            live_streams: args.sim_streams,
+            ..SimConfig::default()
+        })
+    });
+    let (admin_token, admin_announced) = match std::env::var("ADMIN_TOKEN") {
+        Ok(t) => (t, false),
+        Err(_) => (uuid::Uuid::new_v4().simple().to_string(), true),
+    };
+    let simulated = matches!(twitch, Twitch::Sim(_));
+    let side = Arc::new(TwitchSide::new(
+        twitch,
+        &format!("http://{addr}"),
+        secret.clone(),
+        store.clone(),
+        admin_token.clone(),
+    )?);
+    if simulated {
+        println!("  Twitch: the built-in simulator (Helix at http://{addr}/helix, OAuth at http://{addr}/oauth2)");
+    } else {
+        println!("  Twitch: real (callback {})", side.manager.target.callback);
+    }
+    if admin_announced {
+        println!("  admin: curl -H 'Authorization: Bearer {admin_token}' http://{addr}/admin/streamers  (set ADMIN_TOKEN to choose it)");
+    } else {
+        println!("  admin: http://{addr}/admin/streamers (bearer ADMIN_TOKEN)");
+    }
+    side.spawn_manager(&store, Duration::from_secs(args.sweep_secs.max(1)));
+    if let (Some(sim), true) = (&side.sim, args.sim_rate > 0.0) {
+        sim.start_traffic(args.sim_rate);
+    }
+    let stack = Stack::with_twitch(secret, store.clone(), addr, tickets, Some(side));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         println!("shutting down: finishing requests in flight");

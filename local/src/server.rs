@@ -35,6 +35,8 @@ pub struct Stack {
     pub ws: Option<Arc<crate::ws::WsHost>>,
     /// The page, when served.
     pub site: Option<Arc<crate::web::Site>>,
+    /// Twitch (simulated or real), the subscription manager and its admin routes.
+    pub twitch: Option<Arc<crate::twitch::TwitchSide>>,
 }
 
 impl Stack {
@@ -47,6 +49,18 @@ impl Stack {
         addr: SocketAddr,
         tickets: Option<TicketKey>,
     ) -> Arc<Self> {
+        Self::with_twitch(secret, store, addr, tickets, None)
+    }
+
+    /// The local stack with a Twitch side: subscribes track their streamer,
+    /// logins are looked up, the admin routes (and the simulator) are served.
+    pub fn with_twitch(
+        secret: EventSubSecret,
+        store: Arc<SqliteStore>,
+        addr: SocketAddr,
+        tickets: Option<TicketKey>,
+        twitch: Option<Arc<crate::twitch::TwitchSide>>,
+    ) -> Arc<Self> {
         let connections: Arc<Connections> = Default::default();
         let auth = match &tickets {
             Some(key) => Auth::Tickets(key.clone()),
@@ -55,6 +69,10 @@ impl Stack {
         let endpoint = format!("http://{addr}");
         let mut state = WsState::new(store.clone(), store.clone(), auth, None);
         state.use_pusher(&endpoint, Pusher::local(&endpoint));
+        if let Some(side) = &twitch {
+            state.streamers = Some(store.clone());
+            state.users = Some(Arc::clone(&side.manager.helix));
+        }
         let ws = Arc::new(WsHost {
             state,
             tickets,
@@ -100,6 +118,7 @@ impl Stack {
                 dir: crate::web::default_dir(),
                 domain: addr.to_string(),
             })),
+            twitch,
         })
     }
 }
@@ -113,6 +132,10 @@ pub fn router(stack: Arc<Stack>) -> Router {
         .merge(gateway::routes(Arc::clone(&stack.connections)));
     let router = match &stack.ws {
         Some(host) => router.merge(crate::ws::routes(Arc::clone(host))),
+        None => router,
+    };
+    let router = match &stack.twitch {
+        Some(side) => router.merge(side.routes()),
         None => router,
     };
     match &stack.site {

@@ -27,6 +27,7 @@ async fn start() -> Running {
         connections: Arc::clone(&connections),
         ws: None,
         site: None,
+        twitch: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -52,6 +52,7 @@ async fn in_process() -> InProcess {
         connections: Default::default(),
         ws: None,
         site: None,
+        twitch: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/eventsub", listener.local_addr().unwrap());

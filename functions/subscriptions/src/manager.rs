@@ -152,6 +152,10 @@ impl Manager {
 
     /// Reconciles one streamer (tracked or released) and stores the states.
     pub async fn reconcile_one(&self, id: &str, now_ms: i64) -> Result<Outcome, ManagerError> {
+        // One reconcile at a time in a process: two would list the same state
+        // and race on the same creates (AWS runs one function instance).
+        static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+        let _turn = ONE_AT_A_TIME.lock().await;
         let stored = self.streamers.streamer(id).await?;
         let desired = match &stored {
             Some(s) => Desired {

@@ -135,6 +135,9 @@ struct Inner {
     writer: Writer,
     /// Events just committed, for the local broadcast (the DynamoDB stream's part).
     feed: tokio::sync::broadcast::Sender<super::StoredEvent>,
+    /// Streamers whose wanted state or scopes changed (the streamers table's
+    /// stream, as the subscription manager's trigger filters it).
+    streamer_changes: tokio::sync::broadcast::Sender<String>,
     /// Read-only connections for file databases; `None` for `:memory:`, whose
     /// reads go through the writer's connection (the only one that sees it).
     readers: Option<Mutex<Vec<Connection>>>,
@@ -172,11 +175,24 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 writer: Writer::start(conn).map_err(unavailable)?,
                 feed: tokio::sync::broadcast::channel(FEED_CAPACITY).0,
+                streamer_changes: tokio::sync::broadcast::channel(1024).0,
                 readers: (!memory).then(|| Mutex::new(Vec::new())),
                 path: (!memory).then(|| PathBuf::from(path)),
                 retention,
             }),
         })
+    }
+
+    /// Ids of streamers whose wanted state or scopes changed from now on,
+    /// after the commit: the local stand-in for the streamers table's stream
+    /// (filtered as the subscription manager's trigger is).
+    pub fn streamer_changes(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.inner.streamer_changes.subscribe()
+    }
+
+    /// Announces, after its commit, that a streamer's wanted state or scopes changed.
+    pub(crate) fn streamer_changed(&self, id: &str) {
+        let _ = self.inner.streamer_changes.send(id.to_owned());
     }
 
     /// Every event stored from now on, after its commit: the local stand-in

@@ -23,22 +23,32 @@ impl StreamerStore for SqliteStore {
         let mut w = wish.clone();
         // Twitch logins are case-insensitive; stored and looked up lowercase.
         w.login = w.login.map(|l| l.to_ascii_lowercase());
-        self.write(move |c| {
-            // A wish for a released streamer tracks it again from now.
-            c.prepare_cached(
-                "INSERT INTO streamers (id, login, wanted, wanted_since_ms, last_watched_ms, requested_by) \
-                 VALUES (?1, ?2, 1, ?3, ?3, ?4) \
-                 ON CONFLICT (id) DO UPDATE SET \
-                   login = COALESCE(excluded.login, login), \
-                   wanted_since_ms = CASE WHEN wanted = 1 THEN wanted_since_ms ELSE excluded.wanted_since_ms END, \
-                   wanted = 1, \
-                   last_watched_ms = MAX(last_watched_ms, excluded.last_watched_ms), \
-                   requested_by = excluded.requested_by",
-            )?
-            .execute(params![w.broadcaster_id, w.login, w.at_ms, w.by])?;
-            Ok(())
-        })
-        .await
+        let id = w.broadcaster_id.clone();
+        let changed = self
+            .write(move |c| {
+                let was_wanted: Option<i64> = c
+                    .prepare_cached("SELECT wanted FROM streamers WHERE id = ?1")?
+                    .query_row([&w.broadcaster_id], |r| r.get(0))
+                    .optional()?;
+                // A wish for a released streamer tracks it again from now.
+                c.prepare_cached(
+                    "INSERT INTO streamers (id, login, wanted, wanted_since_ms, last_watched_ms, requested_by) \
+                     VALUES (?1, ?2, 1, ?3, ?3, ?4) \
+                     ON CONFLICT (id) DO UPDATE SET \
+                       login = COALESCE(excluded.login, login), \
+                       wanted_since_ms = CASE WHEN wanted = 1 THEN wanted_since_ms ELSE excluded.wanted_since_ms END, \
+                       wanted = 1, \
+                       last_watched_ms = MAX(last_watched_ms, excluded.last_watched_ms), \
+                       requested_by = excluded.requested_by",
+                )?
+                .execute(params![w.broadcaster_id, w.login, w.at_ms, w.by])?;
+                Ok(was_wanted != Some(1))
+            })
+            .await?;
+        if changed {
+            self.streamer_changed(&id);
+        }
+        Ok(())
     }
 
     async fn streamer(&self, id: &str) -> Result<Option<Streamer>, StoreError> {
@@ -142,25 +152,33 @@ impl StreamerStore for SqliteStore {
     }
 
     async fn set_scopes(&self, id: &str, scopes: &[String], _at_ms: i64) -> Result<(), StoreError> {
-        let id = id.to_owned();
+        let owned = id.to_owned();
         let scopes =
             serde_json::to_string(scopes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.write(move |c| {
-            c.prepare_cached("UPDATE streamers SET scopes = ?2 WHERE id = ?1")?
-                .execute(params![id, scopes])?;
-            Ok(())
-        })
-        .await
+        let changed = self
+            .write(move |c| {
+                c.prepare_cached("UPDATE streamers SET scopes = ?2 WHERE id = ?1 AND scopes <> ?2")?
+                    .execute(params![owned, scopes])
+            })
+            .await?;
+        if changed > 0 {
+            self.streamer_changed(id);
+        }
+        Ok(())
     }
 
     async fn release(&self, id: &str, _at_ms: i64) -> Result<(), StoreError> {
-        let id = id.to_owned();
-        self.write(move |c| {
-            c.prepare_cached("UPDATE streamers SET wanted = 0 WHERE id = ?1")?
-                .execute([id])?;
-            Ok(())
-        })
-        .await
+        let owned = id.to_owned();
+        let changed = self
+            .write(move |c| {
+                c.prepare_cached("UPDATE streamers SET wanted = 0 WHERE id = ?1 AND wanted = 1")?
+                    .execute([owned])
+            })
+            .await?;
+        if changed > 0 {
+            self.streamer_changed(id);
+        }
+        Ok(())
     }
 }
 

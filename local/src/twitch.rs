@@ -1,0 +1,165 @@
+//! The Twitch side of the local stack: the simulator (or real Twitch), the
+//! subscription manager driven by the store's streamer changes (the local
+//! stand-in for the streamers table's stream) and a periodic sweep, and the
+//! admin routes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use shared::config::EventSubSecret;
+use shared::helix::config::ClientSecret;
+use shared::helix::{Helix, HelixConfig};
+use shared::store::sqlite::SqliteStore;
+use subscriptions::admin::{self, AdminRequest};
+use subscriptions::apply::Target;
+use subscriptions::manager::Manager;
+
+use crate::twitch_sim::{Sim, SimConfig};
+
+/// Which Twitch the stack talks to.
+pub enum Twitch {
+    /// The built-in simulator, served by the stack itself.
+    Sim(SimConfig),
+    /// Real Twitch: app credentials and a public HTTPS callback that reaches
+    /// this stack's `/eventsub`.
+    Real {
+        client_id: String,
+        client_secret: ClientSecret,
+        callback: String,
+    },
+}
+
+/// The running Twitch side.
+pub struct TwitchSide {
+    pub manager: Arc<Manager>,
+    pub sim: Option<Arc<Sim>>,
+    pub admin_token: String,
+}
+
+/// Streamers nobody watched for this long are released (`RELEASE_AFTER_HOURS`).
+fn release_after_ms() -> i64 {
+    std::env::var("RELEASE_AFTER_HOURS")
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|h| *h > 0)
+        .unwrap_or(subscriptions::config::RELEASE_AFTER_HOURS)
+        * 3_600_000
+}
+
+impl TwitchSide {
+    /// Builds the Twitch side for a stack answering at `base` (`http://host:port`).
+    pub fn new(
+        twitch: Twitch,
+        base: &str,
+        secret: EventSubSecret,
+        store: Arc<SqliteStore>,
+        admin_token: String,
+    ) -> anyhow::Result<Self> {
+        let (config, callback, sim) = match twitch {
+            Twitch::Sim(config) => {
+                let helix = HelixConfig::at(
+                    &format!("{base}/helix"),
+                    &format!("{base}/oauth2"),
+                    &config.client_id,
+                    ClientSecret::new(config.client_secret.clone()),
+                );
+                (helix, format!("{base}/eventsub"), Some(Sim::new(config)))
+            }
+            Twitch::Real {
+                client_id,
+                client_secret,
+                callback,
+            } => (
+                HelixConfig::twitch(&client_id, client_secret),
+                callback,
+                None,
+            ),
+        };
+        let manager = Manager {
+            helix: Arc::new(Helix::new(config)?),
+            target: Target { callback, secret },
+            streamers: store.clone(),
+            subscriptions: store,
+            release_after_ms: release_after_ms(),
+        };
+        Ok(Self {
+            manager: Arc::new(manager),
+            sim,
+            admin_token,
+        })
+    }
+
+    /// Reconciles each streamer whose wanted state changed, as it changes,
+    /// and sweeps every `sweep_every`.
+    pub fn spawn_manager(&self, store: &SqliteStore, sweep_every: Duration) {
+        let manager = Arc::clone(&self.manager);
+        let mut changes = store.streamer_changes();
+        tokio::spawn(async move {
+            let mut sweep = tokio::time::interval(sweep_every);
+            sweep.tick().await; // the first tick is immediate: nothing to sweep yet
+            loop {
+                tokio::select! {
+                    change = changes.recv() => match change {
+                        Ok(id) => {
+                            if let Err(e) = manager.reconcile_one(&id, now_ms()).await {
+                                tracing::warn!(broadcaster = %id, error = %e, "reconcile failed; the sweep retries");
+                            }
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                            tracing::warn!(skipped = n, "streamer changes fell behind; sweeping");
+                            let _ = manager.sweep(now_ms()).await;
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    },
+                    _ = sweep.tick() => match manager.sweep(now_ms()).await {
+                        Ok(r) => tracing::info!(reconciled = r.reconciled, released = r.released, orphans = r.orphans_deleted, "sweep"),
+                        Err(e) => tracing::warn!(error = %e, "sweep failed"),
+                    },
+                }
+            }
+        });
+    }
+
+    /// `/admin/streamers` (and the simulator's `/helix` and `/oauth2`).
+    pub fn routes(self: &Arc<Self>) -> Router {
+        let admin = Router::new()
+            .route("/admin/streamers", get(admin_route).post(admin_route))
+            .route("/admin/streamers/{id}", delete(admin_route))
+            .with_state(Arc::clone(self));
+        match &self.sim {
+            Some(sim) => admin.merge(sim.routes()),
+            None => admin,
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+async fn admin_route(
+    State(side): State<Arc<TwitchSide>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let req = AdminRequest {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+        authorization: headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    };
+    let answer = admin::route(&side.manager, &side.admin_token, &req, now_ms()).await;
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(answer.body)).into_response()
+}
