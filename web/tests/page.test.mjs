@@ -142,6 +142,19 @@ test('after a server restart the page reconnects, re-subscribes and shows new ev
   assert.deepEqual(await feedIds(), [live, ...before]);
 });
 
+test('a streamer picked by login is watched by its user id', async () => {
+  const before = await feedIds();
+  // The stack resolves logins on (simulated) Twitch: user<id> is that user.
+  await page.fill('#broadcaster', `user${BROADCASTER}`);
+  await page.click('#picker button');
+  await page.waitForSelector('#status[data-state="live"]');
+  await page.waitForFunction((n) => document.querySelectorAll('#feed li').length === n, Math.min(before.length, 10));
+  assert.match(await page.textContent('#status'), new RegExp(`user${BROADCASTER}`));
+  const [live] = await trigger('channel.cheer');
+  await page.waitForSelector(`#feed li[data-id="${live}"]`);
+  assert.equal((await feedIds())[0], live);
+});
+
 test('no script errors on the page', () => {
   // Refused connections while the server was down are expected; nothing else is.
   const expected = /ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/;
