@@ -140,6 +140,10 @@ struct TriggerArgs {
     reason: String,
     #[arg(long, default_value_t = 1)]
     count: u64,
+    /// Have the local stack's Twitch simulator deliver it through its own
+    /// subscription for that type and streamer (track the streamer first).
+    #[arg(long)]
+    via_sim: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -218,7 +222,11 @@ fn main() -> anyhow::Result<()> {
                     reason: args.reason,
                     count: args.count,
                 };
-                trigger::run(&args.to, &secret, &spec).await
+                if args.via_sim {
+                    trigger::run_via_sim(&args.to, &spec).await
+                } else {
+                    trigger::run(&args.to, &secret, &spec).await
+                }
             }
             Some(Command::Samples { out }) => {
                 let (secret, _) = secret()?;

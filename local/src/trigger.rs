@@ -73,3 +73,36 @@ pub async fn run(url: &str, secret: &EventSubSecret, spec: &TriggerSpec) -> anyh
     }
     Ok(())
 }
+
+/// Asks the local stack's simulator to deliver `spec.count` notifications of
+/// `spec.kind` about `spec.broadcaster` through its own subscription (real
+/// subscription id and secret), instead of signing a sample here.
+pub async fn run_via_sim(webhook_url: &str, spec: &TriggerSpec) -> anyhow::Result<()> {
+    let base = webhook_url
+        .strip_suffix("/eventsub")
+        .context("--via-sim needs --to to be the local stack's …/eventsub URL")?;
+    let client = reqwest::Client::new();
+    for _ in 0..spec.count {
+        let url = format!(
+            "{base}/sim/deliver?type={}&broadcaster={}",
+            spec.kind, spec.broadcaster
+        );
+        let response = client
+            .post(&url)
+            .send()
+            .await
+            .with_context(|| format!("POST {url}"))?;
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap_or_default();
+        println!(
+            "sim {} {} -> {status} {}",
+            spec.kind,
+            spec.broadcaster,
+            body.trim()
+        );
+        if status != 200 {
+            bail!("the simulator did not deliver");
+        }
+    }
+    Ok(())
+}

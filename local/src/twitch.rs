@@ -133,7 +133,11 @@ impl TwitchSide {
             .route("/admin/streamers/{id}", delete(admin_route))
             .with_state(Arc::clone(self));
         match &self.sim {
-            Some(sim) => admin.merge(sim.routes()),
+            Some(sim) => admin.merge(sim.routes()).merge(
+                Router::new()
+                    .route("/sim/deliver", axum::routing::post(sim_deliver))
+                    .with_state(Arc::clone(sim)),
+            ),
             None => admin,
         }
     }
@@ -162,4 +166,42 @@ async fn admin_route(
     let answer = admin::route(&side.manager, &side.admin_token, &req, now_ms()).await;
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, Json(answer.body)).into_response()
+}
+
+/// `POST /sim/deliver?type=<type>&broadcaster=<id>`: the simulator sends a
+/// notification for its enabled subscription of that type about that
+/// streamer (its real subscription id, signed with its secret). What the
+/// trigger command's `--via-sim` calls.
+async fn sim_deliver(
+    State(sim): State<Arc<Sim>>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let (Some(kind), Some(broadcaster)) = (q.get("type"), q.get("broadcaster")) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({"error": "invalid_request", "message": "type and broadcaster are required"})),
+        )
+            .into_response();
+    };
+    let found = sim.subscriptions().into_iter().find(|s| {
+        &s.kind == kind && s.status == "enabled" && s.user_ids().any(|u| u == broadcaster)
+    });
+    let Some(sub) = found else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({"error": "no_subscription", "message": format!("no live {kind} subscription about {broadcaster}: track the streamer first (and authorize the type if it needs it)")})),
+        )
+            .into_response();
+    };
+    match sim.deliver(&sub.id).await {
+        Ok((status, message_id)) => Json(serde_json::json!({
+            "subscription_id": sub.id, "message_id": message_id, "callback_status": status,
+        }))
+        .into_response(),
+        Err(e) => (
+            StatusCode::BAD_GATEWAY,
+            Json(serde_json::json!({"error": "delivery_failed", "message": e.to_string()})),
+        )
+            .into_response(),
+    }
 }

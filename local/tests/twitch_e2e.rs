@@ -116,6 +116,32 @@ async fn subscribing_to_an_untracked_streamer_tracks_it_and_its_events_arrive() 
     let (_, follow_up) = sim.deliver(&raid.id).await.unwrap();
     assert_eq!(next_json(&mut ws).await["id"], follow_up.as_str());
 
+    // The trigger command can have the simulator deliver through its own
+    // subscription (right id, right secret).
+    let spec = local::trigger::TriggerSpec {
+        kind: "channel.raid".into(),
+        message_type: shared::eventsub::headers::MessageType::Notification,
+        broadcaster: "4242".into(),
+        reason: String::new(),
+        count: 1,
+    };
+    local::trigger::run_via_sim(&format!("http://{addr}/eventsub"), &spec)
+        .await
+        .unwrap();
+    let via_sim = next_json(&mut ws).await;
+    assert_eq!(via_sim["event_type"], "channel.raid");
+    assert_ne!(via_sim["id"], follow_up.as_str());
+    let no_cheer = local::trigger::TriggerSpec {
+        kind: "channel.cheer".into(),
+        ..spec
+    };
+    assert!(
+        local::trigger::run_via_sim(&format!("http://{addr}/eventsub"), &no_cheer)
+            .await
+            .is_err(),
+        "no cheer subscription without authorization"
+    );
+
     // What needs the broadcaster's authorization was never attempted.
     let stored = store.streamer("4242").await.unwrap().unwrap();
     assert!(matches!(
