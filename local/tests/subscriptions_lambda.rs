@@ -1,0 +1,114 @@
+//! The subscription manager's Lambda entry with the checked-in samples in
+//! `events/subscriptions/` (a streamers-table stream batch, the schedule, the
+//! admin routes), against the Twitch simulator and the real webhook.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use local::server::{self, Stack};
+use local::twitch::{Twitch, TwitchSide};
+use local::twitch_sim::SimConfig;
+use serde_json::Value;
+use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
+use shared::store::sqlite::{Durability, SqliteStore};
+use shared::store::streamers::{StreamerStore, Wish};
+use subscriptions::handler::{handle, Settings};
+
+/// The token the admin samples carry.
+const ADMIN: &str = "local-admin-token-local-admin-token-0000";
+
+fn sample(name: &str) -> Value {
+    let path = format!(
+        "{}/../events/subscriptions/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn body(answer: &Value) -> Value {
+    serde_json::from_str(answer["body"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_trigger_sample_is_handled() {
+    let store = Arc::new(
+        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let secret = EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap();
+    let side = Arc::new(
+        TwitchSide::new(
+            Twitch::Sim(SimConfig::default()),
+            &format!("http://{addr}"),
+            secret.clone(),
+            store.clone(),
+            ADMIN.into(),
+        )
+        .unwrap(),
+    );
+    let manager = Arc::clone(&side.manager);
+    let sim = side.sim.clone().unwrap();
+    let stack = Stack::with_twitch(secret, store.clone(), addr, None, Some(side));
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::serve(listener, stack, async {
+        let _ = stopped.await;
+    }));
+    let settings = Settings {
+        admin_token: ADMIN.into(),
+    };
+
+    // The stream batch: an INSERT (reconciled) and a MODIFY that only
+    // refreshed "last watched" (skipped: no Twitch call).
+    store
+        .want(&Wish {
+            broadcaster_id: "1337".into(),
+            login: None,
+            by: "t".into(),
+            at_ms: 1,
+        })
+        .await
+        .unwrap();
+    let answer = handle(&manager, &settings, sample("stream-track")).await;
+    assert_eq!(answer["batchItemFailures"], serde_json::json!([]));
+    let created = sim.subscriptions().len();
+    assert_eq!(created, 4, "the four types that need no authorization");
+    // One list and four creates: the MODIFY record cost nothing.
+    assert_eq!(sim.requests("/helix/eventsub/subscriptions"), 5);
+
+    // Admin: list, track by login, untrack.
+    let list = handle(&manager, &settings, sample("admin-list")).await;
+    assert_eq!(list["statusCode"], 200);
+    let listed = body(&list);
+    assert_eq!(listed["streamers"][0]["id"], "1337");
+    assert_eq!(listed["subscriptions"]["total"], 4);
+    assert_eq!(listed["subscriptions"]["max_total_cost"], 10_000);
+
+    let track = handle(&manager, &settings, sample("admin-track")).await;
+    assert_eq!(track["statusCode"], 200);
+    assert_eq!(body(&track)["login"], "user1337");
+
+    let mut forged = sample("admin-list");
+    forged["headers"]["authorization"] = "Bearer wrong".into();
+    let refused = handle(&manager, &settings, forged).await;
+    assert_eq!(refused["statusCode"], 401);
+    assert_eq!(body(&refused)["error"], "unauthorized");
+
+    // Wait for the challenges so the untrack deletes enabled subscriptions.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sim.subscriptions().iter().any(|s| s.status != "enabled") {
+        assert!(Instant::now() < deadline, "challenges never answered");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let untrack = handle(&manager, &settings, sample("admin-untrack")).await;
+    assert_eq!(untrack["statusCode"], 200);
+    assert!(
+        sim.subscriptions().is_empty(),
+        "untracking deletes them on Twitch"
+    );
+
+    // The schedule: a sweep over nothing tracked is a clean no-op.
+    let sweep = handle(&manager, &settings, sample("schedule")).await;
+    assert_eq!(sweep["reconciled"], 0);
+    assert_eq!(sweep["orphans_deleted"], 0);
+}
