@@ -214,6 +214,11 @@ impl Manager {
     /// subscriptions of ours about streamers nobody tracks are deleted.
     /// One streamer's failure does not stop the others.
     pub async fn sweep(&self, now_ms: i64) -> Result<SweepReport, ManagerError> {
+        // Twitch asks apps to validate their token at start-up and hourly;
+        // the sweep runs more often than that. An invalid one is renewed.
+        if !self.helix.validate_token().await? {
+            tracing::warn!("the app token was no longer valid; a new one is used");
+        }
         let mut report = SweepReport::default();
         let mut tracked = BTreeSet::new();
         let mut after: Option<String> = None;
