@@ -87,6 +87,7 @@ impl TwitchSide {
             streamers: store.clone(),
             subscriptions: store,
             release_after_ms: release_after_ms(),
+            turn: Default::default(),
         };
         Ok(Self {
             manager: Arc::new(manager),

@@ -26,6 +26,8 @@ pub struct Outcome {
     pub totals: Option<Totals>,
     /// Types whose failed subscription was recreated in this run.
     pub recreated: Vec<String>,
+    /// Types Twitch refused for lack of authorization (403) in this run.
+    pub refused: Vec<String>,
 }
 
 /// Everything Twitch lists about `broadcaster` (any user id in the condition).
@@ -104,16 +106,17 @@ pub async fn reconcile(
                     }
                 }
             }
-            // It exists after all (created concurrently, or not listed yet):
-            // the next run sees it in the list.
-            Ok(Created::Exists) => TypeState::WaitingForVerification {
-                subscription_id: String::new(),
-            },
+            // 409: one with this type and condition exists. Ours (created
+            // concurrently, or not listed yet) or another callback's.
+            Ok(Created::Exists) => existing(helix, target, desired, kind).await?,
             Err(e) => match e.status() {
-                Some(403) => TypeState::NeedsAuthorization {
-                    scopes: kind.scopes().iter().map(|s| s.to_string()).collect(),
-                    from: format!("the broadcaster (Twitch: {e})"),
-                },
+                Some(403) => {
+                    outcome.refused.push(kind.name.to_owned());
+                    TypeState::NeedsAuthorization {
+                        scopes: kind.scopes().iter().map(|s| s.to_string()).collect(),
+                        from: format!("the broadcaster (Twitch: {e})"),
+                    }
+                }
                 // Bad request, or too many with this type and condition:
                 // retrying the same request cannot work.
                 Some(400) | Some(429) => TypeState::Failed {
@@ -126,4 +129,33 @@ pub async fn reconcile(
     }
     outcome.states = states;
     Ok(outcome)
+}
+
+/// The state of a type whose create answered 409.
+async fn existing(
+    helix: &Helix,
+    target: &Target,
+    desired: &Desired,
+    kind: &shared::eventsub::catalog::Kind,
+) -> Result<TypeState, HelixError> {
+    let (listed, _) = listed(helix, &desired.broadcaster).await?;
+    let condition = kind.condition(&desired.broadcaster);
+    let same = |s: &&Subscription| s.kind == kind.name && s.condition == condition;
+    let ours = listed
+        .iter()
+        .filter(same)
+        .find(|s| s.transport.callback.as_deref() == Some(target.callback.as_str()));
+    Ok(match ours {
+        Some(s) if s.status == "enabled" => TypeState::Enabled {
+            subscription_id: s.id.clone(),
+        },
+        Some(s) => TypeState::WaitingForVerification {
+            subscription_id: s.id.clone(),
+        },
+        None => TypeState::Failed {
+            reason: "Twitch has this subscription with another callback (another deployment \
+                     with this client id?)"
+                .into(),
+        },
+    })
 }

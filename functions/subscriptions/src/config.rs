@@ -50,6 +50,7 @@ pub async fn from_env() -> Result<(Manager, Settings), ConfigError> {
             Retention::from_env()?,
         )),
         release_after_ms: release_hours * 3_600_000,
+        turn: Default::default(),
     };
     Ok((
         manager,

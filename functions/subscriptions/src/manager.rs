@@ -36,6 +36,9 @@ pub struct Manager {
     pub subscriptions: Arc<dyn SubscriptionStore>,
     /// Streamers nobody watched for this long are released.
     pub release_after_ms: i64,
+    /// One reconcile at a time: two would list the same state and race on
+    /// the same creates (in AWS the function runs one instance).
+    pub turn: tokio::sync::Mutex<()>,
 }
 
 /// What a sweep did.
@@ -71,6 +74,24 @@ impl StreamerRef {
 }
 
 impl Manager {
+    /// A manager over these parts.
+    pub fn new(
+        helix: Arc<Helix>,
+        target: Target,
+        streamers: Arc<dyn StreamerStore>,
+        subscriptions: Arc<dyn SubscriptionStore>,
+        release_after_ms: i64,
+    ) -> Self {
+        Self {
+            helix,
+            target,
+            streamers,
+            subscriptions,
+            release_after_ms,
+            turn: tokio::sync::Mutex::new(()),
+        }
+    }
+
     /// The user id behind `streamer`, asking Twitch for logins we do not know.
     pub async fn resolve(
         &self,
@@ -108,6 +129,25 @@ impl Manager {
                 at_ms: now_ms,
             })
             .await?;
+        // Asking again is how a person retries what was given up on.
+        if let Some(s) = self.streamers.streamer(&id).await? {
+            let reset: BTreeMap<String, TypeRecord> = s
+                .types
+                .into_iter()
+                .filter(|(_, r)| matches!(r.state, TypeState::Failed { .. }))
+                .map(|(k, _)| {
+                    let fresh = TypeRecord {
+                        state: TypeState::Creating,
+                        recreated: 0,
+                        updated_at_ms: now_ms,
+                    };
+                    (k, fresh)
+                })
+                .collect();
+            if !reset.is_empty() {
+                self.streamers.set_types(&id, &reset).await?;
+            }
+        }
         self.reconcile_one(&id, now_ms).await?;
         Ok(self
             .streamers
@@ -152,10 +192,7 @@ impl Manager {
 
     /// Reconciles one streamer (tracked or released) and stores the states.
     pub async fn reconcile_one(&self, id: &str, now_ms: i64) -> Result<Outcome, ManagerError> {
-        // One reconcile at a time in a process: two would list the same state
-        // and race on the same creates (AWS runs one function instance).
-        static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-        let _turn = ONE_AT_A_TIME.lock().await;
+        let _turn = self.turn.lock().await;
         let stored = self.streamers.streamer(id).await?;
         let desired = match &stored {
             Some(s) => Desired {
@@ -169,6 +206,14 @@ impl Manager {
                     .iter()
                     .map(|(k, r)| (k.clone(), r.recreated))
                     .collect(),
+                failed: s
+                    .types
+                    .iter()
+                    .filter_map(|(k, r)| match &r.state {
+                        TypeState::Failed { reason } => Some((k.clone(), reason.clone())),
+                        _ => None,
+                    })
+                    .collect(),
             },
             None => Desired {
                 broadcaster: id.to_owned(),
@@ -176,6 +221,24 @@ impl Manager {
             },
         };
         let outcome = reconcile(&self.helix, &self.target, &desired).await?;
+        if !outcome.refused.is_empty() {
+            // Twitch says the authorization we thought we had is not there:
+            // forget those scopes so the types are not tried again until the
+            // broadcaster grants them anew.
+            let refused: Vec<&str> = outcome
+                .refused
+                .iter()
+                .filter_map(|k| shared::eventsub::catalog::kind(k))
+                .flat_map(|k| k.scopes().iter().copied())
+                .collect();
+            let kept: Vec<String> = desired
+                .scopes
+                .iter()
+                .filter(|s| !refused.contains(&s.as_str()))
+                .cloned()
+                .collect();
+            self.streamers.set_scopes(id, &kept, now_ms).await?;
+        }
         if stored.is_some() {
             let records = outcome
                 .states

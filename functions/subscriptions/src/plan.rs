@@ -36,6 +36,18 @@ pub struct Desired {
     pub revoked: BTreeMap<String, String>,
     /// Times each type was recreated after failing.
     pub recreated: BTreeMap<String, u32>,
+    /// Types left failed earlier (given up on), with the reason: not
+    /// recreated until someone asks again (tracking it anew resets them).
+    pub failed: BTreeMap<String, String>,
+}
+
+fn created_at(s: &Subscription) -> i128 {
+    time::OffsetDateTime::parse(
+        &s.created_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map(|t| t.unix_timestamp_nanos())
+    .unwrap_or(i128::MAX)
 }
 
 /// One call to make.
@@ -104,8 +116,9 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
                     s.status == "enabled" || s.status == "webhook_callback_verification_pending"
                 })
                 .collect();
-            // Keep an enabled one over a pending one, then the oldest.
-            w.sort_by_key(|s| (s.status != "enabled", s.created_at.clone()));
+            // Keep an enabled one over a pending one, then the oldest (by
+            // parsed time: RFC 3339 text with trimmed fractions does not sort).
+            w.sort_by_key(|s| (s.status != "enabled", created_at(s)));
             w
         };
         for extra in working.iter().skip(1) {
@@ -151,6 +164,10 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
                     Needs::BroadcasterOrModerator(_) => "the broadcaster or a moderator".into(),
                     _ => "the broadcaster".into(),
                 },
+            }
+        } else if let Some(reason) = desired.failed.get(kind.name) {
+            TypeState::Failed {
+                reason: reason.clone(),
             }
         } else if last_failure.is_some()
             && desired.recreated.get(kind.name).copied().unwrap_or(0) >= MAX_RECREATE
@@ -333,6 +350,32 @@ mod tests {
         assert!(
             matches!(&p.states["stream.online"], TypeState::Failed { reason } if reason.contains("verification_failed"))
         );
+    }
+
+    #[test]
+    fn a_type_given_up_on_stays_failed_once_twitch_no_longer_lists_it() {
+        let mut d = wanted(&["stream.online"], &[]);
+        d.failed.insert(
+            "stream.online".into(),
+            "webhook_callback_verification_failed (recreated 3 times)".into(),
+        );
+        let p = plan(&d, &[], CALLBACK);
+        assert!(creates(&p).is_empty());
+        assert!(matches!(
+            &p.states["stream.online"],
+            TypeState::Failed { .. }
+        ));
+    }
+
+    #[test]
+    fn the_older_of_two_enabled_copies_is_kept_whatever_the_fraction_digits() {
+        let online = kind("stream.online").unwrap();
+        let mut older = sub("older", online, "7", "enabled", CALLBACK);
+        older.created_at = "2026-11-23T10:00:00Z".into();
+        let mut newer = sub("newer", online, "7", "enabled", CALLBACK);
+        newer.created_at = "2026-11-23T10:00:00.1Z".into();
+        let p = plan(&wanted(&["stream.online"], &[]), &[newer, older], CALLBACK);
+        assert_eq!(deletes(&p), [("newer", "duplicate")]);
     }
 
     #[test]

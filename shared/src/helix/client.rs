@@ -228,6 +228,12 @@ impl Helix {
                     renewed = true;
                     attempts -= 1;
                 }
+                // A 429 with points left is not the rate limit (EventSub uses
+                // it for "too many subscriptions with this type and
+                // condition"): the caller decides.
+                429 if bucket.remaining.is_some_and(|n| n > 0) => {
+                    return Ok(Answer { status, body });
+                }
                 429 => {
                     throttled += 1;
                     if throttled > MAX_THROTTLED {
