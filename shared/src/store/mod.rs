@@ -8,6 +8,8 @@
 //!   each one watches.
 //! - [`streamers::StreamerStore`]: which streamers are wanted, and the state of
 //!   each of their EventSub types.
+//! - [`snapshots::SnapshotStore`]: live-stream snapshots, who is live, and the
+//!   poller's lease, pause flag and status.
 //!
 //! Adapters: `sqlite` (embedded, the local stack) and `dynamo` (AWS). Both pass
 //! the same contract suite (`shared/tests/contract.rs`).
