@@ -92,6 +92,22 @@ impl Retention {
     }
 }
 
+/// Days snapshots are kept: `SNAPSHOT_RETENTION_DAYS` (1 to 3650), default
+/// 30; an invalid value falls back to the default with a warning once.
+pub fn snapshot_retention_days() -> u32 {
+    static DAYS: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *DAYS.get_or_init(|| match std::env::var("SNAPSHOT_RETENTION_DAYS") {
+        Err(_) => 30,
+        Ok(v) => match v.parse::<u32>() {
+            Ok(days @ 1..=3650) => days,
+            _ => {
+                tracing::warn!(value = %v, "SNAPSHOT_RETENTION_DAYS is not 1 to 3650; using 30");
+                30
+            }
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@
 pub mod connections;
 #[cfg(feature = "dynamo")]
 pub mod dynamo;
+pub mod snapshots;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod streamers;

@@ -99,7 +99,12 @@ pub trait SnapshotStore: Send + Sync {
 
     /// Takes the poller's lease for `owner` until `until_ms`, unless someone
     /// else holds an unexpired one. True when taken.
-    async fn acquire_lease(&self, owner: &str, now_ms: i64, until_ms: i64) -> Result<bool, StoreError>;
+    async fn acquire_lease(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool, StoreError>;
 
     /// Gives the lease back (only if `owner` holds it).
     async fn release_lease(&self, owner: &str) -> Result<(), StoreError>;

@@ -25,6 +25,9 @@
 //! its items; GSI `by_topic` (`topic`, `pk`) answers "who watches this
 //! streamer" without a scan.
 //!
+//! **Snapshots** (`SNAPSHOTS_TABLE`): see [`DynamoSnapshotStore`]; sparse GSI
+//! `live_now` lists the streamers live now.
+//!
 //! **Streamers** (`STREAMERS_TABLE`): see [`DynamoStreamerStore`]; sparse GSI
 //! `tracked` lists the wanted ones for the subscription manager's sweep.
 //!
@@ -40,11 +43,13 @@
 
 mod connections;
 mod events;
+mod snapshots;
 mod streamers;
 mod subscriptions;
 
 pub use connections::DynamoConnectionStore;
 pub use events::event_from_stream_image;
+pub use snapshots::DynamoSnapshotStore;
 pub use streamers::DynamoStreamerStore;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
@@ -124,6 +129,61 @@ fn n(v: i64) -> aws_sdk_dynamodb::types::AttributeValue {
     aws_sdk_dynamodb::types::AttributeValue::N(v.to_string())
 }
 
+/// Writes every request with `BatchWriteItem` (25 per call), resending what
+/// DynamoDB hands back as unprocessed (throttling) with backoff, so nothing
+/// is silently dropped; gives up with an error after [`BATCH_ATTEMPTS`].
+async fn batch_write(
+    client: &Client,
+    table: &str,
+    requests: Vec<aws_sdk_dynamodb::types::WriteRequest>,
+) -> Result<(), StoreError> {
+    write_until_done(requests, |chunk| async move {
+        let out = client
+            .batch_write_item()
+            .request_items(table, chunk)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out
+            .unprocessed_items()
+            .and_then(|u| u.get(table).cloned())
+            .unwrap_or_default())
+    })
+    .await
+}
+
+/// Attempts per batch of 25 before [`batch_write`] gives up.
+pub const BATCH_ATTEMPTS: u32 = 8;
+
+/// The retry loop of [`batch_write`], over any sender that answers with the
+/// requests it did not process.
+pub async fn write_until_done<T, F, Fut>(requests: Vec<T>, send: F) -> Result<(), StoreError>
+where
+    T: Clone,
+    F: Fn(Vec<T>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, StoreError>>,
+{
+    for chunk in requests.chunks(25) {
+        let mut pending = chunk.to_vec();
+        let mut attempt = 0;
+        while !pending.is_empty() {
+            attempt += 1;
+            if attempt > BATCH_ATTEMPTS {
+                return Err(StoreError::Unavailable(format!(
+                    "{} writes still unprocessed after {BATCH_ATTEMPTS} attempts",
+                    pending.len()
+                )));
+            }
+            pending = send(pending).await?;
+            if !pending.is_empty() {
+                // 25, 50, 100 ms … up to 3.2 s.
+                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt.min(7))).await;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
@@ -135,4 +195,46 @@ where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     StoreError::Unavailable(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn unprocessed_writes_are_resent_until_none_is_left() {
+        let calls = AtomicUsize::new(0);
+        let sent = std::sync::Mutex::new(Vec::new());
+        // The first answer hands back the last 10 of 25 (throttled), then 3,
+        // then none: every request is sent, in batches of at most 25.
+        write_until_done((0..40).collect::<Vec<u32>>(), |chunk| {
+            let call = calls.fetch_add(1, Ordering::SeqCst);
+            sent.lock().unwrap().extend(chunk.iter().copied());
+            let back = match call {
+                0 => chunk[15..].to_vec(),
+                1 => chunk[7..].to_vec(),
+                _ => Vec::new(),
+            };
+            async move { Ok(back) }
+        })
+        .await
+        .unwrap();
+        let mut stored = sent.into_inner().unwrap();
+        stored.sort_unstable();
+        stored.dedup();
+        assert_eq!(stored, (0..40).collect::<Vec<u32>>());
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            4,
+            "25 → 10 → 3 → done, then 15"
+        );
+    }
+
+    #[tokio::test]
+    async fn writes_that_never_go_through_are_an_error_not_a_silent_loss() {
+        let result = write_until_done(vec![1u8; 3], |chunk| async move { Ok(chunk) }).await;
+        assert!(matches!(result, Err(StoreError::Unavailable(_))));
+    }
 }

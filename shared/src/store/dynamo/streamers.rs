@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::{n, s, sdk_error, unavailable};
+use super::{batch_write, n, s, sdk_error, unavailable};
 use crate::store::streamers::{Streamer, StreamerStore, TrackedPage, TypeRecord, Wish};
 use crate::store::StoreError;
 
@@ -238,35 +238,7 @@ impl StreamerStore for DynamoStreamerStore {
                 .map_err(unavailable)?;
             requests.push(WriteRequest::builder().put_request(put).build());
         }
-        for chunk in requests.chunks(25) {
-            let mut pending = chunk.to_vec();
-            for attempt in 0..5u32 {
-                if pending.is_empty() {
-                    break;
-                }
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                pending = out
-                    .unprocessed_items()
-                    .and_then(|u| u.get(&self.table).cloned())
-                    .unwrap_or_default();
-                if !pending.is_empty() {
-                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
-                }
-            }
-            if !pending.is_empty() {
-                return Err(StoreError::Unavailable(format!(
-                    "{} type states still unprocessed after retries",
-                    pending.len()
-                )));
-            }
-        }
-        Ok(())
+        batch_write(&self.client, &self.table, requests).await
     }
 
     async fn set_scopes(&self, id: &str, scopes: &[String], _at_ms: i64) -> Result<(), StoreError> {

@@ -22,6 +22,7 @@
 
 mod connections;
 mod events;
+mod snapshots;
 mod streamers;
 mod subscriptions;
 mod writer;
@@ -115,6 +116,26 @@ CREATE TABLE IF NOT EXISTS streamer_types (
     recreated     INTEGER NOT NULL,
     updated_at_ms INTEGER NOT NULL,
     PRIMARY KEY (streamer_id, kind)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots (
+    broadcaster_id TEXT NOT NULL,
+    polled_at_ms   INTEGER NOT NULL,
+    stream_id      TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    PRIMARY KEY (broadcaster_id, polled_at_ms, stream_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS live_states (
+    broadcaster_id TEXT PRIMARY KEY,
+    live           INTEGER NOT NULL,
+    body           TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS live_states_live ON live_states (live, broadcaster_id);
+CREATE TABLE IF NOT EXISTS poller (
+    key   TEXT PRIMARY KEY,
+    owner TEXT,
+    until_ms INTEGER,
+    body  TEXT
 ) WITHOUT ROWID;
 ";
 
@@ -268,7 +289,7 @@ impl SqliteStore {
     pub async fn purge_expired(&self, now_s: i64) -> Result<usize, StoreError> {
         self.write(move |c| {
             let mut n = 0;
-            for table in ["events", "dedupe", "daily_counts"] {
+            for table in ["events", "dedupe", "daily_counts", "snapshots"] {
                 n += c.execute(
                     &format!("DELETE FROM {table} WHERE expires_at < ?1"),
                     [now_s],
