@@ -1,7 +1,9 @@
 //! Helix's token bucket as its headers describe it: `Ratelimit-Limit`,
 //! `Ratelimit-Remaining`, `Ratelimit-Reset` (Unix seconds when the bucket is
-//! full again). Callers wait for the reset instead of spending requests on
-//! 429s.
+//! full again). Callers wait instead of spending requests on 429s: with the
+//! bucket empty, for one point's refill time (the bucket refills
+//! continuously, `limit` points per reset period); after a 429 (a bucket that
+//! refills all at once, or other clients sharing it), until the reset.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -38,6 +40,8 @@ impl Bucket {
 #[derive(Default)]
 pub struct RateLimiter {
     last: Mutex<Bucket>,
+    /// Set by a 429: wait for the full reset, not for one point.
+    throttled: std::sync::atomic::AtomicBool,
     /// Requests that had to wait for a reset (for status reports).
     waits: std::sync::atomic::AtomicU64,
 }
@@ -51,6 +55,10 @@ impl RateLimiter {
         if bucket.remaining.is_none() && bucket.reset.is_none() {
             return;
         }
+        if bucket.remaining.is_some_and(|r| r > 0) {
+            self.throttled
+                .store(false, std::sync::atomic::Ordering::Relaxed);
+        }
         if let Ok(mut last) = self.last.lock() {
             *last = bucket;
         }
@@ -58,6 +66,8 @@ impl RateLimiter {
 
     /// Marks the bucket empty until `reset` (a 429).
     pub fn exhausted(&self, reset: Option<i64>, now_s: i64) {
+        self.throttled
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut last) = self.last.lock() {
             last.remaining = Some(0);
             last.reset = Some(reset.unwrap_or(now_s + 1));
@@ -72,8 +82,18 @@ impl RateLimiter {
         match (last.remaining, last.reset) {
             (Some(0), Some(reset)) => {
                 // Reset is whole seconds: aim just past it.
-                let wait_ms = reset * 1000 + 50 - now_ms;
-                Duration::from_millis(wait_ms.max(0) as u64).min(MAX_WAIT)
+                let until_full = (reset * 1000 + 50 - now_ms).max(0);
+                let wait_ms = match last.limit {
+                    Some(limit)
+                        if limit > 0
+                            && !self.throttled.load(std::sync::atomic::Ordering::Relaxed) =>
+                    {
+                        // One point of a bucket refilling `limit` points by the reset.
+                        (until_full / i64::from(limit)).max(1)
+                    }
+                    _ => until_full,
+                };
+                Duration::from_millis(wait_ms as u64).min(MAX_WAIT)
             }
             _ => Duration::ZERO,
         }
@@ -86,7 +106,7 @@ impl RateLimiter {
         if !delay.is_zero() {
             self.waits
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            tracing::info!(
+            tracing::debug!(
                 wait_ms = delay.as_millis() as u64,
                 "Helix rate limit: waiting for the bucket to refill"
             );
@@ -109,15 +129,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_empty_bucket_waits_until_just_after_its_reset() {
+    fn an_empty_bucket_waits_for_a_point_and_a_429_for_the_reset() {
         let limiter = RateLimiter::default();
         let mut headers = HeaderMap::new();
         headers.insert("Ratelimit-Limit", "800".parse().unwrap());
         headers.insert("Ratelimit-Remaining", "0".parse().unwrap());
         headers.insert("Ratelimit-Reset", "1000".parse().unwrap());
         limiter.observe(Bucket::from_headers(&headers));
+        // Empty but refilling: one point's time (60 s for 800 points → 75 ms).
+        assert_eq!(limiter.delay(940_000), Duration::from_millis(75));
+        assert_eq!(limiter.delay(1_001_000), Duration::from_millis(1));
+        // After a 429: the whole way to the reset.
+        limiter.exhausted(Some(1_000), 999);
         assert_eq!(limiter.delay(999_000), Duration::from_millis(1_050));
-        assert_eq!(limiter.delay(1_001_000), Duration::ZERO);
         headers.insert("Ratelimit-Remaining", "5".parse().unwrap());
         limiter.observe(Bucket::from_headers(&headers));
         assert_eq!(limiter.delay(999_000), Duration::ZERO);
