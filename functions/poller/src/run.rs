@@ -1,0 +1,310 @@
+//! One poller run.
+//!
+//! Overlapping runs (a slow `all` poll and the next scheduled one) must not
+//! double-write or fight: a run first takes a lease (a conditional write with
+//! an expiry a little past Lambda's 15 minutes); a run that cannot take it
+//! records "skipped" and stops. Pages of Get Streams are read one after the
+//! other (cursors are sequential) at the pace the `Ratelimit-*` headers allow,
+//! while earlier pages are written in the background with bounded
+//! concurrency. The list moves while it is read (it is sorted by viewers), so
+//! streams are deduped by id within a run: a stream can still be missed when
+//! it moves up across a page boundary while we read (see the README).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::{StreamExt, TryStreamExt};
+use serde_json::json;
+use shared::eventsub::summary::{semantic_key, Summary};
+use shared::helix::streams::LiveStream;
+use shared::helix::{Helix, HelixError};
+use shared::store::snapshots::{PollerStatus, Snapshot, SnapshotStore};
+use shared::store::streamers::StreamerStore;
+use shared::store::{Event, EventStore, StoreError};
+use tokio::sync::mpsc;
+
+use crate::live::{decide, Transition};
+use crate::mode::Mode;
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error("Twitch: {0}")]
+    Twitch(#[from] HelixError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Everything a run needs.
+pub struct Poller {
+    pub helix: Arc<Helix>,
+    pub snapshots: Arc<dyn SnapshotStore>,
+    pub streamers: Arc<dyn StreamerStore>,
+    pub events: Arc<dyn EventStore>,
+    /// Snapshot batches written at once.
+    pub write_concurrency: usize,
+    /// Polls in a row without a live streamer before it is offline.
+    pub offline_after: u32,
+    /// How long a run may hold the lease.
+    pub lease_ms: i64,
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn snapshot(s: LiveStream, polled_at_ms: i64) -> Snapshot {
+    Snapshot {
+        stream_id: s.id,
+        broadcaster_id: s.user_id,
+        broadcaster_login: s.user_login,
+        game_id: s.game_id,
+        game_name: s.game_name,
+        title: s.title,
+        language: s.language,
+        viewer_count: s.viewer_count,
+        started_at: s.started_at,
+        tags: s.tags.unwrap_or_default(),
+        polled_at_ms,
+    }
+}
+
+impl Poller {
+    /// Every tracked streamer id.
+    async fn tracked(&self) -> Result<Vec<String>, StoreError> {
+        let mut ids = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.streamers.tracked(after.as_deref(), 1000).await?;
+            ids.extend(page.ids);
+            match page.next {
+                Some(n) => after = Some(n),
+                None => return Ok(ids),
+            }
+        }
+    }
+
+    /// One run in `mode`. Returns the status it recorded.
+    pub async fn run(&self, mode: Mode) -> Result<PollerStatus, PollError> {
+        let started = now_ms();
+        let clock = Instant::now();
+        let mut status = PollerStatus {
+            mode: mode.to_string(),
+            started_at_ms: started,
+            ..Default::default()
+        };
+        if self.snapshots.poller_status().await?.paused {
+            status.outcome = "skipped (paused)".into();
+            status.paused = true;
+            status.finished_at_ms = now_ms();
+            self.snapshots.set_poller_status(&status).await?;
+            return Ok(status);
+        }
+        let owner = uuid::Uuid::new_v4().to_string();
+        if !self
+            .snapshots
+            .acquire_lease(&owner, started, started + self.lease_ms)
+            .await?
+        {
+            // Not recorded as the status: the run holding the lease owns it.
+            status.outcome = "skipped (another run holds the lease)".into();
+            return Ok(status);
+        }
+        let waits_before = self.helix.rate_limit_waits();
+        let result = self.poll(mode, started, &mut status).await;
+        status.duration_ms = clock.elapsed().as_millis() as u64;
+        status.throttled_waits = self.helix.rate_limit_waits() - waits_before;
+        status.finished_at_ms = now_ms();
+        status.outcome = match &result {
+            Ok(()) => "ok".into(),
+            Err(e) => {
+                status.errors.push(e.to_string());
+                "failed".into()
+            }
+        };
+        let recorded = self.snapshots.set_poller_status(&status).await;
+        self.snapshots.release_lease(&owner).await?;
+        recorded?;
+        result.map(|()| status)
+    }
+
+    async fn poll(
+        &self,
+        mode: Mode,
+        polled_at: i64,
+        status: &mut PollerStatus,
+    ) -> Result<(), PollError> {
+        let tracked = self.tracked().await?;
+        let tracked_set: HashSet<&str> = tracked.iter().map(String::as_str).collect();
+        // Pages go to a writer while the next ones are fetched.
+        let (pages_tx, pages_rx) = mpsc::channel::<Vec<Snapshot>>(8);
+        let store = Arc::clone(&self.snapshots);
+        let concurrency = self.write_concurrency.max(1);
+        let writer = tokio::spawn(async move {
+            tokio_stream_from(pages_rx)
+                .map(|batch| {
+                    let store = Arc::clone(&store);
+                    async move {
+                        store.put_snapshots(&batch).await?;
+                        Ok::<u64, StoreError>(batch.len() as u64)
+                    }
+                })
+                .buffer_unordered(concurrency)
+                .try_fold(0u64, |n, written| async move { Ok(n + written) })
+                .await
+        });
+
+        let mut seen_ids: HashSet<String> = HashSet::new();
+        let mut seen_tracked: HashMap<String, Snapshot> = HashMap::new();
+        let fetched: Result<(), PollError> = async {
+            let mut send = |page: Vec<LiveStream>, status: &mut PollerStatus| {
+                status.pages += 1;
+                let mut batch = Vec::with_capacity(page.len());
+                for s in page {
+                    if !seen_ids.insert(s.id.clone()) {
+                        continue; // drift: seen on an earlier page
+                    }
+                    let snap = snapshot(s, polled_at);
+                    if tracked_set.contains(snap.broadcaster_id.as_str()) {
+                        seen_tracked.insert(snap.broadcaster_id.clone(), snap.clone());
+                    }
+                    batch.push(snap);
+                }
+                status.streams += batch.len() as u64;
+                batch
+            };
+            match mode {
+                Mode::Tracked => {
+                    let ids: Vec<&str> = tracked.iter().map(String::as_str).collect();
+                    for chunk in ids.chunks(shared::helix::streams::PER_CALL) {
+                        let page = self.helix.streams_of(chunk).await?;
+                        let batch = send(page, status);
+                        if pages_tx.send(batch).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+                Mode::Top(_) | Mode::All => {
+                    let limit = match mode {
+                        Mode::Top(n) => n,
+                        _ => usize::MAX,
+                    };
+                    let mut pages = std::pin::pin!(self.helix.all_streams(100));
+                    while let Some(page) = pages.next().await {
+                        let mut batch = send(page?, status);
+                        let over = (status.streams as usize).saturating_sub(limit);
+                        batch.truncate(batch.len() - over.min(batch.len()));
+                        status.streams -= over as u64;
+                        let done = status.streams as usize >= limit;
+                        if pages_tx.send(batch).await.is_err() || done {
+                            break;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+        .await;
+        drop(pages_tx);
+        let written = writer
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("snapshot writer: {e}")))??;
+        status.snapshots_written = written;
+        fetched?;
+
+        // Who is live, for the tracked streamers only.
+        let previous = self
+            .snapshots
+            .live_states(&tracked)
+            .await?
+            .into_iter()
+            .map(|s| (s.broadcaster_id.clone(), s))
+            .collect();
+        let (states, transitions) = decide(
+            &tracked,
+            &seen_tracked,
+            &previous,
+            mode.sees_everyone(),
+            self.offline_after,
+            polled_at,
+        );
+        self.snapshots.put_live_states(&states).await?;
+        for t in transitions {
+            if self.record(&t, polled_at).await? {
+                status.transitions += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts a transition in the feed unless EventSub already told us: an
+    /// online shares `stream.online`'s dedupe key (the stream id), an offline
+    /// is skipped when a `stream.offline` arrived since the stream went live.
+    async fn record(&self, t: &Transition, now: i64) -> Result<bool, StoreError> {
+        let (kind, broadcaster, login, stream_id, text) = match t {
+            Transition::Online(s) => (
+                "stream.online",
+                &s.broadcaster_id,
+                &s.broadcaster_login,
+                &s.stream_id,
+                format!("{} went live (seen by the poller)", s.broadcaster_login),
+            ),
+            Transition::Offline(s) => (
+                "stream.offline",
+                &s.broadcaster_id,
+                &s.login,
+                &s.stream_id,
+                format!("{} went offline (seen by the poller)", s.login),
+            ),
+        };
+        if let Transition::Offline(s) = t {
+            let recent = self.events.recent(broadcaster, 20, None).await?;
+            let told = recent.events.iter().any(|e| {
+                e.event.event_type == "stream.offline"
+                    && e.event.received_at_ms >= s.changed_at_ms - 3_600_000
+                    && e.event.subscription_id != "poller"
+            });
+            if told {
+                return Ok(false);
+            }
+        }
+        let payload = json!({
+            "id": stream_id,
+            "broadcaster_user_id": broadcaster,
+            "broadcaster_user_login": login,
+            "broadcaster_user_name": login,
+            "type": "live",
+            "observed_by": "poller",
+        });
+        let event = Event {
+            message_id: format!("poller:{kind}:{stream_id}"),
+            broadcaster_id: broadcaster.clone(),
+            event_type: kind.into(),
+            event_version: "1".into(),
+            subscription_id: "poller".into(),
+            received_at_ms: now,
+            summary: Some(Summary {
+                actor: Some(login.clone()),
+                action: if kind == "stream.online" {
+                    "went live".into()
+                } else {
+                    "went offline".into()
+                },
+                amount: None,
+                text,
+            }),
+            payload: payload.to_string(),
+        };
+        let key = semantic_key(kind, broadcaster, &payload);
+        let appended = self.events.append_once(&event, key.as_deref()).await?;
+        Ok(matches!(appended, shared::store::Appended::Stored(_)))
+    }
+}
+
+/// A stream over an mpsc receiver.
+fn tokio_stream_from<T: Send + 'static>(
+    rx: mpsc::Receiver<T>,
+) -> impl futures_util::Stream<Item = T> {
+    futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
+}
