@@ -1,0 +1,284 @@
+//! The poller against the Twitch simulator and a real (SQLite) store: modes,
+//! pagination drift, 429 pacing, overlapping runs, pause/resume, debounced
+//! transitions and their reconciliation with EventSub's stream.online.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use local::twitch_sim::{Failure, Sim, SimConfig};
+use poller::{Mode, Poller};
+use shared::config::Retention;
+use shared::helix::config::ClientSecret;
+use shared::helix::{Helix, HelixConfig};
+use shared::store::snapshots::{LiveState, SnapshotStore};
+use shared::store::sqlite::{Durability, SqliteStore};
+use shared::store::streamers::{StreamerStore, Wish};
+use shared::store::{Event, EventStore};
+
+struct World {
+    sim: Arc<Sim>,
+    store: Arc<SqliteStore>,
+    poller: Poller,
+}
+
+async fn world(config: SimConfig) -> World {
+    let sim = Sim::new(config);
+    let base = sim.spawn().await.unwrap();
+    let c = sim.config();
+    let helix = Helix::new(HelixConfig::at(
+        &format!("{base}/helix"),
+        &format!("{base}/oauth2"),
+        &c.client_id,
+        ClientSecret::new(c.client_secret.clone()),
+    ))
+    .unwrap();
+    let store = Arc::new(
+        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
+    );
+    let poller = Poller {
+        helix: Arc::new(helix),
+        snapshots: store.clone(),
+        streamers: store.clone(),
+        events: store.clone(),
+        write_concurrency: 4,
+        offline_after: 2,
+        lease_ms: 60_000,
+    };
+    World { sim, store, poller }
+}
+
+fn now_ms() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp() * 1000
+}
+
+impl World {
+    async fn track(&self, id: &str) {
+        self.store
+            .want(&Wish {
+                broadcaster_id: id.into(),
+                login: None,
+                by: "t".into(),
+                at_ms: now_ms(),
+            })
+            .await
+            .unwrap();
+    }
+
+    async fn snapshots_of(&self, id: &str) -> Vec<shared::store::snapshots::Snapshot> {
+        self.store.snapshots(id, 0, i64::MAX, 10_000).await.unwrap()
+    }
+
+    async fn feed(&self, id: &str) -> Vec<Event> {
+        let page = self.store.recent(id, 100, None).await.unwrap();
+        page.events.into_iter().map(|e| e.event).collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tracked_mode_snapshots_the_live_ones_and_marks_them_online_once() {
+    let w = world(SimConfig::default()).await;
+    for id in ["100000", "100001", "5"] {
+        w.track(id).await;
+    }
+    let status = w.poller.run(Mode::Tracked).await.unwrap();
+    assert_eq!(status.outcome, "ok");
+    assert_eq!(
+        (status.pages, status.streams, status.snapshots_written),
+        (1, 2, 2)
+    );
+    assert_eq!(status.transitions, 2);
+    assert_eq!(w.snapshots_of("100000").await.len(), 1);
+    assert!(w.snapshots_of("5").await.is_empty(), "offline: no snapshot");
+    let live = w.store.live_now(None, 10).await.unwrap();
+    let ids: Vec<_> = live
+        .states
+        .iter()
+        .map(|s| s.broadcaster_id.as_str())
+        .collect();
+    assert_eq!(ids, ["100000", "100001"]);
+    let feed = w.feed("100000").await;
+    assert_eq!(feed.len(), 1);
+    assert_eq!(feed[0].event_type, "stream.online");
+    assert!(feed[0].payload.contains("\"observed_by\":\"poller\""));
+
+    // A second run: more snapshots, no second "online".
+    let again = w.poller.run(Mode::Tracked).await.unwrap();
+    assert_eq!(again.transitions, 0);
+    assert_eq!(w.feed("100000").await.len(), 1);
+    // The status record is readable.
+    let recorded = w.store.poller_status().await.unwrap();
+    assert_eq!(recorded.mode, "tracked");
+    assert_eq!(recorded.streams, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn top_n_stops_at_n_unique_streams_sorted_by_viewers() {
+    let w = world(SimConfig {
+        live_streams: 1000,
+        viewer_drift: false,
+        ..SimConfig::default()
+    })
+    .await;
+    let status = w.poller.run(Mode::Top(250)).await.unwrap();
+    assert_eq!(status.streams, 250);
+    assert_eq!(status.snapshots_written, 250);
+    assert_eq!(status.pages, 3);
+    // Helix's own order: the most watched first (page 1 covers the top 100).
+    assert_eq!(w.sim.requests("/helix/streams"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_all_poll_with_drifting_viewers_writes_each_stream_at_most_once() {
+    let w = world(SimConfig {
+        live_streams: 2_000,
+        ..SimConfig::default()
+    })
+    .await;
+    // Viewers move between pages: the list reorders while it is read.
+    let sim = Arc::clone(&w.sim);
+    let drift = tokio::spawn(async move {
+        for _ in 0..200 {
+            sim.advance_clock(std::time::Duration::from_secs(30));
+            tokio::task::yield_now().await;
+        }
+    });
+    let status = w.poller.run(Mode::All).await.unwrap();
+    drift.await.unwrap();
+    assert_eq!(status.snapshots_written, status.streams);
+    // Every stored stream is stored once for this poll.
+    let mut ids = HashSet::new();
+    let mut total = 0;
+    for i in 0..2_000u64 {
+        for s in w.snapshots_of(&(100_000 + i).to_string()).await {
+            total += 1;
+            assert!(
+                ids.insert(s.stream_id.clone()),
+                "stream {} twice",
+                s.stream_id
+            );
+        }
+    }
+    assert_eq!(total as u64, status.streams);
+    // Drift can hide some streams from a sweep, never invent any.
+    assert!(
+        status.streams <= 2_000 && status.streams >= 1_800,
+        "{}",
+        status.streams
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_is_waited_out_and_counted() {
+    let w = world(SimConfig::default()).await;
+    w.sim.fail_next(
+        "/helix/streams",
+        Failure::RateLimited { reset_in_secs: 1 },
+        1,
+    );
+    let status = w.poller.run(Mode::Top(100)).await.unwrap();
+    assert_eq!(status.outcome, "ok");
+    assert_eq!(status.streams, 100);
+    assert!(status.throttled_waits >= 1, "{status:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlapping_runs_do_not_both_poll() {
+    let w = world(SimConfig::default()).await;
+    // Another run holds the lease.
+    assert!(w
+        .store
+        .acquire_lease("someone-else", now_ms(), now_ms() + 60_000)
+        .await
+        .unwrap());
+    let skipped = w.poller.run(Mode::Top(100)).await.unwrap();
+    assert_eq!(skipped.outcome, "skipped (another run holds the lease)");
+    assert_eq!(w.sim.requests("/helix/streams"), 0);
+    w.store.release_lease("someone-else").await.unwrap();
+
+    // Two at once: exactly one polls.
+    let (a, b) = tokio::join!(w.poller.run(Mode::Top(100)), w.poller.run(Mode::Top(100)));
+    let outcomes = [a.unwrap().outcome, b.unwrap().outcome];
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "ok").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(w.sim.requests("/helix/streams"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_poller_does_nothing_until_resumed() {
+    let w = world(SimConfig::default()).await;
+    w.store.set_paused(true).await.unwrap();
+    let status = w.poller.run(Mode::Top(10)).await.unwrap();
+    assert_eq!(status.outcome, "skipped (paused)");
+    assert_eq!(w.sim.requests("/helix/streams"), 0);
+    assert!(w.store.poller_status().await.unwrap().paused);
+    w.store.set_paused(false).await.unwrap();
+    assert_eq!(w.poller.run(Mode::Top(10)).await.unwrap().outcome, "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_only_after_two_misses_and_only_once() {
+    let w = world(SimConfig::default()).await;
+    // Streamer 5 was live (by an earlier poll) but is not live on Twitch now.
+    w.track("5").await;
+    let was = LiveState {
+        broadcaster_id: "5".into(),
+        login: "user5".into(),
+        live: true,
+        stream_id: "s5".into(),
+        started_at: "2026-11-23T10:00:00Z".into(),
+        viewer_count: 3,
+        game_name: String::new(),
+        title: String::new(),
+        changed_at_ms: now_ms() - 60_000,
+        last_seen_ms: now_ms() - 60_000,
+        misses: 0,
+    };
+    w.store.put_live_states(&[was]).await.unwrap();
+    let first = w.poller.run(Mode::Tracked).await.unwrap();
+    assert_eq!(first.transitions, 0, "one miss is not offline");
+    assert!(w.store.live_state("5").await.unwrap().unwrap().live);
+    let second = w.poller.run(Mode::Tracked).await.unwrap();
+    assert_eq!(second.transitions, 1);
+    assert!(!w.store.live_state("5").await.unwrap().unwrap().live);
+    let third = w.poller.run(Mode::Tracked).await.unwrap();
+    assert_eq!(third.transitions, 0);
+    let feed = w.feed("5").await;
+    assert_eq!(feed.len(), 1);
+    assert_eq!(feed[0].event_type, "stream.offline");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_online_eventsub_already_delivered_is_not_repeated_by_the_poller() {
+    let w = world(SimConfig::default()).await;
+    w.track("100000").await;
+    // What the webhook stores for Twitch's stream.online of that stream.
+    let page = w.poller.helix.streams_of(&["100000"]).await.unwrap();
+    let stream_id = page[0].id.clone();
+    let payload =
+        serde_json::json!({"id": stream_id, "broadcaster_user_id": "100000", "type": "live"});
+    let key = shared::eventsub::summary::semantic_key("stream.online", "100000", &payload);
+    let webhook_event = Event {
+        message_id: "eventsub-message-1".into(),
+        broadcaster_id: "100000".into(),
+        event_type: "stream.online".into(),
+        event_version: "1".into(),
+        subscription_id: "sub".into(),
+        received_at_ms: now_ms(),
+        summary: None,
+        payload: payload.to_string(),
+    };
+    w.store
+        .append_once(&webhook_event, key.as_deref())
+        .await
+        .unwrap();
+
+    let status = w.poller.run(Mode::Tracked).await.unwrap();
+    assert_eq!(status.transitions, 0);
+    let feed = w.feed("100000").await;
+    assert_eq!(feed.len(), 1);
+    assert_eq!(feed[0].message_id, "eventsub-message-1");
+    assert!(w.store.live_state("100000").await.unwrap().unwrap().live);
+}
