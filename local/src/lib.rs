@@ -10,11 +10,13 @@
 //! - [`twitch_sim`]: a simulated Twitch (OAuth, Helix, EventSub, signed deliveries).
 //! - [`samples`]: writes the API Gateway–shaped sample events in `events/`.
 //! - [`loadgen`]: the ingest benchmark's load generator.
+//! - [`pollbench`]: the poller benchmark (one run, its CPU time and peak memory).
 //! - [`web`]: serves the page in `web/` and its `/config.json`.
 //! - [`wsbench`]: the fan-out and end-to-end WebSocket benchmarks.
 
 pub mod gateway;
 pub mod loadgen;
+pub mod pollbench;
 pub mod samples;
 pub mod server;
 pub mod trigger;

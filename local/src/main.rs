@@ -48,6 +48,35 @@ enum Command {
     BenchFanout(FanoutArgs),
     /// End-to-end benchmark: webhook POST to WebSocket frame, at a fixed rate.
     BenchE2e(EndToEndArgs),
+    /// Serve only the Twitch simulator (Helix + OAuth), e.g. for bench-poll.
+    Sim(SimArgs),
+    /// Poller benchmark: one run against a Helix base URL (e.g. `local sim`).
+    BenchPoll(BenchPollArgs),
+}
+
+#[derive(Args)]
+struct SimArgs {
+    #[arg(long, default_value_t = 3100)]
+    port: u16,
+    /// Live channels in Get Streams.
+    #[arg(long, default_value_t = 250_000)]
+    streams: usize,
+    /// Helix points per minute (Twitch's default is 800).
+    #[arg(long, default_value_t = 800)]
+    rate_limit: u32,
+}
+
+#[derive(Args)]
+struct BenchPollArgs {
+    /// Base URL of the simulator (`/helix` and `/oauth2` under it).
+    #[arg(long, default_value = "http://127.0.0.1:3100")]
+    twitch: String,
+    /// tracked, top:N or all.
+    #[arg(long, default_value = "all")]
+    mode: String,
+    /// SQLite file the snapshots go to (created fresh).
+    #[arg(long, default_value = "data/bench-poll.db")]
+    db: String,
 }
 
 #[derive(Args)]
@@ -275,6 +304,45 @@ fn main() -> anyhow::Result<()> {
                         l.len()
                     );
                 }
+                Ok(())
+            }
+            Some(Command::Sim(args)) => {
+                let sim = local::twitch_sim::Sim::new(SimConfig {
+                    live_streams: args.streams,
+                    rate_limit_per_minute: args.rate_limit.max(1),
+                    ..SimConfig::default()
+                });
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
+                    .await
+                    .with_context(|| format!("bind 127.0.0.1:{}", args.port))?;
+                println!(
+                    "Twitch simulator on http://{} ({} live streams, {} points/min)",
+                    listener.local_addr()?,
+                    args.streams,
+                    args.rate_limit
+                );
+                axum::serve(listener, sim.routes())
+                    .with_graceful_shutdown(async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    })
+                    .await?;
+                Ok(())
+            }
+            Some(Command::BenchPoll(args)) => {
+                let mode: poller::Mode = args.mode.parse()?;
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", args.db));
+                }
+                if let Some(dir) = std::path::Path::new(&args.db).parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let cost = local::pollbench::run(&args.twitch, mode, &args.db).await?;
+                let s = &cost.status;
+                println!(
+                    "{{\"mode\":\"{}\",\"outcome\":\"{}\",\"pages\":{},\"streams\":{},\"written\":{},\"throttled_waits\":{},\"wall_s\":{:.1},\"cpu_s\":{:.2},\"peak_rss_mib\":{}}}",
+                    s.mode, s.outcome, s.pages, s.streams, s.snapshots_written, s.throttled_waits,
+                    cost.wall_s, cost.cpu_s, cost.peak_rss_mib
+                );
                 Ok(())
             }
             Some(Command::BenchE2e(args)) => {
