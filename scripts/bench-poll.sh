@@ -5,13 +5,18 @@
 # core 1; the poller (pinned to core 0) reports its wall time, CPU seconds and
 # peak RSS. Snapshots go to a fresh SQLite file.
 #
-#   scripts/bench-poll.sh [streams] [rate_limit_per_minute]
+#   scripts/bench-poll.sh [streams] [rate_limit_per_minute] [sink]
+#
+# sink: `-` (default) serializes each snapshot as the DynamoDB adapter would
+# and drops it — the poller's own cost, as the Lambda pays it; or a file name
+# to store them in SQLite (adds SQLite's page cache to the memory figure).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 STREAMS="${1:-250000}"
 LIMIT="${2:-800}"
+SINK="${3:--}"
 PORT="${BENCH_PORT:-3102}"
 
 cargo build --release -p local --quiet
@@ -42,7 +47,7 @@ poll() {
         sleep 0.1
     done
     RUST_LOG=warn "${PIN_POLL[@]}" "$BIN" bench-poll --twitch "http://127.0.0.1:$PORT" --mode all \
-        --db "$WORK/poll.db"
+        --db "$( [[ "$SINK" == "-" ]] && echo - || echo "$WORK/$SINK" )"
     stop_sim
 }
 

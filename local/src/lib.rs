@@ -1,6 +1,7 @@
 //! Streamer Events on one machine: the Lambda handlers behind a local HTTP
 //! server, an embedded SQLite store, and the tools around them.
 //!
+//! - [`api`]: the read API (`/api/*`) through the api function's handler.
 //! - [`gateway`]: live WebSocket connections and the `@connections` API.
 //! - [`server`]: the HTTP server hosting the webhook handler (`POST /eventsub`).
 //! - [`ws`]: the WebSocket endpoint, turning frames into API Gateway events.
@@ -14,6 +15,7 @@
 //! - [`web`]: serves the page in `web/` and its `/config.json`.
 //! - [`wsbench`]: the fan-out and end-to-end WebSocket benchmarks.
 
+pub mod api;
 pub mod gateway;
 pub mod loadgen;
 pub mod pollbench;

@@ -74,8 +74,9 @@ struct BenchPollArgs {
     /// tracked, top:N or all.
     #[arg(long, default_value = "all")]
     mode: String,
-    /// SQLite file the snapshots go to (created fresh).
-    #[arg(long, default_value = "data/bench-poll.db")]
+    /// SQLite file the snapshots go to (created fresh); `-`: serialize them
+    /// as the DynamoDB adapter would and drop them (the poller's own cost).
+    #[arg(long, default_value = "-")]
     db: String,
 }
 
@@ -138,6 +139,12 @@ struct ServeArgs {
     /// Seconds between full sweeps of the subscription manager.
     #[arg(long, default_value_t = 600)]
     sweep_secs: u64,
+    /// What the poller records: tracked, top:N or all.
+    #[arg(long, env = "POLL_MODE", default_value = "tracked")]
+    poll_mode: String,
+    /// Seconds between polls (0: no polling).
+    #[arg(long, default_value_t = 60)]
+    poll_secs: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -330,13 +337,18 @@ fn main() -> anyhow::Result<()> {
             }
             Some(Command::BenchPoll(args)) => {
                 let mode: poller::Mode = args.mode.parse()?;
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", args.db));
-                }
-                if let Some(dir) = std::path::Path::new(&args.db).parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                let cost = local::pollbench::run(&args.twitch, mode, &args.db).await?;
+                let sink = if args.db == "-" {
+                    local::pollbench::Sink::Serialize
+                } else {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{}{suffix}", args.db));
+                    }
+                    if let Some(dir) = std::path::Path::new(&args.db).parent() {
+                        std::fs::create_dir_all(dir)?;
+                    }
+                    local::pollbench::Sink::Sqlite(args.db.clone())
+                };
+                let cost = local::pollbench::run(&args.twitch, mode, sink).await?;
                 let s = &cost.status;
                 println!(
                     "{{\"mode\":\"{}\",\"outcome\":\"{}\",\"pages\":{},\"streams\":{},\"written\":{},\"throttled_waits\":{},\"wall_s\":{:.1},\"cpu_s\":{:.2},\"peak_rss_mib\":{}}}",
@@ -500,6 +512,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("  admin: http://{addr}/admin/streamers (bearer ADMIN_TOKEN)");
     }
     side.spawn_manager(&store, Duration::from_secs(args.sweep_secs.max(1)));
+    let poll_mode: poller::Mode = args.poll_mode.parse()?;
+    if args.poll_secs > 0 {
+        side.spawn_poller(
+            store.clone(),
+            poll_mode,
+            Duration::from_secs(args.poll_secs),
+        );
+        println!(
+            "  poller: {poll_mode} every {} s (status: GET http://{addr}/api/poller)",
+            args.poll_secs
+        );
+    }
+    println!("  read API: http://{addr}/api/openapi.json");
     if let (Some(sim), true) = (&side.sim, args.sim_rate > 0.0) {
         sim.start_traffic(args.sim_rate);
     }

@@ -10,8 +10,9 @@ use poller::{Mode, Poller};
 use shared::config::Retention;
 use shared::helix::config::ClientSecret;
 use shared::helix::{Helix, HelixConfig};
-use shared::store::snapshots::PollerStatus;
+use shared::store::snapshots::{LivePage, LiveState, PollerStatus, Snapshot, SnapshotStore};
 use shared::store::sqlite::{Durability, SqliteStore};
+use shared::store::StoreError;
 
 /// What one run cost.
 #[derive(Debug)]
@@ -51,9 +52,72 @@ fn peak_rss_mib() -> u64 {
         / 1024
 }
 
-/// One run of `mode` against the simulator at `base`, storing into a fresh
-/// SQLite file at `db`.
-pub async fn run(base: &str, mode: Mode, db: &str) -> anyhow::Result<PollCost> {
+/// Where a benchmark run's snapshots go.
+pub enum Sink {
+    /// A fresh SQLite file (the local stack's store, with its page cache).
+    Sqlite(String),
+    /// Serialized as the DynamoDB adapter would, then dropped: the poller's
+    /// own cost, as a Lambda writing to DynamoDB pays it.
+    Serialize,
+}
+
+/// Snapshots are serialized and counted; the rest of the store is an
+/// in-memory SQLite (streamers, live states, status are tiny).
+struct SerializingSink {
+    rest: SqliteStore,
+    bytes: std::sync::atomic::AtomicU64,
+}
+
+#[async_trait::async_trait]
+impl SnapshotStore for SerializingSink {
+    async fn put_snapshots(&self, snapshots: &[Snapshot]) -> Result<(), StoreError> {
+        for s in snapshots {
+            let body = serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            self.bytes
+                .fetch_add(body.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    }
+    async fn snapshots(
+        &self,
+        b: &str,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> Result<Vec<Snapshot>, StoreError> {
+        self.rest.snapshots(b, from, to, limit).await
+    }
+    async fn live_state(&self, b: &str) -> Result<Option<LiveState>, StoreError> {
+        self.rest.live_state(b).await
+    }
+    async fn live_states(&self, ids: &[String]) -> Result<Vec<LiveState>, StoreError> {
+        self.rest.live_states(ids).await
+    }
+    async fn put_live_states(&self, states: &[LiveState]) -> Result<(), StoreError> {
+        self.rest.put_live_states(states).await
+    }
+    async fn live_now(&self, after: Option<&str>, limit: usize) -> Result<LivePage, StoreError> {
+        self.rest.live_now(after, limit).await
+    }
+    async fn acquire_lease(&self, owner: &str, now: i64, until: i64) -> Result<bool, StoreError> {
+        self.rest.acquire_lease(owner, now, until).await
+    }
+    async fn release_lease(&self, owner: &str) -> Result<(), StoreError> {
+        self.rest.release_lease(owner).await
+    }
+    async fn poller_status(&self) -> Result<PollerStatus, StoreError> {
+        self.rest.poller_status().await
+    }
+    async fn set_poller_status(&self, status: &PollerStatus) -> Result<(), StoreError> {
+        self.rest.set_poller_status(status).await
+    }
+    async fn set_paused(&self, paused: bool) -> Result<(), StoreError> {
+        self.rest.set_paused(paused).await
+    }
+}
+
+/// One run of `mode` against the simulator at `base`.
+pub async fn run(base: &str, mode: Mode, sink: Sink) -> anyhow::Result<PollCost> {
     let defaults = crate::twitch_sim::SimConfig::default();
     let helix = Helix::new(HelixConfig::at(
         &format!("{base}/helix"),
@@ -61,13 +125,26 @@ pub async fn run(base: &str, mode: Mode, db: &str) -> anyhow::Result<PollCost> {
         &defaults.client_id,
         ClientSecret::new(defaults.client_secret),
     ))?;
-    let store = Arc::new(
-        SqliteStore::open(db, Durability::Process, Retention::default())
-            .with_context(|| format!("open {db}"))?,
-    );
+    let (store, snapshots): (Arc<SqliteStore>, Arc<dyn SnapshotStore>) = match sink {
+        Sink::Sqlite(db) => {
+            let store = Arc::new(
+                SqliteStore::open(&db, Durability::Process, Retention::default())
+                    .with_context(|| format!("open {db}"))?,
+            );
+            (store.clone(), store)
+        }
+        Sink::Serialize => {
+            let rest = SqliteStore::open(":memory:", Durability::Process, Retention::default())?;
+            let sink = SerializingSink {
+                rest: rest.clone(),
+                bytes: Default::default(),
+            };
+            (Arc::new(rest), Arc::new(sink))
+        }
+    };
     let poller = Poller {
         helix: Arc::new(helix),
-        snapshots: store.clone(),
+        snapshots,
         streamers: store.clone(),
         events: store,
         write_concurrency: 4,

@@ -37,6 +37,8 @@ pub struct Stack {
     pub site: Option<Arc<crate::web::Site>>,
     /// Twitch (simulated or real), the subscription manager and its admin routes.
     pub twitch: Option<Arc<crate::twitch::TwitchSide>>,
+    /// The read API (`/api/*`), when served.
+    pub api: Option<Arc<::api::ApiState>>,
 }
 
 impl Stack {
@@ -111,12 +113,21 @@ impl Stack {
             }
         });
         Arc::new(Self {
-            webhook: WebhookState::new(secret, store.clone(), store),
+            webhook: WebhookState::new(secret, store.clone(), store.clone()),
             connections,
             ws: Some(ws),
             site: Some(Arc::new(crate::web::Site {
                 dir: crate::web::default_dir(),
                 domain: addr.to_string(),
+            })),
+            api: Some(Arc::new(::api::ApiState {
+                events: store.clone(),
+                streamers: store.clone(),
+                snapshots: store,
+                admin_token: twitch
+                    .as_ref()
+                    .map(|t| t.admin_token.clone())
+                    .unwrap_or_default(),
             })),
             twitch,
         })
@@ -136,6 +147,10 @@ pub fn router(stack: Arc<Stack>) -> Router {
     };
     let router = match &stack.twitch {
         Some(side) => router.merge(side.routes()),
+        None => router,
+    };
+    let router = match &stack.api {
+        Some(api) => router.merge(crate::api::routes(Arc::clone(api))),
         None => router,
     };
     match &stack.site {

@@ -127,6 +127,33 @@ impl TwitchSide {
         });
     }
 
+    /// Runs the poller in `mode` every `every` (the schedule's part).
+    pub fn spawn_poller(&self, store: Arc<SqliteStore>, mode: poller::Mode, every: Duration) {
+        let poller = poller::Poller {
+            helix: Arc::clone(&self.manager.helix),
+            snapshots: store.clone(),
+            streamers: store.clone(),
+            events: store,
+            write_concurrency: 4,
+            offline_after: 2,
+            lease_ms: every.as_millis().max(60_000) as i64 * 2,
+        };
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match poller.run(mode).await {
+                    Ok(s) => tracing::info!(
+                        mode = %s.mode, outcome = %s.outcome, pages = s.pages, streams = s.streams,
+                        transitions = s.transitions, ms = s.duration_ms, "poll"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "poll failed"),
+                }
+            }
+        });
+    }
+
     /// `/admin/streamers` (and the simulator's `/helix` and `/oauth2`).
     pub fn routes(self: &Arc<Self>) -> Router {
         let admin = Router::new()

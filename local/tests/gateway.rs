@@ -28,6 +28,7 @@ async fn start() -> Running {
         ws: None,
         site: None,
         twitch: None,
+        api: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -53,6 +53,7 @@ async fn in_process() -> InProcess {
         ws: None,
         site: None,
         twitch: None,
+        api: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/eventsub", listener.local_addr().unwrap());

@@ -40,6 +40,7 @@ async fn world(auth: Auth) -> World {
         ws: None,
         site: None,
         twitch: None,
+        api: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());

@@ -3,6 +3,27 @@
 
 import { LiveConnection } from './live.js';
 import { Feed } from './feed.js';
+import { drawCounts, drawViewers } from './chart.js';
+
+const CHART_REFRESH_MS = 60_000;
+
+/** Viewers over the last 24 h and event counts of the last 7 days. */
+async function refreshInsights(streamerId) {
+  if (!streamerId) return;
+  const base = `api/streamers/${encodeURIComponent(streamerId)}`;
+  try {
+    const [streams, stats] = await Promise.all([
+      fetch(`${base}/streams`, { cache: 'no-store' }).then((r) => (r.ok ? r.json() : null)),
+      fetch(`${base}/stats?days=7`, { cache: 'no-store' }).then((r) => (r.ok ? r.json() : null)),
+    ]);
+    $('insights').hidden = false;
+    const points = (streams?.snapshots ?? []).map((s) => ({ t: s.polled_at_ms, v: s.viewer_count }));
+    drawViewers($('viewers'), points);
+    drawCounts($('counts'), stats?.totals ?? {});
+  } catch {
+    // The feed works without the read API (e.g. served elsewhere).
+  }
+}
 
 const $ = (id) => document.getElementById(id);
 
@@ -47,6 +68,7 @@ async function main() {
       }
     },
     onFrame(frame) {
+      if (frame.type === 'subscribed') refreshInsights(frame.broadcaster);
       if (frame.type === 'event') feed.add(frame);
       else if (frame.type === 'error') {
         showError(`${frame.message} (${frame.code})`);
@@ -74,7 +96,8 @@ async function main() {
     input.value = initial;
     watch(initial);
   }
-  window.streamerEvents = { connection, feed };
+  setInterval(() => refreshInsights(connection.subscribed), CHART_REFRESH_MS);
+  window.streamerEvents = { connection, feed, refreshInsights: () => refreshInsights(connection.subscribed) };
 }
 
 main();

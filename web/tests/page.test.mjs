@@ -32,7 +32,7 @@ const pageErrors = [];
 
 /** Starts the stack on `port` (0: any) and resolves once it listens. */
 function startServer() {
-  const child = spawn(bin, ['serve', '--port', String(port), '--db', join(workdir, 'events.db')], {
+  const child = spawn(bin, ['serve', '--port', String(port), '--db', join(workdir, 'events.db'), '--poll-secs', '1'], {
     cwd: root,
     env: { ...process.env, RUST_LOG: 'warn', WEB_DIR: join(root, 'web') },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -65,10 +65,10 @@ function stopServer(child) {
 }
 
 /** Posts one signed notification through the trigger command; returns its message id. */
-async function trigger(kind, count = 1) {
+async function trigger(kind, count = 1, broadcaster = BROADCASTER) {
   const { stdout } = await run(bin, [
     'trigger', kind, '--to', `http://127.0.0.1:${port}/eventsub`,
-    '--broadcaster', BROADCASTER, '--count', String(count),
+    '--broadcaster', broadcaster, '--count', String(count),
   ]);
   const ids = [...stdout.matchAll(/^notification \S+ (\S+) -> 204/gm)].map((m) => m[1]);
   assert.equal(ids.length, count, `trigger output: ${stdout}`);
@@ -153,6 +153,31 @@ test('a streamer picked by login is watched by its user id', async () => {
   const [live] = await trigger('channel.cheer');
   await page.waitForSelector(`#feed li[data-id="${live}"]`);
   assert.equal((await feedIds())[0], live);
+});
+
+test('the chart shows the viewers the poller recorded, and the event counts', async () => {
+  // Channels 100000… are live on the simulated Twitch.
+  const live = '100000';
+  await page.fill('#broadcaster', `user${live}`);
+  await page.click('#picker button');
+  await page.waitForSelector('#status[data-state="live"]');
+  await trigger('channel.cheer', 2, live);
+  // Watching tracked it; wait until the poller (every second here) stored a snapshot.
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const r = await fetch(`http://127.0.0.1:${port}/api/streamers/${live}/streams`);
+    const body = r.ok ? await r.json() : { snapshots: [] };
+    if (body.snapshots.length > 0) break;
+    assert.ok(Date.now() < deadline, 'no snapshot within 20 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await page.evaluate(() => window.streamerEvents.refreshInsights());
+  await page.waitForSelector('#viewers polyline', { state: 'attached' });
+  assert.equal(await page.isVisible('#insights'), true);
+  assert.ok(Number(await page.getAttribute('#viewers', 'data-points')) >= 1);
+  const counts = await page.$$eval('#counts tr', (rows) => rows.map((r) => [r.cells[0].textContent, r.cells[1].textContent]));
+  assert.deepEqual(counts.find(([type]) => type === 'channel.cheer'), ['channel.cheer', '2']);
+  assert.ok(counts.some(([type]) => type === 'stream.online'), 'the poller saw it go live');
 });
 
 test('no script errors on the page', () => {

@@ -1,0 +1,118 @@
+//! Every way a request can fail, each with one status and one error code.
+//! Bad input is a 4xx that says what to send instead; the only 5xx is 503
+//! `store_unavailable` (try again).
+
+use lambda_http::http::header::{HeaderValue, ALLOW, WWW_AUTHENTICATE};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Response};
+use serde_json::json;
+use shared::store::StoreError;
+
+/// Why a request was not answered with data.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A query parameter's value is out of range or malformed.
+    #[error("{name}: {why}")]
+    InvalidParameter { name: &'static str, why: String },
+    /// A query parameter this route does not take (a typo would otherwise be ignored).
+    #[error("unknown parameter {name:?}; this route takes {takes}")]
+    UnknownParameter { name: String, takes: String },
+    /// The same query parameter given twice.
+    #[error("{0} is given more than once")]
+    RepeatedParameter(&'static str),
+    /// Two query parameters that exclude each other.
+    #[error("{0} and {1} cannot be used together: {2}")]
+    ConflictingParameters(&'static str, &'static str, &'static str),
+    /// The `{login}` path segment is neither a login nor a user id.
+    #[error("{0:?} is neither a Twitch login (1-25 letters, digits, underscores) nor a user id (digits)")]
+    InvalidStreamer(String),
+    /// A well-formed login or id the system has never seen.
+    #[error("no such streamer is tracked or known: {0}")]
+    UnknownStreamer(String),
+    /// No route has this path.
+    #[error("no route {method} {path}")]
+    NotFound { method: String, path: String },
+    /// The path exists, the method does not.
+    #[error("{method} is not allowed on {path}; use {}", allowed.join(" or "))]
+    MethodNotAllowed {
+        method: String,
+        path: String,
+        allowed: Vec<&'static str>,
+    },
+    /// An admin route without the right bearer token.
+    #[error("an admin bearer token is required (Authorization: Bearer <ADMIN_TOKEN>)")]
+    Unauthorized,
+    /// The store failed (or refused a cursor it did not hand out).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ApiError {
+    /// The HTTP status this failure is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::InvalidParameter { .. }
+            | ApiError::UnknownParameter { .. }
+            | ApiError::RepeatedParameter(_)
+            | ApiError::ConflictingParameters(..)
+            | ApiError::InvalidStreamer(_)
+            | ApiError::Store(StoreError::InvalidCursor) => StatusCode::BAD_REQUEST,
+            ApiError::UnknownStreamer(_) | ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            // A corrupt record is as unreadable as an unreachable table: the
+            // caller can only try again later; the log says which it was.
+            ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The machine-readable `error` code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::InvalidParameter { .. } => "invalid_parameter",
+            ApiError::UnknownParameter { .. } => "unknown_parameter",
+            ApiError::RepeatedParameter(_) => "repeated_parameter",
+            ApiError::ConflictingParameters(..) => "conflicting_parameters",
+            ApiError::InvalidStreamer(_) => "invalid_streamer",
+            ApiError::UnknownStreamer(_) => "unknown_streamer",
+            ApiError::NotFound { .. } => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Store(StoreError::InvalidCursor) => "invalid_parameter",
+            ApiError::Store(_) => "store_unavailable",
+        }
+    }
+
+    /// `{"error": code, "message": …}` with the status and the headers it calls for.
+    pub fn into_response(self) -> Response<Body> {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "store failed; answering 503");
+        } else {
+            tracing::debug!(code = self.code(), reason = %self, "refused a request");
+        }
+        let body = json!({"error": self.code(), "message": self.to_string()}).to_string();
+        let mut response = crate::json(status, body);
+        let headers = response.headers_mut();
+        match &self {
+            ApiError::MethodNotAllowed { allowed, .. } => {
+                if let Ok(v) = HeaderValue::from_str(&allowed.join(", ")) {
+                    headers.insert(ALLOW, v);
+                }
+            }
+            ApiError::Unauthorized => {
+                headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+/// At most 64 characters of what a client sent, for echoing it in a message.
+pub fn shown(text: &str) -> String {
+    match text.char_indices().nth(64) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}

@@ -1,0 +1,138 @@
+//! The read API: what the system knows, as JSON over HTTP (`/api/...`).
+//!
+//! - [`router`]: the route table (as data, so the OpenAPI test can compare it
+//!   with the document) and matching a method + path to an endpoint.
+//! - [`params`]: parsing and validating path and query parameters.
+//! - [`routes`]: one function per endpoint, reading the stores.
+//! - [`views`]: the JSON shapes of the answers.
+//! - [`error`]: every way a request can fail, each with its status and code.
+//! - `openapi.json` (next to `Cargo.toml`): the OpenAPI 3.0 document of the
+//!   whole HTTP API, served at `GET /api/openapi.json`.
+//!
+//! [`handle`] is the whole handler; the Lambda (`main.rs`) and the local stack
+//! both call it with an API Gateway–shaped request.
+
+pub mod error;
+pub mod params;
+pub mod router;
+pub mod routes;
+pub mod views;
+
+use std::sync::Arc;
+
+use lambda_http::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, RequestExt, Response};
+use shared::config::ConfigError;
+use shared::store::snapshots::SnapshotStore;
+use shared::store::streamers::StreamerStore;
+use shared::store::EventStore;
+use time::OffsetDateTime;
+
+pub use error::ApiError;
+
+/// The OpenAPI 3.0 document of the whole HTTP API, as served.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+/// What the handler needs, built once per process.
+pub struct ApiState {
+    pub events: Arc<dyn EventStore>,
+    pub streamers: Arc<dyn StreamerStore>,
+    pub snapshots: Arc<dyn SnapshotStore>,
+    /// Bearer token of `POST /api/poller/pause|resume`; empty refuses everyone.
+    pub admin_token: String,
+}
+
+impl ApiState {
+    /// The Lambda's state: `EVENTS_TABLE`, `SUBSCRIPTIONS_TABLE`,
+    /// `STREAMERS_TABLE`, `SNAPSHOTS_TABLE` and `ADMIN_TOKEN` from the environment.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        use shared::config::Retention;
+        use shared::store::dynamo::{
+            DynamoSnapshotStore, DynamoStore, DynamoStreamerStore, Tables,
+        };
+        let var = |name: &'static str| std::env::var(name).map_err(|_| ConfigError::Missing(name));
+        let admin_token = var("ADMIN_TOKEN")?;
+        if admin_token.is_empty() {
+            return Err(ConfigError::Invalid {
+                name: "ADMIN_TOKEN",
+                why: "it is empty".into(),
+            });
+        }
+        let client = DynamoStore::client_from_env().await;
+        Ok(Self {
+            events: Arc::new(DynamoStore::new(
+                client.clone(),
+                Tables::from_env()?,
+                Retention::from_env()?,
+            )),
+            streamers: Arc::new(DynamoStreamerStore::new(
+                client.clone(),
+                var("STREAMERS_TABLE")?,
+            )),
+            snapshots: Arc::new(DynamoSnapshotStore::new(client, var("SNAPSHOTS_TABLE")?)),
+            admin_token,
+        })
+    }
+}
+
+/// Lambda entry: an API Gateway HTTP API request in, a JSON response out.
+pub async fn handle(state: &ApiState, request: Request) -> Response<Body> {
+    handle_at(state, request, OffsetDateTime::now_utc()).await
+}
+
+/// [`handle`] at a given time (what "today" and "the last 24 hours" mean):
+/// what tests call.
+pub async fn handle_at(state: &ApiState, request: Request, now: OffsetDateTime) -> Response<Body> {
+    // Behind a named API Gateway stage the URI carries the stage; the raw
+    // path never does. The local stack sets no raw path, only the URI.
+    let path = match request.raw_http_path() {
+        "" => request.uri().path(),
+        raw => raw,
+    };
+    let method = request.method().as_str();
+    let outcome = match router::find(method, path) {
+        Ok(found) => {
+            let call = routes::Call {
+                endpoint: found.route.endpoint,
+                allowed: found.route.query,
+                captures: &found.captures,
+                query: request.uri().query(),
+                authorization: request
+                    .headers()
+                    .get(lambda_http::http::header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok()),
+                now_ms: unix_ms(now),
+            };
+            routes::answer(state, &call).await
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(routes::Reply::Json(value)) => json(StatusCode::OK, value.to_string()),
+        Ok(routes::Reply::Document(text)) => {
+            let mut response = json(StatusCode::OK, text.to_owned());
+            // The document changes only with a deployment.
+            response.headers_mut().insert(
+                CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            );
+            response
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A JSON answer that no cache keeps (the data changes with every event).
+pub(crate) fn json(status: StatusCode, body: String) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn unix_ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}

@@ -1,0 +1,236 @@
+//! One function per endpoint: validate the parameters, read the stores, shape
+//! the answer.
+
+use std::sync::Arc;
+
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use serde_json::Value;
+use shared::store::day_of;
+use subtle::ConstantTimeEq;
+
+use crate::error::ApiError;
+use crate::params::{self, Query, StreamerRef};
+use crate::router::Endpoint;
+use crate::views;
+use crate::ApiState;
+
+/// Streamer records read at once for `/api/streamers` (one `GetItem` each in
+/// AWS): enough to hide latency, few enough not to burst the table.
+const STREAMER_READS_IN_FLIGHT: usize = 16;
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// One matched request, transport aside.
+#[derive(Debug)]
+pub struct Call<'a> {
+    pub endpoint: Endpoint,
+    /// The query parameters the route takes.
+    pub allowed: &'static [&'static str],
+    /// What the path's placeholders captured, in order.
+    pub captures: &'a [String],
+    /// The raw (URL-encoded) query string.
+    pub query: Option<&'a str>,
+    /// The `Authorization` header, when present and readable.
+    pub authorization: Option<&'a str>,
+    pub now_ms: i64,
+}
+
+/// A successful answer.
+#[derive(Debug)]
+pub enum Reply {
+    Json(Value),
+    /// Served as is (already JSON text).
+    Document(&'static str),
+}
+
+/// Answers one matched request.
+pub async fn answer(state: &ApiState, call: &Call<'_>) -> Result<Reply, ApiError> {
+    let query = Query::parse(call.query, call.allowed)?;
+    let login = call
+        .captures
+        .first()
+        .map(String::as_str)
+        .unwrap_or_default();
+    let value = match call.endpoint {
+        Endpoint::Streamers => streamers(state, &query).await?,
+        Endpoint::Events => events(state, login, &query).await?,
+        Endpoint::Stats => stats(state, login, &query, call.now_ms).await?,
+        Endpoint::Streams => streams(state, login, &query, call.now_ms).await?,
+        Endpoint::Live => live(state, &query).await?,
+        Endpoint::Poller => poller(state).await?,
+        Endpoint::PausePoller => set_paused(state, call.authorization, true).await?,
+        Endpoint::ResumePoller => set_paused(state, call.authorization, false).await?,
+        Endpoint::OpenApi => return Ok(Reply::Document(crate::OPENAPI)),
+    };
+    Ok(Reply::Json(value))
+}
+
+/// `GET /api/streamers`: a page of tracked streamers with live and type states.
+async fn streamers(state: &ApiState, query: &Query) -> Result<Value, ApiError> {
+    let limit = query.limit(params::STREAMERS_LIMIT)?;
+    let after = query.page_token()?;
+    let page = state.streamers.tracked(after.as_deref(), limit).await?;
+    // Owned ids and store handles: a closure over borrowed ones trips the
+    // compiler's `Send` check of the Lambda's future (higher-ranked lifetimes).
+    let records: Vec<_> = stream::iter(page.ids.clone())
+        .map(|id| {
+            let store = Arc::clone(&state.streamers);
+            async move { store.streamer(&id).await }
+        })
+        .buffered(STREAMER_READS_IN_FLIGHT)
+        .try_collect()
+        .await?;
+    let live = state.snapshots.live_states(&page.ids).await?;
+    let streamers = records
+        .iter()
+        .flatten()
+        // Released between the page and the read: no longer tracked.
+        .filter(|s| s.wanted)
+        .map(|s| {
+            let live = live.iter().find(|l| l.broadcaster_id == s.id);
+            views::streamer(s, live)
+        })
+        .collect();
+    Ok(views::streamers_page(streamers, page.next.as_deref()))
+}
+
+/// `GET /api/streamers/{login}/events`: newest first, or after a cursor oldest first.
+async fn events(state: &ApiState, login: &str, query: &Query) -> Result<Value, ApiError> {
+    let limit = query.limit(params::EVENTS_LIMIT)?;
+    let before = query.event_cursor("cursor")?;
+    let after = query.event_cursor("after")?;
+    if before.is_some() && after.is_some() {
+        return Err(ApiError::ConflictingParameters(
+            "cursor",
+            "after",
+            "cursor pages back through older events, after reads forward from a position",
+        ));
+    }
+    let id = streamer_id(state, login).await?;
+    let page = match after {
+        Some(after) => state.events.after(&id, &after, limit).await?,
+        None => state.events.recent(&id, limit, before.as_ref()).await?,
+    };
+    Ok(views::events_page(&page))
+}
+
+/// `GET /api/streamers/{login}/stats`: counts per type per UTC day, the last
+/// `days` days up to today.
+async fn stats(
+    state: &ApiState,
+    login: &str,
+    query: &Query,
+    now_ms: i64,
+) -> Result<Value, ApiError> {
+    let days = query.days()?;
+    let id = streamer_id(state, login).await?;
+    let all: Vec<String> = (0..i64::from(days))
+        .rev()
+        .map(|back| day_of(now_ms - back * MS_PER_DAY))
+        .collect();
+    let (Some(from), Some(to)) = (all.first(), all.last()) else {
+        return Ok(views::stats(&id, &all, &[]));
+    };
+    let counts = state.events.daily_counts(&id, from, to).await?;
+    Ok(views::stats(&id, &all, &counts))
+}
+
+/// `GET /api/streamers/{login}/streams`: snapshots in a window, oldest first.
+async fn streams(
+    state: &ApiState,
+    login: &str,
+    query: &Query,
+    now_ms: i64,
+) -> Result<Value, ApiError> {
+    let window = query.window(now_ms)?;
+    let limit = query.limit(params::SNAPSHOTS_LIMIT)?;
+    let id = streamer_id(state, login).await?;
+    let snapshots = state
+        .snapshots
+        .snapshots(&id, window.from_ms, window.to_ms, limit)
+        .await?;
+    Ok(views::streams(&id, window, &snapshots, limit))
+}
+
+/// `GET /api/live`: a page of who is live now.
+async fn live(state: &ApiState, query: &Query) -> Result<Value, ApiError> {
+    let limit = query.limit(params::LIVE_LIMIT)?;
+    let after = query.page_token()?;
+    let page = state.snapshots.live_now(after.as_deref(), limit).await?;
+    Ok(views::live_page(&page))
+}
+
+/// `GET /api/poller`: what the last run did, and whether polling is paused.
+async fn poller(state: &ApiState) -> Result<Value, ApiError> {
+    let status = state.snapshots.poller_status().await?;
+    Ok(serde_json::to_value(status).unwrap_or(Value::Null))
+}
+
+/// `POST /api/poller/pause|resume` (admin): flips the switch, answers the status.
+async fn set_paused(
+    state: &ApiState,
+    authorization: Option<&str>,
+    paused: bool,
+) -> Result<Value, ApiError> {
+    if !authorized(&state.admin_token, authorization) {
+        return Err(ApiError::Unauthorized);
+    }
+    state.snapshots.set_paused(paused).await?;
+    tracing::info!(paused, "poller switched by the admin route");
+    poller(state).await
+}
+
+/// The bearer token equals the admin token (compared in constant time); an
+/// unset admin token lets no one in.
+fn authorized(admin_token: &str, authorization: Option<&str>) -> bool {
+    // The scheme name is case-insensitive (RFC 9110); the token is not.
+    let presented = authorization
+        .and_then(|h| h.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
+        .unwrap_or_default();
+    !admin_token.is_empty() && bool::from(presented.as_bytes().ct_eq(admin_token.as_bytes()))
+}
+
+/// The user id a `{login}` segment names, when the system knows that streamer:
+/// a login must be in the streamers store; an id must be there, or have a
+/// live state (the poller saw it) or stored events (EventSub sent some).
+async fn streamer_id(state: &ApiState, segment: &str) -> Result<String, ApiError> {
+    match StreamerRef::parse(segment)? {
+        StreamerRef::Login(login) => state
+            .streamers
+            .id_of_login(&login)
+            .await?
+            .ok_or(ApiError::UnknownStreamer(login)),
+        StreamerRef::Id(id) => {
+            if state.streamers.streamer(&id).await?.is_some()
+                || state.snapshots.live_state(&id).await?.is_some()
+                || !state.events.recent(&id, 1, None).await?.events.is_empty()
+            {
+                Ok(id)
+            } else {
+                Err(ApiError::UnknownStreamer(id))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::authorized;
+
+    #[test]
+    fn only_the_exact_bearer_token_is_authorized() {
+        assert!(authorized("s3cret", Some("Bearer s3cret")));
+        assert!(authorized("s3cret", Some("bearer s3cret")));
+        for presented in [
+            None,
+            Some("s3cret"),
+            Some("Bearer s3cre"),
+            Some("Basic s3cret"),
+        ] {
+            assert!(!authorized("s3cret", presented), "{presented:?}");
+        }
+        assert!(!authorized("", Some("Bearer ")));
+    }
+}

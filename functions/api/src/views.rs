@@ -1,0 +1,130 @@
+//! The JSON shapes of the answers (the OpenAPI document describes each).
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+use shared::store::snapshots::{LivePage, LiveState, Snapshot};
+use shared::store::streamers::Streamer;
+use shared::store::{DailyCount, Page, StoredEvent};
+
+use crate::params::{page_token, Window};
+
+/// One event: message id, type, version, arrival, summary, cursor, payload.
+pub fn event(stored: &StoredEvent) -> Value {
+    let e = &stored.event;
+    // The payload was checked to be a JSON object when it was stored; a
+    // record that no longer parses is shown as null rather than failing the page.
+    let payload: Value = serde_json::from_str(&e.payload).unwrap_or(Value::Null);
+    json!({
+        "id": e.message_id,
+        "type": e.event_type,
+        "version": e.event_version,
+        "received_at_ms": e.received_at_ms,
+        "summary": e.summary,
+        "cursor": stored.cursor.encode(),
+        "event": payload,
+    })
+}
+
+/// A page of events and the cursor of the next one (`null` after the last).
+pub fn events_page(page: &Page) -> Value {
+    json!({
+        "events": page.events.iter().map(event).collect::<Vec<_>>(),
+        "next": page.next.as_ref().map(|c| c.encode()),
+    })
+}
+
+/// A tracked streamer with its live state (`null` when the poller never saw
+/// it) and the state of each of its EventSub types.
+pub fn streamer(s: &Streamer, live: Option<&LiveState>) -> Value {
+    let types: Map<String, Value> = s
+        .types
+        .iter()
+        .map(|(kind, record)| {
+            let mut v = serde_json::to_value(&record.state).unwrap_or(Value::Null);
+            if let Value::Object(fields) = &mut v {
+                fields.insert("updated_at_ms".into(), json!(record.updated_at_ms));
+            }
+            (kind.clone(), v)
+        })
+        .collect();
+    json!({
+        "id": s.id,
+        "login": s.login,
+        "wanted_since_ms": s.wanted_since_ms,
+        "last_watched_ms": s.last_watched_ms,
+        "live": live,
+        "types": types,
+    })
+}
+
+/// A page of streamers and the token of the next one.
+pub fn streamers_page(streamers: Vec<Value>, next: Option<&str>) -> Value {
+    json!({
+        "streamers": streamers,
+        "next": next.map(page_token),
+    })
+}
+
+/// Counts per day for every day of `days` (oldest first; a day without events
+/// has an empty `counts`), and the window's totals per type.
+pub fn stats(broadcaster_id: &str, days: &[String], counts: &[DailyCount]) -> Value {
+    let mut per_day: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
+    let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
+    for c in counts {
+        *per_day
+            .entry(c.day.as_str())
+            .or_default()
+            .entry(c.event_type.as_str())
+            .or_default() += c.count;
+        *totals.entry(c.event_type.as_str()).or_default() += c.count;
+    }
+    let days: Vec<Value> = days
+        .iter()
+        .map(|day| {
+            let counts = per_day.remove(day.as_str()).unwrap_or_default();
+            json!({
+                "day": day,
+                "total": counts.values().sum::<u64>(),
+                "counts": counts,
+            })
+        })
+        .collect();
+    json!({
+        "streamer_id": broadcaster_id,
+        "from": days.first().map(|d| d["day"].clone()),
+        "to": days.last().map(|d| d["day"].clone()),
+        "days": days,
+        "totals": totals,
+    })
+}
+
+/// A streamer's snapshots in a window, oldest first. `truncated` says the
+/// limit was reached; `next_from_ms` is where to ask again.
+pub fn streams(
+    broadcaster_id: &str,
+    window: Window,
+    snapshots: &[Snapshot],
+    limit: usize,
+) -> Value {
+    let truncated = snapshots.len() >= limit;
+    let next_from_ms = truncated
+        .then(|| snapshots.last().map(|s| s.polled_at_ms.saturating_add(1)))
+        .flatten();
+    json!({
+        "streamer_id": broadcaster_id,
+        "from_ms": window.from_ms,
+        "to_ms": window.to_ms,
+        "snapshots": snapshots,
+        "truncated": truncated,
+        "next_from_ms": next_from_ms,
+    })
+}
+
+/// A page of who is live now and the token of the next one.
+pub fn live_page(page: &LivePage) -> Value {
+    json!({
+        "live": page.states,
+        "next": page.next.as_deref().map(page_token),
+    })
+}

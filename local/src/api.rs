@@ -1,0 +1,58 @@
+//! The read API (`/api/*`) on the local stack: each request becomes the same
+//! `http::Request<lambda_http::Body>` API Gateway hands the Lambda, and the
+//! very same handler answers it.
+
+use std::sync::Arc;
+
+use axum::body::Body as AxumBody;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use http_body_util::{BodyExt, Limited};
+
+/// Largest request body read. No API route takes a body; this only bounds
+/// what a client can make the server buffer.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// `/api` and everything under it, answered by [`api::handle`] (which also
+/// gives the JSON 404 and 405 answers).
+pub fn routes(state: Arc<::api::ApiState>) -> Router {
+    Router::new()
+        .route("/api", any(read_api))
+        .route("/api/", any(read_api))
+        .route("/api/{*rest}", any(read_api))
+        .with_state(state)
+}
+
+async fn read_api(State(state): State<Arc<::api::ApiState>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return (
+            http::StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Json(serde_json::json!({
+                "error": "body_too_large",
+                "message": format!("the API takes no request bodies over {MAX_BODY_BYTES} bytes"),
+            })),
+        )
+            .into_response(),
+    };
+    let body = if bytes.is_empty() {
+        lambda_http::Body::Empty
+    } else {
+        lambda_http::Body::Binary(bytes.to_vec())
+    };
+    let request = http::Request::from_parts(parts, body);
+    to_axum(::api::handle(&state, request).await)
+}
+
+fn to_axum(response: http::Response<lambda_http::Body>) -> Response {
+    let (parts, body) = response.into_parts();
+    let body = match body {
+        lambda_http::Body::Text(t) => AxumBody::from(t),
+        lambda_http::Body::Binary(b) => AxumBody::from(b),
+        _ => AxumBody::empty(),
+    };
+    (parts, body).into_response()
+}
