@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -44,15 +43,5 @@ async fn read_api(State(state): State<Arc<::api::ApiState>>, request: Request) -
         lambda_http::Body::Binary(bytes.to_vec())
     };
     let request = http::Request::from_parts(parts, body);
-    to_axum(::api::handle(&state, request).await)
-}
-
-fn to_axum(response: http::Response<lambda_http::Body>) -> Response {
-    let (parts, body) = response.into_parts();
-    let body = match body {
-        lambda_http::Body::Text(t) => AxumBody::from(t),
-        lambda_http::Body::Binary(b) => AxumBody::from(b),
-        _ => AxumBody::empty(),
-    };
-    (parts, body).into_response()
+    crate::server::to_axum(::api::handle(&state, request).await)
 }

@@ -192,7 +192,8 @@ async fn eventsub(State(stack): State<Arc<Stack>>, request: Request) -> Response
     to_axum(webhook::handle(&stack.webhook, request).await)
 }
 
-fn to_axum(response: http::Response<lambda_http::Body>) -> Response {
+/// A handler's `http::Response` as axum's (the Lambda runtime's part).
+pub(crate) fn to_axum(response: http::Response<lambda_http::Body>) -> Response {
     let (parts, body) = response.into_parts();
     let body = match body {
         lambda_http::Body::Text(t) => AxumBody::from(t),
