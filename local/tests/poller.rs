@@ -282,3 +282,48 @@ async fn an_online_eventsub_already_delivered_is_not_repeated_by_the_poller() {
     assert_eq!(feed[0].message_id, "eventsub-message-1");
     assert!(w.store.live_state("100000").await.unwrap().unwrap().live);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eventsubs_stream_offline_ends_the_live_state_at_once_without_a_second_event() {
+    let w = world(SimConfig::default()).await;
+    w.track("5").await;
+    let seen = now_ms() - 60_000;
+    w.store
+        .put_live_states(&[LiveState {
+            broadcaster_id: "5".into(),
+            login: "user5".into(),
+            live: true,
+            stream_id: "s5".into(),
+            started_at: "2026-11-23T10:00:00Z".into(),
+            viewer_count: 3,
+            game_name: String::new(),
+            title: String::new(),
+            changed_at_ms: seen,
+            last_seen_ms: seen,
+            misses: 0,
+        }])
+        .await
+        .unwrap();
+    // Twitch's stream.offline, as the webhook stores it.
+    let offline = Event {
+        message_id: "eventsub-offline-1".into(),
+        broadcaster_id: "5".into(),
+        event_type: "stream.offline".into(),
+        event_version: "1".into(),
+        subscription_id: "sub".into(),
+        received_at_ms: now_ms(),
+        summary: None,
+        payload: r#"{"broadcaster_user_id":"5"}"#.into(),
+    };
+    w.store.append_once(&offline, None).await.unwrap();
+
+    let status = w.poller.run(Mode::Tracked).await.unwrap();
+    assert_eq!(status.transitions, 0, "EventSub already said it");
+    assert!(
+        !w.store.live_state("5").await.unwrap().unwrap().live,
+        "no debounce wait"
+    );
+    let feed = w.feed("5").await;
+    assert_eq!(feed.len(), 1);
+    assert_eq!(feed[0].message_id, "eventsub-offline-1");
+}

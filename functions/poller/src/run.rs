@@ -19,7 +19,7 @@ use serde_json::json;
 use shared::eventsub::summary::{semantic_key, Summary};
 use shared::helix::streams::LiveStream;
 use shared::helix::{Helix, HelixError};
-use shared::store::snapshots::{PollerStatus, Snapshot, SnapshotStore};
+use shared::store::snapshots::{LiveState, PollerStatus, Snapshot, SnapshotStore};
 use shared::store::streamers::StreamerStore;
 use shared::store::{Event, EventStore, StoreError};
 use tokio::sync::mpsc;
@@ -214,13 +214,31 @@ impl Poller {
         fetched?;
 
         // Who is live, for the tracked streamers only.
-        let previous = self
+        let mut previous: HashMap<String, LiveState> = self
             .snapshots
             .live_states(&tracked)
             .await?
             .into_iter()
             .map(|s| (s.broadcaster_id.clone(), s))
             .collect();
+        // EventSub's stream.offline is authoritative: a live streamer this
+        // poll did not see goes offline now, without the debounce, when
+        // Twitch said so since we last saw it live.
+        let missing_live: Vec<String> = previous
+            .values()
+            .filter(|p| p.live && !seen_tracked.contains_key(&p.broadcaster_id))
+            .map(|p| p.broadcaster_id.clone())
+            .collect();
+        for id in missing_live {
+            if self
+                .eventsub_said_offline(&id, previous[&id].last_seen_ms)
+                .await?
+            {
+                if let Some(p) = previous.get_mut(&id) {
+                    p.misses = self.offline_after.saturating_sub(1);
+                }
+            }
+        }
         let (states, transitions) = decide(
             &tracked,
             &seen_tracked,
@@ -236,6 +254,21 @@ impl Poller {
             }
         }
         Ok(())
+    }
+
+    /// True when EventSub delivered a `stream.offline` for `broadcaster` after
+    /// `since_ms` (the poller's own events do not count).
+    async fn eventsub_said_offline(
+        &self,
+        broadcaster: &str,
+        since_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let recent = self.events.recent(broadcaster, 20, None).await?;
+        Ok(recent.events.iter().any(|e| {
+            e.event.event_type == "stream.offline"
+                && e.event.subscription_id != "poller"
+                && e.event.received_at_ms >= since_ms
+        }))
     }
 
     /// Puts a transition in the feed unless EventSub already told us: an
@@ -259,13 +292,10 @@ impl Poller {
             ),
         };
         if let Transition::Offline(s) = t {
-            let recent = self.events.recent(broadcaster, 20, None).await?;
-            let told = recent.events.iter().any(|e| {
-                e.event.event_type == "stream.offline"
-                    && e.event.received_at_ms >= s.changed_at_ms - 3_600_000
-                    && e.event.subscription_id != "poller"
-            });
-            if told {
+            if self
+                .eventsub_said_offline(broadcaster, s.last_seen_ms)
+                .await?
+            {
                 return Ok(false);
             }
         }
