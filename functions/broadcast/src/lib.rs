@@ -237,11 +237,14 @@ const SERVED_CAP: usize = 256;
 
 impl Served {
     fn take(&self, message_id: &str) -> HashSet<String> {
-        self.inner
-            .lock()
-            .ok()
-            .and_then(|mut g| g.by_event.remove(message_id))
-            .unwrap_or_default()
+        let Ok(mut g) = self.inner.lock() else {
+            return HashSet::new();
+        };
+        let taken = g.by_event.remove(message_id);
+        if taken.is_some() {
+            g.order.retain(|m| m != message_id);
+        }
+        taken.unwrap_or_default()
     }
 
     fn remember(&self, message_id: &str, served: HashSet<String>) {

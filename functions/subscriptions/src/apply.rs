@@ -139,8 +139,8 @@ async fn existing(
     kind: &shared::eventsub::catalog::Kind,
 ) -> Result<TypeState, HelixError> {
     let (listed, _) = listed(helix, &desired.broadcaster).await?;
-    let condition = kind.condition(&desired.broadcaster);
-    let same = |s: &&Subscription| s.kind == kind.name && s.condition == condition;
+    let same =
+        |s: &&Subscription| s.kind == kind.name && kind.matches(&s.condition, &desired.broadcaster);
     let ours = listed
         .iter()
         .filter(same)

@@ -97,12 +97,11 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
     let mut claimed = vec![false; mine.len()];
     let kinds: &[&Kind] = if desired.wanted { &desired.kinds } else { &[] };
     for kind in kinds {
-        let condition = kind.condition(&desired.broadcaster);
         let matching: Vec<usize> = (0..mine.len())
             .filter(|&i| {
                 mine[i].kind == kind.name
                     && mine[i].version == kind.version
-                    && mine[i].condition == condition
+                    && kind.matches(&mine[i].condition, &desired.broadcaster)
             })
             .collect();
         for &i in &matching {

@@ -58,7 +58,16 @@ pub async fn create(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
         Err(message) => return helix_error(StatusCode::BAD_REQUEST, &message),
     };
     let spec = request.spec;
-    let condition = Value::Object(request.condition);
+    let mut fields = request.condition;
+    // Twitch lists a raid's unused side as an empty string.
+    if spec.kind == "channel.raid" {
+        for side in ["from_broadcaster_user_id", "to_broadcaster_user_id"] {
+            fields
+                .entry(side)
+                .or_insert_with(|| Value::String(String::new()));
+        }
+    }
+    let condition = Value::Object(fields);
     let max_total_cost = sim.config.max_total_cost;
     let (sub, answer) = {
         let mut state = sim.state();

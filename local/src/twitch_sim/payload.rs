@@ -21,7 +21,13 @@ const USER_PREFIXES: [&str; 6] = [
 
 /// The `event` of notification number `seq` for a `kind` subscription on `condition`.
 pub fn event(kind: &str, condition: &Value, seq: u64, now: OffsetDateTime) -> Value {
-    let field = |name: &str| condition.get(name).and_then(Value::as_str);
+    // Empty strings are the unused side of a raid condition, as Twitch lists it.
+    let field = |name: &str| {
+        condition
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+    };
     let channel_id = field("broadcaster_user_id")
         .or(field("to_broadcaster_user_id"))
         .or(field("from_broadcaster_user_id"))

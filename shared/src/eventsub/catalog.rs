@@ -115,6 +115,20 @@ impl Kind {
         c
     }
 
+    /// True when a listed condition is the one [`Kind::condition`] builds for
+    /// `broadcaster`. Twitch lists optional fields it was not given as empty
+    /// strings (a raid created with only `to_broadcaster_user_id` comes back
+    /// with `from_broadcaster_user_id: ""`), so those do not count.
+    pub fn matches(&self, listed: &BTreeMap<String, String>, broadcaster: &str) -> bool {
+        let set = |c: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+            c.iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        set(listed) == set(&self.condition(broadcaster))
+    }
+
     /// The scopes any one of which unlocks this type (empty: none needed).
     pub fn scopes(&self) -> &'static [&'static str] {
         match self.needs {
@@ -150,5 +164,13 @@ mod tests {
         let redemption = kind("channel.channel_points_custom_reward_redemption.add").unwrap();
         assert!(redemption.unlocked_by(&["channel:manage:redemptions".into()]));
         assert!(kind("channel.ban").is_none());
+        // As Twitch lists a raid created with only the "to" side.
+        let listed: BTreeMap<String, String> = [
+            ("from_broadcaster_user_id".to_string(), String::new()),
+            ("to_broadcaster_user_id".to_string(), "7".to_string()),
+        ]
+        .into();
+        assert!(raid.matches(&listed, "7"));
+        assert!(!raid.matches(&listed, "8"));
     }
 }

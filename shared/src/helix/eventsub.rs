@@ -27,14 +27,24 @@ pub struct Subscription {
     pub cost: u64,
 }
 
-/// Where a subscription delivers.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+/// Where a subscription delivers. `Debug` never shows the secret.
+#[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Transport {
     pub method: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("method", &self.method)
+            .field("callback", &self.callback)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// The account's subscription budget, sent with every create and list.
