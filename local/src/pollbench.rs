@@ -150,6 +150,7 @@ pub async fn run(base: &str, mode: Mode, sink: Sink) -> anyhow::Result<PollCost>
         write_concurrency: 4,
         offline_after: 2,
         lease_ms: 16 * 60 * 1000,
+        fresh_for_ms: 10 * 60 * 1000,
     };
     let cpu_before = cpu_seconds();
     let started = Instant::now();

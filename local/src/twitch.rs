@@ -137,6 +137,7 @@ impl TwitchSide {
             write_concurrency: 4,
             offline_after: 2,
             lease_ms: every.as_millis().max(60_000) as i64 * 2,
+            fresh_for_ms: 10 * 60 * 1000,
         };
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);

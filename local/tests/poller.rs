@@ -43,6 +43,7 @@ async fn world(config: SimConfig) -> World {
         write_concurrency: 4,
         offline_after: 2,
         lease_ms: 60_000,
+        fresh_for_ms: i64::MAX,
     };
     World { sim, store, poller }
 }
@@ -326,4 +327,15 @@ async fn eventsubs_stream_offline_ends_the_live_state_at_once_without_a_second_e
     let feed = w.feed("5").await;
     assert_eq!(feed.len(), 1);
     assert_eq!(feed[0].message_id, "eventsub-offline-1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamer_released_while_live_leaves_the_live_list() {
+    let w = world(SimConfig::default()).await;
+    w.track("100000").await;
+    w.poller.run(Mode::Tracked).await.unwrap();
+    assert_eq!(w.store.live_now(None, 10).await.unwrap().states.len(), 1);
+    w.store.release("100000", now_ms()).await.unwrap();
+    w.poller.run(Mode::Top(10)).await.unwrap();
+    assert!(w.store.live_now(None, 10).await.unwrap().states.is_empty());
 }

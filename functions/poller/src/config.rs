@@ -44,6 +44,7 @@ pub async fn from_env() -> Result<(Poller, Mode), ConfigError> {
         // Lambda's hard limit is 15 minutes; the lease outlives it a little
         // so a killed run's lease cannot be taken while it might still write.
         lease_ms: 16 * 60 * 1000,
+        fresh_for_ms: 10 * 60 * 1000,
     };
     Ok((poller, mode))
 }

@@ -2,7 +2,7 @@
 //! goes offline only after `misses` polls in a row without it, so one page
 //! drift or one flapping stream does not produce a storm of events.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use shared::store::snapshots::{LiveState, Snapshot};
 
@@ -13,15 +13,35 @@ pub enum Transition {
     Offline(LiveState),
 }
 
+/// What a poll knows besides what it saw.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// Absence from the results means offline in this mode (not top N).
+    pub absence_is_offline: bool,
+    /// Polls in a row without a live streamer before it is offline.
+    pub offline_after: u32,
+    /// Streamers EventSub said went offline since they went live: offline
+    /// now, whatever the mode and the debounce.
+    pub told_offline: HashSet<String>,
+    /// A stream first seen that started longer ago than this is recorded as
+    /// live without a "went live" event (it went live before we watched).
+    pub fresh_for_ms: i64,
+}
+
+/// Milliseconds since the epoch of an RFC 3339 time, if it is one.
+fn epoch_ms(text: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 /// The new live states of `tracked` streamers and the transitions, given what
-/// this poll saw (`seen`, by broadcaster), their previous states, and whether
-/// absence means offline in this mode.
+/// this poll saw (`seen`, by broadcaster) and their previous states.
 pub fn decide(
     tracked: &[String],
     seen: &HashMap<String, Snapshot>,
     previous: &HashMap<String, LiveState>,
-    absence_is_offline: bool,
-    offline_after: u32,
+    ctx: &Context,
     now_ms: i64,
 ) -> (Vec<LiveState>, Vec<Transition>) {
     let mut states = Vec::new();
@@ -33,7 +53,11 @@ pub fn decide(
                 let was_live = prev.is_some_and(|p| p.live);
                 // A new stream id while "live" means the stream restarted.
                 let restarted = prev.is_some_and(|p| p.live && p.stream_id != snap.stream_id);
-                if !was_live || restarted {
+                // Never watched before and long running: it went live before
+                // we looked, and a "went live" now would be news from the past.
+                let old_news = prev.is_none()
+                    && epoch_ms(&snap.started_at).is_some_and(|t| now_ms - t > ctx.fresh_for_ms);
+                if (!was_live || restarted) && !old_news {
                     transitions.push(Transition::Online(snap.clone()));
                 }
                 states.push(LiveState {
@@ -54,9 +78,11 @@ pub fn decide(
                     misses: 0,
                 });
             }
-            (None, Some(prev)) if prev.live && absence_is_offline => {
+            (None, Some(prev))
+                if prev.live && (ctx.absence_is_offline || ctx.told_offline.contains(id)) =>
+            {
                 let misses = prev.misses + 1;
-                if misses >= offline_after {
+                if misses >= ctx.offline_after || ctx.told_offline.contains(id) {
                     let off = LiveState {
                         live: false,
                         changed_at_ms: now_ms,
@@ -113,7 +139,13 @@ mod tests {
             .iter()
             .map(|p| (p.broadcaster_id.clone(), p.clone()))
             .collect();
-        decide(&tracked, &seen, &prev, absence_is_offline, 2, now)
+        let ctx = Context {
+            absence_is_offline,
+            offline_after: 2,
+            told_offline: HashSet::new(),
+            fresh_for_ms: i64::MAX,
+        };
+        decide(&tracked, &seen, &prev, &ctx, now)
     }
 
     #[test]
@@ -139,6 +171,51 @@ mod tests {
         assert!(!s6[0].live);
         let (_, t7) = run(&[], &s6, true, 70);
         assert!(t7.is_empty(), "offline stays quiet");
+    }
+
+    #[test]
+    fn eventsub_offline_counts_in_every_mode_and_old_streams_are_not_news() {
+        let (s1, _) = run(&[("1", "a")], &[], false, 10);
+        let prev: HashMap<String, LiveState> = s1
+            .iter()
+            .map(|p| (p.broadcaster_id.clone(), p.clone()))
+            .collect();
+        let ctx = Context {
+            absence_is_offline: false,
+            offline_after: 2,
+            told_offline: ["1".to_string()].into(),
+            fresh_for_ms: i64::MAX,
+        };
+        let (states, t) = decide(&["1".to_string()], &HashMap::new(), &prev, &ctx, 20);
+        assert!(matches!(&t[..], [Transition::Offline(_)]));
+        assert!(!states[0].live);
+
+        // First look at a stream that started an hour ago: live, no event.
+        let ctx = Context {
+            absence_is_offline: true,
+            offline_after: 2,
+            told_offline: HashSet::new(),
+            fresh_for_ms: 10 * 60_000,
+        };
+        let seen: HashMap<String, Snapshot> = [("1".to_string(), snap("1", "a"))].into();
+        let started = epoch_ms("2026-11-23T10:00:00Z").unwrap();
+        let (states, t) = decide(
+            &["1".to_string()],
+            &seen,
+            &HashMap::new(),
+            &ctx,
+            started + 3_600_000,
+        );
+        assert!(t.is_empty());
+        assert!(states[0].live);
+        let (_, t) = decide(
+            &["1".to_string()],
+            &seen,
+            &HashMap::new(),
+            &ctx,
+            started + 60_000,
+        );
+        assert_eq!(t.len(), 1, "a fresh stream is news");
     }
 
     #[test]

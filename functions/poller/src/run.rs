@@ -24,7 +24,7 @@ use shared::store::streamers::StreamerStore;
 use shared::store::{Event, EventStore, StoreError};
 use tokio::sync::mpsc;
 
-use crate::live::{decide, Transition};
+use crate::live::{decide, Context, Transition};
 use crate::mode::Mode;
 
 /// Why a run failed.
@@ -48,6 +48,21 @@ pub struct Poller {
     pub offline_after: u32,
     /// How long a run may hold the lease.
     pub lease_ms: i64,
+    /// A stream first seen that started longer ago than this gets no
+    /// "went live" event (it was live before we watched).
+    pub fresh_for_ms: i64,
+}
+
+/// When the stream in an offline transition went live: its `started_at`, or
+/// when the poller first saw it live.
+fn previous_live_since(s: &LiveState) -> i64 {
+    time::OffsetDateTime::parse(
+        &s.started_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+    .unwrap_or(s.last_seen_ms)
+    .min(s.last_seen_ms)
 }
 
 fn now_ms() -> i64 {
@@ -214,7 +229,7 @@ impl Poller {
         fetched?;
 
         // Who is live, for the tracked streamers only.
-        let mut previous: HashMap<String, LiveState> = self
+        let previous: HashMap<String, LiveState> = self
             .snapshots
             .live_states(&tracked)
             .await?
@@ -222,31 +237,44 @@ impl Poller {
             .map(|s| (s.broadcaster_id.clone(), s))
             .collect();
         // EventSub's stream.offline is authoritative: a live streamer this
-        // poll did not see goes offline now, without the debounce, when
-        // Twitch said so since we last saw it live.
-        let missing_live: Vec<String> = previous
-            .values()
-            .filter(|p| p.live && !seen_tracked.contains_key(&p.broadcaster_id))
-            .map(|p| p.broadcaster_id.clone())
-            .collect();
-        for id in missing_live {
-            if self
-                .eventsub_said_offline(&id, previous[&id].last_seen_ms)
-                .await?
+        // poll did not see goes offline now, in every mode and without the
+        // debounce, when Twitch said so since it went live.
+        let mut told_offline = HashSet::new();
+        for p in previous.values() {
+            if p.live
+                && !seen_tracked.contains_key(&p.broadcaster_id)
+                && self
+                    .eventsub_said_offline(&p.broadcaster_id, p.changed_at_ms)
+                    .await?
             {
-                if let Some(p) = previous.get_mut(&id) {
-                    p.misses = self.offline_after.saturating_sub(1);
-                }
+                told_offline.insert(p.broadcaster_id.clone());
             }
         }
-        let (states, transitions) = decide(
-            &tracked,
-            &seen_tracked,
-            &previous,
-            mode.sees_everyone(),
-            self.offline_after,
-            polled_at,
-        );
+        let ctx = Context {
+            absence_is_offline: mode.sees_everyone(),
+            offline_after: self.offline_after,
+            told_offline,
+            fresh_for_ms: self.fresh_for_ms,
+        };
+        let (mut states, transitions) = decide(&tracked, &seen_tracked, &previous, &ctx, polled_at);
+        // Streamers released while live would stay "live" for ever.
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.snapshots.live_now(after.as_deref(), 1000).await?;
+            for s in page.states {
+                if !tracked_set.contains(s.broadcaster_id.as_str()) {
+                    states.push(LiveState {
+                        live: false,
+                        changed_at_ms: polled_at,
+                        ..s
+                    });
+                }
+            }
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
         self.snapshots.put_live_states(&states).await?;
         for t in transitions {
             if self.record(&t, polled_at).await? {
@@ -292,8 +320,10 @@ impl Poller {
             ),
         };
         if let Transition::Offline(s) = t {
+            // Since it went live: Get Streams may still have listed it after
+            // EventSub's offline arrived.
             if self
-                .eventsub_said_offline(broadcaster, s.last_seen_ms)
+                .eventsub_said_offline(broadcaster, previous_live_since(s))
                 .await?
             {
                 return Ok(false);
