@@ -675,6 +675,11 @@ async fn a_callback_that_fails_verification_is_recreated_a_few_times_then_left_f
         assert_eq!(record.recreated, MAX_RECREATE, "{k}");
     }
     assert!(w.ours(STREAMER).is_empty(), "{:?}", w.ours(STREAMER));
+
+    // Given up on for a while, not for ever: hours later it is tried again.
+    let later = now_ms() + subscriptions::manager::RETRY_FAILED_AFTER_MS + 60_000;
+    let retried = w.manager.reconcile_one(STREAMER, later).await.unwrap();
+    assert_eq!(retried.created, OPEN.len(), "one more try of each");
 }
 
 // 8. Revocations.

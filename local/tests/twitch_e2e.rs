@@ -142,6 +142,17 @@ async fn subscribing_to_an_untracked_streamer_tracks_it_and_its_events_arrive() 
         "no cheer subscription without authorization"
     );
 
+    // An id no Twitch user has is refused, and nothing is tracked for it.
+    ws.send(Message::Text(
+        r#"{"action":"subscribe","broadcaster":"1234567890123"}"#.into(),
+    ))
+    .await
+    .unwrap();
+    let refused = next_json(&mut ws).await;
+    assert_eq!(refused["type"], "error");
+    assert_eq!(refused["code"], "unknown_streamer");
+    assert!(store.streamer("1234567890123").await.unwrap().is_none());
+
     // What needs the broadcaster's authorization was never attempted.
     let stored = store.streamer("4242").await.unwrap().unwrap();
     assert!(matches!(

@@ -15,6 +15,9 @@ use shared::store::{StoreError, SubscriptionStore};
 use crate::apply::{reconcile, Outcome, Target};
 use crate::plan::{broadcaster_of, Desired};
 
+/// A type given up on is tried again after this long.
+pub const RETRY_FAILED_AFTER_MS: i64 = 6 * 3_600_000;
+
 /// Why the manager could not do what it was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum ManagerError {
@@ -206,9 +209,12 @@ impl Manager {
                     .iter()
                     .map(|(k, r)| (k.clone(), r.recreated))
                     .collect(),
+                // Given up on for a while, not for ever: a webhook outage
+                // must not switch types off permanently.
                 failed: s
                     .types
                     .iter()
+                    .filter(|(_, r)| now_ms - r.updated_at_ms < RETRY_FAILED_AFTER_MS)
                     .filter_map(|(k, r)| match &r.state {
                         TypeState::Failed { reason } => Some((k.clone(), reason.clone())),
                         _ => None,
@@ -252,12 +258,18 @@ impl Manager {
                     } else {
                         before
                     };
+                    // "Since when": an unchanged state keeps its time.
+                    let since = stored
+                        .as_ref()
+                        .and_then(|s| s.types.get(kind))
+                        .filter(|r| &r.state == state)
+                        .map_or(now_ms, |r| r.updated_at_ms);
                     (
                         kind.clone(),
                         TypeRecord {
                             state: state.clone(),
                             recreated,
-                            updated_at_ms: now_ms,
+                            updated_at_ms: since,
                         },
                     )
                 })
@@ -312,11 +324,21 @@ impl Manager {
                 None => break,
             }
         }
+        // Under the reconcile lock, and re-checked against the store: a
+        // streamer tracked while this sweep ran is not an orphan.
+        let _turn = self.turn.lock().await;
         let all: Vec<_> = self.helix.subscriptions(&Filter::All).try_collect().await?;
         for sub in all.iter().flat_map(|p| &p.subscriptions) {
             let ours = sub.transport.callback.as_deref() == Some(self.target.callback.as_str());
             let owner = broadcaster_of(sub).unwrap_or_default();
-            if ours && !tracked.contains(owner) {
+            let orphan = ours
+                && !tracked.contains(owner)
+                && !self
+                    .streamers
+                    .streamer(owner)
+                    .await?
+                    .is_some_and(|s| s.wanted);
+            if orphan {
                 // Released streamers were reconciled above; this catches the
                 // ones the store never knew (an earlier deployment, a crash).
                 if self.helix.delete_subscription(&sub.id).await? {

@@ -81,10 +81,11 @@ fn is_ours(sub: &Subscription, callback: &str) -> bool {
 
 /// The streamer a subscription is about.
 pub fn broadcaster_of(sub: &Subscription) -> Option<&str> {
-    sub.condition
-        .get("broadcaster_user_id")
-        .or_else(|| sub.condition.get("to_broadcaster_user_id"))
+    ["broadcaster_user_id", "to_broadcaster_user_id"]
+        .iter()
+        .filter_map(|k| sub.condition.get(*k))
         .map(String::as_str)
+        .find(|v| !v.is_empty())
 }
 
 /// Plans one streamer. `actual` may hold anything Twitch listed.

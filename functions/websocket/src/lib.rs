@@ -198,10 +198,36 @@ fn valid_broadcaster(v: Option<&serde_json::Value>) -> Result<Named, &'static st
     }
 }
 
+/// `id` when it may be tracked: known to the store, or a real Twitch user
+/// (asked once; a subscribe must not make the system spend its EventSub
+/// budget on ids that do not exist). Without a store or a Twitch client the
+/// id is taken as is.
+async fn known_id(state: &WsState, id: String) -> Result<String, Vec<String>> {
+    let (Some(store), Some(users)) = (&state.streamers, &state.users) else {
+        return Ok(id);
+    };
+    match store.streamer(&id).await {
+        Ok(Some(_)) => return Ok(id),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "streamer lookup in the store failed"),
+    }
+    match users.users(&[id.as_str()], &[]).await {
+        Ok(found) if found.iter().any(|u| u.id == id) => Ok(id),
+        Ok(_) => Err(vec![frames::error(
+            "unknown_streamer",
+            &format!("no Twitch user has the id {id}"),
+        )]),
+        Err(e) => {
+            tracing::warn!(error = %e, "Get Users failed");
+            Err(vec![frames::error("unavailable", "try again shortly")])
+        }
+    }
+}
+
 /// The user id behind a name, and the login when one was given.
 async fn resolve(state: &WsState, named: Named) -> Result<(String, Option<String>), Vec<String>> {
     let login = match named {
-        Named::Id(id) => return Ok((id, None)),
+        Named::Id(id) => return known_id(state, id).await.map(|id| (id, None)),
         Named::Login(login) => login,
     };
     if let Some(store) = &state.streamers {
