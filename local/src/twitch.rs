@@ -3,6 +3,7 @@
 //! stand-in for the streamers table's stream) and a periodic sweep, and the
 //! admin routes.
 
+use shared::clock::now_ms;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -170,10 +171,6 @@ impl TwitchSide {
             None => admin,
         }
     }
-}
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 async fn admin_route(

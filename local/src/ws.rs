@@ -6,6 +6,7 @@
 //!
 //! API Gateway's limits apply: 128 KB frames, 10 minutes idle, 2 hours at most.
 
+use shared::clock::now_ms;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,10 +61,6 @@ async fn ticket(State(host): State<Arc<WsHost>>) -> Response {
         .into_response(),
         None => Json(json!({"ticket": null, "open": true})).into_response(),
     }
-}
-
-fn now_ms() -> i64 {
-    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// An API Gateway WebSocket event, in the shape AWS sends.

@@ -1,6 +1,7 @@
 //! Streamer Events: what every function and the local stack share.
 //!
 //! Map of the crate:
+//! - [`clock`]: now and RFC 3339 times as Unix milliseconds.
 //! - [`config`]: settings read from the environment, including the EventSub
 //!   secret (validated, never printed).
 //! - [`eventsub::headers`]: the `Twitch-Eventsub-*` request headers, parsed and checked.
@@ -23,6 +24,7 @@
 //! - `helix` (feature `helix`): the one client for Twitch HTTP (app token,
 //!   rate limits, retries, cursor pages): users, EventSub subscriptions, streams.
 
+pub mod clock;
 pub mod config;
 pub mod eventsub;
 pub mod frames;

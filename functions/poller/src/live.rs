@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use shared::clock::rfc3339_ms;
 use shared::store::snapshots::{LiveState, Snapshot};
 
 /// A change worth an event in the feed.
@@ -28,13 +29,6 @@ pub struct Context {
     pub fresh_for_ms: i64,
 }
 
-/// Milliseconds since the epoch of an RFC 3339 time, if it is one.
-fn epoch_ms(text: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-}
-
 /// The new live states of `tracked` streamers and the transitions, given what
 /// this poll saw (`seen`, by broadcaster) and their previous states.
 pub fn decide(
@@ -56,7 +50,7 @@ pub fn decide(
                 // Never watched before and long running: it went live before
                 // we looked, and a "went live" now would be news from the past.
                 let old_news = prev.is_none()
-                    && epoch_ms(&snap.started_at).is_some_and(|t| now_ms - t > ctx.fresh_for_ms);
+                    && rfc3339_ms(&snap.started_at).is_some_and(|t| now_ms - t > ctx.fresh_for_ms);
                 if (!was_live || restarted) && !old_news {
                     transitions.push(Transition::Online(snap.clone()));
                 }
@@ -198,7 +192,7 @@ mod tests {
             fresh_for_ms: 10 * 60_000,
         };
         let seen: HashMap<String, Snapshot> = [("1".to_string(), snap("1", "a"))].into();
-        let started = epoch_ms("2026-11-23T10:00:00Z").unwrap();
+        let started = rfc3339_ms("2026-11-23T10:00:00Z").unwrap();
         let (states, t) = decide(
             &["1".to_string()],
             &seen,

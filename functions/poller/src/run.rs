@@ -10,6 +10,7 @@
 //! streams are deduped by id within a run: a stream can still be missed when
 //! it moves up across a page boundary while we read (see the README).
 
+use shared::clock::now_ms;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
@@ -56,17 +57,9 @@ pub struct Poller {
 /// When the stream in an offline transition went live: its `started_at`, or
 /// when the poller first saw it live.
 fn previous_live_since(s: &LiveState) -> i64 {
-    time::OffsetDateTime::parse(
-        &s.started_at,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-    .unwrap_or(s.last_seen_ms)
-    .min(s.last_seen_ms)
-}
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+    shared::clock::rfc3339_ms(&s.started_at)
+        .unwrap_or(s.last_seen_ms)
+        .min(s.last_seen_ms)
 }
 
 fn snapshot(s: LiveStream, polled_at_ms: i64) -> Snapshot {

@@ -8,6 +8,7 @@
 
 use base64::Engine;
 use serde_json::{json, Value};
+use shared::clock::now_ms;
 
 use crate::admin::{self, AdminRequest};
 use crate::manager::Manager;
@@ -15,10 +16,6 @@ use crate::manager::Manager;
 /// What the function needs besides the manager.
 pub struct Settings {
     pub admin_token: String,
-}
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// Handles one invocation.

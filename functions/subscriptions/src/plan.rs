@@ -41,13 +41,8 @@ pub struct Desired {
     pub failed: BTreeMap<String, String>,
 }
 
-fn created_at(s: &Subscription) -> i128 {
-    time::OffsetDateTime::parse(
-        &s.created_at,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .map(|t| t.unix_timestamp_nanos())
-    .unwrap_or(i128::MAX)
+fn created_at(s: &Subscription) -> i64 {
+    shared::clock::rfc3339_ms(&s.created_at).unwrap_or(i64::MAX)
 }
 
 /// One call to make.

@@ -11,6 +11,7 @@
 //! - `$disconnect`: removes the connection and its topics (best effort; records
 //!   also expire on their own).
 
+use shared::clock::now_ms;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -159,10 +160,6 @@ fn response(status: i64, body: &str) -> ApiGatewayProxyResponse {
         r.body = Some(Body::Text(body.to_owned()));
     }
     r
-}
-
-fn now_ms() -> i64 {
-    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// A client message to a route.

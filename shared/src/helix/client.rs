@@ -1,6 +1,7 @@
 //! The request loop every endpoint goes through: the app token, the rate
 //! limiter, one renewal on 401, waits on 429, bounded backoff on 5xx.
 
+use crate::clock::now_ms;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -86,10 +87,6 @@ pub struct Helix {
     http: reqwest::Client,
     tokens: TokenCache,
     limiter: RateLimiter,
-}
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 impl Helix {

@@ -101,8 +101,7 @@ impl RateLimiter {
 
     /// Waits until a request may go out.
     pub async fn wait(&self) {
-        let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
-        let delay = self.delay(now_ms);
+        let delay = self.delay(crate::clock::now_ms());
         if !delay.is_zero() {
             self.waits
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
