@@ -184,6 +184,28 @@ where
     Ok(())
 }
 
+/// A string attribute of an item, if it is one.
+fn text(
+    item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+    key: &str,
+) -> Option<String> {
+    match item.get(key) {
+        Some(aws_sdk_dynamodb::types::AttributeValue::S(v)) => Some(v.clone()),
+        _ => None,
+    }
+}
+
+/// A number attribute of an item, if it is one.
+fn number(
+    item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+    key: &str,
+) -> Option<i64> {
+    match item.get(key) {
+        Some(aws_sdk_dynamodb::types::AttributeValue::N(v)) => v.parse().ok(),
+        _ => None,
+    }
+}
+
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }

@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::{batch_write, n, s, sdk_error, unavailable};
+use super::{batch_write, n, number, s, sdk_error, text, unavailable};
 use crate::store::streamers::{Streamer, StreamerStore, TrackedPage, TypeRecord, Wish};
 use crate::store::StoreError;
 
@@ -45,20 +45,6 @@ fn pk(id: &str) -> String {
 }
 
 type Item = HashMap<String, AttributeValue>;
-
-fn text(item: &Item, key: &str) -> Option<String> {
-    match item.get(key) {
-        Some(AttributeValue::S(v)) => Some(v.clone()),
-        _ => None,
-    }
-}
-
-fn number(item: &Item, key: &str) -> Option<i64> {
-    match item.get(key) {
-        Some(AttributeValue::N(v)) => v.parse().ok(),
-        _ => None,
-    }
-}
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("streamer item lacks {what}"))

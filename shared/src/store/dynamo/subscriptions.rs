@@ -1,29 +1,13 @@
 //! `SubscriptionStore` on DynamoDB.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{sdk_error, DynamoStore};
+use super::{number, sdk_error, text, DynamoStore};
 use crate::store::{
     StoreError, SubscriptionChange, SubscriptionState, SubscriptionStore, SubscriptionUpdate,
 };
-
-fn text(item: &HashMap<String, AttributeValue>, key: &str) -> Option<String> {
-    match item.get(key) {
-        Some(AttributeValue::S(v)) => Some(v.clone()),
-        _ => None,
-    }
-}
-
-fn number(item: &HashMap<String, AttributeValue>, key: &str) -> Option<i64> {
-    match item.get(key) {
-        Some(AttributeValue::N(v)) => v.parse().ok(),
-        _ => None,
-    }
-}
 
 #[async_trait]
 impl SubscriptionStore for DynamoStore {
