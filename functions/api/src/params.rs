@@ -203,32 +203,12 @@ pub fn page_token(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(key.as_bytes())
 }
 
-/// Who a `{login}` path segment names.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StreamerRef {
-    /// A Twitch user id (digits).
-    Id(String),
-    /// A Twitch login, lowercased (logins are case-insensitive).
-    Login(String),
-}
+pub use shared::store::streamers::StreamerRef;
 
-impl StreamerRef {
-    /// Digits are a user id (as the subscription manager reads them), else a
-    /// login of 1–25 letters, digits and underscores.
-    pub fn parse(segment: &str) -> Result<Self, ApiError> {
-        let bytes = segment.as_bytes();
-        if (1..=20).contains(&bytes.len()) && bytes.iter().all(u8::is_ascii_digit) {
-            return Ok(Self::Id(segment.to_owned()));
-        }
-        if (1..=25).contains(&bytes.len())
-            && bytes
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        {
-            return Ok(Self::Login(segment.to_ascii_lowercase()));
-        }
-        Err(ApiError::InvalidStreamer(shown(segment)))
-    }
+/// Who a `{login}` path segment names (digits are a user id, as the
+/// subscription manager reads them).
+pub fn streamer(segment: &str) -> Result<StreamerRef, ApiError> {
+    StreamerRef::parse(segment).ok_or_else(|| ApiError::InvalidStreamer(shown(segment)))
 }
 
 /// Digits only (no sign, no spaces), small enough to never overflow.
@@ -285,16 +265,13 @@ mod tests {
 
     #[test]
     fn digits_are_ids_and_the_rest_logins_lowercased() {
+        assert_eq!(streamer("1337").unwrap(), StreamerRef::Id("1337".into()));
         assert_eq!(
-            StreamerRef::parse("1337").unwrap(),
-            StreamerRef::Id("1337".into())
-        );
-        assert_eq!(
-            StreamerRef::parse("Some_User").unwrap(),
+            streamer("Some_User").unwrap(),
             StreamerRef::Login("some_user".into())
         );
         for bad in ["", "a-b", "é", &"x".repeat(26), &"1".repeat(26)] {
-            assert!(StreamerRef::parse(bad).is_err(), "{bad}");
+            assert!(streamer(bad).is_err(), "{bad}");
         }
     }
 

@@ -196,7 +196,7 @@ fn authorized(admin_token: &str, authorization: Option<&str>) -> bool {
 /// a login must be in the streamers store; an id must be there, or have a
 /// live state (the poller saw it) or stored events (EventSub sent some).
 async fn streamer_id(state: &ApiState, segment: &str) -> Result<String, ApiError> {
-    match StreamerRef::parse(segment)? {
+    match params::streamer(segment)? {
         StreamerRef::Login(login) => state
             .streamers
             .id_of_login(&login)

@@ -14,7 +14,7 @@ use shared::helix::eventsub::Filter;
 use shared::store::streamers::Streamer;
 use subtle::ConstantTimeEq;
 
-use crate::manager::{Manager, ManagerError, StreamerRef};
+use crate::manager::{parse_streamer, Manager, ManagerError, StreamerRef};
 
 /// An HTTP request, whatever carried it (API Gateway, the local stack).
 #[derive(Debug, Clone)]
@@ -103,7 +103,7 @@ pub async fn route(
                     r#"send {"streamer":"<login or user id>"}"#,
                 );
             };
-            let parsed = match StreamerRef::parse(&body.streamer) {
+            let parsed = match parse_streamer(&body.streamer) {
                 Ok(p) => p,
                 Err(e) => return failure(e),
             };
@@ -117,7 +117,7 @@ pub async fn route(
         }
         ("DELETE", p) if p.starts_with("/admin/streamers/") => {
             let id = &p["/admin/streamers/".len()..];
-            if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            if !matches!(StreamerRef::parse(id), Some(StreamerRef::Id(_))) {
                 return error(400, "invalid_streamer", "untrack by user id (digits)");
             }
             match m.untrack(id, now_ms).await {

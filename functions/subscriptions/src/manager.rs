@@ -54,26 +54,11 @@ pub struct SweepReport {
     pub orphans_deleted: usize,
 }
 
-/// A streamer named by id (digits) or login.
-pub enum StreamerRef {
-    Id(String),
-    Login(String),
-}
+pub use shared::store::streamers::StreamerRef;
 
-impl StreamerRef {
-    /// Parses what a person typed: digits are an id, else a Twitch login
-    /// (4–25 letters, digits, underscores).
-    pub fn parse(text: &str) -> Result<Self, ManagerError> {
-        let t = text.trim();
-        if !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit()) {
-            return Ok(Self::Id(t.to_owned()));
-        }
-        if (1..=25).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        {
-            return Ok(Self::Login(t.to_ascii_lowercase()));
-        }
-        Err(ManagerError::InvalidStreamer(text.to_owned()))
-    }
+/// What a person typed (an id or a login), surrounding spaces ignored.
+pub fn parse_streamer(text: &str) -> Result<StreamerRef, ManagerError> {
+    StreamerRef::parse(text.trim()).ok_or_else(|| ManagerError::InvalidStreamer(text.to_owned()))
 }
 
 impl Manager {

@@ -23,7 +23,7 @@ use shared::frames;
 use shared::helix::Helix;
 use shared::push::{self, PushError, Pusher};
 use shared::store::connections::{ConnectionStore, NewConnection, Subscribed};
-use shared::store::streamers::{StreamerStore, Wish};
+use shared::store::streamers::{StreamerRef, StreamerStore, Wish};
 use shared::store::EventStore;
 use shared::ticket::TicketKey;
 use time::OffsetDateTime;
@@ -169,28 +169,12 @@ struct ClientMessage {
     broadcaster: Option<serde_json::Value>,
 }
 
-/// What a client named: a Twitch user id (digits) or a login.
-enum Named {
-    Id(String),
-    Login(String),
-}
-
-/// Twitch user ids are decimal digits; logins are 1–25 letters, digits and
-/// underscores.
-fn valid_broadcaster(v: Option<&serde_json::Value>) -> Result<Named, &'static str> {
+/// The streamer a client message names: a Twitch user id or login, as a string.
+fn valid_broadcaster(v: Option<&serde_json::Value>) -> Result<StreamerRef, &'static str> {
+    const WHAT: &str = "broadcaster must be a Twitch user id (digits) or login, as a string";
     match v {
-        Some(serde_json::Value::String(s))
-            if !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            Ok(Named::Id(s.clone()))
-        }
-        Some(serde_json::Value::String(s))
-            if (1..=25).contains(&s.len())
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
-        {
-            Ok(Named::Login(s.to_ascii_lowercase()))
-        }
-        Some(_) => Err("broadcaster must be a Twitch user id (digits) or login, as a string"),
+        Some(serde_json::Value::String(s)) => StreamerRef::parse(s).ok_or(WHAT),
+        Some(_) => Err(WHAT),
         None => Err("broadcaster is missing"),
     }
 }
@@ -222,10 +206,13 @@ async fn known_id(state: &WsState, id: String) -> Result<String, Vec<String>> {
 }
 
 /// The user id behind a name, and the login when one was given.
-async fn resolve(state: &WsState, named: Named) -> Result<(String, Option<String>), Vec<String>> {
+async fn resolve(
+    state: &WsState,
+    named: StreamerRef,
+) -> Result<(String, Option<String>), Vec<String>> {
     let login = match named {
-        Named::Id(id) => return known_id(state, id).await.map(|id| (id, None)),
-        Named::Login(login) => login,
+        StreamerRef::Id(id) => return known_id(state, id).await.map(|id| (id, None)),
+        StreamerRef::Login(login) => login,
     };
     if let Some(store) = &state.streamers {
         match store.id_of_login(&login).await {

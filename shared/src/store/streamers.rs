@@ -41,6 +41,34 @@ pub struct TypeRecord {
     pub updated_at_ms: i64,
 }
 
+/// A streamer as people name one: a Twitch user id or a login.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StreamerRef {
+    /// A Twitch user id (1–20 digits).
+    Id(String),
+    /// A Twitch login, lowercased (logins are case-insensitive).
+    Login(String),
+}
+
+impl StreamerRef {
+    /// Digits are a user id, else a login of 1–25 letters, digits and
+    /// underscores; anything else is no streamer.
+    pub fn parse(text: &str) -> Option<Self> {
+        let bytes = text.as_bytes();
+        if (1..=20).contains(&bytes.len()) && bytes.iter().all(u8::is_ascii_digit) {
+            return Some(Self::Id(text.to_owned()));
+        }
+        if (1..=25).contains(&bytes.len())
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        {
+            return Some(Self::Login(text.to_ascii_lowercase()));
+        }
+        None
+    }
+}
+
 /// A request to track a streamer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Wish {
@@ -100,4 +128,24 @@ pub trait StreamerStore: Send + Sync {
 
     /// Stops tracking (the manager then deletes its subscriptions).
     async fn release(&self, id: &str, at_ms: i64) -> Result<(), StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StreamerRef;
+
+    #[test]
+    fn ids_and_logins() {
+        assert_eq!(
+            StreamerRef::parse("1337"),
+            Some(StreamerRef::Id("1337".into()))
+        );
+        assert_eq!(
+            StreamerRef::parse("Some_User"),
+            Some(StreamerRef::Login("some_user".into()))
+        );
+        for bad in ["", "a b", "../x", &"a".repeat(26), "é"] {
+            assert_eq!(StreamerRef::parse(bad), None, "{bad:?}");
+        }
+    }
 }
