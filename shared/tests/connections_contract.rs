@@ -2,6 +2,7 @@
 //! template's `ConnectionsTable`.
 
 #[allow(dead_code)] // the event-table helpers serve the other suite
+#[macro_use]
 mod support;
 
 use std::sync::Arc;
@@ -157,29 +158,7 @@ async fn subscribers_page_without_gaps_or_repeats(store: Arc<dyn ConnectionStore
     assert_eq!(seen, expected);
 }
 
-macro_rules! contract {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite_memory {
-            $(#[tokio::test]
-            async fn $case() { super::$case(super::sqlite(":memory:")).await })*
-        }
-        mod sqlite_file {
-            $(#[tokio::test]
-            async fn $case() {
-                let dir = std::env::temp_dir().join(format!("se-conn-{}", uuid::Uuid::new_v4()));
-                std::fs::create_dir_all(&dir).unwrap();
-                super::$case(super::sqlite(dir.join("c.db").to_str().unwrap())).await;
-                let _ = std::fs::remove_dir_all(dir);
-            })*
-        }
-        mod dynamodb_local {
-            $(#[tokio::test]
-            async fn $case() { super::$case(super::dynamo().await).await })*
-        }
-    };
-}
-
-contract!(
+store_contract!(
     subscribers_are_found_by_streamer,
     subscribing_twice_is_reported_and_kept_once,
     the_topic_cap_holds_and_frees_up_on_unsubscribe,

@@ -2,6 +2,7 @@
 //! template's `SnapshotsTable`.
 
 #[allow(dead_code)] // the event-table helpers serve the other suite
+#[macro_use]
 mod support;
 
 use std::sync::Arc;
@@ -179,29 +180,7 @@ async fn poller_status_and_pause(store: Arc<dyn SnapshotStore>) {
     assert!(!store.poller_status().await.unwrap().paused);
 }
 
-macro_rules! contract {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite_memory {
-            $(#[tokio::test]
-            async fn $case() { super::$case(super::sqlite(":memory:")).await })*
-        }
-        mod sqlite_file {
-            $(#[tokio::test]
-            async fn $case() {
-                let dir = std::env::temp_dir().join(format!("se-snap-{}", uuid::Uuid::new_v4()));
-                std::fs::create_dir_all(&dir).unwrap();
-                super::$case(super::sqlite(dir.join("s.db").to_str().unwrap())).await;
-                let _ = std::fs::remove_dir_all(dir);
-            })*
-        }
-        mod dynamodb_local {
-            $(#[tokio::test]
-            async fn $case() { super::$case(super::dynamo().await).await })*
-        }
-    };
-}
-
-contract!(
+store_contract!(
     snapshots_come_back_in_their_time_range_oldest_first,
     live_states_and_who_is_live_now,
     one_lease_holder_at_a_time,

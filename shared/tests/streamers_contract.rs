@@ -2,6 +2,7 @@
 //! template's `StreamersTable`.
 
 #[allow(dead_code)] // the event-table helpers serve the other suite
+#[macro_use]
 mod support;
 
 use std::collections::BTreeMap;
@@ -142,29 +143,7 @@ async fn tracked_pages_without_gaps_or_repeats(store: Arc<dyn StreamerStore>) {
     assert_eq!(seen, expected);
 }
 
-macro_rules! contract {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite_memory {
-            $(#[tokio::test]
-            async fn $case() { super::$case(super::sqlite(":memory:")).await })*
-        }
-        mod sqlite_file {
-            $(#[tokio::test]
-            async fn $case() {
-                let dir = std::env::temp_dir().join(format!("se-str-{}", uuid::Uuid::new_v4()));
-                std::fs::create_dir_all(&dir).unwrap();
-                super::$case(super::sqlite(dir.join("s.db").to_str().unwrap())).await;
-                let _ = std::fs::remove_dir_all(dir);
-            })*
-        }
-        mod dynamodb_local {
-            $(#[tokio::test]
-            async fn $case() { super::$case(super::dynamo().await).await })*
-        }
-    };
-}
-
-contract!(
+store_contract!(
     a_wish_tracks_a_streamer_and_finds_it_by_login,
     release_stops_tracking_and_a_new_wish_restarts_it,
     type_states_and_scopes_round_trip,

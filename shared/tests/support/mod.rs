@@ -1,6 +1,32 @@
 //! Test support: the DynamoDB tables, created from `template.yaml` itself so
 //! that the tests and the deployed stack cannot disagree about key schemas.
 
+/// The three backends of an aggregate's contract: each listed case runs
+/// against `super::sqlite(":memory:")`, `super::sqlite(<a fresh file>)` and
+/// `super::dynamo().await` (DynamoDB Local).
+#[allow(unused_macros)] // the event suite has its own, with more backends' setup
+macro_rules! store_contract {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite_memory {
+            $(#[tokio::test]
+            async fn $case() { super::$case(super::sqlite(":memory:")).await })*
+        }
+        mod sqlite_file {
+            $(#[tokio::test]
+            async fn $case() {
+                let dir = std::env::temp_dir().join(format!("se-contract-{}", uuid::Uuid::new_v4()));
+                std::fs::create_dir_all(&dir).unwrap();
+                super::$case(super::sqlite(dir.join("store.db").to_str().unwrap())).await;
+                let _ = std::fs::remove_dir_all(dir);
+            })*
+        }
+        mod dynamodb_local {
+            $(#[tokio::test]
+            async fn $case() { super::$case(super::dynamo().await).await })*
+        }
+    };
+}
+
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
