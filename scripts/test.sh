@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's one test command:
+# The project's one test command, on a fresh machine too:
+#   scripts/setup.sh (installs what is missing; quiet when nothing is),
 #   rustfmt check, clippy (warnings are errors), DynamoDB Local + cargo test,
 #   the page in headless Chromium (web/tests), then `sam validate` (lint and
 #   SAM transform) of template.yaml.
@@ -12,6 +13,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 step() { printf '\n==> %s\n' "$*"; }
+
+step "scripts/setup.sh (what the tests need)"
+scripts/setup.sh
 
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
