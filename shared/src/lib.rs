@@ -1,6 +1,8 @@
 //! Streamer Events: what every function and the local stack share.
 //!
 //! Map of the crate:
+//! - [`auth`]: log in with Twitch without the talking: ID token checks, sealed
+//!   tokens at rest, session ids and lifetimes, cookies, origin and redirect checks.
 //! - [`clock`]: now and RFC 3339 times as Unix milliseconds.
 //! - [`config`]: settings read from the environment, including the EventSub
 //!   secret (validated, never printed).
@@ -24,6 +26,7 @@
 //! - `helix` (feature `helix`): the one client for Twitch HTTP (app token,
 //!   rate limits, retries, cursor pages): users, EventSub subscriptions, streams.
 
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod eventsub;
