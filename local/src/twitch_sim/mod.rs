@@ -10,6 +10,8 @@
 //! - [`ratelimit`]: the per-client token bucket behind the `Ratelimit-*` headers.
 //! - [`params`]: query strings and form bodies with repeated keys; opaque cursors.
 //! - [`oauth`]: `POST /oauth2/token` (client credentials) and `GET /oauth2/validate`.
+//! - [`login`]: the user side of id.twitch.tv: the authorize page, code and
+//!   refresh grants, revoke, userinfo, the key set and RS256 ID tokens.
 //! - [`users`]: `GET /helix/users` over a deterministic population.
 //! - [`streams`]: `GET /helix/streams` over live channels whose viewers drift.
 //! - [`types`]: the EventSub types, versions, conditions and scopes accepted.
@@ -21,6 +23,7 @@
 pub mod delivery;
 pub mod eventsub;
 pub mod gate;
+pub mod login;
 pub mod oauth;
 pub mod params;
 pub mod payload;
@@ -66,6 +69,11 @@ pub struct SimConfig {
     /// Whether viewer counts change over time (they do on Twitch; turn off
     /// for tests that need one exact sweep).
     pub viewer_drift: bool,
+    /// The client's registered redirect URLs (the authorize page sends a
+    /// mismatch to the first one, as Twitch does).
+    pub redirect_uris: Vec<String>,
+    /// Lifetime of user access tokens, in seconds (Twitch: about 4 hours).
+    pub user_token_ttl_secs: u64,
 }
 
 impl Default for SimConfig {
@@ -80,6 +88,8 @@ impl Default for SimConfig {
             list_page_size: 100,
             max_total_cost: 10_000,
             viewer_drift: true,
+            redirect_uris: Vec::new(),
+            user_token_ttl_secs: 14_400,
         }
     }
 }
@@ -118,6 +128,8 @@ pub struct Sim {
     started: Instant,
     /// Milliseconds added to the simulator's clock by [`Sim::advance_clock`].
     skew_ms: AtomicU64,
+    /// Users' tokens and the ID-token signing key.
+    accounts: login::Accounts,
 }
 
 impl Sim {
@@ -137,6 +149,7 @@ impl Sim {
             http,
             started: Instant::now(),
             skew_ms: AtomicU64::new(0),
+            accounts: login::Accounts::new(),
         })
     }
 
@@ -160,6 +173,15 @@ impl Sim {
         Router::new()
             .route("/oauth2/token", post(oauth::token))
             .route("/oauth2/validate", get(oauth::validate))
+            .route("/oauth2/authorize", get(login::authorize))
+            .route("/oauth2/revoke", post(login::revoke))
+            .route("/oauth2/userinfo", get(login::userinfo))
+            .route("/oauth2/keys", get(login::keys))
+            .route(
+                "/oauth2/.well-known/openid-configuration",
+                get(login::discovery),
+            )
+            .route("/sim/users/{id}/disconnect", post(login::disconnect))
             .nest("/helix", helix)
             .layer(middleware::from_fn_with_state(
                 Arc::clone(self),
@@ -187,6 +209,18 @@ impl Sim {
         let mut state = self.state();
         let granted = state.grants.entry(user_id.to_owned()).or_default();
         granted.extend(scopes.iter().map(|s| (*s).to_owned()));
+    }
+
+    /// The user disconnects our app at Twitch: their tokens die and their
+    /// grants are forgotten. Returns how many access tokens died.
+    pub fn disconnect_user(&self, user_id: &str) -> usize {
+        self.state().grants.remove(user_id);
+        self.accounts.disconnect(user_id)
+    }
+
+    /// Live user access tokens of `user_id` (a test's view of logout).
+    pub fn user_tokens(&self, user_id: &str) -> usize {
+        self.accounts.live_tokens(user_id, self.now())
     }
 
     /// Makes every app token issued so far answer 401.

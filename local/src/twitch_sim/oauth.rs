@@ -1,6 +1,8 @@
-//! `POST /oauth2/token` (client credentials only) and `GET /oauth2/validate`
-//! (twitch.md §5.1–5.2). App tokens cannot be refreshed: a client that gets
-//! a 401 asks for a new one.
+//! `POST /oauth2/token` and `GET /oauth2/validate` (twitch.md §5.1–5.2).
+//! Client credentials are served here (app tokens cannot be refreshed: a
+//! client that gets a 401 asks for a new one); the user grants
+//! (`authorization_code`, `refresh_token`) and user tokens at `/validate`
+//! are [`super::login`]'s.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,12 +19,23 @@ use super::params::Params;
 use super::state::Token;
 use super::Sim;
 
-/// Issues an app token for the configured client.
+/// Issues tokens for the configured client: app tokens here, user tokens
+/// through [`super::login`].
 pub async fn token(
     State(sim): State<Arc<Sim>>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| strip_scheme(v, "Basic").is_some())
+        && !body.windows(10).any(|w| w == b"client_id=")
+    {
+        // Twitch takes client_secret_post only; Basic auth reads as no client.
+        return oauth_error(StatusCode::BAD_REQUEST, "missing client id");
+    }
     let Some(params) = request_params(query.as_deref(), &body) else {
         return oauth_error(StatusCode::BAD_REQUEST, "malformed request");
     };
@@ -36,14 +49,17 @@ pub async fn token(
             "missing client_id, client_secret or grant_type",
         );
     };
-    if grant != "client_credentials" {
-        return oauth_error(StatusCode::BAD_REQUEST, "unsupported grant type");
-    }
     if client_id != sim.config.client_id {
         return oauth_error(StatusCode::FORBIDDEN, "invalid client");
     }
     if secret != sim.config.client_secret {
         return oauth_error(StatusCode::FORBIDDEN, "invalid client secret");
+    }
+    match grant {
+        "client_credentials" => {}
+        "authorization_code" => return super::login::exchange(&sim, &params, &headers),
+        "refresh_token" => return super::login::refresh(&sim, &params),
+        _ => return oauth_error(StatusCode::BAD_REQUEST, "unsupported grant type"),
     }
     let ttl = sim.config.token_ttl_secs;
     let value = uuid::Uuid::new_v4().simple().to_string();
@@ -59,7 +75,7 @@ pub async fn token(
 
 /// The form body's parameters, then the query string's: samples send them
 /// either way.
-fn request_params(query: Option<&str>, body: &[u8]) -> Option<Params> {
+pub(super) fn request_params(query: Option<&str>, body: &[u8]) -> Option<Params> {
     let mut params = Params::parse(std::str::from_utf8(body).ok()?).ok()?;
     params.extend(Params::parse(query.unwrap_or("")).ok()?);
     Some(params)
@@ -76,6 +92,9 @@ pub async fn validate(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Respon
         return oauth_error(StatusCode::UNAUTHORIZED, "missing authorization token");
     };
     let now = sim.now();
+    if let Some(user) = sim.accounts.validate_json(token, now) {
+        return Json(user).into_response();
+    }
     let state = sim.state();
     match state.tokens.get(token).filter(|t| t.expires_at > now) {
         Some(issued) => Json(json!({

@@ -111,6 +111,12 @@ impl Helix {
         &self.config
     }
 
+    /// The HTTP client (no redirects followed, timeouts set), for the OAuth
+    /// endpoints that do not go through the Helix request loop.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// How many requests waited for the rate-limit bucket to refill.
     pub fn rate_limit_waits(&self) -> u64 {
         self.limiter.waits()

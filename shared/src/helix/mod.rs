@@ -7,12 +7,15 @@
 //! - [`ratelimit`]: the `Ratelimit-*` headers: waits when the bucket is empty
 //!   rather than failing.
 //! - [`client`]: the request loop (auth, rate limit, 429 and 5xx retries).
+//! - [`login`]: log in with Twitch (user tokens: code exchange, refresh,
+//!   validate, revoke; ID tokens against the cached key set).
 //! - [`users`], [`eventsub`], [`streams`]: the endpoints this system uses;
 //!   paginated ones are streams over cursors.
 
 pub mod client;
 pub mod config;
 pub mod eventsub;
+pub mod login;
 pub mod ratelimit;
 pub mod streams;
 pub mod token;

@@ -1,0 +1,494 @@
+//! The user side of a faithful id.twitch.tv (twitch-login.md §9.2): the
+//! authorize page (a user picker with Authorize / Cancel, or headless with
+//! `sim_user` and `sim_decision`), the code exchange and refresh grants
+//! (refresh rotates: the old refresh and access tokens die), user tokens at
+//! `/validate`, `/revoke`, `/userinfo`, the key set and discovery document,
+//! and RS256 ID tokens carrying the nonce. Error texts are Twitch's.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Json;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use shared::auth::idtoken::signer::IdTokenSigner;
+use tokio::time::Instant;
+
+use super::gate::{oauth_error, strip_scheme};
+use super::params::Params;
+use super::{users, Sim};
+
+/// How long an authorization code can be exchanged.
+const CODE_TTL: Duration = Duration::from_secs(600);
+/// ID tokens live 15 minutes, as Twitch's do.
+const ID_TOKEN_TTL_SECS: i64 = 900;
+
+/// An authorization code waiting to be exchanged.
+struct Code {
+    client_id: String,
+    redirect_uri: String,
+    user_id: String,
+    scopes: Vec<String>,
+    nonce: Option<String>,
+    expires_at: Instant,
+}
+
+/// A user access token.
+#[derive(Clone)]
+struct UserToken {
+    client_id: String,
+    user_id: String,
+    scopes: Vec<String>,
+    expires_at: Instant,
+}
+
+/// A refresh token and the access token it last produced.
+struct Refresh {
+    client_id: String,
+    user_id: String,
+    scopes: Vec<String>,
+    access: String,
+}
+
+#[derive(Default)]
+struct Books {
+    codes: HashMap<String, Code>,
+    access: HashMap<String, UserToken>,
+    refresh: HashMap<String, Refresh>,
+}
+
+/// Users' tokens and the key ID tokens are signed with.
+pub struct Accounts {
+    books: Mutex<Books>,
+    signer: IdTokenSigner,
+}
+
+impl Accounts {
+    /// No codes or tokens yet; a fresh signing key (`kid` "1").
+    pub fn new() -> Self {
+        let signer = match IdTokenSigner::generate("1") {
+            Ok(s) => s,
+            Err(_) => unreachable!("RSA key generation from the system's random source"),
+        };
+        Self {
+            books: Mutex::default(),
+            signer,
+        }
+    }
+
+    fn books(&self) -> MutexGuard<'_, Books> {
+        self.books.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Kills every token of `user_id` (the user disconnected the app);
+    /// returns how many access tokens died.
+    pub fn disconnect(&self, user_id: &str) -> usize {
+        let mut books = self.books();
+        books.refresh.retain(|_, r| r.user_id != user_id);
+        let before = books.access.len();
+        books.access.retain(|_, t| t.user_id != user_id);
+        before - books.access.len()
+    }
+
+    /// How many live access tokens `user_id` holds (tests: logout revoked it).
+    pub fn live_tokens(&self, user_id: &str, now: Instant) -> usize {
+        self.books()
+            .access
+            .values()
+            .filter(|t| t.user_id == user_id && t.expires_at > now)
+            .count()
+    }
+
+    /// The owner of a live user access token, for `/validate`.
+    pub(super) fn validate_json(&self, token: &str, now: Instant) -> Option<Value> {
+        let books = self.books();
+        let t = books.access.get(token).filter(|t| t.expires_at > now)?;
+        Some(json!({
+            "client_id": t.client_id,
+            "login": users::login(&t.user_id),
+            // Twitch sends null, not [], for a token without scopes.
+            "scopes": if t.scopes.is_empty() { Value::Null } else { json!(t.scopes) },
+            "user_id": t.user_id,
+            "expires_in": t.expires_at.saturating_duration_since(now).as_secs(),
+        }))
+    }
+}
+
+impl Default for Accounts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn random() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// The issuer: this simulator's own `/oauth2` base, as the caller reached it.
+fn issuer(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}/oauth2")
+}
+
+/// `GET /oauth2/.well-known/openid-configuration`.
+pub async fn discovery(headers: HeaderMap) -> Json<Value> {
+    let iss = issuer(&headers);
+    Json(json!({
+        "authorization_endpoint": format!("{iss}/authorize"),
+        "claims_parameter_supported": true,
+        "claims_supported": ["email", "email_verified", "picture", "preferred_username", "exp", "iss", "sub", "azp", "aud", "iat", "updated_at"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "issuer": iss,
+        "jwks_uri": format!("{iss}/keys"),
+        "response_types_supported": ["id_token", "code", "token", "code id_token", "token id_token"],
+        "scopes_supported": ["openid"],
+        "subject_types_supported": ["public"],
+        "token_endpoint": format!("{iss}/token"),
+        "token_endpoint_auth_methods_supported": ["client_secret_post"],
+        "userinfo_endpoint": format!("{iss}/userinfo"),
+    }))
+}
+
+/// `GET /oauth2/keys`.
+pub async fn keys(State(sim): State<Arc<Sim>>) -> Json<Value> {
+    Json(json!(sim.accounts.signer.jwks()))
+}
+
+/// A redirect to `base` with `pairs` added to its query string.
+fn redirect_with(base: &str, pairs: &[(&str, &str)]) -> Response {
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let query: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", form_encode(v)))
+        .collect();
+    Redirect::to(&format!("{base}{sep}{}", query.join("&"))).into_response()
+}
+
+fn form_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b' ' => out.push('+'),
+            b if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') => {
+                out.push(b as char)
+            }
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// `GET /oauth2/authorize`: the consent page, or (with `sim_user` and
+/// `sim_decision`) the redirect back that the page's buttons lead to.
+pub async fn authorize(State(sim): State<Arc<Sim>>, RawQuery(query): RawQuery) -> Response {
+    let Ok(params) = Params::parse(query.as_deref().unwrap_or("")) else {
+        return page(StatusCode::BAD_REQUEST, "<p>Malformed request.</p>");
+    };
+    let get = |k: &str| params.first(k).unwrap_or("");
+    if get("client_id") != sim.config.client_id {
+        // Twitch shows an error and does not redirect for an unknown client.
+        return page(StatusCode::BAD_REQUEST, "<p>invalid client</p>");
+    }
+    let redirect_uri = get("redirect_uri");
+    let registered = &sim.config.redirect_uris;
+    if !registered.iter().any(|r| r == redirect_uri) {
+        // Sent to the first registered URL, as Twitch does.
+        return match registered.first() {
+            Some(first) => redirect_with(
+                first,
+                &[
+                    ("error", "redirect_mismatch"),
+                    (
+                        "error_description",
+                        "Parameter redirect_uri does not match registered URI",
+                    ),
+                    ("state", get("state")),
+                ],
+            ),
+            None => page(StatusCode::BAD_REQUEST, "<p>redirect_mismatch</p>"),
+        };
+    }
+    let scopes: Vec<String> = get("scope")
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if get("response_type") != "code" {
+        return redirect_with(
+            redirect_uri,
+            &[
+                ("error", "unsupported_response_type"),
+                ("error_description", "Response type is not supported"),
+                ("state", get("state")),
+            ],
+        );
+    }
+    match (params.first("sim_user"), params.first("sim_decision")) {
+        (_, Some("deny")) => redirect_with(
+            redirect_uri,
+            &[
+                ("error", "access_denied"),
+                ("error_description", "The user denied you access"),
+                ("state", get("state")),
+            ],
+        ),
+        (Some(user), Some("allow")) if users::exists(user) => {
+            let code = random();
+            let granted: Vec<&str> = scopes.iter().map(String::as_str).collect();
+            sim.authorize(user, &granted);
+            sim.accounts.books().codes.insert(
+                code.clone(),
+                Code {
+                    client_id: sim.config.client_id.clone(),
+                    redirect_uri: redirect_uri.to_owned(),
+                    user_id: user.to_owned(),
+                    scopes: scopes.clone(),
+                    nonce: params.first("nonce").map(str::to_owned),
+                    expires_at: sim.now() + CODE_TTL,
+                },
+            );
+            redirect_with(
+                redirect_uri,
+                &[
+                    ("code", &code),
+                    ("scope", &scopes.join(" ")),
+                    ("state", get("state")),
+                ],
+            )
+        }
+        _ => consent_page(&params, &scopes),
+    }
+}
+
+/// The consent form: the same query again, plus the user and the decision.
+fn consent_page(params: &Params, scopes: &[String]) -> Response {
+    let hidden: String = [
+        "client_id",
+        "redirect_uri",
+        "response_type",
+        "scope",
+        "state",
+        "nonce",
+        "claims",
+        "force_verify",
+    ]
+    .iter()
+    .filter_map(|k| params.first(k).map(|v| (k, v)))
+    .map(|(k, v)| {
+        format!(
+            r#"<input type="hidden" name="{k}" value="{}">"#,
+            html_escape(v)
+        )
+    })
+    .collect();
+    let asked: String = scopes
+        .iter()
+        .map(|s| format!("<li><code>{}</code></li>", html_escape(s)))
+        .collect();
+    page(
+        StatusCode::OK,
+        &format!(
+            r#"<h1>Twitch (simulated)</h1>
+<p>An application wants to log you in and asks for:</p><ul id="scopes">{asked}</ul>
+<form method="get" action="/oauth2/authorize">{hidden}
+<label>Log in as user id <input id="sim-user" name="sim_user" value="1337" inputmode="numeric"></label>
+<p>You are <b id="sim-login">user1337</b> on this simulated Twitch.</p>
+<button id="authorize" name="sim_decision" value="allow">Authorize</button>
+<button id="cancel" name="sim_decision" value="deny">Cancel</button>
+</form>"#
+        ),
+    )
+}
+
+fn page(status: StatusCode, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Twitch (simulated)</title></head><body>{body}</body></html>"
+    );
+    (
+        status,
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; form-action 'self'",
+        )],
+        Html(html),
+    )
+        .into_response()
+}
+
+/// `grant_type=authorization_code` (client already authenticated).
+pub(super) fn exchange(sim: &Sim, params: &Params, headers: &HeaderMap) -> Response {
+    let (Some(code), Some(redirect_uri)) = (params.first("code"), params.first("redirect_uri"))
+    else {
+        return oauth_error(StatusCode::BAD_REQUEST, "missing code or redirect_uri");
+    };
+    let now = sim.now();
+    // Single use: taken out whether or not the rest matches.
+    let taken = sim.accounts.books().codes.remove(code);
+    let Some(grant) = taken.filter(|c| {
+        c.expires_at > now && c.redirect_uri == redirect_uri && c.client_id == sim.config.client_id
+    }) else {
+        return oauth_error(StatusCode::BAD_REQUEST, "Invalid authorization code");
+    };
+    let (access, refresh) = issue(sim, &grant.user_id, &grant.scopes);
+    let mut body = json!({
+        "access_token": access,
+        "expires_in": sim.config.user_token_ttl_secs,
+        "refresh_token": refresh,
+        "scope": grant.scopes,
+        "token_type": "bearer",
+    });
+    if grant.scopes.iter().any(|s| s == "openid") {
+        body["id_token"] = json!(id_token(sim, headers, &grant, &access));
+    }
+    Json(body).into_response()
+}
+
+/// `grant_type=refresh_token`: rotates, killing the old refresh and access tokens.
+pub(super) fn refresh(sim: &Sim, params: &Params) -> Response {
+    let Some(token) = params.first("refresh_token") else {
+        return oauth_error(StatusCode::BAD_REQUEST, "missing refresh token");
+    };
+    let old = {
+        let mut books = sim.accounts.books();
+        let old = books.refresh.remove(token);
+        if let Some(r) = &old {
+            books.access.remove(&r.access);
+        }
+        old
+    };
+    let Some(old) = old.filter(|r| r.client_id == sim.config.client_id) else {
+        return oauth_error(StatusCode::BAD_REQUEST, "Invalid refresh token");
+    };
+    let (access, refresh) = issue(sim, &old.user_id, &old.scopes);
+    Json(json!({
+        "access_token": access,
+        "expires_in": sim.config.user_token_ttl_secs,
+        "refresh_token": refresh,
+        "scope": old.scopes,
+        "token_type": "bearer",
+    }))
+    .into_response()
+}
+
+/// A new access + refresh token pair for `user_id`.
+fn issue(sim: &Sim, user_id: &str, scopes: &[String]) -> (String, String) {
+    let (access, refresh) = (random(), random());
+    let mut books = sim.accounts.books();
+    books.access.insert(
+        access.clone(),
+        UserToken {
+            client_id: sim.config.client_id.clone(),
+            user_id: user_id.to_owned(),
+            scopes: scopes.to_vec(),
+            expires_at: sim.now() + Duration::from_secs(sim.config.user_token_ttl_secs),
+        },
+    );
+    books.refresh.insert(
+        refresh.clone(),
+        Refresh {
+            client_id: sim.config.client_id.clone(),
+            user_id: user_id.to_owned(),
+            scopes: scopes.to_vec(),
+            access: access.clone(),
+        },
+    );
+    (access, refresh)
+}
+
+fn id_token(sim: &Sim, headers: &HeaderMap, grant: &Code, access: &str) -> String {
+    let iat = sim.epoch_secs() as i64;
+    let digest = Sha256::digest(access.as_bytes());
+    let mut claims = json!({
+        "aud": grant.client_id,
+        "azp": grant.client_id,
+        "exp": iat + ID_TOKEN_TTL_SECS,
+        "iat": iat,
+        "iss": issuer(headers),
+        "sub": grant.user_id,
+        "at_hash": URL_SAFE_NO_PAD.encode(&digest[..16]),
+        "preferred_username": users::display_name(&grant.user_id),
+        "picture": format!("https://static-cdn.jtvnw.net/user-default-pictures-uv/{}-profile_image-150x150.png", grant.user_id),
+    });
+    if let Some(nonce) = &grant.nonce {
+        claims["nonce"] = json!(nonce);
+    }
+    sim.accounts.signer.sign(&claims)
+}
+
+/// `POST /oauth2/revoke` (form: `client_id`, `token`).
+pub async fn revoke(
+    State(sim): State<Arc<Sim>>,
+    RawQuery(query): RawQuery,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(params) = super::oauth::request_params(query.as_deref(), &body) else {
+        return oauth_error(StatusCode::BAD_REQUEST, "malformed request");
+    };
+    if params.first("client_id") != Some(sim.config.client_id.as_str()) {
+        return oauth_error(StatusCode::NOT_FOUND, "client does not exist");
+    }
+    let token = params.first("token").unwrap_or_default();
+    let removed = {
+        let mut books = sim.accounts.books();
+        let access = books.access.remove(token).is_some();
+        access || books.refresh.remove(token).is_some()
+    };
+    if removed || sim.state().tokens.remove(token).is_some() {
+        StatusCode::OK.into_response()
+    } else {
+        oauth_error(StatusCode::BAD_REQUEST, "Invalid token")
+    }
+}
+
+/// `GET /oauth2/userinfo` (Bearer user access token).
+pub async fn userinfo(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| strip_scheme(v, "Bearer"));
+    let now = sim.now();
+    let owner = token.and_then(|t| {
+        sim.accounts
+            .books()
+            .access
+            .get(t)
+            .filter(|t| t.expires_at > now)
+            .cloned()
+    });
+    let Some(owner) = owner.filter(|t| t.scopes.iter().any(|s| s == "openid")) else {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid access token");
+    };
+    let iat = sim.epoch_secs() as i64;
+    Json(json!({
+        "aud": owner.client_id,
+        "exp": iat + ID_TOKEN_TTL_SECS,
+        "iat": iat,
+        "iss": issuer(&headers),
+        "sub": owner.user_id,
+        "preferred_username": users::display_name(&owner.user_id),
+        "updated_at": "2022-02-03T16:16:16.968509Z",
+    }))
+    .into_response()
+}
+
+/// `POST /sim/users/{id}/disconnect`: the user disconnects the app at Twitch.
+pub async fn disconnect(State(sim): State<Arc<Sim>>, Path(user_id): Path<String>) -> Response {
+    let killed = sim.disconnect_user(&user_id);
+    Json(json!({"user_id": user_id, "tokens_revoked": killed})).into_response()
+}
