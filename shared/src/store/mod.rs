@@ -10,6 +10,8 @@
 //!   each of their EventSub types.
 //! - [`snapshots::SnapshotStore`]: live-stream snapshots, who is live, and the
 //!   poller's lease, pause flag and status.
+//! - [`users::UserStore`]: users who logged in with Twitch, their sessions and
+//!   favourites, single-use login states and tickets, per-user allowances.
 //!
 //! Adapters: `sqlite` (embedded, the local stack) and `dynamo` (AWS). Both pass
 //! the same contract suite (`shared/tests/contract.rs`).
@@ -21,6 +23,7 @@ pub mod snapshots;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod streamers;
+pub mod users;
 
 use async_trait::async_trait;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};

@@ -31,6 +31,9 @@
 //! **Streamers** (`STREAMERS_TABLE`): see [`DynamoStreamerStore`]; sparse GSI
 //! `tracked` lists the wanted ones for the subscription manager's sweep.
 //!
+//! **Users** (`USERS_TABLE`): see [`DynamoUserStore`]: users, sessions,
+//! favourites, single-use login states and tickets, per-user allowances.
+//!
 //! **Subscriptions** (`SUBSCRIPTIONS_TABLE`): `id` (S, hash) = Twitch
 //! subscription id → its state (`GetItem`); GSI `by_broadcaster`
 //! (`broadcaster_id`, `id`) for a streamer's subscriptions.
@@ -46,11 +49,13 @@ mod events;
 mod snapshots;
 mod streamers;
 mod subscriptions;
+mod users;
 
 pub use connections::DynamoConnectionStore;
 pub use events::event_from_stream_image;
 pub use snapshots::DynamoSnapshotStore;
 pub use streamers::DynamoStreamerStore;
+pub use users::DynamoUserStore;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::Client;

@@ -25,6 +25,7 @@ mod events;
 mod snapshots;
 mod streamers;
 mod subscriptions;
+mod users;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -131,6 +132,50 @@ CREATE TABLE IF NOT EXISTS live_states (
     body           TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS live_states_live ON live_states (live, broadcaster_id);
+CREATE TABLE IF NOT EXISTS login_states (
+    state_hash TEXT PRIMARY KEY,
+    nonce      TEXT NOT NULL,
+    return_to  TEXT NOT NULL,
+    channel    INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS users (
+    id               TEXT PRIMARY KEY,
+    login            TEXT NOT NULL,
+    display_name     TEXT NOT NULL,
+    picture          TEXT,
+    scopes           TEXT NOT NULL,
+    access           TEXT,
+    refresh          TEXT,
+    token_expires_at INTEGER NOT NULL,
+    validated_at     INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS users_to_validate ON users (validated_at) WHERE access IS NOT NULL;
+CREATE TABLE IF NOT EXISTS sessions (
+    hash       TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
+CREATE TABLE IF NOT EXISTS used_tickets (
+    hash       TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS favourites (
+    user_id     TEXT NOT NULL,
+    streamer_id TEXT NOT NULL,
+    login       TEXT NOT NULL,
+    added_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (user_id, streamer_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS favourites_by_streamer ON favourites (streamer_id, user_id);
+CREATE TABLE IF NOT EXISTS allowances (
+    key        TEXT PRIMARY KEY,
+    used       INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS poller (
     key   TEXT PRIMARY KEY,
     owner TEXT,
@@ -289,7 +334,16 @@ impl SqliteStore {
     pub async fn purge_expired(&self, now_s: i64) -> Result<usize, StoreError> {
         self.write(move |c| {
             let mut n = 0;
-            for table in ["events", "dedupe", "daily_counts", "snapshots"] {
+            for table in [
+                "events",
+                "dedupe",
+                "daily_counts",
+                "snapshots",
+                "login_states",
+                "sessions",
+                "used_tickets",
+                "allowances",
+            ] {
                 n += c.execute(
                     &format!("DELETE FROM {table} WHERE expires_at < ?1"),
                     [now_s],

@@ -1,0 +1,578 @@
+//! `UserStore` on DynamoDB: the users table (`USERS_TABLE`): `pk` (S, hash),
+//! `sk` (S, range), TTL on `expires_at`.
+//!
+//! | item | pk | sk | serves |
+//! |---|---|---|---|
+//! | login state | `LOGIN#<sha256 of state>` | `-` | single use: `DeleteItem` returning the old item |
+//! | user | `USER#<id>` | `PROFILE` | profile, sealed tokens, scopes, `fav_count` |
+//! | favourite | `USER#<id>` | `FAV#<streamer id>` | a user's favourites (`Query` on the user's partition) |
+//! | session | `SESSION#<sha256 of cookie>` | `-` | a session by cookie (`GetItem`) |
+//! | used ticket | `TICKET#<sha256 of ticket>` | `-` | single use (conditional `PutItem`) |
+//! | allowance | `ALLOW#<key>#<window start>` | `-` | per-user budgets (conditional `ADD`) |
+//!
+//! Sparse GSIs: `by_user` (`session_user`, `pk`) — a user's sessions, to end
+//! them all; `fans` (`fan_of`, `pk`) — the users who want a streamer;
+//! `to_validate` (`validate_due`, `validated_at`) — users holding tokens, by
+//! when they were last validated (one partition: fine for the hourly sweep
+//! up to hundreds of thousands of users; shard the key beyond that).
+//!
+//! Adding a favourite is one transaction: the favourite (only if new) and
+//! the profile's `fav_count` (only while under the cap), so the cap holds
+//! under concurrent adds.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, DeleteRequest, Put, ReturnValue, TransactWriteItem, Update,
+    WriteRequest,
+};
+use aws_sdk_dynamodb::Client;
+
+use super::{batch_write, n, number, s, sdk_error, text, unavailable};
+use crate::store::users::{
+    Favourite, FavouriteAdded, LoginState, SealedTokens, Session, User, UserStore,
+};
+use crate::store::StoreError;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// The only value of the `to_validate` index's partition key.
+const TOKENS: &str = "TOKENS";
+
+/// The users table.
+#[derive(Clone, Debug)]
+pub struct DynamoUserStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoUserStore {
+    /// A store over `client` and the table named `table`.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    fn key(pk: String, sk: &str) -> Item {
+        HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
+    }
+
+    /// Every item of a `Query`, page after page.
+    async fn query_all(
+        &self,
+        index: Option<&str>,
+        condition: &str,
+        values: Item,
+        limit: Option<usize>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(index.map(str::to_owned))
+                .key_condition_expression(condition)
+                .set_expression_attribute_values(Some(values.clone()))
+                .set_exclusive_start_key(start.take())
+                .set_limit(limit.map(|l| l.min(1000) as i32))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            items.extend(out.items().iter().cloned());
+            if limit.is_some_and(|l| items.len() >= l) {
+                items.truncate(limit.unwrap_or(usize::MAX));
+                return Ok(items);
+            }
+            match out.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => return Ok(items),
+            }
+        }
+    }
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("users table: {what}"))
+}
+
+fn user_from(item: &Item) -> Result<User, StoreError> {
+    let id = text(item, "pk")
+        .and_then(|pk| pk.strip_prefix("USER#").map(str::to_owned))
+        .ok_or_else(|| corrupt("user without id"))?;
+    let scopes = match item.get("scopes") {
+        Some(AttributeValue::L(list)) => {
+            list.iter().filter_map(|v| v.as_s().ok().cloned()).collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok(User {
+        login: text(item, "login").ok_or_else(|| corrupt("user without login"))?,
+        display_name: text(item, "display_name").unwrap_or_default(),
+        picture: text(item, "picture"),
+        scopes,
+        tokens: text(item, "access").map(|access| SealedTokens {
+            access,
+            refresh: text(item, "refresh"),
+            expires_at_s: number(item, "token_expires_at").unwrap_or_default(),
+        }),
+        validated_at_s: number(item, "validated_at").unwrap_or_default(),
+        created_at_s: number(item, "created_at").unwrap_or_default(),
+        id,
+    })
+}
+
+fn session_from(item: &Item) -> Result<Session, StoreError> {
+    Ok(Session {
+        hash: text(item, "pk")
+            .and_then(|pk| pk.strip_prefix("SESSION#").map(str::to_owned))
+            .ok_or_else(|| corrupt("session without hash"))?,
+        user_id: text(item, "session_user").ok_or_else(|| corrupt("session without user"))?,
+        created_at_s: number(item, "created_at").unwrap_or_default(),
+        expires_at_s: number(item, "expires_at").unwrap_or_default(),
+    })
+}
+
+/// Which items of a cancelled transaction failed their condition.
+fn failed_conditions(e: &TransactWriteItemsError) -> Option<Vec<bool>> {
+    match e {
+        TransactWriteItemsError::TransactionCanceledException(c) => Some(
+            c.cancellation_reasons()
+                .iter()
+                .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl UserStore for DynamoUserStore {
+    async fn begin_login(&self, login: &LoginState) -> Result<(), StoreError> {
+        let mut item = Self::key(format!("LOGIN#{}", login.state_hash), "-");
+        item.insert("nonce".into(), s(&login.nonce));
+        item.insert("return_to".into(), s(&login.return_to));
+        item.insert("channel".into(), AttributeValue::Bool(login.channel));
+        item.insert("expires_at".into(), n(login.expires_at_s));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn take_login(
+        &self,
+        state_hash: &str,
+        now_s: i64,
+    ) -> Result<Option<LoginState>, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(format!("LOGIN#{state_hash}"), "-")))
+            .condition_expression("attribute_exists(pk)")
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        let old = match result {
+            Ok(out) => out.attributes().cloned().unwrap_or_default(),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(DeleteItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(sdk_error(e)),
+        };
+        let login = LoginState {
+            state_hash: state_hash.to_owned(),
+            nonce: text(&old, "nonce").ok_or_else(|| corrupt("login without nonce"))?,
+            return_to: text(&old, "return_to").unwrap_or_else(|| "/".into()),
+            channel: matches!(old.get("channel"), Some(AttributeValue::Bool(true))),
+            expires_at_s: number(&old, "expires_at").unwrap_or_default(),
+        };
+        Ok((login.expires_at_s >= now_s).then_some(login))
+    }
+
+    async fn put_user(&self, user: &User) -> Result<(), StoreError> {
+        // An update, not a put: the profile also carries `fav_count`, which
+        // only the favourite transactions change.
+        let mut values: Item = HashMap::from([
+            (":login".to_owned(), s(&user.login)),
+            (":name".to_owned(), s(&user.display_name)),
+            (
+                ":scopes".to_owned(),
+                AttributeValue::L(user.scopes.iter().map(s).collect()),
+            ),
+            (":validated".to_owned(), n(user.validated_at_s)),
+            (":created".to_owned(), n(user.created_at_s)),
+        ]);
+        let mut set = vec![
+            "login = :login",
+            "display_name = :name",
+            "scopes = :scopes",
+            "validated_at = :validated",
+            "created_at = if_not_exists(created_at, :created)",
+        ];
+        let mut remove = Vec::new();
+        match &user.picture {
+            Some(p) => {
+                values.insert(":picture".into(), s(p));
+                set.push("picture = :picture");
+            }
+            None => remove.push("picture"),
+        }
+        match &user.tokens {
+            Some(t) => {
+                values.insert(":access".into(), s(&t.access));
+                values.insert(":exp".into(), n(t.expires_at_s));
+                values.insert(":due".into(), s(TOKENS));
+                set.extend([
+                    "access = :access",
+                    "token_expires_at = :exp",
+                    "validate_due = :due",
+                ]);
+                match &t.refresh {
+                    Some(r) => {
+                        values.insert(":refresh".into(), s(r));
+                        set.push("refresh = :refresh");
+                    }
+                    None => remove.push("refresh"),
+                }
+            }
+            None => remove.extend(["access", "refresh", "token_expires_at", "validate_due"]),
+        }
+        let mut expression = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(format!("USER#{}", user.id), "PROFILE")))
+            .update_expression(expression)
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(format!("USER#{id}"), "PROFILE")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        out.item().map(user_from).transpose()
+    }
+
+    async fn users_to_validate(
+        &self,
+        before_s: i64,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        let items = self
+            .query_all(
+                Some("to_validate"),
+                "validate_due = :due AND validated_at < :before",
+                HashMap::from([(":due".into(), s(TOKENS)), (":before".into(), n(before_s))]),
+                Some(limit.max(1)),
+            )
+            .await?;
+        items.iter().map(user_from).collect()
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        let mut item = Self::key(format!("SESSION#{}", session.hash), "-");
+        item.insert("session_user".into(), s(&session.user_id));
+        item.insert("created_at".into(), n(session.created_at_s));
+        item.insert("expires_at".into(), n(session.expires_at_s));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn session(&self, hash: &str, now_s: i64) -> Result<Option<Session>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(format!("SESSION#{hash}"), "-")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        // TTL deletes lazily: an expired item may still be there.
+        match out.item().map(session_from).transpose()? {
+            Some(s) if s.expires_at_s >= now_s => Ok(Some(s)),
+            _ => Ok(None),
+        }
+    }
+
+    async fn slide_session(&self, hash: &str, expires_at_s: i64) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(format!("SESSION#{hash}"), "-")))
+            .update_expression("SET expires_at = :exp")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":exp", n(expires_at_s))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Ended meanwhile (logout elsewhere): nothing to slide.
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn end_session(&self, hash: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(format!("SESSION#{hash}"), "-")))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn end_sessions_of(&self, user_id: &str) -> Result<usize, StoreError> {
+        let items = self
+            .query_all(
+                Some("by_user"),
+                "session_user = :u",
+                HashMap::from([(":u".into(), s(user_id))]),
+                None,
+            )
+            .await?;
+        let deletes: Vec<WriteRequest> = items
+            .iter()
+            .filter_map(|i| text(i, "pk"))
+            .map(|pk| {
+                let key = DeleteRequest::builder()
+                    .set_key(Some(Self::key(pk, "-")))
+                    .build()
+                    .map_err(unavailable)?;
+                Ok(WriteRequest::builder().delete_request(key).build())
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let count = deletes.len();
+        batch_write(&self.client, &self.table, deletes).await?;
+        Ok(count)
+    }
+
+    async fn use_ticket(&self, ticket_hash: &str, expires_at_s: i64) -> Result<bool, StoreError> {
+        let mut item = Self::key(format!("TICKET#{ticket_hash}"), "-");
+        item.insert("expires_at".into(), n(expires_at_s));
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn favourites(&self, user_id: &str) -> Result<Vec<Favourite>, StoreError> {
+        let items = self
+            .query_all(
+                None,
+                "pk = :pk AND begins_with(sk, :fav)",
+                HashMap::from([
+                    (":pk".into(), s(format!("USER#{user_id}"))),
+                    (":fav".into(), s("FAV#")),
+                ]),
+                None,
+            )
+            .await?;
+        let mut favourites = items
+            .iter()
+            .map(|i| {
+                Ok(Favourite {
+                    streamer_id: text(i, "fan_of").ok_or_else(|| corrupt("favourite"))?,
+                    login: text(i, "login").unwrap_or_default(),
+                    added_at_ms: number(i, "added_at_ms").unwrap_or_default(),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        favourites
+            .sort_by(|a, b| (a.added_at_ms, &a.streamer_id).cmp(&(b.added_at_ms, &b.streamer_id)));
+        Ok(favourites)
+    }
+
+    async fn add_favourite(
+        &self,
+        user_id: &str,
+        favourite: &Favourite,
+        cap: usize,
+    ) -> Result<FavouriteAdded, StoreError> {
+        let pk = format!("USER#{user_id}");
+        let mut item = Self::key(pk.clone(), &format!("FAV#{}", favourite.streamer_id));
+        item.insert("fan_of".into(), s(&favourite.streamer_id));
+        item.insert("login".into(), s(&favourite.login));
+        item.insert("added_at_ms".into(), n(favourite.added_at_ms));
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(unavailable)?;
+        let count = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, "PROFILE")))
+            .update_expression("ADD fav_count :one")
+            .condition_expression("attribute_not_exists(fav_count) OR fav_count < :cap")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(cap as i64))
+            .build()
+            .map_err(unavailable)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .transact_items(TransactWriteItem::builder().update(count).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(FavouriteAdded::Added),
+            Err(e) => match e.as_service_error().and_then(failed_conditions) {
+                Some(failed) if failed.first() == Some(&true) => Ok(FavouriteAdded::AlreadyThere),
+                Some(failed) if failed.get(1) == Some(&true) => Ok(FavouriteAdded::OverCap),
+                _ => Err(sdk_error(e)),
+            },
+        }
+    }
+
+    async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError> {
+        let pk = format!("USER#{user_id}");
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk.clone(), &format!("FAV#{streamer_id}"))))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(unavailable)?;
+        let count = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, "PROFILE")))
+            .update_expression("ADD fav_count :minus")
+            .expression_attribute_values(":minus", n(-1))
+            .build()
+            .map_err(unavailable)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .transact_items(TransactWriteItem::builder().update(count).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) => match e.as_service_error().and_then(failed_conditions) {
+                Some(failed) if failed.first() == Some(&true) => Ok(false),
+                _ => Err(sdk_error(e)),
+            },
+        }
+    }
+
+    async fn fans(&self, streamer_id: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let items = self
+            .query_all(
+                Some("fans"),
+                "fan_of = :s",
+                HashMap::from([(":s".into(), s(streamer_id))]),
+                Some(limit.max(1)),
+            )
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| text(i, "pk"))
+            .filter_map(|pk| pk.strip_prefix("USER#").map(str::to_owned))
+            .collect())
+    }
+
+    async fn spend(
+        &self,
+        key: &str,
+        limit: u32,
+        window_s: i64,
+        now_s: i64,
+    ) -> Result<bool, StoreError> {
+        if limit == 0 {
+            return Ok(false);
+        }
+        let window_s = window_s.max(1);
+        let window = now_s - now_s.rem_euclid(window_s);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(format!("ALLOW#{key}#{window}"), "-")))
+            .update_expression("ADD used :one SET expires_at = :exp")
+            .condition_expression("attribute_not_exists(used) OR used < :limit")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":exp", n(window + window_s))
+            .expression_attribute_values(":limit", n(i64::from(limit)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+}

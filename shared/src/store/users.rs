@@ -1,0 +1,146 @@
+//! Users who logged in with Twitch: their profile and (sealed) Twitch
+//! tokens, their sessions, their favourites, and the single-use records a
+//! login and a WebSocket ticket need (a login's `state`, a ticket's id).
+//!
+//! Nothing here holds a replayable secret: sessions, login states and
+//! tickets are stored by the SHA-256 of their value, Twitch tokens sealed
+//! (AES-256-GCM, see `auth::seal`) by the caller before they get here.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+
+/// A login in flight, between `/auth/login` and `/auth/callback`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginState {
+    /// SHA-256 of the `state` sent to Twitch.
+    pub state_hash: String,
+    /// The `nonce` the ID token must carry.
+    pub nonce: String,
+    /// Where to go after the login (already checked to be a path here).
+    pub return_to: String,
+    /// The broadcaster's way in: the EventSub scopes were asked for.
+    pub channel: bool,
+    pub expires_at_s: i64,
+}
+
+/// A user's Twitch tokens, sealed for that user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealedTokens {
+    pub access: String,
+    pub refresh: Option<String>,
+    /// When Twitch said the access token expires (Unix seconds).
+    pub expires_at_s: i64,
+}
+
+/// A user, keyed on Twitch's `sub` (the user id), never on a name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    /// From `/validate` (lowercase), not from the ID token's display name.
+    pub login: String,
+    pub display_name: String,
+    pub picture: Option<String>,
+    /// The scopes of the current grant.
+    pub scopes: Vec<String>,
+    /// `None` once revoked (logout of the last session, or Twitch said so).
+    pub tokens: Option<SealedTokens>,
+    /// Last successful `/validate` (Twitch wants one an hour).
+    pub validated_at_s: i64,
+    pub created_at_s: i64,
+}
+
+/// A browser's session (the cookie holds the id, the store its hash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub hash: String,
+    pub user_id: String,
+    pub created_at_s: i64,
+    pub expires_at_s: i64,
+}
+
+/// A streamer a user follows here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Favourite {
+    pub streamer_id: String,
+    pub login: String,
+    pub added_at_ms: i64,
+}
+
+/// What adding a favourite did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FavouriteAdded {
+    Added,
+    AlreadyThere,
+    /// The user has `cap` favourites already; nothing was written.
+    OverCap,
+}
+
+/// Users, sessions, favourites and single-use marks.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Records a login in flight.
+    async fn begin_login(&self, login: &LoginState) -> Result<(), StoreError>;
+
+    /// Takes a login state out: at most once, and only before it expires.
+    async fn take_login(
+        &self,
+        state_hash: &str,
+        now_s: i64,
+    ) -> Result<Option<LoginState>, StoreError>;
+
+    /// Creates or replaces a user.
+    async fn put_user(&self, user: &User) -> Result<(), StoreError>;
+
+    /// One user.
+    async fn user(&self, id: &str) -> Result<Option<User>, StoreError>;
+
+    /// Users holding tokens last validated before `before_s`, oldest first.
+    async fn users_to_validate(&self, before_s: i64, limit: usize)
+        -> Result<Vec<User>, StoreError>;
+
+    /// Stores a new session.
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
+
+    /// A session by hash, unless it has expired.
+    async fn session(&self, hash: &str, now_s: i64) -> Result<Option<Session>, StoreError>;
+
+    /// Moves a session's expiry (sliding).
+    async fn slide_session(&self, hash: &str, expires_at_s: i64) -> Result<(), StoreError>;
+
+    /// Ends one session.
+    async fn end_session(&self, hash: &str) -> Result<(), StoreError>;
+
+    /// Ends every session of a user; how many there were.
+    async fn end_sessions_of(&self, user_id: &str) -> Result<usize, StoreError>;
+
+    /// Marks a ticket as used; `false` when it already was (single use).
+    async fn use_ticket(&self, ticket_hash: &str, expires_at_s: i64) -> Result<bool, StoreError>;
+
+    /// A user's favourites, oldest first.
+    async fn favourites(&self, user_id: &str) -> Result<Vec<Favourite>, StoreError>;
+
+    /// Adds a favourite unless the user already has `cap` of them.
+    async fn add_favourite(
+        &self,
+        user_id: &str,
+        favourite: &Favourite,
+        cap: usize,
+    ) -> Result<FavouriteAdded, StoreError>;
+
+    /// Removes a favourite; `false` when it was not there.
+    async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError>;
+
+    /// Up to `limit` users who have `streamer_id` as a favourite.
+    async fn fans(&self, streamer_id: &str, limit: usize) -> Result<Vec<String>, StoreError>;
+
+    /// Spends one unit of `key`'s allowance of `limit` per `window_s`
+    /// seconds; `false` (nothing spent) when it is used up.
+    async fn spend(
+        &self,
+        key: &str,
+        limit: u32,
+        window_s: i64,
+        now_s: i64,
+    ) -> Result<bool, StoreError>;
+}

@@ -1,0 +1,232 @@
+//! The users contract (logins, users, sessions, tickets, favourites,
+//! allowances): SQLite (memory, file) and DynamoDB Local with the
+//! template's `UsersTable`.
+
+#[allow(dead_code)] // the event-table helpers serve the other suite
+#[macro_use]
+mod support;
+
+use std::sync::Arc;
+
+use shared::config::Retention;
+use shared::store::dynamo::{DynamoStore, DynamoUserStore};
+use shared::store::sqlite::{Durability, SqliteStore};
+use shared::store::users::{
+    Favourite, FavouriteAdded, LoginState, SealedTokens, Session, User, UserStore,
+};
+
+fn now_s() -> i64 {
+    shared::clock::now_ms() / 1000
+}
+
+fn user(id: &str, validated: i64, tokens: bool) -> User {
+    User {
+        id: id.into(),
+        login: format!("user{id}"),
+        display_name: format!("User{id}"),
+        picture: Some("https://example.invalid/p.png".into()),
+        scopes: vec!["openid".into(), "bits:read".into()],
+        tokens: tokens.then(|| SealedTokens {
+            access: format!("sealed-access-{id}"),
+            refresh: Some(format!("sealed-refresh-{id}")),
+            expires_at_s: validated + 14_400,
+        }),
+        validated_at_s: validated,
+        created_at_s: 1_000,
+    }
+}
+
+fn fav(id: &str, at: i64) -> Favourite {
+    Favourite {
+        streamer_id: id.into(),
+        login: format!("user{id}"),
+        added_at_ms: at,
+    }
+}
+
+async fn a_login_state_is_taken_once_and_only_before_it_expires(store: Arc<dyn UserStore>) {
+    let now = now_s();
+    let login = LoginState {
+        state_hash: "h1".into(),
+        nonce: "n1".into(),
+        return_to: "/#user1".into(),
+        channel: true,
+        expires_at_s: now + 600,
+    };
+    store.begin_login(&login).await.unwrap();
+    assert_eq!(
+        store.take_login("h1", now).await.unwrap(),
+        Some(login.clone())
+    );
+    assert_eq!(
+        store.take_login("h1", now).await.unwrap(),
+        None,
+        "single use"
+    );
+    assert_eq!(store.take_login("never", now).await.unwrap(), None);
+    let old = LoginState {
+        state_hash: "h2".into(),
+        expires_at_s: now + 5,
+        ..login
+    };
+    store.begin_login(&old).await.unwrap();
+    assert_eq!(
+        store.take_login("h2", now + 6).await.unwrap(),
+        None,
+        "expired"
+    );
+}
+
+async fn users_round_trip_and_lose_their_tokens(store: Arc<dyn UserStore>) {
+    let u = user("42", 5_000, true);
+    store.put_user(&u).await.unwrap();
+    assert_eq!(store.user("42").await.unwrap(), Some(u.clone()));
+    let revoked = User {
+        tokens: None,
+        picture: None,
+        ..u.clone()
+    };
+    store.put_user(&revoked).await.unwrap();
+    assert_eq!(store.user("42").await.unwrap(), Some(revoked));
+    assert_eq!(store.user("43").await.unwrap(), None);
+}
+
+async fn the_hourly_sweep_sees_token_holders_oldest_first(store: Arc<dyn UserStore>) {
+    store.put_user(&user("1", 3_000, true)).await.unwrap();
+    store.put_user(&user("2", 1_000, true)).await.unwrap();
+    store.put_user(&user("3", 500, false)).await.unwrap();
+    store.put_user(&user("4", 9_000, true)).await.unwrap();
+    let due: Vec<String> = store
+        .users_to_validate(5_000, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(due, vec!["2", "1"], "no tokens, not due");
+    assert_eq!(store.users_to_validate(5_000, 1).await.unwrap().len(), 1);
+}
+
+async fn sessions_expire_slide_and_end_one_or_all(store: Arc<dyn UserStore>) {
+    let now = now_s();
+    let mk = |hash: &str, user: &str| Session {
+        hash: hash.into(),
+        user_id: user.into(),
+        created_at_s: now,
+        expires_at_s: now + 100,
+    };
+    for (h, u) in [("a", "1"), ("b", "1"), ("c", "2")] {
+        store.create_session(&mk(h, u)).await.unwrap();
+    }
+    assert_eq!(store.session("a", now).await.unwrap(), Some(mk("a", "1")));
+    assert_eq!(
+        store.session("a", now + 101).await.unwrap(),
+        None,
+        "expired"
+    );
+    store.slide_session("a", now + 500).await.unwrap();
+    assert_eq!(
+        store
+            .session("a", now + 101)
+            .await
+            .unwrap()
+            .map(|s| s.expires_at_s),
+        Some(now + 500)
+    );
+    store.end_session("b").await.unwrap();
+    assert_eq!(store.session("b", now).await.unwrap(), None);
+    store.create_session(&mk("d", "1")).await.unwrap();
+    assert_eq!(store.end_sessions_of("1").await.unwrap(), 2);
+    assert_eq!(store.session("a", now).await.unwrap(), None);
+    assert_eq!(store.session("d", now).await.unwrap(), None);
+    assert!(
+        store.session("c", now).await.unwrap().is_some(),
+        "others stay"
+    );
+}
+
+async fn a_ticket_is_used_once(store: Arc<dyn UserStore>) {
+    let exp = now_s() + 60;
+    assert!(store.use_ticket("t1", exp).await.unwrap());
+    assert!(!store.use_ticket("t1", exp).await.unwrap());
+    assert!(store.use_ticket("t2", exp).await.unwrap());
+}
+
+async fn favourites_are_capped_and_know_their_fans(store: Arc<dyn UserStore>) {
+    store.put_user(&user("1", 0, true)).await.unwrap();
+    store.put_user(&user("2", 0, true)).await.unwrap();
+    assert_eq!(
+        store.add_favourite("1", &fav("100", 2), 2).await.unwrap(),
+        FavouriteAdded::Added
+    );
+    assert_eq!(
+        store.add_favourite("1", &fav("101", 1), 2).await.unwrap(),
+        FavouriteAdded::Added
+    );
+    assert_eq!(
+        store.add_favourite("1", &fav("100", 3), 2).await.unwrap(),
+        FavouriteAdded::AlreadyThere
+    );
+    assert_eq!(
+        store.add_favourite("1", &fav("102", 4), 2).await.unwrap(),
+        FavouriteAdded::OverCap
+    );
+    assert_eq!(
+        store.favourites("1").await.unwrap(),
+        vec![fav("101", 1), fav("100", 2)]
+    );
+    assert_eq!(
+        store.add_favourite("2", &fav("100", 5), 2).await.unwrap(),
+        FavouriteAdded::Added
+    );
+    let mut fans = store.fans("100", 10).await.unwrap();
+    fans.sort();
+    assert_eq!(fans, vec!["1", "2"]);
+    assert!(store.remove_favourite("1", "100").await.unwrap());
+    assert!(!store.remove_favourite("1", "100").await.unwrap());
+    assert_eq!(store.fans("100", 10).await.unwrap(), vec!["2"]);
+    // Room again under the cap.
+    assert_eq!(
+        store.add_favourite("1", &fav("102", 6), 2).await.unwrap(),
+        FavouriteAdded::Added
+    );
+    assert!(store.favourites("3").await.unwrap().is_empty());
+}
+
+async fn an_allowance_is_spent_per_window(store: Arc<dyn UserStore>) {
+    let t = 1_800_000_000; // a window start for 60 s windows
+    for _ in 0..3 {
+        assert!(store.spend("lookup#1", 3, 60, t + 1).await.unwrap());
+    }
+    assert!(!store.spend("lookup#1", 3, 60, t + 59).await.unwrap());
+    assert!(
+        store.spend("lookup#2", 3, 60, t + 59).await.unwrap(),
+        "per key"
+    );
+    assert!(
+        store.spend("lookup#1", 3, 60, t + 60).await.unwrap(),
+        "next window"
+    );
+    assert!(!store.spend("lookup#3", 0, 60, t).await.unwrap());
+}
+
+store_contract!(
+    a_login_state_is_taken_once_and_only_before_it_expires,
+    users_round_trip_and_lose_their_tokens,
+    the_hourly_sweep_sees_token_holders_oldest_first,
+    sessions_expire_slide_and_end_one_or_all,
+    a_ticket_is_used_once,
+    favourites_are_capped_and_know_their_fans,
+    an_allowance_is_spent_per_window,
+);
+
+fn sqlite(path: &str) -> Arc<dyn UserStore> {
+    Arc::new(SqliteStore::open(path, Durability::PowerLoss, Retention::default()).unwrap())
+}
+
+async fn dynamo() -> Arc<dyn UserStore> {
+    let client = DynamoStore::local_client(&support::endpoint());
+    let table = format!("users-{}", uuid::Uuid::new_v4().simple());
+    support::create_table(&client, "UsersTable", &table).await;
+    Arc::new(DynamoUserStore::new(client, table))
+}
