@@ -19,20 +19,36 @@ fn now_s() -> i64 {
     shared::clock::now_ms() / 1000
 }
 
-fn user(id: &str, validated: i64, tokens: bool) -> User {
+fn user(id: &str) -> User {
     User {
         id: id.into(),
         login: format!("user{id}"),
         display_name: format!("User{id}"),
         picture: Some("https://example.invalid/p.png".into()),
         scopes: vec!["openid".into(), "bits:read".into()],
-        tokens: tokens.then(|| SealedTokens {
-            access: format!("sealed-access-{id}"),
-            refresh: Some(format!("sealed-refresh-{id}")),
-            expires_at_s: validated + 14_400,
-        }),
-        validated_at_s: validated,
         created_at_s: 1_000,
+    }
+}
+
+fn tokens(tag: &str, validated: i64) -> SealedTokens {
+    SealedTokens {
+        access: format!("sealed-access-{tag}"),
+        refresh: Some(format!("sealed-refresh-{tag}")),
+        expires_at_s: validated + 14_400,
+    }
+}
+
+/// A session of `user` created now, expiring in 100 s, holding tokens
+/// validated at `validated` (or none).
+fn session(hash: &str, user: &str, validated: Option<i64>) -> Session {
+    let now = now_s();
+    Session {
+        hash: hash.into(),
+        user_id: user.into(),
+        created_at_s: now,
+        expires_at_s: now + 100,
+        tokens: validated.map(|v| tokens(hash, v)),
+        validated_at_s: validated.unwrap_or_default(),
     }
 }
 
@@ -77,48 +93,91 @@ async fn a_login_state_is_taken_once_and_only_before_it_expires(store: Arc<dyn U
     );
 }
 
-async fn users_round_trip_and_lose_their_tokens(store: Arc<dyn UserStore>) {
-    let u = user("42", 5_000, true);
+async fn users_round_trip(store: Arc<dyn UserStore>) {
+    let u = user("42");
     store.put_user(&u).await.unwrap();
     assert_eq!(store.user("42").await.unwrap(), Some(u.clone()));
-    let revoked = User {
-        tokens: None,
+    let again = User {
         picture: None,
+        login: "renamed".into(),
+        scopes: vec![],
+        created_at_s: 9_999,
         ..u.clone()
     };
-    store.put_user(&revoked).await.unwrap();
-    assert_eq!(store.user("42").await.unwrap(), Some(revoked));
+    store.put_user(&again).await.unwrap();
+    let got = store.user("42").await.unwrap().unwrap();
+    assert_eq!(
+        (got.login.as_str(), got.picture, got.scopes.len()),
+        ("renamed", None, 0)
+    );
+    assert_eq!(got.created_at_s, 1_000, "first seen stays");
     assert_eq!(store.user("43").await.unwrap(), None);
 }
 
-async fn the_hourly_sweep_sees_token_holders_oldest_first(store: Arc<dyn UserStore>) {
-    store.put_user(&user("1", 3_000, true)).await.unwrap();
-    store.put_user(&user("2", 1_000, true)).await.unwrap();
-    store.put_user(&user("3", 500, false)).await.unwrap();
-    store.put_user(&user("4", 9_000, true)).await.unwrap();
-    let due: Vec<String> = store
-        .users_to_validate(5_000, 10)
+async fn the_hourly_sweep_sees_sessions_with_tokens_oldest_first(store: Arc<dyn UserStore>) {
+    store
+        .create_session(&session("s1", "1", Some(3_000)))
+        .await
+        .unwrap();
+    store
+        .create_session(&session("s2", "1", Some(1_000)))
+        .await
+        .unwrap();
+    store
+        .create_session(&session("s3", "2", None))
+        .await
+        .unwrap();
+    store
+        .create_session(&session("s4", "2", Some(9_000)))
+        .await
+        .unwrap();
+    let due = |v: Vec<Session>| v.into_iter().map(|s| s.hash).collect::<Vec<_>>();
+    assert_eq!(
+        due(store.sessions_to_validate(5_000, 10).await.unwrap()),
+        vec!["s2", "s1"]
+    );
+    assert_eq!(store.sessions_to_validate(5_000, 1).await.unwrap().len(), 1);
+    // Validated now: no longer due; tokens replaced (a refresh).
+    store
+        .set_session_tokens("s2", Some(&tokens("new", 6_000)), 6_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        due(store.sessions_to_validate(5_000, 10).await.unwrap()),
+        vec!["s1"]
+    );
+    let s2 = store.session("s2", now_s()).await.unwrap().unwrap();
+    assert_eq!(s2.tokens, Some(tokens("new", 6_000)));
+    // Revoked: no tokens, never due again, the session itself stays.
+    store.set_session_tokens("s1", None, 3_000).await.unwrap();
+    assert!(store
+        .sessions_to_validate(5_000, 10)
         .await
         .unwrap()
-        .into_iter()
-        .map(|u| u.id)
-        .collect();
-    assert_eq!(due, vec!["2", "1"], "no tokens, not due");
-    assert_eq!(store.users_to_validate(5_000, 1).await.unwrap().len(), 1);
+        .is_empty());
+    assert_eq!(
+        store.session("s1", now_s()).await.unwrap().unwrap().tokens,
+        None
+    );
+    // An ended session is not brought back by a late update.
+    store.end_session("s4").await.unwrap();
+    store
+        .set_session_tokens("s4", Some(&tokens("x", 1)), 1)
+        .await
+        .unwrap();
+    store.slide_session("s4", now_s() + 999).await.unwrap();
+    assert_eq!(store.session("s4", now_s()).await.unwrap(), None);
 }
 
 async fn sessions_expire_slide_and_end_one_or_all(store: Arc<dyn UserStore>) {
     let now = now_s();
-    let mk = |hash: &str, user: &str| Session {
-        hash: hash.into(),
-        user_id: user.into(),
-        created_at_s: now,
-        expires_at_s: now + 100,
-    };
     for (h, u) in [("a", "1"), ("b", "1"), ("c", "2")] {
-        store.create_session(&mk(h, u)).await.unwrap();
+        store.create_session(&session(h, u, Some(7))).await.unwrap();
     }
-    assert_eq!(store.session("a", now).await.unwrap(), Some(mk("a", "1")));
+    assert_eq!(
+        store.session("a", now).await.unwrap(),
+        Some(session("a", "1", Some(7)))
+    );
     assert_eq!(
         store.session("a", now + 101).await.unwrap(),
         None,
@@ -135,7 +194,10 @@ async fn sessions_expire_slide_and_end_one_or_all(store: Arc<dyn UserStore>) {
     );
     store.end_session("b").await.unwrap();
     assert_eq!(store.session("b", now).await.unwrap(), None);
-    store.create_session(&mk("d", "1")).await.unwrap();
+    store
+        .create_session(&session("d", "1", None))
+        .await
+        .unwrap();
     assert_eq!(store.end_sessions_of("1").await.unwrap(), 2);
     assert_eq!(store.session("a", now).await.unwrap(), None);
     assert_eq!(store.session("d", now).await.unwrap(), None);
@@ -153,8 +215,8 @@ async fn a_ticket_is_used_once(store: Arc<dyn UserStore>) {
 }
 
 async fn favourites_are_capped_and_know_their_fans(store: Arc<dyn UserStore>) {
-    store.put_user(&user("1", 0, true)).await.unwrap();
-    store.put_user(&user("2", 0, true)).await.unwrap();
+    store.put_user(&user("1")).await.unwrap();
+    store.put_user(&user("2")).await.unwrap();
     assert_eq!(
         store.add_favourite("1", &fav("100", 2), 2).await.unwrap(),
         FavouriteAdded::Added
@@ -212,8 +274,8 @@ async fn an_allowance_is_spent_per_window(store: Arc<dyn UserStore>) {
 
 store_contract!(
     a_login_state_is_taken_once_and_only_before_it_expires,
-    users_round_trip_and_lose_their_tokens,
-    the_hourly_sweep_sees_token_holders_oldest_first,
+    users_round_trip,
+    the_hourly_sweep_sees_sessions_with_tokens_oldest_first,
     sessions_expire_slide_and_end_one_or_all,
     a_ticket_is_used_once,
     favourites_are_capped_and_know_their_fans,

@@ -1,6 +1,11 @@
-//! Users who logged in with Twitch: their profile and (sealed) Twitch
-//! tokens, their sessions, their favourites, and the single-use records a
-//! login and a WebSocket ticket need (a login's `state`, a ticket's id).
+//! Users who logged in with Twitch: their profile, their sessions (each with
+//! the Twitch tokens its login got, sealed), their favourites, and the
+//! single-use records a login and a WebSocket ticket need (a login's
+//! `state`, a ticket's id).
+//!
+//! Tokens live on the session, not the user: every login mints its own, so
+//! logging out in one browser revokes that browser's token only, and the
+//! hourly validation ends exactly the sessions whose token died.
 //!
 //! Nothing here holds a replayable secret: sessions, login states and
 //! tickets are stored by the SHA-256 of their value, Twitch tokens sealed
@@ -41,12 +46,8 @@ pub struct User {
     pub login: String,
     pub display_name: String,
     pub picture: Option<String>,
-    /// The scopes of the current grant.
+    /// The scopes of the latest login's grant.
     pub scopes: Vec<String>,
-    /// `None` once revoked (logout of the last session, or Twitch said so).
-    pub tokens: Option<SealedTokens>,
-    /// Last successful `/validate` (Twitch wants one an hour).
-    pub validated_at_s: i64,
     pub created_at_s: i64,
 }
 
@@ -57,6 +58,10 @@ pub struct Session {
     pub user_id: String,
     pub created_at_s: i64,
     pub expires_at_s: i64,
+    /// This login's Twitch tokens; `None` once revoked.
+    pub tokens: Option<SealedTokens>,
+    /// Last successful `/validate` of those tokens (Twitch wants one an hour).
+    pub validated_at_s: i64,
 }
 
 /// A streamer a user follows here.
@@ -95,10 +100,6 @@ pub trait UserStore: Send + Sync {
     /// One user.
     async fn user(&self, id: &str) -> Result<Option<User>, StoreError>;
 
-    /// Users holding tokens last validated before `before_s`, oldest first.
-    async fn users_to_validate(&self, before_s: i64, limit: usize)
-        -> Result<Vec<User>, StoreError>;
-
     /// Stores a new session.
     async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
 
@@ -107,6 +108,22 @@ pub trait UserStore: Send + Sync {
 
     /// Moves a session's expiry (sliding).
     async fn slide_session(&self, hash: &str, expires_at_s: i64) -> Result<(), StoreError>;
+
+    /// Records a session's tokens after a validation or a refresh (`None`:
+    /// revoked); a session ended meanwhile stays ended.
+    async fn set_session_tokens(
+        &self,
+        hash: &str,
+        tokens: Option<&SealedTokens>,
+        validated_at_s: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Sessions holding tokens last validated before `before_s`, oldest first.
+    async fn sessions_to_validate(
+        &self,
+        before_s: i64,
+        limit: usize,
+    ) -> Result<Vec<Session>, StoreError>;
 
     /// Ends one session.
     async fn end_session(&self, hash: &str) -> Result<(), StoreError>;

@@ -4,17 +4,17 @@
 //! | item | pk | sk | serves |
 //! |---|---|---|---|
 //! | login state | `LOGIN#<sha256 of state>` | `-` | single use: `DeleteItem` returning the old item |
-//! | user | `USER#<id>` | `PROFILE` | profile, sealed tokens, scopes, `fav_count` |
+//! | user | `USER#<id>` | `PROFILE` | profile, scopes, `fav_count` |
 //! | favourite | `USER#<id>` | `FAV#<streamer id>` | a user's favourites (`Query` on the user's partition) |
-//! | session | `SESSION#<sha256 of cookie>` | `-` | a session by cookie (`GetItem`) |
+//! | session | `SESSION#<sha256 of cookie>` | `-` | a session by cookie (`GetItem`), with its sealed Twitch tokens |
 //! | used ticket | `TICKET#<sha256 of ticket>` | `-` | single use (conditional `PutItem`) |
 //! | allowance | `ALLOW#<key>#<window start>` | `-` | per-user budgets (conditional `ADD`) |
 //!
 //! Sparse GSIs: `by_user` (`session_user`, `pk`) — a user's sessions, to end
 //! them all; `fans` (`fan_of`, `pk`) — the users who want a streamer;
-//! `to_validate` (`validate_due`, `validated_at`) — users holding tokens, by
+//! `to_validate` (`validate_due`, `validated_at`) — sessions holding tokens, by
 //! when they were last validated (one partition: fine for the hourly sweep
-//! up to hundreds of thousands of users; shard the key beyond that).
+//! up to hundreds of thousands of sessions; shard the key beyond that).
 //!
 //! Adding a favourite is one transaction: the favourite (only if new) and
 //! the profile's `fav_count` (only while under the cap), so the cap holds
@@ -119,12 +119,6 @@ fn user_from(item: &Item) -> Result<User, StoreError> {
         display_name: text(item, "display_name").unwrap_or_default(),
         picture: text(item, "picture"),
         scopes,
-        tokens: text(item, "access").map(|access| SealedTokens {
-            access,
-            refresh: text(item, "refresh"),
-            expires_at_s: number(item, "token_expires_at").unwrap_or_default(),
-        }),
-        validated_at_s: number(item, "validated_at").unwrap_or_default(),
         created_at_s: number(item, "created_at").unwrap_or_default(),
         id,
     })
@@ -138,7 +132,46 @@ fn session_from(item: &Item) -> Result<Session, StoreError> {
         user_id: text(item, "session_user").ok_or_else(|| corrupt("session without user"))?,
         created_at_s: number(item, "created_at").unwrap_or_default(),
         expires_at_s: number(item, "expires_at").unwrap_or_default(),
+        tokens: text(item, "access").map(|access| SealedTokens {
+            access,
+            refresh: text(item, "refresh"),
+            expires_at_s: number(item, "token_expires_at").unwrap_or_default(),
+        }),
+        validated_at_s: number(item, "validated_at").unwrap_or_default(),
     })
+}
+
+/// The `SET`/`REMOVE` parts and values that record a session's tokens: the
+/// `to_validate` index sees a session only while it holds tokens.
+fn token_update(tokens: Option<&SealedTokens>, validated_at_s: i64) -> (String, Item) {
+    let mut values: Item = HashMap::from([(":validated".to_owned(), n(validated_at_s))]);
+    let mut set = vec!["validated_at = :validated"];
+    let mut remove = Vec::new();
+    match tokens {
+        Some(t) => {
+            values.insert(":access".into(), s(&t.access));
+            values.insert(":exp".into(), n(t.expires_at_s));
+            values.insert(":due".into(), s(TOKENS));
+            set.extend([
+                "access = :access",
+                "token_expires_at = :exp",
+                "validate_due = :due",
+            ]);
+            match &t.refresh {
+                Some(r) => {
+                    values.insert(":refresh".into(), s(r));
+                    set.push("refresh = :refresh");
+                }
+                None => remove.push("refresh"),
+            }
+        }
+        None => remove.extend(["access", "refresh", "token_expires_at", "validate_due"]),
+    }
+    let mut expression = format!("SET {}", set.join(", "));
+    if !remove.is_empty() {
+        expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+    }
+    (expression, values)
 }
 
 /// Which items of a cancelled transaction failed their condition.
@@ -218,47 +251,18 @@ impl UserStore for DynamoUserStore {
                 ":scopes".to_owned(),
                 AttributeValue::L(user.scopes.iter().map(s).collect()),
             ),
-            (":validated".to_owned(), n(user.validated_at_s)),
             (":created".to_owned(), n(user.created_at_s)),
         ]);
-        let mut set = vec![
-            "login = :login",
-            "display_name = :name",
-            "scopes = :scopes",
-            "validated_at = :validated",
-            "created_at = if_not_exists(created_at, :created)",
-        ];
-        let mut remove = Vec::new();
+        let mut expression = String::from(
+            "SET login = :login, display_name = :name, scopes = :scopes, \
+             created_at = if_not_exists(created_at, :created)",
+        );
         match &user.picture {
             Some(p) => {
                 values.insert(":picture".into(), s(p));
-                set.push("picture = :picture");
+                expression.push_str(", picture = :picture");
             }
-            None => remove.push("picture"),
-        }
-        match &user.tokens {
-            Some(t) => {
-                values.insert(":access".into(), s(&t.access));
-                values.insert(":exp".into(), n(t.expires_at_s));
-                values.insert(":due".into(), s(TOKENS));
-                set.extend([
-                    "access = :access",
-                    "token_expires_at = :exp",
-                    "validate_due = :due",
-                ]);
-                match &t.refresh {
-                    Some(r) => {
-                        values.insert(":refresh".into(), s(r));
-                        set.push("refresh = :refresh");
-                    }
-                    None => remove.push("refresh"),
-                }
-            }
-            None => remove.extend(["access", "refresh", "token_expires_at", "validate_due"]),
-        }
-        let mut expression = format!("SET {}", set.join(", "));
-        if !remove.is_empty() {
-            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+            None => expression.push_str(" REMOVE picture"),
         }
         self.client
             .update_item()
@@ -285,27 +289,20 @@ impl UserStore for DynamoUserStore {
         out.item().map(user_from).transpose()
     }
 
-    async fn users_to_validate(
-        &self,
-        before_s: i64,
-        limit: usize,
-    ) -> Result<Vec<User>, StoreError> {
-        let items = self
-            .query_all(
-                Some("to_validate"),
-                "validate_due = :due AND validated_at < :before",
-                HashMap::from([(":due".into(), s(TOKENS)), (":before".into(), n(before_s))]),
-                Some(limit.max(1)),
-            )
-            .await?;
-        items.iter().map(user_from).collect()
-    }
-
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
         let mut item = Self::key(format!("SESSION#{}", session.hash), "-");
         item.insert("session_user".into(), s(&session.user_id));
         item.insert("created_at".into(), n(session.created_at_s));
         item.insert("expires_at".into(), n(session.expires_at_s));
+        item.insert("validated_at".into(), n(session.validated_at_s));
+        if let Some(t) = &session.tokens {
+            item.insert("access".into(), s(&t.access));
+            item.insert("token_expires_at".into(), n(t.expires_at_s));
+            item.insert("validate_due".into(), s(TOKENS));
+            if let Some(r) = &t.refresh {
+                item.insert("refresh".into(), s(r));
+            }
+        }
         self.client
             .put_item()
             .table_name(&self.table)
@@ -358,6 +355,53 @@ impl UserStore for DynamoUserStore {
             }
             Err(e) => Err(sdk_error(e)),
         }
+    }
+
+    async fn set_session_tokens(
+        &self,
+        hash: &str,
+        tokens: Option<&SealedTokens>,
+        validated_at_s: i64,
+    ) -> Result<(), StoreError> {
+        let (expression, values) = token_update(tokens, validated_at_s);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(format!("SESSION#{hash}"), "-")))
+            .update_expression(expression)
+            .condition_expression("attribute_exists(pk)")
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn sessions_to_validate(
+        &self,
+        before_s: i64,
+        limit: usize,
+    ) -> Result<Vec<Session>, StoreError> {
+        let items = self
+            .query_all(
+                Some("to_validate"),
+                "validate_due = :due AND validated_at < :before",
+                HashMap::from([(":due".into(), s(TOKENS)), (":before".into(), n(before_s))]),
+                Some(limit.max(1)),
+            )
+            .await?;
+        items.iter().map(session_from).collect()
     }
 
     async fn end_session(&self, hash: &str) -> Result<(), StoreError> {

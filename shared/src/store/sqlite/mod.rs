@@ -140,25 +140,25 @@ CREATE TABLE IF NOT EXISTS login_states (
     expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS users (
-    id               TEXT PRIMARY KEY,
-    login            TEXT NOT NULL,
-    display_name     TEXT NOT NULL,
-    picture          TEXT,
-    scopes           TEXT NOT NULL,
+    id           TEXT PRIMARY KEY,
+    login        TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    picture      TEXT,
+    scopes       TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions (
+    hash             TEXT PRIMARY KEY,
+    user_id          TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
     access           TEXT,
     refresh          TEXT,
     token_expires_at INTEGER NOT NULL,
-    validated_at     INTEGER NOT NULL,
-    created_at       INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS users_to_validate ON users (validated_at) WHERE access IS NOT NULL;
-CREATE TABLE IF NOT EXISTS sessions (
-    hash       TEXT PRIMARY KEY,
-    user_id    TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
+    validated_at     INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
+CREATE INDEX IF NOT EXISTS sessions_to_validate ON sessions (validated_at) WHERE access IS NOT NULL;
 CREATE TABLE IF NOT EXISTS used_tickets (
     hash       TEXT PRIMARY KEY,
     expires_at INTEGER NOT NULL

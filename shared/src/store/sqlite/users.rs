@@ -9,12 +9,13 @@ use crate::store::users::{
 };
 use crate::store::StoreError;
 
-const USER_COLUMNS: &str = "id, login, display_name, picture, scopes, access, refresh, \
-     token_expires_at, validated_at, created_at";
+const USER_COLUMNS: &str = "id, login, display_name, picture, scopes, created_at";
+
+const SESSION_COLUMNS: &str =
+    "hash, user_id, created_at, expires_at, access, refresh, token_expires_at, validated_at";
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     let scopes: String = r.get(4)?;
-    let access: Option<String> = r.get(5)?;
     Ok(User {
         id: r.get(0)?,
         login: r.get(1)?,
@@ -23,26 +24,35 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
         scopes: serde_json::from_str(&scopes).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
         })?,
-        tokens: match access {
-            Some(access) => Some(SealedTokens {
-                access,
-                refresh: r.get(6)?,
-                expires_at_s: r.get(7)?,
-            }),
-            None => None,
-        },
-        validated_at_s: r.get(8)?,
-        created_at_s: r.get(9)?,
+        created_at_s: r.get(5)?,
     })
 }
 
 fn session_row(r: &Row<'_>) -> rusqlite::Result<Session> {
+    let access: Option<String> = r.get(4)?;
     Ok(Session {
         hash: r.get(0)?,
         user_id: r.get(1)?,
         created_at_s: r.get(2)?,
         expires_at_s: r.get(3)?,
+        tokens: match access {
+            Some(access) => Some(SealedTokens {
+                access,
+                refresh: r.get(5)?,
+                expires_at_s: r.get(6)?,
+            }),
+            None => None,
+        },
+        validated_at_s: r.get(7)?,
     })
+}
+
+/// A session's token columns: access, refresh, expiry.
+fn token_columns(t: Option<&SealedTokens>) -> (Option<String>, Option<String>, i64) {
+    match t {
+        Some(t) => (Some(t.access.clone()), t.refresh.clone(), t.expires_at_s),
+        None => (None, None, 0),
+    }
 }
 
 #[async_trait]
@@ -94,13 +104,11 @@ impl UserStore for SqliteStore {
         let scopes =
             serde_json::to_string(&u.scopes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.write(move |c| {
-            let (access, refresh, exp) = match &u.tokens {
-                Some(t) => (Some(t.access.clone()), t.refresh.clone(), t.expires_at_s),
-                None => (None, None, 0),
-            };
             c.prepare_cached(&format!(
-                "INSERT OR REPLACE INTO users ({USER_COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                "INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT (id) DO UPDATE SET login = excluded.login, \
+                   display_name = excluded.display_name, picture = excluded.picture, \
+                   scopes = excluded.scopes"
             ))?
             .execute(params![
                 u.id,
@@ -108,10 +116,6 @@ impl UserStore for SqliteStore {
                 u.display_name,
                 u.picture,
                 scopes,
-                access,
-                refresh,
-                exp,
-                u.validated_at_s,
                 u.created_at_s
             ])?;
             Ok(())
@@ -129,29 +133,23 @@ impl UserStore for SqliteStore {
         .await
     }
 
-    async fn users_to_validate(
-        &self,
-        before_s: i64,
-        limit: usize,
-    ) -> Result<Vec<User>, StoreError> {
-        self.read(move |c| {
-            c.prepare_cached(&format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE access IS NOT NULL AND validated_at < ?1 \
-                 ORDER BY validated_at LIMIT ?2"
-            ))?
-            .query_map(params![before_s, limit as i64], user_row)?
-            .collect()
-        })
-        .await
-    }
-
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
         let s = session.clone();
         self.write(move |c| {
-            c.prepare_cached(
-                "INSERT INTO sessions (hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![s.hash, s.user_id, s.created_at_s, s.expires_at_s])?;
+            let (access, refresh, exp) = token_columns(s.tokens.as_ref());
+            c.prepare_cached(&format!(
+                "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))?
+            .execute(params![
+                s.hash,
+                s.user_id,
+                s.created_at_s,
+                s.expires_at_s,
+                access,
+                refresh,
+                exp,
+                s.validated_at_s
+            ])?;
             Ok(())
         })
         .await
@@ -160,10 +158,9 @@ impl UserStore for SqliteStore {
     async fn session(&self, hash: &str, now_s: i64) -> Result<Option<Session>, StoreError> {
         let hash = hash.to_owned();
         self.read(move |c| {
-            c.prepare_cached(
-                "SELECT hash, user_id, created_at, expires_at FROM sessions \
-                 WHERE hash = ?1 AND expires_at >= ?2",
-            )?
+            c.prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE hash = ?1 AND expires_at >= ?2"
+            ))?
             .query_row(params![hash, now_s], session_row)
             .optional()
         })
@@ -176,6 +173,41 @@ impl UserStore for SqliteStore {
             c.prepare_cached("UPDATE sessions SET expires_at = ?2 WHERE hash = ?1")?
                 .execute(params![hash, expires_at_s])?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn set_session_tokens(
+        &self,
+        hash: &str,
+        tokens: Option<&SealedTokens>,
+        validated_at_s: i64,
+    ) -> Result<(), StoreError> {
+        let hash = hash.to_owned();
+        let (access, refresh, exp) = token_columns(tokens);
+        self.write(move |c| {
+            c.prepare_cached(
+                "UPDATE sessions SET access = ?2, refresh = ?3, token_expires_at = ?4, \
+                 validated_at = ?5 WHERE hash = ?1",
+            )?
+            .execute(params![hash, access, refresh, exp, validated_at_s])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn sessions_to_validate(
+        &self,
+        before_s: i64,
+        limit: usize,
+    ) -> Result<Vec<Session>, StoreError> {
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE access IS NOT NULL AND validated_at < ?1 \
+                 ORDER BY validated_at LIMIT ?2"
+            ))?
+            .query_map(params![before_s, limit as i64], session_row)?
+            .collect()
         })
         .await
     }
