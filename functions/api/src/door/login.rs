@@ -1,0 +1,327 @@
+//! `GET /auth/login`, `GET /auth/callback`, `POST /auth/logout`.
+//!
+//! The flow (twitch-login.md §1–2): `login` stores a random single-use
+//! `state` (by hash) with a `nonce` and sets the same `state` in a 10-minute
+//! `SameSite=Lax` cookie, then sends the browser to Twitch. `callback` takes
+//! the stored state out (once), requires the cookie to match it (so a login
+//! cannot be finished in a browser that did not start it), handles `error`
+//! as well as `code`, exchanges the code with the secret in the body, checks
+//! the ID token (signature, issuer, audience, expiry, nonce), asks
+//! `/validate` for the login, keys the user on `sub`, and starts a session
+//! with a fresh id. Nothing that could be replayed is logged.
+
+use std::collections::HashMap;
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use shared::auth::cookies;
+use shared::auth::guard;
+use shared::auth::session::{self, NewSessionId, LOGIN_STATE_SECONDS};
+use shared::auth::{random_token, sha256_hex};
+use shared::helix::login::{Authorize, LoginError, Validation};
+use shared::store::streamers::Wish;
+use shared::store::users::{Favourite, LoginState, SealedTokens, Session, User};
+use subtle::ConstantTimeEq;
+
+use super::pages::{page, redirect};
+use super::visitor::{same_origin, visitor};
+use super::FrontDoor;
+use crate::error::ApiError;
+
+/// The first value of each query parameter.
+pub(super) fn query(request: &Request) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for (k, v) in form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes()) {
+        out.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+    }
+    out
+}
+
+fn unavailable() -> Response<Body> {
+    page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Try again in a moment",
+        "The login could not be completed just now. Nothing was changed; please try again.",
+        &[],
+    )
+}
+
+/// `GET /auth/login?return_to=/path&channel=1&switch=1`.
+pub async fn start(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Body> {
+    let q = query(request);
+    let Ok(return_to) = guard::return_to(q.get("return_to").map(String::as_str)) else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "That link cannot be used",
+            "return_to must be a path on this site.",
+            &[],
+        );
+    };
+    let channel = q.get("channel").is_some_and(|v| v == "1");
+    let (state, nonce) = (random_token(), random_token());
+    let login = LoginState {
+        state_hash: sha256_hex(&state),
+        nonce: nonce.clone(),
+        return_to,
+        channel,
+        expires_at_s: now_s + LOGIN_STATE_SECONDS,
+    };
+    if let Err(e) = door.users.begin_login(&login).await {
+        tracing::error!(error = %e, "could not store a login state");
+        return unavailable();
+    }
+    let no_scopes = Vec::new();
+    let redirect_uri = door.redirect_uri(request);
+    let url = door.login.authorize_url(&Authorize {
+        redirect_uri: &redirect_uri,
+        state: &state,
+        nonce: &nonce,
+        scopes: if channel { &door.channel_scopes } else { &no_scopes },
+        force_verify: q.get("switch").is_some_and(|v| v == "1"),
+    });
+    let cookie = door
+        .cookies
+        .set(door.cookies.login(), &state, LOGIN_STATE_SECONDS);
+    redirect(&url, &[cookie])
+}
+
+/// Why a callback did not log anyone in, as the page says it.
+fn refused(title: &str, text: &str, clear: &str) -> Response<Body> {
+    page(StatusCode::BAD_REQUEST, title, text, &[clear.to_owned()])
+}
+
+/// `GET /auth/callback?code=…&state=…` or `?error=…&state=…`.
+pub async fn callback(door: &FrontDoor, request: &Request, now_ms: i64) -> Response<Body> {
+    let now_s = now_ms / 1000;
+    let q = query(request);
+    let clear = door.cookies.clear(door.cookies.login());
+    let Some(state) = q.get("state").filter(|s| !s.is_empty()) else {
+        return refused(
+            "That login link is incomplete",
+            "Twitch's answer carried no state. Start the login again.",
+            &clear,
+        );
+    };
+    // Taken out first, whatever follows: a state is good for one answer.
+    let taken = match door.users.take_login(&sha256_hex(state), now_s).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "could not read a login state");
+            return unavailable();
+        }
+    };
+    let bound = cookies::read(request.headers(), door.cookies.login())
+        .is_some_and(|c| bool::from(c.as_bytes().ct_eq(state.as_bytes())));
+    if let Some(error) = q.get("error") {
+        tracing::info!(error = %error, "Twitch sent the login back with an error");
+        return if error == "access_denied" {
+            page(
+                StatusCode::FORBIDDEN,
+                "You did not log in",
+                "You chose not to connect your Twitch account. You can still watch streamers; log in any time to keep favourites.",
+                &[clear],
+            )
+        } else {
+            refused(
+                "Twitch did not log you in",
+                "Twitch refused the login. Start it again from the page.",
+                &clear,
+            )
+        };
+    }
+    let Some(login) = taken.filter(|_| bound) else {
+        return refused(
+            "That login has expired",
+            "This login was already used, is older than 10 minutes, or was started in another browser. Start it again from the page.",
+            &clear,
+        );
+    };
+    let Some(code) = q.get("code").filter(|c| !c.is_empty()) else {
+        return refused("That login link is incomplete", "Twitch's answer carried no code.", &clear);
+    };
+    match finish(door, request, &login, code, now_ms).await {
+        Ok(session_cookie) => redirect(&login.return_to, &[clear, session_cookie]),
+        Err(Finish::Unavailable) => unavailable(),
+        Err(Finish::Refused(why)) => {
+            tracing::warn!(reason = %why, "a login callback was refused");
+            refused(
+                "Twitch did not log you in",
+                "The answer from Twitch could not be verified. Start the login again.",
+                &clear,
+            )
+        }
+    }
+}
+
+enum Finish {
+    Unavailable,
+    Refused(String),
+}
+
+impl From<LoginError> for Finish {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::Unavailable(why) => {
+                tracing::warn!(reason = %why, "Twitch unavailable during a login");
+                Finish::Unavailable
+            }
+            other => Finish::Refused(other.to_string()),
+        }
+    }
+}
+
+impl From<shared::store::StoreError> for Finish {
+    fn from(e: shared::store::StoreError) -> Self {
+        tracing::error!(error = %e, "store failed during a login");
+        Finish::Unavailable
+    }
+}
+
+/// Exchanges the code, checks who it is, records the user (and a
+/// broadcaster's grant), starts a session; the session cookie to set.
+async fn finish(
+    door: &FrontDoor,
+    request: &Request,
+    login: &LoginState,
+    code: &str,
+    now_ms: i64,
+) -> Result<String, Finish> {
+    let now_s = now_ms / 1000;
+    let tokens = door
+        .login
+        .exchange_code(code, &door.redirect_uri(request))
+        .await?;
+    let id_token = tokens
+        .id_token
+        .as_deref()
+        .ok_or_else(|| Finish::Refused("no ID token (openid not granted)".into()))?;
+    let claims = door
+        .login
+        .verify_id_token(id_token, &login.nonce, now_s)
+        .await?;
+    let Validation::Valid {
+        user_id,
+        login: name,
+        scopes,
+        expires_in,
+    } = door.login.validate(&tokens.access_token).await?
+    else {
+        return Err(Finish::Refused("a fresh token failed validation".into()));
+    };
+    if user_id != claims.sub {
+        return Err(Finish::Refused("the token and the ID token name different users".into()));
+    }
+    let user = User {
+        id: claims.sub.clone(),
+        login: name.to_ascii_lowercase(),
+        display_name: claims.preferred_username.clone().unwrap_or_else(|| name.clone()),
+        picture: claims.picture.clone(),
+        scopes: scopes.clone(),
+        created_at_s: now_s,
+    };
+    door.users.put_user(&user).await?;
+    if login.channel {
+        record_grant(door, &user, &scopes, now_ms).await?;
+    }
+    let id = NewSessionId::generate();
+    let expires_at_s = session::expiry(now_s, now_s);
+    let sealed = SealedTokens {
+        access: door.seal.seal(&id.hash, &tokens.access_token),
+        refresh: tokens
+            .refresh_token
+            .as_deref()
+            .map(|r| door.seal.seal(&id.hash, r)),
+        expires_at_s: now_s + expires_in.max(tokens.expires_in),
+    };
+    door.users
+        .create_session(&Session {
+            hash: id.hash.clone(),
+            user_id: user.id.clone(),
+            created_at_s: now_s,
+            expires_at_s,
+            tokens: Some(sealed),
+            validated_at_s: now_s,
+        })
+        .await?;
+    tracing::info!(user = %user.id, channel = login.channel, "logged in");
+    // The browser keeps the cookie for the cap; the store decides sooner.
+    Ok(door
+        .cookies
+        .set(door.cookies.session(), &id.cookie, session::MAX_SECONDS))
+}
+
+/// A broadcaster let us read their channel: their streamer is tracked and
+/// its scopes are what this grant holds (fewer than before is recorded as
+/// fewer), and their own channel becomes a favourite.
+async fn record_grant(
+    door: &FrontDoor,
+    user: &User,
+    granted: &[String],
+    now_ms: i64,
+) -> Result<(), Finish> {
+    let scopes: Vec<String> = door
+        .channel_scopes
+        .iter()
+        .filter(|s| granted.contains(s))
+        .cloned()
+        .collect();
+    let added = door
+        .users
+        .add_favourite(
+            &user.id,
+            &Favourite {
+                streamer_id: user.id.clone(),
+                login: user.login.clone(),
+                added_at_ms: now_ms,
+            },
+            door.max_favourites,
+        )
+        .await?;
+    tracing::debug!(?added, "own channel as a favourite");
+    door.streamers
+        .want(&Wish {
+            broadcaster_id: user.id.clone(),
+            login: Some(user.login.clone()),
+            by: user.id.clone(),
+            at_ms: now_ms,
+        })
+        .await?;
+    door.streamers.set_scopes(&user.id, &scopes, now_ms).await?;
+    Ok(())
+}
+
+/// `POST /auth/logout`: revokes this session's Twitch token (a failure there
+/// never blocks the logout), ends the session, clears the cookie.
+pub async fn logout(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Body> {
+    if let Err(e) = same_origin(door, request) {
+        return e.into_response();
+    }
+    let clear = door.cookies.clear(door.cookies.session());
+    let who = match visitor(door, request, now_s).await {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(v) = &who {
+        if let Some(tokens) = &v.session.tokens {
+            match door.seal.open(&v.session.hash, &tokens.access) {
+                Ok(access) => {
+                    if let Err(e) = door.login.revoke(&access).await {
+                        tracing::warn!(error = %e, "could not revoke a token at logout");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "a session's token does not open"),
+            }
+        }
+        if let Err(e) = door.users.end_session(&v.session.hash).await {
+            return ApiError::from(e).into_response();
+        }
+        tracing::info!(user = %v.user.id, "logged out");
+    }
+    let mut response = crate::json(
+        StatusCode::OK,
+        json!({"logged_out": who.is_some()}).to_string(),
+    );
+    super::pages::set_cookies(&mut response, &[clear]);
+    response
+}

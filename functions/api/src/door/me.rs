@@ -1,0 +1,267 @@
+//! `GET /api/me`, `PUT`/`DELETE /api/me/favourites/{login}`, `POST /api/ws-ticket`.
+//!
+//! A favourite is a user's wish to have a streamer tracked: adding one wants
+//! the streamer, removing the last one releases it (unless an admin pinned
+//! it). Caps and the per-user lookup allowance are checked before any
+//! Twitch call, so one user cannot spend the app's Helix budget.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+use shared::store::streamers::{StreamerRef, Wish};
+use shared::store::users::{Favourite, FavouriteAdded};
+
+use super::visitor::{required, same_origin, visitor};
+use super::FrontDoor;
+use crate::error::{shown, ApiError};
+
+/// Who released a streamer no one wants any more, in the streamers store.
+const PINNED_BY: &str = "admin";
+
+fn reply(result: Result<(StatusCode, Value), ApiError>) -> Response<Body> {
+    match result {
+        Ok((status, body)) => crate::json(status, body.to_string()),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// 405 with the methods the path takes.
+pub fn not_allowed(method: &str, path: &str, allowed: &'static str) -> Response<Body> {
+    ApiError::MethodNotAllowed {
+        method: shown(method),
+        path: shown(path),
+        allowed: allowed.split(", ").collect(),
+    }
+    .into_response()
+}
+
+/// `GET /api/me`: the user and their favourites with their live state.
+pub async fn me(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Body> {
+    reply(async {
+        let v = required(door, request, now_s).await?;
+        let favourites = door.users.favourites(&v.user.id).await?;
+        let ids: Vec<String> = favourites.iter().map(|f| f.streamer_id.clone()).collect();
+        let live = door.snapshots.live_states(&ids).await?;
+        let favourites: Vec<Value> = favourites
+            .iter()
+            .map(|f| {
+                let state = live
+                    .iter()
+                    .find(|l| l.broadcaster_id == f.streamer_id && l.live);
+                json!({
+                    "id": f.streamer_id,
+                    "login": f.login,
+                    "added_at_ms": f.added_at_ms,
+                    "live": state.is_some(),
+                    "viewer_count": state.map(|l| l.viewer_count),
+                    "title": state.map(|l| l.title.clone()),
+                })
+            })
+            .collect();
+        let channel_granted: Vec<&String> = door
+            .channel_scopes
+            .iter()
+            .filter(|s| v.user.scopes.contains(s))
+            .collect();
+        Ok((
+            StatusCode::OK,
+            json!({
+                "user": {
+                    "id": v.user.id,
+                    "login": v.user.login,
+                    "display_name": v.user.display_name,
+                    "picture": v.user.picture,
+                    "channel_scopes": channel_granted,
+                },
+                "favourites": favourites,
+                "limits": {"favourites": door.max_favourites},
+                "session_expires_at_s": v.session.expires_at_s,
+            }),
+        ))
+    }
+    .await)
+}
+
+/// A streamer named by a path segment: its id and login, from the store, or
+/// from Twitch after the user's lookup allowance is charged.
+async fn resolve(
+    door: &FrontDoor,
+    user_id: &str,
+    segment: &str,
+    now_s: i64,
+) -> Result<(String, String), ApiError> {
+    let wanted = StreamerRef::parse(segment).ok_or_else(|| ApiError::InvalidStreamer(shown(segment)))?;
+    match &wanted {
+        StreamerRef::Login(login) => {
+            if let Some(id) = door.streamers.id_of_login(login).await? {
+                return Ok((id, login.clone()));
+            }
+        }
+        StreamerRef::Id(id) => {
+            if let Some(login) = door.streamers.streamer(id).await?.and_then(|s| s.login) {
+                return Ok((id.clone(), login));
+            }
+        }
+    }
+    let key = format!("lookup#{user_id}");
+    if !door.users.spend(&key, door.lookups_per_minute, 60, now_s).await? {
+        return Err(ApiError::TooManyRequests(format!(
+            "at most {} Twitch lookups a minute per user",
+            door.lookups_per_minute
+        )));
+    }
+    let (ids, logins): (Vec<&str>, Vec<&str>) = match &wanted {
+        StreamerRef::Id(id) => (vec![id.as_str()], vec![]),
+        StreamerRef::Login(login) => (vec![], vec![login.as_str()]),
+    };
+    let found = door.helix.users(&ids, &logins).await.map_err(|e| {
+        tracing::warn!(error = %e, "Get Users failed for a favourite");
+        ApiError::TwitchUnavailable
+    })?;
+    found
+        .into_iter()
+        .next()
+        .map(|u| (u.id, u.login.to_ascii_lowercase()))
+        .ok_or_else(|| ApiError::UnknownStreamer(shown(segment)))
+}
+
+/// `PUT /api/me/favourites/{login}`.
+pub async fn add_favourite(
+    door: &FrontDoor,
+    request: &Request,
+    segment: &str,
+    now_ms: i64,
+) -> Response<Body> {
+    let now_s = now_ms / 1000;
+    reply(async {
+        same_origin(door, request)?;
+        let v = required(door, request, now_s).await?;
+        let have = door.users.favourites(&v.user.id).await?;
+        let named = |f: &&Favourite| f.streamer_id == segment || f.login.eq_ignore_ascii_case(segment);
+        if let Some(f) = have.iter().find(named) {
+            return Ok((StatusCode::OK, json!({"favourite": favourite_json(f), "added": false})));
+        }
+        // The cap first: a user at the cap costs no Twitch call.
+        if have.len() >= door.max_favourites {
+            return Err(ApiError::OverCap {
+                what: "favourites",
+                cap: door.max_favourites,
+            });
+        }
+        let (id, login) = resolve(door, &v.user.id, segment, now_s).await?;
+        let favourite = Favourite {
+            streamer_id: id.clone(),
+            login: login.clone(),
+            added_at_ms: now_ms,
+        };
+        let added = door
+            .users
+            .add_favourite(&v.user.id, &favourite, door.max_favourites)
+            .await?;
+        if added == FavouriteAdded::OverCap {
+            return Err(ApiError::OverCap {
+                what: "favourites",
+                cap: door.max_favourites,
+            });
+        }
+        door.streamers
+            .want(&Wish {
+                broadcaster_id: id,
+                login: Some(login),
+                by: v.user.id.clone(),
+                at_ms: now_ms,
+            })
+            .await?;
+        let status = if added == FavouriteAdded::Added {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        Ok((
+            status,
+            json!({"favourite": favourite_json(&favourite), "added": added == FavouriteAdded::Added}),
+        ))
+    }
+    .await)
+}
+
+fn favourite_json(f: &Favourite) -> Value {
+    json!({"id": f.streamer_id, "login": f.login, "added_at_ms": f.added_at_ms})
+}
+
+/// `DELETE /api/me/favourites/{login}`: never a Twitch call.
+pub async fn remove_favourite(
+    door: &FrontDoor,
+    request: &Request,
+    segment: &str,
+    now_ms: i64,
+) -> Response<Body> {
+    let now_s = now_ms / 1000;
+    reply(async {
+        same_origin(door, request)?;
+        let v = required(door, request, now_s).await?;
+        let have = door.users.favourites(&v.user.id).await?;
+        let Some(f) = have
+            .iter()
+            .find(|f| f.streamer_id == segment || f.login.eq_ignore_ascii_case(segment))
+        else {
+            return Ok((StatusCode::OK, json!({"removed": false})));
+        };
+        let removed = door.users.remove_favourite(&v.user.id, &f.streamer_id).await?;
+        if removed {
+            release_if_unwanted(door, &f.streamer_id, now_ms).await?;
+        }
+        Ok((StatusCode::OK, json!({"removed": removed, "id": f.streamer_id})))
+    }
+    .await)
+}
+
+/// Releases a streamer nobody has as a favourite any more (unless an admin
+/// asked for it). Checked again after the release: a favourite added in
+/// between wants it back, so a race never leaves a wanted streamer untracked.
+async fn release_if_unwanted(door: &FrontDoor, id: &str, now_ms: i64) -> Result<(), ApiError> {
+    if !door.users.fans(id, 1).await?.is_empty() {
+        return Ok(());
+    }
+    let Some(streamer) = door.streamers.streamer(id).await? else {
+        return Ok(());
+    };
+    if streamer.requested_by == PINNED_BY || !streamer.wanted {
+        return Ok(());
+    }
+    door.streamers.release(id, now_ms).await?;
+    if let Some(fan) = door.users.fans(id, 1).await?.into_iter().next() {
+        door.streamers
+            .want(&Wish {
+                broadcaster_id: id.to_owned(),
+                login: streamer.login,
+                by: fan,
+                at_ms: now_ms,
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// `POST /api/ws-ticket`: a 60-second, single-use ticket for this user and
+/// this WebSocket API (in open mode, anonymous visitors get one too).
+pub async fn ticket(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Body> {
+    reply(async {
+        same_origin(door, request)?;
+        let user = match visitor(door, request, now_s).await? {
+            Some(v) => v.user.id,
+            None if door.open => "anonymous".to_owned(),
+            None => return Err(ApiError::NotLoggedIn),
+        };
+        let ticket = door.tickets.issue(&user, &door.websocket_url, now_s);
+        Ok((
+            StatusCode::OK,
+            json!({
+                "ticket": ticket,
+                "expires_in": shared::ticket::TICKET_TTL_SECONDS,
+                "websocket_url": door.websocket_url,
+            }),
+        ))
+    }
+    .await)
+}

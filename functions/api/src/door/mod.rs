@@ -1,0 +1,119 @@
+//! The front door: log in with Twitch, sessions, favourites, WebSocket
+//! tickets. Served by the api function in AWS and on the local stack alike.
+//!
+//! - [`visitor`]: who is calling (the session cookie) and whether a
+//!   state-changing request comes from our own origin.
+//! - [`login`]: `GET /auth/login`, `GET /auth/callback`, `POST /auth/logout`.
+//! - [`me`]: `GET /api/me`, `PUT`/`DELETE /api/me/favourites/{login}`,
+//!   `POST /api/ws-ticket`.
+//! - [`pages`]: the small HTML pages the browser routes answer with.
+
+pub mod login;
+pub mod me;
+pub mod pages;
+pub mod visitor;
+
+use std::sync::Arc;
+
+use lambda_http::http::header::HOST;
+use lambda_http::{Body, Request, Response};
+use shared::auth::cookies::CookiePolicy;
+use shared::auth::seal::SealKey;
+use shared::helix::login::Login;
+use shared::helix::Helix;
+use shared::store::streamers::StreamerStore;
+use shared::store::users::UserStore;
+use shared::ticket::TicketKey;
+
+/// Favourites one user may have.
+pub const DEFAULT_MAX_FAVOURITES: usize = 50;
+/// Twitch lookups (Get Users) one user may cause per minute.
+pub const DEFAULT_LOOKUPS_PER_MINUTE: u32 = 10;
+
+/// What the front door needs, built once per process.
+pub struct FrontDoor {
+    pub users: Arc<dyn UserStore>,
+    pub streamers: Arc<dyn StreamerStore>,
+    /// The user side of Twitch's OAuth.
+    pub login: Arc<Login>,
+    /// Get Users, for favourites named by a login the store does not know.
+    pub helix: Arc<Helix>,
+    /// Seals the Twitch tokens kept on sessions.
+    pub seal: SealKey,
+    pub cookies: CookiePolicy,
+    /// This site's origin (`https://host`), when configured; otherwise the
+    /// request's `Host` with the scheme the cookie policy implies.
+    pub site_url: Option<String>,
+    /// Further origins allowed to send state-changing requests.
+    pub extra_origins: Vec<String>,
+    /// Signs WebSocket tickets.
+    pub tickets: TicketKey,
+    /// The WebSocket API's URL: where the page connects, and the tickets' audience.
+    pub websocket_url: String,
+    /// Anyone may open a WebSocket (a public feed): tickets for anonymous visitors.
+    pub open: bool,
+    /// The scopes a broadcaster's "read my channel's events" login asks for.
+    pub channel_scopes: Vec<String>,
+    pub max_favourites: usize,
+    pub lookups_per_minute: u32,
+}
+
+impl FrontDoor {
+    /// This site's origin for `request`: the configured one, else the host
+    /// the request was sent to (API Gateway's domain, or the local stack's).
+    pub fn site(&self, request: &Request) -> String {
+        if let Some(url) = &self.site_url {
+            return url.trim_end_matches('/').to_owned();
+        }
+        let host = request
+            .headers()
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = if self.cookies.secure { "https" } else { "http" };
+        format!("{scheme}://{host}")
+    }
+
+    /// The redirect URI registered at Twitch: `<site>/auth/callback`.
+    pub fn redirect_uri(&self, request: &Request) -> String {
+        format!("{}/auth/callback", self.site(request))
+    }
+
+    /// Origins allowed to change state: this site's and the configured ones.
+    pub fn origins(&self, request: &Request) -> Vec<String> {
+        let mut all = vec![self.site(request)];
+        all.extend(self.extra_origins.iter().cloned());
+        all
+    }
+}
+
+/// Answers `path` when it is one of the front door's routes.
+pub async fn answer(
+    door: &FrontDoor,
+    request: &Request,
+    path: &str,
+    now_ms: i64,
+) -> Option<Response<Body>> {
+    let method = request.method().as_str();
+    let now_s = now_ms / 1000;
+    let response = match (method, path) {
+        ("GET", "/auth/login") => login::start(door, request, now_s).await,
+        ("GET", "/auth/callback") => login::callback(door, request, now_ms).await,
+        ("POST", "/auth/logout") => login::logout(door, request, now_s).await,
+        ("GET", "/api/me") => me::me(door, request, now_s).await,
+        ("POST", "/api/ws-ticket") => me::ticket(door, request, now_s).await,
+        (_, p) if p.starts_with("/api/me/favourites/") => {
+            let login = &p["/api/me/favourites/".len()..];
+            match method {
+                "PUT" => me::add_favourite(door, request, login, now_ms).await,
+                "DELETE" => me::remove_favourite(door, request, login, now_ms).await,
+                _ => me::not_allowed(method, p, "PUT, DELETE"),
+            }
+        }
+        (_, "/auth/login" | "/auth/callback") => me::not_allowed(method, path, "GET"),
+        (_, "/auth/logout" | "/api/ws-ticket") => me::not_allowed(method, path, "POST"),
+        (_, "/api/me") => me::not_allowed(method, path, "GET"),
+        _ => return None,
+    };
+    Some(response)
+}
