@@ -206,3 +206,75 @@ async fn refresh_rotates_and_revoke_and_disconnect_kill_tokens() {
         Validation::Invalid
     );
 }
+
+mod sweep {
+    use super::*;
+    use shared::auth::seal::SealKey;
+    use shared::config::Retention;
+    use shared::sessions::validate_due;
+    use shared::store::sqlite::{Durability, SqliteStore};
+    use shared::store::users::{SealedTokens, Session, UserStore};
+
+    /// A logged-in session of `user` (tokens from a real code exchange),
+    /// last validated two hours ago.
+    async fn session(s: &Setup, store: &SqliteStore, seal: &SealKey, user: &str, hash: &str) {
+        let url = s.login.authorize_url(&request(&[], CALLBACK));
+        let code = param(&authorize(s, &url, user, "allow").await, "code").unwrap();
+        let t = s.login.exchange_code(&code, CALLBACK).await.unwrap();
+        let now = shared::clock::now_ms() / 1000;
+        store
+            .create_session(&Session {
+                hash: hash.into(),
+                user_id: user.into(),
+                created_at_s: now,
+                expires_at_s: now + 7 * 24 * 3600,
+                tokens: Some(SealedTokens {
+                    access: seal.seal(hash, &t.access_token),
+                    refresh: t.refresh_token.as_deref().map(|r| seal.seal(hash, r)),
+                    expires_at_s: now + t.expires_in,
+                }),
+                validated_at_s: now - 7200,
+            })
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_hourly_sweep_keeps_live_tokens_refreshes_expired_ones_and_ends_dead_ones() {
+        let s = setup().await;
+        let store =
+            SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap();
+        let seal = SealKey::from_bytes(&[3; 32]);
+        session(&s, &store, &seal, "1", "alive").await;
+        session(&s, &store, &seal, "2", "gone").await;
+        let now = shared::clock::now_ms() / 1000;
+        // User 2 disconnects the app at Twitch: every token of theirs dies.
+        s.sim.disconnect_user("2");
+        let report = validate_due(&store, &s.login, &seal, now).await.unwrap();
+        assert_eq!((report.checked, report.valid, report.ended), (2, 1, 1));
+        assert!(store.session("alive", now).await.unwrap().is_some());
+        assert!(store.session("gone", now).await.unwrap().is_none());
+        // Checked now: not due again within the hour.
+        assert_eq!(
+            validate_due(&store, &s.login, &seal, now + 60)
+                .await
+                .unwrap()
+                .checked,
+            0
+        );
+
+        // Hours later the access token has expired: one refresh, the rotated
+        // refresh token kept, the session goes on.
+        s.sim
+            .advance_clock(std::time::Duration::from_secs(5 * 3600));
+        let later = now + 2 * 3600;
+        let report = validate_due(&store, &s.login, &seal, later).await.unwrap();
+        assert_eq!((report.checked, report.refreshed), (1, 1));
+        let kept = store.session("alive", later).await.unwrap().unwrap();
+        let access = seal.open("alive", &kept.tokens.unwrap().access).unwrap();
+        assert!(matches!(
+            s.login.validate(&access).await.unwrap(),
+            Validation::Valid { .. }
+        ));
+    }
+}

@@ -23,6 +23,8 @@
 //!   holds the key schema of every table next to its access patterns.
 //! - `push` (feature `push`): the API Gateway `@connections` client, pointed at
 //!   AWS or at the local stack by configuration.
+//! - `sessions` (feature `helix`): the hourly validation of sessions' Twitch
+//!   tokens (refresh once, else end the session).
 //! - `helix` (feature `helix`): the one client for Twitch HTTP (app token,
 //!   rate limits, retries, cursor pages): users, EventSub subscriptions, streams.
 
@@ -35,5 +37,7 @@ pub mod frames;
 pub mod helix;
 #[cfg(feature = "push")]
 pub mod push;
+#[cfg(feature = "helix")]
+pub mod sessions;
 pub mod store;
 pub mod ticket;

@@ -4,6 +4,7 @@
 import { LiveConnection } from './live.js';
 import { Feed } from './feed.js';
 import { drawCounts, drawViewers } from './chart.js';
+import { Account } from './account.js';
 
 const CHART_REFRESH_MS = 60_000;
 
@@ -35,7 +36,7 @@ async function loadConfig() {
     // Served without a config: assume the WebSocket lives next to the page.
   }
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return { websocket_url: `${scheme}//${location.host}/ws`, ticket_url: null };
+  return { websocket_url: `${scheme}//${location.host}/ws`, ticket_url: null, login_url: '/auth/login' };
 }
 
 function setStatus(state, text) {
@@ -55,10 +56,13 @@ async function main() {
   const feed = new Feed($('feed'), (size) => {
     $('empty').hidden = size > 0;
   });
+  const config = await loadConfig();
   const connection = new LiveConnection({
-    config: await loadConfig(),
+    config,
     onState(state, detail = {}) {
-      if (state === 'live') {
+      if (state === 'logged-out') {
+        setStatus('error', 'Log in to watch live');
+      } else if (state === 'live') {
         showError(null);
         setStatus('live', `Live: watching ${watching ?? detail.broadcaster}`);
       } else if (state === 'reconnecting') {
@@ -78,6 +82,31 @@ async function main() {
   });
 
   const input = $('broadcaster');
+  const account = new Account({
+    config,
+    onWatch: (login) => {
+      input.value = login;
+      watch(login);
+    },
+    onError: showError,
+  });
+  const loggedIn = await account.load();
+  $('add-favourite').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const field = $('favourite');
+    const login = field.value.trim();
+    if (login && (await account.add(login))) {
+      field.value = '';
+      input.value = login;
+      watch(login);
+    }
+  });
+  $('logout').addEventListener('click', async () => {
+    connection.stop();
+    await account.logout();
+    setStatus('idle', 'Logged out');
+  });
+  if (!loggedIn && !config.open) setStatus('idle', 'Log in to watch live');
   const watch = (broadcaster) => {
     if (!broadcaster || broadcaster === watching) return;
     watching = broadcaster;
@@ -97,7 +126,7 @@ async function main() {
     watch(initial);
   }
   setInterval(() => refreshInsights(connection.subscribed), CHART_REFRESH_MS);
-  window.streamerEvents = { connection, feed, refreshInsights: () => refreshInsights(connection.subscribed) };
+  window.streamerEvents = { connection, feed, account, refreshInsights: () => refreshInsights(connection.subscribed) };
 }
 
 main();

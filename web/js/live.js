@@ -59,7 +59,20 @@ export class LiveConnection {
   async url() {
     const base = this.config.websocket_url;
     if (!this.config.ticket_url) return base;
-    const response = await fetch(this.config.ticket_url, { cache: 'no-store' });
+    // A fresh single-use ticket for every connection (POST: it is issued to
+    // the session's user, and the server checks the request's origin).
+    const response = await fetch(this.config.ticket_url, {
+      method: 'POST',
+      cache: 'no-store',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    if (response.status === 401) {
+      const error = new Error('log in to watch live');
+      error.loggedOut = true;
+      throw error;
+    }
     if (!response.ok) throw new Error(`ticket request failed: HTTP ${response.status}`);
     const { ticket } = await response.json();
     return ticket ? `${base}?ticket=${encodeURIComponent(ticket)}` : base;
@@ -73,6 +86,11 @@ export class LiveConnection {
     try {
       url = await this.url();
     } catch (error) {
+      if (error.loggedOut) {
+        // Retrying cannot help until the person logs in.
+        this.onState('logged-out');
+        return;
+      }
       this.retry(error.message);
       return;
     }

@@ -1,0 +1,119 @@
+// Who is logged in, and their favourites: `GET /api/me`, favourites added
+// and removed with `PUT`/`DELETE /api/me/favourites/{login}`, logout with
+// `POST /auth/logout`. Every state-changing request is same-origin JSON
+// (the server also checks Origin). Text goes in with textContent only.
+
+const $ = (id) => document.getElementById(id);
+
+async function call(method, url) {
+  const response = await fetch(url, {
+    method,
+    cache: 'no-store',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: method === 'GET' ? undefined : '{}',
+  });
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Empty or not JSON: the status says enough.
+  }
+  return { status: response.status, ok: response.ok, body };
+}
+
+export class Account {
+  /**
+   * @param {object} options
+   * @param {(login: string) => void} options.onWatch a favourite was clicked
+   * @param {(text: string|null) => void} options.onError shows a message
+   */
+  constructor({ config, onWatch, onError }) {
+    this.config = config;
+    this.onWatch = onWatch;
+    this.onError = onError;
+    this.me = null;
+  }
+
+  /** Reads `/api/me` and shows the account area; true when logged in. */
+  async load() {
+    const { status, body } = await call('GET', 'api/me');
+    this.me = status === 200 ? body : null;
+    this.render();
+    return this.me !== null;
+  }
+
+  loginHref(channel) {
+    const back = `/${location.hash}`;
+    const base = this.config.login_url ?? '/auth/login';
+    return `${base}?return_to=${encodeURIComponent(back)}${channel ? '&channel=1' : ''}`;
+  }
+
+  render() {
+    const loggedIn = this.me !== null;
+    $('logged-in').hidden = !loggedIn;
+    $('logged-out').hidden = loggedIn;
+    $('pitch').hidden = loggedIn;
+    $('favourites-section').hidden = !loggedIn;
+    $('login').href = this.loginHref(false);
+    $('login-channel').href = this.loginHref(true);
+    if (!loggedIn) return;
+    const { user } = this.me;
+    $('me-name').textContent = user.display_name || user.login;
+    const avatar = $('avatar');
+    avatar.hidden = !user.picture;
+    if (user.picture) avatar.src = user.picture;
+    this.renderFavourites();
+  }
+
+  renderFavourites() {
+    const list = $('favourites');
+    const items = (this.me?.favourites ?? []).map((f) => {
+      const li = document.createElement('li');
+      li.dataset.id = f.id;
+      li.dataset.login = f.login;
+      const watch = document.createElement('button');
+      watch.type = 'button';
+      watch.className = 'watch link';
+      watch.textContent = f.login;
+      watch.addEventListener('click', () => this.onWatch(f.login));
+      const live = document.createElement('span');
+      live.className = 'live-badge';
+      live.hidden = !f.live;
+      live.textContent = f.live ? `live · ${f.viewer_count ?? 0} viewers` : '';
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'remove';
+      remove.setAttribute('aria-label', `Remove ${f.login}`);
+      remove.textContent = '×';
+      remove.addEventListener('click', () => this.remove(f.login));
+      li.append(watch, live, remove);
+      return li;
+    });
+    list.replaceChildren(...items);
+    $('no-favourites').hidden = items.length > 0;
+  }
+
+  async add(login) {
+    const { ok, body } = await call('PUT', `api/me/favourites/${encodeURIComponent(login)}`);
+    if (!ok) {
+      this.onError(body ? `${body.message} (${body.error})` : 'Could not add that streamer');
+      return false;
+    }
+    this.onError(null);
+    await this.load();
+    return true;
+  }
+
+  async remove(login) {
+    const { ok, body } = await call('DELETE', `api/me/favourites/${encodeURIComponent(login)}`);
+    if (!ok) this.onError(body ? `${body.message} (${body.error})` : 'Could not remove that streamer');
+    await this.load();
+  }
+
+  async logout() {
+    await call('POST', 'auth/logout');
+    this.me = null;
+    this.render();
+  }
+}
