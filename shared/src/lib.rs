@@ -18,9 +18,11 @@
 //! - [`store`]: the storage traits (one per aggregate) and their shared types.
 //! - `store::sqlite` (feature `sqlite`): the embedded adapter, with group commit.
 //! - `store::dynamo` (feature `dynamo`): the DynamoDB adapter; its module doc
-//!   holds the key schema of every table next to its access patterns.
-//! - `push` (feature `push`): the API Gateway `@connections` client, pointed at
-//!   AWS or at the local stack by configuration.
+//!   holds the key schema of every table next to its access patterns, and it
+//!   alone reads items, from queries and from stream records alike.
+//! - [`push`]: the port to WebSocket clients (post a frame to a connection);
+//!   its AWS adapter `Pusher` (feature `push`) is the API Gateway
+//!   `@connections` client, pointed at AWS or at the local stack.
 //! - `helix` (feature `helix`): the one client for Twitch HTTP (app token,
 //!   rate limits, retries, cursor pages): users, EventSub subscriptions, streams.
 
@@ -30,7 +32,6 @@ pub mod eventsub;
 pub mod frames;
 #[cfg(feature = "helix")]
 pub mod helix;
-#[cfg(feature = "push")]
 pub mod push;
 pub mod store;
 pub mod ticket;
