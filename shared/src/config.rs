@@ -183,9 +183,15 @@ mod tests {
         std::env::set_var(NAME, "12");
         assert_eq!(read(), Ok(12));
         std::env::set_var(NAME, "0");
-        assert!(matches!(read(), Err(ConfigError::Invalid { name: NAME, .. })));
+        assert!(matches!(
+            read(),
+            Err(ConfigError::Invalid { name: NAME, .. })
+        ));
         std::env::set_var(NAME, "twelve");
-        assert!(matches!(read(), Err(ConfigError::Invalid { name: NAME, .. })));
+        assert!(matches!(
+            read(),
+            Err(ConfigError::Invalid { name: NAME, .. })
+        ));
         std::env::remove_var(NAME);
     }
 

@@ -47,7 +47,12 @@ pub async fn state_from_env() -> Result<WsState, ConfigError> {
             )
         }
     };
-    let mut state = WsState::new(connections, events, auth, env::optional("WEBSOCKET_ENDPOINT"));
+    let mut state = WsState::new(
+        connections,
+        events,
+        auth,
+        env::optional("WEBSOCKET_ENDPOINT"),
+    );
     state.open = Some(Arc::new(ApiGateway));
     if let Some(table) = env::optional("STREAMERS_TABLE") {
         state.streamers = Some(Arc::new(DynamoStreamerStore::new(client, table)));

@@ -105,6 +105,9 @@ mod tests {
         assert_eq!(code("{}"), "unknown_action");
         assert_eq!(code(r#"{"action":null}"#), "unknown_action");
         assert_eq!(code(r#"{"action":"dance"}"#), "unknown_action");
-        assert_eq!(code(&"x".repeat(MAX_CLIENT_MESSAGE + 1)), "message_too_large");
+        assert_eq!(
+            code(&"x".repeat(MAX_CLIENT_MESSAGE + 1)),
+            "message_too_large"
+        );
     }
 }

@@ -1,11 +1,11 @@
 //! The routes: `$connect`, `$disconnect`, and the client messages (subscribe,
-//! unsubscribe, ping), answered with frames through the [`Push`] port.
+//! unsubscribe, ping), answered with frames through the `shared::push::Push` port.
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::encodings::Body;
 use shared::clock::now_ms;
 use shared::frames;
-use shared::push::{Push, PushError};
+use shared::push::PushError;
 use shared::store::connections::{NewConnection, Subscribed};
 use shared::store::streamers::{StreamerRef, Wish};
 use time::OffsetDateTime;

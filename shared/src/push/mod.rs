@@ -9,9 +9,9 @@ mod api_gateway;
 
 use async_trait::async_trait;
 
+pub use crate::frames::MAX_FRAME_BYTES;
 #[cfg(feature = "push")]
 pub use api_gateway::Pusher;
-pub use crate::frames::MAX_FRAME_BYTES;
 
 /// Why a frame was not delivered.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

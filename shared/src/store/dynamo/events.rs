@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
-use super::{n, number, query_all, s, sdk_error, stream_item, text, unavailable, DynamoStore, Item};
+use super::{
+    n, number, query_all, s, sdk_error, stream_item, text, unavailable, DynamoStore, Item,
+};
 use crate::eventsub::summary::Summary;
 use crate::store::{
     day_of, Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError, StoredEvent,
