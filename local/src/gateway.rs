@@ -238,3 +238,34 @@ pub fn routes(connections: Arc<Connections>) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FRAME_BYTES * 2))
         .with_state(connections)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_push_port_answers_like_the_connections_routes() {
+        let gateway = Connections::default();
+        assert_eq!(gateway.post("nobody", b"{}").await, Err(PushError::Gone));
+        let mut rx = gateway.register("c1", "127.0.0.1", "t");
+        let big = vec![b'x'; MAX_FRAME_BYTES + 1];
+        assert_eq!(
+            gateway.post("c1", &big).await,
+            Err(PushError::TooLarge(big.len()))
+        );
+        for _ in 0..QUEUE {
+            gateway.post("c1", b"{}").await.unwrap();
+        }
+        assert!(matches!(
+            gateway.post("c1", b"{}").await,
+            Err(PushError::Transient(_))
+        ));
+        assert_eq!(
+            rx.recv().await,
+            Some(Outbound::Frame(Bytes::from_static(b"{}")))
+        );
+        drop(rx);
+        assert_eq!(gateway.post("c1", b"{}").await, Err(PushError::Gone));
+        assert!(gateway.is_empty(), "a closed socket is forgotten");
+    }
+}

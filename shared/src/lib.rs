@@ -1,6 +1,7 @@
 //! Streamer Events: what every function and the local stack share.
 //!
 //! Map of the crate:
+//! - [`bearer`]: the admin bearer-token check (constant time, any-case scheme).
 //! - [`clock`]: now and RFC 3339 times as Unix milliseconds.
 //! - [`config`]: settings read from the environment, including the EventSub
 //!   secret (validated, never printed).
@@ -26,6 +27,7 @@
 //! - `helix` (feature `helix`): the one client for Twitch HTTP (app token,
 //!   rate limits, retries, cursor pages): users, EventSub subscriptions, streams.
 
+pub mod bearer;
 pub mod clock;
 pub mod config;
 pub mod eventsub;

@@ -9,6 +9,7 @@ use futures_util::TryStreamExt;
 use shared::config::{env, ConfigError};
 use shared::eventsub::catalog::KINDS;
 use shared::helix::eventsub::Filter;
+use shared::helix::users::{id_of_login, LoginError};
 use shared::helix::{Helix, HelixError};
 use shared::store::streamers::{Streamer, StreamerStore, TypeRecord, TypeState, Wish};
 use shared::store::{StoreError, SubscriptionStore};
@@ -103,7 +104,8 @@ impl Manager {
         self
     }
 
-    /// The user id behind `streamer`, asking Twitch for logins we do not know.
+    /// The user id behind `streamer`, asking Twitch for logins we do not know
+    /// (`shared::helix::users::id_of_login`).
     pub async fn resolve(
         &self,
         streamer: &StreamerRef,
@@ -111,15 +113,14 @@ impl Manager {
         match streamer {
             StreamerRef::Id(id) => Ok((id.clone(), None)),
             StreamerRef::Login(login) => {
-                if let Some(id) = self.streamers.id_of_login(login).await? {
-                    return Ok((id, Some(login.clone())));
-                }
-                let users = self.helix.users(&[], &[login]).await?;
-                let user = users
-                    .into_iter()
-                    .find(|u| u.login.eq_ignore_ascii_case(login))
+                let id = id_of_login(Some(self.streamers.as_ref()), Some(&self.helix), login)
+                    .await
+                    .map_err(|e| match e {
+                        LoginError::Store(e) => ManagerError::Store(e),
+                        LoginError::Twitch(e) => ManagerError::Twitch(e),
+                    })?
                     .ok_or_else(|| ManagerError::UnknownLogin(login.clone()))?;
-                Ok((user.id, Some(user.login)))
+                Ok((id, Some(login.clone())))
             }
         }
     }

@@ -5,6 +5,7 @@ use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxy
 use aws_lambda_events::encodings::Body;
 use shared::clock::now_ms;
 use shared::frames;
+use shared::helix::users::id_of_login;
 use shared::push::PushError;
 use shared::store::connections::{NewConnection, Subscribed};
 use shared::store::streamers::{StreamerRef, Wish};
@@ -57,32 +58,18 @@ async fn resolve(
         StreamerRef::Id(id) => return known_id(state, id).await.map(|id| (id, None)),
         StreamerRef::Login(login) => login,
     };
-    if let Some(store) = &state.streamers {
-        match store.id_of_login(&login).await {
-            Ok(Some(id)) => return Ok((id, Some(login))),
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "login lookup in the store failed"),
-        }
-    }
-    let Some(users) = &state.users else {
-        return Err(vec![frames::error(
+    match id_of_login(state.streamers.as_deref(), state.users.as_deref(), &login).await {
+        Ok(Some(id)) => Ok((id, Some(login))),
+        Ok(None) if state.users.is_none() => Err(vec![frames::error(
             "unknown_streamer",
             &format!("{login:?} is not a known login here; use the Twitch user id"),
-        )]);
-    };
-    match users.users(&[], &[login.as_str()]).await {
-        Ok(found) => match found
-            .into_iter()
-            .find(|u| u.login.eq_ignore_ascii_case(&login))
-        {
-            Some(u) => Ok((u.id, Some(login))),
-            None => Err(vec![frames::error(
-                "unknown_streamer",
-                &format!("no Twitch user has the login {login:?}"),
-            )]),
-        },
+        )]),
+        Ok(None) => Err(vec![frames::error(
+            "unknown_streamer",
+            &format!("no Twitch user has the login {login:?}"),
+        )]),
         Err(e) => {
-            tracing::warn!(error = %e, "Get Users failed");
+            tracing::warn!(error = %e, "login lookup failed");
             Err(vec![frames::error("unavailable", "try again shortly")])
         }
     }
