@@ -2,10 +2,13 @@
 //! connections and the `@connections` management API
 //! (`POST`/`GET`/`DELETE /@connections/{id}`, also under `/{stage}/`), with
 //! AWS's status codes and error types so the real SDK client works against it.
+//! The local stack's own handlers skip the HTTP hop: [`Connections`] is their
+//! [`Push`] port, with the same outcomes as the `@connections` routes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use async_trait::async_trait;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -13,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use serde_json::json;
-use shared::push::MAX_FRAME_BYTES;
+use shared::push::{Push, PushError, MAX_FRAME_BYTES};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use tokio::sync::mpsc;
 
@@ -100,6 +103,34 @@ impl Connections {
     fn sender(&self, id: &str) -> Option<mpsc::Sender<Outbound>> {
         self.live.lock().ok()?.get(id).map(|l| l.sender.clone())
     }
+
+    /// Queues one frame for a connection: what `POST /@connections/{id}`
+    /// does (410 gone, 413 too large, 429 queue full).
+    fn deliver(&self, id: &str, frame: Bytes) -> Result<(), PushError> {
+        if frame.len() > MAX_FRAME_BYTES {
+            return Err(PushError::TooLarge(frame.len()));
+        }
+        let Some(sender) = self.sender(id) else {
+            return Err(PushError::Gone);
+        };
+        match sender.try_send(Outbound::Frame(frame)) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => Err(PushError::Transient(
+                "too many messages waiting for this connection".into(),
+            )),
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.remove(id);
+                Err(PushError::Gone)
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Push for Connections {
+    async fn post(&self, connection_id: &str, frame: &[u8]) -> Result<(), PushError> {
+        self.deliver(connection_id, Bytes::copy_from_slice(frame))
+    }
 }
 
 /// An error as API Gateway's management API sends it: the SDK reads the type
@@ -120,27 +151,19 @@ async fn post_frame(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if body.len() > MAX_FRAME_BYTES {
-        return aws_error(
+    match connections.deliver(&id, body) {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(PushError::Gone) => gone(),
+        Err(PushError::TooLarge(_)) => aws_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PayloadTooLargeException",
             "Message too long",
-        );
-    }
-    let Some(sender) = connections.sender(&id) else {
-        return gone();
-    };
-    match sender.try_send(Outbound::Frame(body)) {
-        Ok(()) => StatusCode::OK.into_response(),
-        Err(mpsc::error::TrySendError::Full(_)) => aws_error(
+        ),
+        Err(PushError::Transient(_)) => aws_error(
             StatusCode::TOO_MANY_REQUESTS,
             "LimitExceededException",
             "Too many messages waiting for this connection",
         ),
-        Err(mpsc::error::TrySendError::Closed(_)) => {
-            connections.remove(&id);
-            gone()
-        }
     }
 }
 
@@ -214,4 +237,35 @@ pub fn routes(connections: Arc<Connections>) -> Router {
         // Larger than a frame may be, so oversized posts get API Gateway's 413.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FRAME_BYTES * 2))
         .with_state(connections)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_push_port_answers_like_the_connections_routes() {
+        let gateway = Connections::default();
+        assert_eq!(gateway.post("nobody", b"{}").await, Err(PushError::Gone));
+        let mut rx = gateway.register("c1", "127.0.0.1", "t");
+        let big = vec![b'x'; MAX_FRAME_BYTES + 1];
+        assert_eq!(
+            gateway.post("c1", &big).await,
+            Err(PushError::TooLarge(big.len()))
+        );
+        for _ in 0..QUEUE {
+            gateway.post("c1", b"{}").await.unwrap();
+        }
+        assert!(matches!(
+            gateway.post("c1", b"{}").await,
+            Err(PushError::Transient(_))
+        ));
+        assert_eq!(
+            rx.recv().await,
+            Some(Outbound::Frame(Bytes::from_static(b"{}")))
+        );
+        drop(rx);
+        assert_eq!(gateway.post("c1", b"{}").await, Err(PushError::Gone));
+        assert!(gateway.is_empty(), "a closed socket is forgotten");
+    }
 }

@@ -142,16 +142,7 @@ pub async fn run(base: &str, mode: Mode, sink: Sink) -> anyhow::Result<PollCost>
             (Arc::new(rest), Arc::new(sink))
         }
     };
-    let poller = Poller {
-        helix: Arc::new(helix),
-        snapshots,
-        streamers: store.clone(),
-        events: store,
-        write_concurrency: 4,
-        offline_after: 2,
-        lease_ms: 16 * 60 * 1000,
-        fresh_for_ms: 10 * 60 * 1000,
-    };
+    let poller = Poller::new(Arc::new(helix), snapshots, store.clone(), store).write_concurrency(4);
     let cpu_before = cpu_seconds();
     let started = Instant::now();
     let status = poller.run(mode).await?;

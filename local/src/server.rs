@@ -18,7 +18,6 @@ use tokio::net::TcpListener;
 use webhook::{Outcome, Rejection, WebhookState, MAX_BODY_BYTES};
 
 use shared::config::EventSubSecret;
-use shared::push::Pusher;
 use shared::store::sqlite::SqliteStore;
 use shared::ticket::TicketKey;
 use websocket::{Auth, WsState};
@@ -70,7 +69,7 @@ impl Stack {
         };
         let endpoint = format!("http://{addr}");
         let mut state = WsState::new(store.clone(), store.clone(), auth, None);
-        state.use_pusher(&endpoint, Pusher::local(&endpoint));
+        state.use_push(&endpoint, connections.clone());
         if let Some(side) = &twitch {
             state.streamers = Some(store.clone());
             state.users = Some(Arc::clone(&side.manager.helix));
@@ -85,7 +84,7 @@ impl Stack {
         // newly stored event goes through the same fan-out as in AWS.
         let fan_out = broadcast::BroadcastState {
             connections: store.clone(),
-            pusher: Pusher::local(&endpoint),
+            pusher: connections.clone(),
             concurrency: broadcast::concurrency_from_env().unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "using the default fan-out concurrency");
                 broadcast::DEFAULT_CONCURRENCY

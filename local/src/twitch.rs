@@ -19,7 +19,7 @@ use shared::helix::{Helix, HelixConfig};
 use shared::store::sqlite::SqliteStore;
 use subscriptions::admin::{self, AdminRequest};
 use subscriptions::apply::Target;
-use subscriptions::manager::Manager;
+use subscriptions::manager::{release_after_ms_from_env, Manager};
 
 use crate::twitch_sim::{Sim, SimConfig};
 
@@ -41,16 +41,6 @@ pub struct TwitchSide {
     pub manager: Arc<Manager>,
     pub sim: Option<Arc<Sim>>,
     pub admin_token: String,
-}
-
-/// Streamers nobody watched for this long are released (`RELEASE_AFTER_HOURS`).
-fn release_after_ms() -> i64 {
-    std::env::var("RELEASE_AFTER_HOURS")
-        .ok()
-        .and_then(|v| v.parse::<i64>().ok())
-        .filter(|h| *h > 0)
-        .unwrap_or(subscriptions::config::RELEASE_AFTER_HOURS)
-        * 3_600_000
 }
 
 impl TwitchSide {
@@ -82,14 +72,13 @@ impl TwitchSide {
                 None,
             ),
         };
-        let manager = Manager {
-            helix: Arc::new(Helix::new(config)?),
-            target: Target { callback, secret },
-            streamers: store.clone(),
-            subscriptions: store,
-            release_after_ms: release_after_ms(),
-            turn: Default::default(),
-        };
+        let manager = Manager::new(
+            Arc::new(Helix::new(config)?),
+            Target { callback, secret },
+            store.clone(),
+            store,
+        )
+        .release_after_ms(release_after_ms_from_env()?);
         Ok(Self {
             manager: Arc::new(manager),
             sim,
@@ -130,16 +119,14 @@ impl TwitchSide {
 
     /// Runs the poller in `mode` every `every` (the schedule's part).
     pub fn spawn_poller(&self, store: Arc<SqliteStore>, mode: poller::Mode, every: Duration) {
-        let poller = poller::Poller {
-            helix: Arc::clone(&self.manager.helix),
-            snapshots: store.clone(),
-            streamers: store.clone(),
-            events: store,
-            write_concurrency: 4,
-            offline_after: 2,
-            lease_ms: every.as_millis().max(60_000) as i64 * 2,
-            fresh_for_ms: 10 * 60 * 1000,
-        };
+        let poller = poller::Poller::new(
+            Arc::clone(&self.manager.helix),
+            store.clone(),
+            store.clone(),
+            store,
+        )
+        .write_concurrency(4)
+        .lease_ms(every.as_millis().max(60_000) as i64 * 2);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -5,11 +5,12 @@
 use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::Event as StreamBatch;
-use broadcast::{handle, BroadcastState};
+use broadcast::aws::handle;
+use broadcast::BroadcastState;
 use local::gateway::{Connections, Outbound};
 use local::server::{self, Stack};
 use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
-use shared::push::Pusher;
+use shared::push::{Push, Pusher};
 use shared::store::connections::{ConnectionStore, NewConnection};
 use shared::store::sqlite::{Durability, SqliteStore};
 
@@ -81,7 +82,7 @@ async fn a_batch_reaches_subscribers_and_a_transient_failure_is_reported_alone()
 
     let state = BroadcastState {
         connections: store.clone(),
-        pusher,
+        pusher: Arc::new(pusher),
         concurrency: 8,
         served: Default::default(),
     };
@@ -129,7 +130,7 @@ async fn a_retried_record_skips_the_connections_that_already_got_it() {
     }
     let state = BroadcastState {
         connections: store.clone(),
-        pusher,
+        pusher: Arc::new(pusher),
         concurrency: 8,
         served: Default::default(),
     };
@@ -174,8 +175,7 @@ fn every_stream_sample_maps_to_events() {
         let batch: StreamBatch =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         for r in batch.records {
-            let image = serde_json::to_value(&r.change.new_image).unwrap();
-            let event = shared::store::dynamo::event_from_stream_image(&image)
+            let event = shared::store::dynamo::event_from_stream_image(&r.change.new_image)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             assert!(!event.event.message_id.is_empty());
             records += 1;

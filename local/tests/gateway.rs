@@ -6,7 +6,7 @@ use std::sync::Arc;
 use local::gateway::{Connections, Outbound};
 use local::server::{self, Stack};
 use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
-use shared::push::{PushError, Pusher, MAX_FRAME_BYTES};
+use shared::push::{Push, PushError, Pusher, MAX_FRAME_BYTES};
 use shared::store::sqlite::{Durability, SqliteStore};
 use webhook::WebhookState;
 

@@ -34,16 +34,10 @@ async fn world(config: SimConfig) -> World {
     let store = Arc::new(
         SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
     );
-    let poller = Poller {
-        helix: Arc::new(helix),
-        snapshots: store.clone(),
-        streamers: store.clone(),
-        events: store.clone(),
-        write_concurrency: 4,
-        offline_after: 2,
-        lease_ms: 60_000,
-        fresh_for_ms: i64::MAX,
-    };
+    let poller = Poller::new(Arc::new(helix), store.clone(), store.clone(), store.clone())
+        .write_concurrency(4)
+        .lease_ms(60_000)
+        .fresh_for_ms(i64::MAX);
     World { sim, store, poller }
 }
 

@@ -98,17 +98,16 @@ async fn world_with(callback: Option<String>, release_after_ms: i64) -> World {
     ))
     .unwrap();
     let callback = callback.unwrap_or_else(|| format!("http://{addr}/eventsub"));
-    let manager = Manager {
-        helix: Arc::new(helix),
-        target: Target {
+    let manager = Manager::new(
+        Arc::new(helix),
+        Target {
             callback: callback.clone(),
             secret: secret(),
         },
-        streamers: store.clone(),
-        subscriptions: store.clone(),
-        release_after_ms,
-        turn: Default::default(),
-    };
+        store.clone(),
+        store.clone(),
+    )
+    .release_after_ms(release_after_ms);
     World {
         sim,
         store,

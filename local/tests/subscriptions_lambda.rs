@@ -12,7 +12,7 @@ use serde_json::Value;
 use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
 use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::streamers::{StreamerStore, Wish};
-use subscriptions::handler::{handle, Settings};
+use subscriptions::handler::{handle, Settings, Trigger};
 
 /// The token the admin samples carry.
 const ADMIN: &str = "local-admin-token-local-admin-token-0000";
@@ -23,6 +23,10 @@ fn sample(name: &str) -> Value {
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn trigger(event: Value) -> Trigger {
+    serde_json::from_value(event).unwrap()
 }
 
 fn body(answer: &Value) -> Value {
@@ -69,7 +73,7 @@ async fn every_trigger_sample_is_handled() {
         })
         .await
         .unwrap();
-    let answer = handle(&manager, &settings, sample("stream-track")).await;
+    let answer = handle(&manager, &settings, trigger(sample("stream-track"))).await;
     assert_eq!(answer["batchItemFailures"], serde_json::json!([]));
     let created = sim.subscriptions().len();
     assert_eq!(created, 4, "the four types that need no authorization");
@@ -77,20 +81,20 @@ async fn every_trigger_sample_is_handled() {
     assert_eq!(sim.requests("/helix/eventsub/subscriptions"), 5);
 
     // Admin: list, track by login, untrack.
-    let list = handle(&manager, &settings, sample("admin-list")).await;
+    let list = handle(&manager, &settings, trigger(sample("admin-list"))).await;
     assert_eq!(list["statusCode"], 200);
     let listed = body(&list);
     assert_eq!(listed["streamers"][0]["id"], "1337");
     assert_eq!(listed["subscriptions"]["total"], 4);
     assert_eq!(listed["subscriptions"]["max_total_cost"], 10_000);
 
-    let track = handle(&manager, &settings, sample("admin-track")).await;
+    let track = handle(&manager, &settings, trigger(sample("admin-track"))).await;
     assert_eq!(track["statusCode"], 200);
     assert_eq!(body(&track)["login"], "user1337");
 
     let mut forged = sample("admin-list");
     forged["headers"]["authorization"] = "Bearer wrong".into();
-    let refused = handle(&manager, &settings, forged).await;
+    let refused = handle(&manager, &settings, trigger(forged)).await;
     assert_eq!(refused["statusCode"], 401);
     assert_eq!(body(&refused)["error"], "unauthorized");
 
@@ -100,7 +104,7 @@ async fn every_trigger_sample_is_handled() {
         assert!(Instant::now() < deadline, "challenges never answered");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let untrack = handle(&manager, &settings, sample("admin-untrack")).await;
+    let untrack = handle(&manager, &settings, trigger(sample("admin-untrack"))).await;
     assert_eq!(untrack["statusCode"], 200);
     assert!(
         sim.subscriptions().is_empty(),
@@ -108,7 +112,7 @@ async fn every_trigger_sample_is_handled() {
     );
 
     // The schedule: a sweep over nothing tracked is a clean no-op.
-    let sweep = handle(&manager, &settings, sample("schedule")).await;
+    let sweep = handle(&manager, &settings, trigger(sample("schedule"))).await;
     assert_eq!(sweep["reconciled"], 0);
     assert_eq!(sweep["orphans_deleted"], 0);
 }

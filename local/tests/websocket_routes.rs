@@ -49,7 +49,7 @@ async fn world(auth: Auth) -> World {
         let _ = stopped.await;
     }));
     let mut state = WsState::new(store.clone(), store.clone(), auth, None);
-    state.use_pusher(&endpoint, shared::push::Pusher::local(&endpoint));
+    state.use_push(&endpoint, Arc::new(shared::push::Pusher::local(&endpoint)));
     state.max_topics = 3;
     World {
         state,

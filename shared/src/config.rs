@@ -1,6 +1,48 @@
 //! Settings read from the environment, validated once at start-up.
+//!
+//! Every reader follows the same rules (see [`env`]): unset is `Missing` or
+//! the documented default; set but malformed is `Invalid`, never silently
+//! replaced by the default.
 
 use std::fmt;
+
+/// The one way settings are read from the environment.
+pub mod env {
+    use std::str::FromStr;
+
+    use super::ConfigError;
+
+    /// A setting that must be set.
+    pub fn required(name: &'static str) -> Result<String, ConfigError> {
+        std::env::var(name).map_err(|_| ConfigError::Missing(name))
+    }
+
+    /// A setting that may be unset.
+    pub fn optional(name: &'static str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+
+    /// A parsed setting: `default` when unset; a value that does not parse,
+    /// or that `accept` refuses, is `Invalid` with `expected` as the reason.
+    pub fn optional_parsed<T: FromStr>(
+        name: &'static str,
+        default: T,
+        accept: impl Fn(&T) -> bool,
+        expected: &str,
+    ) -> Result<T, ConfigError> {
+        let Some(value) = optional(name) else {
+            return Ok(default);
+        };
+        value
+            .parse::<T>()
+            .ok()
+            .filter(|v| accept(v))
+            .ok_or_else(|| ConfigError::Invalid {
+                name,
+                why: format!("{value:?} is not {expected}"),
+            })
+    }
+}
 
 /// Why a setting could not be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -41,9 +83,7 @@ impl EventSubSecret {
 
     /// Reads `EVENTSUB_SECRET`; in AWS there is no default.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let value = std::env::var("EVENTSUB_SECRET")
-            .map_err(|_| ConfigError::Missing("EVENTSUB_SECRET"))?;
-        Self::new(value)
+        Self::new(env::required("EVENTSUB_SECRET")?)
     }
 
     /// The key bytes, for HMAC only.
@@ -74,16 +114,13 @@ impl Default for Retention {
 impl Retention {
     /// Reads `EVENT_RETENTION_DAYS` (1 to 3650), default 90.
     pub fn from_env() -> Result<Self, ConfigError> {
-        match std::env::var("EVENT_RETENTION_DAYS") {
-            Err(_) => Ok(Self::default()),
-            Ok(v) => match v.parse::<u32>() {
-                Ok(days @ 1..=3650) => Ok(Self { days }),
-                _ => Err(ConfigError::Invalid {
-                    name: "EVENT_RETENTION_DAYS",
-                    why: format!("{v:?} is not a whole number of days from 1 to 3650"),
-                }),
-            },
-        }
+        let days = env::optional_parsed(
+            "EVENT_RETENTION_DAYS",
+            Self::default().days,
+            |d| (1..=3650).contains(d),
+            "a whole number of days from 1 to 3650",
+        )?;
+        Ok(Self { days })
     }
 
     /// Seconds to add to a write time to get its expiry.
@@ -96,15 +133,17 @@ impl Retention {
 /// 30; an invalid value falls back to the default with a warning once.
 pub fn snapshot_retention_days() -> u32 {
     static DAYS: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *DAYS.get_or_init(|| match std::env::var("SNAPSHOT_RETENTION_DAYS") {
-        Err(_) => 30,
-        Ok(v) => match v.parse::<u32>() {
-            Ok(days @ 1..=3650) => days,
-            _ => {
-                tracing::warn!(value = %v, "SNAPSHOT_RETENTION_DAYS is not 1 to 3650; using 30");
-                30
-            }
-        },
+    *DAYS.get_or_init(|| {
+        env::optional_parsed(
+            "SNAPSHOT_RETENTION_DAYS",
+            30,
+            |d| (1..=3650).contains(d),
+            "a whole number of days from 1 to 3650",
+        )
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "using 30 days");
+            30
+        })
     })
 }
 
@@ -132,6 +171,28 @@ mod tests {
             EventSubSecret::new("pässwörd-long-enough").unwrap_err(),
             ConfigError::SecretNotAscii
         );
+    }
+
+    #[test]
+    fn a_malformed_setting_is_refused_not_defaulted() {
+        // A name no other test or process sets.
+        const NAME: &str = "SHARED_CONFIG_TEST_NUMBER";
+        let read = || env::optional_parsed(NAME, 7u32, |n| *n > 0, "a positive number");
+        std::env::remove_var(NAME);
+        assert_eq!(read(), Ok(7));
+        std::env::set_var(NAME, "12");
+        assert_eq!(read(), Ok(12));
+        std::env::set_var(NAME, "0");
+        assert!(matches!(
+            read(),
+            Err(ConfigError::Invalid { name: NAME, .. })
+        ));
+        std::env::set_var(NAME, "twelve");
+        assert!(matches!(
+            read(),
+            Err(ConfigError::Invalid { name: NAME, .. })
+        ));
+        std::env::remove_var(NAME);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Map of the crate:
 //! - [`auth`]: log in with Twitch without the talking: ID token checks, sealed
 //!   tokens at rest, session ids and lifetimes, cookies, origin and redirect checks.
+//! - [`bearer`]: the admin bearer-token check (constant time, any-case scheme).
 //! - [`clock`]: now and RFC 3339 times as Unix milliseconds.
 //! - [`config`]: settings read from the environment, including the EventSub
 //!   secret (validated, never printed).
@@ -20,22 +21,24 @@
 //! - [`store`]: the storage traits (one per aggregate) and their shared types.
 //! - `store::sqlite` (feature `sqlite`): the embedded adapter, with group commit.
 //! - `store::dynamo` (feature `dynamo`): the DynamoDB adapter; its module doc
-//!   holds the key schema of every table next to its access patterns.
-//! - `push` (feature `push`): the API Gateway `@connections` client, pointed at
-//!   AWS or at the local stack by configuration.
+//!   holds the key schema of every table next to its access patterns, and it
+//!   alone reads items, from queries and from stream records alike.
+//! - [`push`]: the port to WebSocket clients (post a frame to a connection);
+//!   its AWS adapter `Pusher` (feature `push`) is the API Gateway
+//!   `@connections` client, pointed at AWS or at the local stack.
 //! - `sessions` (feature `helix`): the hourly validation of sessions' Twitch
 //!   tokens (refresh once, else end the session).
 //! - `helix` (feature `helix`): the one client for Twitch HTTP (app token,
 //!   rate limits, retries, cursor pages): users, EventSub subscriptions, streams.
 
 pub mod auth;
+pub mod bearer;
 pub mod clock;
 pub mod config;
 pub mod eventsub;
 pub mod frames;
 #[cfg(feature = "helix")]
 pub mod helix;
-#[cfg(feature = "push")]
 pub mod push;
 #[cfg(feature = "helix")]
 pub mod sessions;

@@ -9,9 +9,13 @@
 //! - `openapi.json` (next to `Cargo.toml`): the OpenAPI 3.0 document of the
 //!   whole HTTP API, served at `GET /api/openapi.json`.
 //!
+//! - `aws` (feature `aws`): the Lambda's state, on DynamoDB.
+//!
 //! [`handle`] is the whole handler; the Lambda (`main.rs`) and the local stack
 //! both call it with an API Gateway–shaped request.
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod error;
 pub mod params;
 pub mod router;
@@ -23,7 +27,6 @@ use std::sync::Arc;
 use lambda_http::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
-use shared::config::ConfigError;
 use shared::store::snapshots::SnapshotStore;
 use shared::store::streamers::StreamerStore;
 use shared::store::EventStore;
@@ -41,39 +44,6 @@ pub struct ApiState {
     pub snapshots: Arc<dyn SnapshotStore>,
     /// Bearer token of `POST /api/poller/pause|resume`; empty refuses everyone.
     pub admin_token: String,
-}
-
-impl ApiState {
-    /// The Lambda's state: `EVENTS_TABLE`, `SUBSCRIPTIONS_TABLE`,
-    /// `STREAMERS_TABLE`, `SNAPSHOTS_TABLE` and `ADMIN_TOKEN` from the environment.
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        use shared::config::Retention;
-        use shared::store::dynamo::{
-            DynamoSnapshotStore, DynamoStore, DynamoStreamerStore, Tables,
-        };
-        let var = |name: &'static str| std::env::var(name).map_err(|_| ConfigError::Missing(name));
-        let admin_token = var("ADMIN_TOKEN")?;
-        if admin_token.is_empty() {
-            return Err(ConfigError::Invalid {
-                name: "ADMIN_TOKEN",
-                why: "it is empty".into(),
-            });
-        }
-        let client = DynamoStore::client_from_env().await;
-        Ok(Self {
-            events: Arc::new(DynamoStore::new(
-                client.clone(),
-                Tables::from_env()?,
-                Retention::from_env()?,
-            )),
-            streamers: Arc::new(DynamoStreamerStore::new(
-                client.clone(),
-                var("STREAMERS_TABLE")?,
-            )),
-            snapshots: Arc::new(DynamoSnapshotStore::new(client, var("SNAPSHOTS_TABLE")?)),
-            admin_token,
-        })
-    }
 }
 
 /// Lambda entry: an API Gateway HTTP API request in, a JSON response out.

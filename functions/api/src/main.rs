@@ -5,7 +5,7 @@ use lambda_http::{run, service_fn, Error};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let state = api::ApiState::from_env().await?;
+    let state = api::aws::state_from_env().await?;
     let state = &state;
     run(service_fn(move |request| async move {
         Ok::<_, Error>(api::handle(state, request).await)

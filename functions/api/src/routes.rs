@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde_json::Value;
+use shared::bearer::bearer_matches;
 use shared::store::day_of;
-use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
 use crate::params::{self, Query, StreamerRef};
@@ -172,24 +172,12 @@ async fn set_paused(
     authorization: Option<&str>,
     paused: bool,
 ) -> Result<Value, ApiError> {
-    if !authorized(&state.admin_token, authorization) {
+    if !bearer_matches(&state.admin_token, authorization) {
         return Err(ApiError::Unauthorized);
     }
     state.snapshots.set_paused(paused).await?;
     tracing::info!(paused, "poller switched by the admin route");
     poller(state).await
-}
-
-/// The bearer token equals the admin token (compared in constant time); an
-/// unset admin token lets no one in.
-fn authorized(admin_token: &str, authorization: Option<&str>) -> bool {
-    // The scheme name is case-insensitive (RFC 9110); the token is not.
-    let presented = authorization
-        .and_then(|h| h.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token)
-        .unwrap_or_default();
-    !admin_token.is_empty() && bool::from(presented.as_bytes().ct_eq(admin_token.as_bytes()))
 }
 
 /// The user id a `{login}` segment names, when the system knows that streamer:
@@ -212,25 +200,5 @@ async fn streamer_id(state: &ApiState, segment: &str) -> Result<String, ApiError
                 Err(ApiError::UnknownStreamer(id))
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::authorized;
-
-    #[test]
-    fn only_the_exact_bearer_token_is_authorized() {
-        assert!(authorized("s3cret", Some("Bearer s3cret")));
-        assert!(authorized("s3cret", Some("bearer s3cret")));
-        for presented in [
-            None,
-            Some("s3cret"),
-            Some("Bearer s3cre"),
-            Some("Basic s3cret"),
-        ] {
-            assert!(!authorized("s3cret", presented), "{presented:?}");
-        }
-        assert!(!authorized("", Some("Bearer ")));
     }
 }

@@ -2,23 +2,22 @@
 //!
 //! The subscribers come from an index query, a page at a time (never a scan);
 //! each page is posted with bounded concurrency through the `@connections`
-//! client; a connection that answers 410 Gone is removed with its topics.
-//! [`handle`] is the Lambda entry: a DynamoDB stream batch of new event items
-//! (the event source mapping filters on `INSERT` and `kind = event`), answered
-//! with a partial-batch response. The local stack calls [`fan_out`] on every
-//! commit of its SQLite store.
+//! port ([`Push`]); a connection that answers 410 Gone is removed with its
+//! topics. `aws::handle` (feature `aws`) is the Lambda entry: a DynamoDB
+//! stream batch of new event items (the event source mapping filters on
+//! `INSERT` and `kind = event`), answered with a partial-batch response. The
+//! local stack calls [`fan_out`] on every commit of its SQLite store.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use aws_lambda_events::dynamodb::Event as StreamBatch;
-use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use shared::config::ConfigError;
-use shared::store::dynamo::{event_from_stream_image, DynamoConnectionStore, DynamoStore};
+#[cfg(feature = "aws")]
+pub mod aws;
 
 use futures_util::stream::{self, StreamExt};
+use shared::config::ConfigError;
 use shared::frames;
-use shared::push::{PushError, Pusher};
+use shared::push::{Push, PushError};
 use shared::store::connections::ConnectionStore;
 use shared::store::{StoreError, StoredEvent};
 
@@ -27,83 +26,24 @@ pub const DEFAULT_CONCURRENCY: usize = 64;
 
 /// `BROADCAST_CONCURRENCY` (1 to 1024), else [`DEFAULT_CONCURRENCY`].
 pub fn concurrency_from_env() -> Result<usize, ConfigError> {
-    match std::env::var("BROADCAST_CONCURRENCY") {
-        Err(_) => Ok(DEFAULT_CONCURRENCY),
-        Ok(v) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=1024).contains(n))
-            .ok_or(ConfigError::Invalid {
-                name: "BROADCAST_CONCURRENCY",
-                why: format!("{v:?} is not a number from 1 to 1024"),
-            }),
-    }
+    shared::config::env::optional_parsed(
+        "BROADCAST_CONCURRENCY",
+        DEFAULT_CONCURRENCY,
+        |n| (1..=1024).contains(n),
+        "a number from 1 to 1024",
+    )
 }
+
 /// Subscribers read per index query.
 pub const PAGE: usize = 1000;
 
 /// What fan-out needs.
 pub struct BroadcastState {
     pub connections: Arc<dyn ConnectionStore>,
-    pub pusher: Pusher,
+    pub pusher: Arc<dyn Push>,
     pub concurrency: usize,
     /// Who already got the events whose records await a retry.
     pub served: Served,
-}
-
-impl BroadcastState {
-    /// The Lambda's state: `CONNECTIONS_TABLE` and `WEBSOCKET_ENDPOINT`.
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let var = |name: &'static str| std::env::var(name).map_err(|_| ConfigError::Missing(name));
-        let table = var("CONNECTIONS_TABLE")?;
-        let endpoint = var("WEBSOCKET_ENDPOINT")?;
-        Ok(Self {
-            connections: Arc::new(DynamoConnectionStore::new(
-                DynamoStore::client_from_env().await,
-                table,
-            )),
-            pusher: Pusher::new(&endpoint).await,
-            concurrency: concurrency_from_env()?,
-            served: Served::default(),
-        })
-    }
-}
-
-/// Fans out every new event in a stream batch. A record whose fan-out failed
-/// transiently is reported, and processing stops there: Lambda retries from
-/// the first reported record, so the ones after it come again anyway (clients
-/// drop what they already have by message id). Items that are not events are
-/// skipped, never retried.
-pub async fn handle(state: &BroadcastState, batch: StreamBatch) -> DynamoDbEventResponse {
-    let mut response = DynamoDbEventResponse::default();
-    for record in batch.records {
-        if record.event_name != "INSERT" {
-            continue;
-        }
-        let image = serde_json::to_value(&record.change.new_image).unwrap_or_default();
-        let event = match event_from_stream_image(&image) {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::warn!(error = %e, "skipped a stream record that is not an event");
-                continue;
-            }
-        };
-        let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
-        let retry = match fan_out(state, &event, now).await {
-            Ok(report) => report.failed > 0,
-            Err(e) => {
-                tracing::error!(error = %e, "could not read subscribers");
-                true
-            }
-        };
-        if retry {
-            let mut failure = DynamoDbBatchItemFailure::default();
-            failure.item_identifier = record.change.sequence_number.clone();
-            response.batch_item_failures.push(failure);
-            break;
-        }
-    }
-    response
 }
 
 /// What one fan-out did.

@@ -6,9 +6,10 @@
 //! - [`run`]: one run: pause flag, lease, pages (deduped by stream id),
 //!   batched writes overlapping the fetches, transitions as feed events,
 //!   the status record.
-//! - [`config`]: the Lambda's settings from the environment.
+//! - `aws` (feature `aws`): the Lambda's wiring, from the environment.
 
-pub mod config;
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod live;
 pub mod mode;
 pub mod run;

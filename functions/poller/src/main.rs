@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let (poller, mode) = poller::config::from_env().await?;
+    let (poller, mode) = poller::aws::from_env().await?;
     let poller = &poller;
     run(service_fn(move |_: LambdaEvent<Value>| async move {
         let status = poller.run(mode).await?;

@@ -37,6 +37,18 @@ pub enum PollError {
     Store(#[from] StoreError),
 }
 
+/// Snapshot batches written at once, by default.
+pub const WRITE_CONCURRENCY: usize = 8;
+/// Polls in a row without a live streamer before it is offline, by default.
+pub const OFFLINE_AFTER: u32 = 2;
+/// How long a run may hold the lease, by default: Lambda's hard limit is 15
+/// minutes, and the lease outlives it a little so a killed run's lease cannot
+/// be taken while it might still write.
+pub const LEASE_MS: i64 = 16 * 60 * 1000;
+/// A stream first seen that started longer ago than this gets no "went live"
+/// event, by default.
+pub const FRESH_FOR_MS: i64 = 10 * 60 * 1000;
+
 /// Everything a run needs.
 pub struct Poller {
     pub helix: Arc<Helix>,
@@ -79,6 +91,45 @@ fn snapshot(s: LiveStream, polled_at_ms: i64) -> Snapshot {
 }
 
 impl Poller {
+    /// A poller over these parts with the default settings
+    /// ([`WRITE_CONCURRENCY`], [`OFFLINE_AFTER`], [`LEASE_MS`], [`FRESH_FOR_MS`]).
+    pub fn new(
+        helix: Arc<Helix>,
+        snapshots: Arc<dyn SnapshotStore>,
+        streamers: Arc<dyn StreamerStore>,
+        events: Arc<dyn EventStore>,
+    ) -> Self {
+        Self {
+            helix,
+            snapshots,
+            streamers,
+            events,
+            write_concurrency: WRITE_CONCURRENCY,
+            offline_after: OFFLINE_AFTER,
+            lease_ms: LEASE_MS,
+            fresh_for_ms: FRESH_FOR_MS,
+        }
+    }
+
+    /// The same poller, writing `n` snapshot batches at once.
+    pub fn write_concurrency(mut self, n: usize) -> Self {
+        self.write_concurrency = n;
+        self
+    }
+
+    /// The same poller, holding the lease for `ms` at most.
+    pub fn lease_ms(mut self, ms: i64) -> Self {
+        self.lease_ms = ms;
+        self
+    }
+
+    /// The same poller, with a "went live" event only for streams that
+    /// started less than `ms` before they were first seen.
+    pub fn fresh_for_ms(mut self, ms: i64) -> Self {
+        self.fresh_for_ms = ms;
+        self
+    }
+
     /// Every tracked streamer id.
     async fn tracked(&self) -> Result<Vec<String>, StoreError> {
         let mut ids = Vec::new();

@@ -6,13 +6,13 @@
 //! - `DELETE /admin/streamers/{id}`
 //!
 //! Every call needs `Authorization: Bearer <ADMIN_TOKEN>` (compared in
-//! constant time). Answers are JSON; errors are `{"error","message"}`.
+//! constant time, the scheme in any case: `shared::bearer`). Answers are JSON; errors are `{"error","message"}`.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
+use shared::bearer::bearer_matches;
 use shared::helix::eventsub::Filter;
 use shared::store::streamers::Streamer;
-use subtle::ConstantTimeEq;
 
 use crate::manager::{parse_streamer, Manager, ManagerError, StreamerRef};
 
@@ -78,14 +78,7 @@ pub async fn route(
     req: &AdminRequest,
     now_ms: i64,
 ) -> AdminResponse {
-    let presented = req
-        .authorization
-        .as_deref()
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    let authorized =
-        !admin_token.is_empty() && bool::from(presented.as_bytes().ct_eq(admin_token.as_bytes()));
-    if !authorized {
+    if !bearer_matches(admin_token, req.authorization.as_deref()) {
         return error(401, "unauthorized", "an admin bearer token is required");
     }
     let path = req.path.trim_end_matches('/');

@@ -6,9 +6,14 @@
 //! - EventBridge schedule: the full sweep.
 //! - HTTP API (payload 2.0): the admin routes.
 
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use aws_lambda_events::dynamodb::Event as StreamBatch;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
 use base64::Engine;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use shared::clock::now_ms;
+use shared::store::dynamo::changed_streamer;
 
 use crate::admin::{self, AdminRequest};
 use crate::manager::Manager;
@@ -18,16 +23,45 @@ pub struct Settings {
     pub admin_token: String,
 }
 
+/// One invocation, by the shape of its payload.
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "Value")]
+pub enum Trigger {
+    /// An HTTP API (payload 2.0) request to the admin routes.
+    Admin(Box<ApiGatewayV2httpRequest>),
+    /// A batch of the streamers table's stream.
+    Stream(StreamBatch),
+    /// The EventBridge schedule of the sweep.
+    Schedule(EventBridgeEvent),
+    /// Anything else: answered with an error, never retried.
+    Unknown,
+}
+
+impl TryFrom<Value> for Trigger {
+    type Error = serde_json::Error;
+
+    // The request types default every field, so an untagged enum would take
+    // any payload for an HTTP request: the shape decides, then the type parses.
+    fn try_from(event: Value) -> Result<Self, Self::Error> {
+        if event.pointer("/requestContext/http").is_some() {
+            return serde_json::from_value(event).map(|r| Self::Admin(Box::new(r)));
+        }
+        if event["Records"].is_array() {
+            return serde_json::from_value(event).map(Self::Stream);
+        }
+        if event["source"] == "aws.events" || event["detail-type"] == "Scheduled Event" {
+            return serde_json::from_value(event).map(Self::Schedule);
+        }
+        Ok(Self::Unknown)
+    }
+}
+
 /// Handles one invocation.
-pub async fn handle(m: &Manager, settings: &Settings, event: Value) -> Value {
-    if event.pointer("/requestContext/http").is_some() {
-        return http(m, settings, &event).await;
-    }
-    if event["Records"].is_array() {
-        return stream(m, &event).await;
-    }
-    if event["source"] == "aws.events" || event["detail-type"] == "Scheduled Event" {
-        return match m.sweep(now_ms()).await {
+pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value {
+    match trigger {
+        Trigger::Admin(request) => http(m, settings, *request).await,
+        Trigger::Stream(batch) => stream(m, batch).await,
+        Trigger::Schedule(_) => match m.sweep(now_ms()).await {
             Ok(r) => {
                 json!({"reconciled": r.reconciled, "released": r.released, "failed": r.failed, "orphans_deleted": r.orphans_deleted})
             }
@@ -35,22 +69,17 @@ pub async fn handle(m: &Manager, settings: &Settings, event: Value) -> Value {
                 tracing::error!(error = %e, "sweep failed");
                 json!({"error": e.to_string()})
             }
-        };
+        },
+        Trigger::Unknown => {
+            tracing::warn!("ignored an event of unknown shape");
+            json!({"error": "unknown event"})
+        }
     }
-    tracing::warn!("ignored an event of unknown shape");
-    json!({"error": "unknown event"})
 }
 
-async fn http(m: &Manager, settings: &Settings, event: &Value) -> Value {
-    let text = |p: &str| {
-        event
-            .pointer(p)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let raw = text("/body");
-    let body = if event["isBase64Encoded"] == true {
+async fn http(m: &Manager, settings: &Settings, request: ApiGatewayV2httpRequest) -> Value {
+    let raw = request.body.unwrap_or_default();
+    let body = if request.is_base64_encoded {
         base64::engine::general_purpose::STANDARD
             .decode(raw.as_bytes())
             .ok()
@@ -60,11 +89,12 @@ async fn http(m: &Manager, settings: &Settings, event: &Value) -> Value {
         raw
     };
     let req = AdminRequest {
-        method: text("/requestContext/http/method"),
-        path: text("/rawPath"),
-        authorization: event
-            .pointer("/headers/authorization")
-            .and_then(Value::as_str)
+        method: request.request_context.http.method.to_string(),
+        path: request.raw_path.unwrap_or_default(),
+        authorization: request
+            .headers
+            .get(aws_lambda_events::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         body,
     };
@@ -76,44 +106,15 @@ async fn http(m: &Manager, settings: &Settings, event: &Value) -> Value {
     })
 }
 
-/// The streamer a streamers-table stream record is about, when its change
-/// needs a reconcile.
-pub fn changed_streamer(record: &Value) -> Option<String> {
-    let keys = record.pointer("/dynamodb/Keys")?;
-    if keys.pointer("/sk/S")?.as_str()? != "META" {
-        return None;
-    }
-    let id = keys
-        .pointer("/pk/S")?
-        .as_str()?
-        .strip_prefix("STREAMER#")?
-        .to_owned();
-    let new = record.pointer("/dynamodb/NewImage");
-    let old = record.pointer("/dynamodb/OldImage");
-    let same = |field: &str| {
-        let a = new.and_then(|n| n.get(field));
-        let b = old.and_then(|o| o.get(field));
-        a == b
-    };
-    match record["eventName"].as_str() {
-        Some("INSERT") | Some("REMOVE") => Some(id),
-        Some("MODIFY") if !(same("wanted") && same("scopes")) => Some(id),
-        _ => None,
-    }
-}
-
-async fn stream(m: &Manager, event: &Value) -> Value {
+async fn stream(m: &Manager, batch: StreamBatch) -> Value {
     let mut failures = Vec::new();
-    for record in event["Records"].as_array().into_iter().flatten() {
+    for record in &batch.records {
         let Some(id) = changed_streamer(record) else {
             continue;
         };
         if let Err(e) = m.reconcile_one(&id, now_ms()).await {
             tracing::warn!(broadcaster = %id, error = %e, "reconcile failed; retrying the record");
-            if let Some(seq) = record
-                .pointer("/dynamodb/SequenceNumber")
-                .and_then(Value::as_str)
-            {
+            if let Some(seq) = &record.change.sequence_number {
                 failures.push(json!({"itemIdentifier": seq}));
             }
             // Lambda retries from the first failure; the rest come again.
@@ -121,38 +122,4 @@ async fn stream(m: &Manager, event: &Value) -> Value {
         }
     }
     json!({"batchItemFailures": failures})
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn record(event: &str, sk: &str, old: Value, new: Value) -> Value {
-        json!({"eventName": event, "dynamodb": {
-            "Keys": {"pk": {"S": "STREAMER#7"}, "sk": {"S": sk}},
-            "OldImage": old, "NewImage": new, "SequenceNumber": "1"}})
-    }
-
-    #[test]
-    fn only_wanted_or_scope_changes_cost_a_reconcile() {
-        let wanted = json!({"wanted": {"BOOL": true}, "last_watched": {"N": "1"}});
-        let watched = json!({"wanted": {"BOOL": true}, "last_watched": {"N": "2"}});
-        let released = json!({"wanted": {"BOOL": false}, "last_watched": {"N": "2"}});
-        assert_eq!(
-            changed_streamer(&record("INSERT", "META", Value::Null, wanted.clone())).as_deref(),
-            Some("7")
-        );
-        assert_eq!(
-            changed_streamer(&record("MODIFY", "META", wanted.clone(), watched.clone())),
-            None
-        );
-        assert_eq!(
-            changed_streamer(&record("MODIFY", "META", watched, released)).as_deref(),
-            Some("7")
-        );
-        assert_eq!(
-            changed_streamer(&record("INSERT", "TYPE#stream.online", Value::Null, wanted)),
-            None
-        );
-    }
 }

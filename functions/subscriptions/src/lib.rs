@@ -8,12 +8,15 @@
 //! - [`manager`]: tracking and releasing streamers, one-streamer reconciles
 //!   with stored states, and the sweep over every tracked streamer.
 //! - [`admin`]: the admin HTTP routes (track, untrack, list with states and budget).
-//! - [`handler`]: the Lambda entry (streamers-table stream, schedule, HTTP).
-//! - [`config`]: the Lambda's settings from the environment.
+//! - `handler` (feature `aws`): the Lambda entry (streamers-table stream,
+//!   schedule, HTTP), its three triggers typed with `aws_lambda_events`.
+//! - `aws` (feature `aws`): the Lambda's wiring, from the environment.
 
 pub mod admin;
 pub mod apply;
-pub mod config;
+#[cfg(feature = "aws")]
+pub mod aws;
+#[cfg(feature = "aws")]
 pub mod handler;
 pub mod manager;
 pub mod plan;

@@ -6,8 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use futures_util::TryStreamExt;
+use shared::config::{env, ConfigError};
 use shared::eventsub::catalog::KINDS;
 use shared::helix::eventsub::Filter;
+use shared::helix::users::{id_of_login, LoginError};
 use shared::helix::{Helix, HelixError};
 use shared::store::streamers::{Streamer, StreamerStore, TypeRecord, TypeState, Wish};
 use shared::store::{StoreError, SubscriptionStore};
@@ -17,6 +19,22 @@ use crate::plan::{broadcaster_of, Desired};
 
 /// A type given up on is tried again after this long.
 pub const RETRY_FAILED_AFTER_MS: i64 = 6 * 3_600_000;
+
+/// Hours nobody watched a streamer before it is released, unless
+/// `RELEASE_AFTER_HOURS` says otherwise.
+pub const RELEASE_AFTER_HOURS: i64 = 72;
+
+/// `RELEASE_AFTER_HOURS` (a positive number of hours, default
+/// [`RELEASE_AFTER_HOURS`]) in milliseconds; a malformed value is refused.
+pub fn release_after_ms_from_env() -> Result<i64, ConfigError> {
+    let hours = env::optional_parsed(
+        "RELEASE_AFTER_HOURS",
+        RELEASE_AFTER_HOURS,
+        |h| *h > 0,
+        "a positive number of hours",
+    )?;
+    Ok(hours * 3_600_000)
+}
 
 /// Why the manager could not do what it was asked.
 #[derive(Debug, thiserror::Error)]
@@ -62,25 +80,32 @@ pub fn parse_streamer(text: &str) -> Result<StreamerRef, ManagerError> {
 }
 
 impl Manager {
-    /// A manager over these parts.
+    /// A manager over these parts that releases streamers after
+    /// [`RELEASE_AFTER_HOURS`].
     pub fn new(
         helix: Arc<Helix>,
         target: Target,
         streamers: Arc<dyn StreamerStore>,
         subscriptions: Arc<dyn SubscriptionStore>,
-        release_after_ms: i64,
     ) -> Self {
         Self {
             helix,
             target,
             streamers,
             subscriptions,
-            release_after_ms,
+            release_after_ms: RELEASE_AFTER_HOURS * 3_600_000,
             turn: tokio::sync::Mutex::new(()),
         }
     }
 
-    /// The user id behind `streamer`, asking Twitch for logins we do not know.
+    /// The same manager, releasing streamers nobody watched for `ms`.
+    pub fn release_after_ms(mut self, ms: i64) -> Self {
+        self.release_after_ms = ms;
+        self
+    }
+
+    /// The user id behind `streamer`, asking Twitch for logins we do not know
+    /// (`shared::helix::users::id_of_login`).
     pub async fn resolve(
         &self,
         streamer: &StreamerRef,
@@ -88,15 +113,14 @@ impl Manager {
         match streamer {
             StreamerRef::Id(id) => Ok((id.clone(), None)),
             StreamerRef::Login(login) => {
-                if let Some(id) = self.streamers.id_of_login(login).await? {
-                    return Ok((id, Some(login.clone())));
-                }
-                let users = self.helix.users(&[], &[login]).await?;
-                let user = users
-                    .into_iter()
-                    .find(|u| u.login.eq_ignore_ascii_case(login))
+                let id = id_of_login(Some(self.streamers.as_ref()), Some(&self.helix), login)
+                    .await
+                    .map_err(|e| match e {
+                        LoginError::Store(e) => ManagerError::Store(e),
+                        LoginError::Twitch(e) => ManagerError::Twitch(e),
+                    })?
                     .ok_or_else(|| ManagerError::UnknownLogin(login.clone()))?;
-                Ok((user.id, Some(user.login)))
+                Ok((id, Some(login.clone())))
             }
         }
     }

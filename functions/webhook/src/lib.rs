@@ -3,7 +3,11 @@
 //! exactly once — and acknowledge only what is durable.
 //!
 //! [`handle`] is the whole handler; the Lambda (`main.rs`) and the local stack
-//! both call it with an API Gateway–shaped request.
+//! both call it with an API Gateway–shaped request; `aws` (feature `aws`)
+//! builds the Lambda's state on DynamoDB.
+
+#[cfg(feature = "aws")]
+pub mod aws;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -11,7 +15,7 @@ use std::sync::Arc;
 use lambda_http::http::{header::CONTENT_TYPE, HeaderMap, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use shared::config::{ConfigError, EventSubSecret, Retention};
+use shared::config::EventSubSecret;
 use shared::eventsub::envelope::{self, EnvelopeError, Message, Subscription};
 use shared::eventsub::headers::{DeliveryHeaders, HeaderError};
 use shared::eventsub::summary::{semantic_key, summarize};
@@ -50,18 +54,6 @@ impl WebhookState {
             subscriptions,
             metrics: Metrics::default(),
         }
-    }
-
-    /// The Lambda's state: secret, retention and tables from the environment.
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        use shared::store::dynamo::{DynamoStore, Tables};
-        let secret = EventSubSecret::from_env()?;
-        let store = Arc::new(DynamoStore::new(
-            DynamoStore::client_from_env().await,
-            Tables::from_env()?,
-            Retention::from_env()?,
-        ));
-        Ok(Self::new(secret, store.clone(), store))
     }
 }
 

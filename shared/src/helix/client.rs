@@ -90,6 +90,14 @@ pub struct Helix {
 }
 
 impl Helix {
+    /// A client for the Twitch the environment names ([`HelixConfig::from_env`]).
+    pub fn from_env() -> Result<Self, crate::config::ConfigError> {
+        Self::new(HelixConfig::from_env()?).map_err(|e| crate::config::ConfigError::Invalid {
+            name: "TWITCH_CLIENT_ID",
+            why: e.to_string(),
+        })
+    }
+
     /// A client for `config`.
     pub fn new(config: HelixConfig) -> Result<Self, HelixError> {
         let http = reqwest::Client::builder()

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::config::ConfigError;
+use crate::config::{env, ConfigError};
 
 /// Twitch's Helix API.
 pub const HELIX_URL: &str = "https://api.twitch.tv/helix";
@@ -61,11 +61,10 @@ impl HelixConfig {
     /// `TWITCH_CLIENT_ID`, `TWITCH_CLIENT_SECRET`, and optionally
     /// `TWITCH_HELIX_URL` / `TWITCH_OAUTH_URL` (default: Twitch).
     pub fn from_env() -> Result<Self, ConfigError> {
-        let var = |name: &'static str| std::env::var(name).map_err(|_| ConfigError::Missing(name));
-        let id = var("TWITCH_CLIENT_ID")?;
-        let secret = var("TWITCH_CLIENT_SECRET")?;
-        let helix = std::env::var("TWITCH_HELIX_URL").unwrap_or_else(|_| HELIX_URL.into());
-        let oauth = std::env::var("TWITCH_OAUTH_URL").unwrap_or_else(|_| OAUTH_URL.into());
+        let id = env::required("TWITCH_CLIENT_ID")?;
+        let secret = env::required("TWITCH_CLIENT_SECRET")?;
+        let helix = env::optional("TWITCH_HELIX_URL").unwrap_or_else(|| HELIX_URL.into());
+        let oauth = env::optional("TWITCH_OAUTH_URL").unwrap_or_else(|| OAUTH_URL.into());
         Ok(Self::at(&helix, &oauth, &id, ClientSecret::new(secret)))
     }
 }

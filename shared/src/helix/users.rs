@@ -4,6 +4,8 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use super::{Helix, HelixError};
+use crate::store::streamers::StreamerStore;
+use crate::store::StoreError;
 
 /// A Twitch user, as Get Users returns it (the fields this system reads).
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -44,4 +46,35 @@ impl Helix {
         }
         Ok(users)
     }
+}
+
+/// Why a login could not be turned into a user id.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("Twitch: {0}")]
+    Twitch(#[from] HelixError),
+}
+
+/// The user id behind a (lowercased) login: the streamers store first, then
+/// Twitch's Get Users when a client is given; `Ok(None)` when neither knows it.
+pub async fn id_of_login(
+    store: Option<&dyn StreamerStore>,
+    twitch: Option<&Helix>,
+    login: &str,
+) -> Result<Option<String>, LoginError> {
+    if let Some(store) = store {
+        if let Some(id) = store.id_of_login(login).await? {
+            return Ok(Some(id));
+        }
+    }
+    let Some(twitch) = twitch else {
+        return Ok(None);
+    };
+    let found = twitch.users(&[], &[login]).await?;
+    Ok(found
+        .into_iter()
+        .find(|u| u.login.eq_ignore_ascii_case(login))
+        .map(|u| u.id))
 }

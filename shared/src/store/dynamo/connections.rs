@@ -18,7 +18,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::{n, s, sdk_error, unavailable};
+use super::{n, query_all, s, sdk_error, unavailable};
 use crate::store::connections::{
     ConnectionStore, NewConnection, Subscribed, SubscriberPage, CONNECTION_TTL_MS,
 };
@@ -77,25 +77,14 @@ impl DynamoConnectionStore {
         &self,
         connection_id: &str,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
+        query_all(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(conn_pk(connection_id)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            items.extend(out.items().iter().cloned());
-            match out.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok(items),
-            }
-        }
+                .expression_attribute_values(":pk", s(conn_pk(connection_id))),
+        )
+        .await
     }
 
     async fn meta(&self, id: &str) -> Result<Option<HashMap<String, AttributeValue>>, StoreError> {

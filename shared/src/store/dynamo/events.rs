@@ -1,19 +1,17 @@
 //! `EventStore` on DynamoDB: item mapping, the once-only transaction, queries.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
-use super::{n, s, sdk_error, unavailable, DynamoStore};
+use super::{
+    n, number, query_all, s, sdk_error, stream_item, text, unavailable, DynamoStore, Item,
+};
 use crate::eventsub::summary::Summary;
 use crate::store::{
     day_of, Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError, StoredEvent,
     MAX_PAGE,
 };
-
-type Item = HashMap<String, AttributeValue>;
 
 fn feed_pk(broadcaster_id: &str) -> String {
     format!("EV#{broadcaster_id}")
@@ -46,73 +44,42 @@ fn event_item(event: &Event, cursor: &Cursor, expires_at: i64) -> Item {
     item
 }
 
-fn get_s(item: &Item, key: &str) -> Result<String, StoreError> {
-    match item.get(key) {
-        Some(AttributeValue::S(v)) => Ok(v.clone()),
-        _ => Err(StoreError::Corrupt(format!(
-            "event item lacks string {key}"
-        ))),
-    }
-}
-
-fn get_n(item: &Item, key: &str) -> Result<Option<i64>, StoreError> {
-    match item.get(key) {
-        None => Ok(None),
-        Some(AttributeValue::N(v)) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| StoreError::Corrupt(format!("{key} is not an integer"))),
-        Some(_) => Err(StoreError::Corrupt(format!("{key} is not a number"))),
-    }
+/// A string every event item has.
+fn required(item: &Item, key: &str) -> Result<String, StoreError> {
+    text(item, key).ok_or_else(|| StoreError::Corrupt(format!("event item lacks string {key}")))
 }
 
 fn from_item(item: &Item) -> Result<StoredEvent, StoreError> {
     let summary = match item.get("action") {
         None => None,
         Some(_) => Some(Summary {
-            actor: item
-                .get("actor")
-                .map(|_| get_s(item, "actor"))
-                .transpose()?,
-            action: get_s(item, "action")?,
-            amount: get_n(item, "amount")?,
-            text: get_s(item, "text")?,
+            actor: text(item, "actor"),
+            action: required(item, "action")?,
+            amount: number(item, "amount"),
+            text: required(item, "text")?,
         }),
     };
     Ok(StoredEvent {
-        cursor: Cursor::from_sort_key(get_s(item, "sk")?),
+        cursor: Cursor::from_sort_key(required(item, "sk")?),
         event: Event {
-            message_id: get_s(item, "message_id")?,
-            broadcaster_id: get_s(item, "broadcaster_id")?,
-            event_type: get_s(item, "event_type")?,
-            event_version: get_s(item, "event_version")?,
-            subscription_id: get_s(item, "subscription_id")?,
-            received_at_ms: get_n(item, "received_at")?
+            message_id: required(item, "message_id")?,
+            broadcaster_id: required(item, "broadcaster_id")?,
+            event_type: required(item, "event_type")?,
+            event_version: required(item, "event_version")?,
+            subscription_id: required(item, "subscription_id")?,
+            received_at_ms: number(item, "received_at")
                 .ok_or_else(|| StoreError::Corrupt("event item lacks received_at".into()))?,
             summary,
-            payload: get_s(item, "payload")?,
+            payload: required(item, "payload")?,
         },
     })
 }
 
-/// The event in a DynamoDB stream record's `NewImage` (DynamoDB JSON, as the
-/// broadcast Lambda receives it); other items (marks, counters) are refused.
-pub fn event_from_stream_image(image: &serde_json::Value) -> Result<StoredEvent, StoreError> {
-    let map = image
-        .as_object()
-        .ok_or_else(|| StoreError::Corrupt("stream image is not an object".into()))?;
-    let mut item = Item::new();
-    for (k, v) in map {
-        let value = if let Some(text) = v.get("S").and_then(|x| x.as_str()) {
-            s(text)
-        } else if let Some(num) = v.get("N").and_then(|x| x.as_str()) {
-            AttributeValue::N(num.to_owned())
-        } else {
-            continue;
-        };
-        item.insert(k.clone(), value);
-    }
-    if !matches!(item.get("kind"), Some(AttributeValue::S(k)) if k == "event") {
+/// The event in a DynamoDB stream record's new image (as the broadcast
+/// Lambda receives it); other items (marks, counters) are refused.
+pub fn event_from_stream_image(image: &serde_dynamo::Item) -> Result<StoredEvent, StoreError> {
+    let item = stream_item(image);
+    if text(&item, "kind").as_deref() != Some("event") {
         return Err(StoreError::Corrupt(
             "stream image is not an event item".into(),
         ));
@@ -293,37 +260,28 @@ impl EventStore for DynamoStore {
         from: &str,
         to: &str,
     ) -> Result<Vec<DailyCount>, StoreError> {
-        let mut counts = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
+        let items = query_all(
+            self.client
                 .query()
                 .table_name(&self.events_table)
                 .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
                 .expression_attribute_values(":pk", s(format!("CNT#{broadcaster_id}")))
                 .expression_attribute_values(":from", s(from))
                 // "~" sorts after "#<type>", so the whole `to` day is included.
-                .expression_attribute_values(":to", s(format!("{to}~")))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for item in out.items() {
-                let sk = get_s(item, "sk")?;
-                let (day, event_type) = sk
-                    .split_once('#')
-                    .ok_or_else(|| StoreError::Corrupt(format!("counter key {sk:?}")))?;
-                counts.push(DailyCount {
-                    day: day.to_owned(),
-                    event_type: event_type.to_owned(),
-                    count: get_n(item, "count")?.unwrap_or(0).max(0) as u64,
-                });
-            }
-            match out.last_evaluated_key() {
-                Some(k) => start = Some(k.clone()),
-                None => break,
-            }
+                .expression_attribute_values(":to", s(format!("{to}~"))),
+        )
+        .await?;
+        let mut counts = Vec::with_capacity(items.len());
+        for item in &items {
+            let sk = required(item, "sk")?;
+            let (day, event_type) = sk
+                .split_once('#')
+                .ok_or_else(|| StoreError::Corrupt(format!("counter key {sk:?}")))?;
+            counts.push(DailyCount {
+                day: day.to_owned(),
+                event_type: event_type.to_owned(),
+                count: number(item, "count").unwrap_or(0).max(0) as u64,
+            });
         }
         Ok(counts)
     }

@@ -54,14 +54,17 @@ mod users;
 pub use connections::DynamoConnectionStore;
 pub use events::event_from_stream_image;
 pub use snapshots::DynamoSnapshotStore;
-pub use streamers::DynamoStreamerStore;
+pub use streamers::{changed_streamer, DynamoStreamerStore};
 pub use users::DynamoUserStore;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::Client;
 
 use super::StoreError;
-use crate::config::{ConfigError, Retention};
+
+/// A DynamoDB item as the SDK holds it.
+type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+use crate::config::{env, ConfigError, Retention};
 
 /// The DynamoDB store: a client and the table names it writes to.
 #[derive(Clone, Debug)]
@@ -82,10 +85,9 @@ pub struct Tables {
 impl Tables {
     /// Reads `EVENTS_TABLE` and `SUBSCRIPTIONS_TABLE`.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let var = |name: &'static str| std::env::var(name).map_err(|_| ConfigError::Missing(name));
         Ok(Self {
-            events: var("EVENTS_TABLE")?,
-            subscriptions: var("SUBSCRIPTIONS_TABLE")?,
+            events: env::required("EVENTS_TABLE")?,
+            subscriptions: env::required("SUBSCRIPTIONS_TABLE")?,
         })
     }
 }
@@ -105,7 +107,7 @@ impl DynamoStore {
     /// set, points it elsewhere (DynamoDB Local).
     pub async fn client_from_env() -> Client {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") {
+        if let Some(endpoint) = env::optional("DYNAMODB_ENDPOINT") {
             loader = loader.endpoint_url(endpoint);
         }
         Client::new(&loader.load().await)
@@ -189,11 +191,46 @@ where
     Ok(())
 }
 
+/// Every item a query matches, following `LastEvaluatedKey` page by page.
+async fn query_all(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+) -> Result<Vec<Item>, StoreError> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = query
+            .clone()
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        items.extend(out.items.unwrap_or_default());
+        match out.last_evaluated_key {
+            Some(k) if !k.is_empty() => start = Some(k),
+            _ => return Ok(items),
+        }
+    }
+}
+
+/// The first `limit` items a query matches (one page: without a filter
+/// expression, `Limit` items are one page's worth).
+async fn query_first(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    limit: usize,
+) -> Result<Vec<Item>, StoreError> {
+    let limit = i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
+    let out = query.limit(limit).send().await.map_err(sdk_error)?;
+    Ok(out.items.unwrap_or_default())
+}
+
+/// A stream record's image (`aws_lambda_events`' typed DynamoDB JSON) as an
+/// SDK item, so one set of readers decodes items from queries and streams.
+fn stream_item(image: &serde_dynamo::Item) -> Item {
+    image.clone().into()
+}
+
 /// A string attribute of an item, if it is one.
-fn text(
-    item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
-    key: &str,
-) -> Option<String> {
+fn text(item: &Item, key: &str) -> Option<String> {
     match item.get(key) {
         Some(aws_sdk_dynamodb::types::AttributeValue::S(v)) => Some(v.clone()),
         _ => None,
@@ -201,10 +238,7 @@ fn text(
 }
 
 /// A number attribute of an item, if it is one.
-fn number(
-    item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
-    key: &str,
-) -> Option<i64> {
+fn number(item: &Item, key: &str) -> Option<i64> {
     match item.get(key) {
         Some(aws_sdk_dynamodb::types::AttributeValue::N(v)) => v.parse().ok(),
         _ => None,

@@ -18,7 +18,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 
-use super::{batch_write, n, s, sdk_error, unavailable};
+use super::{batch_write, n, s, sdk_error, unavailable, Item};
 use crate::store::snapshots::{LivePage, LiveState, PollerStatus, Snapshot, SnapshotStore};
 use crate::store::StoreError;
 
@@ -38,8 +38,6 @@ impl DynamoSnapshotStore {
         }
     }
 }
-
-type Item = HashMap<String, AttributeValue>;
 
 fn body<T: serde::de::DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
     match item.get("body") {

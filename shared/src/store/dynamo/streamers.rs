@@ -9,7 +9,7 @@
 //! A streamer with its types: `Query pk`. Login → id: `GetItem`. The sweep:
 //! `Query tracked` (`tracked = T`, by `pk`), paged.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
@@ -17,7 +17,9 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::{batch_write, n, number, s, sdk_error, text, unavailable};
+use super::{
+    batch_write, n, number, query_all, s, sdk_error, stream_item, text, unavailable, Item,
+};
 use crate::store::streamers::{Streamer, StreamerStore, TrackedPage, TypeRecord, Wish};
 use crate::store::StoreError;
 
@@ -44,8 +46,6 @@ fn pk(id: &str) -> String {
     format!("{PREFIX}{id}")
 }
 
-type Item = HashMap<String, AttributeValue>;
-
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("streamer item lacks {what}"))
 }
@@ -62,6 +62,24 @@ fn streamer_from(meta: &Item) -> Result<Streamer, StoreError> {
         scopes: serde_json::from_str(&scopes).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         types: BTreeMap::new(),
     })
+}
+
+/// The streamer a streamers-table stream record is about, when its change
+/// needs a reconcile: a streamer created or removed, or its `wanted` or
+/// `scopes` changed (a refreshed "last watched" alone costs no Twitch call).
+pub fn changed_streamer(record: &aws_lambda_events::dynamodb::EventRecord) -> Option<String> {
+    let change = &record.change;
+    let keys = stream_item(&change.keys);
+    if text(&keys, "sk").as_deref() != Some("META") {
+        return None;
+    }
+    let id = text(&keys, "pk")?.strip_prefix(PREFIX)?.to_owned();
+    let same = |field: &str| change.new_image.get(field) == change.old_image.get(field);
+    match record.event_name.as_str() {
+        "INSERT" | "REMOVE" => Some(id),
+        "MODIFY" if !(same("wanted") && same("scopes")) => Some(id),
+        _ => None,
+    }
 }
 
 fn type_from(item: &Item) -> Result<(String, TypeRecord), StoreError> {
@@ -131,26 +149,15 @@ impl StreamerStore for DynamoStreamerStore {
     }
 
     async fn streamer(&self, id: &str) -> Result<Option<Streamer>, StoreError> {
-        let mut items: Vec<Item> = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
+        let items = query_all(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", s(pk(id)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            items.extend(out.items().iter().cloned());
-            match out.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => break,
-            }
-        }
+                .consistent_read(true),
+        )
+        .await?;
         let Some(meta) = items
             .iter()
             .find(|i| text(i, "sk").as_deref() == Some("META"))
@@ -270,5 +277,52 @@ fn ignore_missing<R: std::fmt::Debug + Send + Sync + 'static>(
     match e.as_service_error() {
         Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
         _ => Err(sdk_error(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lambda_events::dynamodb::EventRecord;
+    use serde_json::{json, Value};
+
+    fn record(event: &str, sk: &str, old: Value, new: Value) -> EventRecord {
+        serde_json::from_value(json!({
+            "eventID": "1", "eventName": event, "awsRegion": "us-east-1",
+            "dynamodb": {
+                "Keys": {"pk": {"S": "STREAMER#7"}, "sk": {"S": sk}},
+                "OldImage": old, "NewImage": new, "SequenceNumber": "1", "SizeBytes": 1,
+            }
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn only_wanted_or_scope_changes_cost_a_reconcile() {
+        let wanted = json!({"wanted": {"BOOL": true}, "last_watched": {"N": "1"}});
+        let watched = json!({"wanted": {"BOOL": true}, "last_watched": {"N": "2"}});
+        let released = json!({"wanted": {"BOOL": false}, "last_watched": {"N": "2"}});
+        let scoped = json!({"wanted": {"BOOL": false}, "last_watched": {"N": "2"},
+            "scopes": {"S": "[\"bits:read\"]"}});
+        assert_eq!(
+            changed_streamer(&record("INSERT", "META", Value::Null, wanted.clone())).as_deref(),
+            Some("7")
+        );
+        assert_eq!(
+            changed_streamer(&record("MODIFY", "META", wanted.clone(), watched.clone())),
+            None
+        );
+        assert_eq!(
+            changed_streamer(&record("MODIFY", "META", watched, released.clone())).as_deref(),
+            Some("7")
+        );
+        assert_eq!(
+            changed_streamer(&record("MODIFY", "META", released, scoped)).as_deref(),
+            Some("7")
+        );
+        assert_eq!(
+            changed_streamer(&record("INSERT", "TYPE#stream.online", Value::Null, wanted)),
+            None
+        );
     }
 }

@@ -33,13 +33,13 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::{batch_write, n, number, s, sdk_error, text, unavailable};
+use super::{
+    batch_write, n, number, query_all, query_first, s, sdk_error, text, unavailable, Item,
+};
 use crate::store::users::{
     Favourite, FavouriteAdded, LoginState, SealedTokens, Session, User, UserStore,
 };
 use crate::store::StoreError;
-
-type Item = HashMap<String, AttributeValue>;
 
 /// The only value of the `to_validate` index's partition key.
 const TOKENS: &str = "TOKENS";
@@ -62,41 +62,6 @@ impl DynamoUserStore {
 
     fn key(pk: String, sk: &str) -> Item {
         HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
-    }
-
-    /// Every item of a `Query`, page after page.
-    async fn query_all(
-        &self,
-        index: Option<&str>,
-        condition: &str,
-        values: Item,
-        limit: Option<usize>,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .set_index_name(index.map(str::to_owned))
-                .key_condition_expression(condition)
-                .set_expression_attribute_values(Some(values.clone()))
-                .set_exclusive_start_key(start.take())
-                .set_limit(limit.map(|l| l.min(1000) as i32))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            items.extend(out.items().iter().cloned());
-            if limit.is_some_and(|l| items.len() >= l) {
-                items.truncate(limit.unwrap_or(usize::MAX));
-                return Ok(items);
-            }
-            match out.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => return Ok(items),
-            }
-        }
     }
 }
 
@@ -393,14 +358,15 @@ impl UserStore for DynamoUserStore {
         before_s: i64,
         limit: usize,
     ) -> Result<Vec<Session>, StoreError> {
-        let items = self
-            .query_all(
-                Some("to_validate"),
-                "validate_due = :due AND validated_at < :before",
-                HashMap::from([(":due".into(), s(TOKENS)), (":before".into(), n(before_s))]),
-                Some(limit.max(1)),
-            )
-            .await?;
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("to_validate")
+            .key_condition_expression("validate_due = :due AND validated_at < :before")
+            .expression_attribute_values(":due", s(TOKENS))
+            .expression_attribute_values(":before", n(before_s));
+        let items = query_first(query, limit).await?;
         items.iter().map(session_from).collect()
     }
 
@@ -416,14 +382,15 @@ impl UserStore for DynamoUserStore {
     }
 
     async fn end_sessions_of(&self, user_id: &str) -> Result<usize, StoreError> {
-        let items = self
-            .query_all(
-                Some("by_user"),
-                "session_user = :u",
-                HashMap::from([(":u".into(), s(user_id))]),
-                None,
-            )
-            .await?;
+        let items = query_all(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .index_name("by_user")
+                .key_condition_expression("session_user = :u")
+                .expression_attribute_values(":u", s(user_id)),
+        )
+        .await?;
         let deletes: Vec<WriteRequest> = items
             .iter()
             .filter_map(|i| text(i, "pk"))
@@ -466,17 +433,15 @@ impl UserStore for DynamoUserStore {
     }
 
     async fn favourites(&self, user_id: &str) -> Result<Vec<Favourite>, StoreError> {
-        let items = self
-            .query_all(
-                None,
-                "pk = :pk AND begins_with(sk, :fav)",
-                HashMap::from([
-                    (":pk".into(), s(format!("USER#{user_id}"))),
-                    (":fav".into(), s("FAV#")),
-                ]),
-                None,
-            )
-            .await?;
+        let items = query_all(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :fav)")
+                .expression_attribute_values(":pk", s(format!("USER#{user_id}")))
+                .expression_attribute_values(":fav", s("FAV#")),
+        )
+        .await?;
         let mut favourites = items
             .iter()
             .map(|i| {
@@ -567,14 +532,14 @@ impl UserStore for DynamoUserStore {
     }
 
     async fn fans(&self, streamer_id: &str, limit: usize) -> Result<Vec<String>, StoreError> {
-        let items = self
-            .query_all(
-                Some("fans"),
-                "fan_of = :s",
-                HashMap::from([(":s".into(), s(streamer_id))]),
-                Some(limit.max(1)),
-            )
-            .await?;
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("fans")
+            .key_condition_expression("fan_of = :s")
+            .expression_attribute_values(":s", s(streamer_id));
+        let items = query_first(query, limit).await?;
         Ok(items
             .iter()
             .filter_map(|i| text(i, "pk"))

@@ -1,9 +1,5 @@
-//! Posting frames to WebSocket clients through API Gateway's `@connections`
-//! management API (aws-sdk-apigatewaymanagement).
-//!
-//! The endpoint comes from configuration: `WEBSOCKET_ENDPOINT`, when set, wins
-//! over the one derived from the request context, so the very same code posts
-//! to AWS or to the local stack's `@connections` emulation.
+//! [`Push`] through API Gateway's `@connections` management API
+//! (aws-sdk-apigatewaymanagement), at AWS or at the local stack's emulation.
 
 use std::time::Duration;
 
@@ -14,20 +10,9 @@ use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectio
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use aws_sdk_apigatewaymanagement::Client;
 
-pub use crate::frames::MAX_FRAME_BYTES;
+use async_trait::async_trait;
 
-/// Why a frame was not delivered.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum PushError {
-    /// The connection is gone (410): remove it and its topics.
-    #[error("connection is gone")]
-    Gone,
-    #[error("frame is {0} bytes; API Gateway allows {MAX_FRAME_BYTES}")]
-    TooLarge(usize),
-    /// Throttled or a transient failure: worth retrying.
-    #[error("post failed, retry: {0}")]
-    Transient(String),
-}
+use super::{Push, PushError, MAX_FRAME_BYTES};
 
 /// One quick retry inside the SDK; the broadcast fan-out retries the
 /// connections that still failed itself, and the SDK's default backoff (up to
@@ -51,15 +36,6 @@ fn timeouts() -> TimeoutConfig {
 #[derive(Clone, Debug)]
 pub struct Pusher {
     client: Client,
-}
-
-/// The management endpoint of a WebSocket API: the explicit setting if there
-/// is one, else `https://{domain}/{stage}` from the request context.
-pub fn endpoint(explicit: Option<&str>, domain: &str, stage: &str) -> String {
-    match explicit.filter(|e| !e.is_empty()) {
-        Some(e) => e.trim_end_matches('/').to_owned(),
-        None => format!("https://{domain}/{stage}"),
-    }
 }
 
 impl Pusher {
@@ -92,8 +68,27 @@ impl Pusher {
         }
     }
 
-    /// Posts one frame to one connection.
-    pub async fn post(&self, connection_id: &str, frame: &[u8]) -> Result<(), PushError> {
+    /// Closes a connection from the server side; a gone one is not an error.
+    pub async fn close(&self, connection_id: &str) -> Result<(), PushError> {
+        match self
+            .client
+            .delete_connection()
+            .connection_id(connection_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 410) => Ok(()),
+            Err(e) => Err(PushError::Transient(
+                aws_sdk_apigatewaymanagement::error::DisplayErrorContext(e).to_string(),
+            )),
+        }
+    }
+}
+
+#[async_trait]
+impl Push for Pusher {
+    async fn post(&self, connection_id: &str, frame: &[u8]) -> Result<(), PushError> {
         if frame.len() > MAX_FRAME_BYTES {
             return Err(PushError::TooLarge(frame.len()));
         }
@@ -116,44 +111,5 @@ impl Pusher {
                 ),
             }),
         }
-    }
-
-    /// Closes a connection from the server side; a gone one is not an error.
-    pub async fn close(&self, connection_id: &str) -> Result<(), PushError> {
-        match self
-            .client
-            .delete_connection()
-            .connection_id(connection_id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 410) => Ok(()),
-            Err(e) => Err(PushError::Transient(
-                aws_sdk_apigatewaymanagement::error::DisplayErrorContext(e).to_string(),
-            )),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_explicit_endpoint_wins_over_the_request_context() {
-        assert_eq!(
-            endpoint(
-                Some("http://127.0.0.1:3000/"),
-                "abc.execute-api.us-east-1.amazonaws.com",
-                "prod"
-            ),
-            "http://127.0.0.1:3000"
-        );
-        assert_eq!(
-            endpoint(None, "abc.execute-api.us-east-1.amazonaws.com", "prod"),
-            "https://abc.execute-api.us-east-1.amazonaws.com/prod"
-        );
-        assert_eq!(endpoint(Some(""), "d", "s"), "https://d/s");
     }
 }

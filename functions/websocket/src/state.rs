@@ -1,0 +1,105 @@
+//! What the handler needs, built once per process, and how its replies reach
+//! the client.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
+use shared::helix::Helix;
+use shared::push::{self, Push};
+use shared::store::connections::ConnectionStore;
+use shared::store::streamers::StreamerStore;
+use shared::store::EventStore;
+use shared::ticket::TicketKey;
+use tokio::sync::Mutex;
+
+/// Streamers one connection may watch at once.
+pub const DEFAULT_MAX_TOPICS: u32 = 20;
+/// Events sent as backlog on subscribe.
+pub const BACKLOG: usize = 10;
+
+/// Who may connect.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    /// Anyone (a public feed); chosen explicitly, never a default.
+    Open,
+    /// Only holders of a valid ticket.
+    Tickets(TicketKey),
+}
+
+/// Opens the port to the clients of the WebSocket API at a management
+/// endpoint (in AWS: an `@connections` client for it).
+#[async_trait]
+pub trait OpenPush: Send + Sync {
+    /// The port for `endpoint`.
+    async fn open(&self, endpoint: &str) -> Arc<dyn Push>;
+}
+
+/// What the handler needs, built once per process.
+pub struct WsState {
+    pub connections: Arc<dyn ConnectionStore>,
+    pub events: Arc<dyn EventStore>,
+    pub auth: Auth,
+    pub max_topics: u32,
+    /// `WEBSOCKET_ENDPOINT`: wins over the request context's domain and stage.
+    pub endpoint: Option<String>,
+    /// Where a subscribe asks for its streamer to be tracked (the
+    /// subscription manager takes it from there); `None`: nothing is tracked.
+    pub streamers: Option<Arc<dyn StreamerStore>>,
+    /// Looks up logins the store does not know (Get Users only: this function
+    /// never creates subscriptions itself); `None`: ids or known logins only.
+    pub users: Option<Arc<Helix>>,
+    /// Opens a port for an endpoint not seen before; `None`: only the ports
+    /// given with [`WsState::use_push`] are used.
+    pub open: Option<Arc<dyn OpenPush>>,
+    pushers: Mutex<HashMap<String, Arc<dyn Push>>>,
+}
+
+impl WsState {
+    /// A state over the given stores.
+    pub fn new(
+        connections: Arc<dyn ConnectionStore>,
+        events: Arc<dyn EventStore>,
+        auth: Auth,
+        endpoint: Option<String>,
+    ) -> Self {
+        Self {
+            connections,
+            events,
+            auth,
+            max_topics: DEFAULT_MAX_TOPICS,
+            endpoint,
+            streamers: None,
+            users: None,
+            open: None,
+            pushers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Replies through `port` for `endpoint` (the local stack's gateway).
+    pub fn use_push(&mut self, endpoint: &str, port: Arc<dyn Push>) {
+        self.endpoint = Some(endpoint.to_owned());
+        self.pushers.get_mut().insert(endpoint.to_owned(), port);
+    }
+
+    /// The port of the API that `request` came through.
+    pub(crate) async fn pusher(
+        &self,
+        request: &ApiGatewayWebsocketProxyRequest,
+    ) -> Option<Arc<dyn Push>> {
+        let ctx = &request.request_context;
+        let endpoint = push::endpoint(
+            self.endpoint.as_deref(),
+            ctx.domain_name.as_deref().unwrap_or_default(),
+            ctx.stage.as_deref().unwrap_or_default(),
+        );
+        let mut cache = self.pushers.lock().await;
+        if let Some(p) = cache.get(&endpoint) {
+            return Some(Arc::clone(p));
+        }
+        let p = self.open.as_ref()?.open(&endpoint).await;
+        cache.insert(endpoint, Arc::clone(&p));
+        Some(p)
+    }
+}
