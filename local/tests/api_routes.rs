@@ -30,6 +30,8 @@ async fn serve() -> String {
         streamers: store.clone(),
         snapshots: store,
         admin_token: TOKEN.into(),
+        door: None,
+        site: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

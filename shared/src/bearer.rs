@@ -1,8 +1,6 @@
 //! The one check of an admin bearer token (`Authorization: Bearer <token>`),
 //! used by the admin routes and the read API's poller switch.
 
-use subtle::ConstantTimeEq;
-
 /// True when `authorization` presents `expected` as a bearer token. The
 /// scheme name is case-insensitive (RFC 9110 §11.1, RFC 6750 §2.1); the token
 /// is compared in constant time. An empty `expected` lets no one in.
@@ -12,7 +10,7 @@ pub fn bearer_matches(expected: &str, authorization: Option<&str>) -> bool {
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token)
         .unwrap_or_default();
-    !expected.is_empty() && bool::from(presented.as_bytes().ct_eq(expected.as_bytes()))
+    !expected.is_empty() && crate::auth::same_secret(presented, expected)
 }
 
 #[cfg(test)]

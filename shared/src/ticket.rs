@@ -1,9 +1,13 @@
 //! Short-lived signed tickets for WebSocket `$connect` (browsers cannot set
-//! headers on a WebSocket, so the ticket travels in the query string).
+//! headers on a WebSocket, and a WebSocket API never shares the page's host,
+//! so the session cookie cannot reach it: the ticket travels in the query
+//! string instead).
 //!
-//! Form: `v1.<user, base64url>.<expiry, Unix seconds>.<HMAC-SHA256 hex>`; the
-//! MAC covers everything before it. Issued to a logged-in session (or, on the
-//! local stack, to a dev user), checked in constant time.
+//! Form: `v2.<user>.<audience>.<id>.<expiry, Unix seconds>.<HMAC-SHA256 hex>`
+//! (user and audience base64url); the MAC covers everything before it. The
+//! audience is the WebSocket API's URL, so a ticket for one deployment does
+//! not open another; the id makes it single use (`$connect` marks it used,
+//! by hash, with a conditional write). Checked in constant time.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};
@@ -22,6 +26,20 @@ pub enum TicketError {
     BadSignature,
     #[error("ticket has expired")]
     Expired,
+    #[error("ticket is for another WebSocket API")]
+    Audience,
+    #[error("ticket was used already")]
+    Used,
+}
+
+/// A valid ticket's contents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ticket {
+    /// The user it was issued to (`anonymous` in open mode).
+    pub user: String,
+    /// Random: what makes it single use.
+    pub id: String,
+    pub expires_at_s: i64,
 }
 
 /// The key tickets are signed with (`TICKET_SECRET`, at least 32 characters).
@@ -47,40 +65,51 @@ impl TicketKey {
         mac.finalize().into_bytes().into()
     }
 
-    /// A ticket for `user`, valid until `now_s + TICKET_TTL_SECONDS`.
-    pub fn issue(&self, user: &str, now_s: i64) -> String {
+    /// A ticket for `user` to connect to `audience`, valid until
+    /// `now_s + TICKET_TTL_SECONDS`.
+    pub fn issue(&self, user: &str, audience: &str, now_s: i64) -> String {
+        let id = URL_SAFE_NO_PAD.encode(crate::auth::random_bytes::<16>());
         let signed = format!(
-            "v1.{}.{}",
+            "v2.{}.{}.{id}.{}",
             URL_SAFE_NO_PAD.encode(user.as_bytes()),
+            URL_SAFE_NO_PAD.encode(audience.as_bytes()),
             now_s + TICKET_TTL_SECONDS
         );
         format!("{signed}.{}", hex::encode(self.mac(&signed)))
     }
 
-    /// The user a valid, unexpired ticket was issued to.
-    pub fn verify(&self, ticket: &str, now_s: i64) -> Result<String, TicketError> {
+    /// The contents of a ticket signed with this key, for `audience`, not
+    /// expired. Single use is the caller's part (it needs a store).
+    pub fn verify(&self, ticket: &str, audience: &str, now_s: i64) -> Result<Ticket, TicketError> {
         let (signed, mac_hex) = ticket.rsplit_once('.').ok_or(TicketError::Malformed)?;
         let mut mac = [0u8; 32];
         hex::decode_to_slice(mac_hex, &mut mac).map_err(|_| TicketError::Malformed)?;
-        let mut parts = signed.split('.');
-        let (Some("v1"), Some(user), Some(expiry), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let parts: Vec<&str> = signed.split('.').collect();
+        let ["v2", user, aud, id, expiry] = parts[..] else {
             return Err(TicketError::Malformed);
         };
         if !bool::from(self.mac(signed).ct_eq(&mac)) {
             return Err(TicketError::BadSignature);
         }
-        let expiry: i64 = expiry.parse().map_err(|_| TicketError::Malformed)?;
-        if expiry < now_s {
+        let expires_at_s: i64 = expiry.parse().map_err(|_| TicketError::Malformed)?;
+        if expires_at_s < now_s {
             return Err(TicketError::Expired);
         }
-        let user = URL_SAFE_NO_PAD
-            .decode(user)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or(TicketError::Malformed)?;
-        Ok(user)
+        let text = |part: &str| {
+            URL_SAFE_NO_PAD
+                .decode(part)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or(TicketError::Malformed)
+        };
+        if text(aud)? != audience {
+            return Err(TicketError::Audience);
+        }
+        Ok(Ticket {
+            user: text(user)?,
+            id: id.to_owned(),
+            expires_at_s,
+        })
     }
 }
 
@@ -88,33 +117,54 @@ impl TicketKey {
 mod tests {
     use super::*;
 
+    const AUD: &str = "wss://abc.execute-api.us-east-1.amazonaws.com/prod";
+
     fn key() -> TicketKey {
         TicketKey::new(b"0123456789abcdef0123456789abcdef").unwrap()
     }
 
     #[test]
     fn a_ticket_round_trips_until_it_expires() {
-        let t = key().issue("dev-user", 1_000);
-        assert_eq!(key().verify(&t, 1_000).unwrap(), "dev-user");
+        let t = key().issue("1337", AUD, 1_000);
+        let got = key().verify(&t, AUD, 1_000).unwrap();
+        assert_eq!((got.user.as_str(), got.expires_at_s), ("1337", 1_060));
         assert_eq!(
-            key().verify(&t, 1_000 + TICKET_TTL_SECONDS).unwrap(),
-            "dev-user"
+            key()
+                .verify(&t, AUD, 1_000 + TICKET_TTL_SECONDS)
+                .unwrap()
+                .user,
+            "1337"
         );
         assert_eq!(
-            key().verify(&t, 1_001 + TICKET_TTL_SECONDS),
+            key().verify(&t, AUD, 1_001 + TICKET_TTL_SECONDS),
             Err(TicketError::Expired)
+        );
+        assert_ne!(
+            key()
+                .verify(&key().issue("1337", AUD, 1_000), AUD, 1_000)
+                .unwrap()
+                .id,
+            got.id,
+            "each ticket has its own id"
         );
     }
 
     #[test]
-    fn tampering_and_other_keys_are_refused() {
-        let t = key().issue("dev-user", 1_000);
+    fn tampering_other_keys_and_other_audiences_are_refused() {
+        let t = key().issue("1337", AUD, 1_000);
         let other = TicketKey::new(b"another-key-another-key-another-key").unwrap();
-        assert_eq!(other.verify(&t, 1_000), Err(TicketError::BadSignature));
+        assert_eq!(other.verify(&t, AUD, 1_000), Err(TicketError::BadSignature));
         let forged = t.replace(".1060.", ".9999999999.");
-        assert_eq!(key().verify(&forged, 1_000), Err(TicketError::BadSignature));
-        for bad in ["", "v1.x", "v2.a.1.00", "v1.a.b.zz"] {
-            assert!(key().verify(bad, 1_000).is_err(), "{bad}");
+        assert_eq!(
+            key().verify(&forged, AUD, 1_000),
+            Err(TicketError::BadSignature)
+        );
+        assert_eq!(
+            key().verify(&t, "ws://127.0.0.1:3000/ws", 1_000),
+            Err(TicketError::Audience)
+        );
+        for bad in ["", "v1.x", "v2.a.b.c.1.00", "v2.a.b.c.d.zz", "v1.a.1.00"] {
+            assert!(key().verify(bad, AUD, 1_000).is_err(), "{bad}");
         }
         assert!(TicketKey::new(b"short").is_none());
     }

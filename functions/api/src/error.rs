@@ -42,6 +42,21 @@ pub enum ApiError {
     /// An admin route without the right bearer token.
     #[error("an admin bearer token is required (Authorization: Bearer <ADMIN_TOKEN>)")]
     Unauthorized,
+    /// A route for logged-in users, without a live session cookie.
+    #[error("log in first (GET /auth/login)")]
+    NotLoggedIn,
+    /// A state-changing request from another origin (or none).
+    #[error("{0}")]
+    Forbidden(String),
+    /// A per-user cap is reached; nothing was changed.
+    #[error("at most {cap} {what} per user")]
+    OverCap { what: &'static str, cap: usize },
+    /// A per-user allowance is spent for now.
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// Twitch could not be asked; nothing was changed.
+    #[error("Twitch is unavailable; try again shortly")]
+    TwitchUnavailable,
     /// The store failed (or refused a cursor it did not hand out).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -59,7 +74,11 @@ impl ApiError {
             | ApiError::Store(StoreError::InvalidCursor) => StatusCode::BAD_REQUEST,
             ApiError::UnknownStreamer(_) | ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::NotLoggedIn => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::OverCap { .. } => StatusCode::CONFLICT,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TwitchUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             // A corrupt record is as unreadable as an unreachable table: the
             // caller can only try again later; the log says which it was.
             ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -78,6 +97,11 @@ impl ApiError {
             ApiError::NotFound { .. } => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Unauthorized => "unauthorized",
+            ApiError::NotLoggedIn => "not_logged_in",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::OverCap { .. } => "over_cap",
+            ApiError::TooManyRequests(_) => "rate_limited",
+            ApiError::TwitchUnavailable => "twitch_unavailable",
             ApiError::Store(StoreError::InvalidCursor) => "invalid_parameter",
             ApiError::Store(_) => "store_unavailable",
         }

@@ -9,6 +9,9 @@
 //! - `openapi.json` (next to `Cargo.toml`): the OpenAPI 3.0 document of the
 //!   whole HTTP API, served at `GET /api/openapi.json`.
 //!
+//! - [`door`]: the front door: log in with Twitch, sessions, favourites,
+//!   WebSocket tickets.
+//! - [`site`]: the page and its `/config.json`, embedded in the binary.
 //! - `aws` (feature `aws`): the Lambda's state, on DynamoDB.
 //!
 //! [`handle`] is the whole handler; the Lambda (`main.rs`) and the local stack
@@ -16,10 +19,12 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod door;
 pub mod error;
 pub mod params;
 pub mod router;
 pub mod routes;
+pub mod site;
 pub mod views;
 
 use std::sync::Arc;
@@ -44,6 +49,10 @@ pub struct ApiState {
     pub snapshots: Arc<dyn SnapshotStore>,
     /// Bearer token of `POST /api/poller/pause|resume`; empty refuses everyone.
     pub admin_token: String,
+    /// Login, sessions, favourites, tickets; `None`: those routes are 404.
+    pub door: Option<door::FrontDoor>,
+    /// The page; `None`: not served here.
+    pub site: Option<site::Site>,
 }
 
 /// Lambda entry: an API Gateway HTTP API request in, a JSON response out.
@@ -60,6 +69,18 @@ pub async fn handle_at(state: &ApiState, request: Request, now: OffsetDateTime) 
         "" => request.uri().path(),
         raw => raw,
     };
+    let path = path.to_owned();
+    let path = path.as_str();
+    if let Some(door) = &state.door {
+        if let Some(response) = door::answer(door, &request, path, unix_ms(now)).await {
+            return response;
+        }
+    }
+    if let Some(site) = &state.site {
+        if let Some(response) = site.answer(&request, path) {
+            return response;
+        }
+    }
     let method = request.method().as_str();
     let outcome = match router::find(method, path) {
         Ok(found) => {

@@ -84,7 +84,11 @@ impl Site {
                 .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             return Some(response);
         }
-        let name = if path == "/" { "index.html" } else { &path[1..] };
+        let name = if path == "/" {
+            "index.html"
+        } else {
+            &path[1..]
+        };
         let asset = ASSETS.iter().find(|a| a.path == name)?;
         let body: Vec<u8> = match &self.dir {
             Some(dir) => std::fs::read(dir.join(asset.path)).ok()?,
@@ -139,7 +143,11 @@ mod tests {
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
-                let rel = path.strip_prefix(&web).unwrap().to_string_lossy().into_owned();
+                let rel = path
+                    .strip_prefix(&web)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
                 if path.is_dir() {
                     if rel != "tests" {
                         dirs.push(path);

@@ -49,6 +49,8 @@ impl Fixture {
                 streamers: store.clone(),
                 snapshots: store.clone(),
                 admin_token: TOKEN.into(),
+                door: None,
+                site: None,
             },
             store,
             now,
@@ -719,6 +721,8 @@ async fn a_failing_store_is_503_store_unavailable_and_nothing_else_is_5xx() {
         streamers: broken.clone(),
         snapshots: broken,
         admin_token: TOKEN.into(),
+        door: None,
+        site: None,
     };
     let bearer = format!("Bearer {TOKEN}");
     for (method, uri) in [

@@ -3,12 +3,14 @@
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::encodings::Body;
+use shared::auth::sha256_hex;
 use shared::clock::now_ms;
 use shared::frames;
 use shared::helix::users::id_of_login;
 use shared::push::PushError;
 use shared::store::connections::{NewConnection, Subscribed};
-use shared::store::streamers::{StreamerRef, Wish};
+use shared::store::streamers::{StreamerRef, StreamerStore, Wish};
+use shared::ticket::TicketError;
 use time::OffsetDateTime;
 
 use crate::message::{valid_broadcaster, ClientMessage};
@@ -23,11 +25,59 @@ fn response(status: i64, body: &str) -> ApiGatewayProxyResponse {
     r
 }
 
-/// `id` when it may be tracked: known to the store, or a real Twitch user
-/// (asked once; a subscribe must not make the system spend its EventSub
-/// budget on ids that do not exist). Without a store or a Twitch client the
-/// id is taken as is.
-async fn known_id(state: &WsState, id: String) -> Result<String, Vec<String>> {
+/// Who is subscribing: a user (from the ticket) or an anonymous visitor.
+struct Caller {
+    user: Option<String>,
+}
+
+/// Charges one unit of the user's `what` allowance; an error frame when it is spent.
+async fn spend(
+    state: &WsState,
+    user: &str,
+    what: &str,
+    limit: u32,
+    window_s: i64,
+) -> Result<bool, Vec<String>> {
+    let Some(accounts) = &state.accounts else {
+        return Ok(true);
+    };
+    let now_s = now_ms() / 1000;
+    accounts
+        .spend(&format!("{what}#{user}"), limit, window_s, now_s)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "allowance store failed");
+            vec![frames::error("unavailable", "try again shortly")]
+        })
+}
+
+/// A Twitch lookup on behalf of a logged-in user, after charging their
+/// allowance: anonymous visitors and spent allowances cause no Twitch call.
+async fn may_ask_twitch(state: &WsState, caller: &Caller) -> Result<(), Vec<String>> {
+    let Some(user) = &caller.user else {
+        return Err(vec![frames::error(
+            "unknown_streamer",
+            "that streamer is not tracked yet; log in to look up new streamers",
+        )]);
+    };
+    if spend(state, user, "lookup", state.lookups_per_minute, 60).await? {
+        Ok(())
+    } else {
+        Err(vec![frames::error(
+            "rate_limited",
+            &format!(
+                "at most {} new streamer lookups a minute; try again shortly",
+                state.lookups_per_minute
+            ),
+        )])
+    }
+}
+
+/// `id` when it may be watched: known to the store; else, for a logged-in
+/// user, a real Twitch user (asked once, so a subscribe never makes the
+/// system spend its EventSub budget on ids that do not exist); anonymous
+/// visitors may watch any id but never have it tracked.
+async fn known_id(state: &WsState, caller: &Caller, id: String) -> Result<String, Vec<String>> {
     let (Some(store), Some(users)) = (&state.streamers, &state.users) else {
         return Ok(id);
     };
@@ -36,6 +86,10 @@ async fn known_id(state: &WsState, id: String) -> Result<String, Vec<String>> {
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "streamer lookup in the store failed"),
     }
+    if caller.user.is_none() {
+        return Ok(id);
+    }
+    may_ask_twitch(state, caller).await?;
     match users.users(&[id.as_str()], &[]).await {
         Ok(found) if found.iter().any(|u| u.id == id) => Ok(id),
         Ok(_) => Err(vec![frames::error(
@@ -52,18 +106,32 @@ async fn known_id(state: &WsState, id: String) -> Result<String, Vec<String>> {
 /// The user id behind a name, and the login when one was given.
 async fn resolve(
     state: &WsState,
+    caller: &Caller,
     named: StreamerRef,
 ) -> Result<(String, Option<String>), Vec<String>> {
     let login = match named {
-        StreamerRef::Id(id) => return known_id(state, id).await.map(|id| (id, None)),
+        StreamerRef::Id(id) => return known_id(state, caller, id).await.map(|id| (id, None)),
         StreamerRef::Login(login) => login,
     };
-    match id_of_login(state.streamers.as_deref(), state.users.as_deref(), &login).await {
-        Ok(Some(id)) => Ok((id, Some(login))),
-        Ok(None) if state.users.is_none() => Err(vec![frames::error(
+    // The store first: a known login costs no Twitch call and no allowance.
+    let unknown = || {
+        vec![frames::error(
             "unknown_streamer",
             &format!("{login:?} is not a known login here; use the Twitch user id"),
-        )]),
+        )]
+    };
+    match id_of_login(state.streamers.as_deref(), None, &login).await {
+        Ok(Some(id)) => return Ok((id, Some(login))),
+        Ok(None) if state.users.is_none() => return Err(unknown()),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "login lookup failed");
+            return Err(vec![frames::error("unavailable", "try again shortly")]);
+        }
+    }
+    may_ask_twitch(state, caller).await?;
+    match id_of_login(None, state.users.as_deref(), &login).await {
+        Ok(Some(id)) => Ok((id, Some(login))),
         Ok(None) => Err(vec![frames::error(
             "unknown_streamer",
             &format!("no Twitch user has the login {login:?}"),
@@ -73,6 +141,62 @@ async fn resolve(
             Err(vec![frames::error("unavailable", "try again shortly")])
         }
     }
+}
+
+fn too_many_topics(state: &WsState) -> String {
+    frames::error(
+        "too_many_topics",
+        &format!(
+            "a connection may watch at most {} streamers",
+            state.max_topics
+        ),
+    )
+}
+
+/// A logged-in user's subscribe asks for its streamer to be tracked (the
+/// subscription manager takes it from there); streamers not tracked yet
+/// count against the user's hourly allowance. Anonymous visitors only watch.
+async fn track(
+    state: &WsState,
+    store: &dyn StreamerStore,
+    user: &str,
+    broadcaster: &str,
+    login: Option<String>,
+    now: i64,
+) -> Vec<String> {
+    let tracked = match store.streamer(broadcaster).await {
+        Ok(s) => s.is_some_and(|s| s.wanted),
+        Err(e) => {
+            tracing::warn!(error = %e, "streamer lookup failed; not tracking");
+            return Vec::new();
+        }
+    };
+    if !tracked {
+        match spend(state, user, "track", state.new_tracks_per_hour, 3600).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return vec![frames::error(
+                    "track_limit",
+                    &format!(
+                        "watching, but not tracked: at most {} new streamers an hour per user",
+                        state.new_tracks_per_hour
+                    ),
+                )]
+            }
+            Err(frames) => return frames,
+        }
+    }
+    let wish = Wish {
+        broadcaster_id: broadcaster.to_owned(),
+        login,
+        by: user.to_owned(),
+        at_ms: now,
+    };
+    // The feed works without it (events of tracked streamers flow anyway).
+    if let Err(e) = store.want(&wish).await {
+        tracing::warn!(error = %e, "could not record the wish to track");
+    }
+    Vec::new()
 }
 
 /// The whole handler: one API Gateway WebSocket event in, its response out.
@@ -120,16 +244,41 @@ async fn connect(
     request: &ApiGatewayWebsocketProxyRequest,
     connection_id: &str,
 ) -> ApiGatewayProxyResponse {
+    // Browsers always send Origin on the handshake: a page elsewhere must not
+    // open a socket with a ticket it somehow holds.
+    let origin = request.headers.get("origin").and_then(|v| v.to_str().ok());
+    if let Some(origin) = origin {
+        if !state.origins.is_empty()
+            && !state.origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
+        {
+            return response(403, "this origin may not connect");
+        }
+    }
     let principal = match &state.auth {
         Auth::Open => "anonymous".to_owned(),
         Auth::Tickets(key) => {
             let Some(ticket) = request.query_string_parameters.first("ticket") else {
                 return response(401, "a ticket is required");
             };
-            match key.verify(ticket, OffsetDateTime::now_utc().unix_timestamp()) {
-                Ok(user) => user,
+            let now_s = OffsetDateTime::now_utc().unix_timestamp();
+            let valid = match key.verify(ticket, &state.audience(request), now_s) {
+                Ok(t) => t,
                 Err(e) => return response(401, &e.to_string()),
+            };
+            if let Some(accounts) = &state.accounts {
+                match accounts
+                    .use_ticket(&sha256_hex(&valid.id), valid.expires_at_s)
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => return response(401, &TicketError::Used.to_string()),
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not mark a ticket used");
+                        return response(500, "could not check the ticket");
+                    }
+                }
             }
+            valid.user
         }
     };
     let record = NewConnection {
@@ -163,7 +312,28 @@ async fn message(
         Ok(b) => b,
         Err(why) => return vec![frames::error("invalid_broadcaster", why)],
     };
-    let (broadcaster, login) = match resolve(state, named).await {
+    let connection = match state.connections.connection(connection_id, now_ms()).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return vec![frames::error(
+                "unknown_connection",
+                "reconnect and subscribe again",
+            )]
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store failed");
+            return vec![frames::error("unavailable", "try again shortly")];
+        }
+    };
+    // The cap before any lookup: a refused subscribe costs no Twitch call.
+    let named_id = matches!(&named, StreamerRef::Id(id) if connection.topics.contains(id));
+    if !unsubscribe && !named_id && connection.topics.len() >= state.max_topics as usize {
+        return vec![too_many_topics(state)];
+    }
+    let caller = Caller {
+        user: (connection.principal != "anonymous").then_some(connection.principal),
+    };
+    let (broadcaster, login) = match resolve(state, &caller, named).await {
         Ok(r) => r,
         Err(frames) => return frames,
     };
@@ -198,15 +368,7 @@ async fn message(
         .await
     {
         Err(e) => return failed(e),
-        Ok(Subscribed::TooManyTopics) => {
-            return vec![frames::error(
-                "too_many_topics",
-                &format!(
-                    "a connection may watch at most {} streamers",
-                    state.max_topics
-                ),
-            )]
-        }
+        Ok(Subscribed::TooManyTopics) => return vec![too_many_topics(state)],
         Ok(Subscribed::UnknownConnection) => {
             return vec![frames::error(
                 "unknown_connection",
@@ -220,24 +382,15 @@ async fn message(
         .topics(connection_id, now)
         .await
         .map(|t| t.len());
-    if let Some(store) = &state.streamers {
-        let wish = Wish {
-            broadcaster_id: broadcaster.clone(),
-            login: login.clone(),
-            by: format!("connection:{connection_id}"),
-            at_ms: now,
-        };
-        // The feed works without it (events of tracked streamers flow anyway).
-        if let Err(e) = store.want(&wish).await {
-            tracing::warn!(error = %e, "could not record the wish to track");
-        }
-    }
     let mut out = vec![frames::ack(
         "subscribed",
         &broadcaster,
         login.as_deref(),
         topics.unwrap_or(0),
     )];
+    if let (Some(store), Some(user)) = (&state.streamers, &caller.user) {
+        out.extend(track(state, store.as_ref(), user, &broadcaster, login, now).await);
+    }
     match state.events.recent(&broadcaster, BACKLOG, None).await {
         // Oldest first, so a client that prepends ends up newest first.
         Ok(page) => out.extend(page.events.iter().rev().map(|e| frames::event(e, true))),

@@ -10,6 +10,7 @@ use shared::helix::Helix;
 use shared::push::{self, Push};
 use shared::store::connections::ConnectionStore;
 use shared::store::streamers::StreamerStore;
+use shared::store::users::UserStore;
 use shared::store::EventStore;
 use shared::ticket::TicketKey;
 use tokio::sync::Mutex;
@@ -18,6 +19,10 @@ use tokio::sync::Mutex;
 pub const DEFAULT_MAX_TOPICS: u32 = 20;
 /// Events sent as backlog on subscribe.
 pub const BACKLOG: usize = 10;
+/// Twitch lookups (Get Users) one user's subscribes may cause per minute.
+pub const DEFAULT_LOOKUPS_PER_MINUTE: u32 = 10;
+/// Streamers not tracked yet that one user's subscribes may have tracked, per hour.
+pub const DEFAULT_NEW_TRACKS_PER_HOUR: u32 = 20;
 
 /// Who may connect.
 #[derive(Clone, Debug)]
@@ -53,6 +58,17 @@ pub struct WsState {
     /// Opens a port for an endpoint not seen before; `None`: only the ports
     /// given with [`WsState::use_push`] are used.
     pub open: Option<Arc<dyn OpenPush>>,
+    /// The URL tickets must name (this WebSocket API); `None`: the request's
+    /// `wss://<domain>/<stage>`.
+    pub audience: Option<String>,
+    /// Marks tickets used (single use) and keeps per-user allowances; `None`
+    /// (bare tests): neither is enforced.
+    pub accounts: Option<Arc<dyn UserStore>>,
+    /// Origins a browser may connect from (cross-site WebSocket hijacking is
+    /// refused); empty: any. Clients that send no `Origin` are not browsers.
+    pub origins: Vec<String>,
+    pub lookups_per_minute: u32,
+    pub new_tracks_per_hour: u32,
     pushers: Mutex<HashMap<String, Arc<dyn Push>>>,
 }
 
@@ -73,6 +89,11 @@ impl WsState {
             streamers: None,
             users: None,
             open: None,
+            audience: None,
+            accounts: None,
+            origins: Vec::new(),
+            lookups_per_minute: DEFAULT_LOOKUPS_PER_MINUTE,
+            new_tracks_per_hour: DEFAULT_NEW_TRACKS_PER_HOUR,
             pushers: Mutex::new(HashMap::new()),
         }
     }
@@ -81,6 +102,19 @@ impl WsState {
     pub fn use_push(&mut self, endpoint: &str, port: Arc<dyn Push>) {
         self.endpoint = Some(endpoint.to_owned());
         self.pushers.get_mut().insert(endpoint.to_owned(), port);
+    }
+
+    /// The URL a ticket must name to open this API.
+    pub(crate) fn audience(&self, request: &ApiGatewayWebsocketProxyRequest) -> String {
+        if let Some(a) = &self.audience {
+            return a.clone();
+        }
+        let ctx = &request.request_context;
+        format!(
+            "wss://{}/{}",
+            ctx.domain_name.as_deref().unwrap_or_default(),
+            ctx.stage.as_deref().unwrap_or_default()
+        )
     }
 
     /// The port of the API that `request` came through.

@@ -8,7 +8,6 @@
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::{Deserialize, Serialize};
-use subtle::ConstantTimeEq;
 
 /// Clock skew allowed on `exp` and `iat`.
 pub const SKEW_SECONDS: i64 = 60;
@@ -160,7 +159,7 @@ pub fn verify(token: &str, keys: &Jwks, expected: Expected<'_>) -> Result<IdClai
         return Err(IdTokenError::Expired);
     }
     let nonce = claims.nonce.as_deref().unwrap_or_default();
-    if nonce.is_empty() || !bool::from(nonce.as_bytes().ct_eq(expected.nonce.as_bytes())) {
+    if nonce.is_empty() || !super::same_secret(nonce, expected.nonce) {
         return Err(IdTokenError::Nonce);
     }
     Ok(claims)

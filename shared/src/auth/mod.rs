@@ -39,3 +39,10 @@ pub fn sha256_hex(value: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(value.as_bytes()))
 }
+
+/// True when two secret values are equal, compared in constant time (so the
+/// time taken says nothing about how much of a guess was right).
+pub fn same_secret(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}

@@ -144,6 +144,21 @@ impl Kind {
     }
 }
 
+/// The scopes a broadcaster grants with "let Streamer Events read my
+/// channel's events": the first scope of each tracked type that needs one
+/// (any one of a type's scopes unlocks it), each once.
+pub fn channel_scopes() -> Vec<String> {
+    let mut scopes: Vec<String> = Vec::new();
+    for kind in KINDS.iter() {
+        if let Some(first) = kind.scopes().first() {
+            if !scopes.iter().any(|s| s == first) {
+                scopes.push((*first).to_owned());
+            }
+        }
+    }
+    scopes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

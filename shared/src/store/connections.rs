@@ -34,6 +34,14 @@ pub enum Subscribed {
     UnknownConnection,
 }
 
+/// A live connection: who opened it and what it watches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub principal: String,
+    /// Sorted.
+    pub topics: Vec<String>,
+}
+
 /// One page of the connections watching a streamer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubscriberPage {
@@ -66,6 +74,14 @@ pub trait ConnectionStore: Send + Sync {
 
     /// The streamers a live connection watches, sorted.
     async fn topics(&self, connection_id: &str, now_ms: i64) -> Result<Vec<String>, StoreError>;
+
+    /// A live connection's principal and topics (one read); `None` when
+    /// there is no such connection or it has expired.
+    async fn connection(
+        &self,
+        connection_id: &str,
+        now_ms: i64,
+    ) -> Result<Option<Connection>, StoreError>;
 
     /// Live connections watching `broadcaster_id`, a page at a time (an index
     /// query, never a scan), in connection-id order after `after`.

@@ -18,11 +18,10 @@ use serde_json::json;
 use shared::auth::cookies;
 use shared::auth::guard;
 use shared::auth::session::{self, NewSessionId, LOGIN_STATE_SECONDS};
-use shared::auth::{random_token, sha256_hex};
+use shared::auth::{random_token, same_secret, sha256_hex};
 use shared::helix::login::{Authorize, LoginError, Validation};
 use shared::store::streamers::Wish;
 use shared::store::users::{Favourite, LoginState, SealedTokens, Session, User};
-use subtle::ConstantTimeEq;
 
 use super::pages::{page, redirect};
 use super::visitor::{same_origin, visitor};
@@ -77,7 +76,11 @@ pub async fn start(door: &FrontDoor, request: &Request, now_s: i64) -> Response<
         redirect_uri: &redirect_uri,
         state: &state,
         nonce: &nonce,
-        scopes: if channel { &door.channel_scopes } else { &no_scopes },
+        scopes: if channel {
+            &door.channel_scopes
+        } else {
+            &no_scopes
+        },
         force_verify: q.get("switch").is_some_and(|v| v == "1"),
     });
     let cookie = door
@@ -112,7 +115,7 @@ pub async fn callback(door: &FrontDoor, request: &Request, now_ms: i64) -> Respo
         }
     };
     let bound = cookies::read(request.headers(), door.cookies.login())
-        .is_some_and(|c| bool::from(c.as_bytes().ct_eq(state.as_bytes())));
+        .is_some_and(|c| same_secret(c, state));
     if let Some(error) = q.get("error") {
         tracing::info!(error = %error, "Twitch sent the login back with an error");
         return if error == "access_denied" {
@@ -138,7 +141,11 @@ pub async fn callback(door: &FrontDoor, request: &Request, now_ms: i64) -> Respo
         );
     };
     let Some(code) = q.get("code").filter(|c| !c.is_empty()) else {
-        return refused("That login link is incomplete", "Twitch's answer carried no code.", &clear);
+        return refused(
+            "That login link is incomplete",
+            "Twitch's answer carried no code.",
+            &clear,
+        );
     };
     match finish(door, request, &login, code, now_ms).await {
         Ok(session_cookie) => redirect(&login.return_to, &[clear, session_cookie]),
@@ -210,12 +217,17 @@ async fn finish(
         return Err(Finish::Refused("a fresh token failed validation".into()));
     };
     if user_id != claims.sub {
-        return Err(Finish::Refused("the token and the ID token name different users".into()));
+        return Err(Finish::Refused(
+            "the token and the ID token name different users".into(),
+        ));
     }
     let user = User {
         id: claims.sub.clone(),
         login: name.to_ascii_lowercase(),
-        display_name: claims.preferred_username.clone().unwrap_or_else(|| name.clone()),
+        display_name: claims
+            .preferred_username
+            .clone()
+            .unwrap_or_else(|| name.clone()),
         picture: claims.picture.clone(),
         scopes: scopes.clone(),
         created_at_s: now_s,

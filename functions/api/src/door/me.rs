@@ -37,49 +37,51 @@ pub fn not_allowed(method: &str, path: &str, allowed: &'static str) -> Response<
 
 /// `GET /api/me`: the user and their favourites with their live state.
 pub async fn me(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Body> {
-    reply(async {
-        let v = required(door, request, now_s).await?;
-        let favourites = door.users.favourites(&v.user.id).await?;
-        let ids: Vec<String> = favourites.iter().map(|f| f.streamer_id.clone()).collect();
-        let live = door.snapshots.live_states(&ids).await?;
-        let favourites: Vec<Value> = favourites
-            .iter()
-            .map(|f| {
-                let state = live
-                    .iter()
-                    .find(|l| l.broadcaster_id == f.streamer_id && l.live);
-                json!({
-                    "id": f.streamer_id,
-                    "login": f.login,
-                    "added_at_ms": f.added_at_ms,
-                    "live": state.is_some(),
-                    "viewer_count": state.map(|l| l.viewer_count),
-                    "title": state.map(|l| l.title.clone()),
+    reply(
+        async {
+            let v = required(door, request, now_s).await?;
+            let favourites = door.users.favourites(&v.user.id).await?;
+            let ids: Vec<String> = favourites.iter().map(|f| f.streamer_id.clone()).collect();
+            let live = door.snapshots.live_states(&ids).await?;
+            let favourites: Vec<Value> = favourites
+                .iter()
+                .map(|f| {
+                    let state = live
+                        .iter()
+                        .find(|l| l.broadcaster_id == f.streamer_id && l.live);
+                    json!({
+                        "id": f.streamer_id,
+                        "login": f.login,
+                        "added_at_ms": f.added_at_ms,
+                        "live": state.is_some(),
+                        "viewer_count": state.map(|l| l.viewer_count),
+                        "title": state.map(|l| l.title.clone()),
+                    })
                 })
-            })
-            .collect();
-        let channel_granted: Vec<&String> = door
-            .channel_scopes
-            .iter()
-            .filter(|s| v.user.scopes.contains(s))
-            .collect();
-        Ok((
-            StatusCode::OK,
-            json!({
-                "user": {
-                    "id": v.user.id,
-                    "login": v.user.login,
-                    "display_name": v.user.display_name,
-                    "picture": v.user.picture,
-                    "channel_scopes": channel_granted,
-                },
-                "favourites": favourites,
-                "limits": {"favourites": door.max_favourites},
-                "session_expires_at_s": v.session.expires_at_s,
-            }),
-        ))
-    }
-    .await)
+                .collect();
+            let channel_granted: Vec<&String> = door
+                .channel_scopes
+                .iter()
+                .filter(|s| v.user.scopes.contains(s))
+                .collect();
+            Ok((
+                StatusCode::OK,
+                json!({
+                    "user": {
+                        "id": v.user.id,
+                        "login": v.user.login,
+                        "display_name": v.user.display_name,
+                        "picture": v.user.picture,
+                        "channel_scopes": channel_granted,
+                    },
+                    "favourites": favourites,
+                    "limits": {"favourites": door.max_favourites},
+                    "session_expires_at_s": v.session.expires_at_s,
+                }),
+            ))
+        }
+        .await,
+    )
 }
 
 /// A streamer named by a path segment: its id and login, from the store, or
@@ -90,7 +92,8 @@ async fn resolve(
     segment: &str,
     now_s: i64,
 ) -> Result<(String, String), ApiError> {
-    let wanted = StreamerRef::parse(segment).ok_or_else(|| ApiError::InvalidStreamer(shown(segment)))?;
+    let wanted =
+        StreamerRef::parse(segment).ok_or_else(|| ApiError::InvalidStreamer(shown(segment)))?;
     match &wanted {
         StreamerRef::Login(login) => {
             if let Some(id) = door.streamers.id_of_login(login).await? {
@@ -104,7 +107,11 @@ async fn resolve(
         }
     }
     let key = format!("lookup#{user_id}");
-    if !door.users.spend(&key, door.lookups_per_minute, 60, now_s).await? {
+    if !door
+        .users
+        .spend(&key, door.lookups_per_minute, 60, now_s)
+        .await?
+    {
         return Err(ApiError::TooManyRequests(format!(
             "at most {} Twitch lookups a minute per user",
             door.lookups_per_minute
@@ -197,23 +204,31 @@ pub async fn remove_favourite(
     now_ms: i64,
 ) -> Response<Body> {
     let now_s = now_ms / 1000;
-    reply(async {
-        same_origin(door, request)?;
-        let v = required(door, request, now_s).await?;
-        let have = door.users.favourites(&v.user.id).await?;
-        let Some(f) = have
-            .iter()
-            .find(|f| f.streamer_id == segment || f.login.eq_ignore_ascii_case(segment))
-        else {
-            return Ok((StatusCode::OK, json!({"removed": false})));
-        };
-        let removed = door.users.remove_favourite(&v.user.id, &f.streamer_id).await?;
-        if removed {
-            release_if_unwanted(door, &f.streamer_id, now_ms).await?;
+    reply(
+        async {
+            same_origin(door, request)?;
+            let v = required(door, request, now_s).await?;
+            let have = door.users.favourites(&v.user.id).await?;
+            let Some(f) = have
+                .iter()
+                .find(|f| f.streamer_id == segment || f.login.eq_ignore_ascii_case(segment))
+            else {
+                return Ok((StatusCode::OK, json!({"removed": false})));
+            };
+            let removed = door
+                .users
+                .remove_favourite(&v.user.id, &f.streamer_id)
+                .await?;
+            if removed {
+                release_if_unwanted(door, &f.streamer_id, now_ms).await?;
+            }
+            Ok((
+                StatusCode::OK,
+                json!({"removed": removed, "id": f.streamer_id}),
+            ))
         }
-        Ok((StatusCode::OK, json!({"removed": removed, "id": f.streamer_id})))
-    }
-    .await)
+        .await,
+    )
 }
 
 /// Releases a streamer nobody has as a favourite any more (unless an admin
@@ -246,22 +261,24 @@ async fn release_if_unwanted(door: &FrontDoor, id: &str, now_ms: i64) -> Result<
 /// `POST /api/ws-ticket`: a 60-second, single-use ticket for this user and
 /// this WebSocket API (in open mode, anonymous visitors get one too).
 pub async fn ticket(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Body> {
-    reply(async {
-        same_origin(door, request)?;
-        let user = match visitor(door, request, now_s).await? {
-            Some(v) => v.user.id,
-            None if door.open => "anonymous".to_owned(),
-            None => return Err(ApiError::NotLoggedIn),
-        };
-        let ticket = door.tickets.issue(&user, &door.websocket_url, now_s);
-        Ok((
-            StatusCode::OK,
-            json!({
-                "ticket": ticket,
-                "expires_in": shared::ticket::TICKET_TTL_SECONDS,
-                "websocket_url": door.websocket_url,
-            }),
-        ))
-    }
-    .await)
+    reply(
+        async {
+            same_origin(door, request)?;
+            let user = match visitor(door, request, now_s).await? {
+                Some(v) => v.user.id,
+                None if door.open => "anonymous".to_owned(),
+                None => return Err(ApiError::NotLoggedIn),
+            };
+            let ticket = door.tickets.issue(&user, &door.websocket_url, now_s);
+            Ok((
+                StatusCode::OK,
+                json!({
+                    "ticket": ticket,
+                    "expires_in": shared::ticket::TICKET_TTL_SECONDS,
+                    "websocket_url": door.websocket_url,
+                }),
+            ))
+        }
+        .await,
+    )
 }

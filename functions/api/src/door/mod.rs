@@ -21,6 +21,7 @@ use shared::auth::cookies::CookiePolicy;
 use shared::auth::seal::SealKey;
 use shared::helix::login::Login;
 use shared::helix::Helix;
+use shared::store::snapshots::SnapshotStore;
 use shared::store::streamers::StreamerStore;
 use shared::store::users::UserStore;
 use shared::ticket::TicketKey;
@@ -34,6 +35,8 @@ pub const DEFAULT_LOOKUPS_PER_MINUTE: u32 = 10;
 pub struct FrontDoor {
     pub users: Arc<dyn UserStore>,
     pub streamers: Arc<dyn StreamerStore>,
+    /// Live states of favourites.
+    pub snapshots: Arc<dyn SnapshotStore>,
     /// The user side of Twitch's OAuth.
     pub login: Arc<Login>,
     /// Get Users, for favourites named by a login the store does not know.

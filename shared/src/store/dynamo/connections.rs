@@ -18,9 +18,9 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::{n, query_all, s, sdk_error, unavailable};
+use super::{n, query_all, s, sdk_error, text, unavailable};
 use crate::store::connections::{
-    ConnectionStore, NewConnection, Subscribed, SubscriberPage, CONNECTION_TTL_MS,
+    Connection, ConnectionStore, NewConnection, Subscribed, SubscriberPage, CONNECTION_TTL_MS,
 };
 use crate::store::StoreError;
 
@@ -231,6 +231,25 @@ impl ConnectionStore for DynamoConnectionStore {
             .collect();
         topics.sort();
         Ok(topics)
+    }
+
+    async fn connection(
+        &self,
+        connection_id: &str,
+        now_ms: i64,
+    ) -> Result<Option<Connection>, StoreError> {
+        let items = self.connection_items(connection_id).await?;
+        let live: Vec<_> = items.iter().filter(|i| unexpired(i, now_ms)).collect();
+        let Some(principal) = live
+            .iter()
+            .find(|i| text(i, "sk").as_deref() == Some("META"))
+            .and_then(|i| text(i, "principal"))
+        else {
+            return Ok(None);
+        };
+        let mut topics: Vec<String> = live.iter().filter_map(|i| text(i, "topic")).collect();
+        topics.sort();
+        Ok(Some(Connection { principal, topics }))
     }
 
     async fn subscribers(

@@ -5,7 +5,7 @@ use rusqlite::{params, OptionalExtension};
 
 use super::SqliteStore;
 use crate::store::connections::{
-    ConnectionStore, NewConnection, Subscribed, SubscriberPage, CONNECTION_TTL_MS,
+    Connection, ConnectionStore, NewConnection, Subscribed, SubscriberPage, CONNECTION_TTL_MS,
 };
 use crate::store::StoreError;
 
@@ -96,6 +96,34 @@ impl ConnectionStore for SqliteStore {
             )?
             .query_map(params![id, now_ms], |r| r.get(0))?
             .collect()
+        })
+        .await
+    }
+
+    async fn connection(
+        &self,
+        connection_id: &str,
+        now_ms: i64,
+    ) -> Result<Option<Connection>, StoreError> {
+        let id = connection_id.to_owned();
+        self.read(move |db| {
+            let principal: Option<String> = db
+                .prepare_cached(
+                    "SELECT principal FROM connections WHERE id = ?1 AND expires_at_ms > ?2",
+                )?
+                .query_row(params![id, now_ms], |r| r.get(0))
+                .optional()?;
+            let Some(principal) = principal else {
+                return Ok(None);
+            };
+            let topics = db
+                .prepare_cached(
+                    "SELECT broadcaster_id FROM connection_topics \
+                     WHERE connection_id = ?1 AND expires_at_ms > ?2 ORDER BY broadcaster_id",
+                )?
+                .query_map(params![id, now_ms], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok(Some(Connection { principal, topics }))
         })
         .await
     }
