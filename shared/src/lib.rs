@@ -9,6 +9,10 @@
 //!   freshness window.
 //! - [`eventsub::catalog`]: the subscription types a tracked streamer gets, their
 //!   conditions and the authorization each needs.
+//! - [`eventsub::status`]: the subscription status vocabulary (working,
+//!   failed, revoked).
+//! - [`eventsub::subscription`]: the one `subscription` object (webhook bodies
+//!   and Helix alike) and the rule for which condition field names the broadcaster.
 //! - [`eventsub::envelope`]: the JSON bodies of the three message types.
 //! - [`eventsub::summary`]: the normalized one-line summary of known event types,
 //!   and the semantic dedupe key of types that carry their own id.

@@ -13,7 +13,7 @@ use shared::store::streamers::{Streamer, StreamerStore, TypeRecord, TypeState, W
 use shared::store::{StoreError, SubscriptionStore};
 
 use crate::apply::{reconcile, Outcome, Target};
-use crate::plan::{broadcaster_of, Desired};
+use crate::plan::Desired;
 
 /// A type given up on is tried again after this long.
 pub const RETRY_FAILED_AFTER_MS: i64 = 6 * 3_600_000;
@@ -314,8 +314,8 @@ impl Manager {
         let _turn = self.turn.lock().await;
         let all: Vec<_> = self.helix.subscriptions(&Filter::All).try_collect().await?;
         for sub in all.iter().flat_map(|p| &p.subscriptions) {
-            let ours = sub.transport.callback.as_deref() == Some(self.target.callback.as_str());
-            let owner = broadcaster_of(sub).unwrap_or_default();
+            let ours = sub.callback() == Some(self.target.callback.as_str());
+            let owner = sub.broadcaster_id().unwrap_or_default();
             let orphan = ours
                 && !tracked.contains(owner)
                 && !self

@@ -17,7 +17,8 @@
 use std::collections::BTreeMap;
 
 use shared::eventsub::catalog::{Kind, Needs};
-use shared::helix::eventsub::Subscription;
+use shared::eventsub::status::Status;
+use shared::eventsub::subscription::Subscription;
 pub use shared::store::streamers::TypeState;
 
 /// Recreations of a failing type before it is left failed.
@@ -59,28 +60,8 @@ pub struct Plan {
     pub states: BTreeMap<String, TypeState>,
 }
 
-const FAILED: [&str; 2] = [
-    "webhook_callback_verification_failed",
-    "notification_failures_exceeded",
-];
-const REVOKED: [&str; 4] = [
-    "authorization_revoked",
-    "user_removed",
-    "moderator_removed",
-    "version_removed",
-];
-
 fn is_ours(sub: &Subscription, callback: &str) -> bool {
-    sub.transport.callback.as_deref() == Some(callback)
-}
-
-/// The streamer a subscription is about.
-pub fn broadcaster_of(sub: &Subscription) -> Option<&str> {
-    ["broadcaster_user_id", "to_broadcaster_user_id"]
-        .iter()
-        .filter_map(|k| sub.condition.get(*k))
-        .map(String::as_str)
-        .find(|v| !v.is_empty())
+    sub.callback() == Some(callback)
 }
 
 /// Plans one streamer. `actual` may hold anything Twitch listed.
@@ -88,7 +69,7 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
     let mut plan = Plan::default();
     let mine: Vec<&Subscription> = actual
         .iter()
-        .filter(|s| is_ours(s, callback) && broadcaster_of(s) == Some(desired.broadcaster.as_str()))
+        .filter(|s| is_ours(s, callback) && s.broadcaster_id() == Some(desired.broadcaster.as_str()))
         .collect();
     let mut claimed = vec![false; mine.len()];
     let kinds: &[&Kind] = if desired.wanted { &desired.kinds } else { &[] };
@@ -107,13 +88,11 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
             let mut w: Vec<&Subscription> = matching
                 .iter()
                 .map(|&i| mine[i])
-                .filter(|s| {
-                    s.status == "enabled" || s.status == "webhook_callback_verification_pending"
-                })
+                .filter(|s| s.status.is_working())
                 .collect();
             // Keep an enabled one over a pending one, then the oldest (by
             // parsed time: RFC 3339 text with trimmed fractions does not sort).
-            w.sort_by_key(|s| (s.status != "enabled", created_at(s)));
+            w.sort_by_key(|s| (s.status != Status::Enabled, created_at(s)));
             w
         };
         for extra in working.iter().skip(1) {
@@ -126,14 +105,14 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
         let mut revoked = desired.revoked.get(kind.name).cloned();
         for &i in &matching {
             let s = mine[i];
-            if FAILED.contains(&s.status.as_str()) {
-                last_failure = Some(s.status.clone());
+            if s.status.is_failed() {
+                last_failure = Some(s.status.to_string());
                 plan.actions.push(Action::Delete {
                     id: s.id.clone(),
                     why: "failed",
                 });
-            } else if REVOKED.contains(&s.status.as_str()) {
-                revoked = Some(s.status.clone());
+            } else if s.status.is_revoked() {
+                revoked = Some(s.status.to_string());
                 plan.actions.push(Action::Delete {
                     id: s.id.clone(),
                     why: "revoked",
@@ -141,7 +120,7 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
             }
         }
         let state = if let Some(s) = working.first() {
-            if s.status == "enabled" {
+            if s.status == Status::Enabled {
                 TypeState::Enabled {
                     subscription_id: s.id.clone(),
                 }
@@ -198,7 +177,7 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
 mod tests {
     use super::*;
     use shared::eventsub::catalog::{kind, KINDS};
-    use shared::helix::eventsub::Transport;
+    use shared::eventsub::subscription::Transport;
 
     const CALLBACK: &str = "https://example.com/eventsub";
 
@@ -208,13 +187,17 @@ mod tests {
             status: status.into(),
             kind: k.name.into(),
             version: k.version.into(),
-            condition: k.condition(b),
+            condition: k
+                .condition(b)
+                .into_iter()
+                .map(|(f, v)| (f, v.into()))
+                .collect(),
             created_at: format!("2026-11-23T00:00:0{}Z", id.len() % 10),
-            transport: Transport {
+            transport: Some(Transport {
                 method: "webhook".into(),
                 callback: Some(callback.into()),
                 secret: None,
-            },
+            }),
             cost: 1,
         }
     }

@@ -12,8 +12,9 @@ use lambda_http::http::{header::CONTENT_TYPE, HeaderMap, HeaderValue, StatusCode
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use shared::config::{ConfigError, EventSubSecret, Retention};
-use shared::eventsub::envelope::{self, EnvelopeError, Message, Subscription};
+use shared::eventsub::envelope::{self, EnvelopeError, Message};
 use shared::eventsub::headers::{DeliveryHeaders, HeaderError};
+use shared::eventsub::subscription::Subscription;
 use shared::eventsub::summary::{semantic_key, summarize};
 use shared::eventsub::verify::{freshness, signature_matches, Freshness};
 use shared::store::{
@@ -314,7 +315,7 @@ fn update(sub: &Subscription, change: SubscriptionChange, at_ms: i64) -> Subscri
         version: sub.version.clone(),
         broadcaster_id: sub.broadcaster_id().map(str::to_owned),
         condition: sub.condition_json(),
-        status: sub.status.clone(),
+        status: sub.status.to_string(),
         change,
         at_ms,
     }

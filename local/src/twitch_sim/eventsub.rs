@@ -11,34 +11,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 use shared::config::EventSubSecret;
+use shared::eventsub::status::Status;
 
 use super::gate::helix_error;
 use super::params::{self, Params};
 use super::state::{SimSubscription, State as SimState};
 use super::types::{self, TypeSpec};
 use super::{delivery, users, Sim};
-
-/// Every status Twitch can report (twitch.md §1.6), for the list filter.
-pub const STATUSES: [&str; 18] = [
-    "enabled",
-    "webhook_callback_verification_pending",
-    "webhook_callback_verification_failed",
-    "notification_failures_exceeded",
-    "authorization_revoked",
-    "moderator_removed",
-    "user_removed",
-    "chat_user_banned",
-    "version_removed",
-    "beta_maintenance",
-    "websocket_disconnected",
-    "websocket_failed_ping_pong",
-    "websocket_received_inbound_traffic",
-    "websocket_connection_unused",
-    "websocket_internal_error",
-    "websocket_network_timeout",
-    "websocket_network_error",
-    "websocket_failed_to_reconnect",
-];
 
 /// The list filters; Twitch allows at most one per request.
 const FILTERS: [&str; 4] = ["status", "type", "user_id", "subscription_id"];
@@ -93,7 +72,7 @@ pub async fn create(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
             &request.callback,
             &request.secret,
         );
-        sub.status = "webhook_callback_verification_pending".into();
+        sub.status = Status::WebhookCallbackVerificationPending;
         sub.cost = cost(&state, spec, &sub);
         // Twitch does not document the answer to going over max_total_cost;
         // 403 with a message is the simulator's choice.
@@ -207,7 +186,7 @@ pub async fn list(State(sim): State<Arc<Sim>>, RawQuery(query): RawQuery) -> Res
         );
     }
     match given.first() {
-        Some(("status", s)) if !STATUSES.contains(s) => {
+        Some(("status", s)) if !Status::from(*s).is_known() => {
             return helix_error(StatusCode::BAD_REQUEST, "invalid status")
         }
         Some(("type", t)) if !types::is_known(t) => {

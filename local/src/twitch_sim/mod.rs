@@ -216,7 +216,7 @@ impl Sim {
     /// Sets a subscription's status (e.g. `authorization_revoked`); unknown ids are ignored.
     pub fn set_status(&self, id: &str, status: &str) {
         if let Some(sub) = self.state().subscription_mut(id) {
-            sub.status = status.to_owned();
+            sub.status = shared::eventsub::status::Status::from(status);
         }
     }
 

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 use shared::eventsub::fixtures::{self, Channel};
+use shared::eventsub::subscription::broadcaster_of;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -28,9 +29,9 @@ pub fn event(kind: &str, condition: &Value, seq: u64, now: OffsetDateTime) -> Va
             .and_then(Value::as_str)
             .filter(|v| !v.is_empty())
     };
-    let channel_id = field("broadcaster_user_id")
-        .or(field("to_broadcaster_user_id"))
-        .or(field("from_broadcaster_user_id"))
+    let channel_id = condition
+        .as_object()
+        .and_then(broadcaster_of)
         .unwrap_or("1337");
     let channel = Channel {
         id: channel_id.to_owned(),

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use super::subscription::Condition;
+
 /// Who must have authorized our client for a type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Needs {
@@ -119,14 +121,18 @@ impl Kind {
     /// `broadcaster`. Twitch lists optional fields it was not given as empty
     /// strings (a raid created with only `to_broadcaster_user_id` comes back
     /// with `from_broadcaster_user_id: ""`), so those do not count.
-    pub fn matches(&self, listed: &BTreeMap<String, String>, broadcaster: &str) -> bool {
-        let set = |c: &BTreeMap<String, String>| -> BTreeMap<String, String> {
-            c.iter()
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        };
-        set(listed) == set(&self.condition(broadcaster))
+    pub fn matches(&self, listed: &Condition, broadcaster: &str) -> bool {
+        let listed: BTreeMap<&str, &str> = listed
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        let built = self.condition(broadcaster);
+        let built: BTreeMap<&str, &str> = built
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        listed == built
     }
 
     /// The scopes any one of which unlocks this type (empty: none needed).
@@ -165,11 +171,12 @@ mod tests {
         assert!(redemption.unlocked_by(&["channel:manage:redemptions".into()]));
         assert!(kind("channel.ban").is_none());
         // As Twitch lists a raid created with only the "to" side.
-        let listed: BTreeMap<String, String> = [
-            ("from_broadcaster_user_id".to_string(), String::new()),
-            ("to_broadcaster_user_id".to_string(), "7".to_string()),
+        let listed: Condition = [
+            ("from_broadcaster_user_id".to_string(), "".into()),
+            ("to_broadcaster_user_id".to_string(), "7".into()),
         ]
-        .into();
+        .into_iter()
+        .collect();
         assert!(raid.matches(&listed, "7"));
         assert!(!raid.matches(&listed, "8"));
     }

@@ -2,48 +2,10 @@
 //! header (which the signature does not cover).
 
 use serde::Deserialize;
-use serde_json::{value::RawValue, Map, Value};
+use serde_json::value::RawValue;
 
 use super::headers::MessageType;
-
-/// The `subscription` object every message carries.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Subscription {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub version: String,
-    pub status: String,
-    #[serde(default)]
-    pub condition: Map<String, Value>,
-    #[serde(default)]
-    pub cost: Option<i64>,
-    #[serde(default)]
-    pub created_at: Option<String>,
-}
-
-/// Condition fields that name the streamer a subscription is about, most specific first.
-const BROADCASTER_FIELDS: [&str; 4] = [
-    "broadcaster_user_id",
-    "to_broadcaster_user_id",
-    "from_broadcaster_user_id",
-    "user_id",
-];
-
-impl Subscription {
-    /// The streamer whose feed this subscription belongs to, from its condition.
-    pub fn broadcaster_id(&self) -> Option<&str> {
-        BROADCASTER_FIELDS
-            .iter()
-            .find_map(|f| self.condition.get(*f).and_then(Value::as_str))
-            .filter(|s| !s.is_empty())
-    }
-
-    /// The condition as compact JSON, for storage.
-    pub fn condition_json(&self) -> String {
-        Value::Object(self.condition.clone()).to_string()
-    }
-}
+use super::subscription::Subscription;
 
 #[derive(Deserialize)]
 struct RawBody<'a> {

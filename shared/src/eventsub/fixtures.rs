@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::headers::{self, MessageType};
+use super::status::Status;
 use super::verify::signature_header;
 use crate::config::EventSubSecret;
 
@@ -251,7 +252,7 @@ fn delivery(message_type: MessageType, kind: &str, body: Value, now: OffsetDateT
 /// A notification of `kind` for `channel`, stamped `now`, with a fresh message id.
 pub fn notification(kind: &str, channel: &Channel, seq: u64, now: OffsetDateTime) -> Delivery {
     let body = json!({
-        "subscription": subscription(kind, version_of(kind), "enabled", channel, now),
+        "subscription": subscription(kind, version_of(kind), Status::Enabled.as_str(), channel, now),
         "event": event(kind, channel, seq, now),
     });
     delivery(MessageType::Notification, kind, body, now)
@@ -261,7 +262,13 @@ pub fn notification(kind: &str, channel: &Channel, seq: u64, now: OffsetDateTime
 pub fn verification(kind: &str, channel: &Channel, now: OffsetDateTime) -> Delivery {
     let body = json!({
         "challenge": uuid::Uuid::new_v4().to_string(),
-        "subscription": subscription(kind, version_of(kind), "webhook_callback_verification_pending", channel, now),
+        "subscription": subscription(
+            kind,
+            version_of(kind),
+            Status::WebhookCallbackVerificationPending.as_str(),
+            channel,
+            now,
+        ),
     });
     delivery(MessageType::Verification, kind, body, now)
 }
