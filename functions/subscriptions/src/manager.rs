@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use futures_util::TryStreamExt;
-use shared::eventsub::catalog::KINDS;
+use shared::eventsub::catalog;
 use shared::helix::eventsub::Filter;
 use shared::helix::{Helix, HelixError};
 use shared::store::streamers::{Streamer, StreamerStore, TypeRecord, TypeState, Wish};
@@ -186,7 +186,7 @@ impl Manager {
             Some(s) => Desired {
                 broadcaster: id.to_owned(),
                 wanted: s.wanted,
-                kinds: KINDS.iter().collect(),
+                kinds: catalog::tracked().collect(),
                 scopes: s.scopes.clone(),
                 revoked: self.revoked(s).await?,
                 recreated: s
@@ -219,7 +219,7 @@ impl Manager {
             let refused: Vec<&str> = outcome
                 .refused
                 .iter()
-                .filter_map(|k| shared::eventsub::catalog::kind(k))
+                .filter_map(|k| catalog::kind(k))
                 .flat_map(|k| k.scopes().iter().copied())
                 .collect();
             let kept: Vec<String> = desired

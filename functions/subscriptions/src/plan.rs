@@ -134,7 +134,7 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
         } else if !kind.unlocked_by(&desired.scopes) {
             TypeState::NeedsAuthorization {
                 scopes: kind.scopes().iter().map(|s| s.to_string()).collect(),
-                from: match kind.needs {
+                from: match kind.needs() {
                     Needs::BroadcasterOrModerator(_) => "the broadcaster or a moderator".into(),
                     _ => "the broadcaster".into(),
                 },
@@ -176,7 +176,7 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::eventsub::catalog::{kind, KINDS};
+    use shared::eventsub::catalog::{kind, tracked};
     use shared::eventsub::subscription::Transport;
 
     const CALLBACK: &str = "https://example.com/eventsub";
@@ -234,7 +234,7 @@ mod tests {
 
     #[test]
     fn a_fresh_streamer_gets_what_needs_no_authorization_and_is_told_what_does() {
-        let names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+        let names: Vec<&str> = tracked().map(|k| k.name).collect();
         let p = plan(&wanted(&names, &[]), &[], CALLBACK);
         assert_eq!(
             creates(&p),

@@ -16,7 +16,7 @@ use shared::eventsub::status::Status;
 use super::gate::helix_error;
 use super::params::{self, Params};
 use super::state::{SimSubscription, State as SimState};
-use super::types::{self, TypeSpec};
+use shared::eventsub::catalog::{self, Kind};
 use super::{delivery, users, Sim};
 
 /// The list filters; Twitch allows at most one per request.
@@ -24,7 +24,7 @@ const FILTERS: [&str; 4] = ["status", "type", "user_id", "subscription_id"];
 
 /// A create request that passed validation.
 struct CreateRequest {
-    spec: &'static TypeSpec,
+    spec: &'static Kind,
     condition: Map<String, Value>,
     callback: String,
     secret: String,
@@ -39,7 +39,7 @@ pub async fn create(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let spec = request.spec;
     let mut fields = request.condition;
     // Twitch lists a raid's unused side as an empty string.
-    if spec.kind == "channel.raid" {
+    if spec.name == "channel.raid" {
         for side in ["from_broadcaster_user_id", "to_broadcaster_user_id"] {
             fields
                 .entry(side)
@@ -58,7 +58,7 @@ pub async fn create(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
         }
         let duplicate = state.subscriptions.iter().any(|s| {
             s.is_live()
-                && s.kind == spec.kind
+                && s.kind == spec.name
                 && s.version == spec.version
                 && s.condition == condition
         });
@@ -66,7 +66,7 @@ pub async fn create(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
             return helix_error(StatusCode::CONFLICT, "subscription already exists");
         }
         let mut sub = SimSubscription::new(
-            spec.kind,
+            spec.name,
             spec.version,
             condition,
             &request.callback,
@@ -106,7 +106,7 @@ fn read_create(body: &[u8]) -> Result<CreateRequest, String> {
         .cloned()
         .ok_or("condition is required")?;
     let transport = body.get("transport").ok_or("transport is required")?;
-    let spec = types::find(&kind, &version)
+    let spec = catalog::find(&kind, &version)
         .ok_or_else(|| format!("invalid type and version combination: {kind} version {version}"))?;
     spec.check_condition(&condition)?;
     for (field, id) in &condition {
@@ -151,7 +151,7 @@ fn callback_allowed(callback: &str) -> bool {
 }
 
 /// True when every grant the type needs was given by a user its condition names.
-fn authorized(state: &SimState, spec: &TypeSpec, condition: &Value) -> bool {
+fn authorized(state: &SimState, spec: &Kind, condition: &Value) -> bool {
     spec.grants.iter().all(|grant| {
         grant.by.iter().any(|field| {
             condition
@@ -164,7 +164,7 @@ fn authorized(state: &SimState, spec: &TypeSpec, condition: &Value) -> bool {
 
 /// 0 for types that need authorization, or when a user in the condition has
 /// authorized the client with any scope; 1 otherwise (twitch.md §3.4).
-fn cost(state: &SimState, spec: &TypeSpec, sub: &SimSubscription) -> u64 {
+fn cost(state: &SimState, spec: &Kind, sub: &SimSubscription) -> u64 {
     let authorized_user = sub.user_ids().any(|u| state.has_any_grant(u));
     u64::from(!(spec.needs_authorization() || authorized_user))
 }
@@ -189,7 +189,7 @@ pub async fn list(State(sim): State<Arc<Sim>>, RawQuery(query): RawQuery) -> Res
         Some(("status", s)) if !Status::from(*s).is_known() => {
             return helix_error(StatusCode::BAD_REQUEST, "invalid status")
         }
-        Some(("type", t)) if !types::is_known(t) => {
+        Some(("type", t)) if catalog::lookup(t).is_none() => {
             return helix_error(StatusCode::BAD_REQUEST, "invalid type")
         }
         _ => {}

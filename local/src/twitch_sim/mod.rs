@@ -12,7 +12,6 @@
 //! - [`oauth`]: `POST /oauth2/token` (client credentials) and `GET /oauth2/validate`.
 //! - [`users`]: `GET /helix/users` over a deterministic population.
 //! - [`streams`]: `GET /helix/streams` over live channels whose viewers drift.
-//! - [`types`]: the EventSub types, versions, conditions and scopes accepted.
 //! - [`eventsub`]: `POST`, `GET`, `DELETE /helix/eventsub/subscriptions`.
 //! - [`payload`]: realistic `event` objects for each type.
 //! - [`delivery`]: signed challenges, notifications, redeliveries and revocations.
@@ -29,7 +28,6 @@ pub mod ratelimit;
 pub mod state;
 pub mod streams;
 pub mod traffic;
-pub mod types;
 pub mod users;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -38,7 +38,7 @@ pub fn event(kind: &str, condition: &Value, seq: u64, now: OffsetDateTime) -> Va
         login: users::login(channel_id),
         name: users::display_name(channel_id),
     };
-    let mut event = if fixtures::TYPES.iter().any(|(k, _)| *k == kind) {
+    let mut event = if fixtures::covers(kind) {
         fixtures::event(kind, &channel, seq, now)
     } else {
         other_event(kind, &channel, seq, now)
