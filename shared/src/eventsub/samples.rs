@@ -330,7 +330,7 @@ pub const PREDICTION_END: &str = r#"{
 }"#;
 
 /// `channel.chat.message` v1.
-pub const CHAT_MESSAGE: &str = r#"{
+pub const CHAT_MESSAGE: &str = r##"{
     "broadcaster_user_id": "1971641",
     "broadcaster_user_login": "streamer",
     "broadcaster_user_name": "streamer",
@@ -359,4 +359,4 @@ pub const CHAT_MESSAGE: &str = r#"{
     "source_broadcaster_user_name": null,
     "source_message_id": null,
     "source_badges": null
-}"#;
+}"##;
