@@ -69,7 +69,9 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
     let mut plan = Plan::default();
     let mine: Vec<&Subscription> = actual
         .iter()
-        .filter(|s| is_ours(s, callback) && s.broadcaster_id() == Some(desired.broadcaster.as_str()))
+        .filter(|s| {
+            is_ours(s, callback) && s.broadcaster_id() == Some(desired.broadcaster.as_str())
+        })
         .collect();
     let mut claimed = vec![false; mine.len()];
     let kinds: &[&Kind] = if desired.wanted { &desired.kinds } else { &[] };

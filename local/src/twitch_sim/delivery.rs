@@ -55,7 +55,9 @@ pub async fn challenge(sim: Arc<Sim>, id: String) {
     };
     let mut state = sim.state();
     // Deleted, or changed by the test meanwhile: leave it alone.
-    if let Some(sub) = state.subscription_mut(&id).filter(|s| s.status == Status::WebhookCallbackVerificationPending)
+    if let Some(sub) = state
+        .subscription_mut(&id)
+        .filter(|s| s.status == Status::WebhookCallbackVerificationPending)
     {
         sub.status = if passed {
             Status::Enabled

@@ -16,8 +16,8 @@ use shared::eventsub::status::Status;
 use super::gate::helix_error;
 use super::params::{self, Params};
 use super::state::{SimSubscription, State as SimState};
-use shared::eventsub::catalog::{self, Kind};
 use super::{delivery, users, Sim};
+use shared::eventsub::catalog::{self, Kind};
 
 /// The list filters; Twitch allows at most one per request.
 const FILTERS: [&str; 4] = ["status", "type", "user_id", "subscription_id"];

@@ -118,8 +118,10 @@ mod tests {
 
     #[test]
     fn a_raid_belongs_to_whichever_side_is_not_empty() {
-        let incoming = condition(json!({"from_broadcaster_user_id": "", "to_broadcaster_user_id": "7"}));
-        let outgoing = condition(json!({"from_broadcaster_user_id": "7", "to_broadcaster_user_id": ""}));
+        let incoming =
+            condition(json!({"from_broadcaster_user_id": "", "to_broadcaster_user_id": "7"}));
+        let outgoing =
+            condition(json!({"from_broadcaster_user_id": "7", "to_broadcaster_user_id": ""}));
         assert_eq!(broadcaster_of(&incoming), Some("7"));
         assert_eq!(broadcaster_of(&outgoing), Some("7"));
     }
@@ -127,7 +129,10 @@ mod tests {
     #[test]
     fn a_condition_naming_nobody_has_no_broadcaster() {
         assert_eq!(broadcaster_of(&condition(json!({"client_id": "x"}))), None);
-        assert_eq!(broadcaster_of(&condition(json!({"broadcaster_user_id": ""}))), None);
+        assert_eq!(
+            broadcaster_of(&condition(json!({"broadcaster_user_id": ""}))),
+            None
+        );
     }
 
     #[test]
