@@ -11,6 +11,7 @@ use serde_json::Value;
 use shared::config::EventSubSecret;
 use shared::eventsub::catalog;
 use shared::eventsub::fixtures::{self, api_gateway_event, Channel};
+use shared::eventsub::status::Status;
 use time::OffsetDateTime;
 
 /// Every sample: name → event.
@@ -43,7 +44,12 @@ pub fn all(secret: &EventSubSecret) -> Vec<(String, Value)> {
         "verification".into(),
         api_gateway_event(&challenge, secret, false),
     ));
-    let revoked = fixtures::revocation("channel.follow", &channel, "authorization_revoked", now);
+    let revoked = fixtures::revocation(
+        "channel.follow",
+        &channel,
+        Status::AuthorizationRevoked.as_str(),
+        now,
+    );
     out.push((
         "revocation".into(),
         api_gateway_event(&revoked, secret, false),

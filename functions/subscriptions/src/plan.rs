@@ -183,10 +183,10 @@ mod tests {
 
     const CALLBACK: &str = "https://example.com/eventsub";
 
-    fn sub(id: &str, k: &Kind, b: &str, status: &str, callback: &str) -> Subscription {
+    fn sub(id: &str, k: &Kind, b: &str, status: Status, callback: &str) -> Subscription {
         Subscription {
             id: id.into(),
-            status: status.into(),
+            status,
             kind: k.name.into(),
             version: k.version.into(),
             condition: k
@@ -263,7 +263,7 @@ mod tests {
     #[test]
     fn authorized_types_are_created_and_working_ones_kept() {
         let online = kind("stream.online").unwrap();
-        let actual = [sub("a", online, "7", "enabled", CALLBACK)];
+        let actual = [sub("a", online, "7", Status::Enabled, CALLBACK)];
         let p = plan(
             &wanted(&["stream.online", "channel.cheer"], &["bits:read"]),
             &actual,
@@ -288,13 +288,19 @@ mod tests {
                 "pending",
                 online,
                 "7",
-                "webhook_callback_verification_pending",
+                Status::WebhookCallbackVerificationPending,
                 CALLBACK,
             ),
-            sub("enabled", online, "7", "enabled", CALLBACK),
-            sub("orphan", update, "7", "enabled", CALLBACK),
-            sub("theirs", update, "7", "enabled", "https://other.example/cb"),
-            sub("other-streamer", online, "8", "enabled", CALLBACK),
+            sub("enabled", online, "7", Status::Enabled, CALLBACK),
+            sub("orphan", update, "7", Status::Enabled, CALLBACK),
+            sub(
+                "theirs",
+                update,
+                "7",
+                Status::Enabled,
+                "https://other.example/cb",
+            ),
+            sub("other-streamer", online, "8", Status::Enabled, CALLBACK),
         ];
         let p = plan(&wanted(&["stream.online"], &[]), &actual, CALLBACK);
         assert!(creates(&p).is_empty());
@@ -317,7 +323,7 @@ mod tests {
             "f",
             online,
             "7",
-            "webhook_callback_verification_failed",
+            Status::WebhookCallbackVerificationFailed,
             CALLBACK,
         )];
         let mut d = wanted(&["stream.online"], &[]);
@@ -350,9 +356,9 @@ mod tests {
     #[test]
     fn the_older_of_two_enabled_copies_is_kept_whatever_the_fraction_digits() {
         let online = kind("stream.online").unwrap();
-        let mut older = sub("older", online, "7", "enabled", CALLBACK);
+        let mut older = sub("older", online, "7", Status::Enabled, CALLBACK);
         older.created_at = "2026-11-23T10:00:00Z".into();
-        let mut newer = sub("newer", online, "7", "enabled", CALLBACK);
+        let mut newer = sub("newer", online, "7", Status::Enabled, CALLBACK);
         newer.created_at = "2026-11-23T10:00:00.1Z".into();
         let p = plan(&wanted(&["stream.online"], &[]), &[newer, older], CALLBACK);
         assert_eq!(deletes(&p), [("newer", "duplicate")]);
@@ -361,7 +367,7 @@ mod tests {
     #[test]
     fn revoked_types_are_not_recreated() {
         let cheer = kind("channel.cheer").unwrap();
-        let actual = [sub("r", cheer, "7", "authorization_revoked", CALLBACK)];
+        let actual = [sub("r", cheer, "7", Status::AuthorizationRevoked, CALLBACK)];
         let p = plan(
             &wanted(&["channel.cheer"], &["bits:read"]),
             &actual,
@@ -383,9 +389,40 @@ mod tests {
     }
 
     #[test]
+    fn an_outgoing_raid_subscription_of_ours_belongs_to_the_raider() {
+        let raid = kind("channel.raid").unwrap();
+        let mut outgoing = sub("out", raid, "7", Status::Enabled, CALLBACK);
+        outgoing.condition = [
+            ("from_broadcaster_user_id".to_string(), "7".into()),
+            ("to_broadcaster_user_id".to_string(), "".into()),
+        ]
+        .into_iter()
+        .collect();
+        let p = plan(&wanted(&["channel.raid"], &[]), &[outgoing], CALLBACK);
+        assert_eq!(deletes(&p), [("out", "not wanted")]);
+        assert_eq!(creates(&p), ["channel.raid"]);
+    }
+
+    #[test]
+    fn every_revocation_status_stops_recreation() {
+        let cheer = kind("channel.cheer").unwrap();
+        for status in [Status::ChatUserBanned, Status::BetaMaintenance] {
+            let reason = status.to_string();
+            let actual = [sub("r", cheer, "7", status, CALLBACK)];
+            let p = plan(
+                &wanted(&["channel.cheer"], &["bits:read"]),
+                &actual,
+                CALLBACK,
+            );
+            assert!(creates(&p).is_empty());
+            assert_eq!(p.states["channel.cheer"], TypeState::Revoked { reason });
+        }
+    }
+
+    #[test]
     fn a_released_streamer_loses_everything_of_ours() {
         let online = kind("stream.online").unwrap();
-        let actual = [sub("a", online, "7", "enabled", CALLBACK)];
+        let actual = [sub("a", online, "7", Status::Enabled, CALLBACK)];
         let mut d = wanted(&["stream.online"], &[]);
         d.wanted = false;
         let p = plan(&d, &actual, CALLBACK);

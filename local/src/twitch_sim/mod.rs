@@ -12,7 +12,8 @@
 //! - [`oauth`]: `POST /oauth2/token` (client credentials) and `GET /oauth2/validate`.
 //! - [`users`]: `GET /helix/users` over a deterministic population.
 //! - [`streams`]: `GET /helix/streams` over live channels whose viewers drift.
-//! - [`eventsub`]: `POST`, `GET`, `DELETE /helix/eventsub/subscriptions`.
+//! - [`eventsub`]: `POST`, `GET`, `DELETE /helix/eventsub/subscriptions`, accepting
+//!   the types of `shared::eventsub::catalog`.
 //! - [`payload`]: realistic `event` objects for each type.
 //! - [`delivery`]: signed challenges, notifications, redeliveries and revocations.
 //! - [`traffic`]: a background stream of notifications at a given rate.
