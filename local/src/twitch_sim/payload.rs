@@ -3,6 +3,7 @@
 //! the rest, with every user named the way Get Users names them.
 
 use serde_json::{json, Value};
+use shared::eventsub::catalog;
 use shared::eventsub::fixtures::{self, Channel};
 use shared::eventsub::subscription::broadcaster_of;
 use time::format_description::well_known::Rfc3339;
@@ -124,7 +125,11 @@ fn other_event(kind: &str, channel: &Channel, seq: u64, now: OffsetDateTime) -> 
             "source_broadcaster_user_id": null, "source_broadcaster_user_login": null,
             "source_broadcaster_user_name": null, "source_message_id": null, "source_badges": null
         }),
-        _ => json!({}),
+        // A type added to the catalog without a generator here: its
+        // documented sample (the broadcaster is set below).
+        _ => catalog::lookup(kind)
+            .and_then(|k| serde_json::from_str(k.sample).ok())
+            .unwrap_or_else(|| json!({})),
     };
     if let Value::Object(map) = &mut event {
         map.insert("broadcaster_user_id".into(), json!(channel.id));

@@ -5,6 +5,8 @@
 //! this table; adding a type is one [`TYPES`] entry and one
 //! [`samples`](super::samples) constant.
 //!
+//! Longer than most modules on purpose: the whole table stays in one place.
+//!
 //! Facts from Twitch's subscription types reference
 //! (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/>).
 
