@@ -9,17 +9,19 @@ use std::path::Path;
 
 use serde_json::Value;
 use shared::config::EventSubSecret;
-use shared::eventsub::fixtures::{self, api_gateway_event, Channel, TYPES};
+use shared::eventsub::catalog;
+use shared::eventsub::fixtures::{self, api_gateway_event, Channel};
+use shared::eventsub::status::Status;
 use time::OffsetDateTime;
 
 /// Every sample: name → event.
 pub fn all(secret: &EventSubSecret) -> Vec<(String, Value)> {
     let channel = Channel::new("1337");
     let now = OffsetDateTime::now_utc();
-    let mut out: Vec<(String, Value)> = TYPES
-        .iter()
+    let mut out: Vec<(String, Value)> = catalog::tracked()
+        .map(|k| k.name)
         .enumerate()
-        .map(|(i, (kind, _))| {
+        .map(|(i, kind)| {
             let d = fixtures::notification(kind, &channel, i as u64, now);
             (
                 format!("notification-{kind}"),
@@ -42,7 +44,12 @@ pub fn all(secret: &EventSubSecret) -> Vec<(String, Value)> {
         "verification".into(),
         api_gateway_event(&challenge, secret, false),
     ));
-    let revoked = fixtures::revocation("channel.follow", &channel, "authorization_revoked", now);
+    let revoked = fixtures::revocation(
+        "channel.follow",
+        &channel,
+        Status::AuthorizationRevoked.as_str(),
+        now,
+    );
     out.push((
         "revocation".into(),
         api_gateway_event(&revoked, secret, false),

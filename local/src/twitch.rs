@@ -197,7 +197,9 @@ async fn sim_deliver(
             .into_response();
     };
     let found = sim.subscriptions().into_iter().find(|s| {
-        &s.kind == kind && s.status == "enabled" && s.user_ids().any(|u| u == broadcaster)
+        &s.kind == kind
+            && s.status == shared::eventsub::status::Status::Enabled
+            && s.user_ids().any(|u| u == broadcaster)
     });
     let Some(sub) = found else {
         return (

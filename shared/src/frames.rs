@@ -2,7 +2,7 @@
 //! EventSub message id, so a client can drop the duplicates that at-least-once
 //! delivery may produce.
 
-use serde_json::{json, value::RawValue, Value};
+use serde_json::{json, Value};
 
 use crate::store::StoredEvent;
 
@@ -14,7 +14,10 @@ pub const MAX_FRAME_BYTES: usize = 128 * 1024;
 /// has them.
 pub fn event(stored: &StoredEvent, backlog: bool) -> String {
     let e = &stored.event;
-    let payload = RawValue::from_string(e.payload.clone()).ok();
+    // One parse, straight to the tree the frame is written from (the frame
+    // has always carried the event re-serialized, keys sorted); a stored
+    // payload that is not JSON becomes `null`.
+    let payload: Option<Value> = serde_json::from_str(&e.payload).ok();
     let mut frame = json!({
         "type": "event",
         "id": e.message_id,

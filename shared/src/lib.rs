@@ -10,8 +10,14 @@
 //! - [`eventsub::headers`]: the `Twitch-Eventsub-*` request headers, parsed and checked.
 //! - [`eventsub::verify`]: HMAC signature check (and signing, for tools) and the
 //!   freshness window.
-//! - [`eventsub::catalog`]: the subscription types a tracked streamer gets, their
-//!   conditions and the authorization each needs.
+//! - [`eventsub::catalog`]: the one table of EventSub types: version,
+//!   condition, authorization, summary, dedupe key, documented sample; which
+//!   ones a tracked streamer gets.
+//! - [`eventsub::samples`]: Twitch's documented `event` object of each type.
+//! - [`eventsub::status`]: the subscription status vocabulary (working,
+//!   failed, revoked).
+//! - [`eventsub::subscription`]: the one `subscription` object (webhook bodies
+//!   and Helix alike) and the rule for which condition field names the broadcaster.
 //! - [`eventsub::envelope`]: the JSON bodies of the three message types.
 //! - [`eventsub::summary`]: the normalized one-line summary of known event types,
 //!   and the semantic dedupe key of types that carry their own id.

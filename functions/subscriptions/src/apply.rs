@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use futures_util::TryStreamExt;
 use shared::config::EventSubSecret;
-use shared::helix::eventsub::{Created, Filter, NewSubscription, Subscription, Totals};
+use shared::eventsub::status::Status;
+use shared::eventsub::subscription::Subscription;
+use shared::helix::eventsub::{Created, Filter, NewSubscription, Totals};
 use shared::helix::{Helix, HelixError};
 
 use crate::plan::{plan, Action, Desired, Plan, TypeState};
@@ -96,7 +98,7 @@ pub async fn reconcile(
                 if failed_before.iter().any(|k| k == kind.name) {
                     outcome.recreated.push(kind.name.to_owned());
                 }
-                if sub.status == "enabled" {
+                if sub.status == Status::Enabled {
                     TypeState::Enabled {
                         subscription_id: sub.id,
                     }
@@ -144,9 +146,9 @@ async fn existing(
     let ours = listed
         .iter()
         .filter(same)
-        .find(|s| s.transport.callback.as_deref() == Some(target.callback.as_str()));
+        .find(|s| s.callback() == Some(target.callback.as_str()));
     Ok(match ours {
-        Some(s) if s.status == "enabled" => TypeState::Enabled {
+        Some(s) if s.status == Status::Enabled => TypeState::Enabled {
             subscription_id: s.id.clone(),
         },
         Some(s) => TypeState::WaitingForVerification {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use futures_util::TryStreamExt;
 use shared::config::{env, ConfigError};
-use shared::eventsub::catalog::KINDS;
+use shared::eventsub::catalog;
 use shared::helix::eventsub::Filter;
 use shared::helix::users::{id_of_login, LoginError};
 use shared::helix::{Helix, HelixError};
@@ -15,7 +15,7 @@ use shared::store::streamers::{Streamer, StreamerStore, TypeRecord, TypeState, W
 use shared::store::{StoreError, SubscriptionStore};
 
 use crate::apply::{reconcile, Outcome, Target};
-use crate::plan::{broadcaster_of, Desired};
+use crate::plan::Desired;
 
 /// A type given up on is tried again after this long.
 pub const RETRY_FAILED_AFTER_MS: i64 = 6 * 3_600_000;
@@ -210,7 +210,7 @@ impl Manager {
             Some(s) => Desired {
                 broadcaster: id.to_owned(),
                 wanted: s.wanted,
-                kinds: KINDS.iter().collect(),
+                kinds: catalog::tracked().collect(),
                 scopes: s.scopes.clone(),
                 revoked: self.revoked(s).await?,
                 recreated: s
@@ -243,7 +243,7 @@ impl Manager {
             let refused: Vec<&str> = outcome
                 .refused
                 .iter()
-                .filter_map(|k| shared::eventsub::catalog::kind(k))
+                .filter_map(|k| catalog::kind(k))
                 .flat_map(|k| k.scopes().iter().copied())
                 .collect();
             let kept: Vec<String> = desired
@@ -338,8 +338,8 @@ impl Manager {
         let _turn = self.turn.lock().await;
         let all: Vec<_> = self.helix.subscriptions(&Filter::All).try_collect().await?;
         for sub in all.iter().flat_map(|p| &p.subscriptions) {
-            let ours = sub.transport.callback.as_deref() == Some(self.target.callback.as_str());
-            let owner = broadcaster_of(sub).unwrap_or_default();
+            let ours = sub.callback() == Some(self.target.callback.as_str());
+            let owner = sub.broadcaster_id().unwrap_or_default();
             let orphan = ours
                 && !tracked.contains(owner)
                 && !self

@@ -17,7 +17,8 @@
 use std::collections::BTreeMap;
 
 use shared::eventsub::catalog::{Kind, Needs};
-use shared::helix::eventsub::Subscription;
+use shared::eventsub::status::Status;
+use shared::eventsub::subscription::Subscription;
 pub use shared::store::streamers::TypeState;
 
 /// Recreations of a failing type before it is left failed.
@@ -59,28 +60,8 @@ pub struct Plan {
     pub states: BTreeMap<String, TypeState>,
 }
 
-const FAILED: [&str; 2] = [
-    "webhook_callback_verification_failed",
-    "notification_failures_exceeded",
-];
-const REVOKED: [&str; 4] = [
-    "authorization_revoked",
-    "user_removed",
-    "moderator_removed",
-    "version_removed",
-];
-
 fn is_ours(sub: &Subscription, callback: &str) -> bool {
-    sub.transport.callback.as_deref() == Some(callback)
-}
-
-/// The streamer a subscription is about.
-pub fn broadcaster_of(sub: &Subscription) -> Option<&str> {
-    ["broadcaster_user_id", "to_broadcaster_user_id"]
-        .iter()
-        .filter_map(|k| sub.condition.get(*k))
-        .map(String::as_str)
-        .find(|v| !v.is_empty())
+    sub.callback() == Some(callback)
 }
 
 /// Plans one streamer. `actual` may hold anything Twitch listed.
@@ -88,7 +69,9 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
     let mut plan = Plan::default();
     let mine: Vec<&Subscription> = actual
         .iter()
-        .filter(|s| is_ours(s, callback) && broadcaster_of(s) == Some(desired.broadcaster.as_str()))
+        .filter(|s| {
+            is_ours(s, callback) && s.broadcaster_id() == Some(desired.broadcaster.as_str())
+        })
         .collect();
     let mut claimed = vec![false; mine.len()];
     let kinds: &[&Kind] = if desired.wanted { &desired.kinds } else { &[] };
@@ -107,13 +90,11 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
             let mut w: Vec<&Subscription> = matching
                 .iter()
                 .map(|&i| mine[i])
-                .filter(|s| {
-                    s.status == "enabled" || s.status == "webhook_callback_verification_pending"
-                })
+                .filter(|s| s.status.is_working())
                 .collect();
             // Keep an enabled one over a pending one, then the oldest (by
             // parsed time: RFC 3339 text with trimmed fractions does not sort).
-            w.sort_by_key(|s| (s.status != "enabled", created_at(s)));
+            w.sort_by_key(|s| (s.status != Status::Enabled, created_at(s)));
             w
         };
         for extra in working.iter().skip(1) {
@@ -126,14 +107,14 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
         let mut revoked = desired.revoked.get(kind.name).cloned();
         for &i in &matching {
             let s = mine[i];
-            if FAILED.contains(&s.status.as_str()) {
-                last_failure = Some(s.status.clone());
+            if s.status.is_failed() {
+                last_failure = Some(s.status.to_string());
                 plan.actions.push(Action::Delete {
                     id: s.id.clone(),
                     why: "failed",
                 });
-            } else if REVOKED.contains(&s.status.as_str()) {
-                revoked = Some(s.status.clone());
+            } else if s.status.is_revoked() {
+                revoked = Some(s.status.to_string());
                 plan.actions.push(Action::Delete {
                     id: s.id.clone(),
                     why: "revoked",
@@ -141,7 +122,7 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
             }
         }
         let state = if let Some(s) = working.first() {
-            if s.status == "enabled" {
+            if s.status == Status::Enabled {
                 TypeState::Enabled {
                     subscription_id: s.id.clone(),
                 }
@@ -155,7 +136,7 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
         } else if !kind.unlocked_by(&desired.scopes) {
             TypeState::NeedsAuthorization {
                 scopes: kind.scopes().iter().map(|s| s.to_string()).collect(),
-                from: match kind.needs {
+                from: match kind.needs() {
                     Needs::BroadcasterOrModerator(_) => "the broadcaster or a moderator".into(),
                     _ => "the broadcaster".into(),
                 },
@@ -197,24 +178,28 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::eventsub::catalog::{kind, KINDS};
-    use shared::helix::eventsub::Transport;
+    use shared::eventsub::catalog::{kind, tracked};
+    use shared::eventsub::subscription::Transport;
 
     const CALLBACK: &str = "https://example.com/eventsub";
 
-    fn sub(id: &str, k: &Kind, b: &str, status: &str, callback: &str) -> Subscription {
+    fn sub(id: &str, k: &Kind, b: &str, status: Status, callback: &str) -> Subscription {
         Subscription {
             id: id.into(),
-            status: status.into(),
+            status,
             kind: k.name.into(),
             version: k.version.into(),
-            condition: k.condition(b),
+            condition: k
+                .condition(b)
+                .into_iter()
+                .map(|(f, v)| (f, v.into()))
+                .collect(),
             created_at: format!("2026-11-23T00:00:0{}Z", id.len() % 10),
-            transport: Transport {
+            transport: Some(Transport {
                 method: "webhook".into(),
                 callback: Some(callback.into()),
                 secret: None,
-            },
+            }),
             cost: 1,
         }
     }
@@ -251,7 +236,7 @@ mod tests {
 
     #[test]
     fn a_fresh_streamer_gets_what_needs_no_authorization_and_is_told_what_does() {
-        let names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+        let names: Vec<&str> = tracked().map(|k| k.name).collect();
         let p = plan(&wanted(&names, &[]), &[], CALLBACK);
         assert_eq!(
             creates(&p),
@@ -278,7 +263,7 @@ mod tests {
     #[test]
     fn authorized_types_are_created_and_working_ones_kept() {
         let online = kind("stream.online").unwrap();
-        let actual = [sub("a", online, "7", "enabled", CALLBACK)];
+        let actual = [sub("a", online, "7", Status::Enabled, CALLBACK)];
         let p = plan(
             &wanted(&["stream.online", "channel.cheer"], &["bits:read"]),
             &actual,
@@ -303,13 +288,19 @@ mod tests {
                 "pending",
                 online,
                 "7",
-                "webhook_callback_verification_pending",
+                Status::WebhookCallbackVerificationPending,
                 CALLBACK,
             ),
-            sub("enabled", online, "7", "enabled", CALLBACK),
-            sub("orphan", update, "7", "enabled", CALLBACK),
-            sub("theirs", update, "7", "enabled", "https://other.example/cb"),
-            sub("other-streamer", online, "8", "enabled", CALLBACK),
+            sub("enabled", online, "7", Status::Enabled, CALLBACK),
+            sub("orphan", update, "7", Status::Enabled, CALLBACK),
+            sub(
+                "theirs",
+                update,
+                "7",
+                Status::Enabled,
+                "https://other.example/cb",
+            ),
+            sub("other-streamer", online, "8", Status::Enabled, CALLBACK),
         ];
         let p = plan(&wanted(&["stream.online"], &[]), &actual, CALLBACK);
         assert!(creates(&p).is_empty());
@@ -332,7 +323,7 @@ mod tests {
             "f",
             online,
             "7",
-            "webhook_callback_verification_failed",
+            Status::WebhookCallbackVerificationFailed,
             CALLBACK,
         )];
         let mut d = wanted(&["stream.online"], &[]);
@@ -365,9 +356,9 @@ mod tests {
     #[test]
     fn the_older_of_two_enabled_copies_is_kept_whatever_the_fraction_digits() {
         let online = kind("stream.online").unwrap();
-        let mut older = sub("older", online, "7", "enabled", CALLBACK);
+        let mut older = sub("older", online, "7", Status::Enabled, CALLBACK);
         older.created_at = "2026-11-23T10:00:00Z".into();
-        let mut newer = sub("newer", online, "7", "enabled", CALLBACK);
+        let mut newer = sub("newer", online, "7", Status::Enabled, CALLBACK);
         newer.created_at = "2026-11-23T10:00:00.1Z".into();
         let p = plan(&wanted(&["stream.online"], &[]), &[newer, older], CALLBACK);
         assert_eq!(deletes(&p), [("newer", "duplicate")]);
@@ -376,7 +367,7 @@ mod tests {
     #[test]
     fn revoked_types_are_not_recreated() {
         let cheer = kind("channel.cheer").unwrap();
-        let actual = [sub("r", cheer, "7", "authorization_revoked", CALLBACK)];
+        let actual = [sub("r", cheer, "7", Status::AuthorizationRevoked, CALLBACK)];
         let p = plan(
             &wanted(&["channel.cheer"], &["bits:read"]),
             &actual,
@@ -398,9 +389,40 @@ mod tests {
     }
 
     #[test]
+    fn an_outgoing_raid_subscription_of_ours_belongs_to_the_raider() {
+        let raid = kind("channel.raid").unwrap();
+        let mut outgoing = sub("out", raid, "7", Status::Enabled, CALLBACK);
+        outgoing.condition = [
+            ("from_broadcaster_user_id".to_string(), "7".into()),
+            ("to_broadcaster_user_id".to_string(), "".into()),
+        ]
+        .into_iter()
+        .collect();
+        let p = plan(&wanted(&["channel.raid"], &[]), &[outgoing], CALLBACK);
+        assert_eq!(deletes(&p), [("out", "not wanted")]);
+        assert_eq!(creates(&p), ["channel.raid"]);
+    }
+
+    #[test]
+    fn every_revocation_status_stops_recreation() {
+        let cheer = kind("channel.cheer").unwrap();
+        for status in [Status::ChatUserBanned, Status::BetaMaintenance] {
+            let reason = status.to_string();
+            let actual = [sub("r", cheer, "7", status, CALLBACK)];
+            let p = plan(
+                &wanted(&["channel.cheer"], &["bits:read"]),
+                &actual,
+                CALLBACK,
+            );
+            assert!(creates(&p).is_empty());
+            assert_eq!(p.states["channel.cheer"], TypeState::Revoked { reason });
+        }
+    }
+
+    #[test]
     fn a_released_streamer_loses_everything_of_ours() {
         let online = kind("stream.online").unwrap();
-        let actual = [sub("a", online, "7", "enabled", CALLBACK)];
+        let actual = [sub("a", online, "7", Status::Enabled, CALLBACK)];
         let mut d = wanted(&["stream.online"], &[]);
         d.wanted = false;
         let p = plan(&d, &actual, CALLBACK);

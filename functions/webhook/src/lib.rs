@@ -16,8 +16,9 @@ use lambda_http::http::{header::CONTENT_TYPE, HeaderMap, HeaderValue, StatusCode
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use shared::config::EventSubSecret;
-use shared::eventsub::envelope::{self, EnvelopeError, Message, Subscription};
+use shared::eventsub::envelope::{self, EnvelopeError, Message};
 use shared::eventsub::headers::{DeliveryHeaders, HeaderError};
+use shared::eventsub::subscription::Subscription;
 use shared::eventsub::summary::{semantic_key, summarize};
 use shared::eventsub::verify::{freshness, signature_matches, Freshness};
 use shared::store::{
@@ -251,23 +252,22 @@ async fn accept(
             subscription,
             event,
         } => {
-            // The raw text is an object (checked by the envelope), so it parses.
-            let parsed: Value = serde_json::from_str(event.get()).unwrap_or(Value::Null);
+            let fields = event.fields();
             let broadcaster_id = subscription
                 .broadcaster_id()
-                .or_else(|| parsed.get("broadcaster_user_id").and_then(Value::as_str))
+                .or_else(|| fields.get("broadcaster_user_id").and_then(Value::as_str))
                 .unwrap_or(UNATTRIBUTED)
                 .to_owned();
-            let semantic = semantic_key(&subscription.kind, &broadcaster_id, &parsed);
+            let semantic = semantic_key(&subscription.kind, &broadcaster_id, fields);
             let record = Event {
                 message_id: h.message_id.clone(),
-                summary: summarize(&subscription.kind, &parsed),
+                summary: summarize(&subscription.kind, fields),
                 broadcaster_id,
                 event_type: subscription.kind,
                 event_version: subscription.version,
                 subscription_id: subscription.id,
                 received_at_ms: unix_ms(now),
-                payload: event.get().to_owned(),
+                payload: event.raw().to_owned(),
             };
             match state.events.append_once(&record, semantic.as_deref()).await {
                 Ok(Appended::Stored(_)) => Metrics::bump(&state.metrics.stored),
@@ -306,7 +306,7 @@ fn update(sub: &Subscription, change: SubscriptionChange, at_ms: i64) -> Subscri
         version: sub.version.clone(),
         broadcaster_id: sub.broadcaster_id().map(str::to_owned),
         condition: sub.condition_json(),
-        status: sub.status.clone(),
+        status: sub.status.to_string(),
         change,
         at_ms,
     }

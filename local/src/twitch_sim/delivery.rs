@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::json;
 use shared::config::EventSubSecret;
 use shared::eventsub::headers::{self, MessageType};
+use shared::eventsub::status::Status;
 use shared::eventsub::verify::signature_header;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -14,9 +15,6 @@ use time::OffsetDateTime;
 use super::payload;
 use super::state::{SentMessage, SimSubscription, State};
 use super::{Sim, SimError};
-
-/// Status of a subscription waiting for its challenge answer.
-const PENDING: &str = "webhook_callback_verification_pending";
 
 /// One message on its way to a callback.
 struct Outgoing<'a> {
@@ -57,11 +55,14 @@ pub async fn challenge(sim: Arc<Sim>, id: String) {
     };
     let mut state = sim.state();
     // Deleted, or changed by the test meanwhile: leave it alone.
-    if let Some(sub) = state.subscription_mut(&id).filter(|s| s.status == PENDING) {
+    if let Some(sub) = state
+        .subscription_mut(&id)
+        .filter(|s| s.status == Status::WebhookCallbackVerificationPending)
+    {
         sub.status = if passed {
-            "enabled".into()
+            Status::Enabled
         } else {
-            "webhook_callback_verification_failed".into()
+            Status::WebhookCallbackVerificationFailed
         };
     }
 }
@@ -132,7 +133,7 @@ impl Sim {
             let sub = state
                 .subscription_mut(subscription_id)
                 .ok_or_else(|| SimError::UnknownSubscription(subscription_id.to_owned()))?;
-            sub.status = reason.to_owned();
+            sub.status = Status::from(reason);
             sub.clone()
         };
         let body = json!({"subscription": sub.to_json()}).to_string();
@@ -187,10 +188,10 @@ fn enabled(state: &State, id: &str) -> Result<SimSubscription, SimError> {
     let sub = state
         .subscription(id)
         .ok_or_else(|| SimError::UnknownSubscription(id.to_owned()))?;
-    if sub.status != "enabled" {
+    if sub.status != Status::Enabled {
         return Err(SimError::NotEnabled {
             id: sub.id.clone(),
-            status: sub.status.clone(),
+            status: sub.status.to_string(),
         });
     }
     Ok(sub.clone())

@@ -11,41 +11,20 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 use shared::config::EventSubSecret;
+use shared::eventsub::status::Status;
 
 use super::gate::helix_error;
 use super::params::{self, Params};
 use super::state::{SimSubscription, State as SimState};
-use super::types::{self, TypeSpec};
 use super::{delivery, users, Sim};
-
-/// Every status Twitch can report (twitch.md §1.6), for the list filter.
-pub const STATUSES: [&str; 18] = [
-    "enabled",
-    "webhook_callback_verification_pending",
-    "webhook_callback_verification_failed",
-    "notification_failures_exceeded",
-    "authorization_revoked",
-    "moderator_removed",
-    "user_removed",
-    "chat_user_banned",
-    "version_removed",
-    "beta_maintenance",
-    "websocket_disconnected",
-    "websocket_failed_ping_pong",
-    "websocket_received_inbound_traffic",
-    "websocket_connection_unused",
-    "websocket_internal_error",
-    "websocket_network_timeout",
-    "websocket_network_error",
-    "websocket_failed_to_reconnect",
-];
+use shared::eventsub::catalog::{self, Kind};
 
 /// The list filters; Twitch allows at most one per request.
 const FILTERS: [&str; 4] = ["status", "type", "user_id", "subscription_id"];
 
 /// A create request that passed validation.
 struct CreateRequest {
-    spec: &'static TypeSpec,
+    spec: &'static Kind,
     condition: Map<String, Value>,
     callback: String,
     secret: String,
@@ -60,7 +39,7 @@ pub async fn create(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let spec = request.spec;
     let mut fields = request.condition;
     // Twitch lists a raid's unused side as an empty string.
-    if spec.kind == "channel.raid" {
+    if spec.name == "channel.raid" {
         for side in ["from_broadcaster_user_id", "to_broadcaster_user_id"] {
             fields
                 .entry(side)
@@ -79,7 +58,7 @@ pub async fn create(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
         }
         let duplicate = state.subscriptions.iter().any(|s| {
             s.is_live()
-                && s.kind == spec.kind
+                && s.kind == spec.name
                 && s.version == spec.version
                 && s.condition == condition
         });
@@ -87,13 +66,13 @@ pub async fn create(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
             return helix_error(StatusCode::CONFLICT, "subscription already exists");
         }
         let mut sub = SimSubscription::new(
-            spec.kind,
+            spec.name,
             spec.version,
             condition,
             &request.callback,
             &request.secret,
         );
-        sub.status = "webhook_callback_verification_pending".into();
+        sub.status = Status::WebhookCallbackVerificationPending;
         sub.cost = cost(&state, spec, &sub);
         // Twitch does not document the answer to going over max_total_cost;
         // 403 with a message is the simulator's choice.
@@ -127,7 +106,7 @@ fn read_create(body: &[u8]) -> Result<CreateRequest, String> {
         .cloned()
         .ok_or("condition is required")?;
     let transport = body.get("transport").ok_or("transport is required")?;
-    let spec = types::find(&kind, &version)
+    let spec = catalog::find(&kind, &version)
         .ok_or_else(|| format!("invalid type and version combination: {kind} version {version}"))?;
     spec.check_condition(&condition)?;
     for (field, id) in &condition {
@@ -172,7 +151,7 @@ fn callback_allowed(callback: &str) -> bool {
 }
 
 /// True when every grant the type needs was given by a user its condition names.
-fn authorized(state: &SimState, spec: &TypeSpec, condition: &Value) -> bool {
+fn authorized(state: &SimState, spec: &Kind, condition: &Value) -> bool {
     spec.grants.iter().all(|grant| {
         grant.by.iter().any(|field| {
             condition
@@ -185,7 +164,7 @@ fn authorized(state: &SimState, spec: &TypeSpec, condition: &Value) -> bool {
 
 /// 0 for types that need authorization, or when a user in the condition has
 /// authorized the client with any scope; 1 otherwise (twitch.md §3.4).
-fn cost(state: &SimState, spec: &TypeSpec, sub: &SimSubscription) -> u64 {
+fn cost(state: &SimState, spec: &Kind, sub: &SimSubscription) -> u64 {
     let authorized_user = sub.user_ids().any(|u| state.has_any_grant(u));
     u64::from(!(spec.needs_authorization() || authorized_user))
 }
@@ -207,10 +186,10 @@ pub async fn list(State(sim): State<Arc<Sim>>, RawQuery(query): RawQuery) -> Res
         );
     }
     match given.first() {
-        Some(("status", s)) if !STATUSES.contains(s) => {
+        Some(("status", s)) if !Status::from(*s).is_known() => {
             return helix_error(StatusCode::BAD_REQUEST, "invalid status")
         }
-        Some(("type", t)) if !types::is_known(t) => {
+        Some(("type", t)) if catalog::lookup(t).is_none() => {
             return helix_error(StatusCode::BAD_REQUEST, "invalid type")
         }
         _ => {}

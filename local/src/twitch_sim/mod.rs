@@ -14,8 +14,8 @@
 //!   refresh grants, revoke, userinfo, the key set and RS256 ID tokens.
 //! - [`users`]: `GET /helix/users` over a deterministic population.
 //! - [`streams`]: `GET /helix/streams` over live channels whose viewers drift.
-//! - [`types`]: the EventSub types, versions, conditions and scopes accepted.
-//! - [`eventsub`]: `POST`, `GET`, `DELETE /helix/eventsub/subscriptions`.
+//! - [`eventsub`]: `POST`, `GET`, `DELETE /helix/eventsub/subscriptions`, accepting
+//!   the types of `shared::eventsub::catalog`.
 //! - [`payload`]: realistic `event` objects for each type.
 //! - [`delivery`]: signed challenges, notifications, redeliveries and revocations.
 //! - [`traffic`]: a background stream of notifications at a given rate.
@@ -32,7 +32,6 @@ pub mod ratelimit;
 pub mod state;
 pub mod streams;
 pub mod traffic;
-pub mod types;
 pub mod users;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -250,7 +249,7 @@ impl Sim {
     /// Sets a subscription's status (e.g. `authorization_revoked`); unknown ids are ignored.
     pub fn set_status(&self, id: &str, status: &str) {
         if let Some(sub) = self.state().subscription_mut(id) {
-            sub.status = status.to_owned();
+            sub.status = shared::eventsub::status::Status::from(status);
         }
     }
 

@@ -3,15 +3,13 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use serde_json::{json, Value};
+use shared::eventsub::status::Status;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
 use super::ratelimit::Bucket;
 use super::Failure;
-
-/// Statuses that hold a place: they count toward cost and block duplicates.
-pub const LIVE_STATUSES: [&str; 2] = ["enabled", "webhook_callback_verification_pending"];
 
 /// How many sent messages [`Sent`] keeps for redelivery.
 const MAX_REMEMBERED: usize = 10_000;
@@ -20,7 +18,7 @@ const MAX_REMEMBERED: usize = 10_000;
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimSubscription {
     pub id: String,
-    pub status: String,
+    pub status: Status,
     /// The subscription type (`type` on the wire).
     pub kind: String,
     pub version: String,
@@ -38,7 +36,7 @@ impl SimSubscription {
     pub fn new(kind: &str, version: &str, condition: Value, callback: &str, secret: &str) -> Self {
         Self {
             id: uuid::Uuid::new_v4().to_string(),
-            status: "enabled".into(),
+            status: Status::Enabled,
             kind: kind.into(),
             version: version.into(),
             condition,
@@ -73,9 +71,10 @@ impl SimSubscription {
             .filter_map(|(_, v)| v.as_str())
     }
 
-    /// True while it is enabled or waiting for its challenge.
+    /// True while it is enabled or waiting for its challenge: such a
+    /// subscription counts toward cost and blocks duplicates.
     pub fn is_live(&self) -> bool {
-        LIVE_STATUSES.contains(&self.status.as_str())
+        self.status.is_working()
     }
 }
 

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use shared::eventsub::status::Status;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
@@ -82,7 +83,7 @@ impl Sim {
             let resend = state.sent.nth((roll >> 16) as usize).filter(|(_, m)| {
                 state
                     .subscription(&m.subscription_id)
-                    .is_some_and(|s| s.status == "enabled")
+                    .is_some_and(|s| s.status == Status::Enabled)
             });
             if let Some((message_id, sent)) = resend {
                 return Some(Job::Again {
@@ -94,7 +95,7 @@ impl Sim {
         let enabled: Vec<&str> = state
             .subscriptions
             .iter()
-            .filter(|s| s.status == "enabled")
+            .filter(|s| s.status == Status::Enabled)
             .map(|s| s.id.as_str())
             .collect();
         let pick = usize::try_from(n)

@@ -2,48 +2,10 @@
 //! header (which the signature does not cover).
 
 use serde::Deserialize;
-use serde_json::{value::RawValue, Map, Value};
+use serde_json::{value::RawValue, Value};
 
 use super::headers::MessageType;
-
-/// The `subscription` object every message carries.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Subscription {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub version: String,
-    pub status: String,
-    #[serde(default)]
-    pub condition: Map<String, Value>,
-    #[serde(default)]
-    pub cost: Option<i64>,
-    #[serde(default)]
-    pub created_at: Option<String>,
-}
-
-/// Condition fields that name the streamer a subscription is about, most specific first.
-const BROADCASTER_FIELDS: [&str; 4] = [
-    "broadcaster_user_id",
-    "to_broadcaster_user_id",
-    "from_broadcaster_user_id",
-    "user_id",
-];
-
-impl Subscription {
-    /// The streamer whose feed this subscription belongs to, from its condition.
-    pub fn broadcaster_id(&self) -> Option<&str> {
-        BROADCASTER_FIELDS
-            .iter()
-            .find_map(|f| self.condition.get(*f).and_then(Value::as_str))
-            .filter(|s| !s.is_empty())
-    }
-
-    /// The condition as compact JSON, for storage.
-    pub fn condition_json(&self) -> String {
-        Value::Object(self.condition.clone()).to_string()
-    }
-}
+use super::subscription::Subscription;
 
 #[derive(Deserialize)]
 struct RawBody<'a> {
@@ -52,6 +14,27 @@ struct RawBody<'a> {
     event: Option<&'a RawValue>,
     #[serde(default)]
     challenge: Option<String>,
+}
+
+/// A notification's `event`: the bytes exactly as Twitch sent them (to store),
+/// and the one parse of them that the summary, the dedupe key and the
+/// broadcaster fallback all read.
+#[derive(Debug)]
+pub struct Event<'a> {
+    raw: &'a RawValue,
+    fields: Value,
+}
+
+impl<'a> Event<'a> {
+    /// The `event` object exactly as received, borrowed from the body.
+    pub fn raw(&self) -> &'a str {
+        self.raw.get()
+    }
+
+    /// The parsed object.
+    pub fn fields(&self) -> &Value {
+        &self.fields
+    }
 }
 
 /// A parsed body, of the kind its message type header announced.
@@ -63,8 +46,7 @@ pub enum Message<'a> {
     },
     Notification {
         subscription: Subscription,
-        /// The `event` object exactly as received.
-        event: &'a RawValue,
+        event: Event<'a>,
     },
     Revocation {
         subscription: Subscription,
@@ -118,13 +100,17 @@ pub fn parse(kind: MessageType, body: &[u8]) -> Result<Message<'_>, EnvelopeErro
             if raw.challenge.is_some() {
                 return Err(EnvelopeError::UnexpectedField(name, "a challenge"));
             }
-            let event = event.ok_or(EnvelopeError::MissingField(name, "an event"))?;
-            if !event.get().starts_with('{') {
+            let raw_event = event.ok_or(EnvelopeError::MissingField(name, "an event"))?;
+            let fields: Value = serde_json::from_str(raw_event.get())?;
+            if !fields.is_object() {
                 return Err(EnvelopeError::EventNotObject);
             }
             Ok(Message::Notification {
                 subscription: raw.subscription,
-                event,
+                event: Event {
+                    raw: raw_event,
+                    fields,
+                },
             })
         }
         MessageType::Revocation => {
@@ -159,7 +145,8 @@ mod tests {
         };
         assert_eq!(subscription.kind, "channel.follow");
         assert_eq!(subscription.broadcaster_id(), Some("1337"));
-        assert!(event.get().starts_with(r#"{"user_id":"1234""#));
+        assert!(event.raw().starts_with(r#"{"user_id":"1234""#));
+        assert_eq!(event.fields()["user_name"], "Cool_Follower");
     }
 
     #[test]

@@ -1,33 +1,19 @@
 //! Realistic, correctly signed EventSub deliveries for every supported type:
 //! what the trigger command sends, what tests and benchmarks post.
 //!
-//! Payload shapes follow Twitch's documented examples (see
-//! `shared/reference/twitch.md` in the project's shared folder).
+//! Payload shapes follow Twitch's documented examples (the catalog's
+//! [`samples`](super::samples)), varied per message so feeds look alive.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
+use super::catalog;
 use super::headers::{self, MessageType};
+use super::status::Status;
 use super::verify::signature_header;
 use crate::config::EventSubSecret;
-
-/// Every type the trigger command knows, with the version it sends.
-pub const TYPES: [(&str, &str); 12] = [
-    ("stream.online", "1"),
-    ("stream.offline", "1"),
-    ("channel.update", "2"),
-    ("channel.follow", "2"),
-    ("channel.subscribe", "1"),
-    ("channel.subscription.gift", "1"),
-    ("channel.subscription.message", "1"),
-    ("channel.cheer", "1"),
-    ("channel.raid", "1"),
-    ("channel.channel_points_custom_reward_redemption.add", "1"),
-    ("channel.hype_train.begin", "2"),
-    ("channel.hype_train.end", "2"),
-];
 
 /// The channel a sample is about.
 #[derive(Debug, Clone)]
@@ -88,10 +74,13 @@ impl Delivery {
 
 /// The version the trigger sends for `kind` ("1" for types it does not know).
 pub fn version_of(kind: &str) -> &'static str {
-    TYPES
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or("1", |(_, v)| v)
+    catalog::lookup(kind).map_or("1", |k| k.version)
+}
+
+/// True when [`event`] has a realistic generator for `kind` (every type a
+/// tracked streamer gets); other types get a placeholder event.
+pub fn covers(kind: &str) -> bool {
+    catalog::kind(kind).is_some()
 }
 
 /// A stable UUID-shaped subscription id for (type, channel).
@@ -108,14 +97,11 @@ pub fn subscription_id(kind: &str, channel_id: &str) -> String {
     )
 }
 
-/// The `condition` Twitch uses for `kind` on `channel`.
+/// The `condition` we create for `kind` on `channel`.
 pub fn condition(kind: &str, channel: &Channel) -> Value {
-    match kind {
-        "channel.follow" => {
-            json!({"broadcaster_user_id": channel.id, "moderator_user_id": channel.id})
-        }
-        "channel.raid" => json!({"to_broadcaster_user_id": channel.id}),
-        _ => json!({"broadcaster_user_id": channel.id}),
+    match catalog::lookup(kind) {
+        Some(k) => json!(k.condition(&channel.id)),
+        None => json!({"broadcaster_user_id": channel.id}),
     }
 }
 
@@ -251,7 +237,7 @@ fn delivery(message_type: MessageType, kind: &str, body: Value, now: OffsetDateT
 /// A notification of `kind` for `channel`, stamped `now`, with a fresh message id.
 pub fn notification(kind: &str, channel: &Channel, seq: u64, now: OffsetDateTime) -> Delivery {
     let body = json!({
-        "subscription": subscription(kind, version_of(kind), "enabled", channel, now),
+        "subscription": subscription(kind, version_of(kind), Status::Enabled.as_str(), channel, now),
         "event": event(kind, channel, seq, now),
     });
     delivery(MessageType::Notification, kind, body, now)
@@ -261,7 +247,13 @@ pub fn notification(kind: &str, channel: &Channel, seq: u64, now: OffsetDateTime
 pub fn verification(kind: &str, channel: &Channel, now: OffsetDateTime) -> Delivery {
     let body = json!({
         "challenge": uuid::Uuid::new_v4().to_string(),
-        "subscription": subscription(kind, version_of(kind), "webhook_callback_verification_pending", channel, now),
+        "subscription": subscription(
+            kind,
+            version_of(kind),
+            Status::WebhookCallbackVerificationPending.as_str(),
+            channel,
+            now,
+        ),
     });
     delivery(MessageType::Verification, kind, body, now)
 }

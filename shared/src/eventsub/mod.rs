@@ -5,5 +5,8 @@ pub mod envelope;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod headers;
+pub mod samples;
+pub mod status;
+pub mod subscription;
 pub mod summary;
 pub mod verify;

@@ -1,10 +1,13 @@
 //! A normalized summary (who, what, how much, one line of text) of the event
 //! types the feed knows, and a semantic dedupe key for types that carry an id.
+//! The [`catalog`] table says which function serves which type.
 //!
 //! Unknown types get no summary; they are still stored raw.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use super::catalog;
 
 /// Who did what, how much, and a one-line text the feed shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,148 +70,188 @@ fn summary(actor: Option<String>, action: &str, amount: Option<i64>, text: Strin
     }
 }
 
+/// The channel's display name, for lines about the channel itself.
+fn channel(event: &Value) -> String {
+    user(event, "broadcaster_user").unwrap_or_else(|| "The channel".into())
+}
+
+fn someone() -> String {
+    "Someone".to_owned()
+}
+
+/// The acting user, unless the event says they chose to stay anonymous.
+fn unless_anonymous(event: &Value) -> Option<String> {
+    if flag(event, "is_anonymous") {
+        None
+    } else {
+        user(event, "user")
+    }
+}
+
+/// `stream.online`.
+pub fn stream_online(event: &Value) -> Summary {
+    let how = match s(event, "type") {
+        Some("live") | None => "went live".to_owned(),
+        Some(other) => format!("started a {}", other.replace('_', " ")),
+    };
+    summary(None, "online", None, format!("{} {how}", channel(event)))
+}
+
+/// `stream.offline`.
+pub fn stream_offline(event: &Value) -> Summary {
+    let line = format!("{} went offline", channel(event));
+    summary(None, "offline", None, line)
+}
+
+/// `channel.update`.
+pub fn channel_update(event: &Value) -> Summary {
+    let broadcaster = channel(event);
+    let title = s(event, "title").unwrap_or("(no title)");
+    let line = match s(event, "category_name") {
+        Some(cat) => format!("{broadcaster} is now playing {cat}: \"{title}\""),
+        None => format!("{broadcaster} changed the title to \"{title}\""),
+    };
+    summary(None, "updated", None, line)
+}
+
+/// `channel.follow`.
+pub fn channel_follow(event: &Value) -> Summary {
+    let who = user(event, "user");
+    let line = format!(
+        "{} followed {}",
+        who.clone().unwrap_or_else(someone),
+        channel(event)
+    );
+    summary(who, "followed", None, line)
+}
+
+/// `channel.subscribe`.
+pub fn channel_subscribe(event: &Value) -> Summary {
+    let who = user(event, "user");
+    let name = who.clone().unwrap_or_else(someone);
+    let line = if flag(event, "is_gift") {
+        format!("{name} received a gifted {} sub", tier(event))
+    } else {
+        format!("{name} subscribed at {}", tier(event))
+    };
+    summary(who, "subscribed", None, line)
+}
+
+/// `channel.subscription.gift`.
+pub fn channel_subscription_gift(event: &Value) -> Summary {
+    let who = unless_anonymous(event);
+    let total = n(event, "total").unwrap_or(1);
+    let plural = if total == 1 { "" } else { "s" };
+    let line = format!(
+        "{} gifted {total} {} sub{plural}",
+        who.clone().unwrap_or_else(|| "An anonymous gifter".into()),
+        tier(event)
+    );
+    summary(who, "gifted", Some(total), line)
+}
+
+/// `channel.subscription.message`.
+pub fn channel_subscription_message(event: &Value) -> Summary {
+    let who = user(event, "user");
+    let months = n(event, "cumulative_months");
+    let line = format!(
+        "{} resubscribed at {}{}",
+        who.clone().unwrap_or_else(someone),
+        tier(event),
+        months.map(|m| format!(" ({m} months)")).unwrap_or_default()
+    );
+    let message = event.pointer("/message/text").and_then(Value::as_str);
+    summary(who, "resubscribed", months, with_message(line, message))
+}
+
+/// `channel.cheer`.
+pub fn channel_cheer(event: &Value) -> Summary {
+    let who = unless_anonymous(event);
+    let bits = n(event, "bits").unwrap_or(0);
+    let line = format!(
+        "{} cheered {bits} bits",
+        who.clone().unwrap_or_else(|| "An anonymous cheerer".into())
+    );
+    summary(
+        who,
+        "cheered",
+        Some(bits),
+        with_message(line, s(event, "message")),
+    )
+}
+
+/// `channel.raid`.
+pub fn channel_raid(event: &Value) -> Summary {
+    let from = user(event, "from_broadcaster_user");
+    let to = user(event, "to_broadcaster_user").unwrap_or_else(|| "a channel".into());
+    let viewers = n(event, "viewers").unwrap_or(0);
+    let line = format!(
+        "{} raided {to} with {viewers} viewers",
+        from.clone().unwrap_or_else(someone)
+    );
+    summary(from, "raided", Some(viewers), line)
+}
+
+/// `channel.channel_points_custom_reward_redemption.add`.
+pub fn channel_points_redemption(event: &Value) -> Summary {
+    let who = user(event, "user");
+    let reward = event
+        .pointer("/reward/title")
+        .and_then(Value::as_str)
+        .unwrap_or("a reward");
+    let cost = event.pointer("/reward/cost").and_then(Value::as_i64);
+    let line = format!("{} redeemed {reward}", who.clone().unwrap_or_else(someone));
+    summary(
+        who,
+        "redeemed",
+        cost,
+        with_message(line, s(event, "user_input")),
+    )
+}
+
+/// `channel.hype_train.begin`.
+pub fn hype_train_begin(event: &Value) -> Summary {
+    let level = n(event, "level").unwrap_or(1);
+    let line = format!(
+        "A hype train started in {}'s channel (level {level})",
+        channel(event)
+    );
+    summary(None, "hype_train_started", Some(level), line)
+}
+
+/// `channel.hype_train.end`.
+pub fn hype_train_end(event: &Value) -> Summary {
+    let level = n(event, "level").unwrap_or(1);
+    let line = format!(
+        "The hype train in {}'s channel ended at level {level}",
+        channel(event)
+    );
+    summary(None, "hype_train_ended", Some(level), line)
+}
+
+/// The happening is the event's own `id` (a stream, a redemption, a hype train).
+pub fn event_id(event: &Value) -> Option<String> {
+    s(event, "id").map(str::to_owned)
+}
+
+/// A follow is one user following at one instant.
+pub fn follower_and_time(event: &Value) -> Option<String> {
+    Some(format!(
+        "{}@{}",
+        s(event, "user_id")?,
+        s(event, "followed_at")?
+    ))
+}
+
 /// Summarizes a known event type; `None` for types the feed does not know.
 pub fn summarize(kind: &str, event: &Value) -> Option<Summary> {
-    let broadcaster = user(event, "broadcaster_user").unwrap_or_else(|| "The channel".into());
-    let someone = || "Someone".to_owned();
-    Some(match kind {
-        "stream.online" => {
-            let how = match s(event, "type") {
-                Some("live") | None => "went live".to_owned(),
-                Some(other) => format!("started a {}", other.replace('_', " ")),
-            };
-            summary(None, "online", None, format!("{broadcaster} {how}"))
-        }
-        "stream.offline" => summary(None, "offline", None, format!("{broadcaster} went offline")),
-        "channel.update" => {
-            let title = s(event, "title").unwrap_or("(no title)");
-            let line = match s(event, "category_name") {
-                Some(cat) => format!("{broadcaster} is now playing {cat}: \"{title}\""),
-                None => format!("{broadcaster} changed the title to \"{title}\""),
-            };
-            summary(None, "updated", None, line)
-        }
-        "channel.follow" => {
-            let who = user(event, "user");
-            let line = format!(
-                "{} followed {broadcaster}",
-                who.clone().unwrap_or_else(someone)
-            );
-            summary(who, "followed", None, line)
-        }
-        "channel.subscribe" => {
-            let who = user(event, "user");
-            let name = who.clone().unwrap_or_else(someone);
-            let line = if flag(event, "is_gift") {
-                format!("{name} received a gifted {} sub", tier(event))
-            } else {
-                format!("{name} subscribed at {}", tier(event))
-            };
-            summary(who, "subscribed", None, line)
-        }
-        "channel.subscription.gift" => {
-            let who = if flag(event, "is_anonymous") {
-                None
-            } else {
-                user(event, "user")
-            };
-            let total = n(event, "total").unwrap_or(1);
-            let plural = if total == 1 { "" } else { "s" };
-            let line = format!(
-                "{} gifted {total} {} sub{plural}",
-                who.clone().unwrap_or_else(|| "An anonymous gifter".into()),
-                tier(event)
-            );
-            summary(who, "gifted", Some(total), line)
-        }
-        "channel.subscription.message" => {
-            let who = user(event, "user");
-            let months = n(event, "cumulative_months");
-            let line = format!(
-                "{} resubscribed at {}{}",
-                who.clone().unwrap_or_else(someone),
-                tier(event),
-                months.map(|m| format!(" ({m} months)")).unwrap_or_default()
-            );
-            let message = event.pointer("/message/text").and_then(Value::as_str);
-            summary(who, "resubscribed", months, with_message(line, message))
-        }
-        "channel.cheer" => {
-            let who = if flag(event, "is_anonymous") {
-                None
-            } else {
-                user(event, "user")
-            };
-            let bits = n(event, "bits").unwrap_or(0);
-            let line = format!(
-                "{} cheered {bits} bits",
-                who.clone().unwrap_or_else(|| "An anonymous cheerer".into())
-            );
-            summary(
-                who,
-                "cheered",
-                Some(bits),
-                with_message(line, s(event, "message")),
-            )
-        }
-        "channel.raid" => {
-            let from = user(event, "from_broadcaster_user");
-            let to = user(event, "to_broadcaster_user").unwrap_or_else(|| "a channel".into());
-            let viewers = n(event, "viewers").unwrap_or(0);
-            let line = format!(
-                "{} raided {to} with {viewers} viewers",
-                from.clone().unwrap_or_else(someone)
-            );
-            summary(from, "raided", Some(viewers), line)
-        }
-        "channel.channel_points_custom_reward_redemption.add" => {
-            let who = user(event, "user");
-            let reward = event
-                .pointer("/reward/title")
-                .and_then(Value::as_str)
-                .unwrap_or("a reward");
-            let cost = event.pointer("/reward/cost").and_then(Value::as_i64);
-            let line = format!("{} redeemed {reward}", who.clone().unwrap_or_else(someone));
-            summary(
-                who,
-                "redeemed",
-                cost,
-                with_message(line, s(event, "user_input")),
-            )
-        }
-        "channel.hype_train.begin" => {
-            let level = n(event, "level").unwrap_or(1);
-            summary(
-                None,
-                "hype_train_started",
-                Some(level),
-                format!("A hype train started in {broadcaster}'s channel (level {level})"),
-            )
-        }
-        "channel.hype_train.end" => {
-            let level = n(event, "level").unwrap_or(1);
-            summary(
-                None,
-                "hype_train_ended",
-                Some(level),
-                format!("The hype train in {broadcaster}'s channel ended at level {level}"),
-            )
-        }
-        _ => return None,
-    })
+    Some((catalog::lookup(kind)?.summarize?)(event))
 }
 
 /// A key that names the same real-world happening across message ids, for the
 /// types that carry one: Twitch has been seen to send such duplicates.
 pub fn semantic_key(kind: &str, broadcaster_id: &str, event: &Value) -> Option<String> {
-    let id = match kind {
-        "stream.online" | "channel.channel_points_custom_reward_redemption.add" => {
-            s(event, "id")?.to_owned()
-        }
-        "channel.hype_train.begin" | "channel.hype_train.end" => s(event, "id")?.to_owned(),
-        "channel.follow" => format!("{}@{}", s(event, "user_id")?, s(event, "followed_at")?),
-        _ => return None,
-    };
+    let id = (catalog::lookup(kind)?.happening?)(event)?;
     Some(format!("{kind}#{broadcaster_id}#{id}"))
 }
 

@@ -10,42 +10,8 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::{Helix, HelixError};
-
-/// A subscription as Twitch lists it.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-pub struct Subscription {
-    pub id: String,
-    pub status: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub version: String,
-    pub condition: BTreeMap<String, String>,
-    #[serde(default)]
-    pub created_at: String,
-    pub transport: Transport,
-    #[serde(default)]
-    pub cost: u64,
-}
-
-/// Where a subscription delivers. `Debug` never shows the secret.
-#[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
-pub struct Transport {
-    pub method: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub callback: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
-}
-
-impl std::fmt::Debug for Transport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transport")
-            .field("method", &self.method)
-            .field("callback", &self.callback)
-            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
-}
+use crate::eventsub::status::Status;
+use crate::eventsub::subscription::{Subscription, Transport};
 
 /// The account's subscription budget, sent with every create and list.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -100,7 +66,7 @@ pub enum Created {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Filter {
     All,
-    Status(String),
+    Status(Status),
     Type(String),
     /// Any user id in the condition.
     UserId(String),
@@ -178,7 +144,7 @@ impl Helix {
         let mut params: Vec<(&str, &str)> = Vec::new();
         match filter {
             Filter::All => {}
-            Filter::Status(s) => params.push(("status", s)),
+            Filter::Status(s) => params.push(("status", s.as_str())),
             Filter::Type(t) => params.push(("type", t)),
             Filter::UserId(u) => params.push(("user_id", u)),
             Filter::SubscriptionId(i) => params.push(("subscription_id", i)),
