@@ -8,7 +8,8 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use http_body_util::{BodyExt, Limited};
+
+use crate::bridge;
 
 /// Largest request body read. No API route takes a body; this only bounds
 /// what a client can make the server buffer.
@@ -25,10 +26,9 @@ pub fn routes(state: Arc<::api::ApiState>) -> Router {
 }
 
 async fn read_api(State(state): State<Arc<::api::ApiState>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return (
+    match bridge::to_lambda(request, MAX_BODY_BYTES).await {
+        Ok(request) => bridge::to_axum(::api::handle(&state, request).await),
+        Err(_) => (
             http::StatusCode::PAYLOAD_TOO_LARGE,
             axum::Json(serde_json::json!({
                 "error": "body_too_large",
@@ -36,12 +36,5 @@ async fn read_api(State(state): State<Arc<::api::ApiState>>, request: Request) -
             })),
         )
             .into_response(),
-    };
-    let body = if bytes.is_empty() {
-        lambda_http::Body::Empty
-    } else {
-        lambda_http::Body::Binary(bytes.to_vec())
-    };
-    let request = http::Request::from_parts(parts, body);
-    crate::server::to_axum(::api::handle(&state, request).await)
+    }
 }

@@ -1,9 +1,12 @@
 //! Streamer Events on one machine: the Lambda handlers behind a local HTTP
 //! server, an embedded SQLite store, and the tools around them.
 //!
+//! - [`app`]: builds and runs the whole stack (store, purger, tickets, Twitch,
+//!   manager, poller, fan-out feed, HTTP server) and its start-up banner.
+//! - [`cli`]: the command line's arguments.
+//! - [`bridge`]: axum request → `lambda_http` request → handler → axum response.
 //! - [`api`]: the read API (`/api/*`) through the api function's handler.
 //! - [`gateway`]: live WebSocket connections and the `@connections` API.
-//! - [`server`]: the HTTP server hosting the webhook handler (`POST /eventsub`).
 //! - [`ws`]: the WebSocket endpoint, turning frames into API Gateway events.
 //! - [`trigger`]: sends correctly signed sample deliveries, like `twitch event trigger`.
 //! - [`twitch`]: the Twitch side: simulator or real Twitch, the subscription
@@ -14,13 +17,17 @@
 //! - [`pollbench`]: the poller benchmark (one run, its CPU time and peak memory).
 //! - [`web`]: serves the page in `web/` and its `/config.json`.
 //! - [`wsbench`]: the fan-out and end-to-end WebSocket benchmarks.
+//! - [`report`]: latency quantiles and the benchmarks' JSON lines.
 
 pub mod api;
+pub mod app;
+pub mod bridge;
+pub mod cli;
 pub mod gateway;
 pub mod loadgen;
 pub mod pollbench;
+pub mod report;
 pub mod samples;
-pub mod server;
 pub mod trigger;
 pub mod twitch;
 pub mod twitch_sim;

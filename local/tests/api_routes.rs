@@ -2,20 +2,18 @@
 //! loopback, next to the page's catch-all file routes, answered by the api
 //! function's own handler.
 
+mod support;
+
 use std::sync::Arc;
 
 use serde_json::Value;
-use shared::config::Retention;
-use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::streamers::{StreamerStore, Wish};
 
 const TOKEN: &str = "local-admin-token-local-admin-token-0000";
 
 /// Serves the API and the page on an ephemeral port; returns its base URL.
 async fn serve() -> String {
-    let store = Arc::new(
-        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
-    );
+    let store = support::memory_store();
     store
         .want(&Wish {
             broadcaster_id: "1337".into(),

@@ -2,18 +2,18 @@
 //! samples in `events/websocket/`) and the local `@connections` endpoint
 //! receiving what it sends, through the real SDK client.
 
+mod support;
+
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use local::gateway::{Connections, Outbound};
-use local::server::{self, Stack};
-use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
 use shared::store::connections::ConnectionStore;
-use shared::store::sqlite::{Durability, SqliteStore};
+use shared::store::sqlite::SqliteStore;
 use shared::store::{Event, EventStore};
 use shared::ticket::TicketKey;
+use support::next_frame;
 use tokio::sync::mpsc::Receiver;
-use webhook::WebhookState;
 use websocket::{handle, Auth, WsState};
 
 const KEY: &[u8] = b"test-ticket-key-test-ticket-key-0123";
@@ -22,32 +22,13 @@ struct World {
     state: WsState,
     store: Arc<SqliteStore>,
     gateway: Arc<Connections>,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _stack: support::Running,
 }
 
 async fn world(auth: Auth) -> World {
-    let store = Arc::new(
-        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
-    );
-    let gateway = Arc::new(Connections::default());
-    let stack = Arc::new(Stack {
-        webhook: WebhookState::new(
-            EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap(),
-            store.clone(),
-            store.clone(),
-        ),
-        connections: Arc::clone(&gateway),
-        ws: None,
-        site: None,
-        twitch: None,
-        api: None,
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::serve(listener, stack, async {
-        let _ = stopped.await;
-    }));
+    let stack = support::webhook_only(support::dev_secret()).await;
+    let (store, gateway) = (stack.store.clone(), Arc::clone(&stack.stack.connections));
+    let endpoint = stack.http("");
     let mut state = WsState::new(store.clone(), store.clone(), auth, None);
     state.use_pusher(&endpoint, shared::push::Pusher::local(&endpoint));
     state.max_topics = 3;
@@ -55,7 +36,7 @@ async fn world(auth: Auth) -> World {
         state,
         store,
         gateway,
-        _stop: stop,
+        _stack: stack,
     }
 }
 
@@ -105,15 +86,6 @@ impl World {
         let r = handle(&self.state, connect_with_ticket(id, Some(&ticket))).await;
         assert_eq!(r.status_code, 200);
         self.gateway.register(id, "127.0.0.1", "test")
-    }
-}
-
-async fn next_frame(rx: &mut Receiver<Outbound>) -> serde_json::Value {
-    // Bounded, so a missing frame fails the test instead of hanging it.
-    let next = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv());
-    match next.await.expect("a frame within 10 s").expect("a frame") {
-        Outbound::Frame(b) => serde_json::from_slice(&b).unwrap(),
-        Outbound::Close => panic!("closed"),
     }
 }
 
