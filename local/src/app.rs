@@ -139,7 +139,10 @@ fn spawn_fan_out(
                     }
                 }
                 Err(RecvError::Lagged(n)) => {
-                    tracing::warn!(skipped = n, "fan-out fell behind; clients refetch by cursor");
+                    tracing::warn!(
+                        skipped = n,
+                        "fan-out fell behind; clients refetch by cursor"
+                    );
                 }
                 Err(RecvError::Closed) => break,
             }
@@ -189,9 +192,9 @@ async fn healthz(State(stack): State<Arc<Stack>>) -> Json<serde_json::Value> {
 async fn eventsub(State(stack): State<Arc<Stack>>, request: Request) -> Response {
     let answer = match bridge::to_lambda(request, MAX_BODY_BYTES).await {
         Ok(request) => webhook::handle(&stack.webhook, request).await,
-        Err(too_large) => webhook::respond(Outcome::Rejected(Rejection::TooLarge(
-            too_large.declared,
-        ))),
+        Err(too_large) => {
+            webhook::respond(Outcome::Rejected(Rejection::TooLarge(too_large.declared)))
+        }
     };
     bridge::to_axum(answer)
 }

@@ -18,7 +18,10 @@ use crate::cli::{self, SamplesArgs};
 pub fn command(args: SamplesArgs) -> anyhow::Result<()> {
     let secret = cli::eventsub_secret()?.secret;
     let n = write(&args.out, &secret)?;
-    println!("wrote {n} signed samples to {}/webhook/", args.out.display());
+    println!(
+        "wrote {n} signed samples to {}/webhook/",
+        args.out.display()
+    );
     Ok(())
 }
 

@@ -27,7 +27,10 @@ fn batch() -> StreamBatch {
 async fn stack() -> (Arc<SqliteStore>, Arc<Connections>, Pusher, support::Running) {
     let running = support::local_stack(support::dev_secret(), None).await;
     let pusher = Pusher::local(&running.http(""));
-    let (store, gateway) = (running.store.clone(), Arc::clone(&running.stack.connections));
+    let (store, gateway) = (
+        running.store.clone(),
+        Arc::clone(&running.stack.connections),
+    );
     (store, gateway, pusher, running)
 }
 

@@ -4,6 +4,7 @@
 mod support;
 
 use std::path::Path;
+use std::process::Command;
 
 use local::trigger::{self, TriggerSpec};
 use shared::config::EventSubSecret;
@@ -30,50 +31,46 @@ async fn in_process() -> support::Running {
 #[tokio::test]
 async fn the_webhook_answers_each_message_type_over_http() {
     let stack = in_process().await;
+    let url = stack.http("/eventsub");
     let client = reqwest::Client::new();
     let secret = dev_secret();
 
     let d = trigger::build(&spec("channel.raid", MessageType::Notification), 0);
-    let (status, _) = trigger::send(&client, &stack.http("/eventsub"), &secret, &d)
-        .await
-        .unwrap();
+    let (status, _) = trigger::send(&client, &url, &secret, &d).await.unwrap();
     assert_eq!(status, 204);
     let page = stack.store.recent("1337", 10, None).await.unwrap();
     assert_eq!(page.events[0].event.message_id, d.message_id);
 
     let d = trigger::build(&spec("channel.raid", MessageType::Verification), 0);
-    let (status, body) = trigger::send(&client, &stack.http("/eventsub"), &secret, &d)
-        .await
-        .unwrap();
+    let (status, body) = trigger::send(&client, &url, &secret, &d).await.unwrap();
     assert_eq!(status, 200);
     assert!(d.body.contains(&format!("\"challenge\":\"{body}\"")));
 
     let d = trigger::build(&spec("channel.raid", MessageType::Revocation), 0);
-    let (status, _) = trigger::send(&client, &stack.http("/eventsub"), &secret, &d)
-        .await
-        .unwrap();
+    let (status, _) = trigger::send(&client, &url, &secret, &d).await.unwrap();
     assert_eq!(status, 204);
 }
 
 #[tokio::test]
 async fn bad_requests_get_json_errors_over_http() {
     let stack = in_process().await;
+    let url = stack.http("/eventsub");
     let client = reqwest::Client::new();
-    let r = client.post(&stack.http("/eventsub")).body("{}").send().await.unwrap();
+    let r = client.post(&url).body("{}").send().await.unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(r.headers()["content-type"], "application/json");
     let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(v["error"], "missing_header");
 
     let huge = vec![b'x'; webhook::MAX_BODY_BYTES + 10];
-    let r = client.post(&stack.http("/eventsub")).body(huge).send().await.unwrap();
+    let r = client.post(&url).body(huge).send().await.unwrap();
     assert_eq!(r.status(), 413);
     let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(v["error"], "body_too_large");
 
     let wrong_secret = EventSubSecret::new("not-the-configured-secret").unwrap();
     let d = trigger::build(&spec("channel.cheer", MessageType::Notification), 0);
-    let (status, body) = trigger::send(&client, &stack.http("/eventsub"), &wrong_secret, &d)
+    let (status, body) = trigger::send(&client, &url, &wrong_secret, &d)
         .await
         .unwrap();
     assert_eq!(status, 403, "{body}");

@@ -25,7 +25,11 @@ async fn subscribing_to_an_untracked_streamer_tracks_it_and_its_events_arrive() 
 
     // By login: the stack looks it up on the (simulated) Helix.
     let mut ws = support::connect(&format!("ws://{addr}/ws")).await;
-    send(&mut ws, r#"{"action":"subscribe","broadcaster":"user4242"}"#).await;
+    send(
+        &mut ws,
+        r#"{"action":"subscribe","broadcaster":"user4242"}"#,
+    )
+    .await;
     let ack = next_json(&mut ws).await;
     assert_eq!(ack["type"], "subscribed");
     assert_eq!(ack["broadcaster"], "4242");
@@ -90,7 +94,11 @@ async fn subscribing_to_an_untracked_streamer_tracks_it_and_its_events_arrive() 
     );
 
     // An id no Twitch user has is refused, and nothing is tracked for it.
-    send(&mut ws, r#"{"action":"subscribe","broadcaster":"1234567890123"}"#).await;
+    send(
+        &mut ws,
+        r#"{"action":"subscribe","broadcaster":"1234567890123"}"#,
+    )
+    .await;
     let refused = next_json(&mut ws).await;
     assert_eq!(refused["type"], "error");
     assert_eq!(refused["code"], "unknown_streamer");

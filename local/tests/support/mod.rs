@@ -41,7 +41,12 @@ pub fn memory_store() -> Arc<SqliteStore> {
 
 /// The store in the SQLite file at `db`.
 pub fn open_store(db: &Path) -> SqliteStore {
-    SqliteStore::open(db.to_str().unwrap(), Durability::PowerLoss, Retention::default()).unwrap()
+    SqliteStore::open(
+        db.to_str().unwrap(),
+        Durability::PowerLoss,
+        Retention::default(),
+    )
+    .unwrap()
 }
 
 /// A local stack serving on an ephemeral port of 127.0.0.1 until dropped.
@@ -60,7 +65,12 @@ impl Running {
 
     /// The Twitch side, for stacks started with one.
     pub fn twitch(&self) -> Arc<TwitchSide> {
-        Arc::clone(self.stack.twitch.as_ref().expect("a stack with a Twitch side"))
+        Arc::clone(
+            self.stack
+                .twitch
+                .as_ref()
+                .expect("a stack with a Twitch side"),
+        )
     }
 }
 
@@ -108,7 +118,10 @@ pub async fn local_stack(
     tickets: Option<shared::ticket::TicketKey>,
 ) -> Running {
     let store = memory_store();
-    serve(store.clone(), |addr| Stack::local(secret, store, addr, tickets)).await
+    serve(store.clone(), |addr| {
+        Stack::local(secret, store, addr, tickets)
+    })
+    .await
 }
 
 /// The whole open stack with the built-in Twitch simulator as its Twitch
