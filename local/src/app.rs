@@ -3,6 +3,9 @@
 //! and poller, the fan-out feed, and the HTTP server hosting every route
 //! (API Gateway's part, played on one machine).
 //!
+//! Over 400 lines on purpose: the whole stack's wiring reads top to bottom
+//! in one file.
+//!
 //! [`serve`] is `local serve`; tests build a [`Stack`] with [`Stack::local`]
 //! or [`Stack::with_twitch`] and run it with [`run`] on an ephemeral port.
 
