@@ -7,48 +7,28 @@
 #   scripts/bench-ingest.sh [seconds] [connections] [durability]
 #   e.g. scripts/bench-ingest.sh 10 64 power-loss
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
 SECONDS_TO_RUN="${1:-10}"
 CONNECTIONS="${2:-64}"
 DURABILITY="${3:-power-loss}"
 PORT="${BENCH_PORT:-3900}"
 
-cargo build --release -p local --quiet
-BIN="$ROOT/target/release/local"
+build_local
+pin_cores
 
-WORK="$(mktemp -d)"
-SERVER_PID=""
-cleanup() {
-    [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+start_bg "$WORK/server.log" env RUST_LOG=warn "${PIN_0[@]}" "$BIN" serve --port "$PORT" \
+    --db "$WORK/bench.db" --durability "$DURABILITY" --threads 1
+wait_for_http "http://127.0.0.1:$PORT/healthz" "$WORK/server.log"
 
-PIN_SERVER=(); PIN_LOAD=()
-if command -v taskset >/dev/null 2>&1 && [[ "$(nproc)" -ge 2 ]]; then
-    PIN_SERVER=(taskset -c 0); PIN_LOAD=(taskset -c 1)
-fi
-
-RUST_LOG=warn "${PIN_SERVER[@]}" "$BIN" serve --port "$PORT" --db "$WORK/bench.db" \
-    --durability "$DURABILITY" --threads 1 >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
-    sleep 0.1
-done
-
-ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
-HZ="$(getconf CLK_TCK)"
-before="$(ticks)"
-result="$("${PIN_LOAD[@]}" "$BIN" loadgen --addr "127.0.0.1:$PORT" \
+before="$(cpu_ticks "$BG_PID")"
+result="$("${PIN_1[@]}" "$BIN" loadgen --addr "127.0.0.1:$PORT" \
     --connections "$CONNECTIONS" --duration "$SECONDS_TO_RUN")"
-after="$(ticks)"
-peak_kb="$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")"
+after="$(cpu_ticks "$BG_PID")"
+peak_kb="$(peak_rss_kb "$BG_PID")"
 health="$(curl -s "http://127.0.0.1:$PORT/healthz")"
 
-cpu_s="$(awk -v a="$after" -v b="$before" -v hz="$HZ" 'BEGIN {printf "%.2f", (a - b) / hz}')"
+cpu_s="$(cpu_seconds "$before" "$after")"
 ok="$(sed -E 's/.*"ok":([0-9]+).*/\1/' <<<"$result")"
 echo "load generator: $result"
 echo "server: cpu ${cpu_s}s over ${SECONDS_TO_RUN}s, peak RSS $((peak_kb / 1024)) MiB, durability $DURABILITY"

@@ -11,44 +11,24 @@
 # and drops it — the poller's own cost, as the Lambda pays it; or a file name
 # to store them in SQLite (adds SQLite's page cache to the memory figure).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
 STREAMS="${1:-250000}"
 LIMIT="${2:-800}"
 SINK="${3:--}"
 PORT="${BENCH_PORT:-3102}"
 
-cargo build --release -p local --quiet
-BIN="$ROOT/target/release/local"
-WORK="$(mktemp -d)"
-SIM_PID=""
-stop_sim() {
-    if [[ -n "$SIM_PID" ]]; then
-        kill -INT "$SIM_PID" 2>/dev/null || true
-        wait "$SIM_PID" 2>/dev/null || true
-        SIM_PID=""
-    fi
-}
-trap 'stop_sim; rm -rf "$WORK"' EXIT
-
-PIN_POLL=(); PIN_SIM=()
-if command -v taskset >/dev/null 2>&1 && [[ "$(nproc)" -ge 2 ]]; then
-    PIN_POLL=(taskset -c 0); PIN_SIM=(taskset -c 1)
-fi
+build_local
+pin_cores
 
 poll() {
     local limit="$1"
-    RUST_LOG=warn "${PIN_SIM[@]}" "$BIN" sim --port "$PORT" --streams "$STREAMS" --rate-limit "$limit" \
-        >"$WORK/sim.log" 2>&1 &
-    SIM_PID=$!
-    for _ in $(seq 100); do
-        curl -s -o /dev/null "http://127.0.0.1:$PORT/oauth2/validate" && break
-        sleep 0.1
-    done
-    RUST_LOG=warn "${PIN_POLL[@]}" "$BIN" bench-poll --twitch "http://127.0.0.1:$PORT" --mode all \
+    start_bg "$WORK/sim.log" env RUST_LOG=warn "${PIN_1[@]}" "$BIN" sim --port "$PORT" \
+        --streams "$STREAMS" --rate-limit "$limit"
+    wait_for_http "http://127.0.0.1:$PORT/oauth2/validate" "$WORK/sim.log"
+    RUST_LOG=warn "${PIN_0[@]}" "$BIN" bench-poll --twitch "http://127.0.0.1:$PORT" --mode all \
         --db "$( [[ "$SINK" == "-" ]] && echo - || echo "$WORK/$SINK" )"
-    stop_sim
+    stop_bg
 }
 
 pages=$(( (STREAMS + 99) / 100 ))

@@ -1,6 +1,7 @@
-//! The read API (`/api/*`) on the local stack: each request becomes the same
-//! `http::Request<lambda_http::Body>` API Gateway hands the Lambda, and the
-//! very same handler answers it.
+//! The api function on the local stack: the read API (`/api/*`), the front
+//! door (`/auth/*`, `/api/me`, tickets) and the page. Each request becomes
+//! the same `http::Request<lambda_http::Body>` API Gateway hands the Lambda,
+//! and the very same handler answers it.
 
 use std::sync::Arc;
 
@@ -8,27 +9,24 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use http_body_util::{BodyExt, Limited};
 
-/// Largest request body read. No API route takes a body; this only bounds
-/// what a client can make the server buffer.
+use crate::bridge;
+
+/// Largest request body read. No route takes a body of any size; this only
+/// bounds what a client can make the server buffer.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// `/api` and everything under it, answered by [`api::handle`] (which also
-/// gives the JSON 404 and 405 answers).
+/// Every path no other local route takes, answered by [`api::handle`]
+/// (which also gives the JSON 404 and 405 answers), as the HTTP API's
+/// catch-all routes send them to the api function in AWS.
 pub fn routes(state: Arc<::api::ApiState>) -> Router {
-    Router::new()
-        .route("/api", any(read_api))
-        .route("/api/", any(read_api))
-        .route("/api/{*rest}", any(read_api))
-        .with_state(state)
+    Router::new().fallback(any(read_api)).with_state(state)
 }
 
 async fn read_api(State(state): State<Arc<::api::ApiState>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return (
+    match bridge::to_lambda(request, MAX_BODY_BYTES).await {
+        Ok(request) => bridge::to_axum(::api::handle(&state, request).await),
+        Err(_) => (
             http::StatusCode::PAYLOAD_TOO_LARGE,
             axum::Json(serde_json::json!({
                 "error": "body_too_large",
@@ -36,12 +34,5 @@ async fn read_api(State(state): State<Arc<::api::ApiState>>, request: Request) -
             })),
         )
             .into_response(),
-    };
-    let body = if bytes.is_empty() {
-        lambda_http::Body::Empty
-    } else {
-        lambda_http::Body::Binary(bytes.to_vec())
-    };
-    let request = http::Request::from_parts(parts, body);
-    crate::server::to_axum(::api::handle(&state, request).await)
+    }
 }

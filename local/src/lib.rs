@@ -1,9 +1,13 @@
 //! Streamer Events on one machine: the Lambda handlers behind a local HTTP
 //! server, an embedded SQLite store, and the tools around them.
 //!
-//! - [`api`]: the read API (`/api/*`) through the api function's handler.
+//! - [`app`]: builds and runs the whole stack (store, purger, tickets, Twitch,
+//!   manager, poller, fan-out feed, HTTP server) and its start-up banner.
+//! - [`cli`]: the command line's arguments.
+//! - [`bridge`]: axum request → `lambda_http` request → handler → axum response.
+//! - [`api`]: the api function's handler: the read API, the front door
+//!   (log in, sessions, favourites, tickets) and the page.
 //! - [`gateway`]: live WebSocket connections and the `@connections` API.
-//! - [`server`]: the HTTP server hosting the webhook handler (`POST /eventsub`).
 //! - [`ws`]: the WebSocket endpoint, turning frames into API Gateway events.
 //! - [`trigger`]: sends correctly signed sample deliveries, like `twitch event trigger`.
 //! - [`twitch`]: the Twitch side: simulator or real Twitch, the subscription
@@ -12,18 +16,20 @@
 //! - [`samples`]: writes the API Gateway–shaped sample events in `events/`.
 //! - [`loadgen`]: the ingest benchmark's load generator.
 //! - [`pollbench`]: the poller benchmark (one run, its CPU time and peak memory).
-//! - [`web`]: serves the page in `web/` and its `/config.json`.
 //! - [`wsbench`]: the fan-out and end-to-end WebSocket benchmarks.
+//! - [`report`]: latency quantiles and the benchmarks' JSON lines.
 
 pub mod api;
+pub mod app;
+pub mod bridge;
+pub mod cli;
 pub mod gateway;
 pub mod loadgen;
 pub mod pollbench;
+pub mod report;
 pub mod samples;
-pub mod server;
 pub mod trigger;
 pub mod twitch;
 pub mod twitch_sim;
-pub mod web;
 pub mod ws;
 pub mod wsbench;

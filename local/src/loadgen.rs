@@ -13,12 +13,16 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
+use serde::Serialize;
 use shared::config::EventSubSecret;
 use shared::eventsub::fixtures::{self, Channel};
 use shared::eventsub::headers;
 use shared::eventsub::verify::signature_header;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use tokio::net::TcpStream;
+
+use crate::cli::{self, LoadArgs};
+use crate::report::{rounded, Latencies};
 
 /// How to load the server.
 #[derive(Debug, Clone)]
@@ -36,19 +40,48 @@ pub struct Report {
     pub ok: u64,
     pub failed: u64,
     pub seconds: f64,
-    /// Latencies of successful requests, in microseconds, sorted.
-    pub latencies_us: Vec<u32>,
+    /// Latencies of successful requests.
+    pub latencies: Latencies,
 }
 
-impl Report {
-    /// The q-quantile latency in milliseconds.
-    pub fn quantile_ms(&self, q: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return 0.0;
+/// What `local loadgen` prints: one JSON line (bench-ingest.sh reads `ok`).
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub ok: u64,
+    pub failed: u64,
+    pub seconds: f64,
+    pub per_second: u64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl From<&Report> for Summary {
+    fn from(r: &Report) -> Self {
+        Self {
+            ok: r.ok,
+            failed: r.failed,
+            seconds: rounded(r.seconds, 2),
+            per_second: (r.ok as f64 / r.seconds).round() as u64,
+            p50_ms: rounded(r.latencies.ms(0.5), 3),
+            p90_ms: rounded(r.latencies.ms(0.9), 3),
+            p99_ms: rounded(r.latencies.ms(0.99), 3),
+            max_ms: rounded(r.latencies.ms(1.0), 3),
         }
-        let i = ((self.latencies_us.len() - 1) as f64 * q).round() as usize;
-        f64::from(self.latencies_us[i]) / 1000.0
     }
+}
+
+/// `local loadgen`: loads the stack at `args.addr`, signing with the local secret.
+pub async fn command(args: LoadArgs) -> anyhow::Result<Summary> {
+    let secret = cli::eventsub_secret()?.secret;
+    let spec = LoadSpec {
+        addr: args.addr,
+        connections: args.connections,
+        duration: Duration::from_secs(args.duration),
+        broadcasters: args.broadcasters,
+    };
+    Ok(Summary::from(&run(&spec, &secret).await?))
 }
 
 struct Pool {
@@ -84,7 +117,7 @@ pub async fn run(spec: &LoadSpec, secret: &EventSubSecret) -> anyhow::Result<Rep
         let secret = secret.clone();
         let (addr, run_id) = (spec.addr.clone(), run_id.clone());
         tasks.push(tokio::spawn(async move {
-            let mut report = Report::default();
+            let (mut ok, mut failed, mut latencies_us) = (0u64, 0u64, Vec::new());
             let mut seq = 0u64;
             while Instant::now() < deadline {
                 let body = pool.bodies[(conn_no + seq as usize * 7) % pool.bodies.len()].clone();
@@ -107,39 +140,42 @@ pub async fn run(spec: &LoadSpec, secret: &EventSubSecret) -> anyhow::Result<Rep
                     )
                     .body(Full::new(body));
                 let Ok(request) = request else {
-                    report.failed += 1;
+                    failed += 1;
                     break;
                 };
                 seq += 1;
                 let sent = Instant::now();
                 match sender.send_request(request).await {
                     Ok(response) => {
-                        let ok = response.status().is_success();
+                        let accepted = response.status().is_success();
                         let _ = response.into_body().collect().await;
-                        if ok {
-                            report.ok += 1;
-                            report.latencies_us.push(sent.elapsed().as_micros() as u32);
+                        if accepted {
+                            ok += 1;
+                            latencies_us.push(sent.elapsed().as_micros() as u64);
                         } else {
-                            report.failed += 1;
+                            failed += 1;
                         }
                     }
                     Err(_) => {
-                        report.failed += 1;
+                        failed += 1;
                         break;
                     }
                 }
             }
-            report
+            (ok, failed, latencies_us)
         }));
     }
-    let mut total = Report::default();
+    let (mut ok, mut failed, mut latencies_us) = (0, 0, Vec::new());
     for t in tasks {
-        let r = t.await?;
-        total.ok += r.ok;
-        total.failed += r.failed;
-        total.latencies_us.extend(r.latencies_us);
+        let (o, f, l) = t.await?;
+        ok += o;
+        failed += f;
+        latencies_us.extend(l);
     }
-    total.seconds = started.elapsed().as_secs_f64();
-    total.latencies_us.sort_unstable();
-    Ok(total)
+    Ok(Report {
+        ok,
+        failed,
+        seconds: started.elapsed().as_secs_f64(),
+        latencies: Latencies::from_micros(latencies_us),
+    })
 }

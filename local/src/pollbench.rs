@@ -7,12 +7,16 @@ use std::time::Instant;
 
 use anyhow::Context;
 use poller::{Mode, Poller};
+use serde::Serialize;
 use shared::config::Retention;
 use shared::helix::config::ClientSecret;
 use shared::helix::{Helix, HelixConfig};
 use shared::store::snapshots::{LivePage, LiveState, PollerStatus, Snapshot, SnapshotStore};
 use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::StoreError;
+
+use crate::cli::BenchPollArgs;
+use crate::report::rounded;
 
 /// What one run cost.
 #[derive(Debug)]
@@ -21,6 +25,55 @@ pub struct PollCost {
     pub wall_s: f64,
     pub cpu_s: f64,
     pub peak_rss_mib: u64,
+}
+
+/// What `local bench-poll` prints: one JSON line.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub mode: String,
+    pub outcome: String,
+    pub pages: u64,
+    pub streams: u64,
+    pub written: u64,
+    pub throttled_waits: u64,
+    pub wall_s: f64,
+    pub cpu_s: f64,
+    pub peak_rss_mib: u64,
+}
+
+impl From<&PollCost> for Summary {
+    fn from(cost: &PollCost) -> Self {
+        let s = &cost.status;
+        Self {
+            mode: s.mode.clone(),
+            outcome: s.outcome.clone(),
+            pages: s.pages,
+            streams: s.streams,
+            written: s.snapshots_written,
+            throttled_waits: s.throttled_waits,
+            wall_s: rounded(cost.wall_s, 1),
+            cpu_s: rounded(cost.cpu_s, 2),
+            peak_rss_mib: cost.peak_rss_mib,
+        }
+    }
+}
+
+/// `local bench-poll`: one run against the simulator at `args.twitch`, its
+/// snapshots to a fresh SQLite file at `args.db` (or serialized and dropped).
+pub async fn command(args: BenchPollArgs) -> anyhow::Result<Summary> {
+    let mode: Mode = args.mode.parse()?;
+    let sink = if args.db == "-" {
+        Sink::Serialize
+    } else {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", args.db));
+        }
+        if let Some(dir) = std::path::Path::new(&args.db).parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        Sink::Sqlite(args.db.clone())
+    };
+    Ok(Summary::from(&run(&args.twitch, mode, sink).await?))
 }
 
 /// CPU seconds (user + system) this process used so far.

@@ -14,6 +14,19 @@ use shared::eventsub::fixtures::{self, api_gateway_event, Channel};
 use shared::eventsub::status::Status;
 use time::OffsetDateTime;
 
+use crate::cli::{self, SamplesArgs};
+
+/// `local samples`: rewrites the samples under `args.out`, signed with the local secret.
+pub fn command(args: SamplesArgs) -> anyhow::Result<()> {
+    let secret = cli::eventsub_secret()?.secret;
+    let n = write(&args.out, &secret)?;
+    println!(
+        "wrote {n} signed samples to {}/webhook/",
+        args.out.display()
+    );
+    Ok(())
+}
+
 /// Every sample: name → event.
 pub fn all(secret: &EventSubSecret) -> Vec<(String, Value)> {
     let channel = Channel::new("1337");

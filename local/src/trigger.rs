@@ -7,6 +7,8 @@ use shared::eventsub::fixtures::{self, Channel, Delivery};
 use shared::eventsub::headers::MessageType;
 use time::OffsetDateTime;
 
+use crate::cli::{self, TriggerArgs};
+
 /// What to send.
 #[derive(Debug, Clone)]
 pub struct TriggerSpec {
@@ -16,6 +18,25 @@ pub struct TriggerSpec {
     /// For revocations: the new status (the reason).
     pub reason: String,
     pub count: u64,
+}
+
+/// `local trigger`: signs `args.count` deliveries with the local secret and
+/// posts them (or has the local simulator deliver them, with `--via-sim`),
+/// one line per answer.
+pub async fn command(args: TriggerArgs) -> anyhow::Result<()> {
+    let secret = cli::eventsub_secret()?.secret;
+    let spec = TriggerSpec {
+        kind: args.kind,
+        message_type: args.message_type.into(),
+        broadcaster: args.broadcaster,
+        reason: args.reason,
+        count: args.count,
+    };
+    if args.via_sim {
+        run_via_sim(&args.to, &spec).await
+    } else {
+        run(&args.to, &secret, &spec).await
+    }
 }
 
 /// Builds delivery number `seq` of `spec`, stamped now.

@@ -39,6 +39,8 @@ pub enum Twitch {
 /// The running Twitch side.
 pub struct TwitchSide {
     pub manager: Arc<Manager>,
+    /// The user side of Twitch's OAuth (log in with Twitch).
+    pub login: Arc<shared::helix::login::Login>,
     pub sim: Option<Arc<Sim>>,
     pub admin_token: String,
 }
@@ -53,7 +55,14 @@ impl TwitchSide {
         admin_token: String,
     ) -> anyhow::Result<Self> {
         let (config, callback, sim) = match twitch {
-            Twitch::Sim(config) => {
+            Twitch::Sim(mut config) => {
+                // The stack's own callback is registered, by either name a
+                // browser may use for loopback.
+                let port = base.rsplit(':').next().unwrap_or_default();
+                config.redirect_uris.extend([
+                    format!("{base}/auth/callback"),
+                    format!("http://localhost:{port}/auth/callback"),
+                ]);
                 let helix = HelixConfig::at(
                     &format!("{base}/helix"),
                     &format!("{base}/oauth2"),
@@ -72,15 +81,13 @@ impl TwitchSide {
                 None,
             ),
         };
-        let manager = Manager::new(
-            Arc::new(Helix::new(config)?),
-            Target { callback, secret },
-            store.clone(),
-            store,
-        )
-        .release_after_ms(release_after_ms_from_env()?);
+        let helix = Arc::new(Helix::new(config)?);
+        let login = Arc::new(shared::helix::login::Login::new(Arc::clone(&helix)));
+        let manager = Manager::new(helix, Target { callback, secret }, store.clone(), store)
+            .release_after_ms(release_after_ms_from_env()?);
         Ok(Self {
             manager: Arc::new(manager),
+            login,
             sim,
             admin_token,
         })

@@ -20,8 +20,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use shared::push::MAX_FRAME_BYTES;
-use shared::ticket::{TicketKey, TICKET_TTL_SECONDS};
-use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use websocket::WsState;
 
@@ -35,32 +33,14 @@ pub const MAX_DURATION: Duration = Duration::from_secs(2 * 3600);
 /// The WebSocket side of the local stack.
 pub struct WsHost {
     pub state: WsState,
-    /// Signs dev tickets at `/ws-ticket`; `None` in open mode.
-    pub tickets: Option<TicketKey>,
     pub gateway: Arc<Connections>,
     /// `host:port`, as the request context's `domainName`.
     pub domain: String,
 }
 
-/// `/ws` and `/ws-ticket`.
+/// `/ws` (tickets come from the api function's `POST /api/ws-ticket`).
 pub fn routes(host: Arc<WsHost>) -> Router {
-    Router::new()
-        .route("/ws", get(upgrade))
-        .route("/ws-ticket", get(ticket))
-        .with_state(host)
-}
-
-/// A ticket for the local dev user (the api function issues them to logged-in
-/// sessions in AWS).
-async fn ticket(State(host): State<Arc<WsHost>>) -> Response {
-    match &host.tickets {
-        Some(key) => Json(json!({
-            "ticket": key.issue("dev-user", OffsetDateTime::now_utc().unix_timestamp()),
-            "expires_in": TICKET_TTL_SECONDS,
-        }))
-        .into_response(),
-        None => Json(json!({"ticket": null, "open": true})).into_response(),
-    }
+    Router::new().route("/ws", get(upgrade)).with_state(host)
 }
 
 /// An API Gateway WebSocket event, in the shape AWS sends.
@@ -70,6 +50,7 @@ fn event(
     kind: &str,
     connection_id: &str,
     query: Option<&HashMap<String, String>>,
+    headers: Option<&HeaderMap>,
     body: Option<&str>,
 ) -> Option<ApiGatewayWebsocketProxyRequest> {
     let mut value = json!({
@@ -90,6 +71,14 @@ fn event(
     });
     if let Some(q) = query {
         value["queryStringParameters"] = json!(q);
+    }
+    // `$connect` carries the handshake's headers (the Origin among them).
+    if let Some(h) = headers {
+        let map: serde_json::Map<String, serde_json::Value> = h
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), json!(v.to_str().ok()?))))
+            .collect();
+        value["headers"] = serde_json::Value::Object(map);
     }
     if let Some(b) = body {
         value["body"] = json!(b);
@@ -116,7 +105,15 @@ async fn upgrade(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let id = format!("{}=", &uuid::Uuid::new_v4().simple().to_string()[..15]);
-    let Some(connect) = event(&host, "$connect", "CONNECT", &id, Some(&query), None) else {
+    let Some(connect) = event(
+        &host,
+        "$connect",
+        "CONNECT",
+        &id,
+        Some(&query),
+        Some(&headers),
+        None,
+    ) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let answer = websocket::handle(&host.state, connect).await;
@@ -172,13 +169,16 @@ async fn serve(
             },
             incoming = tokio::time::timeout(IDLE_TIMEOUT, socket.recv()) => match incoming {
                 Ok(Some(Ok(Message::Text(text)))) => {
+                    // Each message is its own invocation, as in AWS: a
+                    // subscribe waiting on Twitch never holds up a ping.
                     let body = text.as_str();
-                    if let Some(e) = event(&host, route_of(body), "MESSAGE", &id, None, Some(body)) {
-                        websocket::handle(&host.state, e).await;
+                    if let Some(e) = event(&host, route_of(body), "MESSAGE", &id, None, None, Some(body)) {
+                        let host = Arc::clone(&host);
+                        tokio::spawn(async move { websocket::handle(&host.state, e).await });
                     }
                 }
                 Ok(Some(Ok(Message::Binary(_)))) => {
-                    if let Some(e) = event(&host, "$default", "MESSAGE", &id, None, Some("")) {
+                    if let Some(e) = event(&host, "$default", "MESSAGE", &id, None, None, Some("")) {
                         websocket::handle(&host.state, e).await;
                     }
                 }
@@ -189,7 +189,7 @@ async fn serve(
         }
     }
     host.gateway.remove(&id);
-    if let Some(e) = event(&host, "$disconnect", "DISCONNECT", &id, None, None) {
+    if let Some(e) = event(&host, "$disconnect", "DISCONNECT", &id, None, None, None) {
         websocket::handle(&host.state, e).await;
     }
 }

@@ -9,6 +9,7 @@
 //! Frames are matched to posts by the EventSub message id they carry.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,36 +25,10 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, Semaphore};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::cli::{self, EndToEndArgs, FanoutArgs};
+use crate::report::Latencies;
+
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
-
-/// Latencies in microseconds, sorted, with quantiles in milliseconds.
-#[derive(Debug, Default)]
-pub struct Latencies(Vec<u64>);
-
-impl Latencies {
-    fn from(mut v: Vec<u64>) -> Self {
-        v.sort_unstable();
-        Self(v)
-    }
-
-    /// How many were measured.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// True when nothing was measured.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The q-quantile in milliseconds (q = 1.0 is the maximum).
-    pub fn ms(&self, q: f64) -> f64 {
-        match self.0.len() {
-            0 => 0.0,
-            n => self.0[((n - 1) as f64 * q).round() as usize] as f64 / 1000.0,
-        }
-    }
-}
 
 /// Opens a WebSocket to the stack and subscribes it to `broadcaster`,
 /// returning once the subscription is acknowledged (backlog frames follow).
@@ -145,6 +120,38 @@ pub struct FanoutReport {
     pub rounds: Vec<Latencies>,
 }
 
+/// Human-readable lines: set-up time, then each round's first, median,
+/// p99 and last arrival.
+impl fmt::Display for FanoutReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} connections opened and subscribed in {:.2}s",
+            self.connections,
+            self.setup.as_secs_f64()
+        )?;
+        for (i, l) in self.rounds.iter().enumerate() {
+            write!(
+                f,
+                "\nround {}: first {:.1} ms, p50 {:.1} ms, p99 {:.1} ms, last {:.1} ms ({} frames)",
+                i + 1,
+                l.ms(0.0),
+                l.ms(0.5),
+                l.ms(0.99),
+                l.ms(1.0),
+                l.len()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `local bench-fanout`, against the stack at `args.addr`.
+pub async fn fanout_command(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
+    let secret = cli::eventsub_secret()?.secret;
+    fanout(&args.addr, &secret, args.connections, args.rounds).await
+}
+
 /// Opens `connections` clients on one streamer, then posts `rounds`
 /// notifications one after the other, each once every client has the last.
 pub async fn fanout(
@@ -203,7 +210,7 @@ pub async fn fanout(
                 latencies.push(at.duration_since(sent).as_micros() as u64);
             }
         }
-        report.rounds.push(Latencies::from(latencies));
+        report.rounds.push(Latencies::from_micros(latencies));
     }
     Ok(report)
 }
@@ -218,6 +225,65 @@ pub struct EndToEndReport {
     pub delivery: Latencies,
     /// POST sent → 2xx read by the poster.
     pub accept: Latencies,
+}
+
+/// Human-readable lines: throughput, then POST → frame and POST → 204 latencies.
+impl fmt::Display for EndToEndReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "sent {} in {:.2}s ({:.0}/s), accepted {}, frames received {}",
+            self.sent,
+            self.seconds,
+            self.sent as f64 / self.seconds,
+            self.accepted,
+            self.delivery.len()
+        )?;
+        let d = &self.delivery;
+        writeln!(
+            f,
+            "POST -> frame: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            d.ms(0.5),
+            d.ms(0.9),
+            d.ms(0.99),
+            d.ms(1.0)
+        )?;
+        let a = &self.accept;
+        write!(
+            f,
+            "POST -> 204:   p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            a.ms(0.5),
+            a.ms(0.9),
+            a.ms(0.99),
+            a.ms(1.0)
+        )
+    }
+}
+
+impl EndToEndReport {
+    /// An error when some accepted event never reached its client.
+    pub fn all_delivered(&self) -> anyhow::Result<()> {
+        if self.delivery.len() < self.accepted {
+            bail!(
+                "{} accepted events never reached their client",
+                self.accepted - self.delivery.len()
+            );
+        }
+        Ok(())
+    }
+}
+
+/// `local bench-e2e`, against the stack at `args.addr`.
+pub async fn end_to_end_command(args: EndToEndArgs) -> anyhow::Result<EndToEndReport> {
+    let secret = cli::eventsub_secret()?.secret;
+    end_to_end(
+        &args.addr,
+        &secret,
+        args.rate,
+        Duration::from_secs(args.duration),
+        args.broadcasters,
+    )
+    .await
 }
 
 /// Posts `rate` notifications per second for `duration`, spread over
@@ -300,7 +366,7 @@ pub async fn end_to_end(
         sent: total,
         accepted: accept.len(),
         seconds,
-        delivery: Latencies::from(delivery),
-        accept: Latencies::from(accept),
+        delivery: Latencies::from_micros(delivery),
+        accept: Latencies::from_micros(accept),
     })
 }

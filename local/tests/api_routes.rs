@@ -1,21 +1,19 @@
 //! The read API on the local stack: `local::api::routes` over real HTTP on
-//! loopback, next to the page's catch-all file routes, answered by the api
+//! loopback, with the page served by the same handler, answered by the api
 //! function's own handler.
+
+mod support;
 
 use std::sync::Arc;
 
 use serde_json::Value;
-use shared::config::Retention;
-use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::streamers::{StreamerStore, Wish};
 
 const TOKEN: &str = "local-admin-token-local-admin-token-0000";
 
 /// Serves the API and the page on an ephemeral port; returns its base URL.
 async fn serve() -> String {
-    let store = Arc::new(
-        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
-    );
+    let store = support::memory_store();
     store
         .want(&Wish {
             broadcaster_id: "1337".into(),
@@ -31,16 +29,15 @@ async fn serve() -> String {
         snapshots: store,
         admin_token: TOKEN.into(),
         door: None,
-        site: None,
+        site: Some(api::site::Site {
+            websocket_url: "ws://127.0.0.1/ws".into(),
+            open: false,
+            dir: None,
+        }),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    // The page's routes end in a catch-all for files: /api must still win.
-    let site = Arc::new(local::web::Site {
-        dir: local::web::default_dir(),
-        domain: "127.0.0.1".into(),
-    });
-    let router = local::api::routes(state).merge(local::web::routes(site));
+    let router = local::api::routes(state);
     tokio::spawn(async move { axum::serve(listener, router).await });
     base
 }

@@ -2,17 +2,18 @@
 //! (`events/broadcast/stream-insert.json`), posting through the real SDK
 //! client to the local `@connections`, including a partial failure.
 
+mod support;
+
 use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::Event as StreamBatch;
 use broadcast::aws::handle;
 use broadcast::BroadcastState;
 use local::gateway::{Connections, Outbound};
-use local::server::{self, Stack};
-use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
+use shared::clock::now_ms;
 use shared::push::{Push, Pusher};
 use shared::store::connections::{ConnectionStore, NewConnection};
-use shared::store::sqlite::{Durability, SqliteStore};
+use shared::store::sqlite::SqliteStore;
 
 fn batch() -> StreamBatch {
     let path = concat!(
@@ -22,36 +23,16 @@ fn batch() -> StreamBatch {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn now_ms() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp() * 1000
-}
-
 /// A local stack (for its `@connections`), its store, its gateway and a
-/// client for it; the stack runs until the sender is dropped.
-async fn stack() -> (
-    Arc<SqliteStore>,
-    Arc<Connections>,
-    Pusher,
-    tokio::sync::oneshot::Sender<()>,
-) {
-    let store = Arc::new(
-        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
+/// client for it; the stack runs until the last is dropped.
+async fn stack() -> (Arc<SqliteStore>, Arc<Connections>, Pusher, support::Running) {
+    let running = support::local_stack(support::dev_secret(), None).await;
+    let pusher = Pusher::local(&running.http(""));
+    let (store, gateway) = (
+        running.store.clone(),
+        Arc::clone(&running.stack.connections),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let secret = EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap();
-    let stack = Stack::local(secret, store.clone(), addr, None);
-    let gateway = Arc::clone(&stack.connections);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::serve(listener, stack, async {
-        let _ = stopped.await;
-    }));
-    (
-        store,
-        gateway,
-        Pusher::local(&format!("http://{addr}")),
-        stop,
-    )
+    (store, gateway, pusher, running)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

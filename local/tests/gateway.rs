@@ -1,45 +1,26 @@
 //! The local `@connections` API, driven by the real AWS SDK client
 //! (aws-sdk-apigatewaymanagement) exactly as a Lambda would drive API Gateway.
 
+mod support;
+
 use std::sync::Arc;
 
 use local::gateway::{Connections, Outbound};
-use local::server::{self, Stack};
-use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
 use shared::push::{Push, PushError, Pusher, MAX_FRAME_BYTES};
-use shared::store::sqlite::{Durability, SqliteStore};
-use webhook::WebhookState;
 
+/// The webhook and `@connections`, running until dropped.
 struct Running {
     base: String,
     connections: Arc<Connections>,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _stack: support::Running,
 }
 
 async fn start() -> Running {
-    let store = Arc::new(
-        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
-    );
-    let secret = EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap();
-    let connections = Arc::new(Connections::default());
-    let stack = Arc::new(Stack {
-        webhook: WebhookState::new(secret, store.clone(), store),
-        connections: Arc::clone(&connections),
-        ws: None,
-        site: None,
-        twitch: None,
-        api: None,
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::serve(listener, stack, async {
-        let _ = stopped.await;
-    }));
+    let stack = support::webhook_only(support::dev_secret()).await;
     Running {
-        base,
-        connections,
-        _stop: stop,
+        base: stack.http(""),
+        connections: Arc::clone(&stack.stack.connections),
+        _stack: stack,
     }
 }
 

@@ -2,15 +2,17 @@
 //! pagination drift, 429 pacing, overlapping runs, pause/resume, debounced
 //! transitions and their reconciliation with EventSub's stream.online.
 
+mod support;
+
 use std::sync::Arc;
 
 use local::twitch_sim::{Failure, Sim, SimConfig};
 use poller::{Mode, Poller};
-use shared::config::Retention;
+use shared::clock::now_ms;
 use shared::helix::config::ClientSecret;
 use shared::helix::{Helix, HelixConfig};
 use shared::store::snapshots::{LiveState, SnapshotStore};
-use shared::store::sqlite::{Durability, SqliteStore};
+use shared::store::sqlite::SqliteStore;
 use shared::store::streamers::{StreamerStore, Wish};
 use shared::store::{Event, EventStore};
 
@@ -31,18 +33,12 @@ async fn world(config: SimConfig) -> World {
         ClientSecret::new(c.client_secret.clone()),
     ))
     .unwrap();
-    let store = Arc::new(
-        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
-    );
+    let store = support::memory_store();
     let poller = Poller::new(Arc::new(helix), store.clone(), store.clone(), store.clone())
         .write_concurrency(4)
         .lease_ms(60_000)
         .fresh_for_ms(i64::MAX);
     World { sim, store, poller }
-}
-
-fn now_ms() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp() * 1000
 }
 
 impl World {

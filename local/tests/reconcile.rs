@@ -4,30 +4,30 @@
 //! verification, revocations, untracking and idle release, and the admin
 //! routes.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::routing::post;
 use axum::Router;
-use local::server::{self, Stack};
 use local::twitch_sim::{Failure, Sim, SimConfig, SimSubscription};
 use serde_json::{json, Value};
-use shared::config::{EventSubSecret, Retention};
+use shared::clock::now_ms;
+use shared::config::EventSubSecret;
 use shared::eventsub::catalog::kind;
 use shared::helix::config::ClientSecret;
 use shared::helix::eventsub::{Created, NewSubscription};
 use shared::helix::{Helix, HelixConfig};
-use shared::store::sqlite::{Durability, SqliteStore};
+use shared::store::sqlite::SqliteStore;
 use shared::store::streamers::{Streamer, StreamerStore, TypeState, Wish};
 use shared::store::SubscriptionStore;
 use subscriptions::admin::{self, AdminRequest, AdminResponse};
 use subscriptions::apply::{Outcome, Target};
 use subscriptions::manager::{Manager, StreamerRef, SweepReport};
 use subscriptions::plan::MAX_RECREATE;
+use support::wait_until;
 use time::OffsetDateTime;
-use tokio::sync::oneshot;
-use tokio::time::Instant;
 
 const SECRET: &str = "reconcile-tests-eventsub-secret";
 const STREAMER: &str = "1337";
@@ -52,10 +52,6 @@ fn secret() -> EventSubSecret {
     EventSubSecret::new(SECRET).unwrap()
 }
 
-fn now_ms() -> i64 {
-    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
 /// The simulator, the stack serving the webhook on the same store, and a
 /// manager that subscribes to `callback`; the stack runs until dropped.
 struct World {
@@ -63,7 +59,7 @@ struct World {
     store: Arc<SqliteStore>,
     manager: Manager,
     callback: String,
-    _stop: oneshot::Sender<()>,
+    _stack: support::Running,
 }
 
 async fn world() -> World {
@@ -73,16 +69,8 @@ async fn world() -> World {
 /// A world whose subscriptions deliver to `callback` (default: the stack's
 /// `/eventsub`) and whose sweep releases streamers idle for `release_after_ms`.
 async fn world_with(callback: Option<String>, release_after_ms: i64) -> World {
-    let store = Arc::new(
-        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stack = Stack::local(secret(), store.clone(), addr, None);
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(server::serve(listener, stack, async {
-        let _ = stopped.await;
-    }));
+    let stack = support::local_stack(secret(), None).await;
+    let (store, addr) = (stack.store.clone(), stack.addr);
 
     let sim = Sim::new(SimConfig {
         live_streams: 10,
@@ -113,7 +101,7 @@ async fn world_with(callback: Option<String>, release_after_ms: i64) -> World {
         store,
         manager,
         callback,
-        _stop: stop,
+        _stack: stack,
     }
 }
 
@@ -124,15 +112,6 @@ async fn refusing_callback() -> String {
     let url = format!("http://{}/eventsub", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
     url
-}
-
-/// Polls `done` every 10 ms until it holds, for at most 10 s.
-async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done() {
-        assert!(Instant::now() < deadline, "gave up waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 /// A subscription to plant on the simulator as is.

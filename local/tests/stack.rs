@@ -1,22 +1,17 @@
 //! The local stack end to end: real HTTP on loopback, the real binary, real
 //! SQLite files, and the process killed the hard way.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+mod support;
 
-use local::server::{self, Stack};
+use std::path::Path;
+use std::process::Command;
+
 use local::trigger::{self, TriggerSpec};
-use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
+use shared::config::EventSubSecret;
 use shared::eventsub::headers::MessageType;
-use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::{Cursor, EventStore};
+use support::{dev_secret, start_binary, temp_db};
 use webhook::WebhookState;
-
-fn dev_secret() -> EventSubSecret {
-    EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap()
-}
 
 fn spec(kind: &str, message_type: MessageType) -> TriggerSpec {
     TriggerSpec {
@@ -28,93 +23,54 @@ fn spec(kind: &str, message_type: MessageType) -> TriggerSpec {
     }
 }
 
-/// An in-process local stack on an ephemeral port; stops when dropped.
-struct InProcess {
-    url: String,
-    store: Arc<SqliteStore>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for InProcess {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-async fn in_process() -> InProcess {
-    let store = Arc::new(
-        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
-    );
-    let stack = Arc::new(Stack {
-        webhook: WebhookState::new(dev_secret(), store.clone(), store.clone()),
-        connections: Default::default(),
-        ws: None,
-        site: None,
-        twitch: None,
-        api: None,
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/eventsub", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::serve(listener, stack, async {
-        let _ = stopped.await;
-    }));
-    InProcess {
-        url,
-        store,
-        stop: Some(stop),
-    }
+/// The webhook alone, in process, on an in-memory store.
+async fn in_process() -> support::Running {
+    support::webhook_only(dev_secret()).await
 }
 
 #[tokio::test]
 async fn the_webhook_answers_each_message_type_over_http() {
     let stack = in_process().await;
+    let url = stack.http("/eventsub");
     let client = reqwest::Client::new();
     let secret = dev_secret();
 
     let d = trigger::build(&spec("channel.raid", MessageType::Notification), 0);
-    let (status, _) = trigger::send(&client, &stack.url, &secret, &d)
-        .await
-        .unwrap();
+    let (status, _) = trigger::send(&client, &url, &secret, &d).await.unwrap();
     assert_eq!(status, 204);
     let page = stack.store.recent("1337", 10, None).await.unwrap();
     assert_eq!(page.events[0].event.message_id, d.message_id);
 
     let d = trigger::build(&spec("channel.raid", MessageType::Verification), 0);
-    let (status, body) = trigger::send(&client, &stack.url, &secret, &d)
-        .await
-        .unwrap();
+    let (status, body) = trigger::send(&client, &url, &secret, &d).await.unwrap();
     assert_eq!(status, 200);
     assert!(d.body.contains(&format!("\"challenge\":\"{body}\"")));
 
     let d = trigger::build(&spec("channel.raid", MessageType::Revocation), 0);
-    let (status, _) = trigger::send(&client, &stack.url, &secret, &d)
-        .await
-        .unwrap();
+    let (status, _) = trigger::send(&client, &url, &secret, &d).await.unwrap();
     assert_eq!(status, 204);
 }
 
 #[tokio::test]
 async fn bad_requests_get_json_errors_over_http() {
     let stack = in_process().await;
+    let url = stack.http("/eventsub");
     let client = reqwest::Client::new();
-    let r = client.post(&stack.url).body("{}").send().await.unwrap();
+    let r = client.post(&url).body("{}").send().await.unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(r.headers()["content-type"], "application/json");
     let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(v["error"], "missing_header");
 
     let huge = vec![b'x'; webhook::MAX_BODY_BYTES + 10];
-    let r = client.post(&stack.url).body(huge).send().await.unwrap();
+    let r = client.post(&url).body(huge).send().await.unwrap();
     assert_eq!(r.status(), 413);
     let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(v["error"], "body_too_large");
 
     let wrong_secret = EventSubSecret::new("not-the-configured-secret").unwrap();
     let d = trigger::build(&spec("channel.cheer", MessageType::Notification), 0);
-    let (status, body) = trigger::send(&client, &stack.url, &wrong_secret, &d)
+    let (status, body) = trigger::send(&client, &url, &wrong_secret, &d)
         .await
         .unwrap();
     assert_eq!(status, 403, "{body}");
@@ -176,56 +132,8 @@ async fn fresh_samples_are_stored_through_the_lambda_entry() {
     assert_eq!(page.events.len(), notifications);
 }
 
-/// The real binary, on a file database, on an ephemeral port.
-struct Binary {
-    child: Child,
-    url: String,
-    lines: std::sync::mpsc::Receiver<String>,
-}
-
-fn start_binary(db: &Path) -> Binary {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_local"))
-        .args(["serve", "--port", "0", "--db", db.to_str().unwrap()])
-        .env_remove("EVENTSUB_SECRET")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the local binary");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let url = loop {
-        let line = lines
-            .recv_timeout(std::time::Duration::from_secs(30))
-            .expect("the stack announces where it listens");
-        if let Some(rest) = line.trim().strip_prefix("listening on ") {
-            break format!("{rest}/eventsub");
-        }
-    };
-    Binary { child, url, lines }
-}
-
-fn temp_db() -> (PathBuf, PathBuf) {
-    let dir = std::env::temp_dir().join(format!("se-stack-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("events.db");
-    (dir, db)
-}
-
 async fn all_message_ids(db: &Path) -> std::collections::HashSet<String> {
-    let store = SqliteStore::open(
-        db.to_str().unwrap(),
-        Durability::PowerLoss,
-        Retention::default(),
-    )
-    .unwrap();
+    let store = support::open_store(db);
     let mut ids = std::collections::HashSet::new();
     let mut cursor: Option<Cursor> = None;
     loop {

@@ -2,15 +2,11 @@
 //! `events/subscriptions/` (a streamers-table stream batch, the schedule, the
 //! admin routes), against the Twitch simulator and the real webhook.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod support;
 
-use local::server::{self, Stack};
-use local::twitch::{Twitch, TwitchSide};
-use local::twitch_sim::SimConfig;
+use std::sync::Arc;
+
 use serde_json::Value;
-use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
-use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::streamers::{StreamerStore, Wish};
 use subscriptions::handler::{handle, Settings, Trigger};
 
@@ -35,29 +31,11 @@ fn body(answer: &Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_trigger_sample_is_handled() {
-    let store = Arc::new(
-        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let secret = EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap();
-    let side = Arc::new(
-        TwitchSide::new(
-            Twitch::Sim(SimConfig::default()),
-            &format!("http://{addr}"),
-            secret.clone(),
-            store.clone(),
-            ADMIN.into(),
-        )
-        .unwrap(),
-    );
+    let stack = support::sim_stack(support::dev_secret(), ADMIN).await;
+    let store = stack.store.clone();
+    let side = stack.twitch();
     let manager = Arc::clone(&side.manager);
     let sim = side.sim.clone().unwrap();
-    let stack = Stack::with_twitch(secret, store.clone(), addr, None, Some(side));
-    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::serve(listener, stack, async {
-        let _ = stopped.await;
-    }));
     let settings = Settings {
         admin_token: ADMIN.into(),
     };
@@ -99,11 +77,10 @@ async fn every_trigger_sample_is_handled() {
     assert_eq!(body(&refused)["error"], "unauthorized");
 
     // Wait for the challenges so the untrack deletes enabled subscriptions.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while sim.subscriptions().iter().any(|s| s.status != "enabled") {
-        assert!(Instant::now() < deadline, "challenges never answered");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    support::wait_until("every challenge answered", || {
+        sim.subscriptions().iter().all(|s| s.status == "enabled")
+    })
+    .await;
     let untrack = handle(&manager, &settings, trigger(sample("admin-untrack"))).await;
     assert_eq!(untrack["statusCode"], 200);
     assert!(

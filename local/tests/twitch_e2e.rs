@@ -3,82 +3,33 @@
 //! simulator → the simulator verifies the callback against the real webhook →
 //! a simulated raid reaches the client.
 
+mod support;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
-use local::server::{self, Stack};
-use local::twitch::{Twitch, TwitchSide};
-use local::twitch_sim::SimConfig;
-use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
-use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::streamers::{StreamerStore, TypeState};
-use tokio_tungstenite::tungstenite::Message;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn next_json(ws: &mut Socket) -> serde_json::Value {
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a frame within 10 s")
-            .expect("socket open")
-            .expect("a frame");
-        if let Message::Text(t) = msg {
-            return serde_json::from_str(t.as_str()).unwrap();
-        }
-    }
-}
-
-/// Polls `check` every 10 ms until it holds, for at most 10 s.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
+use support::{eventually, next_json, send};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscribing_to_an_untracked_streamer_tracks_it_and_its_events_arrive() {
-    let store = Arc::new(
-        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let secret = EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap();
-    let side = Arc::new(
-        TwitchSide::new(
-            Twitch::Sim(SimConfig::default()),
-            &format!("http://{addr}"),
-            secret.clone(),
-            store.clone(),
-            "admin-token-for-the-e2e-test-0123456789".into(),
-        )
-        .unwrap(),
-    );
+    let stack = support::sim_stack(
+        support::dev_secret(),
+        "admin-token-for-the-e2e-test-0123456789",
+    )
+    .await;
+    let (store, addr) = (stack.store.clone(), stack.addr);
+    let side = stack.twitch();
     side.spawn_manager(&store, Duration::from_secs(3600));
     let sim = side.sim.clone().unwrap();
-    let stack = Stack::with_twitch(secret, store.clone(), addr, None, Some(side));
-    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::serve(listener, stack, async {
-        let _ = stopped.await;
-    }));
 
     // By login: the stack looks it up on the (simulated) Helix.
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
-        .await
-        .unwrap();
-    ws.send(Message::Text(
-        r#"{"action":"subscribe","broadcaster":"user4242"}"#.into(),
-    ))
-    .await
-    .unwrap();
+    let mut ws = support::connect(&format!("ws://{addr}/ws")).await;
+    send(
+        &mut ws,
+        r#"{"action":"subscribe","broadcaster":"user4242"}"#,
+    )
+    .await;
     let ack = next_json(&mut ws).await;
     assert_eq!(ack["type"], "subscribed");
     assert_eq!(ack["broadcaster"], "4242");
@@ -143,11 +94,11 @@ async fn subscribing_to_an_untracked_streamer_tracks_it_and_its_events_arrive() 
     );
 
     // An id no Twitch user has is refused, and nothing is tracked for it.
-    ws.send(Message::Text(
-        r#"{"action":"subscribe","broadcaster":"1234567890123"}"#.into(),
-    ))
-    .await
-    .unwrap();
+    send(
+        &mut ws,
+        r#"{"action":"subscribe","broadcaster":"1234567890123"}"#,
+    )
+    .await;
     let refused = next_json(&mut ws).await;
     assert_eq!(refused["type"], "error");
     assert_eq!(refused["code"], "unknown_streamer");

@@ -2,6 +2,8 @@
 //! users, streams, EventSub subscriptions, the challenge, and signed deliveries
 //! to a callback server that checks every signature.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +18,6 @@ use serde_json::{json, Value};
 use shared::config::EventSubSecret;
 use shared::eventsub::verify::signature_header;
 use tokio::sync::mpsc;
-use tokio::time::Instant;
 
 const SECRET: &str = "a-callback-secret-for-tests";
 
@@ -206,20 +207,14 @@ async fn callback(echo_challenge: bool) -> (String, mpsc::UnboundedReceiver<Rece
     (url, received)
 }
 
-/// Polls the simulator until subscription `id` has `status` (5 s at most).
+/// Polls the simulator until subscription `id` has `status`.
 async fn wait_for_status(sim: &Sim, id: &str, status: &str) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let now = sim.subscriptions().into_iter().find(|s| s.id == id);
-        if now.as_ref().is_some_and(|s| s.status == status) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "subscription {id} never became {status}: {now:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    support::wait_until(&format!("subscription {id} to become {status}"), || {
+        sim.subscriptions()
+            .iter()
+            .any(|s| s.id == id && s.status == status)
+    })
+    .await;
 }
 
 async fn next(received: &mut mpsc::UnboundedReceiver<Received>) -> Received {

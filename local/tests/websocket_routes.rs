@@ -2,60 +2,48 @@
 //! samples in `events/websocket/`) and the local `@connections` endpoint
 //! receiving what it sends, through the real SDK client.
 
+mod support;
+
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use local::gateway::{Connections, Outbound};
-use local::server::{self, Stack};
-use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
 use shared::store::connections::ConnectionStore;
-use shared::store::sqlite::{Durability, SqliteStore};
+use shared::store::sqlite::SqliteStore;
 use shared::store::{Event, EventStore};
 use shared::ticket::TicketKey;
+use support::next_frame;
 use tokio::sync::mpsc::Receiver;
-use webhook::WebhookState;
 use websocket::{handle, Auth, WsState};
 
 const KEY: &[u8] = b"test-ticket-key-test-ticket-key-0123";
+/// The WebSocket API the tickets name.
+const AUD: &str = "wss://ws.example.test/prod";
+/// The page's origin, the one allowed to connect.
+const PAGE: &str = "https://events.example.test";
 
 struct World {
     state: WsState,
     store: Arc<SqliteStore>,
     gateway: Arc<Connections>,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _stack: support::Running,
 }
 
 async fn world(auth: Auth) -> World {
-    let store = Arc::new(
-        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
-    );
-    let gateway = Arc::new(Connections::default());
-    let stack = Arc::new(Stack {
-        webhook: WebhookState::new(
-            EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap(),
-            store.clone(),
-            store.clone(),
-        ),
-        connections: Arc::clone(&gateway),
-        ws: None,
-        site: None,
-        twitch: None,
-        api: None,
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::serve(listener, stack, async {
-        let _ = stopped.await;
-    }));
+    let stack = support::webhook_only(support::dev_secret()).await;
+    let (store, gateway) = (stack.store.clone(), Arc::clone(&stack.stack.connections));
+    let endpoint = stack.http("");
     let mut state = WsState::new(store.clone(), store.clone(), auth, None);
     state.use_push(&endpoint, Arc::new(shared::push::Pusher::local(&endpoint)));
     state.max_topics = 3;
+    state.audience = Some(AUD.into());
+    state.accounts = Some(store.clone());
+    state.origins = vec![PAGE.into()];
     World {
         state,
         store,
         gateway,
-        _stop: stop,
+        _stack: stack,
     }
 }
 
@@ -101,31 +89,47 @@ fn now_s() -> i64 {
 impl World {
     /// Connects `id` with a valid ticket and returns what the gateway delivers to it.
     async fn connected(&self, id: &str) -> Receiver<Outbound> {
-        let ticket = TicketKey::new(KEY).unwrap().issue("dev-user", now_s());
+        let ticket = TicketKey::new(KEY).unwrap().issue("dev-user", AUD, now_s());
         let r = handle(&self.state, connect_with_ticket(id, Some(&ticket))).await;
         assert_eq!(r.status_code, 200);
         self.gateway.register(id, "127.0.0.1", "test")
     }
 }
 
-async fn next_frame(rx: &mut Receiver<Outbound>) -> serde_json::Value {
-    // Bounded, so a missing frame fails the test instead of hanging it.
-    let next = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv());
-    match next.await.expect("a frame within 10 s").expect("a frame") {
-        Outbound::Frame(b) => serde_json::from_slice(&b).unwrap(),
-        Outbound::Close => panic!("closed"),
-    }
+#[tokio::test]
+async fn a_ticket_opens_one_socket_only() {
+    let w = world(tickets()).await;
+    let ticket = TicketKey::new(KEY).unwrap().issue("1337", AUD, now_s());
+    let first = handle(&w.state, connect_with_ticket("c1", Some(&ticket))).await;
+    assert_eq!(first.status_code, 200);
+    let again = handle(&w.state, connect_with_ticket("c2", Some(&ticket))).await;
+    assert_eq!(again.status_code, 401);
+    assert!(format!("{:?}", again.body).contains("used already"));
 }
 
 #[tokio::test]
-async fn connect_refuses_a_missing_forged_or_expired_ticket() {
+async fn a_page_elsewhere_cannot_open_a_socket() {
+    let w = world(tickets()).await;
+    let key = TicketKey::new(KEY).unwrap();
+    let mut evil = connect_with_ticket("c1", Some(&key.issue("1337", AUD, now_s())));
+    evil.headers
+        .insert("origin", "https://evil.example".parse().unwrap());
+    assert_eq!(handle(&w.state, evil).await.status_code, 403);
+    let mut ours = connect_with_ticket("c2", Some(&key.issue("1337", AUD, now_s())));
+    ours.headers.insert("origin", PAGE.parse().unwrap());
+    assert_eq!(handle(&w.state, ours).await.status_code, 200);
+}
+
+#[tokio::test]
+async fn connect_refuses_a_missing_forged_expired_or_foreign_ticket() {
     let w = world(tickets()).await;
     let key = TicketKey::new(KEY).unwrap();
     let other = TicketKey::new(b"some-other-key-some-other-key-0123").unwrap();
     for ticket in [
         None,
-        Some(other.issue("dev-user", now_s())),
-        Some(key.issue("dev-user", now_s() - 3600)),
+        Some(other.issue("dev-user", AUD, now_s())),
+        Some(key.issue("dev-user", AUD, now_s() - 3600)),
+        Some(key.issue("dev-user", "wss://another-api.example.test/prod", now_s())),
         Some("garbage".to_owned()),
     ] {
         let r = handle(&w.state, connect_with_ticket("c1", ticket.as_deref())).await;

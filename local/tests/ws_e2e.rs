@@ -1,60 +1,31 @@
 //! The local stack's WebSocket endpoint with a real WebSocket client:
 //! tickets, subscribe, backlog, error frames, unsubscribe.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod support;
 
-use futures_util::{SinkExt, StreamExt};
-use local::server::{self, Stack};
 use local::trigger::{self, TriggerSpec};
-use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
+use shared::clock::now_ms;
+use shared::config::{EventSubSecret, DEV_EVENTSUB_SECRET};
 use shared::eventsub::headers::MessageType;
-use shared::store::sqlite::{Durability, SqliteStore};
 use shared::ticket::TicketKey;
-use tokio_tungstenite::tungstenite::Message;
+use support::{next_json, send};
 
+/// The whole stack, `/ws` behind tickets; `base` is its `host:port`.
 struct Running {
     base: String,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _stack: support::Running,
+}
+
+fn key() -> TicketKey {
+    TicketKey::new(b"e2e-ticket-key-e2e-ticket-key-0123").unwrap()
 }
 
 async fn start() -> Running {
-    let store = Arc::new(
-        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let key = TicketKey::new(b"e2e-ticket-key-e2e-ticket-key-0123").unwrap();
-    let secret = EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap();
-    let stack = Stack::local(secret, store, addr, Some(key));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::serve(listener, stack, async {
-        let _ = stopped.await;
-    }));
+    let stack = support::local_stack(support::dev_secret(), Some(key())).await;
     Running {
-        base: format!("127.0.0.1:{}", addr.port()),
-        _stop: stop,
+        base: format!("127.0.0.1:{}", stack.addr.port()),
+        _stack: stack,
     }
-}
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn next_json(ws: &mut Socket) -> serde_json::Value {
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a frame within 10 s")
-            .expect("socket open")
-            .expect("a frame");
-        if let Message::Text(t) = msg {
-            return serde_json::from_str(t.as_str()).unwrap();
-        }
-    }
-}
-
-async fn send(ws: &mut Socket, text: &str) {
-    ws.send(Message::Text(text.into())).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,21 +64,10 @@ async fn a_client_gets_backlog_then_live_events_once_and_errors_for_bad_frames()
         );
         sent.push(d.message_id);
     }
-    let ticket = client
-        .get(format!("http://{}/ws-ticket", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let ticket: serde_json::Value = serde_json::from_str(&ticket).unwrap();
-    let url = format!(
-        "ws://{}/ws?ticket={}",
-        s.base,
-        ticket["ticket"].as_str().unwrap()
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    // Issued as POST /api/ws-ticket does for a logged-in user, for this API.
+    let ticket = key().issue("1337", &format!("ws://{}/ws", s.base), now_ms() / 1000);
+    let url = format!("ws://{}/ws?ticket={ticket}", s.base);
+    let mut ws = support::connect(&url).await;
 
     send(&mut ws, r#"{"action":"subscribe","broadcaster":"1337"}"#).await;
     assert_eq!(next_json(&mut ws).await["type"], "subscribed");
@@ -195,7 +155,7 @@ async fn the_page_and_its_config_are_served_and_nothing_else() {
     let config: serde_json::Value =
         serde_json::from_str(&get("/config.json").await.unwrap().text().await.unwrap()).unwrap();
     assert_eq!(config["websocket_url"], format!("ws://{}/ws", s.base));
-    assert_eq!(config["ticket_url"], "/ws-ticket");
+    assert_eq!(config["ticket_url"], "/api/ws-ticket");
 
     for path in [
         "/%2e%2e/Cargo.toml",

@@ -1,0 +1,593 @@
+//! The local stack, assembled: the store and its purger, WebSocket tickets,
+//! the Twitch side (simulator or real Twitch) with its subscription manager
+//! and poller, the fan-out feed, and the HTTP server hosting every route
+//! (API Gateway's part, played on one machine).
+//!
+//! Over 400 lines on purpose: the whole stack's wiring reads top to bottom
+//! in one file.
+//!
+//! [`serve`] is `local serve`; tests build a [`Stack`] with [`Stack::local`]
+//! or [`Stack::with_twitch`] and run it with [`run`] on an ephemeral port.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use shared::auth::cookies::CookiePolicy;
+use shared::auth::seal::SealKey;
+use shared::config::{EventSubSecret, Retention};
+use shared::helix::config::ClientSecret;
+use shared::store::sqlite::{Durability, SqliteStore};
+use shared::store::StoredEvent;
+use shared::ticket::TicketKey;
+use tokio::net::TcpListener;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::task::JoinHandle;
+use webhook::{Outcome, Rejection, WebhookState, MAX_BODY_BYTES};
+use websocket::{Auth, WsState};
+
+use crate::bridge;
+use crate::cli::{self, LocalSecret, ServeArgs, SimArgs, TwitchArg};
+use crate::gateway::{self, Connections};
+use crate::twitch::{Twitch, TwitchSide};
+use crate::twitch_sim::{Sim, SimConfig};
+use crate::ws::WsHost;
+
+/// Everything the local routes share.
+pub struct Stack {
+    pub webhook: WebhookState,
+    /// Live WebSocket connections, reachable through `@connections`.
+    pub connections: Arc<Connections>,
+    /// The WebSocket endpoint, when served.
+    pub ws: Option<Arc<WsHost>>,
+    /// Twitch (simulated or real), the subscription manager and its admin routes.
+    pub twitch: Option<Arc<TwitchSide>>,
+    /// The api function's handler: the read API (`/api/*`), the front door
+    /// (`/auth/*`, `/api/me`, tickets) and the page, when served.
+    pub api: Option<Arc<::api::ApiState>>,
+}
+
+/// What the front door needs beyond the store and Twitch: the key that
+/// seals sessions' Twitch tokens, and the ticket key in open mode.
+pub struct DoorKeys {
+    pub seal: SealKey,
+}
+
+impl Stack {
+    /// The whole local stack over one SQLite store, answering on `addr`:
+    /// webhook, `@connections`, and `/ws` (tickets signed with `tickets`, or
+    /// open to anyone when `None`).
+    pub fn local(
+        secret: EventSubSecret,
+        store: Arc<SqliteStore>,
+        addr: SocketAddr,
+        tickets: Option<TicketKey>,
+    ) -> Arc<Self> {
+        Self::with_twitch(secret, store, addr, tickets, None)
+    }
+
+    /// The local stack with a Twitch side: subscribes track their streamer,
+    /// logins are looked up, the admin routes (and the simulator) are served.
+    pub fn with_twitch(
+        secret: EventSubSecret,
+        store: Arc<SqliteStore>,
+        addr: SocketAddr,
+        tickets: Option<TicketKey>,
+        twitch: Option<Arc<TwitchSide>>,
+    ) -> Arc<Self> {
+        Self::assemble(secret, store, addr, tickets, twitch, SealKey::ephemeral())
+    }
+
+    /// [`Stack::with_twitch`] with the key that seals sessions' tokens.
+    pub fn assemble(
+        secret: EventSubSecret,
+        store: Arc<SqliteStore>,
+        addr: SocketAddr,
+        tickets: Option<TicketKey>,
+        twitch: Option<Arc<TwitchSide>>,
+        seal: SealKey,
+    ) -> Arc<Self> {
+        let connections: Arc<Connections> = Default::default();
+        let open = tickets.is_none();
+        let auth = match &tickets {
+            Some(key) => Auth::Tickets(key.clone()),
+            None => Auth::Open,
+        };
+        let endpoint = format!("http://{addr}");
+        let websocket_url = format!("ws://{addr}/ws");
+        let mut state = WsState::new(store.clone(), store.clone(), auth, None);
+        state.use_push(&endpoint, connections.clone());
+        state.audience = Some(websocket_url.clone());
+        state.accounts = Some(store.clone());
+        state.origins = local_origins(addr);
+        if let Some(side) = &twitch {
+            state.streamers = Some(store.clone());
+            state.users = Some(Arc::clone(&side.manager.helix));
+        }
+        let ws = Arc::new(WsHost {
+            state,
+            gateway: Arc::clone(&connections),
+            domain: addr.to_string(),
+        });
+        let fan_out = broadcast::BroadcastState {
+            connections: store.clone(),
+            pusher: connections.clone(),
+            concurrency: broadcast::concurrency_from_env().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "using the default fan-out concurrency");
+                broadcast::DEFAULT_CONCURRENCY
+            }),
+            served: Default::default(),
+        };
+        spawn_fan_out(fan_out, store.appended());
+        let door = twitch.as_ref().map(|side| ::api::door::FrontDoor {
+            users: store.clone(),
+            streamers: store.clone(),
+            snapshots: store.clone(),
+            login: Arc::clone(&side.login),
+            helix: Arc::clone(&side.manager.helix),
+            seal,
+            // Plain http on loopback: no `Secure`, no `__Host-` (the banner says so).
+            cookies: CookiePolicy { secure: false },
+            site_url: None,
+            extra_origins: local_origins(addr),
+            // Open mode still issues tickets (to anonymous visitors); nothing checks them.
+            tickets: tickets.clone().unwrap_or_else(process_ticket_key),
+            websocket_url: websocket_url.clone(),
+            open,
+            channel_scopes: shared::eventsub::catalog::channel_scopes(),
+            max_favourites: ::api::door::DEFAULT_MAX_FAVOURITES,
+            lookups_per_minute: ::api::door::DEFAULT_LOOKUPS_PER_MINUTE,
+        });
+        Arc::new(Self {
+            webhook: WebhookState::new(secret, store.clone(), store.clone()),
+            connections,
+            ws: Some(ws),
+            api: Some(Arc::new(::api::ApiState {
+                events: store.clone(),
+                streamers: store.clone(),
+                snapshots: store,
+                admin_token: twitch
+                    .as_ref()
+                    .map(|t| t.admin_token.clone())
+                    .unwrap_or_default(),
+                door,
+                site: Some(::api::site::Site {
+                    websocket_url,
+                    open,
+                    dir: Some(web_dir()),
+                }),
+            })),
+            twitch,
+        })
+    }
+}
+
+/// The page's directory: `WEB_DIR`, else the repository's `web/` (served
+/// from disk so edits show on reload; the Lambda serves embedded copies).
+pub fn web_dir() -> std::path::PathBuf {
+    std::env::var_os("WEB_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web"))
+}
+
+/// The origins a browser reaches this stack by (the page may be opened as
+/// 127.0.0.1 or as localhost).
+fn local_origins(addr: SocketAddr) -> Vec<String> {
+    vec![
+        format!("http://{addr}"),
+        format!("http://localhost:{}", addr.port()),
+    ]
+}
+
+/// A ticket key that lives and dies with this process (it never leaves it
+/// except as signatures).
+fn process_ticket_key() -> TicketKey {
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    match TicketKey::new(secret.as_bytes()) {
+        Some(k) => k,
+        None => unreachable!("64 characters is over the 32-byte minimum"),
+    }
+}
+
+/// The events table's stream, played by the store's commit feed: every
+/// newly stored event goes through the same fan-out as in AWS.
+fn spawn_fan_out(
+    fan_out: broadcast::BroadcastState,
+    mut feed: tokio::sync::broadcast::Receiver<StoredEvent>,
+) {
+    tokio::spawn(async move {
+        loop {
+            match feed.recv().await {
+                Ok(event) => {
+                    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+                    if let Err(e) = broadcast::fan_out(&fan_out, &event, now).await {
+                        tracing::warn!(error = %e, "fan-out failed");
+                    }
+                }
+                Err(RecvError::Lagged(n)) => {
+                    tracing::warn!(
+                        skipped = n,
+                        "fan-out fell behind; clients refetch by cursor"
+                    );
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
+/// The local stack's routes.
+pub fn router(stack: Arc<Stack>) -> Router {
+    let router = Router::new()
+        .route("/eventsub", post(eventsub))
+        .route("/healthz", get(healthz))
+        .with_state(Arc::clone(&stack))
+        .merge(gateway::routes(Arc::clone(&stack.connections)));
+    let router = match &stack.ws {
+        Some(host) => router.merge(crate::ws::routes(Arc::clone(host))),
+        None => router,
+    };
+    let router = match &stack.twitch {
+        Some(side) => router.merge(side.routes()),
+        None => router,
+    };
+    match &stack.api {
+        Some(api) => router.merge(crate::api::routes(Arc::clone(api))),
+        None => router,
+    }
+}
+
+async fn healthz(State(stack): State<Arc<Stack>>) -> Json<serde_json::Value> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let m = &stack.webhook.metrics;
+    Json(json!({
+        "ok": true,
+        "stored": m.stored.load(Relaxed),
+        "duplicates": m.duplicates.load(Relaxed),
+        "stale": m.stale.load(Relaxed),
+        "rejected": m.rejected.load(Relaxed),
+        "store_failures": m.store_failures.load(Relaxed),
+    }))
+}
+
+/// `POST /eventsub`, answered by the webhook function's handler.
+async fn eventsub(State(stack): State<Arc<Stack>>, request: Request) -> Response {
+    let answer = match bridge::to_lambda(request, MAX_BODY_BYTES).await {
+        Ok(request) => webhook::handle(&stack.webhook, request).await,
+        Err(too_large) => {
+            webhook::respond(Outcome::Rejected(Rejection::TooLarge(too_large.declared)))
+        }
+    };
+    bridge::to_axum(answer)
+}
+
+/// Serves `stack` on `listener` until `shutdown` resolves, then closes the
+/// WebSockets and finishes the requests in flight (each answered only after
+/// its write committed).
+pub async fn run(
+    listener: TcpListener,
+    stack: Arc<Stack>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let connections = Arc::clone(&stack.connections);
+    let shutdown = async move {
+        shutdown.await;
+        connections.close_all();
+    };
+    axum::serve(listener, router(stack))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// `local serve`: builds every part of the stack, says where each one
+/// answers, and runs until Ctrl-C.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let LocalSecret { secret, is_dev } = cli::eventsub_secret()?;
+    let durability = Durability::from(args.durability);
+    let store = open_store(&args.db, durability)?;
+    let listener = bind(args.port).await?;
+    let addr = listener.local_addr()?;
+    let purger = spawn_purger(store.clone());
+    let store = Arc::new(store);
+    let tickets = ticket_key(args.open)?;
+    let twitch = choose_twitch(&args)?;
+    let simulated = matches!(twitch, Twitch::Sim(_));
+    let admin = AdminToken::from_env();
+    let side = Arc::new(TwitchSide::new(
+        twitch,
+        &format!("http://{addr}"),
+        secret.clone(),
+        store.clone(),
+        admin.token.clone(),
+    )?);
+    side.spawn_manager(&store, Duration::from_secs(args.sweep_secs.max(1)));
+    let poll_mode: poller::Mode = args.poll_mode.parse()?;
+    if args.poll_secs > 0 {
+        side.spawn_poller(
+            store.clone(),
+            poll_mode,
+            Duration::from_secs(args.poll_secs),
+        );
+    }
+
+    println!("Streamer Events local stack");
+    println!("  listening on http://{addr}");
+    println!("  EventSub webhook: POST http://{addr}/eventsub");
+    match store.path() {
+        Some(p) => println!(
+            "  store: SQLite {} (WAL, {})",
+            p.display(),
+            match durability {
+                Durability::PowerLoss => "fsync per commit: survives power loss",
+                Durability::Process => "survives kill -9, not power loss",
+            }
+        ),
+        None => println!("  store: SQLite in memory (lost on exit)"),
+    }
+    if is_dev {
+        println!("  EventSub secret: the development default (EVENTSUB_SECRET unset); the trigger command uses it too");
+    } else {
+        println!("  EventSub secret: from EVENTSUB_SECRET");
+    }
+    println!(
+        "  WebSocket: ws://{addr}/ws?ticket=<from POST http://{addr}/api/ws-ticket, logged in>{}",
+        if args.open {
+            " (open mode: no ticket needed)"
+        } else {
+            ""
+        }
+    );
+    println!("  send a test event: cargo run -p local -- trigger channel.follow --to http://{addr}/eventsub");
+    if simulated {
+        println!("  Twitch: the built-in simulator (Helix at http://{addr}/helix, OAuth at http://{addr}/oauth2)");
+    } else {
+        println!("  Twitch: real (callback {})", side.manager.target.callback);
+    }
+    if admin.generated {
+        println!(
+            "  admin: curl -H 'Authorization: Bearer {}' http://{addr}/admin/streamers  (set ADMIN_TOKEN to choose it)",
+            admin.token
+        );
+    } else {
+        println!("  admin: http://{addr}/admin/streamers (bearer ADMIN_TOKEN)");
+    }
+    if args.poll_secs > 0 {
+        println!(
+            "  poller: {poll_mode} every {} s (status: GET http://{addr}/api/poller)",
+            args.poll_secs
+        );
+    }
+    println!("  read API: http://{addr}/api/openapi.json");
+
+    if let (Some(sim), true) = (&side.sim, args.sim_rate > 0.0) {
+        sim.start_traffic(args.sim_rate);
+    }
+    let (seal, seal_from) = seal_key(&args.db)?;
+    println!(
+        "  log in: http://localhost:{}/auth/login (or the page's button); sessions: {seal_from}",
+        addr.port()
+    );
+    println!("  cookies: plain http on loopback, so without Secure and the __Host- prefix (AWS sets both)");
+    spawn_session_sweep(
+        store.clone(),
+        Arc::clone(&side.login),
+        seal_key(&args.db)?.0,
+        Duration::from_secs(args.sweep_secs.max(1)),
+    );
+    let stack = Stack::assemble(secret, store.clone(), addr, tickets, Some(side), seal);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        println!("shutting down: finishing requests in flight");
+    };
+    run(listener, stack, shutdown).await?;
+    purger.abort();
+    // Every request in flight has been answered, and each answer came after
+    // its commit. The store's writer drains and checkpoints when the runtime
+    // drops the last task holding the store (the fan-out feed).
+    drop(store);
+    println!("stopped cleanly");
+    Ok(())
+}
+
+/// `local sim`: only the Twitch simulator (Helix and OAuth), until Ctrl-C.
+pub async fn serve_sim(args: SimArgs) -> anyhow::Result<()> {
+    let sim = Sim::new(SimConfig {
+        live_streams: args.streams,
+        rate_limit_per_minute: args.rate_limit.max(1),
+        ..SimConfig::default()
+    });
+    let listener = bind(args.port).await?;
+    println!(
+        "Twitch simulator on http://{} ({} live streams, {} points/min)",
+        listener.local_addr()?,
+        args.streams,
+        args.rate_limit
+    );
+    axum::serve(listener, sim.routes())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+async fn bind(port: u16) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("bind 127.0.0.1:{port}"))
+}
+
+/// The SQLite store at `db` (its directory created), or in memory for `:memory:`.
+fn open_store(db: &str, durability: Durability) -> anyhow::Result<SqliteStore> {
+    if db != ":memory:" {
+        if let Some(dir) = std::path::Path::new(db).parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+        }
+    }
+    SqliteStore::open(db, durability, Retention::from_env()?).with_context(|| format!("open {db}"))
+}
+
+/// Purges expired rows hourly: the local stand-in for DynamoDB's TTL.
+fn spawn_purger(store: SqliteStore) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            match store.purge_expired(now).await {
+                Ok(n) if n > 0 => tracing::info!(rows = n, "purged expired rows"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "purge failed"),
+            }
+        }
+    })
+}
+
+/// The key WebSocket tickets are signed with; `None` in open mode.
+fn ticket_key(open: bool) -> anyhow::Result<Option<TicketKey>> {
+    if open {
+        return Ok(None);
+    }
+    // TICKET_SECRET, or a key that lives and dies with this process.
+    match std::env::var("TICKET_SECRET") {
+        Ok(secret) => Ok(Some(
+            TicketKey::new(secret.as_bytes()).context("TICKET_SECRET must be at least 32 bytes")?,
+        )),
+        Err(_) => Ok(Some(process_ticket_key())),
+    }
+}
+
+/// The key that seals sessions' Twitch tokens: `SESSION_KEY` (32 bytes,
+/// base64), else one kept next to a file database (so sessions survive a
+/// restart), else one for this process only; and where it came from.
+fn seal_key(db: &str) -> anyhow::Result<(SealKey, String)> {
+    if let Ok(v) = std::env::var("SESSION_KEY") {
+        return Ok((
+            SealKey::from_base64("SESSION_KEY", &v)?,
+            "key from SESSION_KEY".into(),
+        ));
+    }
+    if db == ":memory:" {
+        return Ok((SealKey::ephemeral(), "key for this process only".into()));
+    }
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let path = format!("{db}.session-key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return Ok((
+            SealKey::from_base64("SESSION_KEY", &text)?,
+            format!("key in {path}"),
+        ));
+    }
+    let bytes = shared::auth::random_bytes::<32>();
+    write_private(&path, &b64.encode(bytes)).with_context(|| format!("write {path}"))?;
+    Ok((SealKey::from_bytes(&bytes), format!("new key in {path}")))
+}
+
+/// Writes a file only its owner may read.
+fn write_private(path: &str, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+/// Validates sessions' Twitch tokens every `every` (Twitch asks for hourly:
+/// only the sessions an hour past their last check are asked about).
+fn spawn_session_sweep(
+    store: Arc<SqliteStore>,
+    login: Arc<shared::helix::login::Login>,
+    seal: SealKey,
+    every: Duration,
+) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every.min(Duration::from_secs(600)));
+        loop {
+            tick.tick().await;
+            let now_s = shared::clock::now_ms() / 1000;
+            if let Err(e) =
+                shared::sessions::validate_due(store.as_ref(), &login, &seal, now_s).await
+            {
+                tracing::warn!(error = %e, "session validation sweep failed");
+            }
+        }
+    });
+}
+
+/// `--twitch`, or real Twitch when its credentials are set, else the simulator.
+fn choose_twitch(args: &ServeArgs) -> anyhow::Result<Twitch> {
+    let real = match args.twitch {
+        Some(TwitchArg::Sim) => false,
+        Some(TwitchArg::Real) => true,
+        None => std::env::var("TWITCH_CLIENT_ID").is_ok(),
+    };
+    if real {
+        return real_twitch(args);
+    }
+    Ok(Twitch::Sim(SimConfig {
+        live_streams: args.sim_streams,
+        ..SimConfig::default()
+    }))
+}
+
+/// Real Twitch from TWITCH_CLIENT_ID, TWITCH_CLIENT_SECRET and --callback.
+fn real_twitch(args: &ServeArgs) -> anyhow::Result<Twitch> {
+    let id = std::env::var("TWITCH_CLIENT_ID").context("--twitch real needs TWITCH_CLIENT_ID")?;
+    let secret = std::env::var("TWITCH_CLIENT_SECRET")
+        .context("--twitch real needs TWITCH_CLIENT_SECRET")?;
+    let callback = args
+        .callback
+        .clone()
+        .filter(|c| c.starts_with("https://"))
+        .context(
+            "--twitch real needs --callback https://… (Twitch only calls HTTPS on port 443)",
+        )?;
+    Ok(Twitch::Real {
+        client_id: id,
+        client_secret: ClientSecret::new(secret),
+        callback,
+    })
+}
+
+/// The bearer token of the admin routes.
+struct AdminToken {
+    token: String,
+    /// True when `ADMIN_TOKEN` is unset and this one was made up (the banner
+    /// then shows it, or nobody could use the routes).
+    generated: bool,
+}
+
+impl AdminToken {
+    fn from_env() -> Self {
+        match std::env::var("ADMIN_TOKEN") {
+            Ok(token) => Self {
+                token,
+                generated: false,
+            },
+            Err(_) => Self {
+                token: uuid::Uuid::new_v4().simple().to_string(),
+                generated: true,
+            },
+        }
+    }
+}

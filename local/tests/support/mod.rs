@@ -1,0 +1,245 @@
+//! The local stack's test harness, once for every test file: start a stack
+//! (in process or the real binary), open a store, talk WebSocket to it, and
+//! wait for a condition with a deadline instead of sleeping.
+
+// Each test file compiles its own copy and uses only part of it.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use local::app::{self, Stack};
+use local::gateway::Outbound;
+use local::twitch::{Twitch, TwitchSide};
+use local::twitch_sim::SimConfig;
+use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
+use shared::store::sqlite::{Durability, SqliteStore};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+use webhook::WebhookState;
+
+/// How long a test waits for anything before it fails instead of hanging.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// The documented development secret (what the local tools sign with).
+pub fn dev_secret() -> EventSubSecret {
+    EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap()
+}
+
+/// A fresh in-memory store.
+pub fn memory_store() -> Arc<SqliteStore> {
+    Arc::new(SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap())
+}
+
+/// The store in the SQLite file at `db`.
+pub fn open_store(db: &Path) -> SqliteStore {
+    SqliteStore::open(
+        db.to_str().unwrap(),
+        Durability::PowerLoss,
+        Retention::default(),
+    )
+    .unwrap()
+}
+
+/// A local stack serving on an ephemeral port of 127.0.0.1 until dropped.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub store: Arc<SqliteStore>,
+    pub stack: Arc<Stack>,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Running {
+    /// `http://host:port` followed by `path`.
+    pub fn http(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The Twitch side, for stacks started with one.
+    pub fn twitch(&self) -> Arc<TwitchSide> {
+        Arc::clone(
+            self.stack
+                .twitch
+                .as_ref()
+                .expect("a stack with a Twitch side"),
+        )
+    }
+}
+
+/// Serves the stack `build` makes for its address, over `store`.
+pub async fn serve(
+    store: Arc<SqliteStore>,
+    build: impl FnOnce(SocketAddr) -> Arc<Stack>,
+) -> Running {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stack = build(addr);
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app::run(listener, Arc::clone(&stack), async {
+        let _ = stopped.await;
+    }));
+    Running {
+        addr,
+        store,
+        stack,
+        _stop: stop,
+    }
+}
+
+/// Only the webhook (`POST /eventsub`) and `@connections`, over an in-memory store.
+pub async fn webhook_only(secret: EventSubSecret) -> Running {
+    let store = memory_store();
+    let webhook = WebhookState::new(secret, store.clone(), store.clone());
+    serve(store, |_| {
+        Arc::new(Stack {
+            webhook,
+            connections: Default::default(),
+            ws: None,
+            twitch: None,
+            api: None,
+        })
+    })
+    .await
+}
+
+/// The whole stack without a Twitch side ([`Stack::local`]) over an
+/// in-memory store; `/ws` needs tickets signed with `tickets`, or none.
+pub async fn local_stack(
+    secret: EventSubSecret,
+    tickets: Option<shared::ticket::TicketKey>,
+) -> Running {
+    let store = memory_store();
+    serve(store.clone(), |addr| {
+        Stack::local(secret, store, addr, tickets)
+    })
+    .await
+}
+
+/// The whole open stack with the built-in Twitch simulator as its Twitch
+/// side ([`Stack::with_twitch`]); the admin routes take `admin_token`.
+pub async fn sim_stack(secret: EventSubSecret, admin_token: &str) -> Running {
+    let store = memory_store();
+    serve(store.clone(), |addr| {
+        let side = TwitchSide::new(
+            Twitch::Sim(SimConfig::default()),
+            &format!("http://{addr}"),
+            secret.clone(),
+            store.clone(),
+            admin_token.into(),
+        )
+        .unwrap();
+        Stack::with_twitch(secret, store, addr, None, Some(Arc::new(side)))
+    })
+    .await
+}
+
+/// The real binary, serving a file database on an ephemeral port.
+pub struct Binary {
+    pub child: Child,
+    /// Its webhook URL.
+    pub url: String,
+    /// What it prints, line by line.
+    pub lines: std::sync::mpsc::Receiver<String>,
+}
+
+/// Starts `local serve` on `db` with the development secret, once it says
+/// where it listens.
+pub fn start_binary(db: &Path) -> Binary {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_local"))
+        .args(["serve", "--port", "0", "--db", db.to_str().unwrap()])
+        .env_remove("EVENTSUB_SECRET")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the local binary");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let url = loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the stack announces where it listens");
+        if let Some(rest) = line.trim().strip_prefix("listening on ") {
+            break format!("{rest}/eventsub");
+        }
+    };
+    Binary { child, url, lines }
+}
+
+/// A fresh directory and a database file name in it.
+pub fn temp_db() -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("se-stack-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("events.db");
+    (dir, db)
+}
+
+/// A WebSocket client connection.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a WebSocket to `url` (`ws://…`).
+pub async fn connect(url: &str) -> Socket {
+    tokio_tungstenite::connect_async(url).await.unwrap().0
+}
+
+/// Sends one text frame.
+pub async fn send(ws: &mut Socket, text: &str) {
+    ws.send(Message::Text(text.into())).await.unwrap();
+}
+
+/// The next text frame, as JSON (other frames are skipped).
+pub async fn next_json(ws: &mut Socket) -> serde_json::Value {
+    loop {
+        let msg = tokio::time::timeout(PATIENCE, ws.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("socket open")
+            .expect("a frame");
+        if let Message::Text(t) = msg {
+            return serde_json::from_str(t.as_str()).unwrap();
+        }
+    }
+}
+
+/// The next frame the local gateway hands a registered connection, as JSON.
+pub async fn next_frame(rx: &mut tokio::sync::mpsc::Receiver<Outbound>) -> serde_json::Value {
+    let next = tokio::time::timeout(PATIENCE, rx.recv());
+    match next.await.expect("a frame within 10 s").expect("a frame") {
+        Outbound::Frame(b) => serde_json::from_slice(&b).unwrap(),
+        Outbound::Close => panic!("closed"),
+    }
+}
+
+/// Polls `check` every 10 ms until it holds; fails the test after [`PATIENCE`].
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + PATIENCE;
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// [`eventually`] for a condition that needs no waiting to check.
+pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    eventually(what, || std::future::ready(done())).await
+}
