@@ -23,8 +23,10 @@ async fn subscribing_to_an_untracked_streamer_tracks_it_and_its_events_arrive() 
     side.spawn_manager(&store, Duration::from_secs(3600));
     let sim = side.sim.clone().unwrap();
 
-    // By login: the stack looks it up on the (simulated) Helix.
-    let mut ws = support::connect(&format!("ws://{addr}/ws")).await;
+    // A logged-in user, by login: the stack looks it up on the (simulated)
+    // Helix, charged to that user's allowance.
+    let ticket = stack.ticket("1337");
+    let mut ws = support::connect(&format!("ws://{addr}/ws?ticket={ticket}")).await;
     send(
         &mut ws,
         r#"{"action":"subscribe","broadcaster":"user4242"}"#,

@@ -68,8 +68,19 @@ impl Site {
     /// The page's answer for `GET`/`HEAD` of `path`, or `None` when the path
     /// is not the page's.
     pub fn answer(&self, request: &Request, path: &str) -> Option<Response<Body>> {
-        if !matches!(request.method().as_str(), "GET" | "HEAD") {
+        let name = if path == "/" { "index.html" } else { path.get(1..)? };
+        let known = name == "config.json" || ASSETS.iter().any(|a| a.path == name);
+        if !known {
             return None;
+        }
+        let method = request.method().as_str();
+        if !matches!(method, "GET" | "HEAD") {
+            let refused = crate::ApiError::MethodNotAllowed {
+                method: crate::error::shown(method),
+                path: crate::error::shown(path),
+                allowed: vec!["GET", "HEAD"],
+            };
+            return Some(refused.into_response());
         }
         if path == "/config.json" {
             let body = json!({

@@ -123,8 +123,23 @@ pub async fn local_stack(
     .await
 }
 
-/// The whole open stack with the built-in Twitch simulator as its Twitch
-/// side ([`Stack::with_twitch`]); the admin routes take `admin_token`.
+/// The key the simulator stacks sign WebSocket tickets with.
+pub fn sim_tickets() -> shared::ticket::TicketKey {
+    shared::ticket::TicketKey::new(b"sim-stack-ticket-key-sim-stack-0123").unwrap()
+}
+
+impl Running {
+    /// A ticket for `user` to open this stack's `/ws`, as `POST
+    /// /api/ws-ticket` issues one to a logged-in session.
+    pub fn ticket(&self, user: &str) -> String {
+        let audience = format!("ws://{}/ws", self.addr);
+        sim_tickets().issue(user, &audience, shared::clock::now_ms() / 1000)
+    }
+}
+
+/// The whole stack with the built-in Twitch simulator as its Twitch side
+/// ([`Stack::with_twitch`]), `/ws` behind tickets signed with
+/// [`sim_tickets`]; the admin routes take `admin_token`.
 pub async fn sim_stack(secret: EventSubSecret, admin_token: &str) -> Running {
     let store = memory_store();
     serve(store.clone(), |addr| {
@@ -136,7 +151,7 @@ pub async fn sim_stack(secret: EventSubSecret, admin_token: &str) -> Running {
             admin_token.into(),
         )
         .unwrap();
-        Stack::with_twitch(secret, store, addr, None, Some(Arc::new(side)))
+        Stack::with_twitch(secret, store, addr, Some(sim_tickets()), Some(Arc::new(side)))
     })
     .await
 }
