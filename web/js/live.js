@@ -96,6 +96,7 @@ export class LiveConnection {
     }
     const socket = new WebSocket(url);
     this.socket = socket;
+    this.lastUrl = url; // tests: a used ticket must not open another socket
     socket.addEventListener('open', () => {
       if (this.broadcaster) this.send({ action: 'subscribe', broadcaster: this.broadcaster });
       this.keepalive = setInterval(() => this.isOpen() && this.send({ action: 'ping' }), KEEPALIVE_MS);

@@ -1,6 +1,8 @@
 // The page in real headless Chromium against the real local stack binary:
-// pick a streamer, see the backlog, see a triggered event arrive, survive a
-// server restart (reconnect, re-subscribe, backlog again without duplicates).
+// log in through the simulated Twitch, pick a streamer, see the backlog, see
+// a triggered event arrive, survive a server restart (reconnect,
+// re-subscribe, backlog again without duplicates), keep favourites across a
+// reload, log out.
 //
 //   node --test web/tests/      (after `cargo build -p local`)
 //
@@ -99,9 +101,37 @@ after(async () => {
   if (workdir) await rm(workdir, { recursive: true, force: true });
 });
 
+test('logged out, the page says what logging in gives and opens no socket', async () => {
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForSelector('#login:visible');
+  assert.match(await page.textContent('#pitch'), /favourite/i);
+  assert.equal(await page.isHidden('#favourites-section'), true);
+  assert.equal(await page.isVisible('#login-channel'), true);
+  const ticket = await page.evaluate(async () => (await fetch('/api/ws-ticket', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}',
+  })).status);
+  assert.equal(ticket, 401);
+});
+
+test('log in through the simulated Twitch consent page', async () => {
+  await page.click('#login');
+  await page.waitForSelector('#authorize');
+  assert.match(page.url(), /\/oauth2\/authorize\?/);
+  await page.click('#authorize');
+  await page.waitForSelector('#logged-in:visible');
+  assert.equal(await page.textContent('#me-name'), 'User1337');
+  assert.equal(new URL(page.url()).pathname, '/');
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'sid');
+  assert.ok(session?.httpOnly, 'an HttpOnly session cookie');
+  assert.equal(session.sameSite, 'Lax');
+  assert.equal(cookies.some((c) => c.name === 'oauth'), false, 'the login cookie is cleared');
+});
+
 test('backlog, then a live event appears at the top', async () => {
   const backlog = await trigger('channel.cheer', 2);
   await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForSelector('#logged-in:visible');
   await page.fill('#broadcaster', BROADCASTER);
   await page.click('#picker button');
   await page.waitForSelector('#status[data-state="live"]');
@@ -179,8 +209,51 @@ test('the chart shows the viewers the poller recorded, and the event counts', as
   assert.deepEqual(counts.find(([type]) => type === 'channel.cheer'), ['channel.cheer', '2']);
 });
 
+test('a favourite: added by login, watched with its backlog and live events, kept across a reload', async () => {
+  const fav = '777';
+  const backlog = await trigger('channel.cheer', 2, fav);
+  await page.fill('#favourite', `user${fav}`);
+  await page.click('#add-favourite button');
+  await page.waitForSelector(`#favourites li[data-id="${fav}"]`);
+  await page.waitForSelector('#status[data-state="live"]');
+  await page.waitForFunction((n) => document.querySelectorAll('#feed li').length === n, 2);
+  assert.deepEqual(await feedIds(), [...backlog].reverse());
+  const [live] = await trigger('channel.follow', 1, fav);
+  await page.waitForSelector(`#feed li[data-id="${live}"]`);
+
+  await page.reload();
+  await page.waitForSelector('#logged-in:visible');
+  await page.waitForSelector(`#favourites li[data-id="${fav}"]`);
+  await page.click(`#favourites li[data-id="${fav}"] .watch`);
+  await page.waitForSelector(`#feed li[data-id="${live}"]`);
+});
+
+test('log out: logged out, and no socket opens with an old ticket', async () => {
+  await page.waitForSelector('#status[data-state="live"]');
+  const used = await page.evaluate(() => window.streamerEvents.connection.lastUrl);
+  assert.match(used, /ticket=/);
+  await page.click('#logout');
+  await page.waitForSelector('#login:visible');
+  assert.equal(await page.isHidden('#favourites-section'), true);
+  const after = await page.evaluate(async (url) => {
+    const ticket = (await fetch('/api/ws-ticket', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}',
+    })).status;
+    const reopened = await new Promise((resolve) => {
+      const socket = new WebSocket(url);
+      socket.onopen = () => { socket.close(); resolve('opened'); };
+      socket.onerror = () => resolve('refused');
+    });
+    return { ticket, reopened };
+  }, used);
+  assert.deepEqual(after, { ticket: 401, reopened: 'refused' });
+  await page.reload();
+  await page.waitForSelector('#login:visible');
+});
+
 test('no script errors on the page', () => {
   // Refused connections while the server was down are expected; nothing else is.
-  const expected = /ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/;
+  // So is the refused reuse of a ticket, and the 401 of a logged-out ticket request.
+  const expected = /ERR_CONNECTION_REFUSED|WebSocket connection to .* failed|status of 401/;
   assert.deepEqual(pageErrors.filter((e) => !expected.test(e)), []);
 });

@@ -423,7 +423,8 @@ fn id_token(sim: &Sim, headers: &HeaderMap, grant: &Code, access: &str) -> Strin
         "sub": grant.user_id,
         "at_hash": URL_SAFE_NO_PAD.encode(&digest[..16]),
         "preferred_username": users::display_name(&grant.user_id),
-        "picture": format!("https://static-cdn.jtvnw.net/user-default-pictures-uv/{}-profile_image-150x150.png", grant.user_id),
+        // Twitch's pictures live on its CDN; the simulator serves its own.
+        "picture": format!("{}/sim/avatars/{}.svg", issuer(headers).trim_end_matches("/oauth2"), grant.user_id),
     });
     if let Some(nonce) = &grant.nonce {
         claims["nonce"] = json!(nonce);
@@ -491,4 +492,14 @@ pub async fn userinfo(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Respon
 pub async fn disconnect(State(sim): State<Arc<Sim>>, Path(user_id): Path<String>) -> Response {
     let killed = sim.disconnect_user(&user_id);
     Json(json!({"user_id": user_id, "tokens_revoked": killed})).into_response()
+}
+
+/// `GET /sim/avatars/{id}.svg`: a simulated user's profile picture.
+pub async fn avatar(Path(file): Path<String>) -> Response {
+    let id = file.trim_end_matches(".svg");
+    let hue = id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 360;
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"64\" height=\"64\"><rect width=\"64\" height=\"64\" fill=\"hsl({hue},60%,50%)\"/></svg>"
+    );
+    ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()
 }

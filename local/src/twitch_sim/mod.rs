@@ -181,6 +181,7 @@ impl Sim {
                 get(login::discovery),
             )
             .route("/sim/users/{id}/disconnect", post(login::disconnect))
+            .route("/sim/avatars/{file}", get(login::avatar))
             .nest("/helix", helix)
             .layer(middleware::from_fn_with_state(
                 Arc::clone(self),
