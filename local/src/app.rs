@@ -116,12 +116,12 @@ impl Stack {
             gateway: Arc::clone(&connections),
             domain: addr.to_string(),
         });
-        let fan_out = broadcast::BroadcastState {
+        let fan_out = fanout::FanoutState {
             connections: store.clone(),
             pusher: connections.clone(),
-            concurrency: broadcast::concurrency_from_env().unwrap_or_else(|e| {
+            concurrency: fanout::concurrency_from_env().unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "using the default fan-out concurrency");
-                broadcast::DEFAULT_CONCURRENCY
+                fanout::DEFAULT_CONCURRENCY
             }),
             served: Default::default(),
         };
@@ -203,7 +203,7 @@ fn process_ticket_key() -> TicketKey {
 /// The events table's stream, played by the store's commit feed: every
 /// newly stored event goes through the same fan-out as in AWS.
 fn spawn_fan_out(
-    fan_out: broadcast::BroadcastState,
+    fan_out: fanout::FanoutState,
     mut feed: tokio::sync::broadcast::Receiver<StoredEvent>,
 ) {
     tokio::spawn(async move {
@@ -211,7 +211,7 @@ fn spawn_fan_out(
             match feed.recv().await {
                 Ok(event) => {
                     let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
-                    if let Err(e) = broadcast::fan_out(&fan_out, &event, now).await {
+                    if let Err(e) = fanout::fan_out(&fan_out, &event, now).await {
                         tracing::warn!(error = %e, "fan-out failed");
                     }
                 }
@@ -243,7 +243,7 @@ pub fn router(stack: Arc<Stack>) -> Router {
         None => router,
     };
     match &stack.api {
-        Some(api) => router.merge(crate::api::routes(Arc::clone(api))),
+        Some(api) => router.merge(crate::api_host::routes(Arc::clone(api))),
         None => router,
     }
 }

@@ -5,7 +5,7 @@
 //!   manager, poller, fan-out feed, HTTP server) and its start-up banner.
 //! - [`cli`]: the command line's arguments.
 //! - [`bridge`]: axum request → `lambda_http` request → handler → axum response.
-//! - [`api`]: the api function's handler: the read API, the front door
+//! - [`api_host`]: the api function's handler: the read API, the front door
 //!   (log in, sessions, favourites, tickets) and the page.
 //! - [`gateway`]: live WebSocket connections and the `@connections` API.
 //! - [`ws`]: the WebSocket endpoint, turning frames into API Gateway events.
@@ -19,7 +19,7 @@
 //! - [`wsbench`]: the fan-out and end-to-end WebSocket benchmarks.
 //! - [`report`]: latency quantiles and the benchmarks' JSON lines.
 
-pub mod api;
+pub mod api_host;
 pub mod app;
 pub mod bridge;
 pub mod cli;

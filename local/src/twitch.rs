@@ -13,13 +13,13 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
+use eventsub_manager::admin::{self, AdminRequest};
+use eventsub_manager::apply::Target;
+use eventsub_manager::manager::{release_after_ms_from_env, Manager};
 use shared::config::EventSubSecret;
 use shared::helix::config::ClientSecret;
 use shared::helix::{Helix, HelixConfig};
 use shared::store::sqlite::SqliteStore;
-use subscriptions::admin::{self, AdminRequest};
-use subscriptions::apply::Target;
-use subscriptions::manager::{release_after_ms_from_env, Manager};
 
 use crate::twitch_sim::{Sim, SimConfig};
 

@@ -1,4 +1,4 @@
-//! The read API on the local stack: `local::api::routes` over real HTTP on
+//! The read API on the local stack: `local::api_host::routes` over real HTTP on
 //! loopback, with the page served by the same handler, answered by the api
 //! function's own handler.
 
@@ -37,7 +37,7 @@ async fn serve() -> String {
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = local::api::routes(state);
+    let router = local::api_host::routes(state);
     tokio::spawn(async move { axum::serve(listener, router).await });
     base
 }

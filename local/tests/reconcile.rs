@@ -11,6 +11,10 @@ use std::sync::Arc;
 
 use axum::routing::post;
 use axum::Router;
+use eventsub_manager::admin::{self, AdminRequest, AdminResponse};
+use eventsub_manager::apply::{Outcome, Target};
+use eventsub_manager::manager::{Manager, StreamerRef, SweepReport};
+use eventsub_manager::plan::MAX_RECREATE;
 use local::twitch_sim::{Failure, Sim, SimConfig, SimSubscription};
 use serde_json::{json, Value};
 use shared::clock::now_ms;
@@ -22,10 +26,6 @@ use shared::helix::{Helix, HelixConfig};
 use shared::store::sqlite::SqliteStore;
 use shared::store::streamers::{Streamer, StreamerStore, TypeState, Wish};
 use shared::store::SubscriptionStore;
-use subscriptions::admin::{self, AdminRequest, AdminResponse};
-use subscriptions::apply::{Outcome, Target};
-use subscriptions::manager::{Manager, StreamerRef, SweepReport};
-use subscriptions::plan::MAX_RECREATE;
 use support::wait_until;
 use time::OffsetDateTime;
 
@@ -655,7 +655,7 @@ async fn a_callback_that_fails_verification_is_recreated_a_few_times_then_left_f
     assert!(w.ours(STREAMER).is_empty(), "{:?}", w.ours(STREAMER));
 
     // Given up on for a while, not for ever: hours later it is tried again.
-    let later = now_ms() + subscriptions::manager::RETRY_FAILED_AFTER_MS + 60_000;
+    let later = now_ms() + eventsub_manager::manager::RETRY_FAILED_AFTER_MS + 60_000;
     let retried = w.manager.reconcile_one(STREAMER, later).await.unwrap();
     assert_eq!(retried.created, OPEN.len(), "one more try of each");
 }

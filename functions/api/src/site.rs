@@ -68,7 +68,11 @@ impl Site {
     /// The page's answer for `GET`/`HEAD` of `path`, or `None` when the path
     /// is not the page's.
     pub fn answer(&self, request: &Request, path: &str) -> Option<Response<Body>> {
-        let name = if path == "/" { "index.html" } else { path.get(1..)? };
+        let name = if path == "/" {
+            "index.html"
+        } else {
+            path.get(1..)?
+        };
         let known = name == "config.json" || ASSETS.iter().any(|a| a.path == name);
         if !known {
             return None;

@@ -497,7 +497,10 @@ pub async fn disconnect(State(sim): State<Arc<Sim>>, Path(user_id): Path<String>
 /// `GET /sim/avatars/{id}.svg`: a simulated user's profile picture.
 pub async fn avatar(Path(file): Path<String>) -> Response {
     let id = file.trim_end_matches(".svg");
-    let hue = id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 360;
+    let hue = id
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 360;
     let svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"64\" height=\"64\"><rect width=\"64\" height=\"64\" fill=\"hsl({hue},60%,50%)\"/></svg>"
     );

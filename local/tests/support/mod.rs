@@ -151,7 +151,13 @@ pub async fn sim_stack(secret: EventSubSecret, admin_token: &str) -> Running {
             admin_token.into(),
         )
         .unwrap();
-        Stack::with_twitch(secret, store, addr, Some(sim_tickets()), Some(Arc::new(side)))
+        Stack::with_twitch(
+            secret,
+            store,
+            addr,
+            Some(sim_tickets()),
+            Some(Arc::new(side)),
+        )
     })
     .await
 }

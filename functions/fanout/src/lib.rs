@@ -38,7 +38,7 @@ pub fn concurrency_from_env() -> Result<usize, ConfigError> {
 pub const PAGE: usize = 1000;
 
 /// What fan-out needs.
-pub struct BroadcastState {
+pub struct FanoutState {
     pub connections: Arc<dyn ConnectionStore>,
     pub pusher: Arc<dyn Push>,
     pub concurrency: usize,
@@ -65,7 +65,7 @@ pub struct FanOut {
 /// the record in this process skips them; a retry elsewhere (a cold Lambda)
 /// sends again, and clients drop the duplicate by message id.
 pub async fn fan_out(
-    state: &BroadcastState,
+    state: &FanoutState,
     event: &StoredEvent,
     now_ms: i64,
 ) -> Result<FanOut, StoreError> {
@@ -121,7 +121,7 @@ struct Tally {
 }
 
 async fn post_all(
-    state: &BroadcastState,
+    state: &FanoutState,
     ids: impl Iterator<Item = String>,
     frame: &str,
     tally: &mut Tally,

@@ -5,10 +5,10 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let state = broadcast::aws::state_from_env().await?;
+    let state = fanout::aws::state_from_env().await?;
     let state = &state;
     run(service_fn(move |event: LambdaEvent<_>| async move {
-        Ok::<_, Error>(broadcast::aws::handle(state, event.payload).await)
+        Ok::<_, Error>(fanout::aws::handle(state, event.payload).await)
     }))
     .await
 }

@@ -1,21 +1,21 @@
 //! The subscription manager's Lambda entry with the checked-in samples in
-//! `events/subscriptions/` (a streamers-table stream batch, the schedule, the
+//! `events/eventsub_manager/` (a streamers-table stream batch, the schedule, the
 //! admin routes), against the Twitch simulator and the real webhook.
 
 mod support;
 
 use std::sync::Arc;
 
+use eventsub_manager::handler::{handle, Settings, Trigger};
 use serde_json::Value;
 use shared::store::streamers::{StreamerStore, Wish};
-use subscriptions::handler::{handle, Settings, Trigger};
 
 /// The token the admin samples carry.
 const ADMIN: &str = "local-admin-token-local-admin-token-0000";
 
 fn sample(name: &str) -> Value {
     let path = format!(
-        "{}/../events/subscriptions/{name}.json",
+        "{}/../events/eventsub_manager/{name}.json",
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()

@@ -9,14 +9,14 @@ use shared::config::{env, ConfigError};
 use shared::push::Pusher;
 use shared::store::dynamo::{event_from_stream_image, DynamoConnectionStore, DynamoStore};
 
-use crate::{concurrency_from_env, fan_out, BroadcastState, Served};
+use crate::{concurrency_from_env, fan_out, FanoutState, Served};
 
 /// The Lambda's state: `CONNECTIONS_TABLE`, `WEBSOCKET_ENDPOINT` and
 /// `BROADCAST_CONCURRENCY`.
-pub async fn state_from_env() -> Result<BroadcastState, ConfigError> {
+pub async fn state_from_env() -> Result<FanoutState, ConfigError> {
     let table = env::required("CONNECTIONS_TABLE")?;
     let endpoint = env::required("WEBSOCKET_ENDPOINT")?;
-    Ok(BroadcastState {
+    Ok(FanoutState {
         connections: Arc::new(DynamoConnectionStore::new(
             DynamoStore::client_from_env().await,
             table,
@@ -32,7 +32,7 @@ pub async fn state_from_env() -> Result<BroadcastState, ConfigError> {
 /// the first reported record, so the ones after it come again anyway (clients
 /// drop what they already have by message id). Items that are not events are
 /// skipped, never retried.
-pub async fn handle(state: &BroadcastState, batch: StreamBatch) -> DynamoDbEventResponse {
+pub async fn handle(state: &FanoutState, batch: StreamBatch) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
     for record in batch.records {
         if record.event_name != "INSERT" {

@@ -1,5 +1,5 @@
 //! The broadcast Lambda's entry with a DynamoDB-stream–shaped batch
-//! (`events/broadcast/stream-insert.json`), posting through the real SDK
+//! (`events/fanout/stream-insert.json`), posting through the real SDK
 //! client to the local `@connections`, including a partial failure.
 
 mod support;
@@ -7,8 +7,8 @@ mod support;
 use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::Event as StreamBatch;
-use broadcast::aws::handle;
-use broadcast::BroadcastState;
+use fanout::aws::handle;
+use fanout::FanoutState;
 use local::gateway::{Connections, Outbound};
 use shared::clock::now_ms;
 use shared::push::{Push, Pusher};
@@ -18,7 +18,7 @@ use shared::store::sqlite::SqliteStore;
 fn batch() -> StreamBatch {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../events/broadcast/stream-insert.json"
+        "/../events/fanout/stream-insert.json"
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -61,7 +61,7 @@ async fn a_batch_reaches_subscribers_and_a_transient_failure_is_reported_alone()
     let _slow = gateway.register("slow", "127.0.0.1", "t");
     while pusher.post("slow", b"{}").await.is_ok() {}
 
-    let state = BroadcastState {
+    let state = FanoutState {
         connections: store.clone(),
         pusher: Arc::new(pusher),
         concurrency: 8,
@@ -109,7 +109,7 @@ async fn a_retried_record_skips_the_connections_that_already_got_it() {
     while pusher.post("slow", b"{}").await.is_ok() {
         filler += 1;
     }
-    let state = BroadcastState {
+    let state = FanoutState {
         connections: store.clone(),
         pusher: Arc::new(pusher),
         concurrency: 8,
@@ -149,7 +149,7 @@ async fn a_retried_record_skips_the_connections_that_already_got_it() {
 /// Every checked-in stream sample holds event items the adapter can read.
 #[test]
 fn every_stream_sample_maps_to_events() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../events/broadcast");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../events/fanout");
     let mut records = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
