@@ -145,8 +145,15 @@ impl Stack {
             max_favourites: ::api::door::DEFAULT_MAX_FAVOURITES,
             lookups_per_minute: ::api::door::DEFAULT_LOOKUPS_PER_MINUTE,
         });
+        let mut webhook = WebhookState::new(secret, store.clone(), store.clone());
+        if twitch.is_some() {
+            webhook.revocations = Some(webhook::Revocations {
+                users: store.clone(),
+                streamers: store.clone(),
+            });
+        }
         Arc::new(Self {
-            webhook: WebhookState::new(secret, store.clone(), store.clone()),
+            webhook,
             connections,
             ws: Some(ws),
             api: Some(Arc::new(::api::ApiState {

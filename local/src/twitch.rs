@@ -83,8 +83,14 @@ impl TwitchSide {
         };
         let helix = Arc::new(Helix::new(config)?);
         let login = Arc::new(shared::helix::login::Login::new(Arc::clone(&helix)));
-        let manager = Manager::new(helix, Target { callback, secret }, store.clone(), store)
-            .release_after_ms(release_after_ms_from_env()?);
+        let manager = Manager::new(
+            helix,
+            Target { callback, secret },
+            store.clone(),
+            store.clone(),
+        )
+        .release_after_ms(release_after_ms_from_env()?)
+        .with_users(store);
         Ok(Self {
             manager: Arc::new(manager),
             login,

@@ -570,3 +570,47 @@ async fn a_broadcaster_grant_is_recorded_and_a_smaller_one_replaces_it() {
     let streamer = s.store.streamer("6060").await.unwrap().unwrap();
     assert_eq!(streamer.scopes, vec![all[0].clone()]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_disconnecting_our_app_at_twitch_is_logged_out_at_once() {
+    let s = stack().await;
+    let side = s.twitch();
+    let sim = side.sim.clone().unwrap();
+    // The manager keeps the grant/revoke subscriptions for our client.
+    side.manager.sweep(shared::clock::now_ms()).await.unwrap();
+    support::wait_until("the revoke subscription enabled", || {
+        sim.subscriptions()
+            .iter()
+            .any(|s| s.kind == "user.authorization.revoke" && s.status.is_working())
+    })
+    .await;
+    let started = start_login(&s, "?channel=1", "6060", "allow").await;
+    let r = finish(&started, Some(&started.login_cookie)).await;
+    let sid = set_cookie(&r, "sid").unwrap();
+    let other = login(&s, "6060").await;
+    assert!(!s
+        .store
+        .streamer("6060")
+        .await
+        .unwrap()
+        .unwrap()
+        .scopes
+        .is_empty());
+
+    sim.disconnect_and_notify("6060").await;
+
+    for session in [&sid, &other] {
+        let (status, _) = call(&s, Method::GET, "/api/me", Some(session), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert!(
+        s.store
+            .streamer("6060")
+            .await
+            .unwrap()
+            .unwrap()
+            .scopes
+            .is_empty(),
+        "grant forgotten"
+    );
+}

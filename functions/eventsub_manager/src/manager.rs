@@ -8,10 +8,11 @@ use std::sync::Arc;
 use futures_util::TryStreamExt;
 use shared::config::{env, ConfigError};
 use shared::eventsub::catalog;
-use shared::helix::eventsub::Filter;
+use shared::helix::eventsub::{Created, Filter, NewSubscription};
 use shared::helix::users::{id_of_login, LoginError};
 use shared::helix::{Helix, HelixError};
 use shared::store::streamers::{Streamer, StreamerStore, TypeRecord, TypeState, Wish};
+use shared::store::users::UserStore;
 use shared::store::{StoreError, SubscriptionStore};
 
 use crate::apply::{reconcile, Outcome, Target};
@@ -60,6 +61,9 @@ pub struct Manager {
     /// One reconcile at a time: two would list the same state and race on
     /// the same creates (in AWS the function runs one instance).
     pub turn: tokio::sync::Mutex<()>,
+    /// Users' favourites: a streamer someone has as a favourite is never
+    /// released for being idle; `None` (no login configured): idle releases.
+    pub users: Option<Arc<dyn UserStore>>,
 }
 
 /// What a sweep did.
@@ -70,6 +74,8 @@ pub struct SweepReport {
     pub failed: usize,
     /// Subscriptions of ours about streamers nobody tracks, deleted.
     pub orphans_deleted: usize,
+    /// Subscriptions about our own client (user grants and revocations) created.
+    pub app_created: usize,
 }
 
 pub use shared::store::streamers::StreamerRef;
@@ -95,6 +101,21 @@ impl Manager {
             subscriptions,
             release_after_ms: RELEASE_AFTER_HOURS * 3_600_000,
             turn: tokio::sync::Mutex::new(()),
+            users: None,
+        }
+    }
+
+    /// The same manager, keeping streamers that are someone's favourite.
+    pub fn with_users(mut self, users: Arc<dyn UserStore>) -> Self {
+        self.users = Some(users);
+        self
+    }
+
+    /// True when some user has `id` as a favourite.
+    async fn has_fans(&self, id: &str) -> Result<bool, StoreError> {
+        match &self.users {
+            Some(users) => Ok(!users.fans(id, 1).await?.is_empty()),
+            None => Ok(false),
         }
     }
 
@@ -314,7 +335,7 @@ impl Manager {
                     .streamer(id)
                     .await?
                     .is_some_and(|s| now_ms - s.last_watched_ms > self.release_after_ms);
-                if idle {
+                if idle && !self.has_fans(id).await? {
                     self.streamers.release(id, now_ms).await?;
                     report.released += 1;
                 } else {
@@ -337,7 +358,38 @@ impl Manager {
         // streamer tracked while this sweep ran is not an orphan.
         let _turn = self.turn.lock().await;
         let all: Vec<_> = self.helix.subscriptions(&Filter::All).try_collect().await?;
+        let client_id = self.helix.config().client_id.clone();
+        let about_us = |sub: &shared::eventsub::subscription::Subscription| {
+            sub.condition.get("client_id").and_then(|v| v.as_str()) == Some(client_id.as_str())
+        };
+        for kind in catalog::app_types() {
+            let kept = all.iter().flat_map(|p| &p.subscriptions).any(|sub| {
+                sub.kind == kind.name
+                    && about_us(sub)
+                    && sub.callback() == Some(self.target.callback.as_str())
+                    && (sub.status.is_working())
+            });
+            if !kept {
+                let new = NewSubscription::webhook(
+                    kind.name,
+                    kind.version,
+                    BTreeMap::from([("client_id".to_owned(), client_id.clone())]),
+                    &self.target.callback,
+                    &self.target.secret,
+                );
+                match self.helix.create_subscription(&new).await {
+                    Ok(Created::New(..)) => report.app_created += 1,
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(kind = kind.name, error = %e, "could not create an app subscription; next sweep retries")
+                    }
+                }
+            }
+        }
         for sub in all.iter().flat_map(|p| &p.subscriptions) {
+            if about_us(sub) {
+                continue;
+            }
             let ours = sub.callback() == Some(self.target.callback.as_str());
             let owner = sub.broadcaster_id().unwrap_or_default();
             let orphan = ours

@@ -21,6 +21,8 @@ use shared::eventsub::headers::{DeliveryHeaders, HeaderError};
 use shared::eventsub::subscription::Subscription;
 use shared::eventsub::summary::{semantic_key, summarize};
 use shared::eventsub::verify::{freshness, signature_matches, Freshness};
+use shared::store::streamers::StreamerStore;
+use shared::store::users::UserStore;
 use shared::store::{
     Appended, Event, EventStore, StoreError, SubscriptionChange, SubscriptionStore,
     SubscriptionUpdate,
@@ -40,6 +42,29 @@ pub struct WebhookState {
     pub events: Arc<dyn EventStore>,
     pub subscriptions: Arc<dyn SubscriptionStore>,
     pub metrics: Metrics,
+    /// Where a user's revocation of our app takes effect; `None` (no login
+    /// configured): the notification is only stored.
+    pub revocations: Option<Revocations>,
+}
+
+/// What `user.authorization.revoke` changes at once: the user's sessions
+/// end and their broadcaster grant is forgotten (Twitch requires both).
+pub struct Revocations {
+    pub users: Arc<dyn UserStore>,
+    pub streamers: Arc<dyn StreamerStore>,
+}
+
+impl Revocations {
+    /// Applies a revocation of `user_id`; safe to repeat (a redelivery does
+    /// it again, which changes nothing).
+    async fn apply(&self, user_id: &str, now_ms: i64) -> Result<(), StoreError> {
+        let ended = self.users.end_sessions_of(user_id).await?;
+        if self.streamers.streamer(user_id).await?.is_some() {
+            self.streamers.set_scopes(user_id, &[], now_ms).await?;
+        }
+        tracing::info!(user = %user_id, sessions_ended = ended, "a user revoked our app");
+        Ok(())
+    }
 }
 
 impl WebhookState {
@@ -54,6 +79,7 @@ impl WebhookState {
             events,
             subscriptions,
             metrics: Metrics::default(),
+            revocations: None,
         }
     }
 }
@@ -276,6 +302,18 @@ async fn accept(
                     tracing::debug!(message_id = %record.message_id, retry = ?h.retry, "duplicate delivery");
                 }
                 Err(e) => return Ok(store_failed(state, e)),
+            }
+            // On a duplicate too: if applying failed the first time, Twitch's
+            // retry (answered 5xx) is how it gets applied.
+            if record.event_type == "user.authorization.revoke" {
+                if let (Some(r), Some(user)) = (
+                    &state.revocations,
+                    fields.get("user_id").and_then(Value::as_str),
+                ) {
+                    if let Err(e) = r.apply(user, record.received_at_ms).await {
+                        return Ok(store_failed(state, e));
+                    }
+                }
             }
             Outcome::Acknowledged
         }

@@ -71,13 +71,23 @@ impl Sim {
     /// Sends one signed notification with a realistic event to an enabled
     /// subscription's callback; returns the callback's status and the message id.
     pub async fn deliver(&self, subscription_id: &str) -> Result<(u16, String), SimError> {
+        self.deliver_event(subscription_id, None).await
+    }
+
+    /// [`Sim::deliver`] with this `event` instead of a generated one.
+    pub async fn deliver_event(
+        &self,
+        subscription_id: &str,
+        given: Option<serde_json::Value>,
+    ) -> Result<(u16, String), SimError> {
         let now = OffsetDateTime::now_utc();
         let message_id = uuid::Uuid::new_v4().to_string();
         let (sub, body) = {
             let mut state = self.state();
             let sub = enabled(&state, subscription_id)?;
             state.seq += 1;
-            let event = payload::event(&sub.kind, &sub.condition, state.seq, now);
+            let event =
+                given.unwrap_or_else(|| payload::event(&sub.kind, &sub.condition, state.seq, now));
             let body = json!({"subscription": sub.to_json(), "event": event}).to_string();
             let sent = SentMessage {
                 subscription_id: sub.id.clone(),

@@ -490,7 +490,7 @@ pub async fn userinfo(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Respon
 
 /// `POST /sim/users/{id}/disconnect`: the user disconnects the app at Twitch.
 pub async fn disconnect(State(sim): State<Arc<Sim>>, Path(user_id): Path<String>) -> Response {
-    let killed = sim.disconnect_user(&user_id);
+    let killed = sim.disconnect_and_notify(&user_id).await;
     Json(json!({"user_id": user_id, "tokens_revoked": killed})).into_response()
 }
 

@@ -218,6 +218,31 @@ impl Sim {
         self.accounts.disconnect(user_id)
     }
 
+    /// [`Sim::disconnect_user`], then what Twitch sends: a signed
+    /// `user.authorization.revoke` to every enabled subscription of that
+    /// type for our client. Returns how many access tokens died.
+    pub async fn disconnect_and_notify(&self, user_id: &str) -> usize {
+        let killed = self.disconnect_user(user_id);
+        let targets: Vec<String> = self
+            .subscriptions()
+            .into_iter()
+            .filter(|s| s.kind == "user.authorization.revoke" && s.status.is_working())
+            .map(|s| s.id)
+            .collect();
+        for id in targets {
+            let event = serde_json::json!({
+                "client_id": self.config.client_id,
+                "user_id": user_id,
+                "user_login": users::login(user_id),
+                "user_name": users::display_name(user_id),
+            });
+            if let Err(e) = self.deliver_event(&id, Some(event)).await {
+                tracing::warn!(error = %e, "could not deliver a user.authorization.revoke");
+            }
+        }
+        killed
+    }
+
     /// Live user access tokens of `user_id` (a test's view of logout).
     pub fn user_tokens(&self, user_id: &str) -> usize {
         self.accounts.live_tokens(user_id, self.now())

@@ -140,7 +140,7 @@ const PREDICTIONS: &[Grant] = &[broadcaster(&[
 /// shut down, `channel.update` and the hype-train types are v2). The tracked
 /// ones come first, in the order they are created: those that need no
 /// authorization first.
-pub const TYPES: [Kind; 22] = [
+pub const TYPES: [Kind; 24] = [
     Kind {
         tracked: true,
         summarize: Some(summary::stream_online),
@@ -308,7 +308,36 @@ pub const TYPES: [Kind; 22] = [
         ],
         ..open("channel.chat.message", "1", samples::CHAT_MESSAGE)
     },
+    // About our app, not a streamer: condition `client_id` (ours), created
+    // with the app token alone, no user scope.
+    app(
+        "user.authorization.grant",
+        samples::USER_AUTHORIZATION_GRANT,
+    ),
+    app(
+        "user.authorization.revoke",
+        samples::USER_AUTHORIZATION_REVOKE,
+    ),
 ];
+
+/// A type about our own client (`condition.client_id`), not a streamer.
+const fn app(name: &'static str, sample: &'static str) -> Kind {
+    Kind {
+        condition: ConditionShape {
+            required: &["client_id"],
+            one_of: &[],
+            optional: &[],
+            watch: &[],
+        },
+        ..open(name, "1", sample)
+    }
+}
+
+/// The types about our own client that the manager keeps one of each
+/// (users granting and revoking our access: the revoke ends their sessions).
+pub fn app_types() -> impl Iterator<Item = &'static Kind> {
+    TYPES.iter().filter(|k| k.condition.watch.is_empty())
+}
 
 /// The types a tracked streamer gets, in creation order.
 pub fn tracked() -> impl Iterator<Item = &'static Kind> {
@@ -536,6 +565,22 @@ mod tests {
             let event: Value = serde_json::from_str(k.sample)
                 .unwrap_or_else(|e| panic!("{}: sample is not JSON: {e}", k.name));
             assert!(event.is_object(), "{}", k.name);
+            if k.condition.watch.is_empty() {
+                // About our client: its condition names the client, no streamer.
+                let client = event["client_id"].as_str().unwrap_or_default();
+                let condition: Condition = [("client_id".to_owned(), Value::from(client))]
+                    .into_iter()
+                    .collect();
+                k.check_condition(&condition)
+                    .unwrap_or_else(|e| panic!("{}: {e}", k.name));
+                assert_eq!(broadcaster_of(&condition), None, "{}", k.name);
+                assert!(
+                    !k.tracked && summarize(k.name, &event).is_none(),
+                    "{}",
+                    k.name
+                );
+                continue;
+            }
             // The streamer the sample is about, as the condition we would
             // create for them names them.
             let side = k.condition.watch[0].trim_end_matches("user_id");

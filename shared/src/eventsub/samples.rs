@@ -360,3 +360,20 @@ pub const CHAT_MESSAGE: &str = r##"{
     "source_message_id": null,
     "source_badges": null
 }"##;
+
+/// `user.authorization.grant` (twitch-login.md §5).
+pub const USER_AUTHORIZATION_GRANT: &str = r#"{
+    "client_id": "crq72vsaoijkc83xx42hz6i37",
+    "user_id": "1337",
+    "user_login": "cool_user",
+    "user_name": "Cool_User"
+}"#;
+
+/// `user.authorization.revoke`: login and name are null when the user no
+/// longer exists.
+pub const USER_AUTHORIZATION_REVOKE: &str = r#"{
+    "client_id": "crq72vsaoijkc83xx42hz6i37",
+    "user_id": "1337",
+    "user_login": null,
+    "user_name": null
+}"#;
