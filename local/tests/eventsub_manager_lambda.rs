@@ -38,6 +38,11 @@ async fn every_trigger_sample_is_handled() {
     let sim = side.sim.clone().unwrap();
     let settings = Settings {
         admin_token: ADMIN.into(),
+        sessions: Some(eventsub_manager::handler::SessionSweep {
+            users: store.clone(),
+            login: shared::helix::login::Login::new(Arc::clone(&side.manager.helix)),
+            seal: shared::auth::seal::SealKey::ephemeral(),
+        }),
     };
 
     // The stream batch: an INSERT (reconciled) and a MODIFY that only
@@ -88,8 +93,11 @@ async fn every_trigger_sample_is_handled() {
         "untracking deletes them on Twitch"
     );
 
-    // The schedule: a sweep over nothing tracked is a clean no-op.
+    // The schedule: nothing tracked to reconcile; the two subscriptions
+    // about our client are created; no session is due its validation.
     let sweep = handle(&manager, &settings, trigger(sample("schedule"))).await;
     assert_eq!(sweep["reconciled"], 0);
     assert_eq!(sweep["orphans_deleted"], 0);
+    assert_eq!(sweep["app_created"], 2);
+    assert_eq!(sweep["sessions"]["checked"], 0);
 }

@@ -3,21 +3,25 @@
 
 use std::sync::Arc;
 
+use shared::auth::seal::SealKey;
 use shared::config::{env, ConfigError, EventSubSecret, Retention};
+use shared::helix::login::Login;
 use shared::helix::Helix;
-use shared::store::dynamo::{DynamoStore, DynamoStreamerStore, Tables};
+use shared::store::dynamo::{DynamoStore, DynamoStreamerStore, DynamoUserStore, Tables};
 
 use crate::apply::Target;
-use crate::handler::Settings;
+use crate::handler::{SessionSweep, Settings};
 use crate::manager::{release_after_ms_from_env, Manager};
 
 /// `STREAMERS_TABLE`, `EVENTS_TABLE`, `SUBSCRIPTIONS_TABLE`, `TWITCH_CLIENT_ID`,
 /// `TWITCH_CLIENT_SECRET`, `EVENTSUB_SECRET`, `CALLBACK_URL`, `ADMIN_TOKEN`,
-/// `RELEASE_AFTER_HOURS` (default 72).
+/// `RELEASE_AFTER_HOURS` (default 72), and with login configured
+/// `USERS_TABLE` and `SESSION_KEY` (favourites kept, sessions validated).
 pub async fn from_env() -> Result<(Manager, Settings), ConfigError> {
     let client = DynamoStore::client_from_env().await;
-    let manager = Manager::new(
-        Arc::new(Helix::from_env()?),
+    let helix = Arc::new(Helix::from_env()?);
+    let mut manager = Manager::new(
+        Arc::clone(&helix),
         Target {
             callback: env::required("CALLBACK_URL")?,
             secret: EventSubSecret::from_env()?,
@@ -27,16 +31,27 @@ pub async fn from_env() -> Result<(Manager, Settings), ConfigError> {
             env::required("STREAMERS_TABLE")?,
         )),
         Arc::new(DynamoStore::new(
-            client,
+            client.clone(),
             Tables::from_env()?,
             Retention::from_env()?,
         )),
     )
     .release_after_ms(release_after_ms_from_env()?);
+    let mut sessions = None;
+    if let Some(table) = env::optional("USERS_TABLE") {
+        let users = Arc::new(DynamoUserStore::new(client, table));
+        manager = manager.with_users(users.clone());
+        sessions = Some(SessionSweep {
+            users,
+            login: Login::new(helix),
+            seal: SealKey::from_base64("SESSION_KEY", &env::required("SESSION_KEY")?)?,
+        });
+    }
     Ok((
         manager,
         Settings {
             admin_token: env::required("ADMIN_TOKEN")?,
+            sessions,
         },
     ))
 }

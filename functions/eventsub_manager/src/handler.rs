@@ -21,6 +21,16 @@ use crate::manager::Manager;
 /// What the function needs besides the manager.
 pub struct Settings {
     pub admin_token: String,
+    /// The hourly validation of users' sessions, run with each sweep; `None`
+    /// when login is not configured.
+    pub sessions: Option<SessionSweep>,
+}
+
+/// What validating sessions' Twitch tokens needs.
+pub struct SessionSweep {
+    pub users: std::sync::Arc<dyn shared::store::users::UserStore>,
+    pub login: shared::helix::login::Login,
+    pub seal: shared::auth::seal::SealKey,
 }
 
 /// One invocation, by the shape of its payload.
@@ -61,15 +71,25 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
     match trigger {
         Trigger::Admin(request) => http(m, settings, *request).await,
         Trigger::Stream(batch) => stream(m, batch).await,
-        Trigger::Schedule(_) => match m.sweep(now_ms()).await {
-            Ok(r) => {
-                json!({"reconciled": r.reconciled, "released": r.released, "failed": r.failed, "orphans_deleted": r.orphans_deleted})
+        Trigger::Schedule(_) => {
+            let mut out = match m.sweep(now_ms()).await {
+                Ok(r) => {
+                    json!({"reconciled": r.reconciled, "released": r.released, "failed": r.failed, "orphans_deleted": r.orphans_deleted, "app_created": r.app_created})
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "sweep failed");
+                    json!({"error": e.to_string()})
+                }
+            };
+            if let Some(s) = &settings.sessions {
+                let now_s = now_ms() / 1000;
+                match shared::sessions::validate_due(s.users.as_ref(), &s.login, &s.seal, now_s).await {
+                    Ok(report) => out["sessions"] = json!(report),
+                    Err(e) => tracing::error!(error = %e, "session validation failed"),
+                }
             }
-            Err(e) => {
-                tracing::error!(error = %e, "sweep failed");
-                json!({"error": e.to_string()})
-            }
-        },
+            out
+        }
         Trigger::Unknown => {
             tracing::warn!("ignored an event of unknown shape");
             json!({"error": "unknown event"})

@@ -7,7 +7,9 @@ use async_trait::async_trait;
 use shared::config::{env, ConfigError, Retention};
 use shared::helix::Helix;
 use shared::push::{Push, Pusher};
-use shared::store::dynamo::{DynamoConnectionStore, DynamoStore, DynamoStreamerStore, Tables};
+use shared::store::dynamo::{
+    DynamoConnectionStore, DynamoStore, DynamoStreamerStore, DynamoUserStore, Tables,
+};
 use shared::ticket::TicketKey;
 
 use crate::state::{Auth, OpenPush, WsState};
@@ -24,8 +26,9 @@ impl OpenPush for ApiGateway {
 
 /// The Lambda's state: `CONNECTIONS_TABLE`, the events tables,
 /// `WEBSOCKET_AUTH` (`tickets`, the default, or `open`), `TICKET_SECRET`,
-/// and optionally `WEBSOCKET_ENDPOINT`, `STREAMERS_TABLE` and the Twitch
-/// credentials.
+/// `USERS_TABLE` (single-use tickets, per-user allowances), `ALLOWED_ORIGINS`
+/// (the page's origin), and optionally `WEBSOCKET_ENDPOINT`, `STREAMERS_TABLE`
+/// and the Twitch credentials.
 pub async fn state_from_env() -> Result<WsState, ConfigError> {
     let client = DynamoStore::client_from_env().await;
     let table = env::required("CONNECTIONS_TABLE")?;
@@ -54,6 +57,20 @@ pub async fn state_from_env() -> Result<WsState, ConfigError> {
         env::optional("WEBSOCKET_ENDPOINT"),
     );
     state.open = Some(Arc::new(ApiGateway));
+    if let Some(table) = env::optional("USERS_TABLE") {
+        state.accounts = Some(Arc::new(DynamoUserStore::new(client.clone(), table)));
+    } else if matches!(state.auth, Auth::Tickets(_)) {
+        // Without it a ticket could open any number of sockets.
+        return Err(ConfigError::Missing("USERS_TABLE"));
+    }
+    state.origins = env::optional("ALLOWED_ORIGINS")
+        .map(|o| {
+            o.split(',')
+                .map(|s| s.trim().trim_end_matches('/').to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
     if let Some(table) = env::optional("STREAMERS_TABLE") {
         state.streamers = Some(Arc::new(DynamoStreamerStore::new(client, table)));
     }
