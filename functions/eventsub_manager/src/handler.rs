@@ -83,7 +83,9 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
             };
             if let Some(s) = &settings.sessions {
                 let now_s = now_ms() / 1000;
-                match shared::sessions::validate_due(s.users.as_ref(), &s.login, &s.seal, now_s).await {
+                match shared::sessions::validate_due(s.users.as_ref(), &s.login, &s.seal, now_s)
+                    .await
+                {
                     Ok(report) => out["sessions"] = json!(report),
                     Err(e) => tracing::error!(error = %e, "session validation failed"),
                 }

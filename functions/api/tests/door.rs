@@ -1,0 +1,173 @@
+//! The front door's and the page's routes through the handler, with the
+//! API Gateway–shaped samples in `events/api/door/` (what `sam local invoke`
+//! would send): each answered as a browser and the page expect, none a 5xx,
+//! and nothing that reaches Twitch (its URL here answers nobody).
+
+use std::sync::Arc;
+
+use api::door::FrontDoor;
+use api::site::Site;
+use api::ApiState;
+use lambda_http::http::StatusCode;
+use lambda_http::Body;
+use shared::auth::cookies::CookiePolicy;
+use shared::auth::seal::SealKey;
+use shared::config::Retention;
+use shared::helix::config::ClientSecret;
+use shared::helix::login::Login;
+use shared::helix::{Helix, HelixConfig};
+use shared::store::sqlite::{Durability, SqliteStore};
+use shared::store::users::UserStore;
+use shared::ticket::TicketKey;
+
+const WS: &str = "wss://ws123.execute-api.us-east-1.amazonaws.com/prod";
+
+fn state() -> (ApiState, Arc<SqliteStore>) {
+    let store = Arc::new(
+        SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
+    );
+    // Port 9 (discard) on loopback: nothing here may need Twitch.
+    let helix = Arc::new(
+        Helix::new(HelixConfig::at(
+            "http://127.0.0.1:9/helix",
+            "http://127.0.0.1:9/oauth2",
+            "sample-client-id",
+            ClientSecret::new("sample-client-secret"),
+        ))
+        .unwrap(),
+    );
+    let door = FrontDoor {
+        users: store.clone(),
+        streamers: store.clone(),
+        snapshots: store.clone(),
+        login: Arc::new(Login::new(Arc::clone(&helix))),
+        helix,
+        seal: SealKey::from_bytes(&[9; 32]),
+        cookies: CookiePolicy { secure: true },
+        site_url: None,
+        extra_origins: vec![],
+        tickets: TicketKey::new(b"door-sample-ticket-key-0123456789").unwrap(),
+        websocket_url: WS.into(),
+        open: false,
+        channel_scopes: shared::eventsub::catalog::channel_scopes(),
+        max_favourites: 50,
+        lookups_per_minute: 10,
+    };
+    let state = ApiState {
+        events: store.clone(),
+        streamers: store.clone(),
+        snapshots: store.clone(),
+        admin_token: "a-token".into(),
+        door: Some(door),
+        site: Some(Site {
+            websocket_url: WS.into(),
+            open: false,
+            dir: None,
+        }),
+    };
+    (state, store)
+}
+
+fn sample(name: &str) -> lambda_http::Request {
+    let path = format!(
+        "{}/../../events/api/door/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    lambda_http::request::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn text(body: &Body) -> String {
+    match body {
+        Body::Text(t) => t.clone(),
+        Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
+        _ => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn every_front_door_sample_gets_the_answer_a_browser_expects() {
+    let (state, _) = state();
+    let expected = [
+        ("auth-login.json", StatusCode::FOUND),
+        ("auth-login-channel.json", StatusCode::FOUND),
+        ("auth-callback-denied.json", StatusCode::FORBIDDEN),
+        ("auth-logout.json", StatusCode::OK),
+        ("get-me.json", StatusCode::UNAUTHORIZED),
+        ("put-favourite.json", StatusCode::UNAUTHORIZED),
+        ("delete-favourite.json", StatusCode::UNAUTHORIZED),
+        ("post-ws-ticket.json", StatusCode::UNAUTHORIZED),
+        ("get-page.json", StatusCode::OK),
+        ("get-config.json", StatusCode::OK),
+    ];
+    let dir = format!("{}/../../events/api/door", env!("CARGO_MANIFEST_DIR"));
+    let on_disk = std::fs::read_dir(dir).unwrap().count();
+    assert_eq!(on_disk, expected.len(), "every sample has its expectation");
+    for (name, status) in expected {
+        let r = api::handle(&state, sample(name)).await;
+        assert_eq!(r.status(), status, "{name}: {}", text(r.body()));
+    }
+}
+
+#[tokio::test]
+async fn login_redirects_to_twitch_with_a_state_bound_to_a_lax_host_cookie() {
+    let (state, store) = state();
+    let r = api::handle(&state, sample("auth-login-channel.json")).await;
+    let location = r.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with("http://127.0.0.1:9/oauth2/authorize?client_id=sample-client-id&"));
+    assert!(location.contains(
+        "redirect_uri=https%3A%2F%2Fabc123.execute-api.us-east-1.amazonaws.com%2Fauth%2Fcallback"
+    ));
+    assert!(
+        location.contains("scope=openid%20"),
+        "channel scopes after openid"
+    );
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-oauth="));
+    for attr in [
+        "Path=/",
+        "HttpOnly",
+        "SameSite=Lax",
+        "Max-Age=600",
+        "Secure",
+    ] {
+        assert!(cookie.contains(attr), "{cookie}");
+    }
+    // The state in the URL is the cookie's, and only its hash is stored.
+    let state_param = location
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("state="))
+        .unwrap();
+    assert!(cookie.starts_with(&format!("__Host-oauth={state_param};")));
+    let now = shared::clock::now_ms() / 1000;
+    assert!(store.take_login(state_param, now).await.unwrap().is_none());
+    let taken = store
+        .take_login(&shared::auth::sha256_hex(state_param), now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(taken.channel);
+}
+
+#[tokio::test]
+async fn the_page_comes_with_its_config_and_a_strict_policy() {
+    let (state, _) = state();
+    let page = api::handle(&state, sample("get-page.json")).await;
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert!(page.headers().contains_key("etag"));
+    let config: serde_json::Value = serde_json::from_str(&text(
+        api::handle(&state, sample("get-config.json")).await.body(),
+    ))
+    .unwrap();
+    assert_eq!(config["websocket_url"], WS);
+    assert_eq!(config["ticket_url"], "/api/ws-ticket");
+    assert_eq!(config["login_url"], "/auth/login");
+    // Revalidation: the same ETag is a 304 without a body.
+    let mut again = sample("get-page.json");
+    let etag = page.headers()["etag"].clone();
+    again.headers_mut().insert("if-none-match", etag);
+    let r = api::handle(&state, again).await;
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    assert!(text(r.body()).is_empty());
+}
