@@ -7,12 +7,15 @@
 //!   Twitch's answers (202, 409, 403, 400, 429) into those states.
 //! - [`manager`]: tracking and releasing streamers, one-streamer reconciles
 //!   with stored states, and the sweep over every tracked streamer.
+//! - [`app_subscriptions`]: the subscriptions about our own client (users
+//!   granting and revoking our app), one of each kept.
 //! - [`admin`]: the admin HTTP routes (track, untrack, list with states and budget).
 //! - `handler` (feature `aws`): the Lambda entry (streamers-table stream,
 //!   schedule, HTTP), its three triggers typed with `aws_lambda_events`.
 //! - `aws` (feature `aws`): the Lambda's wiring, from the environment.
 
 pub mod admin;
+pub mod app_subscriptions;
 pub mod apply;
 #[cfg(feature = "aws")]
 pub mod aws;

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use futures_util::TryStreamExt;
 use shared::config::{env, ConfigError};
 use shared::eventsub::catalog;
-use shared::helix::eventsub::{Created, Filter, NewSubscription};
+use shared::eventsub::subscription::Subscription;
+use shared::helix::eventsub::Filter;
 use shared::helix::users::{id_of_login, LoginError};
 use shared::helix::{Helix, HelixError};
 use shared::store::streamers::{Streamer, StreamerStore, TypeRecord, TypeState, Wish};
@@ -358,36 +359,11 @@ impl Manager {
         // streamer tracked while this sweep ran is not an orphan.
         let _turn = self.turn.lock().await;
         let all: Vec<_> = self.helix.subscriptions(&Filter::All).try_collect().await?;
-        let client_id = self.helix.config().client_id.clone();
-        let about_us = |sub: &shared::eventsub::subscription::Subscription| {
-            sub.condition.get("client_id").and_then(|v| v.as_str()) == Some(client_id.as_str())
-        };
-        for kind in catalog::app_types() {
-            let kept = all.iter().flat_map(|p| &p.subscriptions).any(|sub| {
-                sub.kind == kind.name
-                    && about_us(sub)
-                    && sub.callback() == Some(self.target.callback.as_str())
-                    && (sub.status.is_working())
-            });
-            if !kept {
-                let new = NewSubscription::webhook(
-                    kind.name,
-                    kind.version,
-                    BTreeMap::from([("client_id".to_owned(), client_id.clone())]),
-                    &self.target.callback,
-                    &self.target.secret,
-                );
-                match self.helix.create_subscription(&new).await {
-                    Ok(Created::New(..)) => report.app_created += 1,
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(kind = kind.name, error = %e, "could not create an app subscription; next sweep retries")
-                    }
-                }
-            }
-        }
-        for sub in all.iter().flat_map(|p| &p.subscriptions) {
-            if about_us(sub) {
+        let listed: Vec<&Subscription> = all.iter().flat_map(|p| &p.subscriptions).collect();
+        report.app_created =
+            crate::app_subscriptions::keep(&self.helix, &self.target, &listed).await;
+        for sub in listed {
+            if crate::app_subscriptions::about_us(sub, &self.helix.config().client_id) {
                 continue;
             }
             let ours = sub.callback() == Some(self.target.callback.as_str());

@@ -1,4 +1,5 @@
 //! One poller run.
+//! Over 400 lines on purpose: one run reads top to bottom (lease, pages, writes, transitions, status).
 //!
 //! Overlapping runs (a slow `all` poll and the next scheduled one) must not
 //! double-write or fight: a run first takes a lease (a conditional write with

@@ -1,4 +1,4 @@
-//! Signed POSTs to subscription callbacks (twitch.md §1.2–1.4): the
+//! Signed POSTs to subscription callbacks (as <https://dev.twitch.tv/docs/eventsub/handling-webhook-events/> describes them): the
 //! challenge after a create, notifications, resends of a notification under
 //! its original message id, and revocations.
 

@@ -1,4 +1,4 @@
-//! `POST`, `GET` and `DELETE /helix/eventsub/subscriptions` (twitch.md §3):
+//! `POST`, `GET` and `DELETE /helix/eventsub/subscriptions` (<https://dev.twitch.tv/docs/api/reference/#create-eventsub-subscription>):
 //! create answers 202 and then challenges the callback, list is oldest first
 //! with one filter at a time, delete is 204 / 404.
 
@@ -163,7 +163,8 @@ fn authorized(state: &SimState, spec: &Kind, condition: &Value) -> bool {
 }
 
 /// 0 for types that need authorization, or when a user in the condition has
-/// authorized the client with any scope; 1 otherwise (twitch.md §3.4).
+/// authorized the client with any scope; 1 otherwise (Twitch's subscription
+/// cost rules, <https://dev.twitch.tv/docs/eventsub/manage-subscriptions/>).
 fn cost(state: &SimState, spec: &Kind, sub: &SimSubscription) -> u64 {
     let authorized_user = sub.user_ids().any(|u| state.has_any_grant(u));
     u64::from(!(spec.needs_authorization() || authorized_user))

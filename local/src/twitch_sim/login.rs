@@ -1,9 +1,13 @@
-//! The user side of a faithful id.twitch.tv (twitch-login.md §9.2): the
+//! The user side of a faithful id.twitch.tv (Twitch's OAuth and OIDC endpoints,
+//! <https://dev.twitch.tv/docs/authentication/>): the
 //! authorize page (a user picker with Authorize / Cancel, or headless with
 //! `sim_user` and `sim_decision`), the code exchange and refresh grants
 //! (refresh rotates: the old refresh and access tokens die), user tokens at
 //! `/validate`, `/revoke`, `/userinfo`, the key set and discovery document,
 //! and RS256 ID tokens carrying the nonce. Error texts are Twitch's.
+//!
+//! Over 400 lines on purpose: the whole user side of one fake endpoint set,
+//! whose parts share the token books.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

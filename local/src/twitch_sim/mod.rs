@@ -2,7 +2,8 @@
 //! (`/oauth2`), Get Users, Get Streams and EventSub subscription management
 //! (`/helix`), with rate-limit headers, injected failures, the signed
 //! callback challenge and signed notifications, following
-//! `shared/reference/twitch.md`.
+//! Twitch's documentation (<https://dev.twitch.tv/docs/eventsub/> and
+//! <https://dev.twitch.tv/docs/api/reference/>).
 //!
 //! - [`state`]: what the simulator remembers (tokens, grants, subscriptions, counters).
 //! - [`gate`]: request counting, injected failures, Helix auth and rate limiting.

@@ -1,4 +1,4 @@
-//! `POST /oauth2/token` and `GET /oauth2/validate` (twitch.md §5.1–5.2).
+//! `POST /oauth2/token` and `GET /oauth2/validate` (<https://dev.twitch.tv/docs/authentication/validate-tokens/>).
 //! Client credentials are served here (app tokens cannot be refreshed: a
 //! client that gets a 401 asks for a new one); the user grants
 //! (`authorization_code`, `refresh_token`) and user tokens at `/validate`
@@ -83,7 +83,7 @@ pub(super) fn request_params(query: Option<&str>, body: &[u8]) -> Option<Params>
 
 /// Says whose a token is and how long it has left; 401 if it is not valid.
 pub async fn validate(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {
-    // The docs use `OAuth <token>`; `Bearer` is accepted too (twitch.md §5.2).
+    // The docs use `OAuth <token>`; `Bearer` is accepted too, as by Twitch.
     let Some(token) = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())

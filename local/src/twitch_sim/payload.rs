@@ -1,5 +1,6 @@
 //! Realistic `event` objects for a subscription's type and condition: the
-//! repo's fixtures where they cover the type, shapes from twitch.md §4 for
+//! repo's fixtures where they cover the type, shapes from Twitch's subscription types reference
+//! (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/>) for
 //! the rest, with every user named the way Get Users names them.
 
 use serde_json::{json, Value};

@@ -1,5 +1,5 @@
 //! Helix's rate limit: a token bucket per client id that refills
-//! `per_minute` points a minute up to `per_minute` points (twitch.md §7).
+//! `per_minute` points a minute up to `per_minute` points (Helix's token bucket, <https://dev.twitch.tv/docs/api/guide/#twitch-rate-limits>).
 
 use tokio::time::Instant;
 

@@ -1,7 +1,7 @@
 //! `GET /helix/streams` over `live_streams` channels (user ids 100000, 100001,
 //! …) whose viewer counts follow a heavy-tailed distribution and drift with
 //! time. The list is sorted by viewers and paged by offset, so a sweep while
-//! counts change can repeat or skip streams, as Twitch warns (twitch.md §6.1).
+//! counts change can repeat or skip streams, as Twitch warns for Get Streams' pagination.
 
 use std::collections::HashSet;
 use std::f64::consts::TAU;

@@ -1,6 +1,6 @@
 //! A steady stream of notifications to the enabled subscriptions, round
 //! robin, with about 2 % of the messages resent under an earlier message id
-//! (delivery is at least once, twitch.md §1.6).
+//! (EventSub delivers at least once).
 
 use std::sync::Arc;
 use std::time::Duration;

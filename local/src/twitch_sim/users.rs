@@ -1,5 +1,5 @@
 //! `GET /helix/users` over a population in which every id of 1–12 digits
-//! exists, with login `user<id>` and display name `User<id>` (twitch.md §6.2).
+//! exists, with login `user<id>` and display name `User<id>`.
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -296,7 +296,7 @@ mod tests {
     }
 
     fn claims(now: i64) -> serde_json::Value {
-        // Twitch's documented shape (twitch-login.md §2.2).
+        // Twitch's documented shape (a real ID token's claims).
         json!({"aud": CLIENT, "exp": now + 900, "iat": now, "iss": ISS, "sub": "1054360985",
                "azp": CLIENT, "nonce": "n-1", "preferred_username": "lauritest"})
     }

@@ -361,7 +361,8 @@ pub const CHAT_MESSAGE: &str = r##"{
     "source_badges": null
 }"##;
 
-/// `user.authorization.grant` (twitch-login.md §5).
+/// `user.authorization.grant`
+/// (<https://dev.twitch.tv/docs/eventsub/eventsub-reference/#user-authorization-grant-event>).
 pub const USER_AUTHORIZATION_GRANT: &str = r#"{
     "client_id": "crq72vsaoijkc83xx42hz6i37",
     "user_id": "1337",

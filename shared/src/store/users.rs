@@ -81,6 +81,15 @@ pub enum FavouriteAdded {
     OverCap,
 }
 
+/// The allowance window `now_s` falls in, for windows of `window_s`
+/// seconds: its start (part of the allowance's key) and its end (when the
+/// record may go).
+pub fn allowance_window(now_s: i64, window_s: i64) -> (i64, i64) {
+    let window_s = window_s.max(1);
+    let start = now_s - now_s.rem_euclid(window_s);
+    (start, start + window_s)
+}
+
 /// Users, sessions, favourites and single-use marks.
 #[async_trait]
 pub trait UserStore: Send + Sync {

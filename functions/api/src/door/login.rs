@@ -1,6 +1,7 @@
 //! `GET /auth/login`, `GET /auth/callback`, `POST /auth/logout`.
 //!
-//! The flow (twitch-login.md §1–2): `login` stores a random single-use
+//! The flow (Twitch's authorization code flow with OpenID Connect,
+//! <https://dev.twitch.tv/docs/authentication/getting-tokens-oidc/>): `login` stores a random single-use
 //! `state` (by hash) with a `nonce` and sets the same `state` in a 10-minute
 //! `SameSite=Lax` cookie, then sends the browser to Twitch. `callback` takes
 //! the stored state out (once), requires the cookie to match it (so a login

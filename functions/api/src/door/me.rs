@@ -144,8 +144,7 @@ pub async fn add_favourite(
         same_origin(door, request)?;
         let v = required(door, request, now_s).await?;
         let have = door.users.favourites(&v.user.id).await?;
-        let named = |f: &&Favourite| f.streamer_id == segment || f.login.eq_ignore_ascii_case(segment);
-        if let Some(f) = have.iter().find(named) {
+        if let Some(f) = named(&have, segment) {
             return Ok((StatusCode::OK, json!({"favourite": favourite_json(f), "added": false})));
         }
         // The cap first: a user at the cap costs no Twitch call.
@@ -190,6 +189,12 @@ pub async fn add_favourite(
         ))
     }
     .await)
+}
+
+/// The favourite a path segment names, by id or by login.
+fn named<'a>(have: &'a [Favourite], segment: &str) -> Option<&'a Favourite> {
+    have.iter()
+        .find(|f| f.streamer_id == segment || f.login.eq_ignore_ascii_case(segment))
 }
 
 fn favourite_json(f: &Favourite) -> Value {

@@ -14,11 +14,10 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 
-use super::{batch_write, n, s, sdk_error, unavailable, Item};
+use super::{batch_write, n, s, sdk_error, unavailable, written, Item};
 use crate::store::snapshots::{LivePage, LiveState, PollerStatus, Snapshot, SnapshotStore};
 use crate::store::StoreError;
 
@@ -242,18 +241,7 @@ impl SnapshotStore for DynamoSnapshotStore {
             .expression_attribute_values(":me", s(owner))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+        written(result)
     }
 
     async fn release_lease(&self, owner: &str) -> Result<(), StoreError> {

@@ -18,7 +18,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 use super::{
-    batch_write, n, number, query_all, s, sdk_error, stream_item, text, unavailable, Item,
+    batch_write, n, number, query_all, s, sdk_error, stream_item, text, unavailable, written, Item,
 };
 use crate::store::streamers::{Streamer, StreamerStore, TrackedPage, TypeRecord, Wish};
 use crate::store::StoreError;
@@ -237,7 +237,8 @@ impl StreamerStore for DynamoStreamerStore {
     async fn set_scopes(&self, id: &str, scopes: &[String], _at_ms: i64) -> Result<(), StoreError> {
         let scopes =
             serde_json::to_string(scopes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.client
+        let result = self
+            .client
             .update_item()
             .table_name(&self.table)
             .key("pk", s(pk(id)))
@@ -246,13 +247,13 @@ impl StreamerStore for DynamoStreamerStore {
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":s", s(scopes))
             .send()
-            .await
-            .map(|_| ())
-            .or_else(ignore_missing)
+            .await;
+        written(result).map(|_| ())
     }
 
     async fn release(&self, id: &str, _at_ms: i64) -> Result<(), StoreError> {
-        self.client
+        let result = self
+            .client
             .update_item()
             .table_name(&self.table)
             .key("pk", s(pk(id)))
@@ -261,22 +262,9 @@ impl StreamerStore for DynamoStreamerStore {
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":no", AttributeValue::Bool(false))
             .send()
-            .await
-            .map(|_| ())
-            .or_else(ignore_missing)
-    }
-}
-
-/// An update of a streamer that is not stored is a no-op, as in SQLite.
-fn ignore_missing<R: std::fmt::Debug + Send + Sync + 'static>(
-    e: aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::update_item::UpdateItemError,
-        R,
-    >,
-) -> Result<(), StoreError> {
-    match e.as_service_error() {
-        Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
-        _ => Err(sdk_error(e)),
+            .await;
+        // A streamer that is not stored: a no-op, as in SQLite.
+        written(result).map(|_| ())
     }
 }
 

@@ -1,10 +1,9 @@
 //! `SubscriptionStore` on DynamoDB.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{number, sdk_error, text, DynamoStore};
+use super::{number, sdk_error, text, written, DynamoStore};
 use crate::store::{
     StoreError, SubscriptionChange, SubscriptionState, SubscriptionStore, SubscriptionUpdate,
 };
@@ -50,18 +49,7 @@ impl SubscriptionStore for DynamoStore {
             .condition_expression("attribute_not_exists(id) OR updated_at <= :at")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+        written(result).map(|_| ())
     }
 
     async fn subscription(&self, id: &str) -> Result<Option<SubscriptionState>, StoreError> {

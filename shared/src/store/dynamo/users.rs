@@ -16,6 +16,8 @@
 //! when they were last validated (one partition: fine for the hourly sweep
 //! up to hundreds of thousands of sessions; shard the key beyond that).
 //!
+//! Over 400 lines on purpose: one trait's adapter is one `impl` block.
+//!
 //! Adding a favourite is one transaction: the favourite (only if new) and
 //! the profile's `fav_count` (only while under the cap), so the cap holds
 //! under concurrent adds.
@@ -24,9 +26,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, DeleteRequest, Put, ReturnValue, TransactWriteItem, Update,
     WriteRequest,
@@ -34,10 +34,10 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 use super::{
-    batch_write, n, number, query_all, query_first, s, sdk_error, text, unavailable, Item,
+    batch_write, n, number, query_all, query_first, s, sdk_error, text, unavailable, written, Item,
 };
 use crate::store::users::{
-    Favourite, FavouriteAdded, LoginState, SealedTokens, Session, User, UserStore,
+    allowance_window, Favourite, FavouriteAdded, LoginState, SealedTokens, Session, User, UserStore,
 };
 use crate::store::StoreError;
 
@@ -186,6 +186,7 @@ impl UserStore for DynamoUserStore {
             .await;
         let old = match result {
             Ok(out) => out.attributes().cloned().unwrap_or_default(),
+            // Not there: never issued, or taken already.
             Err(e)
                 if matches!(
                     e.as_service_error(),
@@ -307,19 +308,8 @@ impl UserStore for DynamoUserStore {
             .expression_attribute_values(":exp", n(expires_at_s))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Ended meanwhile (logout elsewhere): nothing to slide.
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+        // Ended meanwhile (logout elsewhere): nothing to slide.
+        written(result).map(|_| ())
     }
 
     async fn set_session_tokens(
@@ -339,18 +329,7 @@ impl UserStore for DynamoUserStore {
             .set_expression_attribute_values(Some(values))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+        written(result).map(|_| ())
     }
 
     async fn sessions_to_validate(
@@ -418,18 +397,7 @@ impl UserStore for DynamoUserStore {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+        written(result)
     }
 
     async fn favourites(&self, user_id: &str) -> Result<Vec<Favourite>, StoreError> {
@@ -557,31 +525,19 @@ impl UserStore for DynamoUserStore {
         if limit == 0 {
             return Ok(false);
         }
-        let window_s = window_s.max(1);
-        let window = now_s - now_s.rem_euclid(window_s);
+        let (start, end) = allowance_window(now_s, window_s);
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(format!("ALLOW#{key}#{window}"), "-")))
+            .set_key(Some(Self::key(format!("ALLOW#{key}#{start}"), "-")))
             .update_expression("ADD used :one SET expires_at = :exp")
             .condition_expression("attribute_not_exists(used) OR used < :limit")
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":exp", n(window + window_s))
+            .expression_attribute_values(":exp", n(end))
             .expression_attribute_values(":limit", n(i64::from(limit)))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+        written(result)
     }
 }

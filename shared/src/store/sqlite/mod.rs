@@ -7,8 +7,9 @@
 //! survives both `kill -9` and power loss; `Durability::Process` (`NORMAL`)
 //! still survives a killed process but may lose the last commits on power loss.
 //!
-//! Tables (one per aggregate; the row mapping lives in `events.rs` and
-//! `subscriptions.rs`):
+//! Tables (one module per aggregate holds its row mapping: `events.rs`,
+//! `subscriptions.rs`, `connections.rs`, `streamers.rs`, `snapshots.rs`,
+//! `users.rs`):
 //! - `events`: rows appended in arrival order (a rowid table, so a batch of
 //!   kilobyte-sized payloads lands on a few tail pages); the index
 //!   `events_feed (broadcaster_id, sort_key)` is a streamer's feed in order.
@@ -17,6 +18,15 @@
 //! - `subscriptions (id)`: EventSub subscription state.
 //! - `connections (id)`, `connection_topics (connection_id, broadcaster_id)`
 //!   with the index `connection_topics_by_topic`: WebSocket connections.
+//! - `streamers (id)` with `streamers_by_login`, `streamer_types (streamer_id,
+//!   kind)`: who is wanted, their grant, each EventSub type's state.
+//! - `snapshots (broadcaster_id, polled_at_ms, stream_id)`, `live_states
+//!   (broadcaster_id)` with `live_states_live`, `poller (key)`: the poller's
+//!   history, who is live, its lease, pause flag and status.
+//! - `users (id)`, `sessions (hash)` with `sessions_by_user` and
+//!   `sessions_to_validate`, `login_states (state_hash)`, `used_tickets
+//!   (hash)`, `favourites (user_id, streamer_id)` with
+//!   `favourites_by_streamer`, `allowances (key)`: log in with Twitch.
 //!
 //! Rows past their `expires_at` are removed by [`SqliteStore::purge_expired`].
 

@@ -5,7 +5,7 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::SqliteStore;
 use crate::store::users::{
-    Favourite, FavouriteAdded, LoginState, SealedTokens, Session, User, UserStore,
+    allowance_window, Favourite, FavouriteAdded, LoginState, SealedTokens, Session, User, UserStore,
 };
 use crate::store::StoreError;
 
@@ -327,9 +327,8 @@ impl UserStore for SqliteStore {
         if limit == 0 {
             return Ok(false);
         }
-        let window = now_s - now_s.rem_euclid(window_s.max(1));
-        let key = format!("{key}#{window}");
-        let expires_at = window + window_s.max(1);
+        let (start, expires_at) = allowance_window(now_s, window_s);
+        let key = format!("{key}#{start}");
         self.write(move |c| {
             let n = c
                 .prepare_cached(
