@@ -90,6 +90,18 @@ impl FrontDoor {
     }
 }
 
+/// The front door's routes (method, path template), as the OpenAPI
+/// document lists them.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/auth/login"),
+    ("GET", "/auth/callback"),
+    ("POST", "/auth/logout"),
+    ("GET", "/api/me"),
+    ("PUT", "/api/me/favourites/{login}"),
+    ("DELETE", "/api/me/favourites/{login}"),
+    ("POST", "/api/ws-ticket"),
+];
+
 /// Answers `path` when it is one of the front door's routes.
 pub async fn answer(
     door: &FrontDoor,
