@@ -39,7 +39,8 @@ fn tokens(tag: &str, validated: i64) -> SealedTokens {
 }
 
 /// A session of `user` created now, expiring in 100 s, holding tokens
-/// validated at `validated` (or none).
+/// validated at `validated` (or none). Tests compare with the value this
+/// returned, not with a second call (the clock may have ticked).
 fn session(hash: &str, user: &str, validated: Option<i64>) -> Session {
     let now = now_s();
     Session {
@@ -171,22 +172,29 @@ async fn the_hourly_sweep_sees_sessions_with_tokens_oldest_first(store: Arc<dyn 
 
 async fn sessions_expire_slide_and_end_one_or_all(store: Arc<dyn UserStore>) {
     let now = now_s();
+    let mut created = Vec::new();
     for (h, u) in [("a", "1"), ("b", "1"), ("c", "2")] {
-        store.create_session(&session(h, u, Some(7))).await.unwrap();
+        let s = session(h, u, Some(7));
+        store.create_session(&s).await.unwrap();
+        created.push(s);
     }
+    // Compared with what was stored (its times taken once, at creation).
     assert_eq!(
         store.session("a", now).await.unwrap(),
-        Some(session("a", "1", Some(7)))
+        Some(created[0].clone())
     );
     assert_eq!(
-        store.session("a", now + 101).await.unwrap(),
+        store
+            .session("a", created[0].expires_at_s + 1)
+            .await
+            .unwrap(),
         None,
         "expired"
     );
     store.slide_session("a", now + 500).await.unwrap();
     assert_eq!(
         store
-            .session("a", now + 101)
+            .session("a", created[0].expires_at_s + 1)
             .await
             .unwrap()
             .map(|s| s.expires_at_s),
