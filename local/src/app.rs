@@ -168,6 +168,8 @@ impl Stack {
                 site: Some(::api::site::Site {
                     websocket_url,
                     open,
+                    // Simulated users are not Twitch channels: no player.
+                    embeds: twitch.as_ref().is_some_and(|t| t.sim.is_none()),
                     dir: Some(web_dir()),
                 }),
             })),

@@ -32,6 +32,7 @@ async fn serve() -> String {
         site: Some(api::site::Site {
             websocket_url: "ws://127.0.0.1/ws".into(),
             open: false,
+            embeds: true,
             dir: None,
         }),
     });

@@ -66,9 +66,17 @@ export class Account {
     this.renderFavourites();
   }
 
+  /** A favourite's login by id (the player needs the login). */
+  loginOf(id) {
+    return this.me?.favourites?.find((f) => f.id === id)?.login ?? null;
+  }
+
   renderFavourites() {
     const list = $('favourites');
-    const items = (this.me?.favourites ?? []).map((f) => {
+    // Who is live first (most viewers first), then by name.
+    const sorted = [...(this.me?.favourites ?? [])].sort((a, b) =>
+      (b.live - a.live) || ((b.viewer_count ?? 0) - (a.viewer_count ?? 0)) || a.login.localeCompare(b.login));
+    const items = sorted.map((f) => {
       const li = document.createElement('li');
       li.dataset.id = f.id;
       li.dataset.login = f.login;
@@ -81,13 +89,18 @@ export class Account {
       live.className = 'live-badge';
       live.hidden = !f.live;
       live.textContent = f.live ? `live · ${f.viewer_count ?? 0} viewers` : '';
+      const game = document.createElement('span');
+      game.className = 'game';
+      game.hidden = !f.live || !f.game_name;
+      game.textContent = f.game_name ?? '';
       const remove = document.createElement('button');
       remove.type = 'button';
       remove.className = 'remove';
       remove.setAttribute('aria-label', `Remove ${f.login}`);
       remove.textContent = '×';
       remove.addEventListener('click', () => this.remove(f.login));
-      li.append(watch, live, remove);
+      li.dataset.live = String(Boolean(f.live));
+      li.append(watch, live, game, remove);
       return li;
     });
     list.replaceChildren(...items);

@@ -5,8 +5,12 @@ import { LiveConnection } from './live.js';
 import { Feed } from './feed.js';
 import { drawCounts, drawViewers } from './chart.js';
 import { Account } from './account.js';
+import { showEmbeds } from './embeds.js';
+import { Filters } from './filters.js';
 
 const CHART_REFRESH_MS = 60_000;
+/** How often the favourites' live states are read again. */
+const FAVOURITES_REFRESH_MS = 60_000;
 
 /** Viewers over the last 24 h and event counts of the last 7 days. */
 async function refreshInsights(streamerId) {
@@ -36,7 +40,7 @@ async function loadConfig() {
     // Served without a config: assume the WebSocket lives next to the page.
   }
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return { websocket_url: `${scheme}//${location.host}/ws`, ticket_url: null, login_url: '/auth/login' };
+  return { websocket_url: `${scheme}//${location.host}/ws`, ticket_url: null, login_url: '/auth/login', embeds: true };
 }
 
 function setStatus(state, text) {
@@ -72,8 +76,16 @@ async function main() {
       }
     },
     onFrame(frame) {
-      if (frame.type === 'subscribed') refreshInsights(frame.broadcaster);
-      if (frame.type === 'event') feed.add(frame);
+      if (frame.type === 'subscribed') {
+        refreshInsights(frame.broadcaster);
+        const login = frame.requested ?? account.loginOf(frame.broadcaster) ?? (/^\d+$/.test(watching) ? null : watching);
+        if (login && $('watch').dataset.login !== login) showEmbeds($('watch'), login, { enabled: config.embeds !== false });
+      }
+      if (frame.type === 'event') {
+        feed.add(frame);
+        // A favourite going live or offline: its badge follows at once.
+        if (['stream.online', 'stream.offline'].includes(frame.event_type) && !frame.backlog) account.load();
+      }
       else if (frame.type === 'error') {
         showError(`${frame.message} (${frame.code})`);
         if (['invalid_broadcaster', 'unknown_streamer'].includes(frame.code)) setStatus('error', 'Not watching');
@@ -91,6 +103,9 @@ async function main() {
     onError: showError,
   });
   const loggedIn = await account.load();
+  const filters = new Filters($('filters'), (hidden) => feed.setHidden(hidden));
+  filters.use(account.me?.user?.id);
+  setInterval(() => account.me && account.load(), FAVOURITES_REFRESH_MS);
   $('add-favourite').addEventListener('submit', async (event) => {
     event.preventDefault();
     const field = $('favourite');
@@ -114,6 +129,9 @@ async function main() {
     showError(null);
     $('watching').textContent = `· ${broadcaster}`;
     history.replaceState(null, '', `#${encodeURIComponent(broadcaster)}`);
+    // The player takes a login: by id, it waits for the server's answer.
+    const login = /^\d+$/.test(broadcaster) ? account.loginOf(broadcaster) : broadcaster;
+    if (login) showEmbeds($('watch'), login, { enabled: config.embeds !== false });
     connection.watch(broadcaster);
   };
   $('picker').addEventListener('submit', (event) => {
@@ -126,7 +144,7 @@ async function main() {
     watch(initial);
   }
   setInterval(() => refreshInsights(connection.subscribed), CHART_REFRESH_MS);
-  window.streamerEvents = { connection, feed, account, refreshInsights: () => refreshInsights(connection.subscribed) };
+  window.streamerEvents = { connection, feed, account, filters, refreshInsights: () => refreshInsights(connection.subscribed) };
 }
 
 main();

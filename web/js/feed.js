@@ -2,10 +2,21 @@
 // (backlogs fetched again after a reconnect and redelivered notifications
 // overlap with what is shown). Text goes in with textContent only: summaries
 // carry chat messages and titles that anyone can write.
+//
+// A gift bomb reads as one line: Twitch sends a `channel.subscription.gift`
+// and, for each recipient, a `channel.subscribe` with `is_gift`; those are
+// folded under the gift (in whichever order they arrive) instead of fifty
+// lines. Stored events stay exactly what Twitch sent: this is display only.
+
+import { categoryOf } from './filters.js';
 
 const MAX_ITEMS = 200;
+/** Gifted subs this close in time to a gift of the same channel are its recipients. */
+const GIFT_WINDOW_MS = 15_000;
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+const isGiftedSub = (frame) => frame.event_type === 'channel.subscribe' && frame.event?.is_gift === true;
 
 export class Feed {
   /** @param {HTMLOListElement} list */
@@ -13,6 +24,7 @@ export class Feed {
     this.list = list;
     this.onChange = onChange;
     this.ids = new Set();
+    this.hidden = new Set();
   }
 
   clear() {
@@ -25,11 +37,24 @@ export class Feed {
     return this.ids.size;
   }
 
+  /** Hides the events of these categories (and shows the others). */
+  setHidden(hidden) {
+    this.hidden = new Set(hidden);
+    for (const item of this.list.children) item.hidden = this.hidden.has(item.dataset.category);
+  }
+
   /** Adds an event frame; returns false for one already shown. */
   add(frame) {
     if (this.ids.has(frame.id)) return false;
     this.ids.add(frame.id);
+    const gift = isGiftedSub(frame) ? this.giftFor(frame) : null;
+    if (gift) {
+      fold(gift, frame);
+      this.onChange(this.ids.size);
+      return true;
+    }
     const item = render(frame);
+    item.hidden = this.hidden.has(item.dataset.category);
     // Newest first by arrival time; the backlog comes oldest first and live
     // events may interleave with it, so find the place rather than prepend.
     let before = this.list.firstElementChild;
@@ -37,21 +62,76 @@ export class Feed {
       before = before.nextElementSibling;
     }
     this.list.insertBefore(item, before);
+    if (frame.event_type === 'channel.subscription.gift') this.collectRecipients(item);
     while (this.list.childElementCount > MAX_ITEMS) {
       const last = this.list.lastElementChild;
       this.ids.delete(last.dataset.id);
+      for (const r of last.querySelectorAll('.recipients li')) this.ids.delete(r.dataset.id);
       last.remove();
     }
     this.onChange(this.ids.size);
     return true;
   }
+
+  /** A gift of the same channel, close in time, with recipients still to come. */
+  giftFor(frame) {
+    for (const item of this.list.querySelectorAll('li[data-type="channel.subscription.gift"]')) {
+      const near = Math.abs(Number(item.dataset.receivedAt) - frame.received_at) <= GIFT_WINDOW_MS;
+      if (near && item.dataset.broadcaster === frame.broadcaster && room(item)) return item;
+    }
+    return null;
+  }
+
+  /** Folds the gifted subs that arrived before their gift under it. */
+  collectRecipients(gift) {
+    const window = Number(gift.dataset.receivedAt);
+    for (const item of [...this.list.querySelectorAll('li[data-gifted="true"]')]) {
+      if (!room(gift)) break;
+      const near = Math.abs(Number(item.dataset.receivedAt) - window) <= GIFT_WINDOW_MS;
+      if (near && item.dataset.broadcaster === gift.dataset.broadcaster) {
+        fold(gift, item.frame);
+        item.remove();
+      }
+    }
+  }
+}
+
+/** True while a gift has fewer recipients folded under it than it gave. */
+function room(gift) {
+  return Number(gift.dataset.folded ?? 0) < Number(gift.dataset.total ?? 0);
+}
+
+function fold(gift, frame) {
+  let list = gift.querySelector('.recipients ul');
+  if (!list) {
+    const details = document.createElement('details');
+    details.className = 'recipients';
+    const summary = document.createElement('summary');
+    list = document.createElement('ul');
+    details.append(summary, list);
+    gift.append(details);
+  }
+  const recipient = document.createElement('li');
+  recipient.dataset.id = frame.id;
+  recipient.textContent = frame.event?.user_name ?? frame.event?.user_login ?? 'someone';
+  list.append(recipient);
+  const folded = list.childElementCount;
+  gift.dataset.folded = String(folded);
+  gift.querySelector('.recipients summary').textContent = `${folded} recipient${folded === 1 ? '' : 's'}`;
 }
 
 function render(frame) {
   const item = document.createElement('li');
   item.dataset.id = frame.id;
   item.dataset.type = frame.event_type;
+  item.dataset.category = categoryOf(frame.event_type);
+  item.dataset.broadcaster = frame.broadcaster;
   item.dataset.receivedAt = String(frame.received_at);
+  if (frame.event_type === 'channel.subscription.gift') item.dataset.total = String(frame.event?.total ?? 0);
+  if (isGiftedSub(frame)) {
+    item.dataset.gifted = 'true';
+    item.frame = frame;
+  }
   if (!frame.backlog) item.classList.add('new');
 
   const time = document.createElement('time');

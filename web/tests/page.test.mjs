@@ -228,6 +228,101 @@ test('a favourite: added by login, watched with its backlog and live events, kep
   await page.waitForSelector(`#feed li[data-id="${live}"]`);
 });
 
+test('filters hide and show kinds of event, remembered for this user across a reload', async () => {
+  const [follow] = await trigger('channel.follow', 1, '777');
+  await page.waitForSelector(`#feed li[data-id="${follow}"]`);
+  const box = '#filters input[value="follows"]';
+  await page.uncheck(box);
+  assert.equal(await page.isHidden(`#feed li[data-id="${follow}"]`), true);
+  assert.ok(await page.isVisible('#feed li[data-category="cheers"]'), 'other kinds stay');
+  await page.reload();
+  await page.waitForSelector('#logged-in:visible');
+  assert.equal(await page.isChecked(box), false, 'remembered');
+  await page.click('#favourites li[data-id="777"] .watch');
+  await page.waitForSelector(`#feed li[data-id="${follow}"]`, { state: 'attached' });
+  assert.equal(await page.isHidden(`#feed li[data-id="${follow}"]`), true);
+  await page.check(box);
+  assert.equal(await page.isVisible(`#feed li[data-id="${follow}"]`), true);
+});
+
+test('a gift bomb reads as one line, its recipients folded under it', async () => {
+  const folded = await page.evaluate(() => {
+    const { feed } = window.streamerEvents;
+    const b = feed.list.firstElementChild?.dataset.broadcaster ?? '777';
+    const at = Date.now();
+    const sub = (n, t) => ({ type: 'event', id: `gifted-${n}`, broadcaster: b, event_type: 'channel.subscribe', received_at: t,
+      backlog: false, summary: { text: `recipient${n} subscribed` }, event: { user_name: `Recipient${n}`, is_gift: true, tier: '1000' } });
+    // One recipient's event arrives before the gift, as Twitch may send them.
+    feed.add(sub(0, at));
+    feed.add({ type: 'event', id: 'gift-bomb', broadcaster: b, event_type: 'channel.subscription.gift', received_at: at + 1,
+      backlog: false, summary: { text: 'Gifter gifted 3 Tier 1 subs' }, event: { total: 3, user_name: 'Gifter', tier: '1000' } });
+    feed.add(sub(1, at + 2));
+    feed.add(sub(2, at + 3));
+    feed.add(sub(2, at + 3)); // a redelivery: shown once
+    const gift = feed.list.querySelector('li[data-id="gift-bomb"]');
+    return {
+      lines: feed.list.querySelectorAll('li[data-type="channel.subscribe"]').length,
+      recipients: [...gift.querySelectorAll('.recipients li')].map((li) => li.textContent).sort(),
+      label: gift.querySelector('.recipients summary').textContent,
+    };
+  });
+  assert.deepEqual(folded, { lines: 0, recipients: ['Recipient0', 'Recipient1', 'Recipient2'], label: '3 recipients' });
+});
+
+test('the player and chat: by host name the frames name the page as parent; otherwise the page says why', async () => {
+  // With the simulator the stack says there is no real channel to play.
+  await page.waitForSelector('#watch:visible');
+  assert.match(await page.textContent('#embed-note'), /simulator/);
+  // As a deployment with real Twitch would configure it; Twitch itself is
+  // not reachable here, so its frames are answered by a stand-in.
+  const real = await context.newPage();
+  await real.route('**/config.json', async (route) => {
+    const response = await route.fetch();
+    route.fulfill({ response, json: { ...(await response.json()), embeds: true } });
+  });
+  await real.route(/^https:\/\/(player|www)\.twitch\.tv\//, (route) =>
+    route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>twitch</title>' }));
+  await real.goto(`http://localhost:${port}/#user777`);
+  const player = await real.waitForSelector('#player');
+  const src = new URL(await player.getAttribute('src'));
+  assert.equal(src.origin, 'https://player.twitch.tv');
+  assert.equal(src.searchParams.get('channel'), 'user777');
+  assert.deepEqual(src.searchParams.getAll('parent'), ['localhost']);
+  const chat = new URL(await real.getAttribute('#chat', 'src'));
+  assert.equal(chat.pathname, '/embed/user777/chat');
+  assert.equal(chat.searchParams.get('parent'), 'localhost');
+  const csp = (await real.evaluate(async () => (await fetch('/')).headers.get('content-security-policy')));
+  assert.match(csp, /frame-src https:\/\/player\.twitch\.tv https:\/\/www\.twitch\.tv;/);
+  // Opened by IP address, Twitch would refuse the embed: the page says so.
+  await real.goto(`http://127.0.0.1:${port}/#user777`);
+  await real.waitForSelector('#embed-note');
+  assert.match(await real.textContent('#embed-note'), /IP address/);
+  assert.equal(await real.$('#player'), null);
+  await real.close();
+});
+
+test('favourites show who is live now, live ones first, with viewers and game', async () => {
+  // Channels 100000… are live on the simulated Twitch; the poller (every
+  // second here) records the live state of tracked streamers.
+  await page.fill('#favourite', 'user100001');
+  await page.click('#add-favourite button');
+  await page.waitForSelector('#favourites li[data-id="100001"]');
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const live = await page.evaluate(async () =>
+      (await (await fetch('/api/me')).json()).favourites.find((f) => f.id === '100001')?.live);
+    if (live) break;
+    assert.ok(Date.now() < deadline, 'not live within 20 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await page.evaluate(() => window.streamerEvents.account.load());
+  await page.waitForSelector('#favourites li[data-id="100001"][data-live="true"]');
+  const order = await page.$$eval('#favourites li', (items) => items.map((li) => li.dataset.id));
+  assert.equal(order[0], '100001', `live first: ${order}`);
+  assert.match(await page.textContent('#favourites li[data-id="100001"] .live-badge'), /live · \d+ viewers/);
+  assert.notEqual((await page.textContent('#favourites li[data-id="100001"] .game')).trim(), '');
+});
+
 test('log out: logged out, and no socket opens with an old ticket', async () => {
   await page.waitForSelector('#status[data-state="live"]');
   const used = await page.evaluate(() => window.streamerEvents.connection.lastUrl);

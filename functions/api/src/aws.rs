@@ -85,6 +85,7 @@ pub async fn state_from_env() -> Result<ApiState, ConfigError> {
         site: Some(Site {
             websocket_url,
             open,
+            embeds: true,
             dir: None,
         }),
     })

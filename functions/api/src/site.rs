@@ -35,7 +35,9 @@ const ASSETS: &[Asset] = assets!(
     "js/account.js",
     "js/app.js",
     "js/chart.js",
+    "js/embeds.js",
     "js/feed.js",
+    "js/filters.js",
     "js/live.js",
 );
 
@@ -51,6 +53,8 @@ pub struct Site {
     pub websocket_url: String,
     /// Anyone may watch without logging in.
     pub open: bool,
+    /// Twitch's player and chat can be embedded (real Twitch channels).
+    pub embeds: bool,
     /// Read files from here instead of the embedded copies (local development).
     pub dir: Option<PathBuf>,
 }
@@ -92,6 +96,7 @@ impl Site {
                 "ticket_url": "/api/ws-ticket",
                 "login_url": "/auth/login",
                 "open": self.open,
+                "embeds": self.embeds,
             });
             let mut response = crate::json(StatusCode::OK, body.to_string());
             response
@@ -139,6 +144,7 @@ impl Site {
             CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
                 "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: https://static-cdn.jtvnw.net; \
+                 frame-src https://player.twitch.tv https://www.twitch.tv; \
                  object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
             ),
         );

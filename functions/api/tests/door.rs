@@ -62,6 +62,7 @@ fn state() -> (ApiState, Arc<SqliteStore>) {
         site: Some(Site {
             websocket_url: WS.into(),
             open: false,
+            embeds: true,
             dir: None,
         }),
     };

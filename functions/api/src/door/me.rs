@@ -56,6 +56,7 @@ pub async fn me(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Bod
                         "live": state.is_some(),
                         "viewer_count": state.map(|l| l.viewer_count),
                         "title": state.map(|l| l.title.clone()),
+                    "game_name": state.map(|l| l.game_name.clone()),
                     })
                 })
                 .collect();
