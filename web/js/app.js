@@ -2,7 +2,7 @@
 // connection status line, the error line and the feed.
 
 import { LiveConnection } from './live.js';
-import { Feed } from './feed.js';
+import { Feed, frameOf } from './feed.js';
 import { drawCounts, drawViewers } from './chart.js';
 import { Account } from './account.js';
 import { showEmbeds } from './embeds.js';
@@ -78,6 +78,7 @@ async function main() {
     onFrame(frame) {
       if (frame.type === 'subscribed') {
         refreshInsights(frame.broadcaster);
+        $('older').hidden = false;
         const login = frame.requested ?? account.loginOf(frame.broadcaster) ?? (/^\d+$/.test(watching) ? null : watching);
         if (login && $('watch').dataset.login !== login) showEmbeds($('watch'), login, { enabled: config.embeds !== false });
       }
@@ -126,6 +127,7 @@ async function main() {
     if (!broadcaster || broadcaster === watching) return;
     watching = broadcaster;
     feed.clear();
+    $('older').hidden = true;
     showError(null);
     $('watching').textContent = `· ${broadcaster}`;
     history.replaceState(null, '', `#${encodeURIComponent(broadcaster)}`);
@@ -134,6 +136,23 @@ async function main() {
     if (login) showEmbeds($('watch'), login, { enabled: config.embeds !== false });
     connection.watch(broadcaster);
   };
+  // Older events, a page at a time, below what is shown; live ones keep
+  // arriving on top, and the feed drops any id it already has.
+  $('older').addEventListener('click', async () => {
+    const id = connection.subscribed;
+    if (!id) return;
+    const cursor = feed.oldestCursor();
+    const url = `api/streamers/${encodeURIComponent(id)}/events?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    try {
+      const response = await fetch(url, { cache: 'no-store' });
+      const page = await response.json();
+      if (!response.ok) throw new Error(`${page.message} (${page.error})`);
+      for (const e of page.events) feed.add(frameOf(id, e));
+      $('older').hidden = !page.next;
+    } catch (error) {
+      showError(`Could not load older events: ${error.message}`);
+    }
+  });
   $('picker').addEventListener('submit', (event) => {
     event.preventDefault();
     watch(input.value.trim());

@@ -10,7 +10,8 @@
 
 import { categoryOf } from './filters.js';
 
-const MAX_ITEMS = 200;
+// Enough for an evening, and for paging back a good way.
+const MAX_ITEMS = 1000;
 /** Gifted subs this close in time to a gift of the same channel are its recipients. */
 const GIFT_WINDOW_MS = 15_000;
 
@@ -73,6 +74,11 @@ export class Feed {
     return true;
   }
 
+  /** The feed position of the oldest event shown (where "older" pages start). */
+  oldestCursor() {
+    return this.list.lastElementChild?.dataset.cursor ?? null;
+  }
+
   /** A gift of the same channel, close in time, with recipients still to come. */
   giftFor(frame) {
     for (const item of this.list.querySelectorAll('li[data-type="channel.subscription.gift"]')) {
@@ -127,6 +133,7 @@ function render(frame) {
   item.dataset.category = categoryOf(frame.event_type);
   item.dataset.broadcaster = frame.broadcaster;
   item.dataset.receivedAt = String(frame.received_at);
+  if (frame.cursor) item.dataset.cursor = frame.cursor;
   if (frame.event_type === 'channel.subscription.gift') item.dataset.total = String(frame.event?.total ?? 0);
   if (isGiftedSub(frame)) {
     item.dataset.gifted = 'true';
@@ -149,4 +156,20 @@ function render(frame) {
 
   item.append(time, type, summary);
   return item;
+}
+
+/** A read API event (`/api/streamers/{id}/events`) as the frame the feed takes. */
+export function frameOf(broadcaster, e) {
+  return {
+    type: 'event',
+    id: e.id,
+    broadcaster,
+    event_type: e.type,
+    version: e.version,
+    received_at: e.received_at_ms,
+    cursor: e.cursor,
+    backlog: true,
+    summary: e.summary,
+    event: e.event,
+  };
 }

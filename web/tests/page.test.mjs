@@ -301,6 +301,21 @@ test('the player and chat: by host name the frames name the page as parent; othe
   await real.close();
 });
 
+test('older events page in below, live ones keep arriving on top, nothing twice', async () => {
+  const streamer = '31337';
+  const all = await trigger('channel.cheer', 25, streamer);
+  await page.fill('#broadcaster', streamer);
+  await page.click('#picker button');
+  await page.waitForFunction((n) => document.querySelectorAll('#feed li').length === n, 10);
+  await page.click('#older');
+  await page.waitForFunction((n) => document.querySelectorAll('#feed li').length === n, 25);
+  assert.deepEqual(await feedIds(), [...all].reverse(), 'every event once, newest first');
+  await page.waitForSelector('#older', { state: 'hidden' });
+  const [live] = await trigger('channel.follow', 1, streamer);
+  await page.waitForSelector(`#feed li[data-id="${live}"]`);
+  assert.equal((await feedIds())[0], live);
+});
+
 test('favourites show who is live now, live ones first, with viewers and game', async () => {
   // Channels 100000… are live on the simulated Twitch; the poller (every
   // second here) records the live state of tracked streamers.
