@@ -96,9 +96,12 @@ impl Stack {
     ) -> Arc<Self> {
         let connections: Arc<Connections> = Default::default();
         let open = tickets.is_none();
+        // Open mode still issues tickets (to anyone): they say who a
+        // logged-in visitor is; the same key signs and checks them.
+        let key = tickets.clone().unwrap_or_else(process_ticket_key);
         let auth = match &tickets {
             Some(key) => Auth::Tickets(key.clone()),
-            None => Auth::Open,
+            None => Auth::Open(Some(key.clone())),
         };
         let endpoint = format!("http://{addr}");
         let websocket_url = format!("ws://{addr}/ws");
@@ -137,8 +140,7 @@ impl Stack {
             cookies: CookiePolicy { secure: false },
             site_url: None,
             extra_origins: local_origins(addr),
-            // Open mode still issues tickets (to anonymous visitors); nothing checks them.
-            tickets: tickets.clone().unwrap_or_else(process_ticket_key),
+            tickets: key.clone(),
             websocket_url: websocket_url.clone(),
             open,
             channel_scopes: shared::eventsub::catalog::channel_scopes(),

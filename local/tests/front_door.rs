@@ -614,3 +614,38 @@ async fn a_user_disconnecting_our_app_at_twitch_is_logged_out_at_once() {
         "grant forgotten"
     );
 }
+
+#[tokio::test]
+async fn an_admins_pin_survives_a_users_favourite_coming_and_going() {
+    let s = stack().await;
+    s.store
+        .want(&Wish {
+            broadcaster_id: "5151".into(),
+            login: Some("user5151".into()),
+            by: shared::store::streamers::PINNED_BY.into(),
+            at_ms: 1,
+        })
+        .await
+        .unwrap();
+    let sid = login(&s, "1337").await;
+    let origin = ours(&s);
+    call(
+        &s,
+        Method::PUT,
+        "/api/me/favourites/user5151",
+        Some(&sid),
+        Some(&origin),
+    )
+    .await;
+    call(
+        &s,
+        Method::DELETE,
+        "/api/me/favourites/user5151",
+        Some(&sid),
+        Some(&origin),
+    )
+    .await;
+    let streamer = s.store.streamer("5151").await.unwrap().unwrap();
+    assert!(streamer.wanted, "still tracked");
+    assert_eq!(streamer.requested_by, shared::store::streamers::PINNED_BY);
+}

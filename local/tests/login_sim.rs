@@ -276,5 +276,13 @@ mod sweep {
             s.login.validate(&access).await.unwrap(),
             Validation::Valid { .. }
         ));
+        // A session past its expiry: its tokens revoked at Twitch, the row gone.
+        session(&s, &store, &seal, "8", "idle").await;
+        let idle = store.session("idle", now).await.unwrap().unwrap();
+        let past = idle.expires_at_s + 1;
+        let report = validate_due(&store, &s.login, &seal, past).await.unwrap();
+        assert!(report.expired >= 1, "{report:?}");
+        assert_eq!(s.sim.user_tokens("8"), 0);
+        assert!(store.session("idle", 0).await.unwrap().is_none());
     }
 }

@@ -150,7 +150,7 @@ async fn connect_refuses_a_missing_forged_expired_or_foreign_ticket() {
 
 #[tokio::test]
 async fn open_mode_lets_anyone_connect() {
-    let w = world(Auth::Open).await;
+    let w = world(Auth::Open(None)).await;
     assert_eq!(
         handle(&w.state, connect_with_ticket("c1", None))
             .await
@@ -327,4 +327,25 @@ async fn a_reply_to_a_gone_connection_cleans_it_up() {
         .await
         .unwrap()
         .is_empty());
+}
+
+#[tokio::test]
+async fn in_open_mode_a_ticket_still_says_who_connects() {
+    let key = TicketKey::new(KEY).unwrap();
+    let w = world(Auth::Open(Some(key.clone()))).await;
+    let anonymous = handle(&w.state, connect_with_ticket("c1", None)).await;
+    assert_eq!(anonymous.status_code, 200);
+    let ticket = key.issue("1337", AUD, now_s());
+    let user = handle(&w.state, connect_with_ticket("c2", Some(&ticket))).await;
+    assert_eq!(user.status_code, 200);
+    let now = now_s() * 1000;
+    let principal = |id: &'static str| {
+        let store = w.store.clone();
+        async move { store.connection(id, now).await.unwrap().unwrap().principal }
+    };
+    assert_eq!(principal("c1").await, "anonymous");
+    assert_eq!(principal("c2").await, "1337");
+    // A forged one is refused rather than taken for anonymous.
+    let forged = handle(&w.state, connect_with_ticket("c3", Some("v2.x.y.z.1.00"))).await;
+    assert_eq!(forged.status_code, 401);
 }

@@ -42,6 +42,20 @@ pub mod env {
                 why: format!("{value:?} is not {expected}"),
             })
     }
+
+    /// A comma-separated list of origins (`https://host[:port]`), each
+    /// trimmed of spaces and a trailing `/` (an origin never has one, and a
+    /// stray one would refuse every request from it); empty when unset.
+    pub fn origins(name: &'static str) -> Vec<String> {
+        optional(name)
+            .map(|o| {
+                o.split(',')
+                    .map(|s| s.trim().trim_end_matches('/').to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// Why a setting could not be used.

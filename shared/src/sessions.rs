@@ -10,8 +10,11 @@ use crate::helix::login::{Login, LoginError, Validation};
 use crate::store::users::{SealedTokens, Session, UserStore};
 use crate::store::StoreError;
 
-/// Sessions validated per sweep at most (the next sweep takes the rest).
+/// Sessions read per batch.
 pub const SWEEP_BATCH: usize = 500;
+/// How long one sweep keeps taking batches (it runs inside a scheduled
+/// invocation with other work; what is left is first in line next time).
+pub const SWEEP_BUDGET: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// What one sweep did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -20,6 +23,9 @@ pub struct SweepReport {
     pub valid: usize,
     pub refreshed: usize,
     pub ended: usize,
+    /// Sessions past their expiry: their tokens revoked, the session deleted
+    /// (TTL is lazy, and an idle-out must not leave a live token behind).
+    pub expired: usize,
     /// Twitch could not be asked; tried again next sweep.
     pub deferred: usize,
 }
@@ -31,17 +37,38 @@ pub async fn validate_due(
     seal: &SealKey,
     now_s: i64,
 ) -> Result<SweepReport, StoreError> {
-    let due = users
-        .sessions_to_validate(now_s - VALIDATE_EVERY_SECONDS + 1, SWEEP_BATCH)
-        .await?;
+    let started = std::time::Instant::now();
     let mut report = SweepReport::default();
-    for session in due {
-        report.checked += 1;
-        match check(users, login, seal, &session, now_s).await? {
-            Checked::Valid => report.valid += 1,
-            Checked::Refreshed => report.refreshed += 1,
-            Checked::Ended => report.ended += 1,
-            Checked::Deferred => report.deferred += 1,
+    // Batches until nothing is due or the budget is spent: each checked
+    // session leaves the index's due range, a deferred one stays (and is
+    // not asked about again in this sweep).
+    let mut deferred = std::collections::HashSet::new();
+    while started.elapsed() < SWEEP_BUDGET {
+        let due = users
+            .sessions_to_validate(
+                now_s - VALIDATE_EVERY_SECONDS + 1,
+                SWEEP_BATCH + deferred.len(),
+            )
+            .await?;
+        let fresh: Vec<Session> = due
+            .into_iter()
+            .filter(|s| !deferred.contains(&s.hash))
+            .collect();
+        if fresh.is_empty() {
+            break;
+        }
+        for session in fresh {
+            report.checked += 1;
+            match check(users, login, seal, &session, now_s).await? {
+                Checked::Valid => report.valid += 1,
+                Checked::Refreshed => report.refreshed += 1,
+                Checked::Ended => report.ended += 1,
+                Checked::Expired => report.expired += 1,
+                Checked::Deferred => {
+                    report.deferred += 1;
+                    deferred.insert(session.hash.clone());
+                }
+            }
         }
     }
     if report.ended > 0 || report.deferred > 0 {
@@ -54,6 +81,7 @@ enum Checked {
     Valid,
     Refreshed,
     Ended,
+    Expired,
     Deferred,
 }
 
@@ -75,6 +103,19 @@ async fn check(
     let Ok(access) = seal.open(&session.hash, &tokens.access) else {
         return end().await;
     };
+    if session.expires_at_s < now_s {
+        // Best effort: a failed revoke still ends the session.
+        let _ = login.revoke(&access).await;
+        if let Some(r) = tokens
+            .refresh
+            .as_deref()
+            .and_then(|r| seal.open(&session.hash, r).ok())
+        {
+            let _ = login.revoke(&r).await;
+        }
+        users.end_session(&session.hash).await?;
+        return Ok(Checked::Expired);
+    }
     match login.validate(&access).await {
         Ok(Validation::Valid { .. }) => {
             users

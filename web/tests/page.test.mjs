@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -336,6 +336,19 @@ test('favourites show who is live now, live ones first, with viewers and game', 
   assert.equal(order[0], '100001', `live first: ${order}`);
   assert.match(await page.textContent('#favourites li[data-id="100001"] .live-badge'), /live · \d+ viewers/);
   assert.notEqual((await page.textContent('#favourites li[data-id="100001"] .game')).trim(), '');
+});
+
+test('the main view at phone and desktop widths (screenshots in target/screenshots)', async () => {
+  const dir = join(root, 'target', 'screenshots');
+  await mkdir(dir, { recursive: true });
+  for (const [width, height] of [[375, 812], [1280, 900]]) {
+    await page.setViewportSize({ width, height });
+    await page.waitForSelector('#logged-in:visible');
+    // Nothing wider than the screen: no sideways scrolling on a phone.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${width}px: ${overflow}px too wide`);
+    await page.screenshot({ path: join(dir, `page-${width}.png`), fullPage: true });
+  }
 });
 
 test('log out: logged out, and no socket opens with an old ticket', async () => {

@@ -54,14 +54,7 @@ pub async fn state_from_env() -> Result<ApiState, ConfigError> {
         seal: SealKey::from_base64("SESSION_KEY", &env::required("SESSION_KEY")?)?,
         cookies: CookiePolicy { secure: true },
         site_url: env::optional("SITE_URL").filter(|u| !u.is_empty()),
-        extra_origins: env::optional("ALLOWED_ORIGINS")
-            .map(|o| {
-                o.split(',')
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default(),
+        extra_origins: env::origins("ALLOWED_ORIGINS"),
         tickets: TicketKey::new(secret.as_bytes()).ok_or(ConfigError::Invalid {
             name: "TICKET_SECRET",
             why: "must be at least 32 bytes".into(),

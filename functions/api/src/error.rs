@@ -115,7 +115,15 @@ impl ApiError {
         } else {
             tracing::debug!(code = self.code(), reason = %self, "refused a request");
         }
-        let body = json!({"error": self.code(), "message": self.to_string()}).to_string();
+        // A store failure's text names tables, roles and accounts: logged
+        // above, never sent.
+        let message = match &self {
+            ApiError::Store(e) if !matches!(e, StoreError::InvalidCursor) => {
+                "the store is unavailable; try again shortly".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let body = json!({"error": self.code(), "message": message}).to_string();
         let mut response = crate::json(status, body);
         let headers = response.headers_mut();
         match &self {

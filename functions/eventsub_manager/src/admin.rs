@@ -100,7 +100,10 @@ pub async fn route(
                 Ok(p) => p,
                 Err(e) => return failure(e),
             };
-            match m.track(&parsed, "admin", now_ms).await {
+            match m
+                .track(&parsed, shared::store::streamers::PINNED_BY, now_ms)
+                .await
+            {
                 Ok(s) => AdminResponse {
                     status: 200,
                     body: view(&s),

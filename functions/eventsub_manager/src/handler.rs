@@ -72,6 +72,23 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
         Trigger::Admin(request) => http(m, settings, *request).await,
         Trigger::Stream(batch) => stream(m, batch).await,
         Trigger::Schedule(_) => {
+            // Sessions first: Twitch audits the hourly validation, and the
+            // streamer sweep can take the rest of the invocation.
+            let sessions = match &settings.sessions {
+                Some(s) => {
+                    let now_s = now_ms() / 1000;
+                    match shared::sessions::validate_due(s.users.as_ref(), &s.login, &s.seal, now_s)
+                        .await
+                    {
+                        Ok(report) => Some(json!(report)),
+                        Err(e) => {
+                            tracing::error!(error = %e, "session validation failed");
+                            None
+                        }
+                    }
+                }
+                None => None,
+            };
             let mut out = match m.sweep(now_ms()).await {
                 Ok(r) => {
                     json!({"reconciled": r.reconciled, "released": r.released, "failed": r.failed, "orphans_deleted": r.orphans_deleted, "app_created": r.app_created})
@@ -81,14 +98,8 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
                     json!({"error": e.to_string()})
                 }
             };
-            if let Some(s) = &settings.sessions {
-                let now_s = now_ms() / 1000;
-                match shared::sessions::validate_due(s.users.as_ref(), &s.login, &s.seal, now_s)
-                    .await
-                {
-                    Ok(report) => out["sessions"] = json!(report),
-                    Err(e) => tracing::error!(error = %e, "session validation failed"),
-                }
+            if let Some(report) = sessions {
+                out["sessions"] = report;
             }
             out
         }

@@ -39,7 +39,9 @@ pub async fn state_from_env() -> Result<WsState, ConfigError> {
         Retention::from_env()?,
     ));
     let auth = match env::optional("WEBSOCKET_AUTH").as_deref() {
-        Some("open") => Auth::Open,
+        Some("open") => {
+            Auth::Open(env::optional("TICKET_SECRET").and_then(|s| TicketKey::new(s.as_bytes())))
+        }
         _ => {
             let secret = env::required("TICKET_SECRET")?;
             Auth::Tickets(
@@ -63,14 +65,7 @@ pub async fn state_from_env() -> Result<WsState, ConfigError> {
         // Without it a ticket could open any number of sockets.
         return Err(ConfigError::Missing("USERS_TABLE"));
     }
-    state.origins = env::optional("ALLOWED_ORIGINS")
-        .map(|o| {
-            o.split(',')
-                .map(|s| s.trim().trim_end_matches('/').to_owned())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    state.origins = env::origins("ALLOWED_ORIGINS");
     if let Some(table) = env::optional("STREAMERS_TABLE") {
         state.streamers = Some(Arc::new(DynamoStreamerStore::new(client, table)));
     }

@@ -9,7 +9,7 @@ use shared::frames;
 use shared::helix::users::id_of_login;
 use shared::push::PushError;
 use shared::store::connections::{NewConnection, Subscribed};
-use shared::store::streamers::{StreamerRef, StreamerStore, Wish};
+use shared::store::streamers::{wished_by, StreamerRef, StreamerStore, Wish};
 use shared::ticket::TicketError;
 use time::OffsetDateTime;
 
@@ -84,7 +84,11 @@ async fn known_id(state: &WsState, caller: &Caller, id: String) -> Result<String
     match store.streamer(&id).await {
         Ok(Some(_)) => return Ok(id),
         Ok(None) => {}
-        Err(e) => tracing::warn!(error = %e, "streamer lookup in the store failed"),
+        // Never Twitch in its place: a store hiccup must not cost lookups.
+        Err(e) => {
+            tracing::warn!(error = %e, "streamer lookup in the store failed");
+            return Err(vec![frames::error("unavailable", "try again shortly")]);
+        }
     }
     if caller.user.is_none() {
         return Ok(id);
@@ -164,13 +168,14 @@ async fn track(
     login: Option<String>,
     now: i64,
 ) -> Vec<String> {
-    let tracked = match store.streamer(broadcaster).await {
-        Ok(s) => s.is_some_and(|s| s.wanted),
+    let existing = match store.streamer(broadcaster).await {
+        Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "streamer lookup failed; not tracking");
             return Vec::new();
         }
     };
+    let tracked = existing.as_ref().is_some_and(|s| s.wanted);
     if !tracked {
         match spend(state, user, "track", state.new_tracks_per_hour, 3600).await {
             Ok(true) => {}
@@ -189,7 +194,7 @@ async fn track(
     let wish = Wish {
         broadcaster_id: broadcaster.to_owned(),
         login,
-        by: user.to_owned(),
+        by: wished_by(existing.as_ref(), user),
         at_ms: now,
     };
     // The feed works without it (events of tracked streamers flow anyway).
@@ -254,12 +259,15 @@ async fn connect(
             return response(403, "this origin may not connect");
         }
     }
-    let principal = match &state.auth {
-        Auth::Open => "anonymous".to_owned(),
-        Auth::Tickets(key) => {
-            let Some(ticket) = request.query_string_parameters.first("ticket") else {
-                return response(401, "a ticket is required");
-            };
+    let ticket = request.query_string_parameters.first("ticket");
+    let (key, required) = match &state.auth {
+        Auth::Open(key) => (key.as_ref(), false),
+        Auth::Tickets(key) => (Some(key), true),
+    };
+    let principal = match (ticket, key) {
+        (None, _) if required => return response(401, "a ticket is required"),
+        (None, _) | (Some(_), None) => "anonymous".to_owned(),
+        (Some(ticket), Some(key)) => {
             let now_s = OffsetDateTime::now_utc().unix_timestamp();
             let valid = match key.verify(ticket, &state.audience(request), now_s) {
                 Ok(t) => t,

@@ -27,8 +27,10 @@ pub const DEFAULT_NEW_TRACKS_PER_HOUR: u32 = 20;
 /// Who may connect.
 #[derive(Clone, Debug)]
 pub enum Auth {
-    /// Anyone (a public feed); chosen explicitly, never a default.
-    Open,
+    /// Anyone (a public feed); chosen explicitly, never a default. A ticket,
+    /// when a client brings one, still says who it is (a logged-in user may
+    /// then have streamers tracked; anonymous visitors only watch).
+    Open(Option<TicketKey>),
     /// Only holders of a valid ticket.
     Tickets(TicketKey),
 }

@@ -48,14 +48,23 @@ pub struct Authorize<'a> {
     pub force_verify: bool,
 }
 
-/// A user's tokens, as the token endpoint answers.
-#[derive(Clone, Debug)]
+/// A user's tokens, as the token endpoint answers. `Debug` shows none of them.
+#[derive(Clone)]
 pub struct UserTokens {
     pub access_token: String,
     pub refresh_token: Option<String>,
     pub expires_in: i64,
     pub scopes: Vec<String>,
     pub id_token: Option<String>,
+}
+
+impl std::fmt::Debug for UserTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserTokens")
+            .field("expires_in", &self.expires_in)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `/validate` for a user token.

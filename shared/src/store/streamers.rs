@@ -69,6 +69,20 @@ impl StreamerRef {
     }
 }
 
+/// Who a streamer tracked by an admin was requested by: such a streamer stays
+/// tracked until an admin releases it, whatever users do.
+pub const PINNED_BY: &str = "admin";
+
+/// The `by` of a user's wish for `existing`: an admin's pin is kept (a user's
+/// favourite or subscribe must not turn it into theirs, which their removal
+/// would then release).
+pub fn wished_by(existing: Option<&Streamer>, user: &str) -> String {
+    match existing {
+        Some(s) if s.wanted && s.requested_by == PINNED_BY => PINNED_BY.to_owned(),
+        _ => user.to_owned(),
+    }
+}
+
 /// A request to track a streamer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Wish {

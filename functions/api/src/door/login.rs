@@ -118,7 +118,7 @@ pub async fn callback(door: &FrontDoor, request: &Request, now_ms: i64) -> Respo
     let bound = cookies::read(request.headers(), door.cookies.login())
         .is_some_and(|c| same_secret(c, state));
     if let Some(error) = q.get("error") {
-        tracing::info!(error = %error, "Twitch sent the login back with an error");
+        tracing::info!(error = %crate::error::shown(error), "Twitch sent the login back with an error");
         return if error == "access_denied" {
             page(
                 StatusCode::FORBIDDEN,
@@ -149,7 +149,15 @@ pub async fn callback(door: &FrontDoor, request: &Request, now_ms: i64) -> Respo
         );
     };
     match finish(door, request, &login, code, now_ms).await {
-        Ok(session_cookie) => redirect(&login.return_to, &[clear, session_cookie]),
+        Ok(session_cookie) => {
+            // A session this browser held before is replaced, not left behind.
+            if let Some(old) = cookies::read(request.headers(), door.cookies.session()) {
+                if let Err(e) = door.users.end_session(&sha256_hex(old)).await {
+                    tracing::warn!(error = %e, "could not end the replaced session");
+                }
+            }
+            redirect(&login.return_to, &[clear, session_cookie])
+        }
         Err(Finish::Unavailable) => unavailable(),
         Err(Finish::Refused(why)) => {
             tracing::warn!(reason = %why, "a login callback was refused");
@@ -317,13 +325,18 @@ pub async fn logout(door: &FrontDoor, request: &Request, now_s: i64) -> Response
     };
     if let Some(v) = &who {
         if let Some(tokens) = &v.session.tokens {
-            match door.seal.open(&v.session.hash, &tokens.access) {
-                Ok(access) => {
-                    if let Err(e) = door.login.revoke(&access).await {
-                        tracing::warn!(error = %e, "could not revoke a token at logout");
+            // Both tokens: whether revoking the access token also kills the
+            // refresh token is not documented.
+            let sealed = std::iter::once(&tokens.access).chain(tokens.refresh.as_ref());
+            for token in sealed {
+                match door.seal.open(&v.session.hash, token) {
+                    Ok(plain) => {
+                        if let Err(e) = door.login.revoke(&plain).await {
+                            tracing::warn!(error = %e, "could not revoke a token at logout");
+                        }
                     }
+                    Err(e) => tracing::warn!(error = %e, "a session's token does not open"),
                 }
-                Err(e) => tracing::warn!(error = %e, "a session's token does not open"),
             }
         }
         if let Err(e) = door.users.end_session(&v.session.hash).await {

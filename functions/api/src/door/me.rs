@@ -8,15 +8,12 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use shared::store::streamers::{StreamerRef, Wish};
+use shared::store::streamers::{wished_by, StreamerRef, Wish, PINNED_BY};
 use shared::store::users::{Favourite, FavouriteAdded};
 
 use super::visitor::{required, same_origin, visitor};
 use super::FrontDoor;
 use crate::error::{shown, ApiError};
-
-/// Who released a streamer no one wants any more, in the streamers store.
-const PINNED_BY: &str = "admin";
 
 fn reply(result: Result<(StatusCode, Value), ApiError>) -> Response<Body> {
     match result {
@@ -171,11 +168,12 @@ pub async fn add_favourite(
                 cap: door.max_favourites,
             });
         }
+        let existing = door.streamers.streamer(&id).await?;
         door.streamers
             .want(&Wish {
+                by: wished_by(existing.as_ref(), &v.user.id),
                 broadcaster_id: id,
                 login: Some(login),
-                by: v.user.id.clone(),
                 at_ms: now_ms,
             })
             .await?;
