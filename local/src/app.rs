@@ -133,6 +133,7 @@ impl Stack {
             users: store.clone(),
             streamers: store.clone(),
             snapshots: store.clone(),
+            events: store.clone(),
             login: Arc::clone(&side.login),
             helix: Arc::clone(&side.manager.helix),
             seal,

@@ -649,3 +649,77 @@ async fn an_admins_pin_survives_a_users_favourite_coming_and_going() {
     assert!(streamer.wanted, "still tracked");
     assert_eq!(streamer.requested_by, shared::store::streamers::PINNED_BY);
 }
+
+#[tokio::test]
+async fn new_since_you_last_looked_is_counted_from_the_read_marker() {
+    use shared::store::{Event, EventStore};
+    let s = stack().await;
+    let sid = login(&s, "1337").await;
+    let origin = ours(&s);
+    call(
+        &s,
+        Method::PUT,
+        "/api/me/favourites/user4242",
+        Some(&sid),
+        Some(&origin),
+    )
+    .await;
+    let event = |n: i64| Event {
+        message_id: format!("m{n}"),
+        broadcaster_id: "4242".into(),
+        event_type: "channel.follow".into(),
+        event_version: "2".into(),
+        subscription_id: "s".into(),
+        received_at_ms: 1_800_000_000_000 + n,
+        summary: None,
+        payload: "{}".into(),
+    };
+    for n in 0..5 {
+        s.store.append_once(&event(n), None).await.unwrap();
+    }
+    let (_, me) = call(&s, Method::GET, "/api/me", Some(&sid), None).await;
+    assert_eq!(me["favourites"][0]["unread"], Value::Null, "never marked");
+    // Read up to the third event: two are new.
+    let page = s.store.recent("4242", 5, None).await.unwrap();
+    let third = page.events[2].cursor.encode();
+    let (status, _) = call(
+        &s,
+        Method::PUT,
+        &format!("/api/me/favourites/user4242/read?cursor={third}"),
+        Some(&sid),
+        Some(&origin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, me) = call(&s, Method::GET, "/api/me", Some(&sid), None).await;
+    assert_eq!(me["favourites"][0]["unread"], 2);
+    assert_eq!(me["favourites"][0]["read_at_ms"], 1_800_000_000_002i64);
+    // Refused: a cursor we never handed out, a streamer not a favourite, another site.
+    let (status, _) = call(
+        &s,
+        Method::PUT,
+        "/api/me/favourites/user4242/read?cursor=forged",
+        Some(&sid),
+        Some(&origin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = call(
+        &s,
+        Method::PUT,
+        &format!("/api/me/favourites/user1/read?cursor={third}"),
+        Some(&sid),
+        Some(&origin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = call(
+        &s,
+        Method::PUT,
+        &format!("/api/me/favourites/user4242/read?cursor={third}"),
+        Some(&sid),
+        Some("https://evil.example"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

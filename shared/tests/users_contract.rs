@@ -58,6 +58,7 @@ fn fav(id: &str, at: i64) -> Favourite {
         streamer_id: id.into(),
         login: format!("user{id}"),
         added_at_ms: at,
+        read_cursor: None,
     }
 }
 
@@ -261,6 +262,15 @@ async fn favourites_are_capped_and_know_their_fans(store: Arc<dyn UserStore>) {
         FavouriteAdded::Added
     );
     assert!(store.favourites("3").await.unwrap().is_empty());
+    // How far a favourite was read: kept on it, only for one's own favourites.
+    assert!(store.mark_read("2", "100", "cursor-1").await.unwrap());
+    assert!(
+        !store.mark_read("2", "101", "cursor-1").await.unwrap(),
+        "not a favourite"
+    );
+    let of_2 = store.favourites("2").await.unwrap();
+    assert_eq!(of_2[0].read_cursor.as_deref(), Some("cursor-1"));
+    assert!(store.favourites("2").await.unwrap().len() == 1);
 }
 
 async fn an_allowance_is_spent_per_window(store: Arc<dyn UserStore>) {

@@ -93,6 +93,10 @@ export class Account {
       game.className = 'game';
       game.hidden = !f.live || !f.game_name;
       game.textContent = f.game_name ?? '';
+      const unread = document.createElement('span');
+      unread.className = 'unread';
+      unread.hidden = !f.unread;
+      unread.textContent = f.unread >= 100 ? '100+ new' : `${f.unread ?? 0} new`;
       const remove = document.createElement('button');
       remove.type = 'button';
       remove.className = 'remove';
@@ -100,7 +104,7 @@ export class Account {
       remove.textContent = '×';
       remove.addEventListener('click', () => this.remove(f.login));
       li.dataset.live = String(Boolean(f.live));
-      li.append(watch, live, game, remove);
+      li.append(watch, unread, live, game, remove);
       return li;
     });
     list.replaceChildren(...items);
@@ -116,6 +120,20 @@ export class Account {
     this.onError(null);
     await this.load();
     return true;
+  }
+
+  /** The favourite `name` (a login or an id) names, if any. */
+  favourite(name) {
+    return this.me?.favourites?.find((f) => f.id === name || f.login === name?.toLowerCase()) ?? null;
+  }
+
+  /** Records that `login`'s feed was read up to `cursor`. */
+  async markRead(login, cursor) {
+    const url = `api/me/favourites/${encodeURIComponent(login)}/read?cursor=${encodeURIComponent(cursor)}`;
+    const { ok, body } = await call('PUT', url);
+    if (!ok) this.onError(body ? `${body.message} (${body.error})` : 'Could not mark as read');
+    await this.load();
+    return ok;
   }
 
   async remove(login) {

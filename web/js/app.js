@@ -79,11 +79,17 @@ async function main() {
       if (frame.type === 'subscribed') {
         refreshInsights(frame.broadcaster);
         $('older').hidden = false;
+        const fav = account.favourite(frame.broadcaster);
+        $('mark-read').hidden = !fav;
+        // The backlog follows this frame: draw the line once it is in.
+        if (fav) setTimeout(() => feed.markRead(fav.read_at_ms), 0);
         const login = frame.requested ?? account.loginOf(frame.broadcaster) ?? (/^\d+$/.test(watching) ? null : watching);
         if (login && $('watch').dataset.login !== login) showEmbeds($('watch'), login, { enabled: config.embeds !== false });
       }
       if (frame.type === 'event') {
         feed.add(frame);
+        const fav = account.favourite(frame.broadcaster);
+        if (fav && frame.backlog) feed.markRead(fav.read_at_ms);
         // A favourite going live or offline: its badge follows at once.
         if (['stream.online', 'stream.offline'].includes(frame.event_type) && !frame.backlog) account.load();
       }
@@ -128,6 +134,7 @@ async function main() {
     watching = broadcaster;
     feed.clear();
     $('older').hidden = true;
+    $('mark-read').hidden = true;
     showError(null);
     $('watching').textContent = `· ${broadcaster}`;
     history.replaceState(null, '', `#${encodeURIComponent(broadcaster)}`);
@@ -136,6 +143,13 @@ async function main() {
     if (login) showEmbeds($('watch'), login, { enabled: config.embeds !== false });
     connection.watch(broadcaster);
   };
+  $('mark-read').addEventListener('click', async () => {
+    const fav = account.favourite(connection.subscribed);
+    const cursor = feed.newestCursor();
+    if (fav && cursor && (await account.markRead(fav.login, cursor))) {
+      feed.markRead(null);
+    }
+  });
   // Older events, a page at a time, below what is shown; live ones keep
   // arriving on top, and the feed drops any id it already has.
   $('older').addEventListener('click', async () => {

@@ -74,9 +74,33 @@ export class Feed {
     return true;
   }
 
+  /** The feed position of the newest event shown (what "mark as read" records). */
+  newestCursor() {
+    return this.list.querySelector('li[data-cursor]')?.dataset.cursor ?? null;
+  }
+
+  /**
+   * Draws the "new since you last looked" line below the events that
+   * arrived after `readAtMs` (none: no line).
+   */
+  markRead(readAtMs) {
+    this.list.querySelector('li.divider')?.remove();
+    if (readAtMs == null) return;
+    const first = this.list.firstElementChild;
+    if (!first || Number(first.dataset.receivedAt) <= readAtMs) return;
+    let before = first;
+    while (before && Number(before.dataset.receivedAt) > readAtMs) before = before.nextElementSibling;
+    const divider = document.createElement('li');
+    divider.className = 'divider';
+    divider.dataset.receivedAt = String(readAtMs);
+    divider.textContent = 'New since you last looked';
+    this.list.insertBefore(divider, before);
+  }
+
   /** The feed position of the oldest event shown (where "older" pages start). */
   oldestCursor() {
-    return this.list.lastElementChild?.dataset.cursor ?? null;
+    const items = this.list.querySelectorAll('li[data-cursor]');
+    return items.length ? items[items.length - 1].dataset.cursor : null;
   }
 
   /** A gift of the same channel, close in time, with recipients still to come. */

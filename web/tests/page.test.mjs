@@ -338,6 +338,32 @@ test('favourites show who is live now, live ones first, with viewers and game', 
   assert.notEqual((await page.textContent('#favourites li[data-id="100001"] .game')).trim(), '');
 });
 
+test('new since you last looked: an unread count, a line in the feed, and mark as read', async () => {
+  await page.click('#favourites li[data-id="777"] .watch');
+  await page.waitForSelector('#mark-read:visible');
+  await page.waitForSelector('#feed li[data-id]');
+  await page.click('#mark-read');
+  await page.waitForFunction(() => !document.querySelector('#favourites li[data-id="777"] .unread:not([hidden])'));
+  const fresh = await trigger('channel.cheer', 2, '777');
+  await page.evaluate(() => window.streamerEvents.account.load());
+  await page.waitForSelector('#favourites li[data-id="777"] .unread:not([hidden])');
+  assert.equal(await page.textContent('#favourites li[data-id="777"] .unread'), '2 new');
+  // Watching it again: the line sits below exactly the two new events.
+  await page.reload();
+  await page.waitForSelector('#logged-in:visible');
+  await page.click('#favourites li[data-id="777"] .watch');
+  await page.waitForSelector('#feed li.divider');
+  const above = await page.$$eval('#feed li', (items) => {
+    const out = [];
+    for (const li of items) { if (li.classList.contains('divider')) break; out.push(li.dataset.id); }
+    return out;
+  });
+  assert.deepEqual(above, [...fresh].reverse());
+  await page.click('#mark-read');
+  await page.waitForSelector('#feed li.divider', { state: 'detached' });
+  await page.waitForFunction(() => !document.querySelector('#favourites li[data-id="777"] .unread:not([hidden])'));
+});
+
 test('the main view at phone and desktop widths (screenshots in target/screenshots)', async () => {
   const dir = join(root, 'target', 'screenshots');
   await mkdir(dir, { recursive: true });

@@ -38,6 +38,11 @@ pub async fn state_from_env() -> Result<ApiState, ConfigError> {
         client.clone(),
         env::required("SNAPSHOTS_TABLE")?,
     ));
+    let events: Arc<DynamoStore> = Arc::new(DynamoStore::new(
+        client.clone(),
+        Tables::from_env()?,
+        Retention::from_env()?,
+    ));
     let websocket_url = env::required("WEBSOCKET_URL")?;
     let open = env::optional("WEBSOCKET_AUTH").as_deref() == Some("open");
     let helix = Arc::new(Helix::from_env()?);
@@ -49,6 +54,7 @@ pub async fn state_from_env() -> Result<ApiState, ConfigError> {
         )),
         streamers: streamers.clone(),
         snapshots: snapshots.clone(),
+        events: events.clone(),
         login: Arc::new(Login::new(Arc::clone(&helix))),
         helix,
         seal: SealKey::from_base64("SESSION_KEY", &env::required("SESSION_KEY")?)?,
@@ -66,11 +72,7 @@ pub async fn state_from_env() -> Result<ApiState, ConfigError> {
         lookups_per_minute: DEFAULT_LOOKUPS_PER_MINUTE,
     };
     Ok(ApiState {
-        events: Arc::new(DynamoStore::new(
-            client,
-            Tables::from_env()?,
-            Retention::from_env()?,
-        )),
+        events,
         streamers,
         snapshots,
         admin_token,

@@ -40,6 +40,7 @@ fn state() -> (ApiState, Arc<SqliteStore>) {
         users: store.clone(),
         streamers: store.clone(),
         snapshots: store.clone(),
+        events: store.clone(),
         login: Arc::new(Login::new(Arc::clone(&helix))),
         helix,
         seal: SealKey::from_bytes(&[9; 32]),

@@ -70,6 +70,9 @@ pub struct Favourite {
     pub streamer_id: String,
     pub login: String,
     pub added_at_ms: i64,
+    /// The feed position the user last read up to ("new since you last
+    /// looked" is what comes after it); `None` until they mark it.
+    pub read_cursor: Option<String>,
 }
 
 /// What adding a favourite did.
@@ -153,6 +156,15 @@ pub trait UserStore: Send + Sync {
         favourite: &Favourite,
         cap: usize,
     ) -> Result<FavouriteAdded, StoreError>;
+
+    /// Records how far the user has read a favourite's feed; `false` when it
+    /// is not their favourite (nothing written).
+    async fn mark_read(
+        &self,
+        user_id: &str,
+        streamer_id: &str,
+        cursor: &str,
+    ) -> Result<bool, StoreError>;
 
     /// Removes a favourite; `false` when it was not there.
     async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError>;

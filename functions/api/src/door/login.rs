@@ -295,6 +295,7 @@ async fn record_grant(
                 streamer_id: user.id.clone(),
                 login: user.login.clone(),
                 added_at_ms: now_ms,
+                read_cursor: None,
             },
             door.max_favourites,
         )

@@ -10,6 +10,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use shared::store::streamers::{wished_by, StreamerRef, Wish, PINNED_BY};
 use shared::store::users::{Favourite, FavouriteAdded};
+use shared::store::Cursor;
 
 use super::visitor::{required, same_origin, visitor};
 use super::FrontDoor;
@@ -40,13 +41,21 @@ pub async fn me(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Bod
             let favourites = door.users.favourites(&v.user.id).await?;
             let ids: Vec<String> = favourites.iter().map(|f| f.streamer_id.clone()).collect();
             let live = door.snapshots.live_states(&ids).await?;
+            let mut unread = Vec::with_capacity(favourites.len());
+            for f in &favourites {
+                unread.push(unread_since(door, f).await?);
+            }
             let favourites: Vec<Value> = favourites
                 .iter()
-                .map(|f| {
+                .zip(unread)
+                .map(|(f, unread)| {
                     let state = live
                         .iter()
                         .find(|l| l.broadcaster_id == f.streamer_id && l.live);
                     json!({
+                        "read_cursor": f.read_cursor,
+                        "read_at_ms": f.read_cursor.as_deref().and_then(read_at_ms),
+                        "unread": unread,
                         "id": f.streamer_id,
                         "login": f.login,
                         "added_at_ms": f.added_at_ms,
@@ -76,6 +85,67 @@ pub async fn me(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Bod
                     "limits": {"favourites": door.max_favourites},
                     "session_expires_at_s": v.session.expires_at_s,
                 }),
+            ))
+        }
+        .await,
+    )
+}
+
+/// Events newer than the favourite's read marker, counted up to
+/// [`UNREAD_COUNTED`] (more reads as "99+"); `None` before the first mark.
+async fn unread_since(door: &FrontDoor, f: &Favourite) -> Result<Option<usize>, ApiError> {
+    let Some(cursor) = f.read_cursor.as_deref() else {
+        return Ok(None);
+    };
+    let Ok(cursor) = Cursor::decode(cursor) else {
+        return Ok(None);
+    };
+    let page = door
+        .events
+        .after(&f.streamer_id, &cursor, UNREAD_COUNTED)
+        .await?;
+    Ok(Some(page.events.len()))
+}
+
+/// When the event a read marker points at arrived (the page draws the
+/// "new since you last looked" line there).
+fn read_at_ms(cursor: &str) -> Option<i64> {
+    let key = Cursor::decode(cursor).ok()?;
+    key.sort_key().split_once('#')?.0.parse().ok()
+}
+
+/// Unread events counted per favourite at most (one page of the feed).
+pub const UNREAD_COUNTED: usize = 100;
+
+/// `PUT /api/me/favourites/{login}/read?cursor=…`: the user has read the
+/// favourite's feed up to this position (a cursor from a frame or a page).
+pub async fn mark_read(
+    door: &FrontDoor,
+    request: &Request,
+    segment: &str,
+    now_s: i64,
+) -> Response<Body> {
+    reply(
+        async {
+            same_origin(door, request)?;
+            let v = required(door, request, now_s).await?;
+            let query = super::login::query(request);
+            let cursor = query.get("cursor").ok_or(ApiError::InvalidParameter {
+                name: "cursor",
+                why: "the feed position read up to is required".into(),
+            })?;
+            // Only positions this system handed out.
+            Cursor::decode(cursor)?;
+            let have = door.users.favourites(&v.user.id).await?;
+            let Some(f) = named(&have, segment) else {
+                return Err(ApiError::UnknownStreamer(shown(segment)));
+            };
+            door.users
+                .mark_read(&v.user.id, &f.streamer_id, cursor)
+                .await?;
+            Ok((
+                StatusCode::OK,
+                json!({"id": f.streamer_id, "read_cursor": cursor, "unread": 0}),
             ))
         }
         .await,
@@ -157,6 +227,7 @@ pub async fn add_favourite(
             streamer_id: id.clone(),
             login: login.clone(),
             added_at_ms: now_ms,
+            read_cursor: None,
         };
         let added = door
             .users

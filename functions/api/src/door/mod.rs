@@ -24,6 +24,7 @@ use shared::helix::Helix;
 use shared::store::snapshots::SnapshotStore;
 use shared::store::streamers::StreamerStore;
 use shared::store::users::UserStore;
+use shared::store::EventStore;
 use shared::ticket::TicketKey;
 
 /// Favourites one user may have.
@@ -37,6 +38,8 @@ pub struct FrontDoor {
     pub streamers: Arc<dyn StreamerStore>,
     /// Live states of favourites.
     pub snapshots: Arc<dyn SnapshotStore>,
+    /// Favourites' feeds, for what is new since the user last looked.
+    pub events: Arc<dyn EventStore>,
     /// The user side of Twitch's OAuth.
     pub login: Arc<Login>,
     /// Get Users, for favourites named by a login the store does not know.
@@ -99,6 +102,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/me"),
     ("PUT", "/api/me/favourites/{login}"),
     ("DELETE", "/api/me/favourites/{login}"),
+    ("PUT", "/api/me/favourites/{login}/read"),
     ("POST", "/api/ws-ticket"),
 ];
 
@@ -117,6 +121,13 @@ pub async fn answer(
         ("POST", "/auth/logout") => login::logout(door, request, now_s).await,
         ("GET", "/api/me") => me::me(door, request, now_s).await,
         ("POST", "/api/ws-ticket") => me::ticket(door, request, now_s).await,
+        (_, p) if p.starts_with("/api/me/favourites/") && p.ends_with("/read") => {
+            let login = &p["/api/me/favourites/".len()..p.len() - "/read".len()];
+            match method {
+                "PUT" => me::mark_read(door, request, login, now_s).await,
+                _ => me::not_allowed(method, p, "PUT"),
+            }
+        }
         (_, p) if p.starts_with("/api/me/favourites/") => {
             let login = &p["/api/me/favourites/".len()..];
             match method {

@@ -417,6 +417,7 @@ impl UserStore for DynamoUserStore {
                     streamer_id: text(i, "fan_of").ok_or_else(|| corrupt("favourite"))?,
                     login: text(i, "login").unwrap_or_default(),
                     added_at_ms: number(i, "added_at_ms").unwrap_or_default(),
+                    read_cursor: text(i, "read_cursor"),
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -466,6 +467,28 @@ impl UserStore for DynamoUserStore {
                 _ => Err(sdk_error(e)),
             },
         }
+    }
+
+    async fn mark_read(
+        &self,
+        user_id: &str,
+        streamer_id: &str,
+        cursor: &str,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                format!("USER#{user_id}"),
+                &format!("FAV#{streamer_id}"),
+            )))
+            .update_expression("SET read_cursor = :c")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":c", s(cursor))
+            .send()
+            .await;
+        written(result)
     }
 
     async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError> {

@@ -178,6 +178,7 @@ CREATE TABLE IF NOT EXISTS favourites (
     streamer_id TEXT NOT NULL,
     login       TEXT NOT NULL,
     added_at_ms INTEGER NOT NULL,
+    read_cursor TEXT,
     PRIMARY KEY (user_id, streamer_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS favourites_by_streamer ON favourites (streamer_id, user_id);

@@ -249,7 +249,7 @@ impl UserStore for SqliteStore {
         let user = user_id.to_owned();
         self.read(move |c| {
             c.prepare_cached(
-                "SELECT streamer_id, login, added_at_ms FROM favourites \
+                "SELECT streamer_id, login, added_at_ms, read_cursor FROM favourites \
                  WHERE user_id = ?1 ORDER BY added_at_ms, streamer_id",
             )?
             .query_map([user], |r| {
@@ -257,6 +257,7 @@ impl UserStore for SqliteStore {
                     streamer_id: r.get(0)?,
                     login: r.get(1)?,
                     added_at_ms: r.get(2)?,
+                    read_cursor: r.get(3)?,
                 })
             })?
             .collect()
@@ -290,6 +291,28 @@ impl UserStore for SqliteStore {
             )?
             .execute(params![user, f.streamer_id, f.login, f.added_at_ms])?;
             Ok(FavouriteAdded::Added)
+        })
+        .await
+    }
+
+    async fn mark_read(
+        &self,
+        user_id: &str,
+        streamer_id: &str,
+        cursor: &str,
+    ) -> Result<bool, StoreError> {
+        let (user, streamer, cursor) = (
+            user_id.to_owned(),
+            streamer_id.to_owned(),
+            cursor.to_owned(),
+        );
+        self.write(move |c| {
+            let n = c
+                .prepare_cached(
+                    "UPDATE favourites SET read_cursor = ?3 WHERE user_id = ?1 AND streamer_id = ?2",
+                )?
+                .execute([user, streamer, cursor])?;
+            Ok(n == 1)
         })
         .await
     }
