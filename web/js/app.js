@@ -79,6 +79,10 @@ async function main() {
       if (frame.type === 'subscribed') {
         refreshInsights(frame.broadcaster);
         $('older').hidden = false;
+        const base = `api/streamers/${encodeURIComponent(frame.broadcaster)}/events`;
+        $('export-csv').href = `${base}.csv`;
+        $('export-jsonl').href = `${base}.jsonl`;
+        $('exports').hidden = false;
         const fav = account.favourite(frame.broadcaster);
         $('mark-read').hidden = !fav;
         // The backlog follows this frame: draw the line once it is in.

@@ -311,6 +311,11 @@ test('older events page in below, live ones keep arriving on top, nothing twice'
   await page.waitForFunction((n) => document.querySelectorAll('#feed li').length === n, 25);
   assert.deepEqual(await feedIds(), [...all].reverse(), 'every event once, newest first');
   await page.waitForSelector('#older', { state: 'hidden' });
+  // The same events, downloadable: the export link serves them as CSV.
+  const href = await page.getAttribute('#export-csv', 'href');
+  assert.equal(href, `api/streamers/${streamer}/events.csv`);
+  const csv = await page.evaluate(async (url) => (await fetch(url)).text(), href);
+  assert.equal(csv.trim().split('\n').length, 1 + all.length);
   const [live] = await trigger('channel.follow', 1, streamer);
   await page.waitForSelector(`#feed li[data-id="${live}"]`);
   assert.equal((await feedIds())[0], live);

@@ -110,6 +110,20 @@ pub async fn handle_at(state: &ApiState, request: Request, now: OffsetDateTime) 
             );
             response
         }
+        Ok(routes::Reply::File {
+            content_type,
+            name,
+            body,
+        }) => {
+            let mut response = Response::new(Body::Text(body));
+            let headers = response.headers_mut();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+                headers.insert(lambda_http::http::header::CONTENT_DISPOSITION, v);
+            }
+            response
+        }
         Err(e) => e.into_response(),
     }
 }

@@ -13,6 +13,8 @@ pub enum Endpoint {
     Events,
     Stats,
     Streams,
+    ExportCsv,
+    ExportJsonl,
     Live,
     Poller,
     PausePoller,
@@ -55,6 +57,18 @@ pub const ROUTES: &[Route] = &[
         path: "/api/streamers/{login}/streams",
         query: &["from", "to", "limit"],
         endpoint: Endpoint::Streams,
+    },
+    Route {
+        method: "GET",
+        path: "/api/streamers/{login}/events.csv",
+        query: &["from", "to"],
+        endpoint: Endpoint::ExportCsv,
+    },
+    Route {
+        method: "GET",
+        path: "/api/streamers/{login}/events.jsonl",
+        query: &["from", "to"],
+        endpoint: Endpoint::ExportJsonl,
     },
     Route {
         method: "GET",

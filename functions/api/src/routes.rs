@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde_json::Value;
 use shared::bearer::bearer_matches;
-use shared::store::day_of;
+use shared::store::{day_of, Cursor};
 
 use crate::error::ApiError;
 use crate::params::{self, Query, StreamerRef};
@@ -41,7 +41,16 @@ pub enum Reply {
     Json(Value),
     /// Served as is (already JSON text).
     Document(&'static str),
+    /// A download (an export): its type, its file name and its text.
+    File {
+        content_type: &'static str,
+        name: String,
+        body: String,
+    },
 }
+
+/// Most events one export carries; a longer window is asked for in parts.
+pub const EXPORT_MAX: usize = 10_000;
 
 /// Answers one matched request.
 pub async fn answer(state: &ApiState, call: &Call<'_>) -> Result<Reply, ApiError> {
@@ -56,6 +65,10 @@ pub async fn answer(state: &ApiState, call: &Call<'_>) -> Result<Reply, ApiError
         Endpoint::Events => events(state, login, &query).await?,
         Endpoint::Stats => stats(state, login, &query, call.now_ms).await?,
         Endpoint::Streams => streams(state, login, &query, call.now_ms).await?,
+        Endpoint::ExportCsv => return export(state, login, &query, call.now_ms, Format::Csv).await,
+        Endpoint::ExportJsonl => {
+            return export(state, login, &query, call.now_ms, Format::Jsonl).await
+        }
         Endpoint::Live => live(state, &query).await?,
         Endpoint::Poller => poller(state).await?,
         Endpoint::PausePoller => set_paused(state, call.authorization, true).await?,
@@ -150,6 +163,64 @@ async fn streams(
         .snapshots(&id, window.from_ms, window.to_ms, limit)
         .await?;
     Ok(views::streams(&id, window, &snapshots, limit))
+}
+
+#[derive(Clone, Copy)]
+enum Format {
+    Csv,
+    Jsonl,
+}
+
+/// `GET /api/streamers/{login}/events.csv|.jsonl?from=&to=`: a streamer's
+/// events in a window (default the last 24 hours, at most 31 days), oldest
+/// first, at most [`EXPORT_MAX`]; JSON lines carry each event as the read
+/// API shows it, CSV one row per event with its summary.
+async fn export(
+    state: &ApiState,
+    login: &str,
+    query: &Query,
+    now_ms: i64,
+    format: Format,
+) -> Result<Reply, ApiError> {
+    let window = query.window(now_ms)?;
+    let id = streamer_id(state, login).await?;
+    let mut cursor = Cursor::at_time(window.from_ms);
+    let mut rows = Vec::new();
+    'pages: while rows.len() < EXPORT_MAX {
+        let page = state
+            .events
+            .after(&id, &cursor, shared::store::MAX_PAGE)
+            .await?;
+        let Some(last) = page.events.last() else {
+            break;
+        };
+        cursor = last.cursor.clone();
+        for e in &page.events {
+            if e.event.received_at_ms > window.to_ms || rows.len() == EXPORT_MAX {
+                break 'pages;
+            }
+            rows.push(e.clone());
+        }
+        if page.next.is_none() {
+            break;
+        }
+    }
+    let stem = format!("{id}-events-{}-{}", window.from_ms, window.to_ms);
+    Ok(match format {
+        Format::Jsonl => Reply::File {
+            content_type: "application/x-ndjson",
+            name: format!("{stem}.jsonl"),
+            body: rows
+                .iter()
+                .map(|e| format!("{}\n", views::event(e)))
+                .collect(),
+        },
+        Format::Csv => Reply::File {
+            content_type: "text/csv; charset=utf-8",
+            name: format!("{stem}.csv"),
+            body: views::events_csv(&rows),
+        },
+    })
 }
 
 /// `GET /api/live`: a page of who is live now.

@@ -26,6 +26,55 @@ pub fn event(stored: &StoredEvent) -> Value {
     })
 }
 
+/// Events as CSV: a header, then one row per event (RFC 4180 quoting). A
+/// field that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first)
+/// is prefixed with `'`: chat text and titles are anyone's to write.
+pub fn events_csv(events: &[StoredEvent]) -> String {
+    let mut out = String::from("received_at,message_id,type,version,actor,action,amount,text\r\n");
+    for stored in events {
+        let e = &stored.event;
+        let s = e.summary.as_ref();
+        let at = time::OffsetDateTime::from_unix_timestamp_nanos(
+            i128::from(e.received_at_ms) * 1_000_000,
+        )
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default();
+        let fields = [
+            at,
+            e.message_id.clone(),
+            e.event_type.clone(),
+            e.event_version.clone(),
+            s.and_then(|s| s.actor.clone()).unwrap_or_default(),
+            s.map(|s| s.action.clone()).unwrap_or_default(),
+            s.and_then(|s| s.amount)
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+            s.map(|s| s.text.clone()).unwrap_or_default(),
+        ];
+        let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&row.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
 /// A page of events and the cursor of the next one (`null` after the last).
 pub fn events_page(page: &Page) -> Value {
     json!({

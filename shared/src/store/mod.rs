@@ -80,6 +80,12 @@ impl Cursor {
         &self.0
     }
 
+    /// The position just before every event that arrived at `ms` or later:
+    /// what "after" reads from for a time window.
+    pub fn at_time(ms: i64) -> Self {
+        Self(format!("{ms:013}#"))
+    }
+
     /// Rebuilds a cursor from a stored sort key.
     #[cfg(any(feature = "dynamo", feature = "sqlite"))]
     pub(crate) fn from_sort_key(key: String) -> Self {
