@@ -18,6 +18,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = process.env.LOCAL_BIN ?? join(root, 'target', 'debug', 'local');
@@ -367,6 +368,18 @@ test('new since you last looked: an unread count, a line in the feed, and mark a
   await page.click('#mark-read');
   await page.waitForSelector('#feed li.divider', { state: 'detached' });
   await page.waitForFunction(() => !document.querySelector('#favourites li[data-id="777"] .unread:not([hidden])'));
+});
+
+test('no accessibility violations (axe-core) on the main view, logged in, light and dark', async () => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.waitForSelector('#logged-in:visible');
+  for (const colorScheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme });
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    const found = violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    assert.deepEqual(found, [], colorScheme);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
 });
 
 test('the main view at phone and desktop widths (screenshots in target/screenshots)', async () => {
