@@ -924,6 +924,7 @@ async fn an_idle_favourite_is_kept_and_the_app_subscriptions_are_kept_once() {
         login: LOGIN.into(),
         added_at_ms: old,
         read_cursor: None,
+        overlay: false,
     };
     w.store.add_favourite("9", &fav, 50).await.unwrap();
 

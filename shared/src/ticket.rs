@@ -32,6 +32,17 @@ pub enum TicketError {
     Used,
 }
 
+/// What an alert overlay's tickets name as their user: `overlay:<streamer>`
+/// (read-only, that one streamer).
+pub fn overlay_principal(streamer_id: &str) -> String {
+    format!("overlay:{streamer_id}")
+}
+
+/// The streamer an overlay principal is limited to; `None` for anyone else.
+pub fn overlay_streamer(principal: &str) -> Option<&str> {
+    principal.strip_prefix("overlay:")
+}
+
 /// A valid ticket's contents.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ticket {

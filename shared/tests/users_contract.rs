@@ -59,6 +59,7 @@ fn fav(id: &str, at: i64) -> Favourite {
         login: format!("user{id}"),
         added_at_ms: at,
         read_cursor: None,
+        overlay: false,
     }
 }
 
@@ -271,6 +272,32 @@ async fn favourites_are_capped_and_know_their_fans(store: Arc<dyn UserStore>) {
     let of_2 = store.favourites("2").await.unwrap();
     assert_eq!(of_2[0].read_cursor.as_deref(), Some("cursor-1"));
     assert!(store.favourites("2").await.unwrap().len() == 1);
+    // An overlay key: found by its hash, replaced by a new one, revoked.
+    assert!(store.set_overlay("2", "100", Some("h1")).await.unwrap());
+    assert!(
+        !store.set_overlay("2", "999", Some("h9")).await.unwrap(),
+        "not a favourite"
+    );
+    assert_eq!(
+        store.overlay("h1").await.unwrap(),
+        Some(("2".into(), "100".into()))
+    );
+    assert!(store.favourites("2").await.unwrap()[0].overlay);
+    store.set_overlay("2", "100", Some("h2")).await.unwrap();
+    assert_eq!(store.overlay("h1").await.unwrap(), None, "replaced");
+    assert_eq!(
+        store.overlay("h2").await.unwrap(),
+        Some(("2".into(), "100".into()))
+    );
+    store.set_overlay("2", "100", None).await.unwrap();
+    assert_eq!(store.overlay("h2").await.unwrap(), None, "revoked");
+    store.set_overlay("2", "100", Some("h3")).await.unwrap();
+    store.remove_favourite("2", "100").await.unwrap();
+    assert_eq!(
+        store.overlay("h3").await.unwrap(),
+        None,
+        "gone with its favourite"
+    );
 }
 
 async fn an_allowance_is_spent_per_window(store: Arc<dyn UserStore>) {

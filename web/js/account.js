@@ -103,8 +103,15 @@ export class Account {
       remove.setAttribute('aria-label', `Remove ${f.login}`);
       remove.textContent = '×';
       remove.addEventListener('click', () => this.remove(f.login));
+      const overlay = document.createElement('button');
+      overlay.type = 'button';
+      overlay.className = 'overlay link';
+      overlay.textContent = 'overlay';
+      overlay.setAttribute('aria-label', `An OBS alert overlay for ${f.login}`);
+      overlay.addEventListener('click', () => this.makeOverlay(f.login));
       li.dataset.live = String(Boolean(f.live));
-      li.append(watch, unread, live, game, remove);
+      li.dataset.overlay = String(Boolean(f.overlay));
+      li.append(watch, unread, live, game, overlay, remove);
       return li;
     });
     list.replaceChildren(...items);
@@ -134,6 +141,30 @@ export class Account {
     if (!ok) this.onError(body ? `${body.message} (${body.error})` : 'Could not mark as read');
     await this.load();
     return ok;
+  }
+
+  /** A new alert-overlay URL for `login` (the old one stops working). */
+  async makeOverlay(login) {
+    const { ok, body } = await call('POST', `api/me/favourites/${encodeURIComponent(login)}/overlay`);
+    if (!ok) {
+      this.onError(body ? `${body.message} (${body.error})` : 'Could not make an overlay');
+      return;
+    }
+    this.onError(null);
+    $('overlay-url').value = body.url;
+    $('overlay-for').textContent = body.login;
+    $('overlay-box').hidden = false;
+    $('overlay-box').dataset.login = body.login;
+    await this.load();
+  }
+
+  /** Revokes the overlay of the login shown in the overlay box. */
+  async revokeOverlay() {
+    const login = $('overlay-box').dataset.login;
+    await call('DELETE', `api/me/favourites/${encodeURIComponent(login)}/overlay`);
+    $('overlay-box').hidden = true;
+    $('overlay-url').value = '';
+    await this.load();
   }
 
   async remove(login) {

@@ -127,6 +127,7 @@ async function main() {
       watch(login);
     }
   });
+  $('revoke-overlay').addEventListener('click', () => account.revokeOverlay());
   $('logout').addEventListener('click', async () => {
     connection.stop();
     await account.logout();

@@ -370,6 +370,43 @@ test('new since you last looked: an unread count, a line in the feed, and mark a
   await page.waitForFunction(() => !document.querySelector('#favourites li[data-id="777"] .unread:not([hidden])'));
 });
 
+test('the OBS overlay: queued alerts once each, chosen types and minimum only, resumed after a reload, dead once revoked', async () => {
+  await page.click('#favourites li[data-id="777"] .overlay');
+  await page.waitForSelector('#overlay-box:visible');
+  const url = new URL(await page.inputValue('#overlay-url'));
+  assert.equal(url.pathname, '/overlay.html');
+  const overlay = await context.newPage();
+  const shown = [];
+  await overlay.exposeFunction('seen', (id) => shown.push(id));
+  await overlay.goto(`${url.href}&types=channel.cheer&min_bits=150&duration=0.2`);
+  await overlay.waitForFunction(() => document.body.dataset.state === 'live');
+  await overlay.evaluate(() => new MutationObserver(() => {
+    const box = document.getElementById('alert');
+    if (!box.hidden) window.seen(box.dataset.id);
+  }).observe(document.getElementById('alert'), { attributes: true, attributeFilter: ['hidden'] }));
+  // 100, 200 and 300 bits, and a follow: only the two big cheers alert.
+  const cheers = await trigger('channel.cheer', 3, '777');
+  await trigger('channel.follow', 1, '777');
+  await overlay.waitForFunction(() => (window.overlayShown ?? 0) >= 2);
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  assert.deepEqual(shown, [cheers[1], cheers[2]], 'oldest first, once each');
+  // Reloaded (as OBS does): nothing shown again; a new one still comes.
+  await overlay.reload();
+  await overlay.waitForFunction(() => document.body.dataset.state === 'live');
+  const [later] = await trigger('channel.cheer', 2, '777').then((ids) => [ids[1]]);
+  await overlay.waitForFunction(() => (window.overlayShown ?? 0) >= 1);
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  assert.equal(await overlay.evaluate(() => window.overlayShown), 1);
+  assert.equal(await overlay.getAttribute('#alert', 'data-id'), later);
+  // Revoked: the overlay cannot get a ticket any more.
+  await page.click('#revoke-overlay');
+  await page.waitForSelector('#overlay-box', { state: 'hidden' });
+  await overlay.reload();
+  await overlay.waitForSelector('#overlay-error:visible');
+  assert.match(await overlay.textContent('#overlay-error'), /revoked/);
+  await overlay.close();
+});
+
 test('no accessibility violations (axe-core) on the main view, logged in, light and dark', async () => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.waitForSelector('#logged-in:visible');

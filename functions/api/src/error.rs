@@ -54,6 +54,9 @@ pub enum ApiError {
     /// A per-user allowance is spent for now.
     #[error("{0}")]
     TooManyRequests(String),
+    /// An overlay key that is unknown, replaced or revoked.
+    #[error("this overlay key is not valid (revoked, replaced, or its favourite removed)")]
+    OverlayKey,
     /// Twitch could not be asked; nothing was changed.
     #[error("Twitch is unavailable; try again shortly")]
     TwitchUnavailable,
@@ -74,7 +77,9 @@ impl ApiError {
             | ApiError::Store(StoreError::InvalidCursor) => StatusCode::BAD_REQUEST,
             ApiError::UnknownStreamer(_) | ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unauthorized | ApiError::NotLoggedIn => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::NotLoggedIn | ApiError::OverlayKey => {
+                StatusCode::UNAUTHORIZED
+            }
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::OverCap { .. } => StatusCode::CONFLICT,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -98,6 +103,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Unauthorized => "unauthorized",
             ApiError::NotLoggedIn => "not_logged_in",
+            ApiError::OverlayKey => "invalid_overlay_key",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::OverCap { .. } => "over_cap",
             ApiError::TooManyRequests(_) => "rate_limited",

@@ -39,6 +39,9 @@ const ASSETS: &[Asset] = assets!(
     "js/feed.js",
     "js/filters.js",
     "js/live.js",
+    "js/overlay.js",
+    "overlay.css",
+    "overlay.html",
 );
 
 /// The paths served, for the test that compares them with `web/`.

@@ -147,6 +147,48 @@ async fn resolve(
     }
 }
 
+/// An overlay's subscribe (with backlog) or unsubscribe of its streamer:
+/// never a lookup, never a wish.
+async fn overlay_message(
+    state: &WsState,
+    connection_id: &str,
+    id: &str,
+    unsubscribe: bool,
+) -> Vec<String> {
+    let now = now_ms();
+    let failed = |e: shared::store::StoreError| {
+        tracing::error!(error = %e, "store failed");
+        vec![frames::error("unavailable", "try again shortly")]
+    };
+    if unsubscribe {
+        if let Err(e) = state.connections.unsubscribe(connection_id, id).await {
+            return failed(e);
+        }
+        return vec![frames::ack("unsubscribed", id, None, 0)];
+    }
+    match state
+        .connections
+        .subscribe(connection_id, id, state.max_topics, now)
+        .await
+    {
+        Err(e) => return failed(e),
+        Ok(Subscribed::TooManyTopics) => return vec![too_many_topics(state)],
+        Ok(Subscribed::UnknownConnection) => {
+            return vec![frames::error(
+                "unknown_connection",
+                "reconnect and subscribe again",
+            )]
+        }
+        Ok(Subscribed::Added | Subscribed::Already) => {}
+    }
+    let mut out = vec![frames::ack("subscribed", id, None, 1)];
+    match state.events.recent(id, BACKLOG, None).await {
+        Ok(page) => out.extend(page.events.iter().rev().map(|e| frames::event(e, true))),
+        Err(e) => tracing::warn!(error = %e, "backlog unavailable"),
+    }
+    out
+}
+
 fn too_many_topics(state: &WsState) -> String {
     frames::error(
         "too_many_topics",
@@ -337,6 +379,18 @@ async fn message(
     let named_id = matches!(&named, StreamerRef::Id(id) if connection.topics.contains(id));
     if !unsubscribe && !named_id && connection.topics.len() >= state.max_topics as usize {
         return vec![too_many_topics(state)];
+    }
+    // An overlay's tickets are for one streamer, read-only.
+    if let Some(only) = shared::ticket::overlay_streamer(&connection.principal) {
+        return match &named {
+            StreamerRef::Id(id) if id == only => {
+                overlay_message(state, connection_id, only, unsubscribe).await
+            }
+            _ => vec![frames::error(
+                "forbidden",
+                "an overlay watches its own streamer only",
+            )],
+        };
     }
     let caller = Caller {
         user: (connection.principal != "anonymous").then_some(connection.principal),

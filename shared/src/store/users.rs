@@ -73,6 +73,8 @@ pub struct Favourite {
     /// The feed position the user last read up to ("new since you last
     /// looked" is what comes after it); `None` until they mark it.
     pub read_cursor: Option<String>,
+    /// An alert overlay key exists for it (the store keeps only its hash).
+    pub overlay: bool,
 }
 
 /// What adding a favourite did.
@@ -165,6 +167,20 @@ pub trait UserStore: Send + Sync {
         streamer_id: &str,
         cursor: &str,
     ) -> Result<bool, StoreError>;
+
+    /// Gives a favourite an alert-overlay key (by its hash; `None` revokes
+    /// it); `false` when it is not the user's favourite. One key per
+    /// favourite: a new one replaces the old.
+    async fn set_overlay(
+        &self,
+        user_id: &str,
+        streamer_id: &str,
+        key_hash: Option<&str>,
+    ) -> Result<bool, StoreError>;
+
+    /// The (user, streamer) an overlay key's hash belongs to, while that
+    /// favourite exists and the key was not replaced or revoked.
+    async fn overlay(&self, key_hash: &str) -> Result<Option<(String, String)>, StoreError>;
 
     /// Removes a favourite; `false` when it was not there.
     async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError>;

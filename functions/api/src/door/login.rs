@@ -296,6 +296,7 @@ async fn record_grant(
                 login: user.login.clone(),
                 added_at_ms: now_ms,
                 read_cursor: None,
+                overlay: false,
             },
             door.max_favourites,
         )

@@ -53,6 +53,7 @@ pub async fn me(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Bod
                         .iter()
                         .find(|l| l.broadcaster_id == f.streamer_id && l.live);
                     json!({
+                        "overlay": f.overlay,
                         "read_cursor": f.read_cursor,
                         "read_at_ms": f.read_cursor.as_deref().and_then(read_at_ms),
                         "unread": unread,
@@ -228,6 +229,7 @@ pub async fn add_favourite(
             login: login.clone(),
             added_at_ms: now_ms,
             read_cursor: None,
+            overlay: false,
         };
         let added = door
             .users

@@ -6,10 +6,12 @@
 //! - [`login`]: `GET /auth/login`, `GET /auth/callback`, `POST /auth/logout`.
 //! - [`me`]: `GET /api/me`, `PUT`/`DELETE /api/me/favourites/{login}`,
 //!   `POST /api/ws-ticket`.
+//! - [`overlay`]: alert-overlay keys for OBS and their read-only tickets.
 //! - [`pages`]: the small HTML pages the browser routes answer with.
 
 pub mod login;
 pub mod me;
+pub mod overlay;
 pub mod pages;
 pub mod visitor;
 
@@ -103,6 +105,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/me/favourites/{login}"),
     ("DELETE", "/api/me/favourites/{login}"),
     ("PUT", "/api/me/favourites/{login}/read"),
+    ("POST", "/api/me/favourites/{login}/overlay"),
+    ("DELETE", "/api/me/favourites/{login}/overlay"),
+    ("POST", "/api/overlay/ticket"),
     ("POST", "/api/ws-ticket"),
 ];
 
@@ -121,6 +126,16 @@ pub async fn answer(
         ("POST", "/auth/logout") => login::logout(door, request, now_s).await,
         ("GET", "/api/me") => me::me(door, request, now_s).await,
         ("POST", "/api/ws-ticket") => me::ticket(door, request, now_s).await,
+        ("POST", "/api/overlay/ticket") => overlay::ticket(door, request, now_s).await,
+        (_, "/api/overlay/ticket") => me::not_allowed(method, path, "POST"),
+        (_, p) if p.starts_with("/api/me/favourites/") && p.ends_with("/overlay") => {
+            let login = &p["/api/me/favourites/".len()..p.len() - "/overlay".len()];
+            match method {
+                "POST" => overlay::key(door, request, login, false, now_s).await,
+                "DELETE" => overlay::key(door, request, login, true, now_s).await,
+                _ => me::not_allowed(method, p, "POST, DELETE"),
+            }
+        }
         (_, p) if p.starts_with("/api/me/favourites/") && p.ends_with("/read") => {
             let login = &p["/api/me/favourites/".len()..p.len() - "/read".len()];
             match method {

@@ -12,6 +12,8 @@
 //!
 //! Sparse GSIs: `by_user` (`session_user`, `pk`) — a user's sessions, to end
 //! them all; `fans` (`fan_of`, `pk`) — the users who want a streamer;
+//! `overlays` (`overlay_hash`) — the favourite an alert-overlay key is for
+//! (a revocation reaches this index within about a second);
 //! `to_validate` (`validate_due`, `validated_at`) — sessions holding tokens, by
 //! when they were last validated (one partition: fine for the hourly sweep
 //! up to hundreds of thousands of sessions; shard the key beyond that).
@@ -418,6 +420,7 @@ impl UserStore for DynamoUserStore {
                     login: text(i, "login").unwrap_or_default(),
                     added_at_ms: number(i, "added_at_ms").unwrap_or_default(),
                     read_cursor: text(i, "read_cursor"),
+                    overlay: text(i, "overlay_hash").is_some(),
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -489,6 +492,46 @@ impl UserStore for DynamoUserStore {
             .send()
             .await;
         written(result)
+    }
+
+    async fn set_overlay(
+        &self,
+        user_id: &str,
+        streamer_id: &str,
+        key_hash: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                format!("USER#{user_id}"),
+                &format!("FAV#{streamer_id}"),
+            )))
+            .condition_expression("attribute_exists(pk)");
+        let update = match key_hash {
+            Some(h) => update
+                .update_expression("SET overlay_hash = :h")
+                .expression_attribute_values(":h", s(h)),
+            None => update.update_expression("REMOVE overlay_hash"),
+        };
+        written(update.send().await)
+    }
+
+    async fn overlay(&self, key_hash: &str) -> Result<Option<(String, String)>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("overlays")
+            .key_condition_expression("overlay_hash = :h")
+            .expression_attribute_values(":h", s(key_hash));
+        let items = query_first(query, 1).await?;
+        Ok(items.first().and_then(|i| {
+            let user = text(i, "pk")?.strip_prefix("USER#")?.to_owned();
+            let streamer = text(i, "sk")?.strip_prefix("FAV#")?.to_owned();
+            Some((user, streamer))
+        }))
     }
 
     async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError> {

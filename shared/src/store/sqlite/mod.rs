@@ -179,9 +179,11 @@ CREATE TABLE IF NOT EXISTS favourites (
     login       TEXT NOT NULL,
     added_at_ms INTEGER NOT NULL,
     read_cursor TEXT,
+    overlay_hash TEXT,
     PRIMARY KEY (user_id, streamer_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS favourites_by_streamer ON favourites (streamer_id, user_id);
+CREATE UNIQUE INDEX IF NOT EXISTS favourites_by_overlay ON favourites (overlay_hash) WHERE overlay_hash IS NOT NULL;
 CREATE TABLE IF NOT EXISTS allowances (
     key        TEXT PRIMARY KEY,
     used       INTEGER NOT NULL,

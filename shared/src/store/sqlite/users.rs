@@ -249,7 +249,7 @@ impl UserStore for SqliteStore {
         let user = user_id.to_owned();
         self.read(move |c| {
             c.prepare_cached(
-                "SELECT streamer_id, login, added_at_ms, read_cursor FROM favourites \
+                "SELECT streamer_id, login, added_at_ms, read_cursor, overlay_hash IS NOT NULL FROM favourites \
                  WHERE user_id = ?1 ORDER BY added_at_ms, streamer_id",
             )?
             .query_map([user], |r| {
@@ -258,6 +258,7 @@ impl UserStore for SqliteStore {
                     login: r.get(1)?,
                     added_at_ms: r.get(2)?,
                     read_cursor: r.get(3)?,
+                    overlay: r.get(4)?,
                 })
             })?
             .collect()
@@ -313,6 +314,35 @@ impl UserStore for SqliteStore {
                 )?
                 .execute([user, streamer, cursor])?;
             Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn set_overlay(
+        &self,
+        user_id: &str,
+        streamer_id: &str,
+        key_hash: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let (user, streamer) = (user_id.to_owned(), streamer_id.to_owned());
+        let hash = key_hash.map(str::to_owned);
+        self.write(move |c| {
+            let n = c
+                .prepare_cached(
+                    "UPDATE favourites SET overlay_hash = ?3 WHERE user_id = ?1 AND streamer_id = ?2",
+                )?
+                .execute(params![user, streamer, hash])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn overlay(&self, key_hash: &str) -> Result<Option<(String, String)>, StoreError> {
+        let hash = key_hash.to_owned();
+        self.read(move |c| {
+            c.prepare_cached("SELECT user_id, streamer_id FROM favourites WHERE overlay_hash = ?1")?
+                .query_row([hash], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
         })
         .await
     }
