@@ -47,7 +47,7 @@ async fn spend(
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "allowance store failed");
-            vec![frames::error("unavailable", "try again shortly")]
+            try_again()
         })
 }
 
@@ -87,7 +87,7 @@ async fn known_id(state: &WsState, caller: &Caller, id: String) -> Result<String
         // Never Twitch in its place: a store hiccup must not cost lookups.
         Err(e) => {
             tracing::warn!(error = %e, "streamer lookup in the store failed");
-            return Err(vec![frames::error("unavailable", "try again shortly")]);
+            return Err(try_again());
         }
     }
     if caller.user.is_none() {
@@ -102,7 +102,7 @@ async fn known_id(state: &WsState, caller: &Caller, id: String) -> Result<String
         )]),
         Err(e) => {
             tracing::warn!(error = %e, "Get Users failed");
-            Err(vec![frames::error("unavailable", "try again shortly")])
+            Err(try_again())
         }
     }
 }
@@ -130,7 +130,7 @@ async fn resolve(
         Ok(None) => {}
         Err(e) => {
             tracing::warn!(error = %e, "login lookup failed");
-            return Err(vec![frames::error("unavailable", "try again shortly")]);
+            return Err(try_again());
         }
     }
     may_ask_twitch(state, caller).await?;
@@ -142,7 +142,7 @@ async fn resolve(
         )]),
         Err(e) => {
             tracing::warn!(error = %e, "login lookup failed");
-            Err(vec![frames::error("unavailable", "try again shortly")])
+            Err(try_again())
         }
     }
 }
@@ -158,7 +158,7 @@ async fn overlay_message(
     let now = now_ms();
     let failed = |e: shared::store::StoreError| {
         tracing::error!(error = %e, "store failed");
-        vec![frames::error("unavailable", "try again shortly")]
+        try_again()
     };
     if unsubscribe {
         if let Err(e) = state.connections.unsubscribe(connection_id, id).await {
@@ -187,6 +187,11 @@ async fn overlay_message(
         Err(e) => tracing::warn!(error = %e, "backlog unavailable"),
     }
     out
+}
+
+/// The answer when the store or Twitch failed: nothing changed, try again.
+fn try_again() -> Vec<String> {
+    vec![frames::error("unavailable", "try again shortly")]
 }
 
 fn too_many_topics(state: &WsState) -> String {
@@ -372,7 +377,7 @@ async fn message(
         }
         Err(e) => {
             tracing::error!(error = %e, "store failed");
-            return vec![frames::error("unavailable", "try again shortly")];
+            return try_again();
         }
     };
     // The cap before any lookup: a refused subscribe costs no Twitch call.
@@ -402,7 +407,7 @@ async fn message(
     let now = now_ms();
     let failed = |e: shared::store::StoreError| {
         tracing::error!(error = %e, "store failed");
-        vec![frames::error("unavailable", "try again shortly")]
+        try_again()
     };
     if unsubscribe {
         if let Err(e) = state

@@ -16,7 +16,8 @@ use super::visitor::{required, same_origin, visitor};
 use super::FrontDoor;
 use crate::error::{shown, ApiError};
 
-fn reply(result: Result<(StatusCode, Value), ApiError>) -> Response<Body> {
+/// A route's outcome as its response: the JSON with its status, or the error's.
+pub(super) fn reply(result: Result<(StatusCode, Value), ApiError>) -> Response<Body> {
     match result {
         Ok((status, body)) => crate::json(status, body.to_string()),
         Err(e) => e.into_response(),
@@ -264,7 +265,7 @@ pub async fn add_favourite(
 }
 
 /// The favourite a path segment names, by id or by login.
-fn named<'a>(have: &'a [Favourite], segment: &str) -> Option<&'a Favourite> {
+pub(super) fn named<'a>(have: &'a [Favourite], segment: &str) -> Option<&'a Favourite> {
     have.iter()
         .find(|f| f.streamer_id == segment || f.login.eq_ignore_ascii_case(segment))
 }
@@ -286,10 +287,7 @@ pub async fn remove_favourite(
             same_origin(door, request)?;
             let v = required(door, request, now_s).await?;
             let have = door.users.favourites(&v.user.id).await?;
-            let Some(f) = have
-                .iter()
-                .find(|f| f.streamer_id == segment || f.login.eq_ignore_ascii_case(segment))
-            else {
+            let Some(f) = named(&have, segment) else {
                 return Ok((StatusCode::OK, json!({"removed": false})));
             };
             let removed = door

@@ -11,16 +11,10 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::auth::{random_token, sha256_hex};
 
+use super::me::{named, reply};
 use super::visitor::{required, same_origin};
 use super::FrontDoor;
 use crate::error::{shown, ApiError};
-
-fn reply(result: Result<(StatusCode, serde_json::Value), ApiError>) -> Response<Body> {
-    match result {
-        Ok((status, body)) => crate::json(status, body.to_string()),
-        Err(e) => e.into_response(),
-    }
-}
 
 /// `POST` (make or replace) and `DELETE` (revoke) of a favourite's overlay key.
 pub async fn key(
@@ -35,10 +29,7 @@ pub async fn key(
             same_origin(door, request)?;
             let v = required(door, request, now_s).await?;
             let have = door.users.favourites(&v.user.id).await?;
-            let Some(f) = have
-                .iter()
-                .find(|f| f.streamer_id == segment || f.login.eq_ignore_ascii_case(segment))
-            else {
+            let Some(f) = named(&have, segment) else {
                 return Err(ApiError::UnknownStreamer(shown(segment)));
             };
             if revoke {
