@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::{Request, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
@@ -43,6 +43,11 @@ use crate::ws::WsHost;
 /// Everything the local routes share.
 pub struct Stack {
     pub webhook: WebhookState,
+    /// Events whose fan-out panicked (each is isolated; this says it happened).
+    pub fanout_panics: Arc<std::sync::atomic::AtomicU64>,
+    /// `Host` values this stack answers (empty: any). A page the user visits
+    /// can reach loopback; DNS rebinding would give it another host name.
+    pub hosts: Vec<String>,
     /// Live WebSocket connections, reachable through `@connections`.
     pub connections: Arc<Connections>,
     /// The WebSocket endpoint, when served.
@@ -128,7 +133,8 @@ impl Stack {
             }),
             served: Default::default(),
         };
-        spawn_fan_out(fan_out, store.appended());
+        let fanout_panics: Arc<std::sync::atomic::AtomicU64> = Default::default();
+        spawn_fan_out(fan_out, store.appended(), Arc::clone(&fanout_panics));
         let door = twitch.as_ref().map(|side| ::api::door::FrontDoor {
             users: store.clone(),
             streamers: store.clone(),
@@ -157,6 +163,8 @@ impl Stack {
         }
         Arc::new(Self {
             webhook,
+            fanout_panics,
+            hosts: local_hosts(addr),
             connections,
             ws: Some(ws),
             api: Some(Arc::new(::api::ApiState {
@@ -198,6 +206,36 @@ fn local_origins(addr: SocketAddr) -> Vec<String> {
     ]
 }
 
+/// The host names a browser or a local tool reaches this stack by.
+pub fn local_hosts(addr: SocketAddr) -> Vec<String> {
+    vec![
+        format!("127.0.0.1:{}", addr.port()),
+        format!("localhost:{}", addr.port()),
+    ]
+}
+
+/// Refuses requests for any other `Host` (421): what a DNS-rebinding page
+/// would send.
+async fn check_host(
+    State(hosts): State<Arc<Vec<String>>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if hosts.is_empty() || hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+        return next.run(request).await;
+    }
+    let body = json!({
+        "error": "misdirected_request",
+        "message": format!("this stack answers only {}", hosts.join(" and ")),
+    });
+    (http::StatusCode::MISDIRECTED_REQUEST, Json(body)).into_response()
+}
+
 /// A ticket key that lives and dies with this process (it never leaves it
 /// except as signatures).
 fn process_ticket_key() -> TicketKey {
@@ -214,17 +252,30 @@ fn process_ticket_key() -> TicketKey {
 
 /// The events table's stream, played by the store's commit feed: every
 /// newly stored event goes through the same fan-out as in AWS.
+/// Each event is fanned out in its own task, as each stream record is its
+/// own invocation in AWS: one that panics is logged and counted (`/healthz`
+/// shows `fanout_panics`), and live delivery goes on for everyone else.
 fn spawn_fan_out(
     fan_out: fanout::FanoutState,
     mut feed: tokio::sync::broadcast::Receiver<StoredEvent>,
+    panics: Arc<std::sync::atomic::AtomicU64>,
 ) {
+    let fan_out = Arc::new(fan_out);
     tokio::spawn(async move {
         loop {
             match feed.recv().await {
                 Ok(event) => {
                     let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
-                    if let Err(e) = fanout::fan_out(&fan_out, &event, now).await {
-                        tracing::warn!(error = %e, "fan-out failed");
+                    let state = Arc::clone(&fan_out);
+                    let one =
+                        tokio::spawn(async move { fanout::fan_out(&state, &event, now).await });
+                    match one.await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => tracing::warn!(error = %e, "fan-out failed"),
+                        Err(e) => {
+                            panics.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            tracing::error!(error = %e, "fan-out of one event panicked; delivery goes on");
+                        }
                     }
                 }
                 Err(RecvError::Lagged(n)) => {
@@ -254,10 +305,14 @@ pub fn router(stack: Arc<Stack>) -> Router {
         Some(side) => router.merge(side.routes()),
         None => router,
     };
-    match &stack.api {
+    let router = match &stack.api {
         Some(api) => router.merge(crate::api_host::routes(Arc::clone(api))),
         None => router,
-    }
+    };
+    router.layer(axum::middleware::from_fn_with_state(
+        Arc::new(stack.hosts.clone()),
+        check_host,
+    ))
 }
 
 async fn healthz(State(stack): State<Arc<Stack>>) -> Json<serde_json::Value> {
@@ -270,6 +325,7 @@ async fn healthz(State(stack): State<Arc<Stack>>) -> Json<serde_json::Value> {
         "stale": m.stale.load(Relaxed),
         "rejected": m.rejected.load(Relaxed),
         "store_failures": m.store_failures.load(Relaxed),
+        "fanout_panics": stack.fanout_panics.load(Relaxed),
     }))
 }
 

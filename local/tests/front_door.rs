@@ -843,3 +843,31 @@ async fn an_overlay_key_gets_read_only_tickets_for_its_streamer_until_revoked() 
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_dns_rebinding_page_is_refused_by_its_host_name() {
+    let s = stack().await;
+    let get = |host: String| {
+        let url = s.http("/api/live");
+        async move {
+            client()
+                .get(url)
+                .header(reqwest::header::HOST, host)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let port = s.addr.port();
+    assert_eq!(get(format!("127.0.0.1:{port}")).await, StatusCode::OK);
+    assert_eq!(get(format!("localhost:{port}")).await, StatusCode::OK);
+    assert_eq!(
+        get(format!("rebound.evil.example:{port}")).await,
+        StatusCode::MISDIRECTED_REQUEST
+    );
+    assert_eq!(
+        get("localhost:1".into()).await,
+        StatusCode::MISDIRECTED_REQUEST
+    );
+}

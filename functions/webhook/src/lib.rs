@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use shared::config::EventSubSecret;
 use shared::eventsub::envelope::{self, EnvelopeError, Message};
 use shared::eventsub::headers::{DeliveryHeaders, HeaderError};
-use shared::eventsub::subscription::Subscription;
+use shared::eventsub::subscription::{valid_user_id, Subscription};
 use shared::eventsub::summary::{semantic_key, summarize};
 use shared::eventsub::verify::{freshness, signature_matches, Freshness};
 use shared::store::streamers::StreamerStore;
@@ -279,9 +279,18 @@ async fn accept(
             event,
         } => {
             let fields = event.fields();
+            let from_event = fields
+                .get("broadcaster_user_id")
+                .and_then(Value::as_str)
+                .filter(|v| !v.is_empty());
+            if from_event.is_some_and(|v| !valid_user_id(v)) {
+                return Err(Rejection::Body(EnvelopeError::BadId(
+                    "event.broadcaster_user_id",
+                )));
+            }
             let broadcaster_id = subscription
                 .broadcaster_id()
-                .or_else(|| fields.get("broadcaster_user_id").and_then(Value::as_str))
+                .or(from_event)
                 .unwrap_or(UNATTRIBUTED)
                 .to_owned();
             let semantic = semantic_key(&subscription.kind, &broadcaster_id, fields);

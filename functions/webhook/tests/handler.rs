@@ -492,3 +492,76 @@ async fn a_plain_api_gateway_challenge_is_answered_through_the_lambda_entry() {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(d.body.contains(&body_text(&r)));
 }
+
+/// A notification of `kind` whose subscription condition and event are given.
+fn notification(kind: &str, condition: &str, event: &str) -> Delivery {
+    let body = format!(
+        r#"{{"subscription":{{"id":"sub-1","type":"{kind}","version":"1","status":"enabled","cost":0,"condition":{condition},"transport":{{"method":"webhook","callback":"https://x/eventsub"}},"created_at":"2026-01-01T00:00:00Z"}},"event":{event}}}"#
+    );
+    signed(&body, kind, "1")
+}
+
+#[tokio::test]
+async fn a_deeply_nested_event_is_refused_not_stored() {
+    // Twitch's payloads are a few levels deep; 200 levels is an attack on
+    // whatever parses it next (the fan-out's frame, a reader's JSON).
+    let t = harness();
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let event = format!(r#"{{"broadcaster_user_id":"1337","x":{deep}}}"#);
+    let r = t
+        .send(&notification(
+            "channel.cheer",
+            r#"{"broadcaster_user_id":"1337"}"#,
+            &event,
+        ))
+        .await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "malformed_body");
+    assert!(t.stored().await.is_empty());
+}
+
+#[tokio::test]
+async fn ids_that_become_keys_are_validated() {
+    let t = harness();
+    // Empty: filed under the documented bucket, never under "".
+    let r = t
+        .send(&notification(
+            "channel.cheer",
+            r#"{"broadcaster_user_id":""}"#,
+            r#"{"broadcaster_user_id":""}"#,
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert!(t
+        .store
+        .recent("", 10, None)
+        .await
+        .unwrap()
+        .events
+        .is_empty());
+    assert_eq!(
+        t.store
+            .recent(webhook::UNATTRIBUTED, 10, None)
+            .await
+            .unwrap()
+            .events
+            .len(),
+        1
+    );
+    // Longer than any Twitch id (and than a DynamoDB key may be): refused.
+    let long = "9".repeat(5_000);
+    let r = t
+        .send(&notification(
+            "channel.cheer",
+            &format!(r#"{{"broadcaster_user_id":"{long}"}}"#),
+            r#"{}"#,
+        ))
+        .await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "malformed_body");
+    assert!(t
+        .store
+        .recent(&long, 10, None)
+        .await
+        .unwrap()
+        .events
+        .is_empty());
+}

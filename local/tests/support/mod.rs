@@ -101,6 +101,8 @@ pub async fn webhook_only(secret: EventSubSecret) -> Running {
     serve(store, |_| {
         Arc::new(Stack {
             webhook,
+            fanout_panics: Default::default(),
+            hosts: Vec::new(),
             connections: Default::default(),
             ws: None,
             twitch: None,

@@ -75,11 +75,16 @@ pub enum EnvelopeError {
     UnexpectedField(&'static str, &'static str),
     #[error("event must be a JSON object")]
     EventNotObject,
+    #[error("{0} is not an id this system can store (empty, too long or not printable ASCII)")]
+    BadId(&'static str),
 }
 
 /// Parses `body` as the message `kind` says, refusing bodies of another kind.
 pub fn parse(kind: MessageType, body: &[u8]) -> Result<Message<'_>, EnvelopeError> {
     let raw: RawBody<'_> = serde_json::from_slice(body)?;
+    if let Some(field) = raw.subscription.invalid_id() {
+        return Err(EnvelopeError::BadId(field));
+    }
     let name = kind.as_str();
     // `"event": null` deserializes as a RawValue holding `null`; treat it as absent.
     let event = raw.event.filter(|e| e.get() != "null");

@@ -78,6 +78,36 @@ pub fn broadcaster_of(condition: &Condition) -> Option<&str> {
         .find(|v| !v.is_empty())
 }
 
+/// Longest user id accepted anywhere it becomes part of a store key
+/// (Twitch's are numeric strings of a dozen digits; DynamoDB keys stop at
+/// 2,048 bytes, and an oversized one would be retried for ever).
+pub const MAX_USER_ID_LEN: usize = 64;
+
+/// Longest subscription id accepted (Twitch's are UUIDs).
+pub const MAX_SUBSCRIPTION_ID_LEN: usize = 128;
+
+/// A user id fit to be part of a key: 1 to [`MAX_USER_ID_LEN`] printable
+/// ASCII characters.
+pub fn valid_user_id(id: &str) -> bool {
+    (1..=MAX_USER_ID_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+impl Subscription {
+    /// The field naming what is wrong with an id that would become a key:
+    /// the subscription's own, or a user id its condition names.
+    pub fn invalid_id(&self) -> Option<&'static str> {
+        if self.id.is_empty() || self.id.len() > MAX_SUBSCRIPTION_ID_LEN {
+            return Some("subscription.id");
+        }
+        BROADCASTER_FIELDS.iter().copied().find(|f| {
+            self.condition
+                .get(*f)
+                .and_then(Value::as_str)
+                .is_some_and(|v| !v.is_empty() && !valid_user_id(v))
+        })
+    }
+}
+
 /// Where a subscription delivers. `Debug` never shows the secret.
 #[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Transport {
