@@ -221,6 +221,29 @@ async fn staged_delete(
     delete_connection(state, Path(id)).await
 }
 
+/// API Gateway answers an unsigned `@connections` call 403. Here a request
+/// must at least carry a SigV4 `Authorization` header (the SDK client signs
+/// with the stack's local credentials): a web page cannot send one to
+/// loopback without a CORS preflight this stack never grants, so no page the
+/// user visits can post to, read or close another client's socket. (Other
+/// local processes could forge it; they can read the database file too.)
+async fn signed_only(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let signed = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 Credential="));
+    if signed {
+        next.run(request).await
+    } else {
+        aws_error(
+            StatusCode::FORBIDDEN,
+            "ForbiddenException",
+            "Missing Authentication Token",
+        )
+    }
+}
+
 /// The `@connections` routes, at the root and under a stage prefix.
 pub fn routes(connections: Arc<Connections>) -> Router {
     Router::new()
@@ -236,6 +259,7 @@ pub fn routes(connections: Arc<Connections>) -> Router {
         )
         // Larger than a frame may be, so oversized posts get API Gateway's 413.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FRAME_BYTES * 2))
+        .layer(axum::middleware::from_fn(signed_only))
         .with_state(connections)
 }
 

@@ -45,6 +45,7 @@ async fn an_unknown_connection_is_gone() {
     assert_eq!(pusher.post("nobody", b"x").await, Err(PushError::Gone));
     let r = reqwest::Client::new()
         .get(format!("{}/@connections/nobody", gw.base))
+        .header("authorization", SIGNED)
         .send()
         .await
         .unwrap();
@@ -63,6 +64,7 @@ async fn frames_over_128_kb_are_refused_by_client_and_gateway() {
     );
     let r = reqwest::Client::new()
         .post(format!("{}/@connections/big", gw.base))
+        .header("authorization", SIGNED)
         .body(big)
         .send()
         .await
@@ -89,6 +91,7 @@ async fn get_describes_a_live_connection() {
     let _frames = gw.connections.register("c2", "127.0.0.9", "agent/1");
     let r = reqwest::Client::new()
         .get(format!("{}/@connections/c2", gw.base))
+        .header("authorization", SIGNED)
         .send()
         .await
         .unwrap();
@@ -96,4 +99,26 @@ async fn get_describes_a_live_connection() {
     let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(v["identity"]["sourceIp"], "127.0.0.9");
     assert!(v["connectedAt"].as_str().is_some());
+}
+
+/// The shape of a SigV4 `Authorization` header (what the SDK client sends).
+const SIGNED: &str = "AWS4-HMAC-SHA256 Credential=local/20261202/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=0";
+
+#[tokio::test]
+async fn unsigned_calls_cannot_post_to_read_or_close_a_connection() {
+    let gw = start().await;
+    let mut frames = gw.connections.register("victim", "127.0.0.1", "test");
+    let client = reqwest::Client::new();
+    let url = format!("{}/@connections/victim", gw.base);
+    for r in [
+        client.post(&url).body("forged").send().await.unwrap(),
+        client.get(&url).send().await.unwrap(),
+        client.delete(&url).send().await.unwrap(),
+    ] {
+        assert_eq!(r.status(), 403);
+        assert_eq!(r.headers()["x-amzn-errortype"], "ForbiddenException");
+    }
+    // Nothing reached the victim, whose socket is still open.
+    assert!(frames.try_recv().is_err());
+    assert_eq!(gw.connections.len(), 1);
 }

@@ -71,6 +71,19 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
+/// The scheme and authority of a WebSocket URL (`wss://host[:port]`): what
+/// the page may connect to besides its own origin.
+fn ws_origin(url: &str) -> &str {
+    match url.find("://") {
+        Some(i) => {
+            let rest = &url[i + 3..];
+            let end = rest.find('/').map_or(url.len(), |j| i + 3 + j);
+            &url[..end]
+        }
+        None => "'none'",
+    }
+}
+
 impl Site {
     /// The page's answer for `GET`/`HEAD` of `path`, or `None` when the path
     /// is not the page's.
@@ -143,14 +156,15 @@ impl Site {
         headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
         // The page builds its DOM from event text: no inline script, no
         // foreign scripts, so a crafted chat message or title cannot run code.
-        headers.insert(
-            CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: https://static-cdn.jtvnw.net; \
-                 frame-src https://player.twitch.tv https://www.twitch.tv; \
-                 object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-            ),
+        let csp = format!(
+            "default-src 'self'; connect-src 'self' {}; img-src 'self' data: https://static-cdn.jtvnw.net; \
+             frame-src https://player.twitch.tv https://www.twitch.tv; \
+             object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+            ws_origin(&self.websocket_url)
         );
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            headers.insert(CONTENT_SECURITY_POLICY, v);
+        }
         Some(response)
     }
 }
