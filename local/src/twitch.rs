@@ -59,6 +59,7 @@ impl TwitchSide {
                 // The stack's own callback is registered, by either name a
                 // browser may use for loopback.
                 let port = base.rsplit(':').next().unwrap_or_default();
+                config.callbacks = Some(vec![format!("{base}/eventsub")]);
                 config.redirect_uris.extend([
                     format!("{base}/auth/callback"),
                     format!("http://localhost:{port}/auth/callback"),
@@ -165,7 +166,11 @@ impl TwitchSide {
         match &self.sim {
             Some(sim) => admin.merge(sim.routes()).merge(
                 Router::new()
-                    .route("/sim/deliver", axum::routing::post(sim_deliver))
+                    .route(
+                        "/sim/deliver",
+                        axum::routing::post(sim_deliver)
+                            .layer(axum::middleware::from_fn(crate::twitch_sim::control_only)),
+                    )
                     .with_state(Arc::clone(sim)),
             ),
             None => admin,

@@ -871,3 +871,46 @@ async fn a_dns_rebinding_page_is_refused_by_its_host_name() {
         StatusCode::MISDIRECTED_REQUEST
     );
 }
+
+#[tokio::test]
+async fn the_simulator_cannot_be_driven_by_a_page_or_aimed_elsewhere() {
+    use shared::helix::config::ClientSecret;
+    use shared::helix::eventsub::NewSubscription;
+    use shared::helix::{Helix, HelixConfig};
+    let s = stack().await;
+    // A bodyless POST any page could send: refused without the control header.
+    let r = client()
+        .post(s.http("/sim/deliver?type=channel.raid&broadcaster=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = client()
+        .post(s.http("/sim/users/1337/disconnect"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Its fixed credentials cannot make the stack POST to another port.
+    let sim = s.twitch().sim.clone().unwrap();
+    let helix = Helix::new(HelixConfig::at(
+        &s.http("/helix"),
+        &s.http("/oauth2"),
+        &sim.config().client_id,
+        ClientSecret::new(sim.config().client_secret.clone()),
+    ))
+    .unwrap();
+    let elsewhere = NewSubscription::webhook(
+        "stream.online",
+        "1",
+        [("broadcaster_user_id".to_owned(), "1337".to_owned())].into(),
+        "http://127.0.0.1:1/eventsub",
+        &support::dev_secret(),
+    );
+    let refused = helix.create_subscription(&elsewhere).await;
+    assert!(
+        matches!(&refused, Err(e) if e.status() == Some(400)),
+        "{refused:?}"
+    );
+    assert!(sim.subscriptions().is_empty());
+}

@@ -158,7 +158,10 @@ async fn the_page_comes_with_its_config_and_a_strict_policy() {
     let csp = page.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
     // The page connects to its own origin and its WebSocket API, nowhere else.
-    assert!(csp.contains("connect-src 'self' wss://ws123.execute-api.us-east-1.amazonaws.com;"), "{csp}");
+    assert!(
+        csp.contains("connect-src 'self' wss://ws123.execute-api.us-east-1.amazonaws.com;"),
+        "{csp}"
+    );
     assert!(page.headers().contains_key("etag"));
     let config: serde_json::Value = serde_json::from_str(&text(
         api::handle(&state, sample("get-config.json")).await.body(),

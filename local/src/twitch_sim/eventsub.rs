@@ -36,6 +36,16 @@ pub async fn create(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
         Ok(request) => request,
         Err(message) => return helix_error(StatusCode::BAD_REQUEST, &message),
     };
+    // Inside the local stack, only the stack's own webhook: its fixed
+    // credentials must not make it POST to other loopback ports (SSRF).
+    if let Some(allowed) = &sim.config.callbacks {
+        if !allowed.contains(&request.callback) {
+            return helix_error(
+                StatusCode::BAD_REQUEST,
+                "transport.callback must be this stack's own /eventsub",
+            );
+        }
+    }
     let spec = request.spec;
     let mut fields = request.condition;
     // Twitch lists a raid's unused side as an empty string.

@@ -74,6 +74,9 @@ pub struct SimConfig {
     pub redirect_uris: Vec<String>,
     /// Lifetime of user access tokens, in seconds (Twitch: about 4 hours).
     pub user_token_ttl_secs: u64,
+    /// The only callbacks subscriptions may deliver to; `None`: any the
+    /// simulator accepts (tests with several stacks).
+    pub callbacks: Option<Vec<String>>,
 }
 
 impl Default for SimConfig {
@@ -90,7 +93,28 @@ impl Default for SimConfig {
             viewer_drift: true,
             redirect_uris: Vec::new(),
             user_token_ttl_secs: 14_400,
+            callbacks: None,
         }
+    }
+}
+
+/// The header the simulator's control routes require. A web page cannot
+/// send a custom header to loopback without a CORS preflight, which is never
+/// granted: so no page the user visits can drive the simulator.
+pub const CONTROL_HEADER: &str = "x-sim-control";
+
+/// Refuses a control request without [`CONTROL_HEADER`] (403).
+pub async fn control_only(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    if request.headers().contains_key(CONTROL_HEADER) {
+        next.run(request).await
+    } else {
+        gate::helix_error(
+            axum::http::StatusCode::FORBIDDEN,
+            "simulator controls need the x-sim-control header",
+        )
     }
 }
 
@@ -181,7 +205,10 @@ impl Sim {
                 "/oauth2/.well-known/openid-configuration",
                 get(login::discovery),
             )
-            .route("/sim/users/{id}/disconnect", post(login::disconnect))
+            .route(
+                "/sim/users/{id}/disconnect",
+                post(login::disconnect).layer(middleware::from_fn(control_only)),
+            )
             .route("/sim/avatars/{file}", get(login::avatar))
             .nest("/helix", helix)
             .layer(middleware::from_fn_with_state(
