@@ -29,6 +29,7 @@
 //! - `store::dynamo` (feature `dynamo`): the DynamoDB adapter; its module doc
 //!   holds the key schema of every table next to its access patterns, and it
 //!   alone reads items, from queries and from stream records alike.
+//! - [`metrics`]: CloudWatch metrics as Embedded Metric Format log lines.
 //! - [`push`]: the port to WebSocket clients (post a frame to a connection);
 //!   its AWS adapter `Pusher` (feature `push`) is the API Gateway
 //!   `@connections` client, pointed at AWS or at the local stack.
@@ -45,6 +46,7 @@ pub mod eventsub;
 pub mod frames;
 #[cfg(feature = "helix")]
 pub mod helix;
+pub mod metrics;
 pub mod push;
 #[cfg(feature = "helix")]
 pub mod sessions;

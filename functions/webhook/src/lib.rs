@@ -103,6 +103,16 @@ impl Metrics {
     }
 }
 
+/// What an acknowledged delivery was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ack {
+    Stored,
+    Duplicate,
+    /// Validly signed but outside the freshness window: not processed.
+    Stale,
+    Revocation,
+}
+
 /// Why a delivery was refused; each maps to one status and error code.
 #[derive(Debug, thiserror::Error)]
 pub enum Rejection {
@@ -153,7 +163,7 @@ pub enum Outcome {
     /// Answer the challenge: 200, `text/plain`, exactly these bytes.
     Challenge(String),
     /// Stored, already stored, recorded, or deliberately ignored: 204.
-    Acknowledged,
+    Acknowledged(Ack),
     Rejected(Rejection),
     /// The store failed: 500, so Twitch retries.
     StoreFailed(StoreError),
@@ -170,14 +180,35 @@ pub async fn handle(state: &WebhookState, request: Request) -> Response<Body> {
         _ => &[],
     };
     let outcome = process(state, &parts.headers, bytes, OffsetDateTime::now_utc()).await;
+    let (metric, reason) = metric_of(&outcome);
+    let dims: &[(&str, &str)] = match &reason {
+        Some(r) => &[("Reason", r)],
+        None => &[],
+    };
+    shared::metrics::emit("webhook", dims, &[shared::metrics::count(metric, 1)]);
     respond(outcome)
+}
+
+/// The metric a delivery counts under (and a rejection's reason): `Stored`,
+/// `Duplicates`, `Stale`, `Challenges`, `Revocations`, `Rejected`,
+/// `StoreFailures`.
+pub fn metric_of(outcome: &Outcome) -> (&'static str, Option<&'static str>) {
+    match outcome {
+        Outcome::Challenge(_) => ("Challenges", None),
+        Outcome::Rejected(r) => ("Rejected", Some(r.code())),
+        Outcome::StoreFailed(_) => ("StoreFailures", None),
+        Outcome::Acknowledged(Ack::Stored) => ("Stored", None),
+        Outcome::Acknowledged(Ack::Duplicate) => ("Duplicates", None),
+        Outcome::Acknowledged(Ack::Stale) => ("Stale", None),
+        Outcome::Acknowledged(Ack::Revocation) => ("Revocations", None),
+    }
 }
 
 /// Turns an outcome into the HTTP answer Twitch expects.
 pub fn respond(outcome: Outcome) -> Response<Body> {
     let (status, content_type, body) = match outcome {
         Outcome::Challenge(c) => (StatusCode::OK, "text/plain", Body::Text(c)),
-        Outcome::Acknowledged => (StatusCode::NO_CONTENT, "text/plain", Body::Empty),
+        Outcome::Acknowledged(_) => (StatusCode::NO_CONTENT, "text/plain", Body::Empty),
         Outcome::Rejected(r) => (r.status(), "application/json", error_body(r.code(), &r)),
         Outcome::StoreFailed(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -247,7 +278,7 @@ async fn accept(
             window = ?f,
             "ignored a validly signed message outside the freshness window (clock skew or replay)"
         );
-        return Ok(Outcome::Acknowledged);
+        return Ok(Outcome::Acknowledged(Ack::Stale));
     }
     let message = envelope::parse(h.message_type, body)?;
     check_type_headers(&h, message.subscription())?;
@@ -272,7 +303,7 @@ async fn accept(
             }
             Metrics::bump(&state.metrics.revocations);
             tracing::warn!(subscription_id = %subscription.id, kind = %subscription.kind, reason = %subscription.status, "subscription revoked");
-            Outcome::Acknowledged
+            Outcome::Acknowledged(Ack::Revocation)
         }
         Message::Notification {
             subscription,
@@ -304,14 +335,18 @@ async fn accept(
                 received_at_ms: unix_ms(now),
                 payload: event.raw().to_owned(),
             };
-            match state.events.append_once(&record, semantic.as_deref()).await {
-                Ok(Appended::Stored(_)) => Metrics::bump(&state.metrics.stored),
+            let ack = match state.events.append_once(&record, semantic.as_deref()).await {
+                Ok(Appended::Stored(_)) => {
+                    Metrics::bump(&state.metrics.stored);
+                    Ack::Stored
+                }
                 Ok(Appended::Duplicate) => {
                     Metrics::bump(&state.metrics.duplicates);
                     tracing::debug!(message_id = %record.message_id, retry = ?h.retry, "duplicate delivery");
+                    Ack::Duplicate
                 }
                 Err(e) => return Ok(store_failed(state, e)),
-            }
+            };
             // On a duplicate too: if applying failed the first time, Twitch's
             // retry (answered 5xx) is how it gets applied.
             if record.event_type == "user.authorization.revoke" {
@@ -324,7 +359,7 @@ async fn accept(
                     }
                 }
             }
-            Outcome::Acknowledged
+            Outcome::Acknowledged(ack)
         }
     })
 }

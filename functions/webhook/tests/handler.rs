@@ -16,7 +16,7 @@ use shared::store::{
     Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError, SubscriptionStore,
 };
 use time::{Duration, OffsetDateTime};
-use webhook::{handle, process, respond, Outcome, WebhookState, MAX_BODY_BYTES};
+use webhook::{handle, metric_of, process, respond, Outcome, WebhookState, MAX_BODY_BYTES};
 
 const SECRET: &str = "handler-test-secret-0123";
 
@@ -400,6 +400,51 @@ async fn a_retry_with_a_new_timestamp_is_a_duplicate() {
     assert_eq!(t.send(&retry).await.status(), StatusCode::NO_CONTENT);
     assert_eq!(t.stored().await.len(), 1);
     assert_eq!(t.state.metrics.duplicates.load(Relaxed), 1);
+}
+
+#[tokio::test]
+async fn each_outcome_counts_under_its_own_cloudwatch_metric() {
+    let t = harness();
+    let metric = |d: &Delivery, headers: HeaderMap| {
+        let body = d.body.clone();
+        let state = &t.state;
+        async move {
+            let outcome = process(state, &headers, body.as_bytes(), now()).await;
+            metric_of(&outcome)
+        }
+    };
+    let cheer = fixtures::notification("channel.cheer", &channel(), 1, now());
+    assert_eq!(metric(&cheer, headers_of(&cheer)).await, ("Stored", None));
+    assert_eq!(
+        metric(&cheer, headers_of(&cheer)).await,
+        ("Duplicates", None)
+    );
+    let old = fixtures::notification("channel.cheer", &channel(), 2, now() - Duration::hours(1));
+    assert_eq!(metric(&old, headers_of(&old)).await, ("Stale", None));
+    let v = fixtures::verification("channel.follow", &channel(), now());
+    assert_eq!(metric(&v, headers_of(&v)).await, ("Challenges", None));
+    let r = fixtures::revocation("channel.follow", &channel(), "user_removed", now());
+    assert_eq!(metric(&r, headers_of(&r)).await, ("Revocations", None));
+    let forged = fixtures::notification("channel.cheer", &channel(), 3, now());
+    let mut headers = headers_of(&forged);
+    headers.insert(
+        HeaderName::from_static(h::MESSAGE_SIGNATURE),
+        HeaderValue::from_str(&format!("sha256={}", "0".repeat(64))).unwrap(),
+    );
+    assert_eq!(
+        metric(&forged, headers).await,
+        ("Rejected", Some("invalid_signature"))
+    );
+    // The line CloudWatch reads carries the reason as a dimension.
+    let line = shared::metrics::line(
+        "webhook",
+        &[("Reason", "invalid_signature")],
+        &[shared::metrics::count("Rejected", 1)],
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["Reason"], "invalid_signature");
+    assert_eq!(v["Rejected"], 1.0);
 }
 
 #[tokio::test]
