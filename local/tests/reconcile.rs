@@ -368,8 +368,10 @@ async fn a_sweep_keeps_one_of_ours_and_deletes_duplicates_and_orphans_but_nothin
             failed: 0,
             orphans_deleted: 1,
             app_created: 2,
+            budget: report.budget,
         }
     );
+    assert_budget_listed(&report);
     let left: BTreeSet<String> = w.sim.subscriptions().into_iter().map(|s| s.id).collect();
     assert!(
         !left.contains(&duplicate.id),
@@ -773,8 +775,10 @@ async fn a_sweep_releases_an_idle_streamer_and_keeps_a_watched_one() {
             failed: 0,
             orphans_deleted: 0,
             app_created: 2,
+            budget: report.budget,
         }
     );
+    assert_budget_listed(&report);
     assert!(w.ours(STREAMER).is_empty(), "{:?}", w.ours(STREAMER));
     assert!(!w.stored(STREAMER).await.wanted);
     assert_eq!(w.ours(watched).len(), OPEN.len());
@@ -954,5 +958,16 @@ async fn an_idle_favourite_is_kept_and_the_app_subscriptions_are_kept_once() {
             .filter(|s| s.kind.starts_with("user.authorization."))
             .count(),
         2
+    );
+}
+
+/// The sweep reports the account's budget as Twitch listed it (the alarm's source).
+fn assert_budget_listed(report: &SweepReport) {
+    let budget = report
+        .budget
+        .unwrap_or_else(|| panic!("the list carries the budget"));
+    assert!(
+        budget.max_total_cost > 0 && budget.total_cost <= budget.max_total_cost,
+        "{budget:?}"
     );
 }

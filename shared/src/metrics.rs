@@ -6,7 +6,8 @@
 
 use serde_json::{json, Map, Value};
 
-/// The namespace every metric goes to.
+/// The namespace metrics go to unless `METRICS_NAMESPACE` names another (the
+/// template names one per stack, so two stacks in one account stay apart).
 pub const NAMESPACE: &str = "StreamerEvents";
 
 /// A metric's unit, as CloudWatch names it.
@@ -44,9 +45,10 @@ pub fn count(name: &str, value: u64) -> Metric<'_> {
     }
 }
 
-/// The EMF line for `metrics` of `function`, with extra dimensions
-/// (`("Reason", "bad_signature")`), stamped `at_ms`.
+/// The EMF line for `metrics` of `function` in `namespace`, with extra
+/// dimensions (`("Reason", "bad_signature")`), stamped `at_ms`.
 pub fn line(
+    namespace: &str,
     function: &str,
     dimensions: &[(&str, &str)],
     metrics: &[Metric<'_>],
@@ -60,7 +62,7 @@ pub fn line(
         json!({
             "Timestamp": at_ms,
             "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
+                "Namespace": namespace,
                 "Dimensions": [names],
                 "Metrics": metrics.iter().map(|m| json!({"Name": m.name, "Unit": m.unit.as_str()})).collect::<Vec<_>>(),
             }],
@@ -79,10 +81,9 @@ pub fn line(
 /// Prints the EMF line when running in Lambda.
 pub fn emit(function: &str, dimensions: &[(&str, &str)], metrics: &[Metric<'_>]) {
     if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
-        println!(
-            "{}",
-            line(function, dimensions, metrics, crate::clock::now_ms())
-        );
+        let namespace = std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| NAMESPACE.into());
+        let at_ms = crate::clock::now_ms();
+        println!("{}", line(&namespace, function, dimensions, metrics, at_ms));
     }
 }
 
@@ -93,6 +94,7 @@ mod tests {
     #[test]
     fn a_line_is_what_cloudwatch_reads_as_metrics() {
         let text = line(
+            NAMESPACE,
             "webhook",
             &[("Reason", "bad_signature")],
             &[count("Rejected", 1)],

@@ -13,10 +13,11 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use shared::clock::now_ms;
+use shared::helix::eventsub::Totals;
 use shared::store::dynamo::changed_streamer;
 
 use crate::admin::{self, AdminRequest};
-use crate::manager::Manager;
+use crate::manager::{Manager, SweepReport};
 
 /// What the function needs besides the manager.
 pub struct Settings {
@@ -91,7 +92,12 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
             };
             let mut out = match m.sweep(now_ms()).await {
                 Ok(r) => {
-                    json!({"reconciled": r.reconciled, "released": r.released, "failed": r.failed, "orphans_deleted": r.orphans_deleted, "app_created": r.app_created})
+                    emit_sweep_metrics(&r);
+                    let mut out = json!({"reconciled": r.reconciled, "released": r.released, "failed": r.failed, "orphans_deleted": r.orphans_deleted, "app_created": r.app_created});
+                    if let Some(b) = r.budget {
+                        out["budget"] = json!({"total": b.total, "total_cost": b.total_cost, "max_total_cost": b.max_total_cost});
+                    }
+                    out
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "sweep failed");
@@ -108,6 +114,33 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
             json!({"error": "unknown event"})
         }
     }
+}
+
+/// The share of the account's EventSub budget in use, in percent.
+pub fn budget_used_percent(b: &Totals) -> f64 {
+    if b.max_total_cost == 0 {
+        return 0.0;
+    }
+    b.total_cost as f64 * 100.0 / b.max_total_cost as f64
+}
+
+fn emit_sweep_metrics(r: &SweepReport) {
+    use shared::metrics::{count, emit, Metric, Unit};
+    let mut metrics = vec![
+        count("Reconciled", r.reconciled as u64),
+        count("Released", r.released as u64),
+        count("ReconcileFailures", r.failed as u64),
+        count("OrphansDeleted", r.orphans_deleted as u64),
+    ];
+    if let Some(b) = &r.budget {
+        metrics.push(count("SubscriptionCost", b.total_cost));
+        metrics.push(Metric {
+            name: "BudgetUsed",
+            value: budget_used_percent(b),
+            unit: Unit::Percent,
+        });
+    }
+    emit("eventsub_manager", &[], &metrics);
 }
 
 async fn http(m: &Manager, settings: &Settings, request: ApiGatewayV2httpRequest) -> Value {
@@ -155,4 +188,22 @@ async fn stream(m: &Manager, batch: StreamBatch) -> Value {
         }
     }
     json!({"batchItemFailures": failures})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_used_is_the_share_of_the_maximum_cost() {
+        let b = |total_cost, max_total_cost| Totals {
+            total: 0,
+            total_cost,
+            max_total_cost,
+        };
+        assert_eq!(budget_used_percent(&b(8_000, 10_000)), 80.0);
+        assert_eq!(budget_used_percent(&b(0, 10_000)), 0.0);
+        // A list without a budget (max 0) is not "over budget".
+        assert_eq!(budget_used_percent(&b(5, 0)), 0.0);
+    }
 }

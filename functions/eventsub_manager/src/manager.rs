@@ -9,7 +9,7 @@ use futures_util::TryStreamExt;
 use shared::config::{env, ConfigError};
 use shared::eventsub::catalog;
 use shared::eventsub::subscription::Subscription;
-use shared::helix::eventsub::Filter;
+use shared::helix::eventsub::{Filter, Totals};
 use shared::helix::users::{id_of_login, LoginError};
 use shared::helix::{Helix, HelixError};
 use shared::store::streamers::{Streamer, StreamerStore, TypeRecord, TypeState, Wish};
@@ -77,6 +77,8 @@ pub struct SweepReport {
     pub orphans_deleted: usize,
     /// Subscriptions about our own client (user grants and revocations) created.
     pub app_created: usize,
+    /// The account's subscription budget as Twitch last listed it.
+    pub budget: Option<Totals>,
 }
 
 pub use shared::store::streamers::StreamerRef;
@@ -360,6 +362,7 @@ impl Manager {
         let _turn = self.turn.lock().await;
         let all: Vec<_> = self.helix.subscriptions(&Filter::All).try_collect().await?;
         let listed: Vec<&Subscription> = all.iter().flat_map(|p| &p.subscriptions).collect();
+        report.budget = all.first().map(|p| p.totals);
         report.app_created =
             crate::app_subscriptions::keep(&self.helix, &self.target, &listed).await;
         for sub in listed {

@@ -9,7 +9,7 @@ use shared::config::{env, ConfigError};
 use shared::push::Pusher;
 use shared::store::dynamo::{event_from_stream_image, DynamoConnectionStore, DynamoStore};
 
-use crate::{concurrency_from_env, fan_out, FanoutState, Served};
+use crate::{concurrency_from_env, fan_out, FanOut, FanoutState, Served};
 
 /// The Lambda's state: `CONNECTIONS_TABLE`, `WEBSOCKET_ENDPOINT` and
 /// `BROADCAST_CONCURRENCY`.
@@ -34,6 +34,7 @@ pub async fn state_from_env() -> Result<FanoutState, ConfigError> {
 /// skipped, never retried.
 pub async fn handle(state: &FanoutState, batch: StreamBatch) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
+    let mut batch_tally = BatchTally::default();
     for record in batch.records {
         if record.event_name != "INSERT" {
             continue;
@@ -47,7 +48,10 @@ pub async fn handle(state: &FanoutState, batch: StreamBatch) -> DynamoDbEventRes
         };
         let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
         let retry = match fan_out(state, &event, now).await {
-            Ok(report) => report.failed > 0,
+            Ok(report) => {
+                batch_tally.add(&report, now - event.event.received_at_ms);
+                report.failed > 0
+            }
             Err(e) => {
                 tracing::error!(error = %e, "could not read subscribers");
                 true
@@ -60,5 +64,73 @@ pub async fn handle(state: &FanoutState, batch: StreamBatch) -> DynamoDbEventRes
             break;
         }
     }
+    batch_tally.emit();
     response
+}
+
+/// What a batch did, for one metrics line.
+#[derive(Default)]
+struct BatchTally {
+    events: u64,
+    posts: u64,
+    gone: u64,
+    transient: u64,
+    failed: u64,
+    /// Of the events fanned out, the oldest when its last frame went out.
+    max_age_ms: i64,
+}
+
+impl BatchTally {
+    fn add(&mut self, r: &FanOut, age_ms: i64) {
+        self.events += 1;
+        self.posts += r.delivered as u64;
+        self.gone += r.gone as u64;
+        self.transient += r.transient as u64;
+        self.failed += r.failed as u64;
+        self.max_age_ms = self.max_age_ms.max(age_ms);
+    }
+
+    fn emit(&self) {
+        use shared::metrics::{count, emit, Metric, Unit};
+        if self.events == 0 {
+            return;
+        }
+        emit(
+            "fanout",
+            &[],
+            &[
+                count("Events", self.events),
+                count("Posts", self.posts),
+                count("Gone", self.gone),
+                count("TransientFailures", self.transient),
+                count("PostsFailed", self.failed),
+                Metric {
+                    name: "EventAge",
+                    value: self.max_age_ms.max(0) as f64,
+                    unit: Unit::Milliseconds,
+                },
+            ],
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_tally_sums_posts_and_keeps_the_oldest_age() {
+        let mut t = BatchTally::default();
+        let r = |delivered, gone, failed, transient| FanOut {
+            delivered,
+            gone,
+            failed,
+            transient,
+        };
+        t.add(&r(3, 1, 0, 2), 40);
+        t.add(&r(5, 0, 1, 1), 900);
+        t.add(&r(0, 0, 0, 0), 10);
+        assert_eq!((t.events, t.posts, t.gone), (3, 8, 1));
+        assert_eq!((t.transient, t.failed, t.max_age_ms), (3, 1, 900));
+    }
 }

@@ -55,6 +55,8 @@ pub struct FanOut {
     /// Posts that still failed transiently after the in-process retries
     /// (worth a retry of the record).
     pub failed: usize,
+    /// Transient failures (throttles, 5xx) met on the way, retried or not.
+    pub transient: usize,
 }
 
 /// Sends `event` to every live connection watching its streamer.
@@ -153,6 +155,7 @@ async fn post_all(
             }
             Err(e) => {
                 tracing::warn!(error = %e, connection = %id, "post failed");
+                tally.report.transient += 1;
                 tally.retry.push(id);
             }
         }

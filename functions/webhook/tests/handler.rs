@@ -437,6 +437,7 @@ async fn each_outcome_counts_under_its_own_cloudwatch_metric() {
     );
     // The line CloudWatch reads carries the reason as a dimension.
     let line = shared::metrics::line(
+        shared::metrics::NAMESPACE,
         "webhook",
         &[("Reason", "invalid_signature")],
         &[shared::metrics::count("Rejected", 1)],
