@@ -17,7 +17,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use shared::config::EventSubSecret;
 use shared::eventsub::envelope::{self, EnvelopeError, Message};
-use shared::eventsub::headers::{DeliveryHeaders, HeaderError};
+use shared::eventsub::headers::{DeliveryHeaders, HeaderError, MAX_MESSAGE_ID_LEN, MESSAGE_ID};
 use shared::eventsub::subscription::{valid_user_id, Subscription};
 use shared::eventsub::summary::{semantic_key, summarize};
 use shared::eventsub::verify::{freshness, signature_matches, Freshness};
@@ -28,6 +28,7 @@ use shared::store::{
     SubscriptionUpdate,
 };
 use time::OffsetDateTime;
+use tracing::Instrument;
 
 /// Largest body accepted. EventSub payloads are a few KB; this leaves room for
 /// the largest (predictions, chat) and stays under DynamoDB's 400 KB item limit.
@@ -179,7 +180,18 @@ pub async fn handle(state: &WebhookState, request: Request) -> Response<Body> {
         Body::Binary(b) => b,
         _ => &[],
     };
-    let outcome = process(state, &parts.headers, bytes, OffsetDateTime::now_utc()).await;
+    // Every line of this delivery carries its message id (as claimed, before
+    // the signature is checked: bounded, and visible ASCII by `to_str`).
+    let message_id = parts
+        .headers
+        .get(MESSAGE_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| &s[..s.len().min(MAX_MESSAGE_ID_LEN)])
+        .unwrap_or("");
+    let span = tracing::info_span!("delivery", message_id);
+    let outcome = process(state, &parts.headers, bytes, OffsetDateTime::now_utc())
+        .instrument(span)
+        .await;
     let (metric, reason) = metric_of(&outcome);
     let dims: &[(&str, &str)] = match &reason {
         Some(r) => &[("Reason", r)],

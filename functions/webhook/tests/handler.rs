@@ -611,3 +611,43 @@ async fn ids_that_become_keys_are_validated() {
         .events
         .is_empty());
 }
+
+/// A log sink the test reads back.
+#[derive(Clone, Default)]
+struct Sink(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn every_log_line_of_a_delivery_names_its_message_id() {
+    let sink = Sink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let t = harness();
+    let d = fixtures::verification("channel.raid", &channel(), now());
+    let request = lambda_http::request::from_str(&api_gateway(&d, false)).unwrap();
+    assert_eq!(handle(&t.state, request).await.status(), StatusCode::OK);
+    let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!lines.is_empty(), "the challenge is logged");
+    for line in &lines {
+        assert_eq!(line["span"]["message_id"], d.message_id.as_str(), "{line}");
+    }
+}
