@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -183,6 +183,12 @@ async fn serve(
                     }
                 }
                 Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
+                // Over the frame limit: API Gateway says so with 1009.
+                Ok(Some(Err(e))) if too_big(&e) => {
+                    let frame = CloseFrame { code: close_code::SIZE, reason: "message too big".into() };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    break;
+                }
                 // Closed, failed, or idle too long.
                 _ => break,
             },
@@ -192,4 +198,11 @@ async fn serve(
     if let Some(e) = event(&host, "$disconnect", "DISCONNECT", &id, None, None, None) {
         websocket::handle(&host.state, e).await;
     }
+}
+
+/// Whether a read failed because the frame was over `max_message_size`.
+fn too_big(e: &axum::Error) -> bool {
+    std::error::Error::source(e)
+        .and_then(|e| e.downcast_ref::<tokio_tungstenite::tungstenite::Error>())
+        .is_some_and(|e| matches!(e, tokio_tungstenite::tungstenite::Error::Capacity(_)))
 }

@@ -176,3 +176,24 @@ async fn the_page_and_its_config_are_served_and_nothing_else() {
         .unwrap();
     assert_eq!(post.status(), 405);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_over_the_limit_is_answered_with_a_1009_close() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::Message;
+    let s = start().await;
+    let ticket = key().issue("1337", &format!("ws://{}/ws", s.base), now_ms() / 1000);
+    let mut ws = support::connect(&format!("ws://{}/ws?ticket={ticket}", s.base)).await;
+    let big = "x".repeat(shared::push::MAX_FRAME_BYTES + 1);
+    send(&mut ws, &big).await;
+    // API Gateway closes with 1009 (message too big); so does the local stack.
+    let close = loop {
+        match tokio::time::timeout(support::PATIENCE, ws.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(close.map(|f| f.code), Some(CloseCode::Size));
+}
