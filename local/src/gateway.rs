@@ -6,6 +6,7 @@
 //! [`Push`] port, with the same outcomes as the `@connections` routes.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -23,6 +24,10 @@ use tokio::sync::mpsc;
 /// Frames a connection may have waiting before posts are throttled.
 const QUEUE: usize = 1024;
 
+/// Bytes a connection may have waiting before posts are throttled: a client
+/// that never reads holds this much, not `QUEUE` frames of 128 KB.
+pub const QUEUE_BYTES: usize = 1 << 20;
+
 /// What the gateway tells a connection's socket task to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outbound {
@@ -34,6 +39,8 @@ pub enum Outbound {
 
 struct Live {
     sender: mpsc::Sender<Outbound>,
+    /// Bytes of frames queued and not yet taken by the socket task.
+    queued: Arc<AtomicUsize>,
     connected_at: OffsetDateTime,
     source_ip: String,
     user_agent: String,
@@ -49,15 +56,12 @@ pub struct Connections {
 
 impl Connections {
     /// Registers a connection; its socket task drains the returned receiver.
-    pub fn register(
-        &self,
-        id: &str,
-        source_ip: &str,
-        user_agent: &str,
-    ) -> mpsc::Receiver<Outbound> {
+    pub fn register(&self, id: &str, source_ip: &str, user_agent: &str) -> Inbox {
         let (sender, receiver) = mpsc::channel(QUEUE);
+        let queued = Arc::new(AtomicUsize::new(0));
         let live = Live {
             sender,
+            queued: Arc::clone(&queued),
             connected_at: OffsetDateTime::now_utc(),
             source_ip: source_ip.to_owned(),
             user_agent: user_agent.to_owned(),
@@ -68,7 +72,7 @@ impl Connections {
         if let Ok(mut map) = self.live.lock() {
             map.insert(id.to_owned(), live);
         }
-        receiver
+        Inbox { receiver, queued }
     }
 
     /// Forgets a connection (its socket closed).
@@ -100,8 +104,10 @@ impl Connections {
         self.len() == 0
     }
 
-    fn sender(&self, id: &str) -> Option<mpsc::Sender<Outbound>> {
-        self.live.lock().ok()?.get(id).map(|l| l.sender.clone())
+    fn sender(&self, id: &str) -> Option<(mpsc::Sender<Outbound>, Arc<AtomicUsize>)> {
+        let map = self.live.lock().ok()?;
+        let live = map.get(id)?;
+        Some((live.sender.clone(), Arc::clone(&live.queued)))
     }
 
     /// Queues one frame for a connection: what `POST /@connections/{id}`
@@ -110,10 +116,21 @@ impl Connections {
         if frame.len() > MAX_FRAME_BYTES {
             return Err(PushError::TooLarge(frame.len()));
         }
-        let Some(sender) = self.sender(id) else {
+        let Some((sender, queued)) = self.sender(id) else {
             return Err(PushError::Gone);
         };
-        match sender.try_send(Outbound::Frame(frame)) {
+        let len = frame.len();
+        if queued.fetch_add(len, Ordering::SeqCst) + len > QUEUE_BYTES {
+            queued.fetch_sub(len, Ordering::SeqCst);
+            return Err(PushError::Transient(
+                "too many bytes waiting for this connection".into(),
+            ));
+        }
+        let sent = sender.try_send(Outbound::Frame(frame));
+        if sent.is_err() {
+            queued.fetch_sub(len, Ordering::SeqCst);
+        }
+        match sent {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(_)) => Err(PushError::Transient(
                 "too many messages waiting for this connection".into(),
@@ -122,6 +139,34 @@ impl Connections {
                 self.remove(id);
                 Err(PushError::Gone)
             }
+        }
+    }
+}
+
+/// A connection's queue of frames, as its socket task drains it.
+pub struct Inbox {
+    receiver: mpsc::Receiver<Outbound>,
+    queued: Arc<AtomicUsize>,
+}
+
+impl Inbox {
+    /// The next thing to do; `None` once the gateway forgot the connection.
+    pub async fn recv(&mut self) -> Option<Outbound> {
+        let next = self.receiver.recv().await;
+        self.taken(next.as_ref());
+        next
+    }
+
+    /// The next thing to do if one is waiting.
+    pub fn try_recv(&mut self) -> Result<Outbound, mpsc::error::TryRecvError> {
+        let next = self.receiver.try_recv();
+        self.taken(next.as_ref().ok());
+        next
+    }
+
+    fn taken(&self, out: Option<&Outbound>) {
+        if let Some(Outbound::Frame(f)) = out {
+            self.queued.fetch_sub(f.len(), Ordering::SeqCst);
         }
     }
 }
@@ -190,7 +235,7 @@ async fn delete_connection(
     State(connections): State<Arc<Connections>>,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(sender) = connections.sender(&id) else {
+    let Some((sender, _)) = connections.sender(&id) else {
         return gone();
     };
     // The socket task closes and then removes itself; a full queue still closes.
@@ -291,5 +336,25 @@ mod tests {
         drop(rx);
         assert_eq!(gateway.post("c1", b"{}").await, Err(PushError::Gone));
         assert!(gateway.is_empty(), "a closed socket is forgotten");
+    }
+
+    #[tokio::test]
+    async fn a_client_that_never_reads_holds_at_most_the_byte_bound() {
+        let gateway = Connections::default();
+        let mut rx = gateway.register("slow", "127.0.0.1", "t");
+        let frame = vec![b'x'; MAX_FRAME_BYTES];
+        let mut accepted = 0;
+        while gateway.post("slow", &frame).await.is_ok() {
+            accepted += 1;
+            assert!(accepted < QUEUE, "never throttled");
+        }
+        assert_eq!(accepted, QUEUE_BYTES / MAX_FRAME_BYTES);
+        // Taking a frame makes room for exactly one more.
+        assert!(matches!(rx.recv().await, Some(Outbound::Frame(_))));
+        assert_eq!(gateway.post("slow", &frame).await, Ok(()));
+        assert!(matches!(
+            gateway.post("slow", &frame).await,
+            Err(PushError::Transient(_))
+        ));
     }
 }

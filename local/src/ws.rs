@@ -20,10 +20,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use shared::push::MAX_FRAME_BYTES;
-use tokio::sync::mpsc;
 use websocket::WsState;
 
-use crate::gateway::{Connections, Outbound};
+use crate::gateway::{Connections, Inbox, Outbound};
 
 /// API Gateway closes a connection idle this long.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
@@ -144,12 +143,7 @@ async fn upgrade(
         .on_upgrade(move |socket| serve(host, id, socket, outbound))
 }
 
-async fn serve(
-    host: Arc<WsHost>,
-    id: String,
-    mut socket: WebSocket,
-    mut outbound: mpsc::Receiver<Outbound>,
-) {
+async fn serve(host: Arc<WsHost>, id: String, mut socket: WebSocket, mut outbound: Inbox) {
     let deadline = tokio::time::sleep(MAX_DURATION);
     tokio::pin!(deadline);
     loop {

@@ -7,13 +7,12 @@ mod support;
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
-use local::gateway::{Connections, Outbound};
+use local::gateway::{Connections, Inbox};
 use shared::store::connections::ConnectionStore;
 use shared::store::sqlite::SqliteStore;
 use shared::store::{Event, EventStore};
 use shared::ticket::TicketKey;
 use support::next_frame;
-use tokio::sync::mpsc::Receiver;
 use websocket::{handle, Auth, WsState};
 
 const KEY: &[u8] = b"test-ticket-key-test-ticket-key-0123";
@@ -88,7 +87,7 @@ fn now_s() -> i64 {
 
 impl World {
     /// Connects `id` with a valid ticket and returns what the gateway delivers to it.
-    async fn connected(&self, id: &str) -> Receiver<Outbound> {
+    async fn connected(&self, id: &str) -> Inbox {
         let ticket = TicketKey::new(KEY).unwrap().issue("dev-user", AUD, now_s());
         let r = handle(&self.state, connect_with_ticket(id, Some(&ticket))).await;
         assert_eq!(r.status_code, 200);

@@ -241,7 +241,7 @@ pub async fn next_json(ws: &mut Socket) -> serde_json::Value {
 }
 
 /// The next frame the local gateway hands a registered connection, as JSON.
-pub async fn next_frame(rx: &mut tokio::sync::mpsc::Receiver<Outbound>) -> serde_json::Value {
+pub async fn next_frame(rx: &mut local::gateway::Inbox) -> serde_json::Value {
     let next = tokio::time::timeout(PATIENCE, rx.recv());
     match next.await.expect("a frame within 10 s").expect("a frame") {
         Outbound::Frame(b) => serde_json::from_slice(&b).unwrap(),
