@@ -36,6 +36,7 @@ use websocket::{Auth, WsState};
 use crate::bridge;
 use crate::cli::{self, LocalSecret, ServeArgs, SimArgs, TwitchArg};
 use crate::gateway::{self, Connections};
+pub use crate::listen::Limits;
 use crate::twitch::{Twitch, TwitchSide};
 use crate::twitch_sim::{Sim, SimConfig};
 use crate::ws::WsHost;
@@ -348,14 +349,22 @@ pub async fn run(
     stack: Arc<Stack>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    run_within(listener, stack, Limits::default(), shutdown).await
+}
+
+/// [`run`] within these connection and time limits.
+pub async fn run_within(
+    listener: TcpListener,
+    stack: Arc<Stack>,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let connections = Arc::clone(&stack.connections);
     let shutdown = async move {
         shutdown.await;
         connections.close_all();
     };
-    axum::serve(listener, router(stack))
-        .with_graceful_shutdown(shutdown)
-        .await
+    crate::listen::serve(listener, router(stack), limits, shutdown).await
 }
 
 /// `local serve`: builds every part of the stack, says where each one

@@ -4,6 +4,7 @@
 //! - [`app`]: builds and runs the whole stack (store, purger, tickets, Twitch,
 //!   manager, poller, fan-out feed, HTTP server) and its start-up banner.
 //! - [`cli`]: the command line's arguments.
+//! - [`listen`]: the HTTP server's limits: connections, header and request deadlines.
 //! - [`bridge`]: axum request → `lambda_http` request → handler → axum response.
 //! - [`api_host`]: the api function's handler: the read API, the front door
 //!   (log in, sessions, favourites, tickets) and the page.
@@ -24,6 +25,7 @@ pub mod app;
 pub mod bridge;
 pub mod cli;
 pub mod gateway;
+pub mod listen;
 pub mod loadgen;
 pub mod pollbench;
 pub mod report;

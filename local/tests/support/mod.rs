@@ -79,13 +79,27 @@ pub async fn serve(
     store: Arc<SqliteStore>,
     build: impl FnOnce(SocketAddr) -> Arc<Stack>,
 ) -> Running {
+    serve_within(store, app::Limits::default(), build).await
+}
+
+/// [`serve`] within these server limits.
+pub async fn serve_within(
+    store: Arc<SqliteStore>,
+    limits: app::Limits,
+    build: impl FnOnce(SocketAddr) -> Arc<Stack>,
+) -> Running {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stack = build(addr);
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app::run(listener, Arc::clone(&stack), async {
-        let _ = stopped.await;
-    }));
+    tokio::spawn(app::run_within(
+        listener,
+        Arc::clone(&stack),
+        limits,
+        async {
+            let _ = stopped.await;
+        },
+    ));
     Running {
         addr,
         store,
@@ -96,9 +110,14 @@ pub async fn serve(
 
 /// Only the webhook (`POST /eventsub`) and `@connections`, over an in-memory store.
 pub async fn webhook_only(secret: EventSubSecret) -> Running {
+    webhook_only_within(secret, app::Limits::default()).await
+}
+
+/// [`webhook_only`] within these server limits.
+pub async fn webhook_only_within(secret: EventSubSecret, limits: app::Limits) -> Running {
     let store = memory_store();
     let webhook = WebhookState::new(secret, store.clone(), store.clone());
-    serve(store, |_| {
+    serve_within(store, limits, |_| {
         Arc::new(Stack {
             webhook,
             fanout_panics: Default::default(),
