@@ -11,8 +11,11 @@ use shared::store::Cursor;
 use shared::ticket::TicketKey;
 use websocket::message::ClientMessage;
 
+/// A target: raw input in, nothing out (a panic is the only failure).
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the corpus replay.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("eventsub", eventsub),
     ("delivery_headers", delivery_headers),
     ("client_message", client_message),
