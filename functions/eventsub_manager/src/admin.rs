@@ -155,7 +155,7 @@ async fn list(m: &Manager) -> AdminResponse {
     }
     // The budget comes with any list page; one page is enough.
     let totals = match m.helix.subscriptions_page(&Filter::All, None).await {
-        Ok((page, _)) => json!(page.totals_json()),
+        Ok((page, _)) => json!(page.totals),
         Err(e) => json!({"error": e.to_string()}),
     };
     AdminResponse {

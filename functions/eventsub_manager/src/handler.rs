@@ -13,7 +13,6 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use shared::clock::now_ms;
-use shared::helix::eventsub::Totals;
 use shared::store::dynamo::changed_streamer;
 
 use crate::admin::{self, AdminRequest};
@@ -95,7 +94,7 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
                     emit_sweep_metrics(&r);
                     let mut out = json!({"reconciled": r.reconciled, "released": r.released, "failed": r.failed, "orphans_deleted": r.orphans_deleted, "app_created": r.app_created});
                     if let Some(b) = r.budget {
-                        out["budget"] = json!({"total": b.total, "total_cost": b.total_cost, "max_total_cost": b.max_total_cost});
+                        out["budget"] = json!(b);
                     }
                     out
                 }
@@ -116,14 +115,6 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
     }
 }
 
-/// The share of the account's EventSub budget in use, in percent.
-pub fn budget_used_percent(b: &Totals) -> f64 {
-    if b.max_total_cost == 0 {
-        return 0.0;
-    }
-    b.total_cost as f64 * 100.0 / b.max_total_cost as f64
-}
-
 fn emit_sweep_metrics(r: &SweepReport) {
     use shared::metrics::{count, emit, Metric, Unit};
     let mut metrics = vec![
@@ -136,7 +127,7 @@ fn emit_sweep_metrics(r: &SweepReport) {
         metrics.push(count("SubscriptionCost", b.total_cost));
         metrics.push(Metric {
             name: "BudgetUsed",
-            value: budget_used_percent(b),
+            value: b.used_percent(),
             unit: Unit::Percent,
         });
     }
@@ -188,22 +179,4 @@ async fn stream(m: &Manager, batch: StreamBatch) -> Value {
         }
     }
     json!({"batchItemFailures": failures})
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn budget_used_is_the_share_of_the_maximum_cost() {
-        let b = |total_cost, max_total_cost| Totals {
-            total: 0,
-            total_cost,
-            max_total_cost,
-        };
-        assert_eq!(budget_used_percent(&b(8_000, 10_000)), 80.0);
-        assert_eq!(budget_used_percent(&b(0, 10_000)), 0.0);
-        // A list without a budget (max 0) is not "over budget".
-        assert_eq!(budget_used_percent(&b(5, 0)), 0.0);
-    }
 }

@@ -72,10 +72,7 @@ pub async fn handle(state: &FanoutState, batch: StreamBatch) -> DynamoDbEventRes
 #[derive(Default)]
 struct BatchTally {
     events: u64,
-    posts: u64,
-    gone: u64,
-    transient: u64,
-    failed: u64,
+    sum: FanOut,
     /// Of the events fanned out, the oldest when its last frame went out.
     max_age_ms: i64,
 }
@@ -83,10 +80,7 @@ struct BatchTally {
 impl BatchTally {
     fn add(&mut self, r: &FanOut, age_ms: i64) {
         self.events += 1;
-        self.posts += r.delivered as u64;
-        self.gone += r.gone as u64;
-        self.transient += r.transient as u64;
-        self.failed += r.failed as u64;
+        self.sum += r;
         self.max_age_ms = self.max_age_ms.max(age_ms);
     }
 
@@ -95,15 +89,16 @@ impl BatchTally {
         if self.events == 0 {
             return;
         }
+        let s = &self.sum;
         emit(
             "fanout",
             &[],
             &[
                 count("Events", self.events),
-                count("Posts", self.posts),
-                count("Gone", self.gone),
-                count("TransientFailures", self.transient),
-                count("PostsFailed", self.failed),
+                count("Posts", s.delivered as u64),
+                count("Gone", s.gone as u64),
+                count("TransientFailures", s.transient as u64),
+                count("PostsFailed", s.failed as u64),
                 Metric {
                     name: "EventAge",
                     value: self.max_age_ms.max(0) as f64,
@@ -130,7 +125,7 @@ mod tests {
         t.add(&r(3, 1, 0, 2), 40);
         t.add(&r(5, 0, 1, 1), 900);
         t.add(&r(0, 0, 0, 0), 10);
-        assert_eq!((t.events, t.posts, t.gone), (3, 8, 1));
-        assert_eq!((t.transient, t.failed, t.max_age_ms), (3, 1, 900));
+        assert_eq!((t.events, t.max_age_ms), (3, 900));
+        assert_eq!(t.sum, r(8, 1, 1, 3));
     }
 }

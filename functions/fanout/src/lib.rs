@@ -59,6 +59,15 @@ pub struct FanOut {
     pub transient: usize,
 }
 
+impl std::ops::AddAssign<&FanOut> for FanOut {
+    fn add_assign(&mut self, other: &FanOut) {
+        self.delivered += other.delivered;
+        self.gone += other.gone;
+        self.failed += other.failed;
+        self.transient += other.transient;
+    }
+}
+
 /// Sends `event` to every live connection watching its streamer.
 ///
 /// Transient failures (throttled, 5xx) get [`RETRY_BACKOFF_MS`] more tries of

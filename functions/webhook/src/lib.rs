@@ -99,7 +99,17 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    fn bump(counter: &AtomicU64) {
+    /// Counts one delivery under its outcome.
+    fn count(&self, outcome: &Outcome) {
+        let counter = match outcome {
+            Outcome::Challenge(_) => &self.challenges,
+            Outcome::Acknowledged(Ack::Stored) => &self.stored,
+            Outcome::Acknowledged(Ack::Duplicate) => &self.duplicates,
+            Outcome::Acknowledged(Ack::Stale) => &self.stale,
+            Outcome::Acknowledged(Ack::Revocation) => &self.revocations,
+            Outcome::Rejected(_) => &self.rejected,
+            Outcome::StoreFailed(_) => &self.store_failures,
+        };
         counter.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -250,14 +260,15 @@ pub async fn process(
     body: &[u8],
     now: OffsetDateTime,
 ) -> Outcome {
-    match accept(state, headers, body, now).await {
+    let outcome = match accept(state, headers, body, now).await {
         Ok(outcome) => outcome,
         Err(rejection) => {
-            Metrics::bump(&state.metrics.rejected);
             tracing::info!(code = rejection.code(), reason = %rejection, "rejected delivery");
             Outcome::Rejected(rejection)
         }
-    }
+    };
+    state.metrics.count(&outcome);
+    outcome
 }
 
 async fn accept(
@@ -282,7 +293,6 @@ async fn accept(
     // Authentic but outside the window: never processed, yet answered 2xx so
     // Twitch counts no failure against the subscription.
     if let f @ (Freshness::Stale(_) | Freshness::Future(_)) = freshness(h.timestamp, now) {
-        Metrics::bump(&state.metrics.stale);
         tracing::warn!(
             metric = "eventsub_stale",
             message_id = %h.message_id,
@@ -302,18 +312,16 @@ async fn accept(
         } => {
             let update = update(&subscription, SubscriptionChange::CallbackVerified, at_ms);
             if let Err(e) = state.subscriptions.record(&update).await {
-                return Ok(store_failed(state, e));
+                return Ok(store_failed(e));
             }
-            Metrics::bump(&state.metrics.challenges);
             tracing::info!(subscription_id = %subscription.id, kind = %subscription.kind, "answered callback verification");
             Outcome::Challenge(challenge)
         }
         Message::Revocation { subscription } => {
             let update = update(&subscription, SubscriptionChange::Revoked, at_ms);
             if let Err(e) = state.subscriptions.record(&update).await {
-                return Ok(store_failed(state, e));
+                return Ok(store_failed(e));
             }
-            Metrics::bump(&state.metrics.revocations);
             tracing::warn!(subscription_id = %subscription.id, kind = %subscription.kind, reason = %subscription.status, "subscription revoked");
             Outcome::Acknowledged(Ack::Revocation)
         }
@@ -348,16 +356,12 @@ async fn accept(
                 payload: event.raw().to_owned(),
             };
             let ack = match state.events.append_once(&record, semantic.as_deref()).await {
-                Ok(Appended::Stored(_)) => {
-                    Metrics::bump(&state.metrics.stored);
-                    Ack::Stored
-                }
+                Ok(Appended::Stored(_)) => Ack::Stored,
                 Ok(Appended::Duplicate) => {
-                    Metrics::bump(&state.metrics.duplicates);
                     tracing::debug!(message_id = %record.message_id, retry = ?h.retry, "duplicate delivery");
                     Ack::Duplicate
                 }
-                Err(e) => return Ok(store_failed(state, e)),
+                Err(e) => return Ok(store_failed(e)),
             };
             // On a duplicate too: if applying failed the first time, Twitch's
             // retry (answered 5xx) is how it gets applied.
@@ -367,7 +371,7 @@ async fn accept(
                     fields.get("user_id").and_then(Value::as_str),
                 ) {
                     if let Err(e) = r.apply(user, record.received_at_ms).await {
-                        return Ok(store_failed(state, e));
+                        return Ok(store_failed(e));
                     }
                 }
             }
@@ -406,8 +410,7 @@ fn update(sub: &Subscription, change: SubscriptionChange, at_ms: i64) -> Subscri
     }
 }
 
-fn store_failed(state: &WebhookState, e: StoreError) -> Outcome {
-    Metrics::bump(&state.metrics.store_failures);
+fn store_failed(e: StoreError) -> Outcome {
     tracing::error!(error = %e, "store failed; answering 500 so Twitch retries");
     Outcome::StoreFailed(e)
 }

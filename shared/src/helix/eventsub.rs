@@ -13,12 +13,23 @@ use super::{Helix, HelixError};
 use crate::eventsub::status::Status;
 use crate::eventsub::subscription::{Subscription, Transport};
 
-/// The account's subscription budget, sent with every create and list.
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+/// The account's subscription budget, sent with every create and list
+/// (serialized with Twitch's names).
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Totals {
     pub total: u64,
     pub total_cost: u64,
     pub max_total_cost: u64,
+}
+
+impl Totals {
+    /// The share of `max_total_cost` in use, in percent (0 when there is no maximum).
+    pub fn used_percent(&self) -> f64 {
+        if self.max_total_cost == 0 {
+            return 0.0;
+        }
+        self.total_cost as f64 * 100.0 / self.max_total_cost as f64
+    }
 }
 
 /// A subscription to create (webhook transport).
@@ -93,17 +104,6 @@ pub struct Pagination {
 pub struct ListPage {
     pub subscriptions: Vec<Subscription>,
     pub totals: Totals,
-}
-
-impl ListPage {
-    /// The totals as Twitch names them.
-    pub fn totals_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "total": self.totals.total,
-            "total_cost": self.totals.total_cost,
-            "max_total_cost": self.totals.max_total_cost,
-        })
-    }
 }
 
 impl Helix {
@@ -205,4 +205,22 @@ where
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn used_percent_is_the_share_of_the_maximum_cost() {
+        let b = |total_cost, max_total_cost| Totals {
+            total: 0,
+            total_cost,
+            max_total_cost,
+        };
+        assert_eq!(b(8_000, 10_000).used_percent(), 80.0);
+        assert_eq!(b(0, 10_000).used_percent(), 0.0);
+        // A list without a budget (max 0) is not "over budget".
+        assert_eq!(b(5, 0).used_percent(), 0.0);
+    }
 }
