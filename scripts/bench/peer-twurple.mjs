@@ -47,6 +47,10 @@ if (secret.length < 10 || secret.length > 100) {
 }
 const port = Number(process.env.PORT ?? 0);
 const broadcasters = Number(process.env.BROADCASTERS ?? 5000);
+if (!Number.isInteger(broadcasters) || broadcasters < 1) {
+  console.error('BROADCASTERS must be a positive integer');
+  process.exit(2);
+}
 const FIRST_BROADCASTER = 1000;
 const PATH_PREFIX = '/eventsub';
 
