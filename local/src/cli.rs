@@ -32,6 +32,7 @@ impl Cli {
         match &self.command {
             None => self.serve.threads,
             Some(Command::Serve(a)) => a.threads,
+            Some(Command::Sink(_)) => Some(1),
             _ => None,
         }
     }
@@ -48,6 +49,8 @@ pub enum Command {
     Samples(SamplesArgs),
     /// Load a running local stack with signed, unique notifications.
     Loadgen(LoadArgs),
+    /// Answer 204 to every request and do nothing: the load generator's ceiling.
+    Sink(SinkArgs),
     /// Fan-out benchmark: N WebSocket clients on one streamer, one event each round.
     BenchFanout(FanoutArgs),
     /// End-to-end benchmark: webhook POST to WebSocket frame, at a fixed rate.
@@ -183,8 +186,26 @@ pub struct LoadArgs {
     /// Seconds to run.
     #[arg(long, default_value_t = 10)]
     pub duration: u64,
-    #[arg(long, default_value_t = 100)]
+    /// Path to POST to; `{type}`, `{broadcaster}` and `{twurple}` (twurple's
+    /// subscription id) are filled in per request.
+    #[arg(long, default_value = "/eventsub")]
+    pub path: String,
+    #[arg(long, default_value_t = 5000)]
     pub broadcasters: usize,
+    /// Unique notifications built before the run (repeated after that).
+    #[arg(long, default_value_t = 300_000)]
+    pub unique: usize,
+    /// One request in this many is a Twitch retry of an earlier one (0: none).
+    #[arg(long, default_value_t = 20)]
+    pub retry_every: u64,
+}
+
+// `local sink`.
+#[derive(Args)]
+pub struct SinkArgs {
+    /// Port on 127.0.0.1.
+    #[arg(long, default_value_t = 3901)]
+    pub port: u16,
 }
 
 // `local bench-fanout`.

@@ -16,6 +16,7 @@
 //! - [`twitch_sim`]: a simulated Twitch (OAuth, Helix, EventSub, signed deliveries).
 //! - [`samples`]: writes the API Gateway–shaped sample events in `events/`.
 //! - [`loadgen`]: the ingest benchmark's load generator.
+//! - [`sink`]: a receiver that answers 204 and does nothing (the generator's ceiling).
 //! - [`pollbench`]: the poller benchmark (one run, its CPU time and peak memory).
 //! - [`wsbench`]: the fan-out and end-to-end WebSocket benchmarks.
 //! - [`report`]: latency quantiles and the benchmarks' JSON lines.
@@ -30,6 +31,7 @@ pub mod loadgen;
 pub mod pollbench;
 pub mod report;
 pub mod samples;
+pub mod sink;
 pub mod trigger;
 pub mod twitch;
 pub mod twitch_sim;

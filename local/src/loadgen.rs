@@ -1,9 +1,14 @@
 //! The ingest benchmark's load generator: keeps N HTTP/1.1 connections busy
-//! with validly signed, unique notifications and measures each answer.
+//! with validly signed notifications of a realistic mix and measures each
+//! answer.
 //!
-//! Bodies come from a pool built up front (so the generator spends its core on
-//! sending, not on building JSON); every request still gets its own message id,
-//! a current timestamp and its own signature, exactly as Twitch would send.
+//! Bodies come from a pool of unique notifications built up front (so the
+//! generator spends its core on sending, not on building JSON): a mix of the
+//! types a busy channel gets, over thousands of broadcasters. Every request
+//! still gets its own message id, a current timestamp and its own signature,
+//! exactly as Twitch would send; and one request in `retry_every` is a Twitch
+//! retry: an earlier message of the same connection, same id and body,
+//! `Message-Retry: 1`, signed again with a new timestamp.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,33 +29,69 @@ use tokio::net::TcpStream;
 use crate::cli::{self, LoadArgs};
 use crate::report::{rounded, Latencies};
 
+/// The notification mix: each type with its share in percent. Follows,
+/// redemptions, cheers and subs dominate a busy channel; stream and hype-train
+/// events are rare.
+pub const MIX: &[(&str, u32)] = &[
+    ("channel.follow", 24),
+    ("channel.channel_points_custom_reward_redemption.add", 20),
+    ("channel.cheer", 14),
+    ("channel.subscribe", 12),
+    ("channel.subscription.message", 8),
+    ("channel.update", 6),
+    ("channel.subscription.gift", 4),
+    ("channel.hype_train.progress", 4),
+    ("channel.raid", 2),
+    ("stream.online", 2),
+    ("stream.offline", 2),
+    ("channel.hype_train.begin", 1),
+    ("channel.hype_train.end", 1),
+];
+
 /// How to load the server.
 #[derive(Debug, Clone)]
 pub struct LoadSpec {
-    /// `host:port` of the local stack.
+    /// `host:port` of the receiver.
     pub addr: String,
+    /// Request path; `{type}`, `{broadcaster}` and `{twurple}` (twurple's
+    /// subscription id) are replaced per request.
+    pub path: String,
     pub connections: usize,
     pub duration: Duration,
     pub broadcasters: usize,
+    /// Unique notifications in the pool (the run repeats them after that).
+    pub unique: usize,
+    /// One request in this many is a retry of an earlier one (0: none).
+    pub retry_every: u64,
 }
 
 /// What one run measured.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// First deliveries answered 2xx.
     pub ok: u64,
+    /// Retries answered 2xx.
+    pub retries_ok: u64,
     pub failed: u64,
     pub seconds: f64,
-    /// Latencies of successful requests.
+    /// Unique notifications sent more than once because the pool ran out.
+    pub repeated: u64,
+    pub mean_body_bytes: u64,
+    /// Latencies of every request answered 2xx.
     pub latencies: Latencies,
 }
 
-/// What `local loadgen` prints: one JSON line (bench-ingest.sh reads `ok`).
+/// What `local loadgen` prints: one JSON line (bench-ingest.sh reads fields).
 #[derive(Debug, Serialize)]
 pub struct Summary {
     pub ok: u64,
+    pub retries_ok: u64,
     pub failed: u64,
+    pub repeated: u64,
     pub seconds: f64,
+    /// Requests answered 2xx per second, retries included.
     pub per_second: u64,
+    pub mean_body_bytes: u64,
     pub p50_ms: f64,
     pub p90_ms: f64,
     pub p99_ms: f64,
@@ -61,9 +102,12 @@ impl From<&Report> for Summary {
     fn from(r: &Report) -> Self {
         Self {
             ok: r.ok,
+            retries_ok: r.retries_ok,
             failed: r.failed,
+            repeated: r.repeated,
             seconds: rounded(r.seconds, 2),
-            per_second: (r.ok as f64 / r.seconds).round() as u64,
+            per_second: ((r.ok + r.retries_ok) as f64 / r.seconds).round() as u64,
+            mean_body_bytes: r.mean_body_bytes,
             p50_ms: rounded(r.latencies.ms(0.5), 3),
             p90_ms: rounded(r.latencies.ms(0.9), 3),
             p99_ms: rounded(r.latencies.ms(0.99), 3),
@@ -72,36 +116,94 @@ impl From<&Report> for Summary {
     }
 }
 
-/// `local loadgen`: loads the stack at `args.addr`, signing with the local secret.
+/// `local loadgen`: loads the receiver at `args.addr`, signing with the local secret.
 pub async fn command(args: LoadArgs) -> anyhow::Result<Summary> {
     let secret = cli::eventsub_secret()?.secret;
     let spec = LoadSpec {
         addr: args.addr,
+        path: args.path,
         connections: args.connections,
         duration: Duration::from_secs(args.duration),
         broadcasters: args.broadcasters,
+        unique: args.unique,
+        retry_every: args.retry_every,
     };
     Ok(Summary::from(&run(&spec, &secret).await?))
 }
 
-struct Pool {
-    bodies: Vec<Bytes>,
+/// One notification ready to sign: its type and version headers and body.
+struct Notification {
+    kind: &'static str,
+    version: &'static str,
+    broadcaster: String,
+    body: Bytes,
 }
 
-fn pool(broadcasters: usize) -> Pool {
+/// The type of the `n`th notification: the mix spread evenly, so any run of
+/// a hundred consecutive ones has each type's share.
+fn kind_of(n: usize) -> &'static str {
+    let total: u32 = MIX.iter().map(|(_, w)| w).sum();
+    // A stride coprime with the total interleaves the types.
+    let mut slot = ((n as u64 * 37) % u64::from(total)) as u32;
+    for (kind, weight) in MIX {
+        if slot < *weight {
+            return kind;
+        }
+        slot -= weight;
+    }
+    MIX[0].0
+}
+
+/// `unique` distinct notifications over `broadcasters` channels, built on
+/// every core (before the clock starts).
+fn pool(broadcasters: usize, unique: usize) -> Vec<Notification> {
     let now = OffsetDateTime::now_utc();
-    let bodies = (0..4096u64)
-        .map(|i| {
-            let channel = Channel::new(&(1000 + i % broadcasters.max(1) as u64).to_string());
-            Bytes::from(fixtures::notification("channel.cheer", &channel, i, now).body)
-        })
-        .collect();
-    Pool { bodies }
+    let build = |n: usize| {
+        let kind = kind_of(n);
+        let broadcaster = (1000 + n % broadcasters.max(1)).to_string();
+        let delivery = fixtures::notification(kind, &Channel::new(&broadcaster), n as u64, now);
+        Notification {
+            kind,
+            version: fixtures::version_of(kind),
+            broadcaster,
+            body: Bytes::from(delivery.body),
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = unique.div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = (0..unique)
+            .step_by(chunk)
+            .map(|start| {
+                s.spawn(move || {
+                    (start..(start + chunk).min(unique))
+                        .map(build)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_default())
+            .collect::<Vec<Notification>>()
+    })
+}
+
+/// What one connection counted.
+#[derive(Default)]
+struct Tally {
+    ok: u64,
+    retries_ok: u64,
+    failed: u64,
+    repeated: u64,
+    latencies_us: Vec<u64>,
 }
 
 /// Runs the load and returns what it measured.
 pub async fn run(spec: &LoadSpec, secret: &EventSubSecret) -> anyhow::Result<Report> {
-    let pool = Arc::new(pool(spec.broadcasters));
+    let pool = Arc::new(pool(spec.broadcasters, spec.unique.max(1)));
+    let mean_body_bytes =
+        pool.iter().map(|n| n.body.len() as u64).sum::<u64>() / pool.len().max(1) as u64;
     let started = Instant::now();
     let deadline = started + spec.duration;
     let run_id = uuid::Uuid::new_v4().simple().to_string();
@@ -111,71 +213,184 @@ pub async fn run(spec: &LoadSpec, secret: &EventSubSecret) -> anyhow::Result<Rep
             .await
             .with_context(|| format!("connect {}", spec.addr))?;
         stream.set_nodelay(true)?;
-        let (mut sender, conn) = http1::handshake(TokioIo::new(stream)).await?;
+        let (sender, conn) = http1::handshake(TokioIo::new(stream)).await?;
         tokio::spawn(conn);
-        let pool = Arc::clone(&pool);
-        let secret = secret.clone();
-        let (addr, run_id) = (spec.addr.clone(), run_id.clone());
-        tasks.push(tokio::spawn(async move {
-            let (mut ok, mut failed, mut latencies_us) = (0u64, 0u64, Vec::new());
-            let mut seq = 0u64;
-            while Instant::now() < deadline {
-                let body = pool.bodies[(conn_no + seq as usize * 7) % pool.bodies.len()].clone();
-                let id = format!("{run_id}-{conn_no}-{seq}");
-                let ts = OffsetDateTime::now_utc()
-                    .format(&Rfc3339)
-                    .unwrap_or_default();
-                let request = hyper::Request::post("/eventsub")
-                    .header("host", &addr)
-                    .header("content-type", "application/json")
-                    .header(headers::MESSAGE_ID, &id)
-                    .header(headers::MESSAGE_TIMESTAMP, &ts)
-                    .header(headers::MESSAGE_TYPE, "notification")
-                    .header(headers::MESSAGE_RETRY, "0")
-                    .header(headers::SUBSCRIPTION_TYPE, "channel.cheer")
-                    .header(headers::SUBSCRIPTION_VERSION, "1")
-                    .header(
-                        headers::MESSAGE_SIGNATURE,
-                        signature_header(&secret, &id, &ts, &body),
-                    )
-                    .body(Full::new(body));
-                let Ok(request) = request else {
-                    failed += 1;
-                    break;
-                };
-                seq += 1;
-                let sent = Instant::now();
-                match sender.send_request(request).await {
-                    Ok(response) => {
-                        let accepted = response.status().is_success();
-                        let _ = response.into_body().collect().await;
-                        if accepted {
-                            ok += 1;
-                            latencies_us.push(sent.elapsed().as_micros() as u64);
-                        } else {
-                            failed += 1;
-                        }
-                    }
-                    Err(_) => {
-                        failed += 1;
-                        break;
-                    }
-                }
-            }
-            (ok, failed, latencies_us)
-        }));
+        let connection = Connection {
+            no: conn_no,
+            of: spec.connections,
+            pool: Arc::clone(&pool),
+            secret: secret.clone(),
+            addr: spec.addr.clone(),
+            path: spec.path.clone(),
+            run_id: run_id.clone(),
+            retry_every: spec.retry_every,
+        };
+        tasks.push(tokio::spawn(connection.drive(sender, deadline)));
     }
-    let (mut ok, mut failed, mut latencies_us) = (0, 0, Vec::new());
+    let mut total = Tally::default();
     for t in tasks {
-        let (o, f, l) = t.await?;
-        ok += o;
-        failed += f;
-        latencies_us.extend(l);
+        let part = t.await?;
+        total.ok += part.ok;
+        total.retries_ok += part.retries_ok;
+        total.failed += part.failed;
+        total.repeated += part.repeated;
+        total.latencies_us.extend(part.latencies_us);
     }
     Ok(Report {
-        ok,
-        failed,
+        ok: total.ok,
+        retries_ok: total.retries_ok,
+        failed: total.failed,
         seconds: started.elapsed().as_secs_f64(),
-        latencies: Latencies::from_micros(latencies_us),
+        repeated: total.repeated,
+        mean_body_bytes,
+        latencies: Latencies::from_micros(total.latencies_us),
     })
+}
+
+/// One client connection's share of the load.
+struct Connection {
+    no: usize,
+    of: usize,
+    pool: Arc<Vec<Notification>>,
+    secret: EventSubSecret,
+    addr: String,
+    path: String,
+    run_id: String,
+    retry_every: u64,
+}
+
+/// How far back a retry reaches, in this connection's requests.
+const RETRY_DEPTH: usize = 16;
+
+impl Connection {
+    async fn drive(self, mut sender: http1::SendRequest<Full<Bytes>>, deadline: Instant) -> Tally {
+        let mut tally = Tally::default();
+        // This connection's recent first deliveries: (message id, pool index).
+        let mut recent: Vec<(String, usize)> = Vec::with_capacity(RETRY_DEPTH);
+        let mut seq = 0u64;
+        let mut next = self.no;
+        while Instant::now() < deadline {
+            seq += 1;
+            let retry = self.retry_every > 0 && seq % self.retry_every == 0 && !recent.is_empty();
+            let (id, index) = if retry {
+                recent[seq as usize % recent.len()].clone()
+            } else {
+                let index = next % self.pool.len();
+                if next >= self.pool.len() {
+                    tally.repeated += 1;
+                }
+                next += self.of;
+                let id = format!("{}-{}-{seq}", self.run_id, self.no);
+                if recent.len() == RETRY_DEPTH {
+                    recent.remove(0);
+                }
+                recent.push((id.clone(), index));
+                (id, index)
+            };
+            let Ok(request) = self.request(&id, &self.pool[index], retry) else {
+                tally.failed += 1;
+                break;
+            };
+            let sent = Instant::now();
+            match sender.send_request(request).await {
+                Ok(response) => {
+                    let accepted = response.status().is_success();
+                    let _ = response.into_body().collect().await;
+                    match (accepted, retry) {
+                        (true, false) => tally.ok += 1,
+                        (true, true) => tally.retries_ok += 1,
+                        (false, _) => tally.failed += 1,
+                    }
+                    if accepted {
+                        tally.latencies_us.push(sent.elapsed().as_micros() as u64);
+                    }
+                }
+                Err(_) => {
+                    tally.failed += 1;
+                    break;
+                }
+            }
+        }
+        tally
+    }
+
+    fn request(
+        &self,
+        id: &str,
+        n: &Notification,
+        retry: bool,
+    ) -> Result<hyper::Request<Full<Bytes>>, hyper::http::Error> {
+        let ts = OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default();
+        let mut path = self
+            .path
+            .replace("{type}", n.kind)
+            .replace("{broadcaster}", &n.broadcaster);
+        if path.contains("{twurple}") {
+            path = path.replace("{twurple}", &twurple_id(n.kind, &n.broadcaster));
+        }
+        hyper::Request::post(path)
+            .header("host", &self.addr)
+            .header("content-type", "application/json")
+            .header(headers::MESSAGE_ID, id)
+            .header(headers::MESSAGE_TIMESTAMP, &ts)
+            .header(headers::MESSAGE_TYPE, "notification")
+            .header(headers::MESSAGE_RETRY, if retry { "1" } else { "0" })
+            .header(headers::SUBSCRIPTION_TYPE, n.kind)
+            .header(headers::SUBSCRIPTION_VERSION, n.version)
+            .header(
+                headers::MESSAGE_SIGNATURE,
+                signature_header(&self.secret, id, &ts, &n.body),
+            )
+            .body(Full::new(n.body.clone()))
+    }
+}
+
+/// twurple's own id for its subscription to `kind` on `broadcaster` (the
+/// last segment of its callback path), for the benchmark's twurple peer.
+fn twurple_id(kind: &str, broadcaster: &str) -> String {
+    let b = broadcaster;
+    match kind {
+        "channel.follow" => format!("channel.follow.{b}.{b}"),
+        "channel.raid" => format!("channel.raid.to.{b}"),
+        "channel.update" => format!("channel.update.v2.{b}"),
+        k if k.starts_with("channel.hype_train.") => format!("{k}.v2.{b}"),
+        k => format!("{k}.{b}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_hundred_notifications_follow_the_mix() {
+        for start in [0, 100, 12_345] {
+            for (kind, weight) in MIX {
+                let n = (start..start + 100)
+                    .filter(|&n| kind_of(n) == *kind)
+                    .count();
+                assert_eq!(n as u32, *weight, "{kind} from {start}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_pool_is_unique_notifications_over_the_broadcasters() {
+        let pool = pool(50, 400);
+        assert_eq!(pool.len(), 400);
+        // stream.offline carries nothing but the channel: the same body
+        // for the same channel, as Twitch sends it.
+        let varied: Vec<_> = pool.iter().filter(|n| n.kind != "stream.offline").collect();
+        let bodies: std::collections::HashSet<_> = varied.iter().map(|n| n.body.clone()).collect();
+        assert_eq!(bodies.len(), varied.len());
+        let channels: std::collections::HashSet<_> = pool.iter().map(|n| &n.broadcaster).collect();
+        assert_eq!(channels.len(), 50);
+        for n in pool.iter() {
+            let body: serde_json::Value = serde_json::from_slice(&n.body).unwrap();
+            assert_eq!(body["subscription"]["type"], n.kind);
+            assert_eq!(body["subscription"]["version"], n.version);
+        }
+    }
 }

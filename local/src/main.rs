@@ -3,7 +3,7 @@
 use clap::Parser;
 use local::cli::{Cli, Command};
 use local::report::print_json;
-use local::{app, loadgen, pollbench, samples, trigger, wsbench};
+use local::{app, loadgen, pollbench, samples, sink, trigger, wsbench};
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -18,6 +18,7 @@ fn main() -> anyhow::Result<()> {
             Some(Command::Trigger(args)) => trigger::command(args).await,
             Some(Command::Samples(args)) => samples::command(args),
             Some(Command::Loadgen(args)) => print_json(&loadgen::command(args).await?),
+            Some(Command::Sink(args)) => sink::command(args).await,
             Some(Command::BenchFanout(args)) => {
                 println!("{}", wsbench::fanout_command(args).await?);
                 Ok(())

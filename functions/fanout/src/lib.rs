@@ -80,7 +80,9 @@ pub async fn fan_out(
     event: &StoredEvent,
     now_ms: i64,
 ) -> Result<FanOut, StoreError> {
-    let frame = frames::event(event, false);
+    // Built when the first subscriber shows up: most events of most streamers
+    // have nobody watching, and then the frame is never needed.
+    let mut frame: Option<String> = None;
     let key = &event.event.message_id;
     let already = state.served.take(key);
     let mut tally = Tally::default();
@@ -94,11 +96,14 @@ pub async fn fan_out(
             Ok(page) => page,
             Err(e) => break Err(e),
         };
-        let fresh = page
-            .connection_ids
-            .into_iter()
-            .filter(|id| !already.contains(id));
-        post_all(state, fresh, &frame, &mut tally).await;
+        if !page.connection_ids.is_empty() {
+            let frame = frame.get_or_insert_with(|| frames::event(event, false));
+            let fresh = page
+                .connection_ids
+                .into_iter()
+                .filter(|id| !already.contains(id));
+            post_all(state, fresh, frame, &mut tally).await;
+        }
         match page.next {
             Some(next) => after = Some(next),
             None => break Ok(()),
@@ -110,7 +115,8 @@ pub async fn fan_out(
         }
         tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
         let again = std::mem::take(&mut tally.retry);
-        post_all(state, again.into_iter(), &frame, &mut tally).await;
+        let frame = frame.get_or_insert_with(|| frames::event(event, false));
+        post_all(state, again.into_iter(), frame, &mut tally).await;
     }
     tally.report.failed = tally.retry.len();
     if listed.is_err() || tally.report.failed > 0 {

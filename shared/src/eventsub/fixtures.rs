@@ -180,6 +180,14 @@ pub fn event(kind: &str, channel: &Channel, seq: u64, now: OffsetDateTime) -> Va
             "level": 1, "top_contributions": [], "started_at": at, "expires_at": at,
             "type": "regular", "is_shared_train": false, "all_time_high_level": 4, "all_time_high_total": 2845
         }),
+        "channel.hype_train.progress" => json!({
+            "id": format!("1b0AsbInCHZW2SQFQkCzqN07Ib2-{seq}"), "total": 700, "progress": 200, "goal": 1000,
+            "level": 2, "top_contributions": [
+                {"user_id": "123", "user_login": "pogchamp", "user_name": "PogChamp", "type": "bits", "total": 50}
+            ],
+            "shared_train_participants": null, "started_at": at, "expires_at": at,
+            "type": "regular", "is_shared_train": false
+        }),
         "channel.hype_train.end" => json!({
             "id": format!("1b0AsbInCHZW2SQFQkCzqN07Ib2-{seq}"), "total": 1500, "level": 3,
             "top_contributions": [], "started_at": at, "ended_at": at, "cooldown_ends_at": at,

@@ -161,6 +161,16 @@ pub fn day_of(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A day's length in milliseconds (UTC days have no leap seconds here).
+pub const DAY_MS: i64 = 86_400_000;
+
+/// Midnight UTC of a [`day_of`] day, in Unix milliseconds (`None` when `day`
+/// is not one).
+pub fn day_start_ms(day: &str) -> Option<i64> {
+    let date = time::Date::parse(day, format_description!("[year]-[month]-[day]")).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp() * 1000)
+}
+
 /// EventSub notifications, each stored once.
 #[async_trait]
 pub trait EventStore: Send + Sync {

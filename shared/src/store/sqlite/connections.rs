@@ -37,6 +37,7 @@ impl ConnectionStore for SqliteStore {
         now_ms: i64,
     ) -> Result<Subscribed, StoreError> {
         let (id, b) = (connection_id.to_owned(), broadcaster_id.to_owned());
+        let watched = self.watched();
         self.write(move |db| {
             let expires: Option<i64> = db
                 .prepare_cached("SELECT expires_at_ms FROM connections WHERE id = ?1 AND expires_at_ms > ?2")?
@@ -65,6 +66,9 @@ impl ConnectionStore for SqliteStore {
                  VALUES (?1, ?2, ?3)",
             )?
             .execute(params![id, b, expires])?;
+            if let Ok(mut w) = watched.lock() {
+                w.insert(b);
+            }
             Ok(Subscribed::Added)
         })
         .await
@@ -136,6 +140,12 @@ impl ConnectionStore for SqliteStore {
         now_ms: i64,
     ) -> Result<SubscriberPage, StoreError> {
         let limit = limit.max(1);
+        if !self.may_be_watched(broadcaster_id) {
+            return Ok(SubscriberPage {
+                connection_ids: Vec::new(),
+                next: None,
+            });
+        }
         let b = broadcaster_id.to_owned();
         let after = after.unwrap_or("").to_owned();
         let ids: Vec<String> = self

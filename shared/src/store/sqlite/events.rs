@@ -3,10 +3,11 @@
 use async_trait::async_trait;
 use rusqlite::{params, Connection, Row};
 
+use super::marks::{self, Marks};
 use super::SqliteStore;
 use crate::store::{
-    day_of, Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError, StoredEvent,
-    MAX_PAGE,
+    day_start_ms, Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError, StoredEvent,
+    DAY_MS, MAX_PAGE,
 };
 
 const COLUMNS: &str = "sort_key, message_id, broadcaster_id, event_type, event_version, \
@@ -35,33 +36,18 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredEvent> {
     })
 }
 
-/// Inserts a dedupe key; false when it was already there.
-fn claim(c: &Connection, key: &str, expires_at: i64) -> rusqlite::Result<bool> {
-    let n = c
-        .prepare_cached(
-            "INSERT INTO dedupe (key, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![key, expires_at])?;
-    Ok(n == 1)
-}
-
 fn append(
     c: &Connection,
+    marks: &mut Marks,
     event: &Event,
     semantic_key: Option<&str>,
     expires_at: i64,
 ) -> rusqlite::Result<Appended> {
-    if !claim(c, &format!("m#{}", event.message_id), expires_at)? {
+    let message_mark = marks::message(&event.message_id);
+    let semantic_mark = semantic_key.map(marks::semantic);
+    if marks.contains(&message_mark) || semantic_mark.as_deref().is_some_and(|m| marks.contains(m))
+    {
         return Ok(Appended::Duplicate);
-    }
-    if let Some(key) = semantic_key {
-        if !claim(c, &format!("s#{key}"), expires_at)? {
-            // The same happening under a new message id: keep neither mark's
-            // effect partial (the savepoint is released, so undo by hand).
-            c.prepare_cached("DELETE FROM dedupe WHERE key = ?1")?
-                .execute([format!("m#{}", event.message_id)])?;
-            return Ok(Appended::Duplicate);
-        }
     }
     let cursor = Cursor::of(event);
     let summary = event
@@ -70,8 +56,8 @@ fn append(
         .map(|s| serde_json::to_string(s).unwrap_or_default());
     c.prepare_cached(
         "INSERT INTO events (sort_key, message_id, broadcaster_id, event_type, event_version, \
-         subscription_id, received_at_ms, summary, payload, expires_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         subscription_id, received_at_ms, summary, payload, expires_at, semantic_key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         cursor.sort_key(),
@@ -83,20 +69,13 @@ fn append(
         event.received_at_ms,
         summary,
         event.payload,
-        expires_at
+        expires_at,
+        semantic_key
     ])?;
-    c.prepare_cached(
-        "INSERT INTO daily_counts (broadcaster_id, day, event_type, count, expires_at) \
-         VALUES (?1, ?2, ?3, 1, ?4) \
-         ON CONFLICT (broadcaster_id, day, event_type) DO UPDATE SET count = count + 1, \
-         expires_at = excluded.expires_at",
-    )?
-    .execute(params![
-        event.broadcaster_id,
-        day_of(event.received_at_ms),
-        event.event_type,
-        expires_at
-    ])?;
+    marks.stage(message_mark, expires_at);
+    if let Some(mark) = semantic_mark {
+        marks.stage(mark, expires_at);
+    }
     Ok(Appended::Stored(cursor))
 }
 
@@ -120,8 +99,8 @@ impl EventStore for SqliteStore {
         // The record comes back out of the writer, so the commit feed reuses
         // it instead of cloning the payload a second time on the hot path.
         let (outcome, record) = self
-            .write(move |c| {
-                append(c, &record, semantic_key.as_deref(), expires_at).map(|o| (o, record))
+            .write_marked(move |c, marks| {
+                append(c, marks, &record, semantic_key.as_deref(), expires_at).map(|o| (o, record))
             })
             .await?;
         if let Appended::Stored(cursor) = &outcome {
@@ -187,13 +166,23 @@ impl EventStore for SqliteStore {
         to: &str,
     ) -> Result<Vec<DailyCount>, StoreError> {
         let (b, from, to) = (broadcaster_id.to_owned(), from.to_owned(), to.to_owned());
+        // The sort keys of the window, so the index is read only there; the
+        // day filter keeps the answer exact whatever the bounds are.
+        let first = day_start_ms(&from).map_or(String::new(), |ms| {
+            Cursor::at_time(ms).sort_key().to_owned()
+        });
+        let last = day_start_ms(&to).map_or("\u{10FFFF}".to_owned(), |ms| {
+            Cursor::at_time(ms + DAY_MS).sort_key().to_owned()
+        });
         self.read(move |c| {
             c.prepare_cached(
-                "SELECT day, event_type, count FROM daily_counts \
-                 WHERE broadcaster_id = ?1 AND day >= ?2 AND day <= ?3 \
+                "SELECT date(CAST(substr(sort_key, 1, 13) AS INTEGER) / 1000, 'unixepoch') AS day, \
+                 event_type, COUNT(*) FROM events \
+                 WHERE broadcaster_id = ?1 AND sort_key >= ?2 AND sort_key < ?3 \
+                 GROUP BY day, event_type HAVING day >= ?4 AND day <= ?5 \
                  ORDER BY day, event_type",
             )?
-            .query_map(params![b, from, to], |r| {
+            .query_map(params![b, first, last, from, to], |r| {
                 Ok(DailyCount {
                     day: r.get(0)?,
                     event_type: r.get(1)?,
@@ -203,5 +192,116 @@ impl EventStore for SqliteStore {
             .collect()
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Retention;
+    use crate::store::sqlite::Durability;
+
+    fn event(id: &str) -> Event {
+        Event {
+            message_id: id.into(),
+            broadcaster_id: "1337".into(),
+            event_type: "stream.online".into(),
+            event_version: "1".into(),
+            subscription_id: "sub".into(),
+            received_at_ms: time::OffsetDateTime::now_utc().unix_timestamp() * 1000,
+            summary: None,
+            payload: "{}".into(),
+        }
+    }
+
+    fn open(path: &std::path::Path) -> SqliteStore {
+        SqliteStore::open(
+            path.to_str().unwrap(),
+            Durability::PowerLoss,
+            Retention::default(),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn duplicates_are_recognised_after_the_store_is_reopened() {
+        let dir = std::env::temp_dir().join(format!("se-marks-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("store.db");
+        let first = open(&path);
+        let stored = first.append_once(&event("m-1"), Some("online#1")).await;
+        assert!(matches!(stored, Ok(Appended::Stored(_))));
+        drop(first);
+
+        let again = open(&path);
+        let same_id = again.append_once(&event("m-1"), None).await.unwrap();
+        let same_happening = again.append_once(&event("m-2"), Some("online#1")).await;
+        let new_one = again.append_once(&event("m-3"), Some("online#2")).await;
+        assert_eq!(same_id, Appended::Duplicate);
+        assert_eq!(same_happening.unwrap(), Appended::Duplicate);
+        assert!(matches!(new_one, Ok(Appended::Stored(_))));
+        let feed = again.recent("1337", 10, None).await.unwrap();
+        assert_eq!(feed.events.len(), 2, "one row per happening");
+        drop(again);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_database_of_the_earlier_schema_keeps_its_dedupe_marks_and_counts() {
+        let dir = std::env::temp_dir().join(format!("se-legacy-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("store.db");
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        {
+            // What the earlier version wrote: no semantic_key column, marks
+            // in `dedupe`, counters in `daily_counts`.
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(
+                "CREATE TABLE events (seq INTEGER PRIMARY KEY, broadcaster_id TEXT NOT NULL, \
+                 sort_key TEXT NOT NULL, message_id TEXT NOT NULL, event_type TEXT NOT NULL, \
+                 event_version TEXT NOT NULL, subscription_id TEXT NOT NULL, \
+                 received_at_ms INTEGER NOT NULL, summary TEXT, payload TEXT NOT NULL, \
+                 expires_at INTEGER NOT NULL);
+                 CREATE UNIQUE INDEX events_feed ON events (broadcaster_id, sort_key);
+                 CREATE TABLE dedupe (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+                 CREATE TABLE daily_counts (broadcaster_id TEXT NOT NULL, day TEXT NOT NULL, \
+                 event_type TEXT NOT NULL, count INTEGER NOT NULL, expires_at INTEGER NOT NULL, \
+                 PRIMARY KEY (broadcaster_id, day, event_type)) WITHOUT ROWID;",
+            )
+            .unwrap();
+            let old = event("old-1");
+            c.execute(
+                "INSERT INTO events (broadcaster_id, sort_key, message_id, event_type, \
+                 event_version, subscription_id, received_at_ms, payload, expires_at) \
+                 VALUES ('1337', ?1, 'old-1', 'stream.online', '1', 'sub', ?2, '{}', ?3)",
+                params![Cursor::of(&old).sort_key(), old.received_at_ms, now + 3600],
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO dedupe VALUES ('m#old-1', ?1), ('s#online#old', ?1)",
+                [now + 3600],
+            )
+            .unwrap();
+        }
+        let store = open(&path);
+        let again = store.append_once(&event("old-1"), None).await.unwrap();
+        let same_happening = store
+            .append_once(&event("new-1"), Some("online#old"))
+            .await
+            .unwrap();
+        assert_eq!(again, Appended::Duplicate);
+        assert_eq!(same_happening, Appended::Duplicate);
+        let day = crate::store::day_of(event("x").received_at_ms);
+        let counts = store.daily_counts("1337", &day, &day).await.unwrap();
+        assert_eq!(
+            counts,
+            vec![DailyCount {
+                day,
+                event_type: "stream.online".into(),
+                count: 1
+            }]
+        );
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

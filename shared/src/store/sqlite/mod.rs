@@ -12,9 +12,15 @@
 //! `users.rs`):
 //! - `events`: rows appended in arrival order (a rowid table, so a batch of
 //!   kilobyte-sized payloads lands on a few tail pages); the index
-//!   `events_feed (broadcaster_id, sort_key)` is a streamer's feed in order.
-//! - `dedupe (key)`: one row per stored message id and semantic key.
-//! - `daily_counts (broadcaster_id, day, event_type)`: counters.
+//!   `events_by_broadcaster (broadcaster_id, sort_key, event_type)` is a
+//!   streamer's feed in order, and covers the daily counts, which are counted
+//!   from it rather than kept in counter rows (a counter row is one more
+//!   random page written per event).
+//!   Each row carries its `message_id` and `semantic_key`: the dedupe marks
+//!   live in memory (`marks.rs`) and are rebuilt from these at start, so a
+//!   stored event writes no page of its own for them.
+//! - `dedupe (key)`: marks written by earlier versions, read at start until
+//!   they expire; nothing writes it any more.
 //! - `subscriptions (id)`: EventSub subscription state.
 //! - `connections (id)`, `connection_topics (connection_id, broadcaster_id)`
 //!   with the index `connection_topics_by_topic`: WebSocket connections.
@@ -32,12 +38,14 @@
 
 mod connections;
 mod events;
+mod marks;
 mod snapshots;
 mod streamers;
 mod subscriptions;
 mod users;
 mod writer;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -45,6 +53,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::StoreError;
 use crate::config::Retention;
+use marks::Marks;
 use writer::Writer;
 
 /// How hard a commit is pushed to disk before it is acknowledged.
@@ -69,20 +78,13 @@ CREATE TABLE IF NOT EXISTS events (
     received_at_ms  INTEGER NOT NULL,
     summary         TEXT,
     payload         TEXT NOT NULL,
-    expires_at      INTEGER NOT NULL
+    expires_at      INTEGER NOT NULL,
+    semantic_key    TEXT
 );
-CREATE UNIQUE INDEX IF NOT EXISTS events_feed ON events (broadcaster_id, sort_key);
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_broadcaster ON events (broadcaster_id, sort_key, event_type);
 CREATE TABLE IF NOT EXISTS dedupe (
     key        TEXT PRIMARY KEY,
     expires_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS daily_counts (
-    broadcaster_id TEXT NOT NULL,
-    day            TEXT NOT NULL,
-    event_type     TEXT NOT NULL,
-    count          INTEGER NOT NULL,
-    expires_at     INTEGER NOT NULL,
-    PRIMARY KEY (broadcaster_id, day, event_type)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS subscriptions (
     id                      TEXT PRIMARY KEY,
@@ -217,6 +219,12 @@ struct Inner {
     /// Streamers whose wanted state or scopes changed (the streamers table's
     /// stream, as the subscription manager's trigger filters it).
     streamer_changes: tokio::sync::broadcast::Sender<String>,
+    /// Streamers that have, or may have, a subscribed connection: a superset,
+    /// so that fanning out an event of a streamer nobody watches (most of
+    /// them) costs no read. Grown inside the subscribe's own write, before its
+    /// commit, so no event committed after a subscribe can miss it; shrunk
+    /// only when the purge recounts.
+    watched: Arc<Mutex<HashSet<String>>>,
     /// Read-only connections for file databases; `None` for `:memory:`, whose
     /// reads go through the writer's connection (the only one that sees it).
     readers: Option<Mutex<Vec<Connection>>>,
@@ -250,11 +258,16 @@ impl SqliteStore {
         ))
         .map_err(unavailable)?;
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        migrate(&conn).map_err(unavailable)?;
+        let marks = Marks::load(&conn, time::OffsetDateTime::now_utc().unix_timestamp())
+            .map_err(unavailable)?;
+        let watched = Arc::new(Mutex::new(watched_streamers(&conn).map_err(unavailable)?));
         Ok(Self {
             inner: Arc::new(Inner {
-                writer: Writer::start(conn).map_err(unavailable)?,
+                writer: Writer::start(conn, marks).map_err(unavailable)?,
                 feed: tokio::sync::broadcast::channel(FEED_CAPACITY).0,
                 streamer_changes: tokio::sync::broadcast::channel(1024).0,
+                watched,
                 readers: (!memory).then(|| Mutex::new(Vec::new())),
                 path: (!memory).then(|| PathBuf::from(path)),
                 retention,
@@ -299,6 +312,15 @@ impl SqliteStore {
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.inner.writer.submit(move |c, _| f(c)).await
+    }
+
+    /// [`SqliteStore::write`] with the writer's dedupe marks at hand.
+    pub(crate) async fn write_marked<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut Marks) -> rusqlite::Result<T> + Send + 'static,
     {
         self.inner.writer.submit(f).await
     }
@@ -345,12 +367,12 @@ impl SqliteStore {
     /// Deletes every row whose `expires_at` (Unix seconds) is before `now_s`;
     /// returns how many went. DynamoDB does this by TTL.
     pub async fn purge_expired(&self, now_s: i64) -> Result<usize, StoreError> {
-        self.write(move |c| {
+        self.write_marked(move |c, marks| {
+            marks.purge(now_s);
             let mut n = 0;
             for table in [
                 "events",
                 "dedupe",
-                "daily_counts",
                 "snapshots",
                 "login_states",
                 "sessions",
@@ -368,8 +390,47 @@ impl SqliteStore {
                     [now_s * 1000],
                 )?;
             }
-            Ok(n)
+            Ok((n, watched_streamers(c)?))
         })
         .await
+        .map(|(n, watched)| {
+            if let Ok(mut w) = self.inner.watched.lock() {
+                *w = watched;
+            }
+            n
+        })
     }
+
+    /// The set of streamers that may have subscribers, for the write that
+    /// subscribes a connection to add to.
+    pub(crate) fn watched(&self) -> Arc<Mutex<HashSet<String>>> {
+        Arc::clone(&self.inner.watched)
+    }
+
+    /// False only when no connection can be subscribed to `streamer`.
+    pub(crate) fn may_be_watched(&self, streamer: &str) -> bool {
+        self.inner
+            .watched
+            .lock()
+            .map_or(true, |w| w.contains(streamer))
+    }
+}
+
+/// Every streamer some connection is subscribed to.
+fn watched_streamers(conn: &Connection) -> rusqlite::Result<HashSet<String>> {
+    conn.prepare_cached("SELECT DISTINCT broadcaster_id FROM connection_topics")?
+        .query_map([], |r| r.get(0))?
+        .collect()
+}
+
+/// Brings a database written by an earlier version up to this schema.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let has_semantic_key = conn
+        .prepare("SELECT 1 FROM pragma_table_info('events') WHERE name = 'semantic_key'")?
+        .exists([])?;
+    if !has_semantic_key {
+        conn.execute_batch("ALTER TABLE events ADD COLUMN semantic_key TEXT")?;
+    }
+    // Replaced by events_by_broadcaster, which also counts the days.
+    conn.execute_batch("DROP INDEX IF EXISTS events_feed; DROP TABLE IF EXISTS daily_counts;")
 }

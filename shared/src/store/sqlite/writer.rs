@@ -6,12 +6,15 @@
 //! others' commit. Replies go out only after `COMMIT` returns: nothing is
 //! acknowledged before it is durable. One fsync then covers the whole batch,
 //! which is what makes SQLite fast under many concurrent webhook requests.
+//! The thread also owns the dedupe [`Marks`]: staged per job, kept only when
+//! the commit holds.
 
 use std::thread::JoinHandle;
 
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use super::marks::Marks;
 use super::unavailable;
 use crate::store::StoreError;
 
@@ -21,7 +24,7 @@ const MAX_BATCH: usize = 1024;
 const QUEUE: usize = 16 * 1024;
 
 /// Applied inside the transaction; returns what to do once its fate is known.
-type Job = Box<dyn FnOnce(&Connection) -> Reply + Send>;
+type Job = Box<dyn FnOnce(&Connection, &mut Marks) -> Reply + Send>;
 /// Called with the commit's outcome.
 type Reply = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
 
@@ -31,11 +34,11 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    pub(super) fn start(conn: Connection) -> std::io::Result<Self> {
+    pub(super) fn start(conn: Connection, marks: Marks) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(conn, rx))?;
+            .spawn(move || run(conn, marks, rx))?;
         Ok(Self {
             jobs: Some(tx),
             thread: Some(thread),
@@ -45,11 +48,11 @@ impl Writer {
     pub(super) async fn submit<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+        F: FnOnce(&Connection, &mut Marks) -> rusqlite::Result<T> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |conn| {
-            let outcome = in_savepoint(conn, f);
+        let job: Job = Box::new(move |conn, marks| {
+            let outcome = in_savepoint(conn, marks, f);
             Box::new(move |commit| {
                 let result = match (outcome, commit) {
                     (Ok(v), Ok(())) => Ok(v),
@@ -84,22 +87,28 @@ impl Drop for Writer {
 
 fn in_savepoint<T>(
     conn: &Connection,
-    f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    marks: &mut Marks,
+    f: impl FnOnce(&Connection, &mut Marks) -> rusqlite::Result<T>,
 ) -> Result<T, StoreError> {
-    conn.execute_batch("SAVEPOINT job").map_err(unavailable)?;
-    match f(conn) {
-        Ok(v) => {
-            conn.execute_batch("RELEASE job").map_err(unavailable)?;
-            Ok(v)
-        }
+    execute(conn, "SAVEPOINT job").map_err(unavailable)?;
+    let savepoint = marks.savepoint();
+    match f(conn, marks).and_then(|v| execute(conn, "RELEASE job").map(|()| v)) {
+        Ok(v) => Ok(v),
         Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+            marks.rollback_to(savepoint);
+            let _ = execute(conn, "ROLLBACK TO job").and_then(|()| execute(conn, "RELEASE job"));
             Err(unavailable(e))
         }
     }
 }
 
-fn run(conn: Connection, mut rx: mpsc::Receiver<Job>) {
+/// Runs a statement without parameters from the connection's statement cache
+/// (`execute_batch` would parse it again on every job).
+fn execute(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
+}
+
+fn run(conn: Connection, mut marks: Marks, mut rx: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     let mut replies: Vec<Reply> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
@@ -110,19 +119,23 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let commit = match conn.execute_batch("BEGIN IMMEDIATE") {
+        let commit = match execute(&conn, "BEGIN IMMEDIATE") {
             Err(e) => Err(unavailable(e)),
             Ok(()) => {
-                replies.extend(batch.drain(..).map(|job| job(&conn)));
-                conn.execute_batch("COMMIT").map_err(|e| {
+                replies.extend(batch.drain(..).map(|job| job(&conn, &mut marks)));
+                execute(&conn, "COMMIT").map_err(|e| {
                     let _ = conn.execute_batch("ROLLBACK");
                     unavailable(e)
                 })
             }
         };
         match &commit {
-            Ok(()) => replies.drain(..).for_each(|r| r(Ok(()))),
+            Ok(()) => {
+                marks.commit();
+                replies.drain(..).for_each(|r| r(Ok(())));
+            }
             Err(e) => {
+                marks.abandon();
                 tracing::error!(error = %e, "sqlite commit failed; the batch is not acknowledged");
                 replies.drain(..).for_each(|r| r(Err(e)));
                 // Jobs that never ran (BEGIN failed) are dropped with their
