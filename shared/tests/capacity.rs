@@ -282,8 +282,8 @@ async fn capacity_units_per_operation() {
         }
     }
     println!(
-        "| (DynamoDB Local reported {reported:?} WCU for those transactions: it does not \
-         price transactions; the billed figure is 2 × the items' own units) | | | | |"
+        "| (DynamoDB Local reported {reported:?} WCU for those transactions, whatever their items: \
+         the billed figure is 2 × the items' own units) | | | | |"
     );
     assert!(
         billed_all.iter().all(|w| *w == STORED_EVENT_BILLED_WCU),
