@@ -28,7 +28,9 @@
 //! - `store::sqlite` (feature `sqlite`): the embedded adapter, with group commit.
 //! - `store::dynamo` (feature `dynamo`): the DynamoDB adapter; its module doc
 //!   holds the key schema of every table next to its access patterns, and it
-//!   alone reads items, from queries and from stream records alike.
+//!   alone reads items, from queries and from stream records alike;
+//!   `store::dynamo::capacity` meters the capacity units its requests consume
+//!   (tests and the cost report attach it; the functions never do).
 //! - [`metrics`]: CloudWatch metrics as Embedded Metric Format log lines.
 //! - [`push`]: the port to WebSocket clients (post a frame to a connection);
 //!   its AWS adapter `Pusher` (feature `push`) is the API Gateway

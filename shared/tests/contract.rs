@@ -371,7 +371,7 @@ contract!(
     an_older_subscription_observation_never_overwrites_a_newer_one,
 );
 
-use shared::store::dynamo::{DynamoStore, Tables};
+use shared::store::dynamo::DynamoStore;
 use shared::store::sqlite::{Durability, SqliteStore};
 
 fn sqlite_memory() -> Arc<dyn Store> {
@@ -410,11 +410,6 @@ fn sqlite_file(dir: &TempDir) -> Arc<dyn Store> {
 async fn dynamo() -> Arc<dyn Store> {
     let client = DynamoStore::local_client(&support::endpoint());
     let run = uuid::Uuid::new_v4().simple().to_string();
-    let tables = Tables {
-        events: format!("events-{run}"),
-        subscriptions: format!("subscriptions-{run}"),
-    };
-    support::create_table(&client, "EventsTable", &tables.events).await;
-    support::create_table(&client, "SubscriptionsTable", &tables.subscriptions).await;
+    let tables = support::create_event_tables(&client, &run).await;
     Arc::new(DynamoStore::new(client, tables, Retention::default()))
 }

@@ -135,3 +135,16 @@ pub async fn create_table(client: &Client, logical: &str, name: &str) {
             .expect("enable TTL");
     }
 }
+
+/// The events and subscriptions tables under fresh names (with `run` as
+/// their suffix), created from the template.
+#[allow(dead_code)] // not every test binary stores events
+pub async fn create_event_tables(client: &Client, run: &str) -> shared::store::dynamo::Tables {
+    let tables = shared::store::dynamo::Tables {
+        events: format!("events-{run}"),
+        subscriptions: format!("subscriptions-{run}"),
+    };
+    create_table(client, "EventsTable", &tables.events).await;
+    create_table(client, "SubscriptionsTable", &tables.subscriptions).await;
+    tables
+}

@@ -116,14 +116,15 @@ impl DynamoStore {
         let table = &self.events_table;
         let expires_at = event.received_at_ms / 1000 + self.retention.seconds();
         let cursor = Cursor::of(event);
-        let mut items = vec![mark(
-            table,
-            format!("MSG#{}", event.message_id),
-            expires_at,
-        )?];
-        if let Some(key) = semantic_key {
-            items.push(mark(table, format!("SEM#{key}"), expires_at)?);
-        }
+        // One mark: a semantic key is computed from the payload, which a
+        // retry repeats, so it catches retries as the message id would (and
+        // other message ids of the same happening too); a second mark would
+        // cost 2 more write units and catch nothing more.
+        let dedupe = match semantic_key {
+            Some(key) => format!("SEM#{key}"),
+            None => format!("MSG#{}", event.message_id),
+        };
+        let mut items = vec![mark(table, dedupe, expires_at)?];
         let put = Put::builder()
             .table_name(table)
             .set_item(Some(event_item(event, &cursor, expires_at)))

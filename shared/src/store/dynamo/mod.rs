@@ -13,11 +13,11 @@
 //! | item | pk | sk | serves |
 //! |---|---|---|---|
 //! | event | `EV#<broadcaster_id>` | `<13-digit received ms>#<message id>` | recent events newest first (`Query` descending, `sk < cursor`); events after a cursor (`sk > cursor`, ascending) |
-//! | dedupe mark | `MSG#<message id>` | `-` | "stored already?" (conditional put in the same transaction as the event) |
-//! | semantic mark | `SEM#<type>#<broadcaster>#<id>` | `-` | the same happening under another message id |
+//! | dedupe mark | `MSG#<message id>` | `-` | "stored already?" (conditional put in the same transaction as the event), for types without a semantic key |
+//! | semantic mark | `SEM#<type>#<broadcaster>#<id>` | `-` | the same, for types with one: a retry of the message and the same happening under another message id alike |
 //! | daily counter | `CNT#<broadcaster_id>` | `<YYYY-MM-DD>#<type>` | counts per type per day (`Query` with `sk BETWEEN`), `ADD` at write time |
 //!
-//! All four carry `expires_at` = arrival + retention (`EVENT_RETENTION_DAYS`),
+//! Every item carries `expires_at` = arrival + retention (`EVENT_RETENTION_DAYS`),
 //! so an event, its dedupe mark and its counter go together; a retry can never
 //! re-store an event that is still readable.
 //!
@@ -39,11 +39,13 @@
 //! (`broadcaster_id`, `id`) for a streamer's subscriptions.
 //!
 //! Costs and limits, for scale: one stored event is one transaction of three
-//! or four items (≈ 2 × their WCUs, transactions write twice); a duplicate
-//! costs one cancelled transaction. One streamer's feed is one partition key,
+//! items under 1 KB each, billed 6 write units (transactions write twice;
+//! measured by `shared/tests/capacity.rs`); a duplicate costs one cancelled
+//! transaction. One streamer's feed is one partition key,
 //! which DynamoDB serves at up to 1,000 writes/s: far above any channel's
 //! organic event rate.
 
+pub mod capacity;
 mod connections;
 mod events;
 mod snapshots;
@@ -116,13 +118,15 @@ impl DynamoStore {
     /// A client for a local endpoint with static dummy credentials: it never
     /// looks for credentials anywhere else (no instance metadata).
     pub fn local_client(endpoint: &str) -> Client {
-        let config = aws_sdk_dynamodb::Config::builder()
+        Client::from_conf(Self::local_config(endpoint).build())
+    }
+
+    fn local_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
+        aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("local", "local", None, None, "static"))
             .endpoint_url(endpoint)
-            .build();
-        Client::from_conf(config)
     }
 }
 

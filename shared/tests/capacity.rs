@@ -1,0 +1,455 @@
+//! What each operation of the system costs in DynamoDB capacity units, as
+//! DynamoDB Local reports them (`ReturnConsumedCapacity = INDEXES`, asked by a
+//! [`CapacityMeter`] attached to the client; the adapters are unchanged).
+//!
+//! Prints the table the README's cost model is built from
+//! (`scripts/cost-units.sh` runs it), and holds the figures the README quotes,
+//! so a change of item shape that moves them fails here first.
+
+mod support;
+
+use shared::config::Retention;
+use shared::eventsub::catalog;
+use shared::eventsub::summary::{semantic_key, summarize};
+use shared::store::connections::{ConnectionStore, NewConnection};
+use shared::store::dynamo::capacity::{CapacityMeter, Units};
+use shared::store::dynamo::{
+    DynamoConnectionStore, DynamoSnapshotStore, DynamoStore, DynamoStreamerStore, DynamoUserStore,
+};
+use shared::store::snapshots::{LiveState, Snapshot, SnapshotStore};
+use shared::store::streamers::{StreamerStore, Wish};
+use shared::store::users::UserStore;
+use shared::store::{Appended, Event, EventStore};
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, ScalarAttributeType,
+};
+use aws_sdk_dynamodb::Client;
+
+type Item = std::collections::HashMap<String, AttributeValue>;
+
+fn text(item: &Item, key: &str) -> String {
+    match item.get(key) {
+        Some(AttributeValue::S(v)) => v.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Every item of a table (test-only Scan; the tables here are small).
+async fn all_items(client: &Client, table: &str) -> Vec<Item> {
+    let out = client.scan().table_name(table).send().await.unwrap();
+    assert!(
+        out.last_evaluated_key().is_none(),
+        "one page holds the table"
+    );
+    out.items.unwrap_or_default()
+}
+
+/// A table keyed like the events table, with a `feed` index
+/// (`feed_pk`, `feed_sk`, all attributes): the proposed shape.
+async fn create_probe_table(client: &Client, name: &str) {
+    let key = |n: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+            .unwrap()
+    };
+    let attr = |n: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(n)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attr("pk"))
+        .attribute_definitions(attr("sk"))
+        .attribute_definitions(attr("feed_pk"))
+        .attribute_definitions(attr("feed_sk"))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("feed")
+                .key_schema(key("feed_pk", KeyType::Hash))
+                .key_schema(key("feed_sk", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The README's figures: units per operation on today's item shapes.
+/// What DynamoDB bills a stored event of any type: its three items (event,
+/// one dedupe mark, day counter; each under 1 KB) written twice, as every
+/// item of a transaction is (prepare and commit).
+const STORED_EVENT_BILLED_WCU: f64 = 6.0;
+/// The proposed shape: one conditional put, plus its copy in a feed index.
+const PROPOSED_EVENT_WCU: f64 = 2.0;
+const SNAPSHOT_PAGE_WCU: f64 = 100.0;
+
+fn now_ms() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp() * 1000
+}
+
+/// One line of the report.
+fn line(what: &str, u: &Units) {
+    let failed: Vec<String> = u
+        .unreported
+        .iter()
+        .map(|(op, n)| format!("{n}×{op} failed (not reported)"))
+        .collect();
+    println!(
+        "| {what} | {:.1} | {:.1} | {} | {} |",
+        u.write,
+        u.read,
+        u.calls
+            .iter()
+            .map(|(op, n)| format!("{n}×{op}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        failed.join(", ")
+    );
+}
+
+/// A delivery of `kind` as the webhook stores it: Twitch's documented
+/// sample as the payload, with its summary and semantic key.
+fn delivery(kind: &catalog::Kind, n: usize, broadcaster: &str) -> (Event, Option<String>) {
+    let event: serde_json::Value = serde_json::from_str(kind.sample).unwrap();
+    let message_id = format!("{n:08}-0bd3-4b0b-9d5e-1f6f0c3a7e21");
+    (
+        Event {
+            message_id,
+            broadcaster_id: broadcaster.into(),
+            event_type: kind.name.into(),
+            event_version: kind.version.into(),
+            subscription_id: "f1c2a387-161a-49f9-a165-0f21d7a4e1c4".into(),
+            received_at_ms: now_ms() + n as i64,
+            summary: summarize(kind.name, &event),
+            payload: event.to_string(),
+        },
+        semantic_key(kind.name, broadcaster, &event),
+    )
+}
+
+#[tokio::test]
+async fn capacity_units_per_operation() {
+    let meter = CapacityMeter::default();
+    let client = meter.local_client(&support::endpoint());
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let tables = support::create_event_tables(&client, &run).await;
+    let connections_table = format!("connections-{run}");
+    support::create_table(&client, "ConnectionsTable", &connections_table).await;
+    let snapshots_table = format!("snapshots-{run}");
+    support::create_table(&client, "SnapshotsTable", &snapshots_table).await;
+    let users_table = format!("users-{run}");
+    support::create_table(&client, "UsersTable", &users_table).await;
+    let streamers_table = format!("streamers-{run}");
+    support::create_table(&client, "StreamersTable", &streamers_table).await;
+    let events = DynamoStore::new(client.clone(), tables.clone(), Retention::default());
+    let connections = DynamoConnectionStore::new(client.clone(), &connections_table);
+    let snapshots = DynamoSnapshotStore::new(client.clone(), &snapshots_table);
+    let users = DynamoUserStore::new(client.clone(), &users_table);
+    let streamers = DynamoStreamerStore::new(client.clone(), &streamers_table);
+    meter.take();
+
+    println!("\n| operation | WCU | RCU | calls | failed calls |\n|---|---|---|---|---|");
+
+    // Webhook: one stored event of every type the feed tracks, then the
+    // same delivery again (Twitch's retry).
+    let mut billed_all = Vec::new();
+    let mut reported = Vec::new();
+    let mut proposed = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let probe_plain = format!("probe-{run}");
+    support::create_table(&client, "EventsTable", &probe_plain).await;
+    let probe_feed = format!("probe-feed-{run}");
+    create_probe_table(&client, &probe_feed).await;
+    meter.take();
+    for (n, kind) in catalog::tracked().enumerate() {
+        let (event, key) = delivery(kind, n, "1337");
+        let stored = events.append_once(&event, key.as_deref()).await.unwrap();
+        assert!(matches!(stored, Appended::Stored(_)), "{}", kind.name);
+        let u = meter.take();
+        assert_eq!(u.calls.get("TransactWriteItems"), Some(&1), "{}", kind.name);
+        assert!(
+            u.write > 0.0,
+            "DynamoDB Local reports a transaction's capacity"
+        );
+        line(
+            &format!(
+                "store `{}` ({} payload bytes{})",
+                kind.name,
+                event.payload.len(),
+                if key.is_some() { ", semantic key" } else { "" }
+            ),
+            &u,
+        );
+        reported.push(u.write);
+
+        // What each item of that transaction weighs: the items it wrote, put
+        // one by one into a copy of the table (size-priced, no transaction).
+        let fresh: Vec<Item> = all_items(&client, &tables.events)
+            .await
+            .into_iter()
+            .filter(|i| seen.insert((text(i, "pk"), text(i, "sk"))))
+            .collect();
+        meter.take();
+        let mut parts = Vec::new();
+        let mut weight = 0.0;
+        for item in &fresh {
+            client
+                .put_item()
+                .table_name(&probe_plain)
+                .set_item(Some(item.clone()))
+                .send()
+                .await
+                .unwrap();
+            let w = meter.take().write;
+            weight += w;
+            parts.push(format!("{} {w}", text(item, "kind")));
+        }
+        let billed = 2.0 * weight;
+        println!(
+            "|   … billed as 2 × its items ({}) | **{billed}** | | | |",
+            parts.join(" + ")
+        );
+        billed_all.push(billed);
+
+        // The proposed shape: the event alone, keyed by what dedupes it,
+        // its feed position as index attributes; a retry fails its condition.
+        let mut event_item = fresh
+            .iter()
+            .find(|i| text(i, "kind") == "event")
+            .cloned()
+            .unwrap();
+        let feed_pk = text(&event_item, "pk");
+        let feed_sk = text(&event_item, "sk");
+        let dedupe = match &key {
+            Some(k) => format!("SEM#{k}"),
+            None => format!("MSG#{}", event.message_id),
+        };
+        event_item.insert("pk".into(), AttributeValue::S(dedupe));
+        event_item.insert("sk".into(), AttributeValue::S("-".into()));
+        event_item.insert("feed_pk".into(), AttributeValue::S(feed_pk));
+        event_item.insert("feed_sk".into(), AttributeValue::S(feed_sk));
+        for attempt in 0..2 {
+            let put = client
+                .put_item()
+                .table_name(&probe_feed)
+                .set_item(Some(event_item.clone()))
+                .condition_expression("attribute_not_exists(pk)")
+                .send()
+                .await;
+            assert_eq!(put.is_ok(), attempt == 0, "the key dedupes the retry");
+        }
+        let u = meter.take();
+        assert_eq!(u.unreported.get("PutItem"), Some(&1));
+        proposed.push(u.write);
+        line(
+            "  … proposed: one conditional PutItem (+ feed index), then its retry",
+            &u,
+        );
+        if n == 0 {
+            println!("|   … by table/index: {:?} | | | | |", u.by_target);
+        }
+
+        let retry = Event {
+            received_at_ms: event.received_at_ms + 5_000,
+            ..event
+        };
+        let again = events.append_once(&retry, key.as_deref()).await.unwrap();
+        assert_eq!(again, Appended::Duplicate);
+        let u = meter.take();
+        // A cancelled transaction answers with an error, which carries no
+        // ConsumedCapacity: the report prices it by the documented rule.
+        assert_eq!(u.write, 0.0);
+        assert_eq!(u.unreported.get("TransactWriteItems"), Some(&1));
+        if n == 0 {
+            line("duplicate delivery (cancelled transaction)", &u);
+        }
+    }
+    println!(
+        "| (DynamoDB Local reported {reported:?} WCU for those transactions, whatever their items: \
+         the billed figure is 2 × the items' own units) | | | | |"
+    );
+    assert!(
+        billed_all.iter().all(|w| *w == STORED_EVENT_BILLED_WCU),
+        "{billed_all:?}"
+    );
+    // Under 1 KB with its index copy, an event costs 2 units in the proposed
+    // shape; a bigger one (hype_train.begin's 610-byte payload) 4: always
+    // less than today's.
+    assert!(
+        proposed.iter().zip(&billed_all).all(|(p, t)| p < t),
+        "{proposed:?} vs {billed_all:?}"
+    );
+    let typical = proposed
+        .iter()
+        .filter(|w| **w == PROPOSED_EVENT_WCU)
+        .count();
+    println!(
+        "| proposed shape: {typical} of {} sample types at {PROPOSED_EVENT_WCU} WCU | | | | |",
+        proposed.len()
+    );
+
+    // WebSocket: $connect with a ticket, subscribe to a known streamer by id
+    // (the route's reads and writes, in its order), $disconnect.
+    streamers
+        .want(&Wish {
+            broadcaster_id: "1337".into(),
+            login: Some("cool_user".into()),
+            by: "admin".into(),
+            at_ms: now_ms(),
+        })
+        .await
+        .unwrap();
+    meter.take();
+    let expires = now_ms() / 1000 + 60;
+    assert!(users.use_ticket(&"ab".repeat(32), expires).await.unwrap());
+    connections
+        .connect(&NewConnection {
+            id: "L0SM9cOFvHcCIhw=".into(),
+            principal: "12345678".into(),
+            connected_at_ms: now_ms(),
+        })
+        .await
+        .unwrap();
+    line(
+        "WebSocket `$connect` (ticket used once, connection recorded)",
+        &meter.take(),
+    );
+    let now = now_ms();
+    connections
+        .connection("L0SM9cOFvHcCIhw=", now)
+        .await
+        .unwrap()
+        .unwrap();
+    streamers.streamer("1337").await.unwrap().unwrap();
+    connections
+        .subscribe("L0SM9cOFvHcCIhw=", "1337", 25, now)
+        .await
+        .unwrap();
+    connections.topics("L0SM9cOFvHcCIhw=", now).await.unwrap();
+    // A logged-in user's subscribe also asks to track the streamer.
+    streamers.streamer("1337").await.unwrap().unwrap();
+    streamers
+        .want(&Wish {
+            broadcaster_id: "1337".into(),
+            login: None,
+            by: "12345678".into(),
+            at_ms: now,
+        })
+        .await
+        .unwrap();
+    let backlog = events.recent("1337", 10, None).await.unwrap();
+    assert_eq!(backlog.events.len(), 10);
+    line(
+        "WebSocket subscribe (logged in, known streamer, 10-event backlog)",
+        &meter.take(),
+    );
+    connections.disconnect("L0SM9cOFvHcCIhw=").await.unwrap();
+    line("WebSocket `$disconnect` (1 topic)", &meter.take());
+
+    // Fan-out: the subscriber lookup for one event, at 1, 100 and 1,000
+    // watching connections (the fanout Lambda reads pages of 1,000).
+    let mut watching = 0;
+    for n in [1usize, 100, 1000] {
+        while watching < n {
+            let id = format!("C{watching:015}=");
+            connections
+                .connect(&NewConnection {
+                    id: id.clone(),
+                    principal: "anonymous".into(),
+                    connected_at_ms: now,
+                })
+                .await
+                .unwrap();
+            connections.subscribe(&id, "4242", 25, now).await.unwrap();
+            watching += 1;
+        }
+        meter.take();
+        let mut after = None;
+        let mut found = 0;
+        loop {
+            let page = connections
+                .subscribers("4242", after.as_deref(), 1000, now)
+                .await
+                .unwrap();
+            found += page.connection_ids.len();
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(found, n);
+        line(&format!("fan-out lookup, {n} subscribers"), &meter.take());
+    }
+
+    // Poller: one page of 100 snapshots, then the live state of 100 streamers.
+    let polled = now_ms();
+    let page: Vec<Snapshot> = (0..100)
+        .map(|i| Snapshot {
+            stream_id: format!("4{i:010}"),
+            broadcaster_id: format!("{}", 100_000 + i),
+            broadcaster_login: format!("streamer_{i}"),
+            game_id: "509658".into(),
+            game_name: "Just Chatting".into(),
+            title: "Chill stream, come hang out! !socials !discord — day 412 of the challenge"
+                .into(),
+            language: "en".into(),
+            viewer_count: 1234,
+            started_at: "2026-12-02T01:00:00Z".into(),
+            tags: vec!["English".into(), "Chill".into(), "NoBackseating".into()],
+            polled_at_ms: polled,
+        })
+        .collect();
+    snapshots.put_snapshots(&page).await.unwrap();
+    let u = meter.take();
+    assert_eq!(u.write, SNAPSHOT_PAGE_WCU);
+    line("poller page (100 snapshots, BatchWriteItem)", &u);
+    let states: Vec<LiveState> = page
+        .iter()
+        .map(|s| LiveState {
+            broadcaster_id: s.broadcaster_id.clone(),
+            login: s.broadcaster_login.clone(),
+            live: true,
+            stream_id: s.stream_id.clone(),
+            started_at: s.started_at.clone(),
+            viewer_count: s.viewer_count,
+            game_name: s.game_name.clone(),
+            title: s.title.clone(),
+            changed_at_ms: polled,
+            last_seen_ms: polled,
+            misses: 0,
+        })
+        .collect();
+    snapshots.put_live_states(&states).await.unwrap();
+    line("poller live states (100 tracked streamers)", &meter.take());
+    let owner = "run-1";
+    snapshots.poller_status().await.unwrap();
+    assert!(snapshots
+        .acquire_lease(owner, polled, polled + 960_000)
+        .await
+        .unwrap());
+    snapshots.live_now(None, 1000).await.unwrap();
+    let status = snapshots.poller_status().await.unwrap();
+    snapshots.set_poller_status(&status).await.unwrap();
+    snapshots.release_lease(owner).await.unwrap();
+    line(
+        "poller run overhead (pause flag, lease, live list, status)",
+        &meter.take(),
+    );
+}
