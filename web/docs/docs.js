@@ -13,4 +13,6 @@ SwaggerUIBundle({
   // Swagger UI would otherwise send the document to an outside validator.
   validatorUrl: null,
   deepLinking: true,
+  // Swagger UI's server picker has a caption but no label of its own.
+  onComplete: () => document.getElementById('servers')?.setAttribute('aria-label', 'Server'),
 });
