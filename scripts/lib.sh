@@ -36,6 +36,23 @@ stop_bg() {
 }
 trap 'stop_bg; rm -rf "$WORK"' EXIT
 
+# start_local LOG ARGS...: the local stack ($BIN) serving on a free loopback
+# port with ARGS, in the background (see start_bg); sets BASE to the URL it
+# says it listens on (10 s at most), otherwise prints LOG and exits.
+start_local() {
+    local log="$1" port=""
+    shift
+    start_bg "$log" "$BIN" serve --port 0 "$@"
+    for _ in $(seq 200); do
+        port="$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$log" | head -n 1)"
+        [[ -n "$port" ]] && break
+        kill -0 "$BG_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    [[ -n "$port" ]] || { echo "the local stack did not start" >&2; cat "$log" >&2; exit 1; }
+    BASE="http://127.0.0.1:$port"
+}
+
 # wait_for_http URL LOG: returns once URL answers anything over HTTP (10 s at
 # most); otherwise prints LOG and exits.
 wait_for_http() {

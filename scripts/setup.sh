@@ -3,7 +3,7 @@
 # everything is already there (safe to run any number of times):
 #   Debian packages: Java (DynamoDB Local), Chromium (browser tests), curl;
 #   node_modules from package-lock.json (DynamoDB Local, playwright-core);
-#   .venv with the SAM CLI from requirements-dev.txt;
+#   .venv with the SAM CLI and schemathesis from requirements-dev.txt;
 #   rustfmt and clippy.
 # scripts/test.sh runs it first; `.ci/run` calls scripts/test.sh.
 set -euo pipefail
@@ -51,8 +51,18 @@ if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null \
     npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
-if [[ ! -x .venv/bin/sam ]] || ! .venv/bin/python -m pip freeze --disable-pip-version-check 2>/dev/null \
-        | grep -qxF -f <(grep -v '^#' requirements-dev.txt | grep .); then
+# Every pinned requirement must be installed at its version (one missing is
+# enough to install).
+venv_current() {
+    [[ -x .venv/bin/python ]] || return 1
+    local frozen
+    frozen="$(.venv/bin/python -m pip freeze --disable-pip-version-check 2>/dev/null)" || return 1
+    local req
+    while read -r req; do
+        grep -qxiF "$req" <<<"$frozen" || return 1
+    done < <(grep -v '^#' requirements-dev.txt | grep .)
+}
+if ! venv_current; then
     say "python venv .venv with $(grep -v '^#' requirements-dev.txt | tr '\n' ' ')"
     [[ -x .venv/bin/python ]] || python3 -m venv .venv
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt

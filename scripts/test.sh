@@ -2,8 +2,9 @@
 # The project's one test command, on a fresh machine too:
 #   scripts/setup.sh (installs what is missing; quiet when nothing is),
 #   rustfmt check, clippy (warnings are errors), DynamoDB Local + cargo test,
-#   the page in headless Chromium (web/tests), then `sam validate` (lint and
-#   SAM transform) of template.yaml.
+#   the page in headless Chromium (web/tests), the API contract (schemathesis
+#   on the local stack, scripts/api-contract.sh), then `sam validate` (lint
+#   and SAM transform) of template.yaml.
 # Exits non-zero on the first failure. DynamoDB Local is started here and
 # stopped on exit (unless it was already running, then it is reused and left
 # running). Set DYNAMODB_PORT to use another port than 8000.
@@ -45,6 +46,9 @@ export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 [[ -d node_modules/playwright-core ]] || { echo "playwright-core missing: run npm ci" >&2; exit 1; }
 # cargo test built target/debug/local (the stack's integration tests run it).
 node --test --test-timeout=120000 --test-reporter=spec web/tests/
+
+step "scripts/api-contract.sh: schemathesis against the OpenAPI document"
+scripts/api-contract.sh
 
 step "scripts/sam-validate.sh"
 scripts/sam-validate.sh

@@ -843,6 +843,31 @@ async fn the_admin_routes_track_list_and_untrack() {
     assert_eq!(listed.body["subscriptions"]["total"], 0);
 }
 
+/// Found by schemathesis (scripts/api-contract.sh): the document's pattern
+/// for the body's `streamer` now allows the surrounding whitespace the
+/// manager trims, so a padded login is tracked as the login itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_body_may_pad_the_streamer_with_whitespace_as_documented() {
+    let w = world().await;
+    let doc: serde_json::Value = serde_json::from_str(api::OPENAPI).unwrap();
+    let pattern = &doc["paths"]["/admin/streamers"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"]["properties"]["streamer"]["pattern"];
+    assert_eq!(pattern, "^\\s*[A-Za-z0-9_]{1,25}\\s*$");
+
+    let padded = format!(" {LOGIN}\t");
+    let tracked = w
+        .admin(
+            "POST",
+            "/admin/streamers",
+            Some(ADMIN_TOKEN),
+            &json!({ "streamer": padded }).to_string(),
+        )
+        .await;
+    assert_eq!(tracked.status, 200, "{}", tracked.body);
+    assert_eq!(tracked.body["id"], STREAMER);
+    assert_eq!(tracked.body["login"], LOGIN);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_routes_answer_401_without_the_bearer_token() {
     let w = world().await;

@@ -57,6 +57,9 @@ pub enum ApiError {
     /// An overlay key that is unknown, replaced or revoked.
     #[error("this overlay key is not valid (revoked, replaced, or its favourite removed)")]
     OverlayKey,
+    /// A file stored only compressed, asked for without that encoding in `Accept-Encoding`.
+    #[error("this file is served {0}-compressed only; send Accept-Encoding: {0}")]
+    NotAcceptable(&'static str),
     /// Twitch could not be asked; nothing was changed.
     #[error("Twitch is unavailable; try again shortly")]
     TwitchUnavailable,
@@ -81,6 +84,7 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED
             }
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::OverCap { .. } => StatusCode::CONFLICT,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TwitchUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -107,6 +111,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::OverCap { .. } => "over_cap",
             ApiError::TooManyRequests(_) => "rate_limited",
+            ApiError::NotAcceptable(_) => "not_acceptable",
             ApiError::TwitchUnavailable => "twitch_unavailable",
             ApiError::Store(StoreError::InvalidCursor) => "invalid_parameter",
             ApiError::Store(_) => "store_unavailable",

@@ -11,7 +11,8 @@
 //!
 //! - [`door`]: the front door: log in with Twitch, sessions, favourites,
 //!   WebSocket tickets.
-//! - [`site`]: the page and its `/config.json`, embedded in the binary.
+//! - [`site`]: the page, its `/config.json` and the API reference
+//!   (`/api/docs`), embedded in the binary.
 //! - `aws` (feature `aws`): the Lambda's state, on DynamoDB.
 //!
 //! [`handle`] is the whole handler; the Lambda (`main.rs`) and the local stack

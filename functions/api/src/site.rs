@@ -1,6 +1,8 @@
 //! The page (`web/`) and its `/config.json`, served from the same origin as
 //! `/api` and `/auth`, so the session cookie is first-party and no CORS is
-//! needed. The files are embedded in the binary at build time (a deployment
+//! needed; and the API reference at `/api/docs` (`web/docs/`: Swagger UI,
+//! vendored gzipped by `scripts/vendor-api-docs.sh`, rendering
+//! `/api/openapi.json`). The files are embedded in the binary at build time (a deployment
 //! serves exactly what it was built with), each with a strong `ETag` so a
 //! browser revalidates with a 304 instead of downloading again. The local
 //! stack may point `dir` at `web/` to serve edits without a rebuild.
@@ -8,28 +10,46 @@
 use std::path::PathBuf;
 
 use lambda_http::http::header::{
-    HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
-    REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    HeaderValue, ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY,
+    CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY, VARY, X_CONTENT_TYPE_OPTIONS,
 };
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-/// One file of the page.
+/// One file served: its URL path (without the leading `/`) and the file
+/// under `web/` it is. A file ending in `.gz` is sent as it is, with
+/// `Content-Encoding: gzip`.
 struct Asset {
-    path: &'static str,
+    url: &'static str,
+    file: &'static str,
     body: &'static [u8],
 }
 
 macro_rules! assets {
-    ($($path:literal),* $(,)?) => {
-        &[$(Asset { path: $path, body: include_bytes!(concat!("../../../web/", $path)) }),*]
+    ($($file:literal $(at $url:literal)?),* $(,)?) => {
+        &[$(Asset {
+            url: assets!(@url $file $(, $url)?),
+            file: $file,
+            body: include_bytes!(concat!("../../../web/", $file)),
+        }),*]
     };
+    (@url $file:literal) => { $file };
+    (@url $file:literal, $url:literal) => { $url };
 }
 
-/// Every file of the page (a test checks this against `web/`).
+/// Every file served (a test checks this against `web/`).
 const ASSETS: &[Asset] = assets!(
+    "docs/index.html" at "api/docs",
+    "docs/docs.js" at "api/docs/docs.js",
+    "docs/docs.css" at "api/docs/docs.css",
+    "docs/vendor/swagger-ui-bundle.js.gz" at "api/docs/swagger-ui-bundle.js",
+    "docs/vendor/swagger-ui.css.gz" at "api/docs/swagger-ui.css",
+    "docs/vendor/LICENSE.txt" at "api/docs/LICENSE.txt",
+    "docs/vendor/NOTICE.txt" at "api/docs/NOTICE.txt",
+    "docs/vendor/THIRD-PARTY-LICENSES.txt" at "api/docs/THIRD-PARTY-LICENSES.txt",
+    "docs/vendor/VERSION.txt" at "api/docs/VERSION.txt",
     "index.html",
     "style.css",
     "js/account.js",
@@ -44,9 +64,9 @@ const ASSETS: &[Asset] = assets!(
     "overlay.html",
 );
 
-/// The paths served, for the test that compares them with `web/`.
-pub fn asset_paths() -> impl Iterator<Item = &'static str> {
-    ASSETS.iter().map(|a| a.path)
+/// The files under `web/` served, for the test that compares them with `web/`.
+pub fn asset_files() -> impl Iterator<Item = &'static str> {
+    ASSETS.iter().map(|a| a.file)
 }
 
 /// What `/config.json` tells the page.
@@ -62,14 +82,56 @@ pub struct Site {
     pub dir: Option<PathBuf>,
 }
 
-fn content_type(path: &str) -> &'static str {
-    match path.rsplit_once('.').map(|(_, ext)| ext) {
+/// The type of a file by its extension (of what it holds, for a `.gz`).
+fn content_type(file: &str) -> &'static str {
+    let file = file.strip_suffix(".gz").unwrap_or(file);
+    match file.rsplit_once('.').map(|(_, ext)| ext) {
         Some("html") => "text/html; charset=utf-8",
         Some("js") => "text/javascript; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",
+        Some("txt") => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
 }
+
+/// Whether `Accept-Encoding` takes gzip (listed, or `*`, with a q above 0).
+fn accepts_gzip(request: &Request) -> bool {
+    let Some(header) = request
+        .headers()
+        .get(ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    header.split(',').any(|item| {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or_default().trim();
+        let refused = parts.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+    })
+}
+
+/// The policy of the page: its own scripts only, so a crafted chat message or
+/// title cannot run code; its WebSocket, Twitch's images and embeds.
+fn page_policy(websocket_url: &str) -> String {
+    format!(
+        "default-src 'self'; connect-src 'self' {}; img-src 'self' data: https://static-cdn.jtvnw.net; \
+         frame-src https://player.twitch.tv https://www.twitch.tv; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        ws_origin(websocket_url)
+    )
+}
+
+/// The policy of the API reference: this origin only (Swagger UI fetches the
+/// document and "try it out" calls from here); `data:` images are its icons,
+/// drawn as inline SVG in its stylesheet. No inline script or style needed.
+const DOCS_POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; \
+     base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 /// The scheme and authority of a WebSocket URL (`wss://host[:port]`): what
 /// the page may connect to besides its own origin.
@@ -93,7 +155,7 @@ impl Site {
         } else {
             path.get(1..)?
         };
-        let known = name == "config.json" || ASSETS.iter().any(|a| a.path == name);
+        let known = name == "config.json" || ASSETS.iter().any(|a| a.url == name);
         if !known {
             return None;
         }
@@ -120,14 +182,13 @@ impl Site {
                 .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             return Some(response);
         }
-        let name = if path == "/" {
-            "index.html"
-        } else {
-            &path[1..]
-        };
-        let asset = ASSETS.iter().find(|a| a.path == name)?;
+        let asset = ASSETS.iter().find(|a| a.url == name)?;
+        let gzipped = asset.file.ends_with(".gz");
+        if gzipped && !accepts_gzip(request) {
+            return Some(crate::ApiError::NotAcceptable("gzip").into_response());
+        }
         let body: Vec<u8> = match &self.dir {
-            Some(dir) => std::fs::read(dir.join(asset.path)).ok()?,
+            Some(dir) => std::fs::read(dir.join(asset.file)).ok()?,
             None => asset.body.to_vec(),
         };
         let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
@@ -146,7 +207,14 @@ impl Site {
             Response::new(Body::Binary(body))
         };
         let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type(name)));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(content_type(asset.file)),
+        );
+        if gzipped {
+            headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
+        }
         if let Ok(v) = HeaderValue::from_str(&etag) {
             headers.insert(ETAG, v);
         }
@@ -154,14 +222,11 @@ impl Site {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-        // The page builds its DOM from event text: no inline script, no
-        // foreign scripts, so a crafted chat message or title cannot run code.
-        let csp = format!(
-            "default-src 'self'; connect-src 'self' {}; img-src 'self' data: https://static-cdn.jtvnw.net; \
-             frame-src https://player.twitch.tv https://www.twitch.tv; \
-             object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-            ws_origin(&self.websocket_url)
-        );
+        let csp = if asset.url.starts_with("api/docs") {
+            DOCS_POLICY.to_owned()
+        } else {
+            page_policy(&self.websocket_url)
+        };
         if let Ok(v) = HeaderValue::from_str(&csp) {
             headers.insert(CONTENT_SECURITY_POLICY, v);
         }
@@ -196,7 +261,7 @@ mod tests {
             }
         }
         on_disk.sort();
-        let mut embedded: Vec<String> = asset_paths().map(str::to_owned).collect();
+        let mut embedded: Vec<String> = asset_files().map(str::to_owned).collect();
         embedded.sort();
         assert_eq!(embedded, on_disk);
     }

@@ -100,6 +100,7 @@ async fn every_front_door_sample_gets_the_answer_a_browser_expects() {
         ("post-ws-ticket.json", StatusCode::UNAUTHORIZED),
         ("get-page.json", StatusCode::OK),
         ("get-config.json", StatusCode::OK),
+        ("get-docs.json", StatusCode::OK),
     ];
     let dir = format!("{}/../../events/api/door", env!("CARGO_MANIFEST_DIR"));
     let on_disk = std::fs::read_dir(dir).unwrap().count();
@@ -177,4 +178,102 @@ async fn the_page_comes_with_its_config_and_a_strict_policy() {
     let r = api::handle(&state, again).await;
     assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
     assert!(text(r.body()).is_empty());
+}
+
+/// A GET of `path` with the given `Accept-Encoding` (none: `None`).
+fn get(path: &str, accept_encoding: Option<&str>) -> lambda_http::Request {
+    let mut builder = lambda_http::http::Request::builder().uri(path);
+    if let Some(v) = accept_encoding {
+        builder = builder.header("accept-encoding", v);
+    }
+    builder.body(Body::Empty).unwrap()
+}
+
+#[tokio::test]
+async fn the_api_reference_and_its_renderer_come_gzipped_under_a_policy_of_their_own() {
+    let (state, _) = state();
+    let page = api::handle(&state, sample("get-docs.json")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(!page.headers().contains_key("content-encoding"));
+    let html = text(page.body());
+    assert!(
+        html.contains(r#"src="docs/swagger-ui-bundle.js""#),
+        "{html}"
+    );
+    // Only this origin, data: icons; no inline code, no Twitch frames, no WebSocket.
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert_eq!(
+        csp,
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; \
+         base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    );
+    for (path, kind, starts) in [
+        (
+            "/api/docs/swagger-ui-bundle.js",
+            "text/javascript; charset=utf-8",
+            "/*! For license information",
+        ),
+        (
+            "/api/docs/swagger-ui.css",
+            "text/css; charset=utf-8",
+            ".swagger-ui",
+        ),
+    ] {
+        let r = api::handle(&state, get(path, Some("gzip, deflate, br, zstd"))).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(r.headers()["content-type"], kind, "{path}");
+        assert_eq!(r.headers()["content-encoding"], "gzip", "{path}");
+        assert_eq!(r.headers()["vary"], "Accept-Encoding", "{path}");
+        assert_eq!(r.headers()["content-security-policy"], csp, "{path}");
+        assert!(r.headers().contains_key("etag"), "{path}");
+        let Body::Binary(gz) = r.body() else {
+            panic!("{path}: not binary")
+        };
+        // The gzip magic, and a gunzip (the system's) gives the file.
+        assert_eq!(&gz[..2], [0x1f, 0x8b], "{path}");
+        let plain = gunzip(gz);
+        assert!(plain.starts_with(starts), "{path}: {}", &plain[..80]);
+        // A client that takes no gzip is told so, not sent bytes it cannot read.
+        for refusing in [None, Some("identity"), Some("gzip;q=0, br")] {
+            let r = api::handle(&state, get(path, refusing)).await;
+            assert_eq!(
+                r.status(),
+                StatusCode::NOT_ACCEPTABLE,
+                "{path} {refusing:?}"
+            );
+            assert!(text(r.body()).contains(r#""error":"not_acceptable""#));
+        }
+    }
+    let licence = api::handle(&state, get("/api/docs/LICENSE.txt", None)).await;
+    assert_eq!(
+        licence.headers()["content-type"],
+        "text/plain; charset=utf-8"
+    );
+    assert!(text(licence.body()).contains("Apache License"));
+    // The main page keeps its own policy.
+    let main = api::handle(&state, sample("get-page.json")).await;
+    assert!(main.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-src https://player.twitch.tv"));
+}
+
+fn gunzip(gz: &[u8]) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("gzip")
+        .arg("-dc")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Fed from a thread: gzip's output fills its pipe long before its input ends.
+    let mut stdin = child.stdin.take().unwrap();
+    let input = gz.to_vec();
+    let feeder = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
 }

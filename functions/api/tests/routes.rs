@@ -921,6 +921,50 @@ fn every_route_is_documented_with_its_query_parameters_and_nothing_more_under_ap
     }
 }
 
+/// Found by schemathesis (scripts/api-contract.sh): `cursor=`, `after=`,
+/// `from=` and `to=` were schema-valid (a bare string) but refused. The code
+/// is right: an empty cursor is none the API handed out (restarting from the
+/// first page would loop a client that sent a null `next`), and an empty time
+/// would silently widen the window. So the document says `minLength: 1`, and
+/// this holds every such parameter of every read route to it.
+#[tokio::test]
+async fn every_parameter_documented_as_non_empty_is_refused_empty() {
+    let f = Fixture::new();
+    feed(&f, 1).await;
+    let doc: Value = serde_json::from_str(api::OPENAPI).unwrap();
+    let mut checked = BTreeSet::new();
+    for route in ROUTES.iter().filter(|r| r.method == "GET") {
+        let op = &doc["paths"][route.path]["get"];
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            if p["in"] != "query" || p["schema"]["minLength"].as_u64() != Some(1) {
+                continue;
+            }
+            let name = p["name"].as_str().unwrap();
+            let uri = format!("{}?{name}=", route.path.replace("{login}", "1337"));
+            let a = f.get(&uri).await;
+            assert_eq!(a.status, StatusCode::BAD_REQUEST, "{uri}: {}", a.body);
+            assert_eq!(a.body["error"], "invalid_parameter", "{uri}");
+            checked.insert(format!("{} {name}", route.path));
+        }
+    }
+    let expected: BTreeSet<String> = [
+        "/api/streamers cursor",
+        "/api/live cursor",
+        "/api/streamers/{login}/events cursor",
+        "/api/streamers/{login}/events after",
+        "/api/streamers/{login}/streams from",
+        "/api/streamers/{login}/streams to",
+        "/api/streamers/{login}/events.csv from",
+        "/api/streamers/{login}/events.csv to",
+        "/api/streamers/{login}/events.jsonl from",
+        "/api/streamers/{login}/events.jsonl to",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(checked, expected);
+}
+
 #[test]
 fn the_document_also_describes_the_webhook_and_admin_routes() {
     let doc: Value = serde_json::from_str(api::OPENAPI).unwrap();
