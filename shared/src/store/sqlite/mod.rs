@@ -26,7 +26,9 @@
 //! - `users (id)`, `sessions (hash)` with `sessions_by_user` and
 //!   `sessions_to_validate`, `login_states (state_hash)`, `used_tickets
 //!   (hash)`, `favourites (user_id, streamer_id)` with
-//!   `favourites_by_streamer`, `allowances (key)`: log in with Twitch.
+//!   `favourites_by_streamer` (a favourite keeps its overlay key's hash and
+//!   the position of the last alert that key showed), `allowances (key)`:
+//!   log in with Twitch.
 //!
 //! Rows past their `expires_at` are removed by [`SqliteStore::purge_expired`].
 
@@ -180,6 +182,7 @@ CREATE TABLE IF NOT EXISTS favourites (
     added_at_ms INTEGER NOT NULL,
     read_cursor TEXT,
     overlay_hash TEXT,
+    overlay_shown TEXT,
     PRIMARY KEY (user_id, streamer_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS favourites_by_streamer ON favourites (streamer_id, user_id);
@@ -196,6 +199,24 @@ CREATE TABLE IF NOT EXISTS poller (
     body  TEXT
 ) WITHOUT ROWID;
 ";
+
+/// Columns added after their table first shipped: a database file made
+/// before gets them on open (`CREATE TABLE IF NOT EXISTS` leaves it as it was).
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[("favourites", "overlay_shown", "TEXT")];
+
+fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
+    for (table, column, decl) in ADDED_COLUMNS {
+        let there: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2",
+            [table, column],
+            |r| r.get(0),
+        )?;
+        if there == 0 {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+        }
+    }
+    Ok(())
+}
 
 /// Committed events a slow feed subscriber may fall behind by before it skips.
 const FEED_CAPACITY: usize = 16 * 1024;
@@ -250,6 +271,7 @@ impl SqliteStore {
         ))
         .map_err(unavailable)?;
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        add_missing_columns(&conn).map_err(unavailable)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 writer: Writer::start(conn).map_err(unavailable)?,
