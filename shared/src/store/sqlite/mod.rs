@@ -395,3 +395,48 @@ impl SqliteStore {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::users::UserStore;
+    use crate::store::Cursor;
+
+    #[tokio::test]
+    async fn a_file_made_before_a_column_was_added_gets_it_on_open() {
+        let dir = std::env::temp_dir().join(format!("se-migrate-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.db");
+        {
+            // The favourites table as it first shipped, with an overlay key.
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(
+                "CREATE TABLE favourites (user_id TEXT NOT NULL, streamer_id TEXT NOT NULL, \
+                 login TEXT NOT NULL, added_at_ms INTEGER NOT NULL, read_cursor TEXT, overlay_hash TEXT, \
+                 PRIMARY KEY (user_id, streamer_id)) WITHOUT ROWID; \
+                 INSERT INTO favourites VALUES ('1', '2', 'user2', 1, NULL, 'h');",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(
+            path.to_str().unwrap(),
+            Durability::Process,
+            Retention::default(),
+        )
+        .unwrap();
+        let start = Cursor::at_time(5);
+        assert_eq!(
+            store.overlay_position("h", &start).await.unwrap(),
+            Some(start)
+        );
+        drop(store);
+        // Opening again finds the column there and leaves it.
+        SqliteStore::open(
+            path.to_str().unwrap(),
+            Durability::Process,
+            Retention::default(),
+        )
+        .unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
