@@ -59,6 +59,9 @@ pub enum Command {
     Sim(SimArgs),
     /// Poller benchmark: one run against a Helix base URL (e.g. `local sim`).
     BenchPoll(BenchPollArgs),
+    /// Write days of viewer snapshots for one streamer into a stack's
+    /// database (something for the 7-day chart to show).
+    History(HistoryArgs),
 }
 
 // `local serve` (and `local` alone).
@@ -261,6 +264,23 @@ pub struct BenchPollArgs {
     /// as the DynamoDB adapter would and drop them (the poller's own cost).
     #[arg(long, default_value = "-")]
     pub db: String,
+}
+
+// `local history`.
+#[derive(Args)]
+pub struct HistoryArgs {
+    /// The stack's SQLite file (`serve --db`).
+    #[arg(long)]
+    pub db: String,
+    /// The streamer's user id.
+    #[arg(long)]
+    pub broadcaster: String,
+    /// Days back from now.
+    #[arg(long, default_value_t = 7)]
+    pub days: u32,
+    /// Minutes between two snapshots.
+    #[arg(long, default_value_t = 10)]
+    pub every_mins: u32,
 }
 
 /// The EventSub secret the local tools sign and check with.

@@ -19,6 +19,7 @@
 //! - [`sink`]: a receiver that answers 204 and does nothing (the generator's ceiling).
 //! - [`pollbench`]: the poller benchmark (one run, its CPU time and peak memory).
 //! - [`wsbench`]: the fan-out and end-to-end WebSocket benchmarks.
+//! - [`history`]: writes days of viewer snapshots into a stack's database.
 //! - [`report`]: latency quantiles and the benchmarks' JSON lines.
 
 pub mod api_host;
@@ -26,6 +27,7 @@ pub mod app;
 pub mod bridge;
 pub mod cli;
 pub mod gateway;
+pub mod history;
 pub mod listen;
 pub mod loadgen;
 pub mod pollbench;

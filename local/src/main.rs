@@ -3,7 +3,7 @@
 use clap::Parser;
 use local::cli::{Cli, Command};
 use local::report::print_json;
-use local::{app, loadgen, pollbench, samples, sink, trigger, wsbench};
+use local::{app, history, loadgen, pollbench, samples, sink, trigger, wsbench};
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -30,6 +30,10 @@ fn main() -> anyhow::Result<()> {
             }
             Some(Command::Sim(args)) => app::serve_sim(args).await,
             Some(Command::BenchPoll(args)) => print_json(&pollbench::command(args).await?),
+            Some(Command::History(args)) => {
+                println!("wrote {} snapshots", history::command(args).await?);
+                Ok(())
+            }
         }
     })
 }

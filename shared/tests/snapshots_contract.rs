@@ -84,6 +84,62 @@ async fn snapshots_come_back_in_their_time_range_oldest_first(store: Arc<dyn Sna
     assert!(store.snapshots("9", t, t + 1, 10).await.unwrap().is_empty());
 }
 
+async fn viewers_come_back_as_one_peak_per_bucket(store: Arc<dyn SnapshotStore>) {
+    let hour = 3_600_000;
+    let t = now_ms() - 21 * hour;
+    // One poll a minute for 20 hours (more than one read page), offline in
+    // hour 5, and a raid's jump at minute 30 of hour 7.
+    let batch: Vec<Snapshot> = (0..1200)
+        .filter(|i| i / 60 != 5)
+        .map(|i| {
+            let viewers = if i == 7 * 60 + 30 {
+                5000
+            } else {
+                100 + i as u64
+            };
+            snap("7", "s1", t + i * 60_000, viewers)
+        })
+        .collect();
+    store.put_snapshots(&batch).await.unwrap();
+    store.put_snapshots(&[snap("8", "s2", t, 1)]).await.unwrap();
+
+    let series = store
+        .viewer_series("7", t, t + 20 * hour - 1, hour)
+        .await
+        .unwrap();
+    assert_eq!(series.len(), 19, "the offline hour has no point");
+    assert!(series.iter().all(|p| p.polls == 60));
+    assert_eq!(series[0].at_ms, t);
+    assert_eq!(series[0].viewers, 159, "the bucket's highest");
+    assert!(!series.iter().any(|p| p.at_ms == t + 5 * hour));
+    assert_eq!(series[6].at_ms, t + 7 * hour);
+    assert_eq!(series[6].viewers, 5000, "a jump inside a bucket shows");
+    assert!(series.windows(2).all(|w| w[0].at_ms < w[1].at_ms));
+
+    // Buckets start at `from`; the window's ends bound what is read.
+    let part = store
+        .viewer_series("7", t + 90 * 60_000, t + 150 * 60_000, 30 * 60_000)
+        .await
+        .unwrap();
+    let shape: Vec<(i64, u64, u32)> = part
+        .iter()
+        .map(|p| (p.at_ms - t, p.viewers, p.polls))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (90 * 60_000, 219, 30),
+            (120 * 60_000, 249, 30),
+            (150 * 60_000, 250, 1)
+        ]
+    );
+    assert!(store
+        .viewer_series("9", t, t + hour, 60_000)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 async fn live_states_and_who_is_live_now(store: Arc<dyn SnapshotStore>) {
     let t = now_ms();
     let states: Vec<LiveState> = (0..12)
@@ -182,6 +238,7 @@ async fn poller_status_and_pause(store: Arc<dyn SnapshotStore>) {
 
 store_contract!(
     snapshots_come_back_in_their_time_range_oldest_first,
+    viewers_come_back_as_one_peak_per_bucket,
     live_states_and_who_is_live_now,
     one_lease_holder_at_a_time,
     poller_status_and_pause,

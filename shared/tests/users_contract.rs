@@ -14,6 +14,7 @@ use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::users::{
     Favourite, FavouriteAdded, LoginState, SealedTokens, Session, User, UserStore,
 };
+use shared::store::{Cursor, Event};
 
 fn now_s() -> i64 {
     shared::clock::now_ms() / 1000
@@ -300,6 +301,98 @@ async fn favourites_are_capped_and_know_their_fans(store: Arc<dyn UserStore>) {
     );
 }
 
+/// The feed position of an event that arrived at `ms` with message id `id`.
+fn position(ms: i64, id: &str) -> Cursor {
+    Cursor::of(&Event {
+        message_id: id.into(),
+        broadcaster_id: "100".into(),
+        event_type: "channel.cheer".into(),
+        event_version: "1".into(),
+        subscription_id: "s".into(),
+        received_at_ms: ms,
+        summary: None,
+        payload: "{}".into(),
+    })
+}
+
+async fn an_overlay_key_resumes_after_the_last_alert_it_showed(store: Arc<dyn UserStore>) {
+    let t = 1_800_000_000_000;
+    store.add_favourite("5", &fav("100", 1), 10).await.unwrap();
+    store.set_overlay("5", "100", Some("k1")).await.unwrap();
+    // First use: the start is kept, and a later start does not move it.
+    let start = Cursor::at_time(t);
+    assert_eq!(
+        store.overlay_position("k1", &start).await.unwrap(),
+        Some(start.clone())
+    );
+    assert_eq!(
+        store
+            .overlay_position("k1", &Cursor::at_time(t + 9_000))
+            .await
+            .unwrap(),
+        Some(start.clone()),
+        "kept, not restarted"
+    );
+    // Forward only: a later alert moves it, an earlier one (a second
+    // overlay behind, a late retry) and the same one again do not.
+    let (a, b) = (position(t + 10, "a"), position(t + 20, "b"));
+    assert_eq!(
+        store.advance_overlay("k1", &b).await.unwrap(),
+        Some(b.clone())
+    );
+    assert_eq!(
+        store.advance_overlay("k1", &a).await.unwrap(),
+        Some(b.clone())
+    );
+    assert_eq!(
+        store.advance_overlay("k1", &b).await.unwrap(),
+        Some(b.clone())
+    );
+    assert_eq!(
+        store.overlay_position("k1", &start).await.unwrap(),
+        Some(b.clone())
+    );
+    // Same arrival time: the message id decides.
+    let b2 = position(t + 20, "c");
+    assert_eq!(
+        store.advance_overlay("k1", &b2).await.unwrap(),
+        Some(b2.clone())
+    );
+    // Two overlays racing with one key: the latest wins whatever the order.
+    let later: Vec<Cursor> = (0..8).map(|i| position(t + 100 + i, "x")).collect();
+    let writes: Vec<_> = later
+        .iter()
+        .rev()
+        .map(|c| {
+            let (store, c) = (Arc::clone(&store), c.clone());
+            tokio::spawn(async move { store.advance_overlay("k1", &c).await.unwrap() })
+        })
+        .collect();
+    for w in writes {
+        w.await.unwrap();
+    }
+    assert_eq!(
+        store.overlay_position("k1", &start).await.unwrap(),
+        Some(later[7].clone())
+    );
+    // A new key starts afresh; the old one and unknown ones have no position.
+    store.set_overlay("5", "100", Some("k2")).await.unwrap();
+    assert_eq!(store.advance_overlay("k1", &later[7]).await.unwrap(), None);
+    assert_eq!(store.overlay_position("k1", &start).await.unwrap(), None);
+    assert_eq!(store.overlay_position("nope", &start).await.unwrap(), None);
+    let fresh = Cursor::at_time(t + 500);
+    assert_eq!(
+        store.overlay_position("k2", &fresh).await.unwrap(),
+        Some(fresh)
+    );
+    store.set_overlay("5", "100", None).await.unwrap();
+    assert_eq!(
+        store.advance_overlay("k2", &later[7]).await.unwrap(),
+        None,
+        "revoked"
+    );
+}
+
 async fn an_allowance_is_spent_per_window(store: Arc<dyn UserStore>) {
     let t = 1_800_000_000; // a window start for 60 s windows
     for _ in 0..3 {
@@ -325,6 +418,7 @@ store_contract!(
     a_ticket_is_used_once,
     favourites_are_capped_and_know_their_fans,
     an_allowance_is_spent_per_window,
+    an_overlay_key_resumes_after_the_last_alert_it_showed,
 );
 
 fn sqlite(path: &str) -> Arc<dyn UserStore> {

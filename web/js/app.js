@@ -3,7 +3,7 @@
 
 import { LiveConnection } from './live.js';
 import { Feed, frameOf } from './feed.js';
-import { drawCounts, drawViewers } from './chart.js';
+import { drawPerDay, drawViewers } from './chart.js';
 import { Account } from './account.js';
 import { showEmbeds } from './embeds.js';
 import { Filters } from './filters.js';
@@ -11,22 +11,61 @@ import { Filters } from './filters.js';
 const CHART_REFRESH_MS = 60_000;
 /** How often the favourites' live states are read again. */
 const FAVOURITES_REFRESH_MS = 60_000;
+const HOUR_MS = 3_600_000;
+/** The chart's spans: how far back, and how many buckets (5 and 30 minutes). */
+const SPANS = { day: { ms: 24 * HOUR_MS, points: 288 }, week: { ms: 7 * 24 * HOUR_MS, points: 336 } };
+/** Event pages read back for the markers at most (100 events each). */
+const MARKER_PAGES = 10;
+let span = 'day';
 
-/** Viewers over the last 24 h and event counts of the last 7 days. */
+/** A streamer's events from `fromMs` on, newest first, a page at a time (bounded). */
+async function eventsSince(base, fromMs) {
+  const events = [];
+  let cursor = null;
+  for (let page = 0; page < MARKER_PAGES; page += 1) {
+    const url = `${base}/events?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const response = await fetch(url, { cache: 'no-store' });
+    if (!response.ok) break;
+    const body = await response.json();
+    events.push(...body.events);
+    const oldest = body.events[body.events.length - 1];
+    if (!body.next || !oldest || oldest.received_at_ms < fromMs) break;
+    cursor = body.next;
+  }
+  return events;
+}
+
+/** Viewers over the chosen span with the events on the line, and events per day. */
 async function refreshInsights(streamerId) {
   if (!streamerId) return;
   const base = `api/streamers/${encodeURIComponent(streamerId)}`;
+  const { ms, points } = SPANS[span];
+  const from = Date.now() - ms;
+  const json = (r) => (r.ok ? r.json() : null);
   try {
-    const [streams, stats] = await Promise.all([
-      fetch(`${base}/streams`, { cache: 'no-store' }).then((r) => (r.ok ? r.json() : null)),
-      fetch(`${base}/stats?days=7`, { cache: 'no-store' }).then((r) => (r.ok ? r.json() : null)),
+    const [series, stats, events] = await Promise.all([
+      fetch(`${base}/viewers?from=${from}&points=${points}`, { cache: 'no-store' }).then(json),
+      fetch(`${base}/stats?days=7`, { cache: 'no-store' }).then(json),
+      eventsSince(base, from),
     ]);
     $('insights').hidden = false;
-    const points = (streams?.snapshots ?? []).map((s) => ({ t: s.polled_at_ms, v: s.viewer_count }));
-    drawViewers($('viewers'), points);
-    drawCounts($('counts'), stats?.totals ?? {});
+    const week = span === 'week';
+    $('viewers-span').textContent = week ? 'last 7 days, highest per 30 minutes' : 'last 24 hours, highest per 5 minutes';
+    drawViewers($('viewers'), series, events, $('viewers-legend'), { week });
+    drawPerDay($('per-day'), stats, $('per-day-legend'));
   } catch {
     // The feed works without the read API (e.g. served elsewhere).
+  }
+}
+
+/** The 24 h / 7 days switch. */
+function wireSpan(refresh) {
+  for (const button of document.querySelectorAll('#span button')) {
+    button.addEventListener('click', () => {
+      span = button.dataset.span;
+      for (const b of document.querySelectorAll('#span button')) b.setAttribute('aria-pressed', String(b === button));
+      refresh();
+    });
   }
 }
 
@@ -182,6 +221,14 @@ async function main() {
     watch(initial);
   }
   setInterval(() => refreshInsights(connection.subscribed), CHART_REFRESH_MS);
+  wireSpan(() => refreshInsights(connection.subscribed));
+  // The charts are drawn at their width: again when it changes (a rotated phone).
+  let width = $('insights').clientWidth;
+  new ResizeObserver(() => {
+    const now = $('insights').clientWidth;
+    if (now !== width && !$('insights').hidden) refreshInsights(connection.subscribed);
+    width = now;
+  }).observe($('insights'));
   window.streamerEvents = { connection, feed, account, filters, refreshInsights: () => refreshInsights(connection.subscribed) };
 }
 

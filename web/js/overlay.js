@@ -2,12 +2,18 @@
 //   overlay.html#key=<overlay key>&types=channel.cheer,channel.raid&min_bits=100&duration=6
 // The key (in the fragment: never sent to a server in a URL, never in a
 // Referer) buys read-only tickets for one streamer. Each new event of the
-// chosen types shows as an alert, one at a time, queued, never twice: the
-// last one shown is remembered (in this browser source's storage), so a
-// reload or a dropped connection resumes after it instead of replaying or
-// losing alerts.
+// chosen types shows as an alert, one at a time, queued, never twice.
+//
+// Where to resume is kept by the server, per key, not in this browser
+// source (some keep no storage): every ticket's answer says after which
+// event to resume, and each alert shown is reported back (`/api/overlay/
+// shown`), which only ever moves that position forward. So a reload, a
+// dropped connection or a second overlay with the same key neither replays
+// an alert nor loses one: on connecting, the events after the position
+// come from the read API, the live ones from the socket.
 
 import { LiveConnection } from './live.js';
+import { frameOf } from './feed.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.hash.slice(1));
@@ -15,20 +21,49 @@ const key = params.get('key') ?? '';
 const types = new Set((params.get('types') ?? '').split(',').filter(Boolean));
 const minBits = Number(params.get('min_bits') ?? 0);
 const durationMs = Math.max(1, Number(params.get('duration') ?? 6)) * 1000;
-// One memory per key: two overlays in one OBS do not share it.
-const memoryKey = `streamer-events:overlay:${key.slice(0, 12)}`;
+/** Read-API pages (100 events each) read back for what came while closed, at most. */
+const CATCH_UP_PAGES = 5;
+/** Tries to report a shown alert before leaving it to the next one's report. */
+const REPORT_TRIES = 4;
 
-/** The last alert shown: `{at, id}` (arrival ms and message id). */
-function lastShown() {
-  try {
-    return JSON.parse(localStorage.getItem(memoryKey) ?? 'null');
-  } catch {
-    return null;
-  }
+/**
+ * After which event to alert, as the server said with the last ticket: the
+ * last alert this key showed, or where its alerts start (`{at, id}`; `id`
+ * null: a point in time). Alerts shown since are known by id (`queued`).
+ */
+let resume = null;
+/** Alerts wait while the events missed while closed are read, so they play in order. */
+let catchingUp = false;
+
+/** Whether `frame` arrived after position `pos` (arrival time, then message id). */
+function isAfter(frame, pos) {
+  if (!pos) return false; // nothing is known yet: wait for the server's word
+  if (frame.received_at !== pos.at) return frame.received_at > pos.at;
+  return pos.id === null || frame.id > pos.id;
 }
 
-function remember(frame) {
-  localStorage.setItem(memoryKey, JSON.stringify({ at: frame.received_at, id: frame.id }));
+/** Moves `resume` to `pos` when that is further on (never back). */
+function advance(pos) {
+  if (!resume || isAfter({ received_at: pos.at, id: pos.id ?? '' }, resume)) resume = pos;
+}
+
+const fromServer = (r) => ({ at: r.received_at_ms, id: r.id ?? null });
+
+/** Tells the server this alert was shown: the key's position moves past it. */
+async function report(frame, tries = REPORT_TRIES) {
+  try {
+    const response = await fetch('api/overlay/shown', {
+      method: 'POST',
+      cache: 'no-store',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key, cursor: frame.cursor }),
+    });
+    if (response.ok) window.overlayReported = (window.overlayReported ?? 0) + 1;
+    if (response.status < 500) return; // kept, or refused (revoked): retrying cannot help
+  } catch {
+    // Offline for a moment: try again below.
+  }
+  if (tries > 1) setTimeout(() => report(frame, tries - 1), 1000 * (REPORT_TRIES - tries + 1));
 }
 
 /** Whether `frame` is one of the alerts this overlay was asked for. */
@@ -44,14 +79,43 @@ const queued = new Set();
 let showing = false;
 
 function enqueue(frame) {
-  const last = lastShown();
-  // Shown before this load, or older than the last one shown: not again.
-  if (queued.has(frame.id) || (last && (frame.received_at < last.at || frame.id === last.id))) return;
-  if (!wanted(frame)) return;
+  // Shown before (here, by another overlay with this key, or before a
+  // reload), queued already, or not asked for: not again.
+  if (queued.has(frame.id) || !isAfter(frame, resume) || !wanted(frame)) return;
   queued.add(frame.id);
   queue.push(frame);
-  queue.sort((a, b) => a.received_at - b.received_at);
-  if (!showing) next();
+  queue.sort((a, b) => a.received_at - b.received_at || (a.id < b.id ? -1 : 1));
+  if (!showing && !catchingUp) next();
+}
+
+/** The events after `resume` that the socket's short backlog may not hold, oldest first. */
+async function catchUp(broadcaster) {
+  const base = `api/streamers/${encodeURIComponent(broadcaster)}/events?limit=100`;
+  const missed = [];
+  let cursor = null;
+  for (let page = 0; page < CATCH_UP_PAGES; page += 1) {
+    const response = await fetch(cursor ? `${base}&cursor=${encodeURIComponent(cursor)}` : base, { cache: 'no-store' });
+    if (!response.ok) return;
+    const body = await response.json();
+    const frames = body.events.map((e) => frameOf(broadcaster, e));
+    missed.push(...frames.filter((f) => isAfter(f, resume)));
+    if (!body.next || frames.some((f) => !isAfter(f, resume))) break;
+    cursor = body.next;
+  }
+  for (const frame of missed.reverse()) enqueue(frame);
+}
+
+/** Reads what was missed, then lets the queue play. */
+async function resumeAfterConnect(broadcaster) {
+  catchingUp = true;
+  try {
+    await catchUp(broadcaster);
+  } catch {
+    // The socket's backlog still brings the latest ones.
+  } finally {
+    catchingUp = false;
+    if (!showing) next();
+  }
 }
 
 function next() {
@@ -67,7 +131,7 @@ function next() {
   $('alert-text').textContent = frame.summary?.text ?? frame.event_type;
   box.dataset.id = frame.id;
   box.hidden = false;
-  remember(frame);
+  report(frame);
   window.overlayShown = (window.overlayShown ?? 0) + 1;
   setTimeout(() => {
     box.hidden = true;
@@ -95,8 +159,6 @@ async function main() {
     $('overlay-error').textContent = 'This overlay URL has no key; copy it again from Streamer Events.';
     return;
   }
-  // First load ever: start from now, not with the backlog.
-  if (!lastShown()) localStorage.setItem(memoryKey, JSON.stringify({ at: Date.now(), id: null }));
   let broadcaster = null;
   const connection = new LiveConnection({
     config: { websocket_url: null, ticket_url: null },
@@ -104,6 +166,7 @@ async function main() {
       document.body.dataset.state = state;
     },
     onFrame(frame) {
+      if (frame.type === 'subscribed') resumeAfterConnect(frame.broadcaster);
       if (frame.type === 'event') enqueue(frame);
       else if (frame.type === 'error') console.warn(`overlay: ${frame.code}: ${frame.message}`);
     },
@@ -125,6 +188,7 @@ async function main() {
       throw error;
     }
     if (!response.ok) throw new Error(`ticket request failed: HTTP ${response.status}`);
+    advance(fromServer(body.resume_after));
     if (!broadcaster) {
       broadcaster = body.broadcaster;
       connection.broadcaster = broadcaster;

@@ -78,6 +78,11 @@ async function trigger(kind, count = 1, broadcaster = BROADCASTER) {
   return ids;
 }
 
+/** What sticks out past the right edge of the window (for a failing width check). */
+const tooWide = () => page.evaluate(() => [...document.querySelectorAll('body *')]
+  .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .slice(0, 8).map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className?.baseVal ?? e.className}:${Math.round(e.getBoundingClientRect().right)}`).join(' '));
+
 const feedIds = () => page.$$eval('#feed li', (items) => items.map((li) => li.dataset.id));
 
 before(async () => {
@@ -186,28 +191,90 @@ test('a streamer picked by login is watched by its user id', async () => {
   assert.equal((await feedIds())[0], live);
 });
 
-test('the chart shows the viewers the poller recorded, and the event counts', async () => {
+test('the charts: viewers over 24 hours and 7 days with events marked on the line, events per day by keyboard', async () => {
   // Channels 100000… are live on the simulated Twitch.
   const live = '100000';
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.fill('#broadcaster', `user${live}`);
   await page.click('#picker button');
   await page.waitForSelector('#status[data-state="live"]');
   await trigger('channel.cheer', 2, live);
-  // Watching tracked it; wait until the poller (every second here) stored a snapshot.
+  const [raid] = await trigger('channel.raid', 1, live);
+  // A week of evening streams, as the poller would have recorded them.
+  const { stdout } = await run(bin, ['history', '--db', join(workdir, 'events.db'), '--broadcaster', live, '--days', '7']);
+  assert.match(stdout, /wrote \d+ snapshots/);
+  // Watching tracked it; wait until the poller (every second here) stored a snapshot of today.
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const r = await fetch(`http://127.0.0.1:${port}/api/streamers/${live}/streams`);
+    const r = await fetch(`http://127.0.0.1:${port}/api/streamers/${live}/streams?from=${Date.now() - 60_000}`);
     const body = r.ok ? await r.json() : { snapshots: [] };
     if (body.snapshots.length > 0) break;
     assert.ok(Date.now() < deadline, 'no snapshot within 20 s');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const raidAt = (await (await fetch(`http://127.0.0.1:${port}/api/streamers/${live}/events?limit=5`)).json())
+    .events.find((e) => e.id === raid).received_at_ms;
   await page.evaluate(() => window.streamerEvents.refreshInsights());
-  await page.waitForSelector('#viewers polyline', { state: 'attached' });
+  await page.waitForSelector('#viewers[data-span="day"] polyline', { state: 'attached' });
   assert.equal(await page.isVisible('#insights'), true);
-  assert.ok(Number(await page.getAttribute('#viewers', 'data-points')) >= 1);
-  const counts = await page.$$eval('#counts tr', (rows) => rows.map((r) => [r.cells[0].textContent, r.cells[1].textContent]));
-  assert.deepEqual(counts.find(([type]) => type === 'channel.cheer'), ['channel.cheer', '2']);
+
+  // The raid is marked where it happened, named for assistive tech.
+  const marker = page.getByRole('listitem', { name: /^Raids at [^:]+:\d\d[^:]*: \S/ });
+  await marker.waitFor();
+  assert.equal(Number(await marker.getAttribute('data-at')), raidAt);
+  const legend = await page.textContent('#viewers-legend');
+  assert.match(legend, /Raids 1/);
+  assert.match(legend, /Cheers 2/);
+
+  // 24 hours: at most 288 five-minute points, none from before the window.
+  const dayPoints = Number(await page.getAttribute('#viewers', 'data-points'));
+  assert.ok(dayPoints >= 1 && dayPoints <= 288, `${dayPoints} points`);
+  assert.ok(Number(await page.getAttribute('#viewers', 'data-from')) >= Date.now() - 24 * 3_600_000 - 60_000);
+
+  // 7 days: a week's points, from its first evening on, the raid still marked.
+  await page.click('#span button[data-span="week"]');
+  await page.waitForSelector('#viewers[data-span="week"]');
+  assert.equal(await page.getAttribute('#span button[data-span="week"]', 'aria-pressed'), 'true');
+  const weekPoints = Number(await page.getAttribute('#viewers', 'data-points'));
+  assert.ok(weekPoints > 50 && weekPoints <= 336, `${weekPoints} points`);
+  const from = Number(await page.getAttribute('#viewers', 'data-from'));
+  assert.ok(from < Date.now() - 6 * 24 * 3_600_000, `first point at ${new Date(from).toISOString()}`);
+  assert.ok(await page.$$eval('#viewers polyline', (lines) => lines.length) >= 7, 'one line per evening, broken while offline');
+  await page.getByRole('listitem', { name: /^Raids at \w+ [^:]+:\d\d[^:]*: \S/ }).waitFor();
+
+  // Events per day: from the toggle, Tab reaches today's bar, which says its numbers.
+  const today = new Date().toISOString().slice(0, 10);
+  await page.focus('#span button[data-span="week"]');
+  let focused = null;
+  for (let i = 0; i < 60 && focused?.day !== today; i += 1) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => ({ day: document.activeElement.dataset.day, label: document.activeElement.getAttribute('aria-label') }));
+  }
+  assert.equal(focused?.day, today, 'today\'s bar is reachable with Tab');
+  assert.match(focused.label, /: 3 events \(.*Cheers 2.*Raids 1/);
+  assert.equal(await page.getByRole('listitem', { name: focused.label }).count(), 1, 'exposed with that name');
+  assert.equal(await page.$$eval('#per-day .bar', (bars) => bars.length), 7);
+
+  // Screenshots of both spans, light and dark, phone and desktop.
+  const dir = join(root, 'target', 'screenshots');
+  await mkdir(dir, { recursive: true });
+  for (const [width, height] of [[375, 812], [1280, 900]]) {
+    await page.setViewportSize({ width, height });
+    for (const span of ['day', 'week']) {
+      await page.click(`#span button[data-span="${span}"]`);
+      await page.waitForFunction((s) => document.getElementById('viewers').dataset.span === s
+        && Math.abs(document.getElementById('viewers').viewBox.baseVal.width - document.getElementById('viewers').getBoundingClientRect().width) < 2, span);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${width}px: ${overflow}px too wide: ${await tooWide()}`);
+      await page.locator('#insights').screenshot({ path: join(dir, `charts-${span}-${width}.png`) });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.locator('#insights').screenshot({ path: join(dir, 'charts-week-1280-dark.png') });
+  const { violations } = await new AxeBuilder({ page }).include('#insights').analyze();
+  assert.deepEqual(violations.map((v) => v.id), [], 'the charts in dark mode');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.click('#span button[data-span="day"]');
 });
 
 test('a favourite: added by login, watched with its backlog and live events, kept across a reload', async () => {
@@ -407,6 +474,49 @@ test('the OBS overlay: queued alerts once each, chosen types and minimum only, r
   await overlay.close();
 });
 
+test('the overlay resumes from the server, not browser storage: a fresh context neither replays nor loses alerts', async () => {
+  await page.click('#favourites li[data-id="777"] .overlay');
+  await page.waitForSelector('#overlay-box:visible');
+  const url = `${await page.inputValue('#overlay-url')}&types=channel.cheer&min_bits=150&duration=1`;
+  const browser = await chromium.launch({ executablePath: browserPath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  /** A browser source with no storage of its own: a new context each time. */
+  const open = async () => {
+    const source = await browser.newContext();
+    const overlay = await source.newPage();
+    const shown = [];
+    await overlay.exposeFunction('seen', (id) => shown.push(id));
+    await overlay.addInitScript(() => document.addEventListener('DOMContentLoaded', () => {
+      const box = document.getElementById('alert');
+      new MutationObserver(() => { if (!box.hidden) window.seen(box.dataset.id); })
+        .observe(box, { attributes: true, attributeFilter: ['hidden'] });
+    }));
+    await overlay.goto(url);
+    await overlay.waitForFunction(() => document.body.dataset.state === 'live');
+    return { source, overlay, shown };
+  };
+  try {
+    const first = await open();
+    const cheers = await trigger('channel.cheer', 3, '777'); // 100, 200, 300 bits
+    await first.overlay.waitForFunction(() => (window.overlayReported ?? 0) >= 2);
+    assert.deepEqual(first.shown, [cheers[1], cheers[2]]);
+    assert.equal(await first.overlay.evaluate(() => localStorage.length + sessionStorage.length), 0, 'no browser storage used');
+    await first.source.close();
+
+    // While closed: two more big cheers, then enough other events to push
+    // them out of the socket's backlog (10): only the read API still has them.
+    const missed = await trigger('channel.cheer', 3, '777');
+    await trigger('channel.follow', 12, '777');
+
+    const second = await open();
+    await second.overlay.waitForFunction(() => (window.overlayShown ?? 0) >= 2);
+    await second.overlay.waitForFunction(() => document.getElementById('alert').hidden && window.streamerEventsOverlay.queue.length === 0);
+    assert.deepEqual(second.shown, [missed[1], missed[2]], 'the missed ones, in order, and nothing shown before');
+    await second.source.close();
+  } finally {
+    await browser.close();
+  }
+});
+
 test('no accessibility violations (axe-core) on the main view, logged in, light and dark', async () => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.waitForSelector('#logged-in:visible');
@@ -427,7 +537,7 @@ test('the main view at phone and desktop widths (screenshots in target/screensho
     await page.waitForSelector('#logged-in:visible');
     // Nothing wider than the screen: no sideways scrolling on a phone.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `${width}px: ${overflow}px too wide`);
+    assert.ok(overflow <= 0, `${width}px: ${overflow}px too wide: ${await tooWide()}`);
     await page.screenshot({ path: join(dir, `page-${width}.png`), fullPage: true });
   }
 });

@@ -28,6 +28,13 @@ pub const SNAPSHOTS_LIMIT: Limit = Limit {
     default: 5000,
     max: 5000,
 };
+/// Buckets of `/viewers`: default (5 minutes of a day, 30 of a week) and most.
+pub const POINTS: Limit = Limit {
+    default: 288,
+    max: 1000,
+};
+/// The shortest `/viewers` bucket, in ms (the poller's finest interval).
+pub const MIN_BUCKET_MS: i64 = 1000;
 /// Days of `/stats`: default and most (the events' default retention).
 pub const DAYS_DEFAULT: u32 = 7;
 /// The longest `/stats` window, in days.
@@ -100,6 +107,24 @@ impl Query {
                         "{:?} is not a whole number from 1 to {}",
                         shown(text),
                         bounds.max
+                    ),
+                }),
+        }
+    }
+
+    /// `points`: a whole number from 1 to [`POINTS`]`.max`, else its default.
+    pub fn points(&self) -> Result<usize, ApiError> {
+        match self.get("points") {
+            None => Ok(POINTS.default),
+            Some(text) => whole(text)
+                .filter(|n| (1..=POINTS.max as u64).contains(n))
+                .map(|n| n as usize)
+                .ok_or_else(|| ApiError::InvalidParameter {
+                    name: "points",
+                    why: format!(
+                        "{:?} is not a whole number from 1 to {}",
+                        shown(text),
+                        POINTS.max
                     ),
                 }),
         }

@@ -13,6 +13,7 @@ pub enum Endpoint {
     Events,
     Stats,
     Streams,
+    Viewers,
     ExportCsv,
     ExportJsonl,
     Live,
@@ -57,6 +58,12 @@ pub const ROUTES: &[Route] = &[
         path: "/api/streamers/{login}/streams",
         query: &["from", "to", "limit"],
         endpoint: Endpoint::Streams,
+    },
+    Route {
+        method: "GET",
+        path: "/api/streamers/{login}/viewers",
+        query: &["from", "to", "points"],
+        endpoint: Endpoint::Viewers,
     },
     Route {
         method: "GET",

@@ -65,6 +65,7 @@ pub async fn answer(state: &ApiState, call: &Call<'_>) -> Result<Reply, ApiError
         Endpoint::Events => events(state, login, &query).await?,
         Endpoint::Stats => stats(state, login, &query, call.now_ms).await?,
         Endpoint::Streams => streams(state, login, &query, call.now_ms).await?,
+        Endpoint::Viewers => viewers(state, login, &query, call.now_ms).await?,
         Endpoint::ExportCsv => return export(state, login, &query, call.now_ms, Format::Csv).await,
         Endpoint::ExportJsonl => {
             return export(state, login, &query, call.now_ms, Format::Jsonl).await
@@ -163,6 +164,28 @@ async fn streams(
         .snapshots(&id, window.from_ms, window.to_ms, limit)
         .await?;
     Ok(views::streams(&id, window, &snapshots, limit))
+}
+
+/// `GET /api/streamers/{login}/viewers`: viewers in a window as at most
+/// `points` buckets (each the highest count polled in it), oldest first:
+/// a week fits one small answer.
+async fn viewers(
+    state: &ApiState,
+    login: &str,
+    query: &Query,
+    now_ms: i64,
+) -> Result<Value, ApiError> {
+    let window = query.window(now_ms)?;
+    let points = query.points()?;
+    let id = streamer_id(state, login).await?;
+    let span = window.to_ms - window.from_ms + 1;
+    let bucket_ms = (span + points as i64 - 1) / points as i64;
+    let bucket_ms = bucket_ms.max(params::MIN_BUCKET_MS);
+    let series = state
+        .snapshots
+        .viewer_series(&id, window.from_ms, window.to_ms, bucket_ms)
+        .await?;
+    Ok(views::viewers(&id, window, bucket_ms, &series))
 }
 
 #[derive(Clone, Copy)]

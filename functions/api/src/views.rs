@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
-use shared::store::snapshots::{LivePage, LiveState, Snapshot};
+use shared::store::snapshots::{LivePage, LiveState, Snapshot, ViewerPoint};
 use shared::store::streamers::Streamer;
 use shared::store::{DailyCount, Page, StoredEvent};
 
@@ -167,6 +167,22 @@ pub fn streams(
         "snapshots": snapshots,
         "truncated": truncated,
         "next_from_ms": next_from_ms,
+    })
+}
+
+/// A streamer's viewers in a window, one point per bucket that had a poll.
+pub fn viewers(
+    broadcaster_id: &str,
+    window: Window,
+    bucket_ms: i64,
+    points: &[ViewerPoint],
+) -> Value {
+    json!({
+        "streamer_id": broadcaster_id,
+        "from_ms": window.from_ms,
+        "to_ms": window.to_ms,
+        "bucket_ms": bucket_ms,
+        "points": points,
     })
 }
 

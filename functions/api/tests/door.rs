@@ -98,6 +98,7 @@ async fn every_front_door_sample_gets_the_answer_a_browser_expects() {
         ("put-favourite.json", StatusCode::UNAUTHORIZED),
         ("delete-favourite.json", StatusCode::UNAUTHORIZED),
         ("post-ws-ticket.json", StatusCode::UNAUTHORIZED),
+        ("post-overlay-shown.json", StatusCode::UNAUTHORIZED),
         ("get-page.json", StatusCode::OK),
         ("get-config.json", StatusCode::OK),
         ("get-docs.json", StatusCode::OK),
@@ -276,4 +277,132 @@ fn gunzip(gz: &[u8]) -> String {
     feeder.join().unwrap().unwrap();
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
+
+/// A `POST` of `body` to `path`, as an OBS browser source sends it.
+fn post(path: &str, body: serde_json::Value) -> lambda_http::Request {
+    lambda_http::http::Request::builder()
+        .method("POST")
+        .uri(format!(
+            "https://abc123.execute-api.us-east-1.amazonaws.com{path}"
+        ))
+        .header("host", "abc123.execute-api.us-east-1.amazonaws.com")
+        .header("content-type", "application/json")
+        .body(Body::Text(body.to_string()))
+        .unwrap()
+}
+
+async fn json_of(
+    state: &ApiState,
+    request: lambda_http::Request,
+) -> (StatusCode, serde_json::Value) {
+    let r = api::handle(state, request).await;
+    let body = serde_json::from_str(&text(r.body())).unwrap();
+    (r.status(), body)
+}
+
+fn cursor_at(ms: i64, id: &str) -> String {
+    shared::store::Cursor::of(&shared::store::Event {
+        message_id: id.into(),
+        broadcaster_id: "777".into(),
+        event_type: "channel.cheer".into(),
+        event_version: "1".into(),
+        subscription_id: "s".into(),
+        received_at_ms: ms,
+        summary: None,
+        payload: "{}".into(),
+    })
+    .encode()
+}
+
+#[tokio::test]
+async fn an_overlay_resumes_where_its_key_last_showed_an_alert_never_earlier() {
+    let (state, store) = state();
+    let fav = shared::store::users::Favourite {
+        streamer_id: "777".into(),
+        login: "user777".into(),
+        added_at_ms: 1,
+        read_cursor: None,
+        overlay: false,
+    };
+    store.add_favourite("42", &fav, 50).await.unwrap();
+    let key = "overlay-key-for-777";
+    store
+        .set_overlay("42", "777", Some(&shared::auth::sha256_hex(key)))
+        .await
+        .unwrap();
+    let before = shared::clock::now_ms();
+
+    // The first ticket fixes where alerts start: that moment, no event id.
+    let (status, first) = json_of(
+        &state,
+        post("/api/overlay/ticket", serde_json::json!({"key": key})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["broadcaster"], "777");
+    let start = first["resume_after"]["received_at_ms"].as_i64().unwrap();
+    assert!(
+        start >= before && start <= shared::clock::now_ms(),
+        "{first}"
+    );
+    assert!(first["resume_after"]["id"].is_null());
+
+    // Shown alerts move it forward; an older one (another overlay with the
+    // same key, behind) and a repeat do not.
+    let shown = |cursor: String| {
+        post(
+            "/api/overlay/shown",
+            serde_json::json!({"key": key, "cursor": cursor}),
+        )
+    };
+    let (status, a) = json_of(&state, shown(cursor_at(before + 20, "b"))).await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    assert_eq!(
+        a["resume_after"],
+        serde_json::json!({"received_at_ms": before + 20, "id": "b"})
+    );
+    for older in [cursor_at(before + 10, "a"), cursor_at(before + 20, "b")] {
+        let (status, b) = json_of(&state, shown(older)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(b["resume_after"]["id"], "b");
+    }
+    // A reload's ticket carries it.
+    let (_, again) = json_of(
+        &state,
+        post("/api/overlay/ticket", serde_json::json!({"key": key})),
+    )
+    .await;
+    assert_eq!(again["resume_after"], a["resume_after"]);
+
+    // Bad input is a 400 that changes nothing; a wrong key is 401.
+    for (body, code) in [
+        (
+            serde_json::json!({"key": key, "cursor": "nope"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (serde_json::json!({"key": key}), StatusCode::BAD_REQUEST),
+        (
+            serde_json::json!({"key": key, "cursor": cursor_at(before + 3_600_000, "z")}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            serde_json::json!({"key": "not-a-key", "cursor": cursor_at(before + 30, "c")}),
+            StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        let (status, e) = json_of(&state, post("/api/overlay/shown", body.clone())).await;
+        assert_eq!(status, code, "{body}: {e}");
+        assert!(e["error"].is_string(), "{e}");
+    }
+    let (_, kept) = json_of(
+        &state,
+        post("/api/overlay/ticket", serde_json::json!({"key": key})),
+    )
+    .await;
+    assert_eq!(kept["resume_after"], a["resume_after"], "nothing moved it");
+
+    // Revoked: the key records nothing more.
+    store.set_overlay("42", "777", None).await.unwrap();
+    let (status, _) = json_of(&state, shown(cursor_at(before + 40, "d"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

@@ -609,6 +609,57 @@ async fn streams_take_rfc3339_or_epoch_ms_and_say_when_truncated() {
 }
 
 #[tokio::test]
+async fn viewers_come_as_a_bounded_series_of_peaks_over_a_week() {
+    let f = Fixture::new();
+    f.track("1337", "user1337").await;
+    let now = f.now_ms();
+    // A poll every 10 minutes for 7 days, then a raid's jump 5 minutes ago.
+    let week = 7 * DAY_MS;
+    for i in 0..(week / 600_000) {
+        f.snapshot("1337", now - week + i * 600_000, 100).await;
+    }
+    f.snapshot("1337", now - 300_000, 900).await;
+    f.snapshot("1337", now - 8 * DAY_MS, 5).await;
+
+    let a = f
+        .get(&format!(
+            "/api/streamers/user1337/viewers?from={}&points=336",
+            now - week
+        ))
+        .await;
+
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let bucket = a.body["bucket_ms"].as_i64().unwrap();
+    assert_eq!(bucket, (week + 1 + 335) / 336, "a week in 336 buckets");
+    let points = a.body["points"].as_array().unwrap();
+    assert!(
+        points.len() <= 336 && points.len() >= 335,
+        "{}",
+        points.len()
+    );
+    assert_eq!(points[0]["at_ms"], now - week);
+    assert!(points.iter().all(|p| p["polls"].as_u64().unwrap() >= 1));
+    assert_eq!(
+        points.last().unwrap()["viewers"],
+        900,
+        "the jump is the last bucket's peak"
+    );
+    assert_eq!(points[0]["viewers"], 100, "nothing from before the window");
+    // The default: the last 24 hours in 288 buckets of 5 minutes.
+    let day = f.get("/api/streamers/1337/viewers").await;
+    assert_eq!(day.body["from_ms"], now - DAY_MS);
+    assert_eq!(day.body["bucket_ms"], (DAY_MS + 1 + 287) / 288);
+    // Never a bucket under a second, however many points are asked for.
+    let short = f
+        .get(&format!(
+            "/api/streamers/1337/viewers?from={}&points=1000",
+            now - 10_000
+        ))
+        .await;
+    assert_eq!(short.body["bucket_ms"], 1000);
+}
+
+#[tokio::test]
 async fn a_user_id_the_poller_saw_live_is_known() {
     let f = Fixture::new();
     f.live("777", "user777", true).await;
@@ -706,6 +757,15 @@ async fn every_bad_parameter_is_400_with_a_json_error() {
         .to_owned();
     let cases = [
         ("/api/streamers/1337/events?limit=0", "invalid_parameter"),
+        ("/api/streamers/1337/viewers?points=0", "invalid_parameter"),
+        (
+            "/api/streamers/1337/viewers?points=1001",
+            "invalid_parameter",
+        ),
+        (
+            "/api/streamers/1337/viewers?from=yesterday",
+            "invalid_parameter",
+        ),
         ("/api/streamers/1337/events?limit=101", "invalid_parameter"),
         ("/api/streamers/1337/events?limit=-1", "invalid_parameter"),
         ("/api/streamers/1337/events?limit=abc", "invalid_parameter"),

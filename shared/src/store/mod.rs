@@ -92,6 +92,13 @@ impl Cursor {
         Self(key)
     }
 
+    /// Arrival time (Unix ms) and message id of the position; no id for a
+    /// position at a time ([`Cursor::at_time`]).
+    pub fn position(&self) -> (i64, Option<&str>) {
+        let (ms, id) = self.0.split_once('#').unwrap_or((self.0.as_str(), ""));
+        (ms.parse().unwrap_or(0), (!id.is_empty()).then_some(id))
+    }
+
     /// The opaque text form given to clients.
     pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(self.0.as_bytes())
@@ -279,6 +286,12 @@ mod tests {
         let late = Cursor::of(&mk(1_000, "a"));
         assert!(early < late);
         assert_eq!(Cursor::decode(&late.encode()).unwrap(), late);
+        assert_eq!(late.position(), (1_000, Some("a")));
+        assert_eq!(Cursor::at_time(5).position(), (5, None));
+        assert!(
+            Cursor::at_time(1_000) < late,
+            "a time sorts before its events"
+        );
     }
 
     #[test]

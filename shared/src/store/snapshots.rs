@@ -61,6 +61,21 @@ pub struct PollerStatus {
     pub outcome: String,
 }
 
+/// A streamer's viewers in one bucket of time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewerPoint {
+    /// Where the bucket starts (Unix ms).
+    pub at_ms: i64,
+    /// The highest viewer count polled in the bucket: a raid's jump shows
+    /// even when the bucket spans many polls.
+    pub viewers: u64,
+    /// Polls in the bucket.
+    pub polls: u32,
+}
+
+/// Snapshots read at once while a series is built.
+const SERIES_PAGE: usize = 1000;
+
 /// One page of live streamers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LivePage {
@@ -84,6 +99,46 @@ pub trait SnapshotStore: Send + Sync {
         to_ms: i64,
         limit: usize,
     ) -> Result<Vec<Snapshot>, StoreError>;
+
+    /// A streamer's viewers in `[from_ms, to_ms]`, one point per bucket of
+    /// `bucket_ms` (buckets start at `from_ms`), oldest first; buckets
+    /// without a poll (offline) are left out.
+    async fn viewer_series(
+        &self,
+        broadcaster_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+        bucket_ms: i64,
+    ) -> Result<Vec<ViewerPoint>, StoreError> {
+        let bucket_ms = bucket_ms.max(1);
+        let mut out: Vec<ViewerPoint> = Vec::new();
+        let mut from = from_ms;
+        loop {
+            let page = self
+                .snapshots(broadcaster_id, from, to_ms, SERIES_PAGE)
+                .await?;
+            for s in &page {
+                let at_ms = from_ms + (s.polled_at_ms - from_ms).div_euclid(bucket_ms) * bucket_ms;
+                match out.last_mut() {
+                    Some(p) if p.at_ms == at_ms => {
+                        p.viewers = p.viewers.max(s.viewer_count);
+                        p.polls += 1;
+                    }
+                    _ => out.push(ViewerPoint {
+                        at_ms,
+                        viewers: s.viewer_count,
+                        polls: 1,
+                    }),
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() == SERIES_PAGE && last.polled_at_ms < to_ms => {
+                    from = last.polled_at_ms + 1;
+                }
+                _ => return Ok(out),
+            }
+        }
+    }
 
     /// The live state of one streamer.
     async fn live_state(&self, broadcaster_id: &str) -> Result<Option<LiveState>, StoreError>;

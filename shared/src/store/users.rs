@@ -13,7 +13,7 @@
 
 use async_trait::async_trait;
 
-use super::StoreError;
+use super::{Cursor, StoreError};
 
 /// A login in flight, between `/auth/login` and `/auth/callback`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,6 +181,26 @@ pub trait UserStore: Send + Sync {
     /// The (user, streamer) an overlay key's hash belongs to, while that
     /// favourite exists and the key was not replaced or revoked.
     async fn overlay(&self, key_hash: &str) -> Result<Option<(String, String)>, StoreError>;
+
+    /// Where an overlay key's alerts resume: the position of the last alert
+    /// it showed. A key that showed none yet keeps `start` (its first use)
+    /// and answers it. `None` for a key that is unknown, replaced or revoked.
+    async fn overlay_position(
+        &self,
+        key_hash: &str,
+        start: &Cursor,
+    ) -> Result<Option<Cursor>, StoreError>;
+
+    /// Records that an overlay key showed the alert at `shown`: the kept
+    /// position only ever moves forward (two overlays with one key, or a
+    /// late retry, never move it back). Answers the position kept now;
+    /// `None` for a key that is unknown, replaced or revoked. A new key for
+    /// the favourite starts without one.
+    async fn advance_overlay(
+        &self,
+        key_hash: &str,
+        shown: &Cursor,
+    ) -> Result<Option<Cursor>, StoreError>;
 
     /// Removes a favourite; `false` when it was not there.
     async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError>;

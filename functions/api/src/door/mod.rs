@@ -6,7 +6,8 @@
 //! - [`login`]: `GET /auth/login`, `GET /auth/callback`, `POST /auth/logout`.
 //! - [`me`]: `GET /api/me`, `PUT`/`DELETE /api/me/favourites/{login}`,
 //!   `POST /api/ws-ticket`.
-//! - [`overlay`]: alert-overlay keys for OBS and their read-only tickets.
+//! - [`overlay`]: alert-overlay keys for OBS, their read-only tickets, and
+//!   where each key's alerts resume.
 //! - [`pages`]: the small HTML pages the browser routes answer with.
 
 pub mod login;
@@ -108,6 +109,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/me/favourites/{login}/overlay"),
     ("DELETE", "/api/me/favourites/{login}/overlay"),
     ("POST", "/api/overlay/ticket"),
+    ("POST", "/api/overlay/shown"),
     ("POST", "/api/ws-ticket"),
 ];
 
@@ -126,8 +128,9 @@ pub async fn answer(
         ("POST", "/auth/logout") => login::logout(door, request, now_s).await,
         ("GET", "/api/me") => me::me(door, request, now_s).await,
         ("POST", "/api/ws-ticket") => me::ticket(door, request, now_s).await,
-        ("POST", "/api/overlay/ticket") => overlay::ticket(door, request, now_s).await,
-        (_, "/api/overlay/ticket") => me::not_allowed(method, path, "POST"),
+        ("POST", "/api/overlay/ticket") => overlay::ticket(door, request, now_ms).await,
+        ("POST", "/api/overlay/shown") => overlay::shown(door, request, now_ms).await,
+        (_, "/api/overlay/ticket" | "/api/overlay/shown") => me::not_allowed(method, path, "POST"),
         (_, p) if p.starts_with("/api/me/favourites/") && p.ends_with("/overlay") => {
             let login = &p["/api/me/favourites/".len()..p.len() - "/overlay".len()];
             match method {

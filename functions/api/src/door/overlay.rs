@@ -2,19 +2,26 @@
 //! favourites (`POST /api/me/favourites/{login}/overlay`, answered once with
 //! the key and the overlay's URL; only its hash is kept) and can revoke it
 //! (`DELETE`). The key buys read-only WebSocket tickets for that one
-//! streamer (`POST /api/overlay/ticket`), nothing else: no session, no
-//! wishes, no lookups.
+//! streamer (`POST /api/overlay/ticket`) and records which alert the
+//! overlay showed last (`POST /api/overlay/shown`), nothing else: no
+//! session, no wishes, no lookups.
+//!
+//! Where to resume is kept on the server, per key, not in the browser
+//! source (some keep no storage): the ticket's answer carries it
+//! (`resume_after`), and it only ever moves forward, so two overlays with
+//! one key, or a late retry, never make an alert play twice.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::auth::{random_token, sha256_hex};
+use shared::store::Cursor;
 
 use super::me::{named, reply};
 use super::visitor::{required, same_origin};
 use super::FrontDoor;
-use crate::error::{shown, ApiError};
+use crate::error::{shown as shown_text, ApiError};
 
 /// `POST` (make or replace) and `DELETE` (revoke) of a favourite's overlay key.
 pub async fn key(
@@ -30,7 +37,7 @@ pub async fn key(
             let v = required(door, request, now_s).await?;
             let have = door.users.favourites(&v.user.id).await?;
             let Some(f) = named(&have, segment) else {
-                return Err(ApiError::UnknownStreamer(shown(segment)));
+                return Err(ApiError::UnknownStreamer(shown_text(segment)));
             };
             if revoke {
                 let revoked = f.overlay
@@ -63,8 +70,26 @@ struct TicketRequest {
     key: String,
 }
 
+#[derive(Deserialize)]
+struct ShownRequest {
+    key: String,
+    cursor: String,
+}
+
+/// A shown alert's cursor may be this far ahead of the server's clock (its
+/// arrival was stamped by this system, so a real one never is).
+const MAX_CURSOR_AHEAD_MS: i64 = 60_000;
+
+/// A resume position as the overlay compares it with frames: arrival time
+/// and message id (`null`: a point in time, every event from it on is new).
+fn resume(position: &Cursor) -> serde_json::Value {
+    let (received_at_ms, id) = position.position();
+    json!({"received_at_ms": received_at_ms, "id": id})
+}
+
 /// `POST /api/overlay/ticket` `{"key": …}`: a ticket for the key's streamer.
-pub async fn ticket(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Body> {
+pub async fn ticket(door: &FrontDoor, request: &Request, now_ms: i64) -> Response<Body> {
+    let now_s = now_ms / 1000;
     reply(
         async {
             let body: &[u8] = request.body().as_ref();
@@ -73,7 +98,13 @@ pub async fn ticket(door: &FrontDoor, request: &Request, now_s: i64) -> Response
                     name: "key",
                     why: "send {\"key\": \"<overlay key>\"} as JSON".into(),
                 })?;
-            let Some((_, streamer)) = door.users.overlay(&sha256_hex(&asked.key)).await? else {
+            let hash = sha256_hex(&asked.key);
+            let Some((_, streamer)) = door.users.overlay(&hash).await? else {
+                return Err(ApiError::OverlayKey);
+            };
+            // A key's first use is where its alerts start.
+            let start = Cursor::at_time(now_ms);
+            let Some(position) = door.users.overlay_position(&hash, &start).await? else {
                 return Err(ApiError::OverlayKey);
             };
             let principal = shared::ticket::overlay_principal(&streamer);
@@ -85,8 +116,46 @@ pub async fn ticket(door: &FrontDoor, request: &Request, now_s: i64) -> Response
                     "expires_in": shared::ticket::TICKET_TTL_SECONDS,
                     "websocket_url": door.websocket_url,
                     "broadcaster": streamer,
+                    "resume_after": resume(&position),
                 }),
             ))
+        }
+        .await,
+    )
+}
+
+/// `POST /api/overlay/shown` `{"key": …, "cursor": …}`: the overlay showed
+/// the alert at `cursor`; answers where it resumes now (never earlier).
+pub async fn shown(door: &FrontDoor, request: &Request, now_ms: i64) -> Response<Body> {
+    reply(
+        async {
+            let body: &[u8] = request.body().as_ref();
+            let asked: ShownRequest =
+                serde_json::from_slice(body).map_err(|_| ApiError::InvalidParameter {
+                    name: "cursor",
+                    why: "send {\"key\": \"<overlay key>\", \"cursor\": \"<the shown event's cursor>\"} as JSON".into(),
+                })?;
+            let cursor = Cursor::decode(&asked.cursor).map_err(|_| ApiError::InvalidParameter {
+                name: "cursor",
+                why: format!(
+                    "{:?} is not an event cursor this API handed out",
+                    shown_text(&asked.cursor)
+                ),
+            })?;
+            if cursor.position().0 > now_ms + MAX_CURSOR_AHEAD_MS {
+                return Err(ApiError::InvalidParameter {
+                    name: "cursor",
+                    why: "that event has not arrived yet (its time is in the future)".into(),
+                });
+            }
+            let Some(position) = door
+                .users
+                .advance_overlay(&sha256_hex(&asked.key), &cursor)
+                .await?
+            else {
+                return Err(ApiError::OverlayKey);
+            };
+            Ok((StatusCode::OK, json!({"resume_after": resume(&position)})))
         }
         .await,
     )

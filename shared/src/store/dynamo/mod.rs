@@ -263,12 +263,20 @@ where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
     match result {
         Ok(_) => Ok(true),
-        Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
+        Err(e) if is_condition_failed(&e) => Ok(false),
         Err(e) => Err(sdk_error(e)),
     }
+}
+
+/// Whether a single-item write was refused by its condition.
+fn is_condition_failed<E, R>(e: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    e.code() == Some("ConditionalCheckFailedException")
 }
 
 /// Renders an SDK error with its service message (Display alone says little).

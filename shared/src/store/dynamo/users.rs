@@ -13,7 +13,9 @@
 //! Sparse GSIs: `by_user` (`session_user`, `pk`) — a user's sessions, to end
 //! them all; `fans` (`fan_of`, `pk`) — the users who want a streamer;
 //! `overlays` (`overlay_hash`) — the favourite an alert-overlay key is for
-//! (a revocation reaches this index within about a second);
+//! (a revocation reaches this index within about a second; the favourite
+//! keeps `overlay_shown`, the sort key of the last alert that key showed,
+//! written only under `overlay_hash = <the key's hash>`);
 //! `to_validate` (`validate_due`, `validated_at`) — sessions holding tokens, by
 //! when they were last validated (one partition: fine for the hourly sweep
 //! up to hundreds of thousands of sessions; shard the key beyond that).
@@ -36,12 +38,13 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 use super::{
-    batch_write, n, number, query_all, query_first, s, sdk_error, text, unavailable, written, Item,
+    batch_write, is_condition_failed, n, number, query_all, query_first, s, sdk_error, text,
+    unavailable, written, Item,
 };
 use crate::store::users::{
     allowance_window, Favourite, FavouriteAdded, LoginState, SealedTokens, Session, User, UserStore,
 };
-use crate::store::StoreError;
+use crate::store::{Cursor, StoreError};
 
 /// The only value of the `to_validate` index's partition key.
 const TOKENS: &str = "TOKENS";
@@ -60,6 +63,25 @@ impl DynamoUserStore {
             client,
             table: table.into(),
         }
+    }
+
+    /// The key (`pk`, `sk`) of the favourite an overlay key's hash is for,
+    /// from the sparse `overlays` index.
+    async fn overlay_item(&self, key_hash: &str) -> Result<Option<Item>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("overlays")
+            .key_condition_expression("overlay_hash = :h")
+            .expression_attribute_values(":h", s(key_hash));
+        let items = query_first(query, 1).await?;
+        Ok(items.first().map(|i| {
+            i.iter()
+                .filter(|(name, _)| matches!(name.as_str(), "pk" | "sk"))
+                .map(|(name, v)| (name.clone(), v.clone()))
+                .collect()
+        }))
     }
 
     fn key(pk: String, sk: &str) -> Item {
@@ -511,27 +533,94 @@ impl UserStore for DynamoUserStore {
             .condition_expression("attribute_exists(pk)");
         let update = match key_hash {
             Some(h) => update
-                .update_expression("SET overlay_hash = :h")
+                .update_expression("SET overlay_hash = :h REMOVE overlay_shown")
                 .expression_attribute_values(":h", s(h)),
-            None => update.update_expression("REMOVE overlay_hash"),
+            None => update.update_expression("REMOVE overlay_hash, overlay_shown"),
         };
         written(update.send().await)
     }
 
     async fn overlay(&self, key_hash: &str) -> Result<Option<(String, String)>, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name("overlays")
-            .key_condition_expression("overlay_hash = :h")
-            .expression_attribute_values(":h", s(key_hash));
-        let items = query_first(query, 1).await?;
-        Ok(items.first().and_then(|i| {
-            let user = text(i, "pk")?.strip_prefix("USER#")?.to_owned();
-            let streamer = text(i, "sk")?.strip_prefix("FAV#")?.to_owned();
+        Ok(self.overlay_item(key_hash).await?.and_then(|i| {
+            let user = text(&i, "pk")?.strip_prefix("USER#")?.to_owned();
+            let streamer = text(&i, "sk")?.strip_prefix("FAV#")?.to_owned();
             Some((user, streamer))
         }))
+    }
+
+    async fn overlay_position(
+        &self,
+        key_hash: &str,
+        start: &Cursor,
+    ) -> Result<Option<Cursor>, StoreError> {
+        let Some(key) = self.overlay_item(key_hash).await? else {
+            return Ok(None);
+        };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression("SET overlay_shown = if_not_exists(overlay_shown, :c)")
+            .condition_expression("overlay_hash = :h")
+            .expression_attribute_values(":h", s(key_hash))
+            .expression_attribute_values(":c", s(start.sort_key()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out
+                .attributes()
+                .and_then(|a| text(a, "overlay_shown"))
+                .map(Cursor::from_sort_key)),
+            // Replaced or revoked since the index answered.
+            Err(e) if is_condition_failed(&e) => Ok(None),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn advance_overlay(
+        &self,
+        key_hash: &str,
+        shown: &Cursor,
+    ) -> Result<Option<Cursor>, StoreError> {
+        let Some(key) = self.overlay_item(key_hash).await? else {
+            return Ok(None);
+        };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key.clone()))
+            .update_expression("SET overlay_shown = :c")
+            .condition_expression(
+                "overlay_hash = :h AND (attribute_not_exists(overlay_shown) OR overlay_shown < :c)",
+            )
+            .expression_attribute_values(":h", s(key_hash))
+            .expression_attribute_values(":c", s(shown.sort_key()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Some(shown.clone())),
+            Err(e) if is_condition_failed(&e) => {
+                // Already at or past it, or the key went: read which.
+                let out = self
+                    .client
+                    .get_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                Ok(out
+                    .item()
+                    .filter(|i| text(i, "overlay_hash").as_deref() == Some(key_hash))
+                    .and_then(|i| text(i, "overlay_shown"))
+                    .map(Cursor::from_sort_key))
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
     }
 
     async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError> {

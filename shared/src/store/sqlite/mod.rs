@@ -32,7 +32,9 @@
 //! - `users (id)`, `sessions (hash)` with `sessions_by_user` and
 //!   `sessions_to_validate`, `login_states (state_hash)`, `used_tickets
 //!   (hash)`, `favourites (user_id, streamer_id)` with
-//!   `favourites_by_streamer`, `allowances (key)`: log in with Twitch.
+//!   `favourites_by_streamer` (a favourite keeps its overlay key's hash and
+//!   the position of the last alert that key showed), `allowances (key)`:
+//!   log in with Twitch.
 //!
 //! Rows past their `expires_at` are removed by [`SqliteStore::purge_expired`].
 
@@ -182,6 +184,7 @@ CREATE TABLE IF NOT EXISTS favourites (
     added_at_ms INTEGER NOT NULL,
     read_cursor TEXT,
     overlay_hash TEXT,
+    overlay_shown TEXT,
     PRIMARY KEY (user_id, streamer_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS favourites_by_streamer ON favourites (streamer_id, user_id);
@@ -198,6 +201,27 @@ CREATE TABLE IF NOT EXISTS poller (
     body  TEXT
 ) WITHOUT ROWID;
 ";
+
+/// Columns added after their table first shipped: a database file made
+/// before gets them on open (`CREATE TABLE IF NOT EXISTS` leaves it as it was).
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("favourites", "overlay_shown", "TEXT"),
+    ("events", "semantic_key", "TEXT"),
+];
+
+fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
+    for (table, column, decl) in ADDED_COLUMNS {
+        let there: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2",
+            [table, column],
+            |r| r.get(0),
+        )?;
+        if there == 0 {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+        }
+    }
+    Ok(())
+}
 
 /// Committed events a slow feed subscriber may fall behind by before it skips.
 const FEED_CAPACITY: usize = 16 * 1024;
@@ -425,12 +449,52 @@ fn watched_streamers(conn: &Connection) -> rusqlite::Result<HashSet<String>> {
 
 /// Brings a database written by an earlier version up to this schema.
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    let has_semantic_key = conn
-        .prepare("SELECT 1 FROM pragma_table_info('events') WHERE name = 'semantic_key'")?
-        .exists([])?;
-    if !has_semantic_key {
-        conn.execute_batch("ALTER TABLE events ADD COLUMN semantic_key TEXT")?;
-    }
+    add_missing_columns(conn)?;
     // Replaced by events_by_broadcaster, which also counts the days.
     conn.execute_batch("DROP INDEX IF EXISTS events_feed; DROP TABLE IF EXISTS daily_counts;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::users::UserStore;
+    use crate::store::Cursor;
+
+    #[tokio::test]
+    async fn a_file_made_before_a_column_was_added_gets_it_on_open() {
+        let dir = std::env::temp_dir().join(format!("se-migrate-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.db");
+        {
+            // The favourites table as it first shipped, with an overlay key.
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(
+                "CREATE TABLE favourites (user_id TEXT NOT NULL, streamer_id TEXT NOT NULL, \
+                 login TEXT NOT NULL, added_at_ms INTEGER NOT NULL, read_cursor TEXT, overlay_hash TEXT, \
+                 PRIMARY KEY (user_id, streamer_id)) WITHOUT ROWID; \
+                 INSERT INTO favourites VALUES ('1', '2', 'user2', 1, NULL, 'h');",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(
+            path.to_str().unwrap(),
+            Durability::Process,
+            Retention::default(),
+        )
+        .unwrap();
+        let start = Cursor::at_time(5);
+        assert_eq!(
+            store.overlay_position("h", &start).await.unwrap(),
+            Some(start)
+        );
+        drop(store);
+        // Opening again finds the column there and leaves it.
+        SqliteStore::open(
+            path.to_str().unwrap(),
+            Durability::Process,
+            Retention::default(),
+        )
+        .unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -7,7 +7,7 @@ use super::SqliteStore;
 use crate::store::users::{
     allowance_window, Favourite, FavouriteAdded, LoginState, SealedTokens, Session, User, UserStore,
 };
-use crate::store::StoreError;
+use crate::store::{Cursor, StoreError};
 
 const USER_COLUMNS: &str = "id, login, display_name, picture, scopes, created_at";
 
@@ -329,7 +329,8 @@ impl UserStore for SqliteStore {
         self.write(move |c| {
             let n = c
                 .prepare_cached(
-                    "UPDATE favourites SET overlay_hash = ?3 WHERE user_id = ?1 AND streamer_id = ?2",
+                    "UPDATE favourites SET overlay_hash = ?3, overlay_shown = NULL \
+                     WHERE user_id = ?1 AND streamer_id = ?2",
                 )?
                 .execute(params![user, streamer, hash])?;
             Ok(n == 1)
@@ -343,6 +344,39 @@ impl UserStore for SqliteStore {
             c.prepare_cached("SELECT user_id, streamer_id FROM favourites WHERE overlay_hash = ?1")?
                 .query_row([hash], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()
+        })
+        .await
+    }
+
+    async fn overlay_position(
+        &self,
+        key_hash: &str,
+        start: &Cursor,
+    ) -> Result<Option<Cursor>, StoreError> {
+        let (hash, start) = (key_hash.to_owned(), start.sort_key().to_owned());
+        self.write(move |c| {
+            c.prepare_cached(
+                "UPDATE favourites SET overlay_shown = ?2 WHERE overlay_hash = ?1 AND overlay_shown IS NULL",
+            )?
+            .execute([&hash, &start])?;
+            shown_by(c, &hash)
+        })
+        .await
+    }
+
+    async fn advance_overlay(
+        &self,
+        key_hash: &str,
+        shown: &Cursor,
+    ) -> Result<Option<Cursor>, StoreError> {
+        let (hash, shown) = (key_hash.to_owned(), shown.sort_key().to_owned());
+        self.write(move |c| {
+            c.prepare_cached(
+                "UPDATE favourites SET overlay_shown = ?2 WHERE overlay_hash = ?1 \
+                 AND (overlay_shown IS NULL OR overlay_shown < ?2)",
+            )?
+            .execute([&hash, &shown])?;
+            shown_by(c, &hash)
         })
         .await
     }
@@ -393,4 +427,13 @@ impl UserStore for SqliteStore {
         })
         .await
     }
+}
+
+/// The position an overlay key's favourite keeps (`None`: no such key).
+fn shown_by(c: &rusqlite::Connection, key_hash: &str) -> rusqlite::Result<Option<Cursor>> {
+    let kept: Option<Option<String>> = c
+        .prepare_cached("SELECT overlay_shown FROM favourites WHERE overlay_hash = ?1")?
+        .query_row([key_hash], |r| r.get(0))
+        .optional()?;
+    Ok(kept.flatten().map(Cursor::from_sort_key))
 }
