@@ -9,8 +9,13 @@ cd "$ROOT"
 WORK="$(mktemp -d)"
 BG_PID=""
 
-# build_local: the release build of the local binary, as $BIN.
+# build_local: the release build of the local binary, as $BIN
+# (LOCAL_BIN=<path> uses that binary instead and builds nothing).
 build_local() {
+    if [[ -n "${LOCAL_BIN:-}" ]]; then
+        BIN="$LOCAL_BIN"
+        return
+    fi
     cargo build --release -p local --quiet
     BIN="$ROOT/target/release/local"
 }
@@ -26,10 +31,16 @@ start_bg() {
 }
 
 # stop_bg: Ctrl-C to the background process (the stack then shuts down
-# cleanly) and wait until it has exited.
+# cleanly) and wait until it has exited; SIGTERM if it is still there after
+# 10 s (a program that never asked for SIGINT ignores it when started with &).
 stop_bg() {
     if [[ -n "$BG_PID" ]]; then
         kill -INT "$BG_PID" 2>/dev/null || true
+        for _ in $(seq 100); do
+            kill -0 "$BG_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -TERM "$BG_PID" 2>/dev/null || true
         wait "$BG_PID" 2>/dev/null || true
         BG_PID=""
     fi

@@ -24,7 +24,12 @@ pub async fn command(args: SinkArgs) -> anyhow::Result<()> {
     writeln!(out, "listening {}", args.port)?;
     out.flush()?;
     loop {
-        let (stream, _) = listener.accept().await?;
+        // Started in the background by a script, the process ignores SIGINT
+        // unless it asks for it: stop on Ctrl-C like the stack does.
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
         stream.set_nodelay(true)?;
         tokio::spawn(async move {
             let service = service_fn(|request: Request<hyper::body::Incoming>| async move {
