@@ -323,3 +323,44 @@ async fn a_streamer_released_while_live_leaves_the_live_list() {
     w.poller.run(Mode::Top(10)).await.unwrap();
     assert!(w.store.live_now(None, 10).await.unwrap().states.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_counts_its_pages_waits_writes_and_time_as_cloudwatch_metrics() {
+    use poller::run::run_metrics;
+    let line = |status| {
+        let text = shared::metrics::line(
+            shared::metrics::NAMESPACE,
+            "poller",
+            &[],
+            &run_metrics(status),
+            0,
+        );
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    let w = world(SimConfig::default()).await;
+    w.sim.fail_next(
+        "/helix/streams",
+        Failure::RateLimited { reset_in_secs: 2 },
+        1,
+    );
+    let status = w.poller.run(Mode::Top(250)).await.unwrap();
+    let v = line(&status);
+    assert_eq!(v["Runs"], 1.0);
+    assert_eq!(v["Pages"], 3.0);
+    assert_eq!(v["SnapshotsWritten"], 250.0);
+    assert!(v["ThrottledWaits"].as_f64().unwrap() >= 1.0, "{v}");
+    // The 429 was waited out inside the run: over a second to its reset.
+    assert!(v["RunDuration"].as_f64().unwrap() >= 1000.0, "{v}");
+    let names = &v["_aws"]["CloudWatchMetrics"][0]["Metrics"];
+    assert!(names
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!({"Name": "RunDuration", "Unit": "Milliseconds"})));
+
+    w.store.set_paused(true).await.unwrap();
+    let skipped = line(&w.poller.run(Mode::Top(10)).await.unwrap());
+    assert_eq!(
+        (skipped["RunsSkipped"].as_f64(), skipped["Pages"].as_f64()),
+        (Some(1.0), Some(0.0))
+    );
+}

@@ -348,3 +348,81 @@ async fn in_open_mode_a_ticket_still_says_who_connects() {
     let forged = handle(&w.state, connect_with_ticket("c3", Some("v2.x.y.z.1.00"))).await;
     assert_eq!(forged.status_code, 401);
 }
+
+#[tokio::test]
+async fn each_route_counts_under_its_cloudwatch_metric() {
+    use websocket::handle_counted;
+    use websocket::metrics::Counted;
+    let w = world(tickets()).await;
+    let counted = |r| async { handle_counted(&w.state, r).await.1 };
+    let key = TicketKey::new(KEY).unwrap();
+
+    let ok = connect_with_ticket("c1", Some(&key.issue("1337", AUD, now_s())));
+    assert_eq!(counted(ok).await, [Counted::plain("Connects")]);
+    let _rx = w.gateway.register("c1", "127.0.0.1", "test");
+    assert_eq!(
+        counted(connect_with_ticket("c2", None)).await,
+        [Counted::refused("ticket_required")]
+    );
+    let late = key.issue("1337", AUD, now_s() - 3600);
+    assert_eq!(
+        counted(connect_with_ticket("c2", Some(&late))).await,
+        [Counted::refused("ticket_expired")]
+    );
+    let mut elsewhere = connect_with_ticket("c2", Some(&key.issue("1337", AUD, now_s())));
+    elsewhere
+        .headers
+        .insert("origin", "https://evil.example".parse().unwrap());
+    assert_eq!(counted(elsewhere).await, [Counted::refused("origin")]);
+
+    // The backlog's event frames after the ack count for nothing.
+    let e = Event {
+        message_id: "m1".into(),
+        broadcaster_id: "1337".into(),
+        event_type: "channel.cheer".into(),
+        event_version: "1".into(),
+        subscription_id: "s".into(),
+        received_at_ms: now_s() * 1000,
+        summary: None,
+        payload: r#"{"bits":100}"#.into(),
+    };
+    w.store.append_once(&e, None).await.unwrap();
+    assert_eq!(
+        counted(sample("subscribe", "c1")).await,
+        [Counted::plain("Subscribes")]
+    );
+    for b in ["2", "3"] {
+        let body = format!(r#"{{"action":"subscribe","broadcaster":"{b}"}}"#);
+        counted(message("c1", &body)).await;
+    }
+    let fourth = message("c1", r#"{"action":"subscribe","broadcaster":"4"}"#);
+    assert_eq!(counted(fourth).await, [Counted::refused("too_many_topics")]);
+    assert_eq!(
+        counted(message("c1", "not json")).await,
+        [Counted::refused("malformed_message")]
+    );
+    assert_eq!(
+        counted(message("c1", r#"{"action":"ping"}"#)).await,
+        [Counted::plain("Pings")]
+    );
+    assert_eq!(
+        counted(sample("unsubscribe", "c1")).await,
+        [Counted::plain("Unsubscribes")]
+    );
+    assert_eq!(
+        counted(sample("disconnect", "c1")).await,
+        [Counted::plain("Disconnects")]
+    );
+
+    // The line CloudWatch reads: the refusal's reason is a dimension.
+    let line = Counted::refused("too_many_topics").line(shared::metrics::NAMESPACE, 0);
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(
+        (
+            v["Function"].as_str(),
+            v["Reason"].as_str(),
+            v["Refused"].as_f64()
+        ),
+        (Some("websocket"), Some("too_many_topics"), Some(1.0))
+    );
+}

@@ -3,6 +3,8 @@
 //! Map of the crate:
 //! - [`auth`]: log in with Twitch without the talking: ID token checks, sealed
 //!   tokens at rest, session ids and lifetimes, cookies, origin and redirect checks.
+//! - `aws` (features `dynamo`, `push`): the AWS SDK configuration from the
+//!   environment, loaded once per process for every client.
 //! - [`bearer`]: the admin bearer-token check (constant time, any-case scheme).
 //! - [`clock`]: now and RFC 3339 times as Unix milliseconds.
 //! - [`config`]: settings read from the environment, including the EventSub
@@ -41,6 +43,8 @@
 //!   rate limits, retries, cursor pages): users, EventSub subscriptions, streams.
 
 pub mod auth;
+#[cfg(any(feature = "dynamo", feature = "push"))]
+pub mod aws;
 pub mod bearer;
 pub mod clock;
 pub mod config;

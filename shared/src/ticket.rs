@@ -32,6 +32,19 @@ pub enum TicketError {
     Used,
 }
 
+impl TicketError {
+    /// A short stable name for metrics (`ticket_expired`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            TicketError::Malformed => "ticket_malformed",
+            TicketError::BadSignature => "ticket_signature",
+            TicketError::Expired => "ticket_expired",
+            TicketError::Audience => "ticket_audience",
+            TicketError::Used => "ticket_used",
+        }
+    }
+}
+
 /// What an alert overlay's tickets name as their user: `overlay:<streamer>`
 /// (read-only, that one streamer).
 pub fn overlay_principal(streamer_id: &str) -> String {

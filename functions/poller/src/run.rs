@@ -21,6 +21,7 @@ use serde_json::json;
 use shared::eventsub::summary::{semantic_key, Summary};
 use shared::helix::streams::LiveStream;
 use shared::helix::{Helix, HelixError};
+use shared::metrics::{count, Metric, Unit};
 use shared::store::snapshots::{LiveState, PollerStatus, Snapshot, SnapshotStore};
 use shared::store::streamers::StreamerStore;
 use shared::store::{Event, EventStore, StoreError};
@@ -65,6 +66,34 @@ pub struct Poller {
     /// A stream first seen that started longer ago than this gets no
     /// "went live" event (it was live before we watched).
     pub fresh_for_ms: i64,
+}
+
+/// A run's CloudWatch metrics, from its status: `Pages`, `ThrottledWaits`,
+/// `SnapshotsWritten`, `Transitions`, `RunDuration`, and one of `Runs`,
+/// `RunsSkipped`, `RunFailures`.
+pub fn run_metrics(status: &PollerStatus) -> Vec<Metric<'static>> {
+    let outcome = match status.outcome.as_str() {
+        "ok" => "Runs",
+        "failed" => "RunFailures",
+        _ => "RunsSkipped",
+    };
+    vec![
+        count(outcome, 1),
+        count("Pages", status.pages),
+        count("ThrottledWaits", status.throttled_waits),
+        count("SnapshotsWritten", status.snapshots_written),
+        count("Transitions", status.transitions),
+        Metric {
+            name: "RunDuration",
+            value: status.duration_ms as f64,
+            unit: Unit::Milliseconds,
+        },
+    ]
+}
+
+/// Prints the run's metrics line (inside Lambda only).
+fn emit_metrics(status: &PollerStatus) {
+    shared::metrics::emit("poller", &[], &run_metrics(status));
 }
 
 /// When the stream in an offline transition went live: its `started_at`, or
@@ -158,6 +187,7 @@ impl Poller {
             status.outcome = "skipped (paused)".into();
             status.paused = true;
             status.finished_at_ms = now_ms();
+            emit_metrics(&status);
             self.snapshots.set_poller_status(&status).await?;
             return Ok(status);
         }
@@ -169,6 +199,7 @@ impl Poller {
         {
             // Not recorded as the status: the run holding the lease owns it.
             status.outcome = "skipped (another run holds the lease)".into();
+            emit_metrics(&status);
             return Ok(status);
         }
         let waits_before = self.helix.rate_limit_waits();
@@ -183,6 +214,7 @@ impl Poller {
                 "failed".into()
             }
         };
+        emit_metrics(&status);
         let recorded = self.snapshots.set_poller_status(&status).await;
         self.snapshots.release_lease(&owner).await?;
         recorded?;
@@ -412,4 +444,28 @@ fn tokio_stream_from<T: Send + 'static>(
     rx: mpsc::Receiver<T>,
 ) -> impl futures_util::Stream<Item = T> {
     futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_outcome_counts_under_its_own_run_metric() {
+        let counter = |outcome: &str| {
+            let status = PollerStatus {
+                outcome: outcome.into(),
+                pages: 7,
+                ..Default::default()
+            };
+            let metrics = run_metrics(&status);
+            (metrics[0].name, metrics[0].value, metrics[1].value)
+        };
+        assert_eq!(counter("ok"), ("Runs", 1.0, 7.0));
+        assert_eq!(counter("failed"), ("RunFailures", 1.0, 7.0));
+        assert_eq!(
+            counter("skipped (another run holds the lease)"),
+            ("RunsSkipped", 1.0, 7.0)
+        );
+    }
 }

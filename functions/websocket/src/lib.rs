@@ -13,14 +13,16 @@
 //!
 //! Modules: [`state`] (what the handler needs, and the reply port),
 //! [`message`] (the client message, parsed once), [`routes`] (the handler),
+//! [`metrics`] (what an invocation counts as in CloudWatch),
 //! `aws` (feature `aws`: the Lambda's state from the environment).
 
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod message;
+pub mod metrics;
 pub mod routes;
 pub mod state;
 
 pub use message::{ClientMessage, MAX_CLIENT_MESSAGE};
-pub use routes::handle;
+pub use routes::{handle, handle_counted};
 pub use state::{Auth, OpenPush, WsState, BACKLOG, DEFAULT_MAX_TOPICS};

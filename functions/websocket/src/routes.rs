@@ -14,6 +14,7 @@ use shared::ticket::TicketError;
 use time::OffsetDateTime;
 
 use crate::message::{valid_broadcaster, ClientMessage};
+use crate::metrics::{self, Counted};
 use crate::state::{Auth, WsState, BACKLOG};
 
 fn response(status: i64, body: &str) -> ApiGatewayProxyResponse {
@@ -251,30 +252,56 @@ async fn track(
     Vec::new()
 }
 
-/// The whole handler: one API Gateway WebSocket event in, its response out.
+/// The whole handler: one API Gateway WebSocket event in, its response out
+/// (and its metrics line printed).
 pub async fn handle(
     state: &WsState,
     request: ApiGatewayWebsocketProxyRequest,
 ) -> ApiGatewayProxyResponse {
+    let (response, counted) = handle_counted(state, request).await;
+    for c in &counted {
+        c.emit();
+    }
+    response
+}
+
+/// [`handle`], returning what the invocation counts as instead of printing it.
+pub async fn handle_counted(
+    state: &WsState,
+    request: ApiGatewayWebsocketProxyRequest,
+) -> (ApiGatewayProxyResponse, Vec<Counted>) {
     let ctx = &request.request_context;
     let Some(connection_id) = ctx.connection_id.clone() else {
-        return response(400, "missing connection id");
+        return (
+            response(400, "missing connection id"),
+            vec![Counted::refused("missing_connection_id")],
+        );
     };
     let route = ctx.route_key.clone().unwrap_or_default();
     match route.as_str() {
-        "$connect" => connect(state, &request, &connection_id).await,
-        "$disconnect" => match state.connections.disconnect(&connection_id).await {
-            Ok(()) => response(200, ""),
-            Err(e) => {
-                tracing::warn!(error = %e, "disconnect cleanup failed; records expire by TTL");
-                response(200, "")
+        "$connect" => match connect(state, &request, &connection_id).await {
+            Ok(()) => (response(200, ""), vec![Counted::plain("Connects")]),
+            Err(no) => {
+                let counted = if no.status >= 500 {
+                    Counted::plain("Failures")
+                } else {
+                    Counted::refused(no.reason)
+                };
+                (response(no.status, &no.body), vec![counted])
             }
         },
+        "$disconnect" => {
+            if let Err(e) = state.connections.disconnect(&connection_id).await {
+                tracing::warn!(error = %e, "disconnect cleanup failed; records expire by TTL");
+            }
+            (response(200, ""), vec![Counted::plain("Disconnects")])
+        }
         _ => {
             let reply = message(state, &request, &connection_id).await;
+            let counted = metrics::of_frames(&reply);
             let Some(pusher) = state.pusher(&request).await else {
                 tracing::warn!("no way to answer the client: no port for its endpoint");
-                return response(200, "");
+                return (response(200, ""), counted);
             };
             for frame in reply {
                 match pusher.post(&connection_id, frame.as_bytes()).await {
@@ -286,7 +313,24 @@ pub async fn handle(
                     Err(e) => tracing::warn!(error = %e, "could not answer the client"),
                 }
             }
-            response(200, "")
+            (response(200, ""), counted)
+        }
+    }
+}
+
+/// Why a `$connect` was not let in: the reason it counts under, and the answer.
+struct Refused {
+    reason: &'static str,
+    status: i64,
+    body: String,
+}
+
+impl Refused {
+    fn new(reason: &'static str, status: i64, body: impl Into<String>) -> Self {
+        Self {
+            reason,
+            status,
+            body: body.into(),
         }
     }
 }
@@ -295,7 +339,7 @@ async fn connect(
     state: &WsState,
     request: &ApiGatewayWebsocketProxyRequest,
     connection_id: &str,
-) -> ApiGatewayProxyResponse {
+) -> Result<(), Refused> {
     // Browsers always send Origin on the handshake: a page elsewhere must not
     // open a socket with a ticket it somehow holds.
     let origin = request.headers.get("origin").and_then(|v| v.to_str().ok());
@@ -303,7 +347,7 @@ async fn connect(
         if !state.origins.is_empty()
             && !state.origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
         {
-            return response(403, "this origin may not connect");
+            return Err(Refused::new("origin", 403, "this origin may not connect"));
         }
     }
     let ticket = request.query_string_parameters.first("ticket");
@@ -312,24 +356,28 @@ async fn connect(
         Auth::Tickets(key) => (Some(key), true),
     };
     let principal = match (ticket, key) {
-        (None, _) if required => return response(401, "a ticket is required"),
+        (None, _) if required => {
+            return Err(Refused::new("ticket_required", 401, "a ticket is required"))
+        }
         (None, _) | (Some(_), None) => "anonymous".to_owned(),
         (Some(ticket), Some(key)) => {
             let now_s = OffsetDateTime::now_utc().unix_timestamp();
-            let valid = match key.verify(ticket, &state.audience(request), now_s) {
-                Ok(t) => t,
-                Err(e) => return response(401, &e.to_string()),
-            };
+            let valid = key
+                .verify(ticket, &state.audience(request), now_s)
+                .map_err(|e| Refused::new(e.code(), 401, e.to_string()))?;
             if let Some(accounts) = &state.accounts {
                 match accounts
                     .use_ticket(&sha256_hex(&valid.id), valid.expires_at_s)
                     .await
                 {
                     Ok(true) => {}
-                    Ok(false) => return response(401, &TicketError::Used.to_string()),
+                    Ok(false) => {
+                        let used = TicketError::Used;
+                        return Err(Refused::new(used.code(), 401, used.to_string()));
+                    }
                     Err(e) => {
                         tracing::error!(error = %e, "could not mark a ticket used");
-                        return response(500, "could not check the ticket");
+                        return Err(Refused::new("store", 500, "could not check the ticket"));
                     }
                 }
             }
@@ -341,13 +389,10 @@ async fn connect(
         principal,
         connected_at_ms: now_ms(),
     };
-    match state.connections.connect(&record).await {
-        Ok(()) => response(200, ""),
-        Err(e) => {
-            tracing::error!(error = %e, "could not record the connection");
-            response(500, "could not record the connection")
-        }
-    }
+    state.connections.connect(&record).await.map_err(|e| {
+        tracing::error!(error = %e, "could not record the connection");
+        Refused::new("store", 500, "could not record the connection")
+    })
 }
 
 /// The frames to send back for one client message.

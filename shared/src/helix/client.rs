@@ -2,6 +2,7 @@
 //! limiter, one renewal on 401, waits on 429, bounded backoff on 5xx.
 
 use crate::clock::now_ms;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -84,7 +85,10 @@ impl Answer {
 /// and the rate-limit view are shared by every caller.
 pub struct Helix {
     config: HelixConfig,
-    http: reqwest::Client,
+    /// Built at the first request: building it loads and parses the
+    /// system's CA roots (milliseconds), which a Lambda that may never call
+    /// Twitch should not pay at every cold start.
+    http: OnceLock<Result<reqwest::Client, String>>,
     tokens: TokenCache,
     limiter: RateLimiter,
 }
@@ -98,17 +102,11 @@ impl Helix {
         })
     }
 
-    /// A client for `config`.
+    /// A client for `config` (its HTTP client is built at the first request).
     pub fn new(config: HelixConfig) -> Result<Self, HelixError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| HelixError::Network(e.to_string()))?;
         Ok(Self {
             config,
-            http,
+            http: OnceLock::new(),
             tokens: TokenCache::default(),
             limiter: RateLimiter::default(),
         })
@@ -121,8 +119,18 @@ impl Helix {
 
     /// The HTTP client (no redirects followed, timeouts set), for the OAuth
     /// endpoints that do not go through the Helix request loop.
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.http
+    pub(crate) fn http(&self) -> Result<&reqwest::Client, HelixError> {
+        self.http
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .timeout(Duration::from_secs(30))
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| HelixError::Network(e.clone()))
     }
 
     /// How many requests waited for the rate-limit bucket to refill.
@@ -137,7 +145,7 @@ impl Helix {
             ("grant_type", "client_credentials"),
         ]);
         let response = self
-            .http
+            .http()?
             .post(format!("{}/token", self.config.oauth_url))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
@@ -170,7 +178,7 @@ impl Helix {
     pub async fn validate_token(&self) -> Result<bool, HelixError> {
         let token = self.token().await?;
         let response = self
-            .http
+            .http()?
             .get(format!("{}/validate", self.config.oauth_url))
             .header("authorization", format!("OAuth {}", token.value))
             .send()
@@ -199,7 +207,7 @@ impl Helix {
             self.limiter.wait().await;
             let token = self.token().await?;
             let mut request = self
-                .http
+                .http()?
                 .request(method.clone(), &url)
                 .header("authorization", format!("Bearer {}", token.value))
                 .header("client-id", &self.config.client_id);

@@ -208,7 +208,7 @@ impl Login {
     async fn token_request(&self, form: &[(&str, &str)]) -> Result<UserTokens, LoginError> {
         let url = format!("{}/token", self.helix.config().oauth_url);
         let (status, body) = self
-            .send(self.helix.http().post(url).form_body(super::query(form)))
+            .send(self.http()?.post(url).form_body(super::query(form)))
             .await?;
         if status != 200 {
             return Err(refusal(status, &body));
@@ -229,8 +229,7 @@ impl Login {
     pub async fn validate(&self, access_token: &str) -> Result<Validation, LoginError> {
         let url = format!("{}/validate", self.helix.config().oauth_url);
         let request = self
-            .helix
-            .http()
+            .http()?
             .get(url)
             .header("authorization", format!("OAuth {access_token}"));
         let (status, body) = self.send(request).await?;
@@ -259,9 +258,7 @@ impl Login {
         let config = self.helix.config();
         let url = format!("{}/revoke", config.oauth_url);
         let form = super::query(&[("client_id", &config.client_id), ("token", token)]);
-        let (status, body) = self
-            .send(self.helix.http().post(url).form_body(form))
-            .await?;
+        let (status, body) = self.send(self.http()?.post(url).form_body(form)).await?;
         match status {
             200 => Ok(()),
             _ => Err(refusal(status, &body)),
@@ -300,7 +297,7 @@ impl Login {
             }
         }
         let url = format!("{}/keys", self.helix.config().oauth_url);
-        let (status, body) = self.send(self.helix.http().get(url)).await?;
+        let (status, body) = self.send(self.http()?.get(url)).await?;
         if status != 200 {
             return Err(refusal(status, &body));
         }
@@ -308,6 +305,13 @@ impl Login {
             serde_json::from_slice(&body).map_err(|e| LoginError::Decode(e.to_string()))?;
         *cached = Some((keys.clone(), Instant::now()));
         Ok(keys)
+    }
+
+    /// The shared Twitch HTTP client.
+    fn http(&self) -> Result<&reqwest::Client, LoginError> {
+        self.helix
+            .http()
+            .map_err(|e| LoginError::Unavailable(e.to_string()))
     }
 
     async fn send(

@@ -41,12 +41,12 @@ pub struct Pusher {
 impl Pusher {
     /// A client for `endpoint` with the standard AWS credentials chain.
     pub async fn new(endpoint: &str) -> Self {
-        let shared = aws_config::defaults(BehaviorVersion::latest()).load().await;
-        let config = aws_sdk_apigatewaymanagement::config::Builder::from(&shared)
-            .endpoint_url(endpoint)
-            .retry_config(retries())
-            .timeout_config(timeouts())
-            .build();
+        let config =
+            aws_sdk_apigatewaymanagement::config::Builder::from(crate::aws::sdk_config().await)
+                .endpoint_url(endpoint)
+                .retry_config(retries())
+                .timeout_config(timeouts())
+                .build();
         Self {
             client: Client::from_conf(config),
         }

@@ -108,11 +108,11 @@ impl DynamoStore {
     /// A client from the standard AWS environment; `DYNAMODB_ENDPOINT`, when
     /// set, points it elsewhere (DynamoDB Local).
     pub async fn client_from_env() -> Client {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let mut config = aws_sdk_dynamodb::config::Builder::from(crate::aws::sdk_config().await);
         if let Some(endpoint) = env::optional("DYNAMODB_ENDPOINT") {
-            loader = loader.endpoint_url(endpoint);
+            config = config.endpoint_url(endpoint);
         }
-        Client::new(&loader.load().await)
+        Client::from_conf(config.build())
     }
 
     /// A client for a local endpoint with static dummy credentials: it never
