@@ -3,8 +3,11 @@
 # everything is already there (safe to run any number of times):
 #   Debian packages: Java (DynamoDB Local), Chromium (browser tests), curl;
 #   node_modules from package-lock.json (DynamoDB Local, playwright-core);
-#   .venv with the SAM CLI and schemathesis from requirements-dev.txt;
-#   rustfmt and clippy.
+#   .venv with the SAM CLI, schemathesis and cargo-lambda (+ zig) from
+#   requirements-dev.txt;
+#   rustfmt, clippy and the aarch64-unknown-linux-gnu target (`sam build`);
+#   on a machine that is not arm64, qemu-user-static and Debian's arm64 glibc
+#   (scripts/invoke-samples.sh runs the arm64 functions under qemu).
 # scripts/test.sh runs it first; `.ci/run` calls scripts/test.sh.
 set -euo pipefail
 
@@ -22,6 +25,10 @@ apt_missing=()
 command -v curl >/dev/null 2>&1 || apt_missing+=(curl ca-certificates)
 command -v java >/dev/null 2>&1 || apt_missing+=(default-jre-headless)
 [[ -x "${CHROMIUM:-/usr/bin/chromium}" ]] || apt_missing+=(chromium)
+if [[ "$(uname -m)" != "aarch64" ]]; then
+    command -v qemu-aarch64-static >/dev/null 2>&1 || apt_missing+=(qemu-user-static)
+    [[ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ]] || apt_missing+=(libc6-arm64-cross)
+fi
 if ((${#apt_missing[@]} > 0)); then
     command -v apt-get >/dev/null 2>&1 || { say "missing ${apt_missing[*]} and no apt-get to install them"; exit 1; }
     say "installing ${apt_missing[*]} (apt)"
@@ -39,6 +46,9 @@ for tool in cargo node npm python3 java curl; do
 done
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+# sam build compiles the functions for arm64 (Lambda's Graviton).
+rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu \
+    || { say "rustup target add aarch64-unknown-linux-gnu"; rustup target add aarch64-unknown-linux-gnu >/dev/null; }
 
 # node_modules is current when npm's own record of the install matches the
 # lock file; otherwise `npm ci` makes it so.

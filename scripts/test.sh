@@ -3,8 +3,10 @@
 #   scripts/setup.sh (installs what is missing; quiet when nothing is),
 #   rustfmt check, clippy (warnings are errors), DynamoDB Local + cargo test,
 #   the page in headless Chromium (web/tests), the API contract (schemathesis
-#   on the local stack, scripts/api-contract.sh), then `sam validate` (lint
-#   and SAM transform) of template.yaml.
+#   on the local stack, scripts/api-contract.sh), `sam validate` (lint and SAM
+#   transform) of template.yaml, `sam build` of every function (arm64,
+#   scripts/sam-build.sh) and every events/ sample through the built
+#   functions' Lambda runtime loop (scripts/invoke-samples.sh).
 # Exits non-zero on the first failure. DynamoDB Local is started here and
 # stopped on exit (unless it was already running, then it is reused and left
 # running). Set DYNAMODB_PORT to use another port than 8000.
@@ -23,6 +25,8 @@ cargo fmt --all -- --check
 
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+# Not among --all-targets (test = false: it needs the built functions).
+cargo clippy --workspace --test invoke_samples -- -D warnings
 
 # shellcheck source=scripts/aws-loopback-env.sh
 source "$ROOT/scripts/aws-loopback-env.sh"
@@ -52,5 +56,11 @@ scripts/api-contract.sh
 
 step "scripts/sam-validate.sh"
 scripts/sam-validate.sh
+
+step "scripts/sam-build.sh (sam build: every function, arm64)"
+scripts/sam-build.sh
+
+step "scripts/invoke-samples.sh (events/ through the Lambda runtime)"
+scripts/invoke-samples.sh
 
 step "all checks passed"
