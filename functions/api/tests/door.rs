@@ -277,6 +277,7 @@ fn gunzip(gz: &[u8]) -> String {
     feeder.join().unwrap().unwrap();
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
+}
 
 /// A `POST` of `body` to `path`, as an OBS browser source sends it.
 fn post(path: &str, body: serde_json::Value) -> lambda_http::Request {
