@@ -3,10 +3,18 @@
 //! `fuzz_targets/` wraps each for libFuzzer; `tests/corpus.rs` replays the
 //! committed corpora on the stable toolchain.
 
+use std::time::{Duration, Instant, SystemTime};
+
 use api::params::{self, Query};
+use bytes::Bytes;
+use shared::auth::idtoken::{self, Expected};
 use shared::eventsub::envelope::{self, Message};
 use shared::eventsub::headers::{DeliveryHeaders, MessageType};
 use shared::eventsub::summary::{semantic_key, summarize};
+use shared::helix::client::Answer;
+use shared::helix::ratelimit::{Bucket, RateLimiter, MAX_WAIT};
+use shared::helix::token::TokenResponse;
+use shared::helix::{eventsub as subscriptions, login, streams, users, LONGEST_LIFETIME};
 use shared::store::Cursor;
 use shared::ticket::TicketKey;
 use websocket::message::ClientMessage;
@@ -22,6 +30,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("ticket", ticket),
     ("cursor", cursor),
     ("query", query),
+    ("sigv4", sigv4),
+    ("helix", helix),
 ];
 
 /// A webhook body after its signature held: the first byte picks the message
@@ -48,8 +58,8 @@ pub fn eventsub(data: &[u8]) {
     }
 }
 
-/// The delivery headers, one `name: value` per line.
-pub fn delivery_headers(data: &[u8]) {
+/// Headers from one `name: value` per line (lines that are no header skipped).
+fn header_lines(data: &[u8]) -> http::HeaderMap {
     let mut map = http::HeaderMap::new();
     for line in data.split(|b| *b == b'\n') {
         let Some(colon) = line.iter().position(|b| *b == b':') else {
@@ -63,7 +73,12 @@ pub fn delivery_headers(data: &[u8]) {
             map.append(n, v);
         }
     }
-    let _ = DeliveryHeaders::parse(&map);
+    map
+}
+
+/// The delivery headers, one `name: value` per line.
+pub fn delivery_headers(data: &[u8]) {
+    let _ = DeliveryHeaders::parse(&header_lines(data));
 }
 
 /// A WebSocket client message (text frames only reach the parser).
@@ -102,5 +117,181 @@ pub fn query(data: &[u8]) {
         let _ = q.event_cursor("cursor");
         let _ = q.page_token();
         let _ = q.window(1_700_000_000_000);
+    }
+}
+
+/// The credentials the local stack's SDK clients sign with.
+const LOCAL_CREDENTIALS: (&str, &str) = ("local", "local");
+
+/// A call to the local `@connections` API: method, path and query, headers
+/// (one `name: value` per line) and body, separated by NUL bytes. The check
+/// answers without panicking; a call without an `Authorization` header is
+/// refused; and the same call signed by the AWS SDK's SigV4 signer with the
+/// local credentials is accepted.
+pub fn sigv4(data: &[u8]) {
+    let mut parts = data.splitn(4, |b| *b == 0);
+    let (method, path, headers, body) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    let mut headers = header_lines(headers);
+    let verdict = local::sigv4::is_signed(&headers);
+    if !headers.contains_key(http::header::AUTHORIZATION) {
+        assert!(!verdict, "accepted without an Authorization header");
+    }
+
+    let (Ok(method), Ok(path)) = (
+        http::Method::from_bytes(method),
+        http::uri::PathAndQuery::try_from(path),
+    ) else {
+        return;
+    };
+    let Ok(uri) = http::Uri::builder()
+        .scheme("http")
+        .authority("127.0.0.1:3000")
+        .path_and_query(path)
+        .build()
+    else {
+        return;
+    };
+    // What the signer would overwrite or refuse to sign.
+    headers.remove(http::header::AUTHORIZATION);
+    let signable_headers: Vec<(&str, &str)> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+        .collect();
+    let uri_text = uri.to_string();
+    let identity = aws_credential_types::Credentials::new(
+        LOCAL_CREDENTIALS.0,
+        LOCAL_CREDENTIALS.1,
+        None,
+        None,
+        "fuzz",
+    )
+    .into();
+    let Ok(params) = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("execute-api")
+        .time(SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_633_600))
+        .settings(aws_sigv4::http_request::SigningSettings::default())
+        .build()
+    else {
+        return;
+    };
+    let params = params.into();
+    let Ok(signable) = aws_sigv4::http_request::SignableRequest::new(
+        method.as_str(),
+        uri_text.as_str(),
+        signable_headers.into_iter(),
+        aws_sigv4::http_request::SignableBody::Bytes(body),
+    ) else {
+        return;
+    };
+    let Ok(signed) = aws_sigv4::http_request::sign(signable, &params) else {
+        return;
+    };
+    let mut request = http::Request::new(());
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    *request.headers_mut() = headers.clone();
+    signed.into_parts().0.apply_to_request_http1x(&mut request);
+    assert!(
+        local::sigv4::is_signed(request.headers()),
+        "refused what the SDK signed"
+    );
+}
+
+/// The statuses Twitch answers with, picked by a byte.
+const STATUSES: &[u16] = &[200, 202, 204, 400, 401, 403, 404, 409, 429, 500, 503];
+
+/// A Twitch answer, through the parser the Helix client uses on it: the
+/// first byte picks the endpoint, the second the status, the rest is the
+/// body (for the rate limit: the headers, one `name: value` per line; for an
+/// ID token: the key set, a NUL, the token).
+pub fn helix(data: &[u8]) {
+    let [pick, status, body @ ..] = data else {
+        return;
+    };
+    let status = STATUSES[usize::from(*status) % STATUSES.len()];
+    let answer = Answer {
+        status,
+        body: Bytes::copy_from_slice(body),
+    };
+    let longest_s = LONGEST_LIFETIME.as_secs() as i64;
+    match pick % 12 {
+        0 => {
+            let _ = users::parse(&answer);
+        }
+        1 => {
+            if let Ok((_, Some(cursor))) = streams::parse_page(&answer) {
+                assert!(!cursor.is_empty(), "an empty cursor is the last page");
+            }
+        }
+        2 => {
+            if let Ok((page, next)) = subscriptions::parse_page(&answer) {
+                let _ = page.totals.used_percent();
+                assert!(next.is_none_or(|c| !c.is_empty()));
+            }
+        }
+        3 => {
+            let _ = subscriptions::parse_created(&answer);
+        }
+        4 => {
+            let _ = subscriptions::parse_deleted(&answer);
+        }
+        5 => {
+            if let Ok(token) = TokenResponse::parse(&answer) {
+                let now = Instant::now();
+                assert!(token.expires_at(now) <= now + LONGEST_LIFETIME);
+            }
+        }
+        6 => {
+            if let Ok(tokens) = login::parse_tokens(status, body) {
+                assert!((0..=longest_s).contains(&tokens.expires_in));
+            }
+        }
+        7 => {
+            if let Ok(login::Validation::Valid { expires_in, .. }) =
+                login::parse_validation(status, body)
+            {
+                assert!((0..=longest_s).contains(&expires_in));
+            }
+        }
+        8 => {
+            let _ = login::parse_revoked(status, body);
+        }
+        9 => {
+            let _ = login::parse_keys(status, body);
+        }
+        10 => {
+            let Some(nul) = body.iter().position(|b| *b == 0) else {
+                return;
+            };
+            let (Ok(keys), Ok(token)) = (
+                login::parse_keys(200, &body[..nul]),
+                std::str::from_utf8(&body[nul + 1..]),
+            ) else {
+                return;
+            };
+            let expected = Expected {
+                issuer: "https://id.twitch.tv/oauth2",
+                client_id: "fuzz-client",
+                nonce: "fuzz-nonce",
+                now_s: 1_700_000_000,
+            };
+            let _ = idtoken::verify(token, &keys, expected);
+        }
+        _ => {
+            let headers = header_lines(body);
+            let bucket = Bucket::from_headers(&headers);
+            let limiter = RateLimiter::default();
+            limiter.observe(bucket);
+            assert!(limiter.delay(1_700_000_000_000) <= MAX_WAIT);
+            limiter.exhausted(bucket.reset, 1_700_000_000);
+            assert!(limiter.delay(1_700_000_000_000) <= MAX_WAIT);
+        }
     }
 }

@@ -266,19 +266,9 @@ async fn staged_delete(
     delete_connection(state, Path(id)).await
 }
 
-/// API Gateway answers an unsigned `@connections` call 403. Here a request
-/// must at least carry a SigV4 `Authorization` header (the SDK client signs
-/// with the stack's local credentials): a web page cannot send one to
-/// loopback without a CORS preflight this stack never grants, so no page the
-/// user visits can post to, read or close another client's socket. (Other
-/// local processes could forge it; they can read the database file too.)
+/// API Gateway answers an unsigned `@connections` call 403 (see [`crate::sigv4`]).
 async fn signed_only(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let signed = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 Credential="));
-    if signed {
+    if crate::sigv4::is_signed(request.headers()) {
         next.run(request).await
     } else {
         aws_error(

@@ -9,6 +9,7 @@
 //! - [`api_host`]: the api function's handler: the read API, the front door
 //!   (log in, sessions, favourites, tickets) and the page.
 //! - [`gateway`]: live WebSocket connections and the `@connections` API.
+//! - [`sigv4`]: the `@connections` API's check for a SigV4 `Authorization` header.
 //! - [`ws`]: the WebSocket endpoint, turning frames into API Gateway events.
 //! - [`trigger`]: sends correctly signed sample deliveries, like `twitch event trigger`.
 //! - [`twitch`]: the Twitch side: simulator or real Twitch, the subscription
@@ -33,6 +34,7 @@ pub mod loadgen;
 pub mod pollbench;
 pub mod report;
 pub mod samples;
+pub mod sigv4;
 pub mod sink;
 pub mod trigger;
 pub mod twitch;

@@ -157,15 +157,7 @@ impl Helix {
             .bytes()
             .await
             .map_err(|e| HelixError::Network(e.to_string()))?;
-        let answer = Answer { status, body };
-        if status != 200 {
-            let message = match answer.error() {
-                HelixError::Status { message, .. } => message,
-                other => other.to_string(),
-            };
-            return Err(HelixError::Credentials { status, message });
-        }
-        answer.json()
+        TokenResponse::parse(&Answer { status, body })
     }
 
     /// The app token, fetched if there is none or it is about to expire.

@@ -9,6 +9,7 @@ use futures_util::stream::{self, Stream};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
+use super::client::Answer;
 use super::{Helix, HelixError};
 use crate::eventsub::status::Status;
 use crate::eventsub::subscription::{Subscription, Transport};
@@ -106,32 +107,57 @@ pub struct ListPage {
     pub totals: Totals,
 }
 
+/// A create answer: the new subscription and the totals after it, or that
+/// it already existed (409).
+pub fn parse_created(answer: &Answer) -> Result<Created, HelixError> {
+    if answer.status == 409 {
+        return Ok(Created::Exists);
+    }
+    let page: Page = answer.json()?;
+    match page.data.into_iter().next() {
+        Some(sub) => Ok(Created::New(Box::new(sub), page.totals)),
+        None => Err(HelixError::Decode("a 202 without the subscription".into())),
+    }
+}
+
+/// A delete answer: whether it was there to delete.
+pub fn parse_deleted(answer: &Answer) -> Result<bool, HelixError> {
+    match answer.status {
+        204 | 200 => Ok(true),
+        404 => Ok(false),
+        _ => Err(answer.error()),
+    }
+}
+
+/// A list answer: the page (subscriptions and totals) and the next
+/// page's cursor, if any.
+pub fn parse_page(answer: &Answer) -> Result<(ListPage, Option<String>), HelixError> {
+    let page: Page = answer.json()?;
+    let next = page.pagination.cursor.filter(|c| !c.is_empty());
+    Ok((
+        ListPage {
+            subscriptions: page.data,
+            totals: page.totals,
+        },
+        next,
+    ))
+}
+
 impl Helix {
     /// Creates a subscription.
     pub async fn create_subscription(&self, new: &NewSubscription) -> Result<Created, HelixError> {
         let body = serde_json::to_vec(new).map_err(|e| HelixError::Decode(e.to_string()))?;
-        let answer = self
-            .request(Method::POST, "/eventsub/subscriptions", Some(body))
-            .await?;
-        if answer.status == 409 {
-            return Ok(Created::Exists);
-        }
-        let page: Page = answer.json()?;
-        match page.data.into_iter().next() {
-            Some(sub) => Ok(Created::New(Box::new(sub), page.totals)),
-            None => Err(HelixError::Decode("a 202 without the subscription".into())),
-        }
+        parse_created(
+            &self
+                .request(Method::POST, "/eventsub/subscriptions", Some(body))
+                .await?,
+        )
     }
 
     /// Deletes a subscription; `false` when Twitch no longer had it.
     pub async fn delete_subscription(&self, id: &str) -> Result<bool, HelixError> {
         let path = format!("/eventsub/subscriptions?{}", super::query(&[("id", id)]));
-        let answer = self.request(Method::DELETE, &path, None).await?;
-        match answer.status {
-            204 | 200 => Ok(true),
-            404 => Ok(false),
-            _ => Err(answer.error()),
-        }
+        parse_deleted(&self.request(Method::DELETE, &path, None).await?)
     }
 
     /// One page of subscriptions matching `filter`, after `cursor`; the next
@@ -157,15 +183,7 @@ impl Helix {
         } else {
             format!("/eventsub/subscriptions?{}", super::query(&params))
         };
-        let page: Page = self.request(Method::GET, &path, None).await?.json()?;
-        let next = page.pagination.cursor.filter(|c| !c.is_empty());
-        Ok((
-            ListPage {
-                subscriptions: page.data,
-                totals: page.totals,
-            },
-            next,
-        ))
+        parse_page(&self.request(Method::GET, &path, None).await?)
     }
 
     /// Every page of subscriptions matching `filter`, as a stream.

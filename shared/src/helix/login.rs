@@ -210,18 +210,7 @@ impl Login {
         let (status, body) = self
             .send(self.http()?.post(url).form_body(super::query(form)))
             .await?;
-        if status != 200 {
-            return Err(refusal(status, &body));
-        }
-        let t: TokenBody =
-            serde_json::from_slice(&body).map_err(|e| LoginError::Decode(e.to_string()))?;
-        Ok(UserTokens {
-            access_token: t.access_token,
-            refresh_token: t.refresh_token.filter(|r| !r.is_empty()),
-            expires_in: t.expires_in,
-            scopes: scopes(t.scope),
-            id_token: t.id_token,
-        })
+        parse_tokens(status, &body)
     }
 
     /// Who a user token belongs to, or that it is dead (Twitch wants this at
@@ -233,23 +222,7 @@ impl Login {
             .get(url)
             .header("authorization", format!("OAuth {access_token}"));
         let (status, body) = self.send(request).await?;
-        match status {
-            200 => {
-                let v: ValidateBody =
-                    serde_json::from_slice(&body).map_err(|e| LoginError::Decode(e.to_string()))?;
-                let (Some(user_id), Some(login)) = (v.user_id, v.login) else {
-                    return Err(LoginError::Decode("validate: not a user token".into()));
-                };
-                Ok(Validation::Valid {
-                    user_id,
-                    login,
-                    scopes: scopes(v.scopes),
-                    expires_in: v.expires_in,
-                })
-            }
-            401 => Ok(Validation::Invalid),
-            _ => Err(refusal(status, &body)),
-        }
+        parse_validation(status, &body)
     }
 
     /// Revokes a token at Twitch (logout). Callers never let a failure here
@@ -259,10 +232,7 @@ impl Login {
         let url = format!("{}/revoke", config.oauth_url);
         let form = super::query(&[("client_id", &config.client_id), ("token", token)]);
         let (status, body) = self.send(self.http()?.post(url).form_body(form)).await?;
-        match status {
-            200 => Ok(()),
-            _ => Err(refusal(status, &body)),
-        }
+        parse_revoked(status, &body)
     }
 
     /// Checks an ID token, fetching the key set again once when the token
@@ -298,11 +268,7 @@ impl Login {
         }
         let url = format!("{}/keys", self.helix.config().oauth_url);
         let (status, body) = self.send(self.http()?.get(url)).await?;
-        if status != 200 {
-            return Err(refusal(status, &body));
-        }
-        let keys: Jwks =
-            serde_json::from_slice(&body).map_err(|e| LoginError::Decode(e.to_string()))?;
+        let keys = parse_keys(status, &body)?;
         *cached = Some((keys.clone(), Instant::now()));
         Ok(keys)
     }
@@ -329,6 +295,59 @@ impl Login {
             .map_err(|e| LoginError::Unavailable(e.to_string()))?;
         Ok((status, body))
     }
+}
+
+/// The token endpoint's answer (code exchange and refresh alike).
+pub fn parse_tokens(status: u16, body: &[u8]) -> Result<UserTokens, LoginError> {
+    if status != 200 {
+        return Err(refusal(status, body));
+    }
+    let t: TokenBody =
+        serde_json::from_slice(body).map_err(|e| LoginError::Decode(e.to_string()))?;
+    Ok(UserTokens {
+        access_token: t.access_token,
+        refresh_token: t.refresh_token.filter(|r| !r.is_empty()),
+        expires_in: super::believed_lifetime_s(t.expires_in),
+        scopes: scopes(t.scope),
+        id_token: t.id_token,
+    })
+}
+
+/// The validate endpoint's answer: whose token, or that it is dead (401).
+pub fn parse_validation(status: u16, body: &[u8]) -> Result<Validation, LoginError> {
+    match status {
+        200 => {
+            let v: ValidateBody =
+                serde_json::from_slice(body).map_err(|e| LoginError::Decode(e.to_string()))?;
+            let (Some(user_id), Some(login)) = (v.user_id, v.login) else {
+                return Err(LoginError::Decode("validate: not a user token".into()));
+            };
+            Ok(Validation::Valid {
+                user_id,
+                login,
+                scopes: scopes(v.scopes),
+                expires_in: super::believed_lifetime_s(v.expires_in),
+            })
+        }
+        401 => Ok(Validation::Invalid),
+        _ => Err(refusal(status, body)),
+    }
+}
+
+/// The revoke endpoint's answer.
+pub fn parse_revoked(status: u16, body: &[u8]) -> Result<(), LoginError> {
+    match status {
+        200 => Ok(()),
+        _ => Err(refusal(status, body)),
+    }
+}
+
+/// The key set endpoint's answer.
+pub fn parse_keys(status: u16, body: &[u8]) -> Result<Jwks, LoginError> {
+    if status != 200 {
+        return Err(refusal(status, body));
+    }
+    serde_json::from_slice(body).map_err(|e| LoginError::Decode(e.to_string()))
 }
 
 /// 400/401/403 are final ("grant gone"); anything else is worth a retry.
@@ -376,6 +395,19 @@ mod tests {
         )
         .unwrap();
         assert!(scopes(v.scopes).is_empty());
+    }
+
+    #[test]
+    fn an_expiry_no_token_can_have_is_brought_within_a_year() {
+        let longest = super::super::LONGEST_LIFETIME.as_secs() as i64;
+        let body = format!(r#"{{"access_token":"a","expires_in":{}}}"#, i64::MAX);
+        let tokens = parse_tokens(200, body.as_bytes()).unwrap();
+        assert_eq!(tokens.expires_in, longest);
+        let body = r#"{"login":"x","user_id":"1","expires_in":-5}"#;
+        match parse_validation(200, body.as_bytes()).unwrap() {
+            Validation::Valid { expires_in, .. } => assert_eq!(expires_in, 0),
+            Validation::Invalid => panic!("a 200 is a valid token"),
+        }
     }
 
     #[test]

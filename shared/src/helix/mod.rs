@@ -24,6 +24,16 @@ pub mod users;
 pub use client::{Helix, HelixError};
 pub use config::HelixConfig;
 
+/// The longest token lifetime believed (app tokens last about 60 days, user
+/// tokens hours): a larger `expires_in` is Twitch's mistake, and the
+/// arithmetic on it (instants, expiry times) would overflow.
+pub const LONGEST_LIFETIME: std::time::Duration = std::time::Duration::from_secs(366 * 24 * 3600);
+
+/// An `expires_in` in seconds, within 0..=[`LONGEST_LIFETIME`].
+pub(crate) fn believed_lifetime_s(expires_in: i64) -> i64 {
+    expires_in.clamp(0, LONGEST_LIFETIME.as_secs() as i64)
+}
+
 /// Percent-encodes a query or form value (RFC 3986 unreserved characters stay).
 pub(crate) fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());

@@ -82,7 +82,12 @@ impl RateLimiter {
         match (last.remaining, last.reset) {
             (Some(0), Some(reset)) => {
                 // Reset is whole seconds: aim just past it.
-                let until_full = (reset * 1000 + 50 - now_ms).max(0);
+                // `reset` is whatever the header said: saturate, never overflow.
+                let until_full = reset
+                    .saturating_mul(1000)
+                    .saturating_add(50)
+                    .saturating_sub(now_ms)
+                    .max(0);
                 let wait_ms = match last.limit {
                     Some(limit)
                         if limit > 0
@@ -126,6 +131,24 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reset_no_clock_can_reach_waits_at_most_the_longest_wait() {
+        for reset in [i64::MAX, i64::MIN, i64::MAX / 1000 + 1] {
+            let limiter = RateLimiter::default();
+            limiter.observe(Bucket {
+                limit: Some(800),
+                remaining: Some(0),
+                reset: Some(reset),
+            });
+            assert!(
+                limiter.delay(1_700_000_000_000) <= MAX_WAIT,
+                "reset {reset}"
+            );
+            limiter.exhausted(Some(reset), 1_700_000_000);
+            assert!(limiter.delay(i64::MIN) <= MAX_WAIT, "reset {reset}");
+        }
+    }
 
     #[test]
     fn an_empty_bucket_waits_for_a_point_and_a_429_for_the_reset() {

@@ -6,6 +6,7 @@ use futures_util::stream::Stream as FuturesStream;
 use reqwest::Method;
 use serde::Deserialize;
 
+use super::client::Answer;
 use super::eventsub::{paginate, Pagination};
 use super::{Helix, HelixError};
 
@@ -40,6 +41,12 @@ struct Page {
 /// Helix's cap on `first` and on `user_id` values per call.
 pub const PER_CALL: usize = 100;
 
+/// A `GET /streams` answer: its streams and the next page's cursor, if any.
+pub fn parse_page(answer: &Answer) -> Result<(Vec<LiveStream>, Option<String>), HelixError> {
+    let page: Page = answer.json()?;
+    Ok((page.data, page.pagination.cursor.filter(|c| !c.is_empty())))
+}
+
 impl Helix {
     /// The live streams of these users (the offline ones are not in it).
     pub async fn streams_of(&self, user_ids: &[&str]) -> Result<Vec<LiveStream>, HelixError> {
@@ -48,8 +55,7 @@ impl Helix {
             let mut params: Vec<(&str, &str)> = chunk.iter().map(|id| ("user_id", *id)).collect();
             params.push(("first", "100"));
             let path = format!("/streams?{}", super::query(&params));
-            let page: Page = self.request(Method::GET, &path, None).await?.json()?;
-            live.extend(page.data);
+            live.extend(parse_page(&self.request(Method::GET, &path, None).await?)?.0);
         }
         Ok(live)
     }
@@ -66,8 +72,7 @@ impl Helix {
             params.push(("after", c));
         }
         let path = format!("/streams?{}", super::query(&params));
-        let page: Page = self.request(Method::GET, &path, None).await?.json()?;
-        Ok((page.data, page.pagination.cursor.filter(|c| !c.is_empty())))
+        parse_page(&self.request(Method::GET, &path, None).await?)
     }
 
     /// Every page of live streams, most watched first, as a stream.

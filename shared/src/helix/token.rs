@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
+use super::client::{Answer, HelixError};
+use super::LONGEST_LIFETIME;
+
 /// Renew this long before the token would expire.
 const EARLY: Duration = Duration::from_secs(300);
 
@@ -22,6 +25,30 @@ pub struct AppToken {
 pub struct TokenResponse {
     pub access_token: String,
     pub expires_in: u64,
+}
+
+impl TokenResponse {
+    /// The token endpoint's answer: a 200 with the token, anything else the
+    /// app credentials refused (with Twitch's message).
+    pub fn parse(answer: &Answer) -> Result<Self, HelixError> {
+        if answer.status != 200 {
+            let message = match answer.error() {
+                HelixError::Status { message, .. } => message,
+                other => other.to_string(),
+            };
+            return Err(HelixError::Credentials {
+                status: answer.status,
+                message,
+            });
+        }
+        answer.json()
+    }
+
+    /// When the token dies, counted from `now` (at most [`LONGEST_LIFETIME`] away).
+    pub fn expires_at(&self, now: Instant) -> Instant {
+        let lifetime = Duration::from_secs(self.expires_in).min(LONGEST_LIFETIME);
+        now.checked_add(lifetime).unwrap_or(now)
+    }
 }
 
 /// The cache: one token, replaced under a lock so concurrent callers share
@@ -46,8 +73,8 @@ impl TokenCache {
         }
         let fresh = fetch().await?;
         let token = AppToken {
+            expires_at: fresh.expires_at(Instant::now()),
             value: fresh.access_token,
-            expires_at: Instant::now() + Duration::from_secs(fresh.expires_in),
         };
         *current = Some(token.clone());
         Ok(token)
@@ -60,5 +87,42 @@ impl TokenCache {
         if current.as_ref().is_some_and(|t| t.value == rejected) {
             *current = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &'static str) -> Answer {
+        Answer {
+            status,
+            body: bytes::Bytes::from_static(body.as_bytes()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_claiming_to_live_forever_is_believed_for_a_year_at_most() {
+        let cache = TokenCache::default();
+        let token = cache
+            .get(|| async {
+                TokenResponse::parse(&answer(
+                    200,
+                    r#"{"access_token":"t","expires_in":18446744073709551615}"#,
+                ))
+            })
+            .await
+            .unwrap();
+        assert!(token.expires_at <= Instant::now() + LONGEST_LIFETIME);
+        assert!(token.expires_at > Instant::now() + EARLY);
+    }
+
+    #[test]
+    fn a_refusal_names_the_status_and_twitch_s_message() {
+        let refused = TokenResponse::parse(&answer(403, r#"{"message":"invalid client secret"}"#));
+        assert!(matches!(
+            refused,
+            Err(HelixError::Credentials { status: 403, ref message }) if message == "invalid client secret"
+        ));
     }
 }

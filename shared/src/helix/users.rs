@@ -3,6 +3,7 @@
 use reqwest::Method;
 use serde::Deserialize;
 
+use super::client::Answer;
 use super::{Helix, HelixError};
 use crate::store::streamers::StreamerStore;
 use crate::store::StoreError;
@@ -41,14 +42,18 @@ impl Helix {
         let mut users = Vec::with_capacity(params.len());
         for chunk in params.chunks(PER_CALL) {
             let path = format!("/users?{}", super::query(chunk));
-            let page: Users = self.request(Method::GET, &path, None).await?.json()?;
-            users.extend(page.data);
+            users.extend(parse(&self.request(Method::GET, &path, None).await?)?);
         }
         Ok(users)
     }
 }
 
 /// Why a login could not be turned into a user id.
+/// The users in a `GET /users` answer.
+pub fn parse(answer: &Answer) -> Result<Vec<User>, HelixError> {
+    Ok(answer.json::<Users>()?.data)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
     #[error("store: {0}")]
