@@ -247,7 +247,7 @@ struct Inner {
     /// so that fanning out an event of a streamer nobody watches (most of
     /// them) costs no read. Grown inside the subscribe's own write, before its
     /// commit, so no event committed after a subscribe can miss it; shrunk
-    /// only when the purge recounts.
+    /// only when the purge recounts (inside its own write).
     watched: Arc<Mutex<HashSet<String>>>,
     /// Read-only connections for file databases; `None` for `:memory:`, whose
     /// reads go through the writer's connection (the only one that sees it).
@@ -391,6 +391,7 @@ impl SqliteStore {
     /// Deletes every row whose `expires_at` (Unix seconds) is before `now_s`;
     /// returns how many went. DynamoDB does this by TTL.
     pub async fn purge_expired(&self, now_s: i64) -> Result<usize, StoreError> {
+        let watched = self.watched();
         self.write_marked(move |c, marks| {
             marks.purge(now_s);
             let mut n = 0;
@@ -414,15 +415,15 @@ impl SqliteStore {
                     [now_s * 1000],
                 )?;
             }
-            Ok((n, watched_streamers(c)?))
+            // Recounted here, in the writer's order: a subscribe that commits
+            // after this purge runs after it, so its streamer stays in.
+            let recounted = watched_streamers(c)?;
+            if let Ok(mut w) = watched.lock() {
+                *w = recounted;
+            }
+            Ok(n)
         })
         .await
-        .map(|(n, watched)| {
-            if let Ok(mut w) = self.inner.watched.lock() {
-                *w = watched;
-            }
-            n
-        })
     }
 
     /// The set of streamers that may have subscribers, for the write that
