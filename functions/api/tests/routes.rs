@@ -1014,6 +1014,8 @@ async fn every_parameter_documented_as_non_empty_is_refused_empty() {
         "/api/streamers/{login}/events after",
         "/api/streamers/{login}/streams from",
         "/api/streamers/{login}/streams to",
+        "/api/streamers/{login}/viewers from",
+        "/api/streamers/{login}/viewers to",
         "/api/streamers/{login}/events.csv from",
         "/api/streamers/{login}/events.csv to",
         "/api/streamers/{login}/events.jsonl from",
