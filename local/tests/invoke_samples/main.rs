@@ -627,6 +627,7 @@ async fn api_samples(_world: &World, f: &mut Lambda) {
             "get-stats" => body["days"].as_array().map(Vec::len) == Some(7),
             "get-streamers" => body["streamers"][0]["login"] == "user1337",
             "get-streams" => body["streamer_id"] == "1337",
+            "get-viewers" => body["streamer_id"] == "1337" && body["points"].is_array(),
             other => panic!("{other}: a sample without its expectation"),
         };
         assert!(holds, "{sample}: {body}");
@@ -642,8 +643,10 @@ async fn api_samples(_world: &World, f: &mut Lambda) {
         ("put-favourite", 401),
         ("delete-favourite", 401),
         ("post-ws-ticket", 401),
+        ("post-overlay-shown", 401),
         ("get-page", 200),
         ("get-config", 200),
+        ("get-docs", 200),
     ];
     let samples = samples_in(&repo().join("events/api/door"));
     assert_eq!(
