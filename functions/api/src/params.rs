@@ -42,7 +42,7 @@ pub const DAYS_MAX: u32 = 90;
 /// `/streams` window when neither end is given, in ms (24 hours).
 pub const STREAMS_DEFAULT_SPAN_MS: i64 = 24 * 3_600_000;
 /// The longest `/streams` window, in ms (31 days).
-pub const STREAMS_MAX_SPAN_MS: i64 = 31 * 86_400_000;
+pub const STREAMS_MAX_SPAN_MS: i64 = 31 * shared::store::DAY_MS;
 
 /// Longest store key a page token may carry (user ids are ≤ 20 digits).
 const MAX_TOKEN_KEY: usize = 128;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde_json::Value;
 use shared::bearer::bearer_matches;
-use shared::store::{day_of, Cursor};
+use shared::store::{day_of, Cursor, DAY_MS};
 
 use crate::error::ApiError;
 use crate::params::{self, Query, StreamerRef};
@@ -17,8 +17,6 @@ use crate::ApiState;
 /// Streamer records read at once for `/api/streamers` (one `GetItem` each in
 /// AWS): enough to hide latency, few enough not to burst the table.
 const STREAMER_READS_IN_FLIGHT: usize = 16;
-
-const MS_PER_DAY: i64 = 86_400_000;
 
 /// One matched request, transport aside.
 #[derive(Debug)]
@@ -140,7 +138,7 @@ async fn stats(
     let id = streamer_id(state, login).await?;
     let all: Vec<String> = (0..i64::from(days))
         .rev()
-        .map(|back| day_of(now_ms - back * MS_PER_DAY))
+        .map(|back| day_of(now_ms - back * DAY_MS))
         .collect();
     let (Some(from), Some(to)) = (all.first(), all.last()) else {
         return Ok(views::stats(&id, &all, &[]));

@@ -14,12 +14,11 @@ use shared::eventsub::summary::summarize;
 use shared::store::snapshots::{LiveState, Snapshot, SnapshotStore};
 use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::streamers::{StreamerStore, TypeRecord, TypeState, Wish};
-use shared::store::{Event, EventStore};
+use shared::store::{Event, EventStore, DAY_MS};
 use time::OffsetDateTime;
 
 /// The admin token the samples in `events/` carry.
 const TOKEN: &str = "local-admin-token-local-admin-token-0000";
-const DAY_MS: i64 = 86_400_000;
 
 /// The API over a fresh store, and the store to arrange data in.
 struct Fixture {
@@ -216,8 +215,7 @@ async fn exports_carry_the_window_oldest_first_as_csv_and_json_lines() {
     let f = Fixture::new();
     let ids = feed(&f, 5).await;
     // Outside the default 24-hour window: left out.
-    f.follow("1337", "ancient", f.now_ms() - 3 * 86_400_000)
-        .await;
+    f.follow("1337", "ancient", f.now_ms() - 3 * DAY_MS).await;
     let (status, kind, csv) = f.raw("/api/streamers/user1337/events.csv").await;
     assert_eq!(
         (status, kind.as_str()),
@@ -251,8 +249,8 @@ async fn exports_carry_the_window_oldest_first_as_csv_and_json_lines() {
         ids
     );
     // A window of its own, and the usual refusals.
-    let from = f.now_ms() - 4 * 86_400_000;
-    let to = f.now_ms() - 2 * 86_400_000;
+    let from = f.now_ms() - 4 * DAY_MS;
+    let to = f.now_ms() - 2 * DAY_MS;
     let (_, _, old) = f
         .raw(&format!(
             "/api/streamers/user1337/events.csv?from={from}&to={to}"
