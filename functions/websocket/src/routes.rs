@@ -157,30 +157,14 @@ async fn overlay_message(
     unsubscribe: bool,
 ) -> Vec<String> {
     let now = now_ms();
-    let failed = |e: shared::store::StoreError| {
-        tracing::error!(error = %e, "store failed");
-        try_again()
-    };
     if unsubscribe {
         if let Err(e) = state.connections.unsubscribe(connection_id, id).await {
-            return failed(e);
+            return store_failed(e);
         }
         return vec![frames::ack("unsubscribed", id, None, 0)];
     }
-    match state
-        .connections
-        .subscribe(connection_id, id, state.max_topics, now)
-        .await
-    {
-        Err(e) => return failed(e),
-        Ok(Subscribed::TooManyTopics) => return vec![too_many_topics(state)],
-        Ok(Subscribed::UnknownConnection) => {
-            return vec![frames::error(
-                "unknown_connection",
-                "reconnect and subscribe again",
-            )]
-        }
-        Ok(Subscribed::Added | Subscribed::Already) => {}
+    if let Err(refused) = add_topic(state, connection_id, id, now).await {
+        return refused;
     }
     let mut out = vec![frames::ack("subscribed", id, None, 1)];
     match state.events.recent(id, BACKLOG, None).await {
@@ -193,6 +177,35 @@ async fn overlay_message(
 /// The answer when the store or Twitch failed: nothing changed, try again.
 fn try_again() -> Vec<String> {
     vec![frames::error("unavailable", "try again shortly")]
+}
+
+/// A store failure, logged; the client is told to try again.
+fn store_failed(e: shared::store::StoreError) -> Vec<String> {
+    tracing::error!(error = %e, "store failed");
+    try_again()
+}
+
+/// Subscribes the connection to `broadcaster`; the frames to answer with
+/// instead when that is refused or the store failed.
+async fn add_topic(
+    state: &WsState,
+    connection_id: &str,
+    broadcaster: &str,
+    now: i64,
+) -> Result<(), Vec<String>> {
+    match state
+        .connections
+        .subscribe(connection_id, broadcaster, state.max_topics, now)
+        .await
+    {
+        Err(e) => Err(store_failed(e)),
+        Ok(Subscribed::TooManyTopics) => Err(vec![too_many_topics(state)]),
+        Ok(Subscribed::UnknownConnection) => Err(vec![frames::error(
+            "unknown_connection",
+            "reconnect and subscribe again",
+        )]),
+        Ok(Subscribed::Added | Subscribed::Already) => Ok(()),
+    }
 }
 
 fn too_many_topics(state: &WsState) -> String {
@@ -450,17 +463,13 @@ async fn message(
         Err(frames) => return frames,
     };
     let now = now_ms();
-    let failed = |e: shared::store::StoreError| {
-        tracing::error!(error = %e, "store failed");
-        try_again()
-    };
     if unsubscribe {
         if let Err(e) = state
             .connections
             .unsubscribe(connection_id, &broadcaster)
             .await
         {
-            return failed(e);
+            return store_failed(e);
         }
         let topics = state
             .connections
@@ -474,20 +483,8 @@ async fn message(
             topics.unwrap_or(0),
         )];
     }
-    match state
-        .connections
-        .subscribe(connection_id, &broadcaster, state.max_topics, now)
-        .await
-    {
-        Err(e) => return failed(e),
-        Ok(Subscribed::TooManyTopics) => return vec![too_many_topics(state)],
-        Ok(Subscribed::UnknownConnection) => {
-            return vec![frames::error(
-                "unknown_connection",
-                "reconnect and subscribe again",
-            )]
-        }
-        Ok(Subscribed::Added | Subscribed::Already) => {}
+    if let Err(refused) = add_topic(state, connection_id, &broadcaster, now).await {
+        return refused;
     }
     let topics = state
         .connections
