@@ -20,6 +20,10 @@ step() { printf '\n==> %s\n' "$*"; }
 step "scripts/setup.sh (what the tests need)"
 scripts/setup.sh
 
+# A run needs about 3 GB for the test build and 1 GB for `sam build`; a
+# machine short of disk fails in the linker, so say what there is.
+step "disk: $(df -h --output=avail "$ROOT" | tail -1 | tr -d ' ') free where the build goes"
+
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 
