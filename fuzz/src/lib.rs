@@ -120,15 +120,14 @@ pub fn query(data: &[u8]) {
     }
 }
 
-/// The credentials the local stack's SDK clients sign with.
-const LOCAL_CREDENTIALS: (&str, &str) = ("local", "local");
-
 /// A call to the local `@connections` API: method, path and query, headers
 /// (one `name: value` per line) and body, separated by NUL bytes. The check
 /// answers without panicking; a call without an `Authorization` header is
-/// refused; and the same call signed by the AWS SDK's SigV4 signer with the
-/// local credentials is accepted.
+/// refused; the same call signed by the AWS SDK's SigV4 signer with the
+/// stack's credentials is accepted, and refused once its body changes.
 pub fn sigv4(data: &[u8]) {
+    use local::sigv4::{sign, verify, Credentials};
+
     let mut parts = data.splitn(4, |b| *b == 0);
     let (method, path, headers, body) = (
         parts.next().unwrap_or_default(),
@@ -136,71 +135,68 @@ pub fn sigv4(data: &[u8]) {
         parts.next().unwrap_or_default(),
         parts.next().unwrap_or_default(),
     );
-    let mut headers = header_lines(headers);
-    let verdict = local::sigv4::is_signed(&headers);
-    if !headers.contains_key(http::header::AUTHORIZATION) {
-        assert!(!verdict, "accepted without an Authorization header");
-    }
-
     let (Ok(method), Ok(path)) = (
         http::Method::from_bytes(method),
         http::uri::PathAndQuery::try_from(path),
     ) else {
         return;
     };
-    let Ok(uri) = http::Uri::builder()
-        .scheme("http")
-        .authority("127.0.0.1:3000")
-        .path_and_query(path)
-        .build()
-    else {
+    let Ok(uri) = http::Uri::builder().path_and_query(path).build() else {
         return;
     };
-    // What the signer would overwrite or refuse to sign.
+    let credentials = Credentials::new("LOCALFUZZ", "fuzz-secret");
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_633_600);
+    let mut headers = header_lines(headers);
+    let verdict = verify(&credentials, &method, &uri, &headers, body, now);
+    if !headers.contains_key(http::header::AUTHORIZATION) {
+        assert!(verdict.is_err(), "accepted without an Authorization header");
+    }
+
+    // What the signer adds itself, or would refuse to sign.
     headers.remove(http::header::AUTHORIZATION);
-    let signable_headers: Vec<(&str, &str)> = headers
+    headers.remove("x-amz-date");
+    headers.insert(
+        http::header::HOST,
+        http::HeaderValue::from_static("127.0.0.1:3000"),
+    );
+    let signable: Vec<(&str, &str)> = headers
         .iter()
         .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
         .collect();
-    let uri_text = uri.to_string();
-    let identity = aws_credential_types::Credentials::new(
-        LOCAL_CREDENTIALS.0,
-        LOCAL_CREDENTIALS.1,
-        None,
-        None,
-        "fuzz",
-    )
-    .into();
-    let Ok(params) = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("execute-api")
-        .time(SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_633_600))
-        .settings(aws_sigv4::http_request::SigningSettings::default())
-        .build()
-    else {
+    if signable.len() != headers.len() {
         return;
-    };
-    let params = params.into();
-    let Ok(signable) = aws_sigv4::http_request::SignableRequest::new(
+    }
+    let url = format!("http://127.0.0.1:3000{}", uri);
+    let Ok(added) = sign(
+        &credentials,
+        "us-east-1",
+        now,
         method.as_str(),
-        uri_text.as_str(),
-        signable_headers.into_iter(),
-        aws_sigv4::http_request::SignableBody::Bytes(body),
+        &url,
+        &signable,
+        body,
     ) else {
         return;
     };
-    let Ok(signed) = aws_sigv4::http_request::sign(signable, &params) else {
-        return;
-    };
-    let mut request = http::Request::new(());
-    *request.method_mut() = method;
-    *request.uri_mut() = uri;
-    *request.headers_mut() = headers.clone();
-    signed.into_parts().0.apply_to_request_http1x(&mut request);
-    assert!(
-        local::sigv4::is_signed(request.headers()),
+    let mut signed = headers.clone();
+    for (name, value) in added {
+        if let (Ok(n), Ok(v)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(&value),
+        ) {
+            signed.insert(n, v);
+        }
+    }
+    assert_eq!(
+        verify(&credentials, &method, &uri, &signed, body, now),
+        Ok(()),
         "refused what the SDK signed"
+    );
+    let mut altered = body.to_vec();
+    altered.push(b'!');
+    assert!(
+        verify(&credentials, &method, &uri, &signed, &altered, now).is_err(),
+        "accepted a changed body"
     );
 }
 

@@ -51,6 +51,8 @@ pub struct Stack {
     pub hosts: Vec<String>,
     /// Live WebSocket connections, reachable through `@connections`.
     pub connections: Arc<Connections>,
+    /// What `@connections` calls must be signed with (SigV4).
+    pub management: Arc<crate::sigv4::Credentials>,
     /// The WebSocket endpoint, when served.
     pub ws: Option<Arc<WsHost>>,
     /// Twitch (simulated or real), the subscription manager and its admin routes.
@@ -167,6 +169,7 @@ impl Stack {
             fanout_panics,
             hosts: local_hosts(addr),
             connections,
+            management: Arc::new(crate::sigv4::Credentials::from_env_or_random()),
             ws: Some(ws),
             api: Some(Arc::new(::api::ApiState {
                 events: store.clone(),
@@ -297,7 +300,10 @@ pub fn router(stack: Arc<Stack>) -> Router {
         .route("/eventsub", post(eventsub))
         .route("/healthz", get(healthz))
         .with_state(Arc::clone(&stack))
-        .merge(gateway::routes(Arc::clone(&stack.connections)));
+        .merge(gateway::routes(
+            Arc::clone(&stack.connections),
+            Arc::clone(&stack.management),
+        ));
     let router = match &stack.ws {
         Some(host) => router.merge(crate::ws::routes(Arc::clone(host))),
         None => router,

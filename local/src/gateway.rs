@@ -21,6 +21,8 @@ use shared::push::{Push, PushError, MAX_FRAME_BYTES};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use tokio::sync::mpsc;
 
+use crate::sigv4::Credentials;
+
 /// Frames a connection may have waiting before posts are throttled.
 const QUEUE: usize = 1024;
 
@@ -187,6 +189,14 @@ fn aws_error(status: StatusCode, kind: &'static str, message: &str) -> Response 
     r
 }
 
+fn too_large() -> Response {
+    aws_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PayloadTooLargeException",
+        "Message too long",
+    )
+}
+
 fn gone() -> Response {
     aws_error(StatusCode::GONE, "GoneException", "Gone")
 }
@@ -199,11 +209,7 @@ async fn post_frame(
     match connections.deliver(&id, body) {
         Ok(()) => StatusCode::OK.into_response(),
         Err(PushError::Gone) => gone(),
-        Err(PushError::TooLarge(_)) => aws_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PayloadTooLargeException",
-            "Message too long",
-        ),
+        Err(PushError::TooLarge(_)) => too_large(),
         Err(PushError::Transient(_)) => aws_error(
             StatusCode::TOO_MANY_REQUESTS,
             "LimitExceededException",
@@ -266,21 +272,45 @@ async fn staged_delete(
     delete_connection(state, Path(id)).await
 }
 
-/// API Gateway answers an unsigned `@connections` call 403 (see [`crate::sigv4`]).
-async fn signed_only(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    if crate::sigv4::is_signed(request.headers()) {
-        next.run(request).await
-    } else {
-        aws_error(
+/// API Gateway answers an `@connections` call that is not signed by the
+/// account's credentials 403 (see [`crate::sigv4`]).
+async fn signed_only(
+    State(credentials): State<Arc<Credentials>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    // The signature covers the body: read it (bounded) before anything runs.
+    let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return too_large();
+    };
+    match crate::sigv4::verify(
+        &credentials,
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+        &body,
+        std::time::SystemTime::now(),
+    ) {
+        Ok(()) => {
+            next.run(axum::extract::Request::from_parts(parts, body.into()))
+                .await
+        }
+        Err(refusal) => aws_error(
             StatusCode::FORBIDDEN,
-            "ForbiddenException",
-            "Missing Authentication Token",
-        )
+            refusal.error_type(),
+            &refusal.to_string(),
+        ),
     }
 }
 
-/// The `@connections` routes, at the root and under a stage prefix.
-pub fn routes(connections: Arc<Connections>) -> Router {
+/// Larger than a frame may be, so an oversized post gets API Gateway's 413
+/// from the route rather than a cut-off body.
+const BODY_LIMIT: usize = MAX_FRAME_BYTES * 2;
+
+/// The `@connections` routes, at the root and under a stage prefix, open to
+/// calls signed with `credentials`.
+pub fn routes(connections: Arc<Connections>, credentials: Arc<Credentials>) -> Router {
     Router::new()
         .route(
             "/@connections/{id}",
@@ -292,9 +322,11 @@ pub fn routes(connections: Arc<Connections>) -> Router {
             "/{stage}/@connections/{id}",
             post(staged_post).get(staged_get).delete(staged_delete),
         )
-        // Larger than a frame may be, so oversized posts get API Gateway's 413.
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_FRAME_BYTES * 2))
-        .layer(axum::middleware::from_fn(signed_only))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            credentials,
+            signed_only,
+        ))
         .with_state(connections)
 }
 

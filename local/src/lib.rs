@@ -9,7 +9,7 @@
 //! - [`api_host`]: the api function's handler: the read API, the front door
 //!   (log in, sessions, favourites, tickets) and the page.
 //! - [`gateway`]: live WebSocket connections and the `@connections` API.
-//! - [`sigv4`]: the `@connections` API's check for a SigV4 `Authorization` header.
+//! - [`sigv4`]: the `@connections` API's SigV4 check (signatures recomputed with the stack's credentials).
 //! - [`ws`]: the WebSocket endpoint, turning frames into API Gateway events.
 //! - [`trigger`]: sends correctly signed sample deliveries, like `twitch event trigger`.
 //! - [`twitch`]: the Twitch side: simulator or real Twitch, the subscription

@@ -27,7 +27,7 @@ fn batch() -> StreamBatch {
 /// client for it; the stack runs until the last is dropped.
 async fn stack() -> (Arc<SqliteStore>, Arc<Connections>, Pusher, support::Running) {
     let running = support::local_stack(support::dev_secret(), None).await;
-    let pusher = Pusher::local(&running.http(""));
+    let pusher = running.pusher(&running.http(""));
     let (store, gateway) = (
         running.store.clone(),
         Arc::clone(&running.stack.connections),

@@ -12,7 +12,25 @@ use shared::push::{Push, PushError, Pusher, MAX_FRAME_BYTES};
 struct Running {
     base: String,
     connections: Arc<Connections>,
-    _stack: support::Running,
+    stack: support::Running,
+}
+
+impl Running {
+    /// The SDK client for `endpoint`, with the stack's credentials.
+    fn pusher(&self, endpoint: &str) -> Pusher {
+        self.stack.pusher(endpoint)
+    }
+
+    /// A call to `path` signed with the stack's credentials.
+    fn signed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> reqwest::RequestBuilder {
+        self.stack
+            .signed(&self.stack.stack.management, method, path, body)
+    }
 }
 
 async fn start() -> Running {
@@ -20,7 +38,7 @@ async fn start() -> Running {
     Running {
         base: stack.http(""),
         connections: Arc::clone(&stack.stack.connections),
-        _stack: stack,
+        stack,
     }
 }
 
@@ -29,7 +47,7 @@ async fn a_post_reaches_the_connection_at_the_root_and_under_a_stage() {
     let gw = start().await;
     let mut frames = gw.connections.register("abc=", "127.0.0.1", "test");
     for endpoint in [gw.base.clone(), format!("{}/dev", gw.base)] {
-        let pusher = Pusher::local(&endpoint);
+        let pusher = gw.pusher(&endpoint);
         pusher.post("abc=", br#"{"type":"event"}"#).await.unwrap();
         assert_eq!(
             frames.recv().await.unwrap(),
@@ -41,11 +59,10 @@ async fn a_post_reaches_the_connection_at_the_root_and_under_a_stage() {
 #[tokio::test]
 async fn an_unknown_connection_is_gone() {
     let gw = start().await;
-    let pusher = Pusher::local(&gw.base);
+    let pusher = gw.pusher(&gw.base);
     assert_eq!(pusher.post("nobody", b"x").await, Err(PushError::Gone));
-    let r = reqwest::Client::new()
-        .get(format!("{}/@connections/nobody", gw.base))
-        .header("authorization", SIGNED)
+    let r = gw
+        .signed(reqwest::Method::GET, "/@connections/nobody", vec![])
         .send()
         .await
         .unwrap();
@@ -56,16 +73,14 @@ async fn an_unknown_connection_is_gone() {
 async fn frames_over_128_kb_are_refused_by_client_and_gateway() {
     let gw = start().await;
     let _frames = gw.connections.register("big", "127.0.0.1", "test");
-    let pusher = Pusher::local(&gw.base);
+    let pusher = gw.pusher(&gw.base);
     let big = vec![b'x'; MAX_FRAME_BYTES + 1];
     assert_eq!(
         pusher.post("big", &big).await,
         Err(PushError::TooLarge(MAX_FRAME_BYTES + 1))
     );
-    let r = reqwest::Client::new()
-        .post(format!("{}/@connections/big", gw.base))
-        .header("authorization", SIGNED)
-        .body(big)
+    let r = gw
+        .signed(reqwest::Method::POST, "/@connections/big", big)
         .send()
         .await
         .unwrap();
@@ -77,7 +92,7 @@ async fn frames_over_128_kb_are_refused_by_client_and_gateway() {
 async fn delete_closes_the_connection_and_later_posts_are_gone() {
     let gw = start().await;
     let mut frames = gw.connections.register("c1", "127.0.0.1", "test");
-    let pusher = Pusher::local(&gw.base);
+    let pusher = gw.pusher(&gw.base);
     pusher.close("c1").await.unwrap();
     assert_eq!(frames.recv().await.unwrap(), Outbound::Close);
     assert_eq!(pusher.post("c1", b"x").await, Err(PushError::Gone));
@@ -89,9 +104,8 @@ async fn delete_closes_the_connection_and_later_posts_are_gone() {
 async fn get_describes_a_live_connection() {
     let gw = start().await;
     let _frames = gw.connections.register("c2", "127.0.0.9", "agent/1");
-    let r = reqwest::Client::new()
-        .get(format!("{}/@connections/c2", gw.base))
-        .header("authorization", SIGNED)
+    let r = gw
+        .signed(reqwest::Method::GET, "/@connections/c2", vec![])
         .send()
         .await
         .unwrap();
@@ -100,9 +114,6 @@ async fn get_describes_a_live_connection() {
     assert_eq!(v["identity"]["sourceIp"], "127.0.0.9");
     assert!(v["connectedAt"].as_str().is_some());
 }
-
-/// The shape of a SigV4 `Authorization` header (what the SDK client sends).
-const SIGNED: &str = "AWS4-HMAC-SHA256 Credential=local/20261202/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=0";
 
 #[tokio::test]
 async fn unsigned_calls_cannot_post_to_read_or_close_a_connection() {
@@ -116,9 +127,69 @@ async fn unsigned_calls_cannot_post_to_read_or_close_a_connection() {
         client.delete(&url).send().await.unwrap(),
     ] {
         assert_eq!(r.status(), 403);
-        assert_eq!(r.headers()["x-amzn-errortype"], "ForbiddenException");
+        assert_eq!(
+            r.headers()["x-amzn-errortype"],
+            "MissingAuthenticationTokenException"
+        );
     }
     // Nothing reached the victim, whose socket is still open.
+    assert!(frames.try_recv().is_err());
+    assert_eq!(gw.connections.len(), 1);
+}
+
+#[tokio::test]
+async fn a_signature_by_other_credentials_or_a_lone_sigv4_header_is_refused() {
+    let gw = start().await;
+    let mut frames = gw.connections.register("victim", "127.0.0.1", "test");
+    let ours = &gw.stack.stack.management;
+    let guessed = local::sigv4::Credentials::new(ours.access_key_id(), "guessed-secret");
+    let stranger = local::sigv4::Credentials::random();
+    for (credentials, error_type) in [
+        (&guessed, "InvalidSignatureException"),
+        (&stranger, "UnrecognizedClientException"),
+    ] {
+        for method in [
+            reqwest::Method::POST,
+            reqwest::Method::GET,
+            reqwest::Method::DELETE,
+        ] {
+            let r = gw
+                .stack
+                .signed(
+                    credentials,
+                    method,
+                    "/@connections/victim",
+                    b"forged".to_vec(),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 403);
+            assert_eq!(r.headers()["x-amzn-errortype"], error_type);
+        }
+    }
+    // What the earlier check let through: the header's form without a valid signature.
+    let r = reqwest::Client::new()
+        .post(format!("{}/@connections/victim", gw.base))
+        .header(
+            "authorization",
+            format!(
+                "AWS4-HMAC-SHA256 Credential={}/20261202/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=00",
+                ours.access_key_id()
+            ),
+        )
+        .header("x-amz-date", "20261202T000000Z")
+        .body("forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // The SDK client itself, with a wrong secret, gets the same answer.
+    let forger = Pusher::local(&gw.base, ours.access_key_id(), "guessed-secret");
+    assert!(matches!(
+        forger.post("victim", b"forged").await,
+        Err(PushError::Transient(_))
+    ));
     assert!(frames.try_recv().is_err());
     assert_eq!(gw.connections.len(), 1);
 }

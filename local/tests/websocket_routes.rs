@@ -33,7 +33,7 @@ async fn world(auth: Auth) -> World {
     let (store, gateway) = (stack.store.clone(), Arc::clone(&stack.stack.connections));
     let endpoint = stack.http("");
     let mut state = WsState::new(store.clone(), store.clone(), auth, None);
-    state.use_push(&endpoint, Arc::new(shared::push::Pusher::local(&endpoint)));
+    state.use_push(&endpoint, Arc::new(stack.pusher(&endpoint)));
     state.max_topics = 3;
     state.audience = Some(AUD.into());
     state.accounts = Some(store.clone());

@@ -89,9 +89,9 @@ impl Lambda {
         for (k, v) in extra {
             command.env(k, v);
         }
+        // The credentials come in `extra`: the local stack's, which its
+        // `@connections` API checks signatures against.
         let loopback = [
-            ("AWS_ACCESS_KEY_ID", "local"),
-            ("AWS_SECRET_ACCESS_KEY", "local"),
             ("AWS_REGION", "us-east-1"),
             ("AWS_DEFAULT_REGION", "us-east-1"),
             ("AWS_EC2_METADATA_DISABLED", "true"),

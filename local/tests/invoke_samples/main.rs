@@ -153,7 +153,10 @@ impl World {
     /// Starts `function` with the template's variables and the local endpoints.
     async fn start(&self, function: &str) -> Lambda {
         let base = self.stack.http("");
+        let management = &self.stack.stack.management;
         let extra = [
+            ("AWS_ACCESS_KEY_ID", management.access_key_id().to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", management.secret().to_owned()),
             (
                 "DYNAMODB_ENDPOINT",
                 std::env::var("DYNAMODB_ENDPOINT").unwrap(),

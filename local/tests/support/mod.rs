@@ -63,6 +63,40 @@ impl Running {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The real SDK `@connections` client for `endpoint` (this stack, or a
+    /// stage of it), signing with the stack's management credentials.
+    pub fn pusher(&self, endpoint: &str) -> shared::push::Pusher {
+        let credentials = &self.stack.management;
+        shared::push::Pusher::local(endpoint, credentials.access_key_id(), credentials.secret())
+    }
+
+    /// A call to this stack's `path` signed (SigV4) with `credentials` now.
+    pub fn signed(
+        &self,
+        credentials: &local::sigv4::Credentials,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> reqwest::RequestBuilder {
+        let url = self.http(path);
+        let host = self.addr.to_string();
+        let added = local::sigv4::sign(
+            credentials,
+            "us-east-1",
+            std::time::SystemTime::now(),
+            method.as_str(),
+            &url,
+            &[("host", host.as_str())],
+            &body,
+        )
+        .expect("a signable request");
+        let mut request = reqwest::Client::new().request(method, url).body(body);
+        for (name, value) in added {
+            request = request.header(name, value);
+        }
+        request
+    }
+
     /// The Twitch side, for stacks started with one.
     pub fn twitch(&self) -> Arc<TwitchSide> {
         Arc::clone(
@@ -123,6 +157,8 @@ pub async fn webhook_only_within(secret: EventSubSecret, limits: app::Limits) ->
             fanout_panics: Default::default(),
             hosts: Vec::new(),
             connections: Default::default(),
+            // Known to this process only, whatever the environment holds.
+            management: Arc::new(local::sigv4::Credentials::random()),
             ws: None,
             twitch: None,
             api: None,

@@ -52,13 +52,19 @@ impl Pusher {
         }
     }
 
-    /// A client for a local endpoint with static dummy credentials (never
-    /// looks anywhere else for credentials).
-    pub fn local(endpoint: &str) -> Self {
+    /// A client for a local endpoint signing with the given static
+    /// credentials (never looks anywhere else for credentials).
+    pub fn local(endpoint: &str, access_key_id: &str, secret: &str) -> Self {
         let config = aws_sdk_apigatewaymanagement::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("local", "local", None, None, "static"))
+            .credentials_provider(Credentials::new(
+                access_key_id.to_owned(),
+                secret.to_owned(),
+                None,
+                None,
+                "static",
+            ))
             .endpoint_url(endpoint)
             .retry_config(retries())
             .timeout_config(timeouts())
