@@ -275,9 +275,15 @@ impl SqliteStore {
             Durability::PowerLoss => "FULL",
             Durability::Process => "NORMAL",
         };
+        // The writer's page cache stays small (2 MiB, about SQLite's default;
+        // reads go through mmap and the readers' own caches). A B-tree split
+        // parks a page under the lock-byte page number (page 262,145), so at
+        // every commit SQLite drops pages "past the end" by walking the
+        // cache's whole hash table: with a 64 MiB cache that walk was 5.9 % of
+        // the server's CPU under the ingest mix, with 2 MiB 0.4 %.
         conn.execute_batch(&format!(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout=5000; \
-             PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824; PRAGMA wal_autocheckpoint=16384; \
+             PRAGMA cache_size=-2048; PRAGMA mmap_size=1073741824; PRAGMA wal_autocheckpoint=16384; \
              PRAGMA temp_store=MEMORY;"
         ))
         .map_err(unavailable)?;
