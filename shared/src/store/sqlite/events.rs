@@ -99,7 +99,8 @@ impl EventStore for SqliteStore {
         // The record comes back out of the writer, so the commit feed reuses
         // it instead of cloning the payload a second time on the hot path.
         let (outcome, record) = self
-            .write_marked(move |c, marks| {
+            // One INSERT: atomic by itself, no savepoint needed.
+            .write_one_statement(move |c, marks| {
                 append(c, marks, &record, semantic_key.as_deref(), expires_at).map(|o| (o, record))
             })
             .await?;

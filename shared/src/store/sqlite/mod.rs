@@ -355,6 +355,16 @@ impl SqliteStore {
         self.inner.writer.submit(f).await
     }
 
+    /// [`SqliteStore::write_marked`] for a job that changes the database
+    /// with at most one statement (see [`Writer::submit_one_statement`]).
+    pub(crate) async fn write_one_statement<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut Marks) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.inner.writer.submit_one_statement(f).await
+    }
+
     /// Runs a read on a pooled read-only connection (or the writer's, in memory).
     pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where

@@ -50,9 +50,29 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Connection, &mut Marks) -> rusqlite::Result<T> + Send + 'static,
     {
+        self.submit_as(Scope::Savepoint, f).await
+    }
+
+    /// [`Writer::submit`] for a job that changes the database with at most
+    /// one statement: SQLite undoes a failed statement by itself, so the job
+    /// needs no savepoint of its own (two fewer statements per event on the
+    /// ingest path, a tenth of the writer's time).
+    pub(super) async fn submit_one_statement<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut Marks) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.submit_as(Scope::Statement, f).await
+    }
+
+    async fn submit_as<T, F>(&self, scope: Scope, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut Marks) -> rusqlite::Result<T> + Send + 'static,
+    {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |conn, marks| {
-            let outcome = in_savepoint(conn, marks, f);
+            let outcome = isolated(conn, marks, scope, f);
             Box::new(move |commit| {
                 let result = match (outcome, commit) {
                     (Ok(v), Ok(())) => Ok(v),
@@ -85,18 +105,39 @@ impl Drop for Writer {
     }
 }
 
-fn in_savepoint<T>(
+/// What keeps a failed job's writes out of the batch's commit.
+#[derive(Clone, Copy)]
+enum Scope {
+    /// A savepoint around the job (any number of statements).
+    Savepoint,
+    /// The job's single statement, which SQLite undoes itself if it fails.
+    Statement,
+}
+
+fn isolated<T>(
     conn: &Connection,
     marks: &mut Marks,
+    scope: Scope,
     f: impl FnOnce(&Connection, &mut Marks) -> rusqlite::Result<T>,
 ) -> Result<T, StoreError> {
-    execute(conn, "SAVEPOINT job").map_err(unavailable)?;
-    let savepoint = marks.savepoint();
-    match f(conn, marks).and_then(|v| execute(conn, "RELEASE job").map(|()| v)) {
+    let savepoint = matches!(scope, Scope::Savepoint);
+    if savepoint {
+        execute(conn, "SAVEPOINT job").map_err(unavailable)?;
+    }
+    let marked = marks.savepoint();
+    let outcome = f(conn, marks);
+    let outcome = match outcome {
+        Ok(v) if savepoint => execute(conn, "RELEASE job").map(|()| v),
+        other => other,
+    };
+    match outcome {
         Ok(v) => Ok(v),
         Err(e) => {
-            marks.rollback_to(savepoint);
-            let _ = execute(conn, "ROLLBACK TO job").and_then(|()| execute(conn, "RELEASE job"));
+            marks.rollback_to(marked);
+            if savepoint {
+                let _ =
+                    execute(conn, "ROLLBACK TO job").and_then(|()| execute(conn, "RELEASE job"));
+            }
             Err(unavailable(e))
         }
     }
@@ -145,4 +186,54 @@ fn run(conn: Connection, mut marks: Marks, mut rx: mpsc::Receiver<Job>) {
         }
     }
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(conn: &Connection) -> Vec<i64> {
+        let mut stmt = conn.prepare("SELECT v FROM t ORDER BY v").unwrap();
+        let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    /// One batch as `run` applies it: three jobs, the middle one failing
+    /// after it changed a row, in one transaction.
+    fn batch(scope: Scope, failing: &str) -> Vec<i64> {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (v INTEGER PRIMARY KEY)")
+            .unwrap();
+        let mut marks = Marks::default();
+        execute(&conn, "BEGIN IMMEDIATE").unwrap();
+        let ok = |v: i64| {
+            move |c: &Connection, _: &mut Marks| c.execute("INSERT INTO t VALUES (?1)", [v])
+        };
+        assert!(isolated(&conn, &mut marks, scope, ok(1)).is_ok());
+        let failing = failing.to_owned();
+        let outcome = isolated(&conn, &mut marks, scope, move |c, _| {
+            c.execute_batch(&failing).map(|()| 0)
+        });
+        assert!(outcome.is_err(), "the middle job must fail");
+        assert!(isolated(&conn, &mut marks, scope, ok(3)).is_ok());
+        execute(&conn, "COMMIT").unwrap();
+        rows(&conn)
+    }
+
+    #[test]
+    fn a_failed_job_of_several_statements_leaves_nothing_in_the_batch() {
+        // Its first INSERT went through before the second failed.
+        let kept = batch(
+            Scope::Savepoint,
+            "INSERT INTO t VALUES (2); INSERT INTO t VALUES (1);",
+        );
+        assert_eq!(kept, vec![1, 3]);
+    }
+
+    #[test]
+    fn a_failed_single_statement_leaves_nothing_without_a_savepoint() {
+        // One statement that wrote row 20 before it hit the duplicate 1.
+        let kept = batch(Scope::Statement, "INSERT INTO t VALUES (20), (1);");
+        assert_eq!(kept, vec![1, 3]);
+    }
 }
