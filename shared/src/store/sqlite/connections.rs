@@ -37,7 +37,7 @@ impl ConnectionStore for SqliteStore {
         now_ms: i64,
     ) -> Result<Subscribed, StoreError> {
         let (id, b) = (connection_id.to_owned(), broadcaster_id.to_owned());
-        let watched = self.watched();
+        let topics = self.topics();
         self.write(move |db| {
             let expires: Option<i64> = db
                 .prepare_cached("SELECT expires_at_ms FROM connections WHERE id = ?1 AND expires_at_ms > ?2")?
@@ -66,8 +66,8 @@ impl ConnectionStore for SqliteStore {
                  VALUES (?1, ?2, ?3)",
             )?
             .execute(params![id, b, expires])?;
-            if let Ok(mut w) = watched.lock() {
-                w.insert(b);
+            if let Ok(mut t) = topics.lock() {
+                t.add(&id, &b, expires);
             }
             Ok(Subscribed::Added)
         })
@@ -80,12 +80,16 @@ impl ConnectionStore for SqliteStore {
         broadcaster_id: &str,
     ) -> Result<bool, StoreError> {
         let (id, b) = (connection_id.to_owned(), broadcaster_id.to_owned());
+        let topics = self.topics();
         self.write(move |db| {
             let n = db
                 .prepare_cached(
                     "DELETE FROM connection_topics WHERE connection_id = ?1 AND broadcaster_id = ?2",
                 )?
                 .execute(params![id, b])?;
+            if let Ok(mut t) = topics.lock() {
+                t.remove(&id, &b);
+            }
             Ok(n == 1)
         })
         .await
@@ -139,42 +143,64 @@ impl ConnectionStore for SqliteStore {
         limit: usize,
         now_ms: i64,
     ) -> Result<SubscriberPage, StoreError> {
-        let limit = limit.max(1);
-        if !self.may_be_watched(broadcaster_id) {
-            return Ok(SubscriberPage {
-                connection_ids: Vec::new(),
-                next: None,
-            });
-        }
-        let b = broadcaster_id.to_owned();
-        let after = after.unwrap_or("").to_owned();
-        let ids: Vec<String> = self
-            .read(move |db| {
-                db.prepare_cached(
-                    "SELECT connection_id FROM connection_topics \
-                     WHERE broadcaster_id = ?1 AND connection_id > ?2 AND expires_at_ms > ?3 \
-                     ORDER BY connection_id LIMIT ?4",
-                )?
-                .query_map(params![b, after, now_ms, limit as i64], |r| r.get(0))?
-                .collect()
-            })
-            .await?;
-        let next = (ids.len() == limit).then(|| ids.last().cloned()).flatten();
-        Ok(SubscriberPage {
-            connection_ids: ids,
-            next,
-        })
+        // From memory (see `topics`): the table says the same, in the same order.
+        let topics = self.topics();
+        let page = topics
+            .lock()
+            .map_err(|_| StoreError::Unavailable("subscriptions lock poisoned".into()))?
+            .page(broadcaster_id, after, limit, now_ms);
+        Ok(page)
     }
 
     async fn disconnect(&self, connection_id: &str) -> Result<(), StoreError> {
         let id = connection_id.to_owned();
+        let topics = self.topics();
         self.write(move |db| {
             db.prepare_cached("DELETE FROM connection_topics WHERE connection_id = ?1")?
                 .execute([&id])?;
             db.prepare_cached("DELETE FROM connections WHERE id = ?1")?
                 .execute([&id])?;
+            if let Ok(mut t) = topics.lock() {
+                t.remove_connection(&id);
+            }
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Retention;
+    use crate::store::sqlite::Durability;
+
+    #[tokio::test]
+    async fn subscriptions_on_disk_are_found_again_after_a_reopen() {
+        let dir = std::env::temp_dir().join(format!("se-topics-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.sqlite").to_string_lossy().into_owned();
+        let open = || SqliteStore::open(&path, Durability::Process, Retention::default()).unwrap();
+        {
+            let store = open();
+            let c = NewConnection {
+                id: "c1".into(),
+                principal: "anonymous".into(),
+                connected_at_ms: 1_000,
+            };
+            store.connect(&c).await.unwrap();
+            assert_eq!(
+                store.subscribe("c1", "s1", 20, 1_000).await.unwrap(),
+                Subscribed::Added
+            );
+        }
+        let store = open();
+        let page = store.subscribers("s1", None, 10, 2_000).await.unwrap();
+        assert_eq!(page.connection_ids, vec!["c1".to_owned()]);
+        store.disconnect("c1").await.unwrap();
+        let page = store.subscribers("s1", None, 10, 2_000).await.unwrap();
+        assert!(page.connection_ids.is_empty());
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -23,7 +23,9 @@
 //!   they expire; nothing writes it any more.
 //! - `subscriptions (id)`: EventSub subscription state.
 //! - `connections (id)`, `connection_topics (connection_id, broadcaster_id)`
-//!   with the index `connection_topics_by_topic`: WebSocket connections.
+//!   with the index `connection_topics_by_topic`: WebSocket connections. Who
+//!   follows which streamer is also kept in memory (`topics.rs`, loaded at
+//!   start and changed by the same writes), which fan-out reads per event.
 //! - `streamers (id)` with `streamers_by_login`, `streamer_types (streamer_id,
 //!   kind)`: who is wanted, their grant, each EventSub type's state.
 //! - `snapshots (broadcaster_id, polled_at_ms, stream_id)`, `live_states
@@ -44,10 +46,10 @@ mod marks;
 mod snapshots;
 mod streamers;
 mod subscriptions;
+mod topics;
 mod users;
 mod writer;
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -56,6 +58,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::StoreError;
 use crate::config::Retention;
 use marks::Marks;
+use topics::Topics;
 use writer::Writer;
 
 /// How hard a commit is pushed to disk before it is acknowledged.
@@ -243,12 +246,11 @@ struct Inner {
     /// Streamers whose wanted state or scopes changed (the streamers table's
     /// stream, as the subscription manager's trigger filters it).
     streamer_changes: tokio::sync::broadcast::Sender<String>,
-    /// Streamers that have, or may have, a subscribed connection: a superset,
-    /// so that fanning out an event of a streamer nobody watches (most of
-    /// them) costs no read. Grown inside the subscribe's own write, before its
-    /// commit, so no event committed after a subscribe can miss it; shrunk
-    /// only when the purge recounts (inside its own write).
-    watched: Arc<Mutex<HashSet<String>>>,
+    /// Who is subscribed to which streamer (`connection_topics`, in memory):
+    /// fan-out reads it instead of the table. Changed inside the writes that
+    /// change the table, before their commit, so no event committed after a
+    /// subscribe can miss it; loaded again if a commit fails.
+    topics: Arc<Mutex<Topics>>,
     /// Read-only connections for file databases; `None` for `:memory:`, whose
     /// reads go through the writer's connection (the only one that sees it).
     readers: Option<Mutex<Vec<Connection>>>,
@@ -291,13 +293,25 @@ impl SqliteStore {
         migrate(&conn).map_err(unavailable)?;
         let marks = Marks::load(&conn, time::OffsetDateTime::now_utc().unix_timestamp())
             .map_err(unavailable)?;
-        let watched = Arc::new(Mutex::new(watched_streamers(&conn).map_err(unavailable)?));
+        let topics = Arc::new(Mutex::new(Topics::load(&conn).map_err(unavailable)?));
+        let reload = Arc::clone(&topics);
+        // A failed commit took back what its jobs changed in the table.
+        let after_failed_commit = Box::new(move |c: &Connection| match Topics::load(c) {
+            Ok(fresh) => {
+                if let Ok(mut t) = reload.lock() {
+                    *t = fresh;
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not reload the subscriptions after a failed commit")
+            }
+        });
         Ok(Self {
             inner: Arc::new(Inner {
-                writer: Writer::start(conn, marks).map_err(unavailable)?,
+                writer: Writer::start(conn, marks, after_failed_commit).map_err(unavailable)?,
                 feed: tokio::sync::broadcast::channel(FEED_CAPACITY).0,
                 streamer_changes: tokio::sync::broadcast::channel(1024).0,
-                watched,
+                topics,
                 readers: (!memory).then(|| Mutex::new(Vec::new())),
                 path: (!memory).then(|| PathBuf::from(path)),
                 retention,
@@ -407,7 +421,7 @@ impl SqliteStore {
     /// Deletes every row whose `expires_at` (Unix seconds) is before `now_s`;
     /// returns how many went. DynamoDB does this by TTL.
     pub async fn purge_expired(&self, now_s: i64) -> Result<usize, StoreError> {
-        let watched = self.watched();
+        let topics = self.topics();
         self.write_marked(move |c, marks| {
             marks.purge(now_s);
             let mut n = 0;
@@ -431,37 +445,21 @@ impl SqliteStore {
                     [now_s * 1000],
                 )?;
             }
-            // Recounted here, in the writer's order: a subscribe that commits
-            // after this purge runs after it, so its streamer stays in.
-            let recounted = watched_streamers(c)?;
-            if let Ok(mut w) = watched.lock() {
-                *w = recounted;
+            // Loaded again here, in the writer's order: a subscribe that
+            // commits after this purge runs after it, so it stays in.
+            let fresh = Topics::load(c)?;
+            if let Ok(mut t) = topics.lock() {
+                *t = fresh;
             }
             Ok(n)
         })
         .await
     }
 
-    /// The set of streamers that may have subscribers, for the write that
-    /// subscribes a connection to add to.
-    pub(crate) fn watched(&self) -> Arc<Mutex<HashSet<String>>> {
-        Arc::clone(&self.inner.watched)
+    /// The in-memory subscriptions, for the writes that change them.
+    pub(crate) fn topics(&self) -> Arc<Mutex<Topics>> {
+        Arc::clone(&self.inner.topics)
     }
-
-    /// False only when no connection can be subscribed to `streamer`.
-    pub(crate) fn may_be_watched(&self, streamer: &str) -> bool {
-        self.inner
-            .watched
-            .lock()
-            .map_or(true, |w| w.contains(streamer))
-    }
-}
-
-/// Every streamer some connection is subscribed to.
-fn watched_streamers(conn: &Connection) -> rusqlite::Result<HashSet<String>> {
-    conn.prepare_cached("SELECT DISTINCT broadcaster_id FROM connection_topics")?
-        .query_map([], |r| r.get(0))?
-        .collect()
 }
 
 /// Brings a database written by an earlier version up to this schema.

@@ -28,17 +28,25 @@ type Job = Box<dyn FnOnce(&Connection, &mut Marks) -> Reply + Send>;
 /// Called with the commit's outcome.
 type Reply = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
 
+/// Called on the writer's connection after a commit failed and rolled back,
+/// for state kept in step with the tables to be loaded again.
+pub(super) type AfterFailedCommit = Box<dyn FnMut(&Connection) + Send>;
+
 pub(super) struct Writer {
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Writer {
-    pub(super) fn start(conn: Connection, marks: Marks) -> std::io::Result<Self> {
+    pub(super) fn start(
+        conn: Connection,
+        marks: Marks,
+        after_failed_commit: AfterFailedCommit,
+    ) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(conn, marks, rx))?;
+            .spawn(move || run(conn, marks, after_failed_commit, rx))?;
         Ok(Self {
             jobs: Some(tx),
             thread: Some(thread),
@@ -149,7 +157,12 @@ fn execute(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
-fn run(conn: Connection, mut marks: Marks, mut rx: mpsc::Receiver<Job>) {
+fn run(
+    conn: Connection,
+    mut marks: Marks,
+    mut after_failed_commit: AfterFailedCommit,
+    mut rx: mpsc::Receiver<Job>,
+) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     let mut replies: Vec<Reply> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
@@ -177,6 +190,7 @@ fn run(conn: Connection, mut marks: Marks, mut rx: mpsc::Receiver<Job>) {
             }
             Err(e) => {
                 marks.abandon();
+                after_failed_commit(&conn);
                 tracing::error!(error = %e, "sqlite commit failed; the batch is not acknowledged");
                 replies.drain(..).for_each(|r| r(Err(e)));
                 // Jobs that never ran (BEGIN failed) are dropped with their
