@@ -629,6 +629,14 @@ fn choose_twitch(args: &ServeArgs) -> anyhow::Result<Twitch> {
     }
     Ok(Twitch::Sim(SimConfig {
         live_streams: args.sim_streams,
+        // Only this process's own Twitch client uses it: a secret made now
+        // means no other local process can mint the app's token and delete
+        // its subscriptions or drain its rate budget.
+        client_secret: format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        ),
         ..SimConfig::default()
     }))
 }

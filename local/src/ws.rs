@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
-use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -151,8 +151,11 @@ async fn serve(host: Arc<WsHost>, id: String, mut socket: WebSocket, mut outboun
             _ = &mut deadline => break,
             out = outbound.recv() => match out {
                 Some(Outbound::Frame(bytes)) => {
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
-                    if socket.send(Message::Text(text.into())).await.is_err() {
+                    // Frames are JSON text: the shared bytes go out as they
+                    // are, with no copy per socket.
+                    let text = Utf8Bytes::try_from(bytes.clone())
+                        .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+                    if socket.send(Message::Text(text)).await.is_err() {
                         break;
                     }
                 }
