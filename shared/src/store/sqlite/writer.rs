@@ -62,9 +62,11 @@ impl Writer {
     }
 
     /// [`Writer::submit`] for a job that changes the database with at most
-    /// one statement: SQLite undoes a failed statement by itself, so the job
-    /// needs no savepoint of its own (two fewer statements per event on the
-    /// ingest path, a tenth of the writer's time).
+    /// one statement, the job's last step that can fail: SQLite undoes a
+    /// failed statement by itself, so the job needs no savepoint of its own
+    /// (two fewer statements per event on the ingest path, a tenth of the
+    /// writer's time). A job that could fail after its write must use
+    /// [`Writer::submit`], or the write would commit under an error.
     pub(super) async fn submit_one_statement<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
