@@ -178,11 +178,25 @@ fn run(
         let commit = match execute(&conn, "BEGIN IMMEDIATE") {
             Err(e) => Err(unavailable(e)),
             Ok(()) => {
-                replies.extend(batch.drain(..).map(|job| job(&conn, &mut marks)));
-                execute(&conn, "COMMIT").map_err(|e| {
-                    let _ = conn.execute_batch("ROLLBACK");
-                    unavailable(e)
-                })
+                // On some errors (a full disk, an I/O error) SQLite rolls the
+                // whole transaction back by itself. The jobs after that must
+                // not run outside it: each would commit on its own while the
+                // batch is reported failed, and its retry would store a
+                // second row.
+                for job in batch.drain(..) {
+                    if conn.is_autocommit() {
+                        break;
+                    }
+                    replies.push(job(&conn, &mut marks));
+                }
+                if conn.is_autocommit() {
+                    Err(unavailable("sqlite rolled the batch's transaction back"))
+                } else {
+                    execute(&conn, "COMMIT").map_err(|e| {
+                        let _ = conn.execute_batch("ROLLBACK");
+                        unavailable(e)
+                    })
+                }
             }
         };
         match &commit {
@@ -195,8 +209,9 @@ fn run(
                 after_failed_commit(&conn);
                 tracing::error!(error = %e, "sqlite commit failed; the batch is not acknowledged");
                 replies.drain(..).for_each(|r| r(Err(e)));
-                // Jobs that never ran (BEGIN failed) are dropped with their
-                // reply channels: their callers see Unavailable, i.e. retry.
+                // Jobs that never ran (BEGIN failed, or the transaction was
+                // gone) are dropped with their reply channels: their callers
+                // see Unavailable, i.e. retry.
                 batch.clear();
             }
         }
@@ -251,5 +266,56 @@ mod tests {
         // One statement that wrote row 20 before it hit the duplicate 1.
         let kept = batch(Scope::Statement, "INSERT INTO t VALUES (20), (1);");
         assert_eq!(kept, vec![1, 3]);
+    }
+
+    #[test]
+    fn after_sqlite_rolls_a_batch_back_nothing_more_runs_and_nothing_commits() {
+        let dir = std::env::temp_dir().join(format!("se-writer-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.sqlite");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE t (v INTEGER PRIMARY KEY)")
+            .unwrap();
+        let outcomes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let job = |sql: &'static str| -> Job {
+            let outcomes = std::sync::Arc::clone(&outcomes);
+            Box::new(move |c, m| {
+                let ran = isolated(c, m, Scope::Statement, |c, _| c.execute_batch(sql));
+                Box::new(move |commit| {
+                    outcomes
+                        .lock()
+                        .unwrap()
+                        .push((sql, ran.is_ok(), commit.is_ok()))
+                })
+            })
+        };
+        let (tx, rx) = mpsc::channel(8);
+        for sql in [
+            "INSERT INTO t VALUES (1)",
+            // What SQLite does by itself on a full disk or an I/O error.
+            "ROLLBACK",
+            "INSERT INTO t VALUES (3)",
+        ] {
+            assert!(tx.try_send(job(sql)).is_ok());
+        }
+        drop(tx);
+        run(conn, Marks::default(), Box::new(|_| {}), rx);
+        let after = Connection::open(&path).unwrap();
+        assert_eq!(
+            rows(&after),
+            Vec::<i64>::new(),
+            "the third job ran on its own"
+        );
+        let outcomes = outcomes.lock().unwrap().clone();
+        assert_eq!(
+            outcomes,
+            vec![
+                ("INSERT INTO t VALUES (1)", true, false),
+                ("ROLLBACK", true, false)
+            ],
+            "the first two told the batch failed; the third never ran"
+        );
+        drop(after);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
