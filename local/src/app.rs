@@ -240,15 +240,19 @@ async fn check_host(
     (http::StatusCode::MISDIRECTED_REQUEST, Json(body)).into_response()
 }
 
-/// A ticket key that lives and dies with this process (it never leaves it
-/// except as signatures).
-fn process_ticket_key() -> TicketKey {
-    let secret = format!(
+/// 64 random hex characters (256 bits), for a secret made per run.
+pub(crate) fn random_secret() -> String {
+    format!(
         "{}{}",
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
-    );
-    match TicketKey::new(secret.as_bytes()) {
+    )
+}
+
+/// A ticket key that lives and dies with this process (it never leaves it
+/// except as signatures).
+fn process_ticket_key() -> TicketKey {
+    match TicketKey::new(random_secret().as_bytes()) {
         Some(k) => k,
         None => unreachable!("64 characters is over the 32-byte minimum"),
     }
@@ -632,11 +636,7 @@ fn choose_twitch(args: &ServeArgs) -> anyhow::Result<Twitch> {
         // Only this process's own Twitch client uses it: a secret made now
         // means no other local process can mint the app's token and delete
         // its subscriptions or drain its rate budget.
-        client_secret: format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        ),
+        client_secret: random_secret(),
         ..SimConfig::default()
     }))
 }

@@ -53,12 +53,7 @@ impl Topics {
 
     /// `connection` no longer follows `streamer`.
     pub(crate) fn remove(&mut self, connection: &str, streamer: &str) {
-        if let Some(subscribers) = self.by_streamer.get_mut(streamer) {
-            subscribers.remove(connection);
-            if subscribers.is_empty() {
-                self.by_streamer.remove(streamer);
-            }
-        }
+        self.drop_subscriber(connection, streamer);
         if let Some(streamers) = self.by_connection.get_mut(connection) {
             streamers.remove(streamer);
             if streamers.is_empty() {
@@ -70,11 +65,17 @@ impl Topics {
     /// `connection` is gone, with all its subscriptions.
     pub(crate) fn remove_connection(&mut self, connection: &str) {
         for streamer in self.by_connection.remove(connection).unwrap_or_default() {
-            if let Some(subscribers) = self.by_streamer.get_mut(&streamer) {
-                subscribers.remove(connection);
-                if subscribers.is_empty() {
-                    self.by_streamer.remove(&streamer);
-                }
+            self.drop_subscriber(connection, &streamer);
+        }
+    }
+
+    /// Takes `connection` out of `streamer`'s subscribers (and the streamer
+    /// out of the index when none are left).
+    fn drop_subscriber(&mut self, connection: &str, streamer: &str) {
+        if let Some(subscribers) = self.by_streamer.get_mut(streamer) {
+            subscribers.remove(connection);
+            if subscribers.is_empty() {
+                self.by_streamer.remove(streamer);
             }
         }
     }
