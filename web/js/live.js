@@ -37,10 +37,10 @@ export class LiveConnection {
   watch(broadcaster) {
     this.broadcaster = broadcaster;
     if (this.isOpen()) {
-      if (this.subscribed && this.subscribed !== broadcaster) {
-        this.send({ action: 'unsubscribe', broadcaster: this.subscribed });
-        this.subscribed = null;
-      }
+      // The old streamer is dropped only once the server has confirmed the new
+      // one (see receive): each message is handled on its own, so an
+      // unsubscribe sent first could land after the subscribe, and a login may
+      // turn out to be the streamer already watched.
       this.send({ action: 'subscribe', broadcaster });
       this.onState('connecting', { broadcaster });
     } else if (!this.socket && !this.timer) {
@@ -124,9 +124,22 @@ export class LiveConnection {
     if (frame.type === 'subscribed' && frame.requested && frame.requested === this.broadcaster) {
       this.broadcaster = frame.broadcaster;
     }
-    // Frames about a streamer no longer watched may still be in flight.
-    if (frame.broadcaster !== undefined && frame.broadcaster !== this.broadcaster) return;
+    if (frame.broadcaster !== undefined && frame.broadcaster !== this.broadcaster) {
+      // A confirmation of a streamer the person has already left: drop it.
+      if (frame.type === 'subscribed') this.send({ action: 'unsubscribe', broadcaster: frame.broadcaster });
+      // Any other frame about a streamer no longer watched may still be in flight.
+      return;
+    }
+    if (frame.type === 'unsubscribed') {
+      // An unsubscribe of this streamer that the server handled after the
+      // subscribe (messages may be handled in any order): subscribe again.
+      this.send({ action: 'subscribe', broadcaster: this.broadcaster });
+      return;
+    }
     if (frame.type === 'subscribed') {
+      if (this.subscribed && this.subscribed !== frame.broadcaster) {
+        this.send({ action: 'unsubscribe', broadcaster: this.subscribed });
+      }
       this.subscribed = frame.broadcaster;
       this.attempt = 0;
       this.onState('live', { broadcaster: frame.broadcaster });
