@@ -47,6 +47,9 @@ export ALLOWED_ORIGINS=http://127.0.0.1:9 CALLBACK_URL=http://127.0.0.1:9/events
 export TWITCH_CLIENT_ID=bench TWITCH_CLIENT_SECRET=bench
 export TWITCH_HELIX_URL=http://127.0.0.1:9/helix TWITCH_OAUTH_URL=http://127.0.0.1:9/oauth2
 export POLL_MODE=tracked RUST_LOG=info
+# Lambda sets no CA overrides; a machine that does (this one sets
+# AWS_CA_BUNDLE and SSL_CERT_FILE for its egress proxy) would time its own.
+unset AWS_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR
 
 targets=()
 for f in "${FUNCTIONS[@]}"; do

@@ -6,7 +6,8 @@
 #      time until the first / median / last client has the frame;
 #   2. end to end at a fixed rate (default 1,000 events/s for 10 s, 100
 #      streamers with one client each): webhook POST sent -> frame read.
-# Prints the server's CPU time and peak memory for each.
+# Prints the server's CPU time and peak memory for each, and its memory per
+# idle socket (resident memory once every client is subscribed, less before).
 #
 #   scripts/bench-fanout.sh [connections] [rate] [seconds]
 set -euo pipefail
@@ -45,7 +46,8 @@ if ((${#PIN_0[@]})); then placement="server: core 0, 1 worker; clients: core 1";
 echo "== fan-out: one event to $CONNECTIONS WebSocket clients ($placement)"
 start_server fanout
 before="$(cpu_ticks "$BG_PID")"
-"${PIN_1[@]}" "$BIN" bench-fanout --addr "127.0.0.1:$PORT" --connections "$CONNECTIONS" --rounds 5
+"${PIN_1[@]}" "$BIN" bench-fanout --addr "127.0.0.1:$PORT" --connections "$CONNECTIONS" --rounds 5 \
+    --server-pid "$BG_PID"
 report_server "$before"
 stop_bg
 

@@ -220,6 +220,9 @@ pub struct FanoutArgs {
     pub connections: usize,
     #[arg(long, default_value_t = 5)]
     pub rounds: usize,
+    /// The server's pid on this machine: report its memory per idle socket.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
 }
 
 // `local bench-e2e`.

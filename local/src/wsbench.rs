@@ -118,6 +118,20 @@ pub struct FanoutReport {
     pub setup: Duration,
     /// Per round: from the POST being sent to each client reading the frame.
     pub rounds: Vec<Latencies>,
+    /// The server's resident memory (KiB) before the clients connected and
+    /// once all of them were subscribed and idle, when its pid was given.
+    pub server_rss_kb: Option<(u64, u64)>,
+}
+
+/// A process's resident memory now, in KiB (`VmRSS` in `/proc/<pid>/status`).
+fn rss_kb(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("no process {pid}"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmRSS line")
 }
 
 /// Human-readable lines: set-up time, then each round's first, median,
@@ -130,6 +144,15 @@ impl fmt::Display for FanoutReport {
             self.connections,
             self.setup.as_secs_f64()
         )?;
+        if let Some((before, idle)) = self.server_rss_kb {
+            write!(
+                f,
+                "\nserver RSS {:.1} MiB before, {:.1} MiB with the sockets idle: {:.1} KB per socket",
+                before as f64 / 1024.0,
+                idle as f64 / 1024.0,
+                idle.saturating_sub(before) as f64 * 1024.0 / 1000.0 / self.connections as f64
+            )?;
+        }
         for (i, l) in self.rounds.iter().enumerate() {
             write!(
                 f,
@@ -149,7 +172,14 @@ impl fmt::Display for FanoutReport {
 /// `local bench-fanout`, against the stack at `args.addr`.
 pub async fn fanout_command(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
     let secret = cli::eventsub_secret()?.secret;
-    fanout(&args.addr, &secret, args.connections, args.rounds).await
+    fanout(
+        &args.addr,
+        &secret,
+        args.connections,
+        args.rounds,
+        args.server_pid,
+    )
+    .await
 }
 
 /// Opens `connections` clients on one streamer, then posts `rounds`
@@ -159,7 +189,9 @@ pub async fn fanout(
     secret: &EventSubSecret,
     connections: usize,
     rounds: usize,
+    server_pid: Option<u32>,
 ) -> anyhow::Result<FanoutReport> {
+    let rss_before = server_pid.map(rss_kb).transpose()?;
     let broadcaster = format!("9{}", OffsetDateTime::now_utc().unix_timestamp());
     let started = Instant::now();
     // Bounded so the stack sees a burst of connects, not a SYN flood.
@@ -178,6 +210,10 @@ pub async fn fanout(
         sockets.push(task.await??);
     }
     let setup = started.elapsed();
+    let server_rss_kb = match (server_pid, rss_before) {
+        (Some(pid), Some(before)) => Some((before, rss_kb(pid)?)),
+        _ => None,
+    };
     for ws in sockets {
         read_live_ids(ws, tx.clone());
     }
@@ -188,6 +224,7 @@ pub async fn fanout(
         connections,
         setup,
         rounds: Vec::new(),
+        server_rss_kb,
     };
     for round in 0..rounds {
         let delivery = fixtures::notification(

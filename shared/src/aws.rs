@@ -1,15 +1,125 @@
-//! The AWS SDK's shared configuration (region, credentials chain, retry
-//! and timeout defaults) from the standard environment, loaded once per
-//! process: every client a function builds (DynamoDB, `@connections`)
-//! starts from the same one instead of walking the provider chains again.
+//! The AWS SDK's shared configuration (region, retry and timeout defaults)
+//! from the standard environment, loaded once per process: every client a
+//! function builds (DynamoDB, `@connections`) starts from the same one.
+//!
+//! Credentials come from the environment only (`AWS_ACCESS_KEY_ID`,
+//! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), which is where Lambda puts
+//! the function role's, and where `sam local invoke` and the local scripts
+//! put theirs. The SDK's default chain would also build an STS client for
+//! web identity at every cold start, and could reach for the
+//! instance-metadata address.
+//!
+//! The HTTPS client trusts the Amazon Trust Services roots, compiled in,
+//! rather than the platform's store: reading and parsing the platform's
+//! certificates was most of a cold start (about 4 of 6 ms here), and every
+//! endpoint these clients call (DynamoDB, the API Gateway management API)
+//! chains to one of those roots. `AWS_CA_BUNDLE`, the variable the AWS SDKs
+//! and CLI read for this, names a PEM bundle to trust instead (a proxy, an
+//! endpoint with another CA).
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::BehaviorVersion;
+pub use aws_config::SdkConfig;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
 use tokio::sync::OnceCell;
 
-/// The process's SDK configuration, loaded at the first call.
-pub async fn sdk_config() -> &'static SdkConfig {
+use crate::config::ConfigError;
+
+/// Amazon Root CA 1–4, PEM.
+pub const AMAZON_ROOTS: &[u8] = include_bytes!("aws/amazon-roots.pem");
+
+/// The variable naming a PEM bundle to trust instead of the Amazon roots.
+const CA_BUNDLE: &str = "AWS_CA_BUNDLE";
+
+/// The process's SDK configuration, loaded at the first call; refused when
+/// `AWS_CA_BUNDLE` names a file that is not a bundle of certificates.
+pub async fn sdk_config() -> Result<&'static SdkConfig, ConfigError> {
     static CONFIG: OnceCell<SdkConfig> = OnceCell::const_new();
     CONFIG
-        .get_or_init(|| aws_config::defaults(BehaviorVersion::latest()).load())
+        .get_or_try_init(|| async {
+            let roots = match std::env::var_os(CA_BUNDLE).filter(|v| !v.is_empty()) {
+                Some(path) => std::fs::read(&path).map_err(|e| ConfigError::Invalid {
+                    name: CA_BUNDLE,
+                    why: format!("cannot read {}: {e}", path.to_string_lossy()),
+                })?,
+                None => AMAZON_ROOTS.to_vec(),
+            };
+            let client = https_client(roots).map_err(|why| ConfigError::Invalid {
+                name: CA_BUNDLE,
+                why,
+            })?;
+            Ok(aws_config::defaults(BehaviorVersion::latest())
+                .credentials_provider(EnvironmentVariableCredentialsProvider::new())
+                .http_client(client)
+                .load()
+                .await)
+        })
         .await
+}
+
+/// The SDK's own HTTPS client (rustls with aws-lc, as its default is),
+/// trusting exactly the certificates of the PEM bundle `roots`. The bundle is
+/// checked here: the SDK would panic on one it cannot use.
+pub fn https_client(roots: Vec<u8>) -> Result<SharedHttpClient, String> {
+    let mut store = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&roots) {
+        let cert = cert.map_err(|e| format!("not a PEM certificate bundle: {e}"))?;
+        store
+            .add(cert)
+            .map_err(|e| format!("a certificate cannot be a root: {e}"))?;
+    }
+    if store.is_empty() {
+        return Err("no certificate in the bundle".into());
+    }
+    let context = TlsContext::builder()
+        .with_trust_store(TrustStore::empty().with_pem_certificate(roots))
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_compiled_in_roots_are_the_four_amazon_roots() {
+        let certs = CertificateDer::pem_slice_iter(AMAZON_ROOTS)
+            .collect::<Result<Vec<_>, _>>()
+            .expect("the bundle is valid PEM");
+        assert_eq!(certs.len(), 4);
+        let mut roots = rustls::RootCertStore::empty();
+        let (valid, invalid) = roots.add_parsable_certificates(certs);
+        assert_eq!((valid, invalid), (4, 0));
+        for n in 1..=4 {
+            let name = format!("Amazon Root CA {n}");
+            assert!(
+                roots.roots.iter().any(|r| r
+                    .subject
+                    .as_ref()
+                    .windows(name.len())
+                    .any(|w| w == name.as_bytes())),
+                "{name} missing"
+            );
+        }
+        assert!(https_client(AMAZON_ROOTS.to_vec()).is_ok());
+    }
+
+    #[test]
+    fn a_bundle_without_a_usable_certificate_is_refused_not_panicked_on() {
+        for bundle in [
+            &b""[..],
+            b"not a certificate",
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            b"-----BEGIN CERTIFICATE-----\n%%%%\n-----END CERTIFICATE-----\n",
+        ] {
+            assert!(https_client(bundle.to_vec()).is_err(), "{bundle:?}");
+        }
+    }
 }

@@ -4,7 +4,8 @@
 //! - [`auth`]: log in with Twitch without the talking: ID token checks, sealed
 //!   tokens at rest, session ids and lifetimes, cookies, origin and redirect checks.
 //! - `aws` (features `dynamo`, `push`): the AWS SDK configuration from the
-//!   environment, loaded once per process for every client.
+//!   environment, loaded once per process for every client, and its HTTPS client
+//!   (the Amazon roots compiled in).
 //! - [`bearer`]: the admin bearer-token check (constant time, any-case scheme).
 //! - [`clock`]: now and RFC 3339 times as Unix milliseconds.
 //! - [`config`]: settings read from the environment, including the EventSub

@@ -29,7 +29,7 @@ pub async fn state_from_env() -> Result<ApiState, ConfigError> {
             why: "it is empty".into(),
         });
     }
-    let client = DynamoStore::client_from_env().await;
+    let client = DynamoStore::client_from_env().await?;
     let streamers = Arc::new(DynamoStreamerStore::new(
         client.clone(),
         env::required("STREAMERS_TABLE")?,

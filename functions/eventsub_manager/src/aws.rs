@@ -18,7 +18,7 @@ use crate::manager::{release_after_ms_from_env, Manager};
 /// `RELEASE_AFTER_HOURS` (default 72), and with login configured
 /// `USERS_TABLE` and `SESSION_KEY` (favourites kept, sessions validated).
 pub async fn from_env() -> Result<(Manager, Settings), ConfigError> {
-    let client = DynamoStore::client_from_env().await;
+    let client = DynamoStore::client_from_env().await?;
     let helix = Arc::new(Helix::from_env()?);
     let mut manager = Manager::new(
         Arc::clone(&helix),

@@ -18,10 +18,10 @@ pub async fn state_from_env() -> Result<FanoutState, ConfigError> {
     let endpoint = env::required("WEBSOCKET_ENDPOINT")?;
     Ok(FanoutState {
         connections: Arc::new(DynamoConnectionStore::new(
-            DynamoStore::client_from_env().await,
+            DynamoStore::client_from_env().await?,
             table,
         )),
-        pusher: Arc::new(Pusher::new(&endpoint).await),
+        pusher: Arc::new(Pusher::new(shared::aws::sdk_config().await?, &endpoint)),
         concurrency: concurrency_from_env()?,
         served: Served::default(),
     })

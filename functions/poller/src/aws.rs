@@ -19,7 +19,7 @@ pub async fn from_env() -> Result<(Poller, Mode), ConfigError> {
             name: "POLL_MODE",
             why: e.to_string(),
         })?;
-    let client = DynamoStore::client_from_env().await;
+    let client = DynamoStore::client_from_env().await?;
     let poller = Poller::new(
         Arc::new(Helix::from_env()?),
         Arc::new(DynamoSnapshotStore::new(

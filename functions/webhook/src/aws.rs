@@ -12,7 +12,7 @@ use crate::{Revocations, WebhookState};
 /// logged out at once.
 pub async fn state_from_env() -> Result<WebhookState, ConfigError> {
     let secret = EventSubSecret::from_env()?;
-    let client = DynamoStore::client_from_env().await;
+    let client = DynamoStore::client_from_env().await?;
     let store = Arc::new(DynamoStore::new(
         client.clone(),
         Tables::from_env()?,

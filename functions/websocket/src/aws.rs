@@ -14,13 +14,13 @@ use shared::ticket::TicketKey;
 
 use crate::state::{Auth, OpenPush, WsState};
 
-/// `@connections` clients with the standard AWS credentials chain.
-struct ApiGateway;
+/// `@connections` clients from the process's SDK configuration.
+struct ApiGateway(&'static shared::aws::SdkConfig);
 
 #[async_trait]
 impl OpenPush for ApiGateway {
     async fn open(&self, endpoint: &str) -> Arc<dyn Push> {
-        Arc::new(Pusher::new(endpoint).await)
+        Arc::new(Pusher::new(self.0, endpoint))
     }
 }
 
@@ -30,7 +30,7 @@ impl OpenPush for ApiGateway {
 /// (the page's origin), and optionally `WEBSOCKET_ENDPOINT`, `STREAMERS_TABLE`
 /// and the Twitch credentials.
 pub async fn state_from_env() -> Result<WsState, ConfigError> {
-    let client = DynamoStore::client_from_env().await;
+    let client = DynamoStore::client_from_env().await?;
     let table = env::required("CONNECTIONS_TABLE")?;
     let connections = Arc::new(DynamoConnectionStore::new(client.clone(), table));
     let events = Arc::new(DynamoStore::new(
@@ -58,7 +58,7 @@ pub async fn state_from_env() -> Result<WsState, ConfigError> {
         auth,
         env::optional("WEBSOCKET_ENDPOINT"),
     );
-    state.open = Some(Arc::new(ApiGateway));
+    state.open = Some(Arc::new(ApiGateway(shared::aws::sdk_config().await?)));
     if let Some(table) = env::optional("USERS_TABLE") {
         state.accounts = Some(Arc::new(DynamoUserStore::new(client.clone(), table)));
     } else if matches!(state.auth, Auth::Tickets(_)) {

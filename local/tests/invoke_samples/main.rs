@@ -97,7 +97,9 @@ struct World {
 
 impl World {
     async fn new() -> World {
-        let client = shared::store::dynamo::DynamoStore::client_from_env().await;
+        let client = shared::store::dynamo::DynamoStore::client_from_env()
+            .await
+            .expect("the SDK configuration");
         let prefix = format!("invoke-{}", uuid::Uuid::new_v4().simple());
         let mut tables = HashMap::new();
         for (logical, _) in tables::template_tables() {

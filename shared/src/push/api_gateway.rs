@@ -39,14 +39,14 @@ pub struct Pusher {
 }
 
 impl Pusher {
-    /// A client for `endpoint` with the standard AWS credentials chain.
-    pub async fn new(endpoint: &str) -> Self {
-        let config =
-            aws_sdk_apigatewaymanagement::config::Builder::from(crate::aws::sdk_config().await)
-                .endpoint_url(endpoint)
-                .retry_config(retries())
-                .timeout_config(timeouts())
-                .build();
+    /// A client for `endpoint` from the process's SDK configuration
+    /// ([`crate::aws::sdk_config`]).
+    pub fn new(sdk: &aws_config::SdkConfig, endpoint: &str) -> Self {
+        let config = aws_sdk_apigatewaymanagement::config::Builder::from(sdk)
+            .endpoint_url(endpoint)
+            .retry_config(retries())
+            .timeout_config(timeouts())
+            .build();
         Self {
             client: Client::from_conf(config),
         }

@@ -107,12 +107,12 @@ impl DynamoStore {
 
     /// A client from the standard AWS environment; `DYNAMODB_ENDPOINT`, when
     /// set, points it elsewhere (DynamoDB Local).
-    pub async fn client_from_env() -> Client {
-        let mut config = aws_sdk_dynamodb::config::Builder::from(crate::aws::sdk_config().await);
+    pub async fn client_from_env() -> Result<Client, crate::config::ConfigError> {
+        let mut config = aws_sdk_dynamodb::config::Builder::from(crate::aws::sdk_config().await?);
         if let Some(endpoint) = env::optional("DYNAMODB_ENDPOINT") {
             config = config.endpoint_url(endpoint);
         }
-        Client::from_conf(config.build())
+        Ok(Client::from_conf(config.build()))
     }
 
     /// A client for a local endpoint with static dummy credentials: it never
