@@ -1,13 +1,15 @@
-//! The AWS SDK's shared configuration (region, retry and timeout defaults)
-//! from the standard environment, loaded once per process: every client a
-//! function builds (DynamoDB, `@connections`) starts from the same one.
+//! The AWS SDK's shared configuration, from the environment Lambda gives a
+//! function, built once per process: every client a function builds
+//! (DynamoDB, `@connections`) starts from the same one.
 //!
-//! Credentials come from the environment only (`AWS_ACCESS_KEY_ID`,
-//! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), which is where Lambda puts
-//! the function role's, and where `sam local invoke` and the local scripts
-//! put theirs. The SDK's default chain would also build an STS client for
-//! web identity at every cold start, and could reach for the
-//! instance-metadata address.
+//! Region and credentials come from the environment only (`AWS_REGION`,
+//! `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), which
+//! is where Lambda puts the function role's, and where `sam local invoke` and
+//! the local scripts put theirs. `aws-config`'s provider chains are not used:
+//! they read profile files, built an STS client for web identity at every
+//! cold start, could reach for the instance-metadata address, and were about
+//! a megabyte of every binary. Retries, timeouts and the credentials cache
+//! are the SDK clients' own defaults.
 //!
 //! The HTTPS client trusts the Amazon Trust Services roots, compiled in,
 //! rather than the platform's store: reading and parsing the platform's
@@ -17,16 +19,18 @@
 //! and CLI read for this, names a PEM bundle to trust instead (a proxy, an
 //! endpoint with another CA).
 
-use aws_config::environment::EnvironmentVariableCredentialsProvider;
-use aws_config::BehaviorVersion;
-pub use aws_config::SdkConfig;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_types::region::Region;
+pub use aws_types::SdkConfig;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 use tokio::sync::OnceCell;
 
-use crate::config::ConfigError;
+use crate::config::{env, ConfigError};
 
 /// Amazon Root CA 1–4, PEM.
 pub const AMAZON_ROOTS: &[u8] = include_bytes!("aws/amazon-roots.pem");
@@ -34,12 +38,23 @@ pub const AMAZON_ROOTS: &[u8] = include_bytes!("aws/amazon-roots.pem");
 /// The variable naming a PEM bundle to trust instead of the Amazon roots.
 const CA_BUNDLE: &str = "AWS_CA_BUNDLE";
 
-/// The process's SDK configuration, loaded at the first call; refused when
-/// `AWS_CA_BUNDLE` names a file that is not a bundle of certificates.
+/// The process's SDK configuration, built at the first call; refused when
+/// the region or credentials are missing, or `AWS_CA_BUNDLE` names a file
+/// that is not a bundle of certificates.
 pub async fn sdk_config() -> Result<&'static SdkConfig, ConfigError> {
     static CONFIG: OnceCell<SdkConfig> = OnceCell::const_new();
     CONFIG
         .get_or_try_init(|| async {
+            let region = env::optional("AWS_REGION")
+                .or_else(|| env::optional("AWS_DEFAULT_REGION"))
+                .ok_or(ConfigError::Missing("AWS_REGION"))?;
+            let credentials = Credentials::new(
+                env::required("AWS_ACCESS_KEY_ID")?,
+                env::required("AWS_SECRET_ACCESS_KEY")?,
+                env::optional("AWS_SESSION_TOKEN"),
+                None,
+                "environment",
+            );
             let roots = match std::env::var_os(CA_BUNDLE).filter(|v| !v.is_empty()) {
                 Some(path) => std::fs::read(&path).map_err(|e| ConfigError::Invalid {
                     name: CA_BUNDLE,
@@ -51,11 +66,12 @@ pub async fn sdk_config() -> Result<&'static SdkConfig, ConfigError> {
                 name: CA_BUNDLE,
                 why,
             })?;
-            Ok(aws_config::defaults(BehaviorVersion::latest())
-                .credentials_provider(EnvironmentVariableCredentialsProvider::new())
+            Ok(SdkConfig::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new(region))
+                .credentials_provider(SharedCredentialsProvider::new(credentials))
                 .http_client(client)
-                .load()
-                .await)
+                .build())
         })
         .await
 }

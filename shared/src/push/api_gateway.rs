@@ -41,7 +41,7 @@ pub struct Pusher {
 impl Pusher {
     /// A client for `endpoint` from the process's SDK configuration
     /// ([`crate::aws::sdk_config`]).
-    pub fn new(sdk: &aws_config::SdkConfig, endpoint: &str) -> Self {
+    pub fn new(sdk: &crate::aws::SdkConfig, endpoint: &str) -> Self {
         let config = aws_sdk_apigatewaymanagement::config::Builder::from(sdk)
             .endpoint_url(endpoint)
             .retry_config(retries())
