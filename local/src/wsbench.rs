@@ -191,7 +191,10 @@ pub async fn fanout(
     rounds: usize,
     server_pid: Option<u32>,
 ) -> anyhow::Result<FanoutReport> {
-    let rss_before = server_pid.map(rss_kb).transpose()?;
+    // The server's pid and its memory before any client connects.
+    let before = server_pid
+        .map(|pid| rss_kb(pid).map(|kb| (pid, kb)))
+        .transpose()?;
     let broadcaster = format!("9{}", OffsetDateTime::now_utc().unix_timestamp());
     let started = Instant::now();
     // Bounded so the stack sees a burst of connects, not a SYN flood.
@@ -210,10 +213,9 @@ pub async fn fanout(
         sockets.push(task.await??);
     }
     let setup = started.elapsed();
-    let server_rss_kb = match (server_pid, rss_before) {
-        (Some(pid), Some(before)) => Some((before, rss_kb(pid)?)),
-        _ => None,
-    };
+    let server_rss_kb = before
+        .map(|(pid, kb)| rss_kb(pid).map(|idle| (kb, idle)))
+        .transpose()?;
     for ws in sockets {
         read_live_ids(ws, tx.clone());
     }
