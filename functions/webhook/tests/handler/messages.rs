@@ -1,0 +1,88 @@
+//! What each message type is answered with and what it stores.
+
+use super::*;
+
+#[tokio::test]
+async fn challenge_is_answered_with_exactly_its_text_and_recorded() {
+    let t = harness();
+    let d = fixtures::verification("channel.follow", &channel(), now());
+    let r = t.send(&d).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/plain");
+    let challenge = serde_json::from_str::<serde_json::Value>(&d.body).unwrap()["challenge"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(body_text(&r), challenge);
+    let sub_id = fixtures::subscription_id("channel.follow", "1337");
+    let state = t.store.subscription(&sub_id).await.unwrap().unwrap();
+    assert!(state.callback_verified_at_ms.is_some());
+    assert!(t.stored().await.is_empty());
+}
+
+#[tokio::test]
+async fn notification_is_stored_with_its_summary_and_answered_204() {
+    let t = harness();
+    let d = fixtures::notification("channel.follow", &channel(), 7, now());
+    let r = t.send(&d).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let stored = t.stored().await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].message_id, d.message_id);
+    assert_eq!(stored[0].event_type, "channel.follow");
+    assert_eq!(stored[0].event_version, "2");
+    let summary = stored[0].summary.as_ref().unwrap();
+    assert_eq!(summary.text, "Viewer_100007 followed Streamer_1337");
+    // The payload is the event object exactly as sent.
+    let sent: serde_json::Value = serde_json::from_str(&d.body).unwrap();
+    assert_eq!(stored[0].payload, sent["event"].to_string());
+}
+
+#[tokio::test]
+async fn every_known_type_gets_a_summary() {
+    let t = harness();
+    let tracked: Vec<&str> = catalog::tracked().map(|k| k.name).collect();
+    for (i, kind) in tracked.iter().enumerate() {
+        let d = fixtures::notification(kind, &channel(), i as u64, now());
+        assert_eq!(t.send(&d).await.status(), StatusCode::NO_CONTENT, "{kind}");
+    }
+    let stored = t.stored().await;
+    assert_eq!(stored.len(), tracked.len());
+    assert!(stored.iter().all(|e| e.summary.is_some()));
+}
+
+#[tokio::test]
+async fn unknown_subscription_types_are_stored_raw() {
+    let t = harness();
+    let d = fixtures::notification("channel.poll.begin", &channel(), 1, now());
+    assert_eq!(t.send(&d).await.status(), StatusCode::NO_CONTENT);
+    let stored = t.stored().await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].event_type, "channel.poll.begin");
+    assert_eq!(stored[0].summary, None);
+}
+
+#[tokio::test]
+async fn revocation_records_the_new_status_and_reason() {
+    let t = harness();
+    let d = fixtures::revocation("channel.follow", &channel(), "moderator_removed", now());
+    assert_eq!(t.send(&d).await.status(), StatusCode::NO_CONTENT);
+    let sub_id = fixtures::subscription_id("channel.follow", "1337");
+    let state = t.store.subscription(&sub_id).await.unwrap().unwrap();
+    assert_eq!(state.status, "moderator_removed");
+    assert_eq!(
+        state.revocation_reason.as_deref(),
+        Some("moderator_removed")
+    );
+    assert!(state.revoked_at_ms.is_some());
+}
+
+#[tokio::test]
+async fn a_plain_api_gateway_challenge_is_answered_through_the_lambda_entry() {
+    let t = harness();
+    let d = fixtures::verification("channel.raid", &channel(), now());
+    let request = lambda_http::request::from_str(&api_gateway(&d, false)).unwrap();
+    let r = handle(&t.state, request).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(d.body.contains(&body_text(&r)));
+}
