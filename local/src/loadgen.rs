@@ -29,25 +29,6 @@ use tokio::net::TcpStream;
 use crate::cli::{self, LoadArgs};
 use crate::report::{rounded, Latencies};
 
-/// The notification mix: each type with its share in percent. Follows,
-/// redemptions, cheers and subs dominate a busy channel; stream and hype-train
-/// events are rare.
-pub const MIX: &[(&str, u32)] = &[
-    ("channel.follow", 24),
-    ("channel.channel_points_custom_reward_redemption.add", 20),
-    ("channel.cheer", 14),
-    ("channel.subscribe", 12),
-    ("channel.subscription.message", 8),
-    ("channel.update", 6),
-    ("channel.subscription.gift", 4),
-    ("channel.hype_train.progress", 4),
-    ("channel.raid", 2),
-    ("stream.online", 2),
-    ("stream.offline", 2),
-    ("channel.hype_train.begin", 1),
-    ("channel.hype_train.end", 1),
-];
-
 /// How to load the server.
 #[derive(Debug, Clone)]
 pub struct LoadSpec {
@@ -139,27 +120,12 @@ struct Notification {
     body: Bytes,
 }
 
-/// The type of the `n`th notification: the mix spread evenly, so any run of
-/// a hundred consecutive ones has each type's share.
-fn kind_of(n: usize) -> &'static str {
-    let total: u32 = MIX.iter().map(|(_, w)| w).sum();
-    // A stride coprime with the total interleaves the types.
-    let mut slot = ((n as u64 * 37) % u64::from(total)) as u32;
-    for (kind, weight) in MIX {
-        if slot < *weight {
-            return kind;
-        }
-        slot -= weight;
-    }
-    MIX[0].0
-}
-
 /// `unique` distinct notifications over `broadcasters` channels, built on
 /// every core (before the clock starts).
 fn pool(broadcasters: usize, unique: usize) -> Vec<Notification> {
     let now = OffsetDateTime::now_utc();
     let build = |n: usize| {
-        let kind = kind_of(n);
+        let kind = fixtures::mix_kind(n);
         let broadcaster = (1000 + n % broadcasters.max(1)).to_string();
         let delivery = fixtures::notification(kind, &Channel::new(&broadcaster), n as u64, now);
         Notification {
@@ -363,18 +329,6 @@ fn twurple_id(kind: &str, broadcaster: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_hundred_notifications_follow_the_mix() {
-        for start in [0, 100, 12_345] {
-            for (kind, weight) in MIX {
-                let n = (start..start + 100)
-                    .filter(|&n| kind_of(n) == *kind)
-                    .count();
-                assert_eq!(n as u32, *weight, "{kind} from {start}");
-            }
-        }
-    }
 
     #[test]
     fn the_pool_is_unique_notifications_over_the_broadcasters() {

@@ -327,3 +327,54 @@ pub fn api_gateway_event(delivery: &Delivery, secret: &EventSubSecret, base64_bo
         "isBase64Encoded": base64_body
     })
 }
+
+/// The benchmarks' notification mix: each type with its share in percent. Follows,
+/// redemptions, cheers and subs dominate a busy channel; stream and hype-train
+/// events are rare.
+pub const MIX: &[(&str, u32)] = &[
+    ("channel.follow", 24),
+    ("channel.channel_points_custom_reward_redemption.add", 20),
+    ("channel.cheer", 14),
+    ("channel.subscribe", 12),
+    ("channel.subscription.message", 8),
+    ("channel.update", 6),
+    ("channel.subscription.gift", 4),
+    ("channel.hype_train.progress", 4),
+    ("channel.raid", 2),
+    ("stream.online", 2),
+    ("stream.offline", 2),
+    ("channel.hype_train.begin", 1),
+    ("channel.hype_train.end", 1),
+];
+
+/// The type of the `n`th notification: the mix spread evenly, so any run of
+/// a hundred consecutive ones has each type's share.
+pub fn mix_kind(n: usize) -> &'static str {
+    let total: u32 = MIX.iter().map(|(_, w)| w).sum();
+    // A stride coprime with the total interleaves the types.
+    let mut slot = ((n as u64 * 37) % u64::from(total)) as u32;
+    for (kind, weight) in MIX {
+        if slot < *weight {
+            return kind;
+        }
+        slot -= weight;
+    }
+    MIX[0].0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_hundred_notifications_follow_the_mix() {
+        for start in [0, 100, 12_345] {
+            for (kind, weight) in MIX {
+                let n = (start..start + 100)
+                    .filter(|&n| mix_kind(n) == *kind)
+                    .count();
+                assert_eq!(n as u32, *weight, "{kind} from {start}");
+            }
+        }
+    }
+}
