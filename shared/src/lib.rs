@@ -28,7 +28,7 @@
 //! - [`ticket`]: short-lived signed tickets for WebSocket `$connect`.
 //! - [`frames`]: the JSON frames WebSocket clients receive.
 //! - [`store`]: the storage traits (one per aggregate) and their shared types.
-//! - `store::sqlite` (feature `sqlite`): the embedded adapter, with group commit and checkpoints off the commit path.
+//! - `store::sqlite` (feature `sqlite`): the embedded adapter, with group commit.
 //! - `store::dynamo` (feature `dynamo`): the DynamoDB adapter; its module doc
 //!   holds the key schema of every table next to its access patterns, and it
 //!   alone reads items, from queries and from stream records alike;

@@ -6,8 +6,6 @@
 //! default `synchronous=FULL` a commit is fsynced, so an acknowledged event
 //! survives both `kill -9` and power loss; `Durability::Process` (`NORMAL`)
 //! still survives a killed process but may lose the last commits on power loss.
-//! The WAL is copied back into the database file by a low-priority thread of
-//! its own (`checkpoint.rs`), not inside a commit.
 //!
 //! Tables (one module per aggregate holds its row mapping: `events.rs`,
 //! `subscriptions.rs`, `connections.rs`, `streamers.rs`, `snapshots.rs`,
@@ -42,7 +40,6 @@
 //!
 //! Rows past their `expires_at` are removed by [`SqliteStore::purge_expired`].
 
-mod checkpoint;
 mod connections;
 mod events;
 mod marks;
@@ -60,7 +57,6 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::StoreError;
 use crate::config::Retention;
-use checkpoint::Checkpointer;
 use marks::Marks;
 use topics::Topics;
 use writer::Writer;
@@ -245,10 +241,6 @@ pub struct SqliteStore {
 
 struct Inner {
     writer: Writer,
-    /// Copies the WAL into the database file off the commit path; `None` for
-    /// `:memory:`. Held for its lifetime, and declared after the writer, which
-    /// holds its nudger, so that it is dropped after it.
-    _checkpointer: Option<Checkpointer>,
     /// Events just committed, for the local broadcast (the DynamoDB stream's part).
     feed: tokio::sync::broadcast::Sender<super::StoredEvent>,
     /// Streamers whose wanted state or scopes changed (the streamers table's
@@ -293,10 +285,8 @@ impl SqliteStore {
         // the server's CPU under the ingest mix, with 2 MiB 0.4 %.
         conn.execute_batch(&format!(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout=5000; \
-             PRAGMA cache_size=-2048; PRAGMA mmap_size=1073741824; PRAGMA wal_autocheckpoint={backstop}; \
-             PRAGMA temp_store=MEMORY;",
-            // Checkpoints run on their own thread (`checkpoint.rs`).
-            backstop = checkpoint::BACKSTOP_PAGES
+             PRAGMA cache_size=-2048; PRAGMA mmap_size=1073741824; PRAGMA wal_autocheckpoint=16384; \
+             PRAGMA temp_store=MEMORY;"
         ))
         .map_err(unavailable)?;
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
@@ -316,18 +306,9 @@ impl SqliteStore {
                 tracing::error!(error = %e, "could not reload the subscriptions after a failed commit")
             }
         });
-        let checkpointer = (!memory)
-            .then(|| Checkpointer::start(Path::new(path)))
-            .transpose()?;
-        let after_commit: writer::AfterCommit = match &checkpointer {
-            Some(c) => Box::new(c.nudger()),
-            None => Box::new(|_| {}),
-        };
         Ok(Self {
             inner: Arc::new(Inner {
-                writer: Writer::start(conn, marks, after_commit, after_failed_commit)
-                    .map_err(unavailable)?,
-                _checkpointer: checkpointer,
+                writer: Writer::start(conn, marks, after_failed_commit).map_err(unavailable)?,
                 feed: tokio::sync::broadcast::channel(FEED_CAPACITY).0,
                 streamer_changes: tokio::sync::broadcast::channel(1024).0,
                 topics,

@@ -32,9 +32,6 @@ type Reply = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
 /// for state kept in step with the tables to be loaded again.
 pub(super) type AfterFailedCommit = Box<dyn FnMut(&Connection) + Send>;
 
-/// Called after each commit that held, with the number of jobs it carried.
-pub(super) type AfterCommit = Box<dyn FnMut(usize) + Send>;
-
 pub(super) struct Writer {
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
@@ -44,13 +41,12 @@ impl Writer {
     pub(super) fn start(
         conn: Connection,
         marks: Marks,
-        after_commit: AfterCommit,
         after_failed_commit: AfterFailedCommit,
     ) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(conn, marks, after_commit, after_failed_commit, rx))?;
+            .spawn(move || run(conn, marks, after_failed_commit, rx))?;
         Ok(Self {
             jobs: Some(tx),
             thread: Some(thread),
@@ -166,7 +162,6 @@ fn execute(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 fn run(
     conn: Connection,
     mut marks: Marks,
-    mut after_commit: AfterCommit,
     mut after_failed_commit: AfterFailedCommit,
     mut rx: mpsc::Receiver<Job>,
 ) {
@@ -207,7 +202,6 @@ fn run(
         match &commit {
             Ok(()) => {
                 marks.commit();
-                after_commit(replies.len());
                 replies.drain(..).for_each(|r| r(Ok(())));
             }
             Err(e) => {
@@ -305,17 +299,7 @@ mod tests {
             assert!(tx.try_send(job(sql)).is_ok());
         }
         drop(tx);
-        let committed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let counted = std::sync::Arc::clone(&committed);
-        let after_commit = Box::new(move |jobs| {
-            counted.fetch_add(jobs, std::sync::atomic::Ordering::SeqCst);
-        });
-        run(conn, Marks::default(), after_commit, Box::new(|_| {}), rx);
-        assert_eq!(
-            committed.load(std::sync::atomic::Ordering::SeqCst),
-            0,
-            "a batch that did not commit is not counted as committed"
-        );
+        run(conn, Marks::default(), Box::new(|_| {}), rx);
         let after = Connection::open(&path).unwrap();
         assert_eq!(
             rows(&after),
