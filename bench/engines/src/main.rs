@@ -8,8 +8,9 @@
 //! stack's group commit carried about 30 under the ingest benchmark's 64
 //! connections). Cases:
 //!
-//! - `sqlite`: the local store's events table, index and pragmas, with plain
-//!   `rusqlite` (what the store's writer thread spends on SQLite itself).
+//! - `sqlite`: the local store's database as its writer opens it (pragmas,
+//!   schema), written with plain `rusqlite` inserts: what the store's writer
+//!   thread spends on SQLite itself.
 //! - `fjall`: an LSM tree, the row and the feed entry in two partitions of one
 //!   keyspace, one write batch and one `SyncAll` persist per `BATCH`.
 //! - `redb`: a copy-on-write B-tree, two tables, one durable write
@@ -24,6 +25,7 @@ use std::time::Instant;
 use serde_json::Value;
 use shared::eventsub::fixtures::{self, Channel};
 use shared::eventsub::summary::{semantic_key, summarize};
+use shared::store::sqlite::{open_connection, Durability};
 use shared::store::{Cursor, Event};
 
 const BROADCASTERS: usize = 5000;
@@ -73,19 +75,8 @@ fn rows(n: usize) -> Vec<Row> {
 }
 
 fn sqlite(dir: &str, rows: &[Row], batch: usize) {
-    let c = rusqlite::Connection::open(format!("{dir}/raw.db")).expect("open");
-    // The store's pragmas and its events table (shared/src/store/sqlite).
-    c.execute_batch(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-2048; \
-         PRAGMA mmap_size=1073741824; PRAGMA wal_autocheckpoint=16384;
-         CREATE TABLE events (seq INTEGER PRIMARY KEY, broadcaster_id TEXT NOT NULL, \
-           sort_key TEXT NOT NULL, message_id TEXT NOT NULL, event_type TEXT NOT NULL, \
-           event_version TEXT NOT NULL, subscription_id TEXT NOT NULL, \
-           received_at_ms INTEGER NOT NULL, summary TEXT, payload TEXT NOT NULL, \
-           expires_at INTEGER NOT NULL, semantic_key TEXT);
-         CREATE UNIQUE INDEX events_by_broadcaster ON events (broadcaster_id, sort_key, event_type);",
-    )
-    .expect("schema");
+    // The store's own pragmas and schema, as its writer opens the file.
+    let c = open_connection(&format!("{dir}/raw.db"), Durability::PowerLoss).expect("open");
     for chunk in rows.chunks(batch) {
         c.execute_batch("BEGIN IMMEDIATE").expect("begin");
         {

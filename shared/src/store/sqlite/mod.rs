@@ -233,6 +233,40 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
+/// The path that names a throwaway in-memory database.
+const IN_MEMORY: &str = ":memory:";
+
+/// A connection to the database at `path` (`:memory:` for a throwaway one)
+/// as the store's writer opens it: its pragmas for `durability`, its schema,
+/// migrated. Public for the engine benchmark, which writes through it.
+pub fn open_connection(path: &str, durability: Durability) -> Result<Connection, StoreError> {
+    let conn = if path == IN_MEMORY {
+        Connection::open_in_memory()
+    } else {
+        Connection::open(path)
+    }
+    .map_err(unavailable)?;
+    let sync = match durability {
+        Durability::PowerLoss => "FULL",
+        Durability::Process => "NORMAL",
+    };
+    // The writer's page cache stays small (2 MiB, about SQLite's default;
+    // reads go through mmap and the readers' own caches). A B-tree split
+    // parks a page under the lock-byte page number (page 262,145), so at
+    // every commit SQLite drops pages "past the end" by walking the
+    // cache's whole hash table: with a 64 MiB cache that walk was 5.9 % of
+    // the server's CPU under the ingest mix, with 2 MiB 0.4 %.
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout=5000; \
+         PRAGMA cache_size=-2048; PRAGMA mmap_size=1073741824; PRAGMA wal_autocheckpoint=16384; \
+         PRAGMA temp_store=MEMORY;"
+    ))
+    .map_err(unavailable)?;
+    conn.execute_batch(SCHEMA).map_err(unavailable)?;
+    migrate(&conn).map_err(unavailable)?;
+    Ok(conn)
+}
+
 /// The SQLite store: cheap to clone, shared by every request.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -266,31 +300,8 @@ impl SqliteStore {
         durability: Durability,
         retention: Retention,
     ) -> Result<Self, StoreError> {
-        let memory = path == ":memory:";
-        let conn = if memory {
-            Connection::open_in_memory()
-        } else {
-            Connection::open(path)
-        }
-        .map_err(unavailable)?;
-        let sync = match durability {
-            Durability::PowerLoss => "FULL",
-            Durability::Process => "NORMAL",
-        };
-        // The writer's page cache stays small (2 MiB, about SQLite's default;
-        // reads go through mmap and the readers' own caches). A B-tree split
-        // parks a page under the lock-byte page number (page 262,145), so at
-        // every commit SQLite drops pages "past the end" by walking the
-        // cache's whole hash table: with a 64 MiB cache that walk was 5.9 % of
-        // the server's CPU under the ingest mix, with 2 MiB 0.4 %.
-        conn.execute_batch(&format!(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout=5000; \
-             PRAGMA cache_size=-2048; PRAGMA mmap_size=1073741824; PRAGMA wal_autocheckpoint=16384; \
-             PRAGMA temp_store=MEMORY;"
-        ))
-        .map_err(unavailable)?;
-        conn.execute_batch(SCHEMA).map_err(unavailable)?;
-        migrate(&conn).map_err(unavailable)?;
+        let memory = path == IN_MEMORY;
+        let conn = open_connection(path, durability)?;
         let marks = Marks::load(&conn, time::OffsetDateTime::now_utc().unix_timestamp())
             .map_err(unavailable)?;
         let topics = Arc::new(Mutex::new(Topics::load(&conn).map_err(unavailable)?));
