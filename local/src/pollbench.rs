@@ -96,13 +96,7 @@ fn cpu_seconds() -> f64 {
 
 /// Peak resident memory of this process, in MiB.
 fn peak_rss_mib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0)
-        / 1024
+    crate::report::status_kb("self", "VmHWM").unwrap_or(0) / 1024
 }
 
 /// Where a benchmark run's snapshots go.

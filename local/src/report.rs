@@ -3,6 +3,17 @@
 
 use serde::Serialize;
 
+/// A memory figure of a process, in KiB: `field` (`VmRSS`, `VmHWM`, …) of
+/// `/proc/<pid>/status` (`pid` may be `self`); `None` when there is no such
+/// process or line (not Linux).
+pub fn status_kb(pid: &str, field: &str) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
 /// Latencies in microseconds, sorted, with quantiles in milliseconds.
 #[derive(Debug, Default)]
 pub struct Latencies(Vec<u64>);
@@ -44,4 +55,19 @@ pub fn rounded(value: f64, places: i32) -> f64 {
 pub fn print_json(report: &impl Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string(report)?);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_fields_are_read_in_kib_and_absent_ones_are_none() {
+        let rss = status_kb("self", "VmRSS").expect("Linux reports VmRSS");
+        let peak = status_kb("self", "VmHWM").expect("Linux reports VmHWM");
+        assert!(rss > 0 && peak >= rss, "{rss} {peak}");
+        // A field is matched whole: `VmRS` is not `VmRSS`.
+        assert_eq!(status_kb("self", "VmRS"), None);
+        assert_eq!(status_kb("0", "VmRSS"), None);
+    }
 }

@@ -123,15 +123,10 @@ pub struct FanoutReport {
     pub server_rss_kb: Option<(u64, u64)>,
 }
 
-/// A process's resident memory now, in KiB (`VmRSS` in `/proc/<pid>/status`).
+/// A process's resident memory now, in KiB.
 fn rss_kb(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .with_context(|| format!("no process {pid}"))?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("no VmRSS line")
+    crate::report::status_kb(&pid.to_string(), "VmRSS")
+        .with_context(|| format!("no resident memory for process {pid}"))
 }
 
 /// Human-readable lines: set-up time, then each round's first, median,
