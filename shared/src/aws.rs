@@ -55,10 +55,10 @@ pub async fn sdk_config() -> Result<&'static SdkConfig, ConfigError> {
                 None,
                 "environment",
             );
-            let roots = match std::env::var_os(CA_BUNDLE).filter(|v| !v.is_empty()) {
+            let roots = match env::optional(CA_BUNDLE).filter(|v| !v.is_empty()) {
                 Some(path) => std::fs::read(&path).map_err(|e| ConfigError::Invalid {
                     name: CA_BUNDLE,
-                    why: format!("cannot read {}: {e}", path.to_string_lossy()),
+                    why: format!("cannot read {path}: {e}"),
                 })?,
                 None => AMAZON_ROOTS.to_vec(),
             };
