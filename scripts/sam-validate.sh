@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Validate template.yaml with the AWS SAM CLI: `sam validate --lint`
-# (cfn-lint) and plain `sam validate` (the real SAM transform).
+# (cfn-lint) and plain `sam validate` (the real SAM transform); then the
+# template checks (scripts/template/test_template.py): cfn-lint on the
+# *transformed* template (what CloudFormation receives: cycles through SAM
+# resources show only there), the dashboard's SEARCH quoting, no secret in
+# any function's environment, no reserved concurrency by default, log groups
+# with retention, tables kept. Each check has a control on the template as it
+# was before (scripts/template/fixtures/template-before.yaml) that must fail.
 #
 # Uses `sam` from the project's venv (.venv), installing aws-sam-cli there
 # with pip if it is missing. Everything runs offline: no instance-metadata
@@ -34,4 +40,6 @@ EMPTY_CONFIG="$(mktemp --suffix=.toml)"
 trap 'rm -f "$EMPTY_CONFIG"' EXIT
 echo 'version = 0.1' >"$EMPTY_CONFIG"
 "$SAM" validate --config-file "$EMPTY_CONFIG" --template-file template.yaml --region us-east-1
+echo "sam-validate: template checks (transformed template, secrets, logs, tables)" >&2
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider scripts/template
 echo "sam-validate: template.yaml OK" >&2
