@@ -420,3 +420,22 @@ def test_stub_answers_like_sam(world, moto_url, tmp_path):
         assert (stub.returncode, stub.stderr.strip()) == (real.returncode, real.stderr.strip()), suffix
         if real.returncode == 0:
             assert json.loads(stub.stdout) == json.loads(real.stdout)
+
+
+def test_every_sam_call_is_one_the_real_sam_accepts(world):
+    """Each command line deploy.sh gave the stub, run by the real SAM CLI with --help appended:
+    click rejects an unknown option (exit 2) before --help (exit 0) is acted on. Option names
+    are checked this way, not their values."""
+    world.set_stack("no-outputs")
+    r = world.run("--delete-failed", "--twitch-client-id", CLIENT_ID, "--parameter", "PollSchedule=rate(5 minutes)",
+                  *world.flags(), stdin=CLIENT_SECRET + "\n")
+    assert r.returncode == 0, r.stdout + r.stderr
+    seen = {}
+    for call in world.calls():
+        seen.setdefault(call["argv"][0], call["argv"])
+    assert sorted(seen) == ["build", "delete", "deploy", "list"]
+    assert sorted(seen["deploy"][-2:]) == ['PollSchedule="rate(5 minutes)"', f'TwitchClientId="{CLIENT_ID}"']
+    for argv in seen.values():
+        real = subprocess.run([str(ROOT / ".venv" / "bin" / "sam"), *argv, "--help"], capture_output=True,
+                              text=True, env=world.env | {"PATH": os.environ["PATH"]}, timeout=RUN_TIMEOUT)
+        assert real.returncode == 0, f"sam {' '.join(argv[:2])}: {real.stderr}"
