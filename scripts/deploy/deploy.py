@@ -133,7 +133,7 @@ def ensure_secret(sm, name: str, ask_client_secret) -> SecretOutcome:
         else:
             raise DeployError(f"cannot read the secret {name}: {code}: {message}") from e
     except BotoCoreError as e:
-        raise DeployError(f"cannot reach Secrets Manager: {e}") from e
+        raise DeployError(f"the call to Secrets Manager failed: {e}") from e
 
     values: dict = {}
     if current is not None:
@@ -175,7 +175,7 @@ def ensure_secret(sm, name: str, ask_client_secret) -> SecretOutcome:
         err = e.response.get("Error", {})
         raise DeployError(f"cannot write the secret {name}: {err.get('Code')}: {err.get('Message')}") from e
     except BotoCoreError as e:
-        raise DeployError(f"cannot reach Secrets Manager: {e}") from e
+        raise DeployError(f"the call to Secrets Manager failed: {e}") from e
     return SecretOutcome(created=current is None, added=added, kept=kept)
 
 
@@ -188,7 +188,7 @@ def read_secret(sm, name: str) -> dict:
         err = e.response.get("Error", {})
         raise DeployError(f"cannot read the secret {name}: {err.get('Code')}: {err.get('Message')}") from e
     except BotoCoreError as e:
-        raise DeployError(f"cannot reach Secrets Manager: {e}") from e
+        raise DeployError(f"the call to Secrets Manager failed: {e}") from e
     except (KeyError, json.JSONDecodeError) as e:
         raise DeployError(f"the secret {name} is not a JSON object") from e
     if not isinstance(values, dict):
@@ -202,7 +202,10 @@ def ask(prompt: str, *, hidden: bool, shape: re.Pattern, what: str) -> str:
     """One answer: on a terminal asked until valid (hidden with getpass); otherwise one line of stdin."""
     if sys.stdin.isatty():
         while True:
-            answer = (getpass.getpass(prompt) if hidden else input(prompt)).strip()
+            try:
+                answer = (getpass.getpass(prompt) if hidden else input(prompt)).strip()
+            except EOFError:
+                raise DeployError(f"{prompt.rstrip(': ')} is needed (Ctrl-D ended the question)") from None
             if shape.fullmatch(answer):
                 return answer
             print(f"  needed: {what} (Ctrl-C stops)", file=sys.stderr)

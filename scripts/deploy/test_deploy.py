@@ -260,6 +260,22 @@ def test_first_run_on_a_terminal_asks_only_for_the_client_secret_hidden(world):
     assert_no_secret_anywhere(world, shown)
 
 
+def test_enter_at_a_question_asks_again_instead_of_aborting(world):
+    # Each answer waits for its prompt: getpass discards what was typed
+    # before it turned echo off (TCSAFLUSH), as it would for a person.
+    code, shown = world.run_tty(*world.flags(), answers=[
+        (r"Twitch client id: ", ""),
+        (r"needed: letters and digits.*\n.*Twitch client id: ", CLIENT_ID),
+        (r"Twitch client secret \(hidden\): ", ""),
+        (r"needed: the app's client secret.*\n.*Twitch client secret \(hidden\): ", CLIENT_SECRET),
+    ])
+    assert code == 0, shown
+    assert CLIENT_ID in shown  # the id is asked visibly
+    assert CLIENT_SECRET not in shown
+    assert world.secret()["twitch_client_secret"] == CLIENT_SECRET
+    assert deploy_argv(world)[-1] == f'TwitchClientId="{CLIENT_ID}"'
+
+
 def test_second_run_asks_nothing_and_reuses_every_value(world):
     first_run_piped(world)
     before = world.sm.get_secret_value(SecretId=world.secret_id)
