@@ -40,8 +40,18 @@ KEYS = {"eventsub_secret", "ticket_secret", "admin_token", "session_key", "twitc
 RUN_TIMEOUT = 60
 
 
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then closed)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def loopback_env() -> dict:
-    """The AWS part of every child's environment: dummies, no metadata lookups, no proxy."""
+    """The base of every child's environment: dummy credentials, no metadata lookups, and
+    every HTTP(S) request to anything but 127.0.0.1 sent to a closed loopback port (the
+    proxy), so it fails here instead of leaving the machine."""
+    dead_end = f"http://127.0.0.1:{closed_port()}"
     return {
         "PATH": os.environ["PATH"],
         "LANG": "C.UTF-8",
@@ -51,15 +61,10 @@ def loopback_env() -> dict:
         "AWS_CONFIG_FILE": "/dev/null",
         "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
         "SAM_CLI_TELEMETRY": "0",
-        "NO_PROXY": "127.0.0.1,localhost",
+        "HTTP_PROXY": dead_end,
+        "HTTPS_PROXY": dead_end,
+        "NO_PROXY": "127.0.0.1",
     }
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then closed)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -117,7 +122,11 @@ class StandIns:
         sam.chmod(0o755)
         self.base = "https://abc123.execute-api.us-east-1.amazonaws.com"
         self.set_outputs(outputs_for(self.base))
-        (tmp / "home").mkdir()
+        # The real sam (test_stub_answers_like_sam) asks PyPI for a newer version
+        # once a week, by this file's date; it says it just did.
+        (tmp / "home" / ".aws-sam").mkdir(parents=True)
+        (tmp / "home" / ".aws-sam" / "metadata.json").write_text(
+            json.dumps({"lastVersionCheck": time.time(), "telemetryEnabled": False}))
         self.env = loopback_env() | {
             "PATH": f"{self.dir / 'bin'}:{os.environ['PATH']}",
             "HOME": str(tmp / "home"),
