@@ -83,7 +83,7 @@ def main(args: list) -> int:
             return 1
         if (base / "deploy-fails").exists():
             print("CREATE_FAILED  AWS::Lambda::Function  WebhookFunction  Resource handler returned message: "
-                  "\"stub: failed on purpose\"")
+                  "\"stub: failed on purpose\"", flush=True)
             print(f"Error: Failed to create/update the stack: {stack}, Waiter StackCreateComplete failed: "
                   "Waiter encountered a terminal failure state: For expression \"Stacks[].StackStatus\" "
                   "we matched expected path: \"ROLLBACK_COMPLETE\" at least once", file=sys.stderr)
