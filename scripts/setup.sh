@@ -69,6 +69,8 @@ venv_current() {
     frozen="$(.venv/bin/python -m pip freeze --disable-pip-version-check 2>/dev/null)" || return 1
     local req
     while read -r req; do
+        # pip freeze names a package without its extras: moto[server]==x is moto==x.
+        req="${req/\[*\]/}"
         grep -qxiF "$req" <<<"$frozen" || return 1
     done < <(grep -v '^#' requirements-dev.txt | grep .)
 }
