@@ -4,7 +4,8 @@
 #   rustfmt check, clippy (warnings are errors), DynamoDB Local + cargo test,
 #   the page in headless Chromium (web/tests), the API contract (schemathesis
 #   on the local stack, scripts/api-contract.sh), `sam validate` (lint and SAM
-#   transform) of template.yaml, `sam build` of every function (arm64,
+#   transform) of template.yaml and the template checks, the deploy script
+#   against stand-ins (scripts/deploy-test.sh), `sam build` of every function (arm64,
 #   scripts/sam-build.sh) and every events/ sample through the built
 #   functions' Lambda runtime loop (scripts/invoke-samples.sh).
 # Exits non-zero on the first failure. DynamoDB Local is started here and
@@ -60,6 +61,9 @@ scripts/api-contract.sh
 
 step "scripts/sam-validate.sh"
 scripts/sam-validate.sh
+
+step "scripts/deploy-test.sh (scripts/deploy.sh against a moto Secrets Manager and a sam stub)"
+scripts/deploy-test.sh
 
 step "scripts/sam-build.sh (sam build: every function, arm64)"
 scripts/sam-build.sh
