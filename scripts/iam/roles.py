@@ -284,3 +284,16 @@ def websocket_api(cfn: dict) -> str | None:
         if r.get("Type") == "AWS::ApiGatewayV2::Api" and r.get("Properties", {}).get("ProtocolType") == "WEBSOCKET"
     ]
     return apis[0] if len(apis) == 1 else None
+
+
+def short(value) -> str:
+    """An intrinsic as the template writes it (`!GetAtt X.Arn`, `!Sub ...`)."""
+    if isinstance(value, dict) and len(value) == 1:
+        (key, arg), = value.items()
+        if key == "Fn::GetAtt":
+            return "!GetAtt " + (".".join(arg) if isinstance(arg, list) else arg)
+        if key == "Fn::Sub" and isinstance(arg, str):
+            return "!Sub " + arg
+        if key == "Ref":
+            return "!Ref " + arg
+    return str(value)

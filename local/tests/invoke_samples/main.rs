@@ -12,9 +12,16 @@
 //!   LAMBDA_RUNNER      the emulator to run them under, e.g.
 //!                      `qemu-aarch64-static -L /usr/aarch64-linux-gnu` for
 //!                      arm64 binaries on x86_64 (empty: run them directly);
-//!   DYNAMODB_ENDPOINT  DynamoDB Local.
+//!   DYNAMODB_ENDPOINT  DynamoDB Local;
+//!   IAM_RECORDING      where the IAM recorder writes every AWS call the
+//!                      functions made (default `.aws-sam/iam-calls.jsonl`;
+//!                      `scripts/iam-check.sh` evaluates it).
+//!
+//! Each function reaches DynamoDB and `@connections` only through the IAM
+//! recorder ([`recorder`]), signing with its own dummy access key.
 
 mod lambda;
+mod recorder;
 mod runtime_api;
 #[path = "../support/mod.rs"]
 mod support;
@@ -33,6 +40,7 @@ use serde_json::{json, Value};
 use shared::config::DEV_EVENTSUB_SECRET;
 
 use lambda::Lambda;
+use recorder::Recorder;
 
 /// The admin token the samples carry.
 const ADMIN: &str = "local-admin-token-local-admin-token-0000";
@@ -93,6 +101,7 @@ struct World {
     tables: HashMap<&'static str, String>,
     stack: support::Running,
     values: HashMap<&'static str, String>,
+    recorder: Recorder,
 }
 
 impl World {
@@ -109,6 +118,17 @@ impl World {
         }
         let stack = support::sim_stack(support::dev_secret(), ADMIN).await;
         let base = stack.http("");
+        let management = &stack.stack.management;
+        let recorder = Recorder::start(
+            &repo(),
+            &recorder::Upstreams {
+                dynamodb: &std::env::var("DYNAMODB_ENDPOINT").unwrap(),
+                connections: &base,
+                connections_key: (management.access_key_id(), management.secret()),
+                tables: &tables,
+                secrets: &HashMap::new(),
+            },
+        );
         let table = |logical: &str| tables[logical].clone();
         let values: HashMap<&'static str, String> = HashMap::from([
             ("EVENTS_TABLE", table("EventsTable")),
@@ -132,8 +152,9 @@ impl World {
             ("TWITCH_CLIENT_ID", "sim-client-id".into()),
             ("TWITCH_CLIENT_SECRET", "sim-client-secret".into()),
             ("CALLBACK_URL", format!("{base}/eventsub")),
-            // The local gateway's `@connections`, under the stage.
-            ("WEBSOCKET_ENDPOINT", format!("{base}/prod")),
+            // The local gateway's `@connections`, under the stage, through
+            // the IAM recorder.
+            ("WEBSOCKET_ENDPOINT", format!("{}/prod", recorder.url)),
             ("WEBSOCKET_URL", WS_AUDIENCE.into()),
             (
                 "ALLOWED_ORIGINS",
@@ -149,20 +170,18 @@ impl World {
             tables,
             stack,
             values,
+            recorder,
         }
     }
 
-    /// Starts `function` with the template's variables and the local endpoints.
+    /// Starts `function` with the template's variables and the local
+    /// endpoints: AWS ones through the IAM recorder, with its own access key.
     async fn start(&self, function: &str) -> Lambda {
         let base = self.stack.http("");
-        let management = &self.stack.stack.management;
         let extra = [
-            ("AWS_ACCESS_KEY_ID", management.access_key_id().to_owned()),
-            ("AWS_SECRET_ACCESS_KEY", management.secret().to_owned()),
-            (
-                "DYNAMODB_ENDPOINT",
-                std::env::var("DYNAMODB_ENDPOINT").unwrap(),
-            ),
+            ("AWS_ACCESS_KEY_ID", recorder::access_key_id(function)),
+            ("AWS_SECRET_ACCESS_KEY", recorder::secret_key(function)),
+            ("DYNAMODB_ENDPOINT", self.recorder.url.clone()),
             ("TWITCH_HELIX_URL", format!("{base}/helix")),
             ("TWITCH_OAUTH_URL", format!("{base}/oauth2")),
             // The websocket function answers through the API a request came
@@ -233,6 +252,12 @@ async fn every_sample_through_the_lambda_runtime() {
     poller_samples(&world, &mut poller).await;
     api_samples(&world, &mut api).await;
     eventsub_manager_untracks(&world, &mut manager, &manager_samples).await;
+
+    let calls = world.recorder.finish().await;
+    println!(
+        "iam recorder: {calls} AWS call(s) recorded in {}",
+        recorder::recording_path(&repo()).display()
+    );
 }
 
 // ------------------------------------------------------------ eventsub_manager
