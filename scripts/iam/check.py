@@ -129,6 +129,10 @@ class Result:
     used: dict = field(default_factory=dict)
     roles: dict = field(default_factory=dict)
     calls: int = 0
+    # (function, action, resource in template terms, key shape) -> count
+    exercised: dict = field(default_factory=lambda: defaultdict(int))
+    # Physical names back to the template's: for messages.
+    readable: object = staticmethod(lambda text: text)
 
     @property
     def failed(self) -> bool:
@@ -150,6 +154,30 @@ def template_terms(arn: str, tables: dict, websocket_api: str | None) -> str:
     return arn
 
 
+def key_shape(keys) -> str:
+    """A partition key value's kind: its prefix up to `#` (SESSION#, EV#),
+    or the value itself when short (POLLER)."""
+    shapes = sorted({k.split("#", 1)[0] + "#" if "#" in k else (k if len(k) <= 12 else "…") for k in keys or []})
+    return ",".join(shapes)
+
+
+def readable_names(tables_by_logical: dict, websocket_api: str | None):
+    """Rewrites physical table ARNs and the API id as the template names them."""
+    pairs = [
+        (f"arn:aws:dynamodb:{tpl.REGION}:{tpl.ACCOUNT}:table/{physical}", f"${{{logical}.Arn}}")
+        for logical, physical in sorted(tables_by_logical.items(), key=lambda kv: -len(kv[1]))
+    ]
+    if websocket_api:
+        pairs.append((f"arn:aws:execute-api:{tpl.REGION}:{tpl.ACCOUNT}:{tpl.api_id(websocket_api)}/", f"${{{websocket_api}}}/"))
+
+    def rewrite(text: str) -> str:
+        for physical, logical in pairs:
+            text = text.replace(physical, logical)
+        return text
+
+    return rewrite
+
+
 def evaluate(sam: dict, meta: dict, records: list, cfn: dict | None = None) -> Result:
     """Every record against its function's role in the SAM template `sam`."""
     cfn = cfn if cfn is not None else tpl.transform(sam)
@@ -158,6 +186,7 @@ def evaluate(sam: dict, meta: dict, records: list, cfn: dict | None = None) -> R
     roles = tpl.roles(cfn, resolver)
     websocket_api = tpl.websocket_api(cfn)
     result = Result(roles=roles)
+    result.readable = readable_names(tables_by_logical, websocket_api)
     statements = {}
     for name, role in roles.items():
         managed = []
@@ -178,6 +207,11 @@ def evaluate(sam: dict, meta: dict, records: list, cfn: dict | None = None) -> R
             result.problems.append((call.function, call.summary))
             continue
         called[call.function] += 1
+        resource = result.readable(call.request.resource)
+        if ":execute-api:" in call.request.resource:
+            resource = resource.rsplit("/", 1)[0] + "/*"
+        shape = key_shape(call.request.context.get("dynamodb:leadingkeys"))
+        result.exercised[(call.function, call.request.action, resource, shape)] += 1
         if call.function not in statements:
             result.problems.append((call.function, f"{call.summary}: no such function in the template"))
             continue
@@ -226,20 +260,26 @@ def unused(result: Result) -> list:
     return out
 
 
-def report(result: Result, out=sys.stdout) -> None:
+def report(result: Result, out=sys.stdout, calls: bool = False) -> None:
     p = lambda *a: print(*a, file=out)  # noqa: E731
     p(f"iam-check: {result.calls} recorded authorization(s), {len(result.roles)} function(s)")
+    if calls:
+        p("calls the samples made (function, action, resource, partition key kinds: count):")
+        for (function, action, resource, shape), n in sorted(result.exercised.items()):
+            p(f"  {function:<24} {action:<30} {resource:<40} {shape:<22} {n}")
+        p("")
     for function, text in result.problems:
         p(f"FAIL {function}: {text}")
+    r = result.readable
     for function, summary, why, grant in result.denials:
-        p(f"DENIED {function}: {summary}")
-        p(f"       missing: {why}")
+        p(f"DENIED {function}: {r(summary)}")
+        p(f"       missing: {r(why)}")
         p(f"       needs:   {grant}")
     p("")
     p("least privilege: the code's grants no recorded call exercised")
     rows = unused(result)
     for function, label, what in rows:
-        p(f"  {function:<24} {label:<48} {what}")
+        p(f"  {function:<24} {label.split('/', 1)[-1]:<26} {r(what)}")
     if not rows:
         p("  (none)")
     p("")
@@ -257,6 +297,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--template", default=os.path.join(root, "template.yaml"))
     parser.add_argument("--recording", default=os.path.join(root, ".aws-sam", "iam-calls.jsonl"))
+    parser.add_argument("--calls", action="store_true", help="also list the calls the samples made")
     args = parser.parse_args(argv)
     try:
         sam = tpl.load(args.template)
@@ -265,7 +306,7 @@ def main(argv=None) -> int:
     except (OSError, ValueError, tpl.Unresolvable, policy.Unsupported) as e:
         print(f"iam-check: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
-    report(result)
+    report(result, calls=args.calls)
     return 1 if result.failed else 0
 
 

@@ -46,6 +46,9 @@ use recorder::Recorder;
 const ADMIN: &str = "local-admin-token-local-admin-token-0000";
 /// The connection the WebSocket samples are about.
 const CONNECTION: &str = "L8Z3Ncd1IAMCJiw=";
+/// A second watcher of 1337 whose socket is gone by the time the fan-out
+/// posts to it (API Gateway answers 410: the fan-out removes its records).
+const GONE: &str = "G0neC0nnect10n=";
 /// The API the WebSocket samples came through (tickets are bound to it).
 const WS_AUDIENCE: &str = "wss://abc123.execute-api.us-east-1.amazonaws.com/prod";
 const TICKET_SECRET: &str = "invoke-samples-ticket-secret-0123456789";
@@ -247,7 +250,9 @@ async fn every_sample_through_the_lambda_runtime() {
             .connections
             .register(CONNECTION, "203.0.113.7", "Mozilla/5.0");
     websocket_connect_and_subscribe(&world, &mut websocket, &mut inbox).await;
+    websocket_gone_watcher(&world, &mut websocket).await;
     fanout_samples(&world, &mut fanout, &mut inbox).await;
+    fanout_cleaned_the_gone_watcher(&world, &fanout).await;
     websocket_leave(&world, &mut websocket, &mut inbox).await;
     poller_samples(&world, &mut poller).await;
     api_samples(&world, &mut api).await;
@@ -542,6 +547,84 @@ async fn websocket_connect_and_subscribe(world: &World, f: &mut Lambda, inbox: &
         &name,
         "default",
         format!("200; an error frame: {}", error["code"]),
+    );
+}
+
+/// `sample` (a WebSocket event of [`CONNECTION`]) as [`GONE`]'s, with a
+/// ticket issued now.
+fn as_gone_connection(sample: &Value) -> Value {
+    let text = sample.to_string().replace(CONNECTION, GONE);
+    let mut event: Value = serde_json::from_str(&text).unwrap();
+    if event["queryStringParameters"]["ticket"].is_string() {
+        let key = shared::ticket::TicketKey::new(TICKET_SECRET.as_bytes()).unwrap();
+        let ticket = key.issue("dev-user", WS_AUDIENCE, shared::clock::now_ms() / 1000);
+        event["queryStringParameters"]["ticket"] = ticket.clone().into();
+        event["multiValueQueryStringParameters"]["ticket"] = json!([ticket]);
+    }
+    event
+}
+
+/// A second connection watches 1337, then its socket goes away without a
+/// `$disconnect` (as when a client drops): its records stay in the table
+/// until a post to it comes back 410.
+async fn websocket_gone_watcher(world: &World, f: &mut Lambda) {
+    let name = f.name.clone();
+    let samples = samples_in(&repo().join("events/websocket"));
+    let mut inbox = world
+        .stack
+        .stack
+        .connections
+        .register(GONE, "203.0.113.8", "Mozilla/5.0");
+    let connect = f
+        .invoke(
+            "connect (second watcher)",
+            &as_gone_connection(&take(&samples, "connect")),
+        )
+        .await;
+    assert_eq!(
+        connect["statusCode"], 200,
+        "connect (second watcher): {connect}"
+    );
+    let subscribe = f
+        .invoke(
+            "subscribe (second watcher)",
+            &as_gone_connection(&take(&samples, "subscribe")),
+        )
+        .await;
+    assert_eq!(
+        subscribe["statusCode"], 200,
+        "subscribe (second watcher): {subscribe}"
+    );
+    assert_eq!(frame(&mut inbox).await["type"], "subscribed");
+    world.stack.stack.connections.remove(GONE);
+    assert!(
+        !world
+            .partition("ConnectionsTable", &format!("CONN#{GONE}"))
+            .await
+            .is_empty(),
+        "the second watcher is recorded"
+    );
+    ok(
+        &name,
+        "connect + subscribe (a second watcher, then its socket gone)",
+        "200, 200; recorded in ConnectionsTable",
+    );
+}
+
+/// The fan-out's posts to the gone watcher came back 410: its records were
+/// removed before it answered.
+async fn fanout_cleaned_the_gone_watcher(world: &World, f: &Lambda) {
+    assert!(
+        world
+            .partition("ConnectionsTable", &format!("CONN#{GONE}"))
+            .await
+            .is_empty(),
+        "the fan-out removed the gone watcher's records"
+    );
+    ok(
+        &f.name,
+        "(410 from @connections for the gone watcher)",
+        "its records removed from ConnectionsTable",
     );
 }
 
