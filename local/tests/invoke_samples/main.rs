@@ -197,6 +197,73 @@ impl World {
         Lambda::start(function, &self.values, &extra).await
     }
 
+    /// User 1337 logged in (written through the store, as the login callback
+    /// writes it): one fresh session for the browser samples and one whose
+    /// tokens are an hour past their last validation.
+    async fn logged_in_user(&self) -> LoggedIn {
+        use shared::store::users::{SealedTokens, Session, User, UserStore};
+        let users = shared::store::dynamo::DynamoUserStore::new(
+            self.client.clone(),
+            self.tables["UsersTable"].clone(),
+        );
+        let seal =
+            shared::auth::seal::SealKey::from_base64("SESSION_KEY", &self.values["SESSION_KEY"])
+                .expect("the samples' session key");
+        let now_s = shared::clock::now_ms() / 1000;
+        users
+            .put_user(&User {
+                id: "1337".into(),
+                login: "user1337".into(),
+                display_name: "User1337".into(),
+                picture: None,
+                scopes: Vec::new(),
+                created_at_s: now_s,
+            })
+            .await
+            .unwrap();
+        let mut cookies = Vec::new();
+        for validated_at_s in [now_s, now_s - 2 * 3600] {
+            let id = shared::auth::session::NewSessionId::generate();
+            users
+                .create_session(&Session {
+                    hash: id.hash.clone(),
+                    user_id: "1337".into(),
+                    created_at_s: now_s,
+                    expires_at_s: now_s + 3600,
+                    tokens: Some(SealedTokens {
+                        access: seal.seal(&id.hash, "a-token-the-simulator-never-issued"),
+                        refresh: None,
+                        expires_at_s: now_s + 3600,
+                    }),
+                    validated_at_s,
+                })
+                .await
+                .unwrap();
+            cookies.push(id.cookie);
+        }
+        LoggedIn {
+            cookie: format!("__Host-sid={}", cookies[0]),
+        }
+    }
+
+    /// Every item of `table` whose partition key starts with `prefix`.
+    async fn partition_prefix(
+        &self,
+        table: &str,
+        prefix: &str,
+    ) -> Vec<HashMap<String, AttributeValue>> {
+        self.client
+            .scan()
+            .table_name(&self.tables[table])
+            .filter_expression("begins_with(pk, :p)")
+            .expression_attribute_values(":p", AttributeValue::S(prefix.into()))
+            .send()
+            .await
+            .unwrap()
+            .items
+            .unwrap_or_default()
+    }
+
     /// The items of `table` under partition key `pk` (attribute `pk`).
     async fn partition(&self, table: &str, pk: &str) -> Vec<HashMap<String, AttributeValue>> {
         self.client
@@ -210,6 +277,11 @@ impl World {
             .items
             .unwrap_or_default()
     }
+}
+
+/// A browser with user 1337's session cookie.
+struct LoggedIn {
+    cookie: String,
 }
 
 /// The next frame the gateway hands the sample connection, as JSON.
@@ -256,6 +328,10 @@ async fn every_sample_through_the_lambda_runtime() {
     websocket_leave(&world, &mut websocket, &mut inbox).await;
     poller_samples(&world, &mut poller).await;
     api_samples(&world, &mut api).await;
+    let user = world.logged_in_user().await;
+    api_logged_in(&world, &mut api, &user).await;
+    eventsub_manager_validates_sessions(&world, &mut manager, &manager_samples).await;
+    webhook_user_revokes(&world, &mut webhook).await;
     eventsub_manager_untracks(&world, &mut manager, &manager_samples).await;
 
     let calls = world.recorder.finish().await;
@@ -772,4 +848,191 @@ async fn api_samples(_world: &World, f: &mut Lambda) {
         assert_eq!(answer["statusCode"], status, "door/{sample}: {answer}");
         ok(&name, &format!("door/{sample}"), status);
     }
+}
+
+// ------------------------------------------------------- logged in, sessions
+
+/// A front-door request like the `put-favourite` sample (same origin), for
+/// `method path` with `body`, carrying `user`'s session cookie.
+fn door_request(base: &Value, user: &LoggedIn, method: &str, path: &str, body: Value) -> Value {
+    let mut event = base.clone();
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    event["rawPath"] = path.into();
+    event["rawQueryString"] = query.into();
+    // The runner's queries need no percent-decoding (base64url cursors).
+    let parameters: serde_json::Map<String, Value> = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), Value::String(v.to_owned())))
+        .collect();
+    event["queryStringParameters"] = Value::Object(parameters);
+    event["requestContext"]["http"]["method"] = method.into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["headers"]["cookie"] = user.cookie.clone().into();
+    event["cookies"] = json!([user.cookie]);
+    event["body"] = body.to_string().into();
+    event
+}
+
+/// The routes behind the session cookie: who am I, favourites (add, read,
+/// overlay key, remove), WebSocket tickets, and the overlay's own routes.
+async fn api_logged_in(_world: &World, f: &mut Lambda, user: &LoggedIn) {
+    let name = f.name.clone();
+    let door = samples_in(&repo().join("events/api/door"));
+    let base = take(&door, "put-favourite");
+    // A well-formed event cursor (the overlay sample's).
+    let shown: Value =
+        serde_json::from_str(take(&door, "post-overlay-shown")["body"].as_str().unwrap()).unwrap();
+    let cursor = shown["cursor"].as_str().unwrap().to_owned();
+    let call = |what: &'static str, method: &'static str, path: String, body: Value| {
+        let event = door_request(&base, user, method, &path, body);
+        (what, event)
+    };
+    let steps = [
+        call("GET /api/me", "GET", "/api/me".into(), json!(null)),
+        call(
+            "PUT /api/me/favourites/user1337",
+            "PUT",
+            "/api/me/favourites/user1337".into(),
+            json!({}),
+        ),
+        call(
+            "POST /api/ws-ticket",
+            "POST",
+            "/api/ws-ticket".into(),
+            json!({}),
+        ),
+        call(
+            "POST /api/me/favourites/user1337/overlay",
+            "POST",
+            "/api/me/favourites/user1337/overlay".into(),
+            json!({}),
+        ),
+    ];
+    for (what, event) in steps.iter() {
+        let answer = f.invoke(what, event).await;
+        let status = answer["statusCode"].as_u64().unwrap_or(0);
+        assert!((200..300).contains(&status), "{what}: {answer}");
+        ok(&name, what, status);
+        if *what == "POST /api/me/favourites/user1337/overlay" {
+            let body = body_json(&answer);
+            let url = body["url"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{what}: no url: {body}"));
+            let key = url
+                .split_once("#key=")
+                .map(|(_, k)| k.to_owned())
+                .unwrap_or_else(|| panic!("{what}: no key in {url}"));
+            let overlay = [
+                (
+                    "POST /api/overlay/ticket",
+                    "/api/overlay/ticket",
+                    json!({"key": key}),
+                ),
+                (
+                    "POST /api/overlay/shown",
+                    "/api/overlay/shown",
+                    json!({"key": key, "cursor": cursor}),
+                ),
+            ];
+            for (what, path, body) in overlay {
+                let answer = f
+                    .invoke(what, &door_request(&base, user, "POST", path, body))
+                    .await;
+                let status = answer["statusCode"].as_u64().unwrap_or(0);
+                assert!((200..300).contains(&status), "{what}: {answer}");
+                ok(&name, what, status);
+            }
+        }
+    }
+    let read = door_request(
+        &base,
+        user,
+        "PUT",
+        &format!("/api/me/favourites/user1337/read?cursor={cursor}"),
+        json!({}),
+    );
+    let answer = f
+        .invoke("PUT /api/me/favourites/user1337/read", &read)
+        .await;
+    let status = answer["statusCode"].as_u64().unwrap_or(0);
+    assert!(
+        (200..300).contains(&status),
+        "PUT /api/me/favourites/user1337/read: {answer}"
+    );
+    ok(&name, "PUT /api/me/favourites/user1337/read", status);
+    for (what, method, path) in [
+        (
+            "DELETE /api/me/favourites/user1337/overlay",
+            "DELETE",
+            "/api/me/favourites/user1337/overlay",
+        ),
+        (
+            "DELETE /api/me/favourites/user1337",
+            "DELETE",
+            "/api/me/favourites/user1337",
+        ),
+    ] {
+        let answer = f
+            .invoke(what, &door_request(&base, user, method, path, json!({})))
+            .await;
+        let status = answer["statusCode"].as_u64().unwrap_or(0);
+        assert!((200..300).contains(&status), "{what}: {answer}");
+        ok(&name, what, status);
+    }
+}
+
+/// The sweep's hourly validation: the session validated two hours ago is
+/// checked with Twitch (which never issued its token) and ended.
+async fn eventsub_manager_validates_sessions(
+    _world: &World,
+    f: &mut Lambda,
+    samples: &[(String, Value)],
+) {
+    let sweep = f
+        .invoke("schedule (a session due)", &take(samples, "schedule"))
+        .await;
+    assert!(
+        sweep["sessions"]["checked"].as_u64() >= Some(1),
+        "schedule (a session due): {sweep}"
+    );
+    ok(
+        &f.name.clone(),
+        "schedule (a session due)",
+        format!("sessions: {}", sweep["sessions"]),
+    );
+}
+
+/// `user.authorization.revoke` for 1337: the user's sessions end and the
+/// broadcaster grant is forgotten.
+async fn webhook_user_revokes(world: &World, f: &mut Lambda) {
+    let now = time::OffsetDateTime::now_utc();
+    let channel = shared::eventsub::fixtures::Channel::new("1337");
+    let mut delivery =
+        shared::eventsub::fixtures::notification("user.authorization.revoke", &channel, 0, now);
+    // The event as Twitch documents it (the fixtures' generic one names a
+    // broadcaster); the delivery is signed over this body.
+    let mut body: Value = serde_json::from_str(&delivery.body).unwrap();
+    body["event"] =
+        serde_json::from_str(shared::eventsub::samples::USER_AUTHORIZATION_REVOKE).unwrap();
+    delivery.body = body.to_string();
+    let event =
+        shared::eventsub::fixtures::api_gateway_event(&delivery, &support::dev_secret(), false);
+    let answer = f
+        .invoke("notification-user.authorization.revoke", &event)
+        .await;
+    assert_eq!(
+        answer["statusCode"], 204,
+        "user.authorization.revoke: {answer}"
+    );
+    let sessions: Vec<_> = world.partition_prefix("UsersTable", "SESSION#").await;
+    assert!(
+        sessions.is_empty(),
+        "the user's sessions ended: {sessions:?}"
+    );
+    ok(
+        &f.name.clone(),
+        "notification-user.authorization.revoke (signed now)",
+        "204, the user's sessions ended",
+    );
 }
