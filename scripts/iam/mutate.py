@@ -93,7 +93,7 @@ def main(argv=None) -> int:
             killed += 1
             f, summary = new[0]
             more = f" (+{len(new) - 1} more)" if len(new) > 1 else ""
-            print(f"killed   {function:<24} {statement:<26} {what:<60} denies {summary}{more}")
+            print(f"killed   {function:<24} {statement:<26} {what:<60} denies {result.readable(summary)}{more}")
         else:
             survived.append((function, statement, what))
             print(f"SURVIVED {function:<24} {statement:<26} {what:<60} no recorded call needs it")

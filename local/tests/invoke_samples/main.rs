@@ -328,6 +328,7 @@ async fn every_sample_through_the_lambda_runtime() {
     websocket_leave(&world, &mut websocket, &mut inbox).await;
     poller_samples(&world, &mut poller).await;
     api_samples(&world, &mut api).await;
+    poller_sees_a_live_stream(&world, &mut manager, &mut poller, &manager_samples).await;
     let user = world.logged_in_user().await;
     api_logged_in(&world, &mut api, &user).await;
     eventsub_manager_validates_sessions(&world, &mut manager, &manager_samples).await;
@@ -792,6 +793,42 @@ async fn poller_samples(world: &World, f: &mut Lambda) {
         &name,
         "schedule",
         format!("ok, {} page(s), status in SnapshotsTable", status["pages"]),
+    );
+}
+
+/// A tracked streamer who is live on Twitch (the simulator's channel
+/// 100000): the poll writes its snapshot and its live state. (It went live
+/// before anyone watched, so no "online" goes into the feed: the poller's
+/// transitions stay unreached, see scripts/iam/README.md.)
+async fn poller_sees_a_live_stream(
+    _world: &World,
+    manager: &mut Lambda,
+    f: &mut Lambda,
+    manager_samples: &[(String, Value)],
+) {
+    let mut track = take(manager_samples, "admin-track");
+    track["body"] = json!({"streamer": "user100000"}).to_string().into();
+    let tracked = manager
+        .invoke("admin-track (a live streamer)", &track)
+        .await;
+    assert_eq!(
+        tracked["statusCode"], 200,
+        "admin-track user100000: {tracked}"
+    );
+    let event = read_json(&repo().join("events/poller/schedule.json"));
+    let status = f.invoke("schedule (a live streamer tracked)", &event).await;
+    assert_eq!(status["outcome"], "ok", "schedule: {status}");
+    assert!(
+        status["snapshots_written"].as_u64() >= Some(1),
+        "schedule: the live stream's snapshot: {status}"
+    );
+    ok(
+        &f.name.clone(),
+        "schedule (user100000 tracked and live)",
+        format!(
+            "{} snapshot(s) written, {} transition(s)",
+            status["snapshots_written"], status["transitions"]
+        ),
     );
 }
 
