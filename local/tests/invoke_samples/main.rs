@@ -860,6 +860,18 @@ async fn api_samples(_world: &World, f: &mut Lambda) {
         let text: String = body.to_string().chars().take(100).collect();
         ok(&name, &sample, format!("200 {text}"));
     }
+    // An id the system has never heard of: not a streamer, no live state
+    // (the snapshots table is asked), no events: 404.
+    let unknown = serde_json::from_str::<Value>(
+        &take(&samples_in(&repo().join("events/api")), "get-streams")
+            .to_string()
+            .replace("1337", "100001"),
+    )
+    .unwrap();
+    let answer = f.invoke("get-streams (an unknown id)", &unknown).await;
+    assert_eq!(answer["statusCode"], 404, "get-streams of 100001: {answer}");
+    ok(&name, "get-streams (an unknown id: 100001)", 404);
+
     let door = [
         ("auth-login", 302),
         ("auth-login-channel", 302),
