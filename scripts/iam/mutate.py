@@ -9,8 +9,10 @@ one grant of one function's `Policies` removed in turn:
 A removal must make the check deny a recorded call it allowed before (the
 mutant is "killed", and the call is named). A removal that denies nothing is
 a grant no sample needs: listed as unused. Exit 1 when the template itself
-fails the check, or any removal survives (with --statements-only, only a
-surviving statement counts).
+fails the check, or any removal survives, unless scripts/iam/unreached.tsv
+names it: a grant the code needs on a path no sample reaches yet, with the
+reason. An entry there that a removal now kills (the samples reach it, or
+the grant is gone) is stale and fails too, so the list only shrinks.
 
   python scripts/iam/mutate.py [--template template.yaml] [--recording .aws-sam/iam-calls.jsonl]
 """
@@ -69,7 +71,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--template", default=os.path.join(root, "template.yaml"))
     parser.add_argument("--recording", default=os.path.join(root, ".aws-sam", "iam-calls.jsonl"))
-    parser.add_argument("--statements-only", action="store_true", help="fail on a surviving statement only")
+    parser.add_argument("--unreached", default=os.path.join(here, "unreached.tsv"))
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:
@@ -80,6 +82,7 @@ def main(argv=None) -> int:
         print(f"iam-mutate: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
     before = {(f, summary) for f, summary, _, _ in baseline.denials}
+    unreached = read_unreached(args.unreached)
     print(f"iam-mutate: {args.template} against {args.recording} ({len(records)} recorded authorizations)")
     if baseline.failed:
         print(f"iam-mutate: the template itself fails the check ({len(baseline.denials)} denied call(s)); "
@@ -104,9 +107,32 @@ def main(argv=None) -> int:
         print(f"  {function:<24} {statement:<26} {what}")
     if not survived:
         print("  (none)")
-    failing = [s for s in survived if s[2] == "statement"] if args.statements_only else survived
-    print(f"iam-mutate: {killed} killed, {len(survived)} survived, in {elapsed:.1f} s")
-    return 1 if failing or baseline.failed else 0
+    print("")
+    unexplained = [s for s in survived if s not in unreached]
+    stale = [key for key in unreached if key not in survived]
+    for function, statement, what in unexplained:
+        print(f"FAIL unused: {function} {statement} {what}: remove the grant, or add the sample that needs it")
+    for function, statement, what in stale:
+        print(f"FAIL stale {os.path.basename(args.unreached)} entry: {function} {statement} {what}: no longer survives; delete the line")
+    for function, statement, what in survived:
+        if (function, statement, what) in unreached:
+            print(f"kept: {function} {statement} {what}: {unreached[(function, statement, what)]}")
+    print(f"iam-mutate: {killed} killed, {len(survived)} survived ({len(survived) - len(unexplained)} on paths no sample reaches), in {elapsed:.1f} s")
+    return 1 if unexplained or stale or baseline.failed else 0
+
+
+def read_unreached(path: str) -> dict:
+    """(function, statement, what) -> why, from the TSV (# comments)."""
+    out = {}
+    if not os.path.exists(path):
+        return out
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip() or line.startswith("#"):
+                continue
+            function, statement, what, why = line.rstrip("\n").split("\t")
+            out[(function, statement, what)] = why
+    return out
 
 
 if __name__ == "__main__":
