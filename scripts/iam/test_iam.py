@@ -304,3 +304,25 @@ def test_an_unattributed_call_and_a_silent_function_fail(before):
     assert any("unattributed" in t for t in texts)
     assert any("bypassed the recorder" in t for f, t in result.problems if f == "WebhookFunction")
     assert result.failed
+
+
+# ------------------------------------------------------------------ mutation
+
+
+def test_removing_a_statement_denies_the_call_that_needed_it(before):
+    import mutate
+
+    tracked = record("PollerFunction", "dynamodb:Query", "StreamersTable", index="tracked", keys=["T"])
+    pause = record("PollerFunction", "dynamodb:PutItem", "SnapshotsTable", keys=["POLLER"])
+    outcomes = {}
+    for function, statement, what, doc in mutate.mutants(before):
+        if function != "PollerFunction":
+            continue
+        denied = [summary for _, summary, _, _ in check.evaluate(doc, META, [tracked, pause]).denials]
+        outcomes[(statement, what)] = denied
+    assert outcomes[("TrackedStreamers", "statement")] == [
+        "dynamodb:Query on arn:aws:dynamodb:us-east-1:123456789012:table/t-streamers/index/tracked LeadingKeys=['T']"
+    ]
+    assert len(outcomes[("SnapshotsReadWrite", "action dynamodb:PutItem")]) == 1
+    # A grant no call needs survives its removal.
+    assert outcomes[("SnapshotsReadWrite", "action dynamodb:GetItem")] == []
