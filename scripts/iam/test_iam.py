@@ -326,3 +326,65 @@ def test_removing_a_statement_denies_the_call_that_needed_it(before):
     assert len(outcomes[("SnapshotsReadWrite", "action dynamodb:PutItem")]) == 1
     # A grant no call needs survives its removal.
     assert outcomes[("SnapshotsReadWrite", "action dynamodb:GetItem")] == []
+
+
+# ------------------------------------------------------------ recorder (live)
+
+
+def test_the_recorder_attributes_by_credential_and_stands_in_for_secrets_manager(tmp_path):
+    import json
+    import subprocess
+    import urllib.request
+
+    import boto3
+    import botocore.exceptions
+
+    recording = tmp_path / "calls.jsonl"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "IAM_RECORDING": str(recording),
+        "IAM_PRINCIPALS": json.dumps({"AKIAAPIFUNCTION00000": "ApiFunction"}),
+        "IAM_META": json.dumps({"tables": {}}),
+        "IAM_UPSTREAM_DYNAMODB": "http://127.0.0.1:9",
+        "IAM_SECRETS": json.dumps({"app-secrets": '{"ADMIN_TOKEN":"x"}'}),
+    }
+    proxy = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "recorder.py")], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        url = "http://" + proxy.stdout.readline().strip().rsplit(" ", 1)[1]
+
+        def client(key):
+            return boto3.client(
+                "secretsmanager",
+                endpoint_url=url,
+                region_name="us-east-1",
+                aws_access_key_id=key,
+                aws_secret_access_key="dummy",
+            )
+
+        answer = client("AKIAAPIFUNCTION00000").get_secret_value(SecretId="app-secrets")
+        assert answer["SecretString"] == '{"ADMIN_TOKEN":"x"}'
+        with pytest.raises(botocore.exceptions.ClientError):
+            client("AKIASOMEONEELSE00000").get_secret_value(SecretId="app-secrets")
+        with urllib.request.urlopen(urllib.request.Request(f"{url}/__recorder/finish", method="POST")) as r:
+            assert json.load(r) == {"records": 2}
+    finally:
+        proxy.kill()
+        proxy.wait()
+    lines = [json.loads(line) for line in recording.read_text().splitlines()]
+    assert lines[0] == {"meta": {"tables": {}}}
+    ok, stray = lines[1], lines[2]
+    assert (ok["function"], ok["action"], ok["secret_id"], ok["status"]) == (
+        "ApiFunction",
+        "secretsmanager:GetSecretValue",
+        "app-secrets",
+        200,
+    )
+    assert stray["function"] is None and stray["access_key_id"] == "AKIASOMEONEELSE00000"
+    # Checked against a role, the stray call fails the check, the other is evaluated.
+    result = check.evaluate(roles.load(FIXTURE), META, lines[1:])
+    assert any("unattributed" in text for _, text in result.problems)
+    assert [d[1] for d in result.denials] == [
+        "secretsmanager:GetSecretValue on arn:aws:secretsmanager:us-east-1:123456789012:secret:app-secrets"
+    ]

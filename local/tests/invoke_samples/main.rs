@@ -129,6 +129,8 @@ impl World {
                 connections: &base,
                 connections_key: (management.access_key_id(), management.secret()),
                 tables: &tables,
+                // The Secrets Manager stand-in's secrets (id -> SecretString):
+                // none until the functions read one at init (SECRETS_ID).
                 secrets: &HashMap::new(),
             },
         );
@@ -185,6 +187,12 @@ impl World {
             ("AWS_ACCESS_KEY_ID", recorder::access_key_id(function)),
             ("AWS_SECRET_ACCESS_KEY", recorder::secret_key(function)),
             ("DYNAMODB_ENDPOINT", self.recorder.url.clone()),
+            // The SDK's per-service endpoint variable: a Secrets Manager
+            // client goes through the recorder to its stand-in too.
+            (
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+                self.recorder.url.clone(),
+            ),
             ("TWITCH_HELIX_URL", format!("{base}/helix")),
             ("TWITCH_OAUTH_URL", format!("{base}/oauth2")),
             // The websocket function answers through the API a request came
