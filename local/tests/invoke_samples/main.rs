@@ -827,11 +827,11 @@ async fn poller_samples(world: &World, f: &mut Lambda) {
 }
 
 /// A tracked streamer who is live on Twitch (the simulator's channel
-/// 100000): the poll writes its snapshot and its live state. (It went live
-/// before anyone watched, so no "online" goes into the feed: the poller's
-/// transitions stay unreached, see scripts/iam/README.md.)
+/// 100000): the poll writes its snapshot and its live state (it went live
+/// before anyone watched: no "online" in the feed); once its state says it
+/// was offline, the next poll records it going online in the feed.
 async fn poller_sees_a_live_stream(
-    _world: &World,
+    world: &World,
     manager: &mut Lambda,
     f: &mut Lambda,
     manager_samples: &[(String, Value)],
@@ -859,6 +859,41 @@ async fn poller_sees_a_live_stream(
             "{} snapshot(s) written, {} transition(s)",
             status["snapshots_written"], status["transitions"]
         ),
+    );
+    // As if 100000's stream had ended before this poll: its live state says
+    // offline (written through the store), so seeing it live again is news.
+    use shared::store::snapshots::SnapshotStore;
+    let snapshots = shared::store::dynamo::DynamoSnapshotStore::new(
+        world.client.clone(),
+        world.tables["SnapshotsTable"].clone(),
+    );
+    let mut states = snapshots.live_states(&["100000".to_owned()]).await.unwrap();
+    assert_eq!(states.len(), 1, "the poll recorded 100000's live state");
+    states[0].live = false;
+    states[0].stream_id = "an-earlier-stream".into();
+    // And as if 1337 had been seen live an hour ago: unseen now, so the
+    // poller reads its recent events for EventSub's word on it (a Query of
+    // its feed; the IAM recording shows it).
+    let mut was_live = states[0].clone();
+    was_live.broadcaster_id = "1337".into();
+    was_live.login = "user1337".into();
+    was_live.live = true;
+    was_live.changed_at_ms = shared::clock::now_ms() - 3_600_000;
+    states.push(was_live);
+    snapshots.put_live_states(&states).await.unwrap();
+    let again = f.invoke("schedule (100000 back online)", &event).await;
+    assert!(
+        again["transitions"].as_u64() >= Some(1),
+        "schedule: 100000 went online: {again}"
+    );
+    assert!(
+        !world.partition("EventsTable", "EV#100000").await.is_empty(),
+        "the online transition is in 100000's feed"
+    );
+    ok(
+        &f.name.clone(),
+        "schedule (100000 back online; 1337 live by its state, unseen)",
+        format!("{} transition(s), in EventsTable", again["transitions"]),
     );
 }
 
