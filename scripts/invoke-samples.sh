@@ -4,6 +4,10 @@
 # against a Runtime API emulator on loopback, with DynamoDB Local, the local
 # stack's @connections gateway and its Twitch simulator behind them, and
 # checks every answer (local/tests/invoke_samples/). Fails on a wrong answer.
+# Every AWS call the functions make goes through the IAM recorder
+# (scripts/iam/recorder.py; each function signs with its own dummy access
+# key), which writes them to IAM_RECORDING (default .aws-sam/iam-calls.jsonl)
+# for scripts/iam-check.sh.
 #
 #   scripts/sam-build.sh && scripts/invoke-samples.sh
 #

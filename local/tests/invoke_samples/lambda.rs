@@ -89,8 +89,8 @@ impl Lambda {
         for (k, v) in extra {
             command.env(k, v);
         }
-        // The credentials come in `extra`: the local stack's, which its
-        // `@connections` API checks signatures against.
+        // The credentials come in `extra`: the function's own dummy key,
+        // by which the IAM recorder attributes its calls.
         let loopback = [
             ("AWS_REGION", "us-east-1"),
             ("AWS_DEFAULT_REGION", "us-east-1"),

@@ -12,9 +12,16 @@
 //!   LAMBDA_RUNNER      the emulator to run them under, e.g.
 //!                      `qemu-aarch64-static -L /usr/aarch64-linux-gnu` for
 //!                      arm64 binaries on x86_64 (empty: run them directly);
-//!   DYNAMODB_ENDPOINT  DynamoDB Local.
+//!   DYNAMODB_ENDPOINT  DynamoDB Local;
+//!   IAM_RECORDING      where the IAM recorder writes every AWS call the
+//!                      functions made (default `.aws-sam/iam-calls.jsonl`;
+//!                      `scripts/iam-check.sh` evaluates it).
+//!
+//! Each function reaches DynamoDB and `@connections` only through the IAM
+//! recorder ([`recorder`]), signing with its own dummy access key.
 
 mod lambda;
+mod recorder;
 mod runtime_api;
 #[path = "../support/mod.rs"]
 mod support;
@@ -33,11 +40,15 @@ use serde_json::{json, Value};
 use shared::config::DEV_EVENTSUB_SECRET;
 
 use lambda::Lambda;
+use recorder::Recorder;
 
 /// The admin token the samples carry.
 const ADMIN: &str = "local-admin-token-local-admin-token-0000";
 /// The connection the WebSocket samples are about.
 const CONNECTION: &str = "L8Z3Ncd1IAMCJiw=";
+/// A second watcher of 1337 whose socket is gone by the time the fan-out
+/// posts to it (API Gateway answers 410: the fan-out removes its records).
+const GONE: &str = "G0neC0nnect10n=";
 /// The API the WebSocket samples came through (tickets are bound to it).
 const WS_AUDIENCE: &str = "wss://abc123.execute-api.us-east-1.amazonaws.com/prod";
 const TICKET_SECRET: &str = "invoke-samples-ticket-secret-0123456789";
@@ -93,6 +104,7 @@ struct World {
     tables: HashMap<&'static str, String>,
     stack: support::Running,
     values: HashMap<&'static str, String>,
+    recorder: Recorder,
 }
 
 impl World {
@@ -109,6 +121,19 @@ impl World {
         }
         let stack = support::sim_stack(support::dev_secret(), ADMIN).await;
         let base = stack.http("");
+        let management = &stack.stack.management;
+        let recorder = Recorder::start(
+            &repo(),
+            &recorder::Upstreams {
+                dynamodb: &std::env::var("DYNAMODB_ENDPOINT").unwrap(),
+                connections: &base,
+                connections_key: (management.access_key_id(), management.secret()),
+                tables: &tables,
+                // The Secrets Manager stand-in's secrets (id -> SecretString):
+                // none until the functions read one at init (SECRETS_ID).
+                secrets: &HashMap::new(),
+            },
+        );
         let table = |logical: &str| tables[logical].clone();
         let values: HashMap<&'static str, String> = HashMap::from([
             ("EVENTS_TABLE", table("EventsTable")),
@@ -132,8 +157,9 @@ impl World {
             ("TWITCH_CLIENT_ID", "sim-client-id".into()),
             ("TWITCH_CLIENT_SECRET", "sim-client-secret".into()),
             ("CALLBACK_URL", format!("{base}/eventsub")),
-            // The local gateway's `@connections`, under the stage.
-            ("WEBSOCKET_ENDPOINT", format!("{base}/prod")),
+            // The local gateway's `@connections`, under the stage, through
+            // the IAM recorder.
+            ("WEBSOCKET_ENDPOINT", format!("{}/prod", recorder.url)),
             ("WEBSOCKET_URL", WS_AUDIENCE.into()),
             (
                 "ALLOWED_ORIGINS",
@@ -149,19 +175,23 @@ impl World {
             tables,
             stack,
             values,
+            recorder,
         }
     }
 
-    /// Starts `function` with the template's variables and the local endpoints.
+    /// Starts `function` with the template's variables and the local
+    /// endpoints: AWS ones through the IAM recorder, with its own access key.
     async fn start(&self, function: &str) -> Lambda {
         let base = self.stack.http("");
-        let management = &self.stack.stack.management;
         let extra = [
-            ("AWS_ACCESS_KEY_ID", management.access_key_id().to_owned()),
-            ("AWS_SECRET_ACCESS_KEY", management.secret().to_owned()),
+            ("AWS_ACCESS_KEY_ID", recorder::access_key_id(function)),
+            ("AWS_SECRET_ACCESS_KEY", recorder::secret_key(function)),
+            ("DYNAMODB_ENDPOINT", self.recorder.url.clone()),
+            // The SDK's per-service endpoint variable: a Secrets Manager
+            // client goes through the recorder to its stand-in too.
             (
-                "DYNAMODB_ENDPOINT",
-                std::env::var("DYNAMODB_ENDPOINT").unwrap(),
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+                self.recorder.url.clone(),
             ),
             ("TWITCH_HELIX_URL", format!("{base}/helix")),
             ("TWITCH_OAUTH_URL", format!("{base}/oauth2")),
@@ -173,6 +203,73 @@ impl World {
             ),
         ];
         Lambda::start(function, &self.values, &extra).await
+    }
+
+    /// User 1337 logged in (written through the store, as the login callback
+    /// writes it): one fresh session for the browser samples and one whose
+    /// tokens are an hour past their last validation.
+    async fn logged_in_user(&self) -> LoggedIn {
+        use shared::store::users::{SealedTokens, Session, User, UserStore};
+        let users = shared::store::dynamo::DynamoUserStore::new(
+            self.client.clone(),
+            self.tables["UsersTable"].clone(),
+        );
+        let seal =
+            shared::auth::seal::SealKey::from_base64("SESSION_KEY", &self.values["SESSION_KEY"])
+                .expect("the samples' session key");
+        let now_s = shared::clock::now_ms() / 1000;
+        users
+            .put_user(&User {
+                id: "1337".into(),
+                login: "user1337".into(),
+                display_name: "User1337".into(),
+                picture: None,
+                scopes: Vec::new(),
+                created_at_s: now_s,
+            })
+            .await
+            .unwrap();
+        let mut cookies = Vec::new();
+        for validated_at_s in [now_s, now_s - 2 * 3600] {
+            let id = shared::auth::session::NewSessionId::generate();
+            users
+                .create_session(&Session {
+                    hash: id.hash.clone(),
+                    user_id: "1337".into(),
+                    created_at_s: now_s,
+                    expires_at_s: now_s + 3600,
+                    tokens: Some(SealedTokens {
+                        access: seal.seal(&id.hash, "a-token-the-simulator-never-issued"),
+                        refresh: None,
+                        expires_at_s: now_s + 3600,
+                    }),
+                    validated_at_s,
+                })
+                .await
+                .unwrap();
+            cookies.push(id.cookie);
+        }
+        LoggedIn {
+            cookie: format!("__Host-sid={}", cookies[0]),
+        }
+    }
+
+    /// Every item of `table` whose partition key starts with `prefix`.
+    async fn partition_prefix(
+        &self,
+        table: &str,
+        prefix: &str,
+    ) -> Vec<HashMap<String, AttributeValue>> {
+        self.client
+            .scan()
+            .table_name(&self.tables[table])
+            .filter_expression("begins_with(pk, :p)")
+            .expression_attribute_values(":p", AttributeValue::S(prefix.into()))
+            .send()
+            .await
+            .unwrap()
+            .items
+            .unwrap_or_default()
     }
 
     /// The items of `table` under partition key `pk` (attribute `pk`).
@@ -188,6 +285,11 @@ impl World {
             .items
             .unwrap_or_default()
     }
+}
+
+/// A browser with user 1337's session cookie.
+struct LoggedIn {
+    cookie: String,
 }
 
 /// The next frame the gateway hands the sample connection, as JSON.
@@ -228,11 +330,24 @@ async fn every_sample_through_the_lambda_runtime() {
             .connections
             .register(CONNECTION, "203.0.113.7", "Mozilla/5.0");
     websocket_connect_and_subscribe(&world, &mut websocket, &mut inbox).await;
+    websocket_gone_watcher(&world, &mut websocket).await;
     fanout_samples(&world, &mut fanout, &mut inbox).await;
+    fanout_cleaned_the_gone_watcher(&world, &fanout).await;
     websocket_leave(&world, &mut websocket, &mut inbox).await;
     poller_samples(&world, &mut poller).await;
     api_samples(&world, &mut api).await;
+    poller_sees_a_live_stream(&world, &mut manager, &mut poller, &manager_samples).await;
+    let user = world.logged_in_user().await;
+    api_logged_in(&world, &mut api, &user).await;
+    eventsub_manager_validates_sessions(&world, &mut manager, &manager_samples).await;
+    webhook_user_revokes(&world, &mut webhook).await;
     eventsub_manager_untracks(&world, &mut manager, &manager_samples).await;
+
+    let calls = world.recorder.finish().await;
+    println!(
+        "iam recorder: {calls} AWS call(s) recorded in {}",
+        recorder::recording_path(&repo()).display()
+    );
 }
 
 // ------------------------------------------------------------ eventsub_manager
@@ -520,6 +635,106 @@ async fn websocket_connect_and_subscribe(world: &World, f: &mut Lambda, inbox: &
     );
 }
 
+/// `sample` (a WebSocket event of [`CONNECTION`]) as [`GONE`]'s, with a
+/// ticket issued now.
+fn as_gone_connection(sample: &Value) -> Value {
+    let text = sample.to_string().replace(CONNECTION, GONE);
+    let mut event: Value = serde_json::from_str(&text).unwrap();
+    if event["queryStringParameters"]["ticket"].is_string() {
+        let key = shared::ticket::TicketKey::new(TICKET_SECRET.as_bytes()).unwrap();
+        let ticket = key.issue("dev-user", WS_AUDIENCE, shared::clock::now_ms() / 1000);
+        event["queryStringParameters"]["ticket"] = ticket.clone().into();
+        event["multiValueQueryStringParameters"]["ticket"] = json!([ticket]);
+    }
+    event
+}
+
+/// A second connection watches 1337, then its socket goes away without a
+/// `$disconnect` (as when a client drops): its records stay in the table
+/// until a post to it comes back 410.
+async fn websocket_gone_watcher(world: &World, f: &mut Lambda) {
+    let name = f.name.clone();
+    let samples = samples_in(&repo().join("events/websocket"));
+    let mut inbox = world
+        .stack
+        .stack
+        .connections
+        .register(GONE, "203.0.113.8", "Mozilla/5.0");
+    let connect = f
+        .invoke(
+            "connect (second watcher)",
+            &as_gone_connection(&take(&samples, "connect")),
+        )
+        .await;
+    assert_eq!(
+        connect["statusCode"], 200,
+        "connect (second watcher): {connect}"
+    );
+    let subscribe = f
+        .invoke(
+            "subscribe (second watcher)",
+            &as_gone_connection(&take(&samples, "subscribe")),
+        )
+        .await;
+    assert_eq!(
+        subscribe["statusCode"], 200,
+        "subscribe (second watcher): {subscribe}"
+    );
+    assert_eq!(frame(&mut inbox).await["type"], "subscribed");
+    // The backlog was posted before the answer: all of it is waiting.
+    while inbox.try_recv().is_ok() {}
+    // A streamer named by a login the store does not know: the logged-in
+    // caller's lookup allowance pays for a Get Users, and the wish carries
+    // the login.
+    let mut by_login = as_gone_connection(&take(&samples, "subscribe"));
+    by_login["body"] = json!({"action": "subscribe", "broadcaster": "user100002"})
+        .to_string()
+        .into();
+    let answer = f
+        .invoke("subscribe (by login, second watcher)", &by_login)
+        .await;
+    assert_eq!(answer["statusCode"], 200, "subscribe by login: {answer}");
+    let subscribed = frame(&mut inbox).await;
+    assert_eq!(
+        subscribed["type"], "subscribed",
+        "subscribe by login: {subscribed}"
+    );
+    assert_eq!(
+        subscribed["broadcaster"], "100002",
+        "subscribe by login: {subscribed}"
+    );
+    world.stack.stack.connections.remove(GONE);
+    assert!(
+        !world
+            .partition("ConnectionsTable", &format!("CONN#{GONE}"))
+            .await
+            .is_empty(),
+        "the second watcher is recorded"
+    );
+    ok(
+        &name,
+        "connect + subscribe (a second watcher: 1337, and user100002 by login; then its socket gone)",
+        "200, 200, 200; recorded in ConnectionsTable",
+    );
+}
+
+/// The fan-out's posts to the gone watcher came back 410: its records were
+/// removed before it answered.
+async fn fanout_cleaned_the_gone_watcher(world: &World, f: &Lambda) {
+    assert!(
+        world
+            .partition("ConnectionsTable", &format!("CONN#{GONE}"))
+            .await
+            .is_empty(),
+        "the fan-out removed the gone watcher's records"
+    );
+    ok(
+        &f.name,
+        "(410 from @connections for the gone watcher)",
+        "its records removed from ConnectionsTable",
+    );
+}
+
 async fn websocket_leave(world: &World, f: &mut Lambda, inbox: &mut Inbox) {
     let name = f.name.clone();
     let samples = samples_in(&repo().join("events/websocket"));
@@ -611,6 +826,77 @@ async fn poller_samples(world: &World, f: &mut Lambda) {
     );
 }
 
+/// A tracked streamer who is live on Twitch (the simulator's channel
+/// 100000): the poll writes its snapshot and its live state (it went live
+/// before anyone watched: no "online" in the feed); once its state says it
+/// was offline, the next poll records it going online in the feed.
+async fn poller_sees_a_live_stream(
+    world: &World,
+    manager: &mut Lambda,
+    f: &mut Lambda,
+    manager_samples: &[(String, Value)],
+) {
+    let mut track = take(manager_samples, "admin-track");
+    track["body"] = json!({"streamer": "user100000"}).to_string().into();
+    let tracked = manager
+        .invoke("admin-track (a live streamer)", &track)
+        .await;
+    assert_eq!(
+        tracked["statusCode"], 200,
+        "admin-track user100000: {tracked}"
+    );
+    let event = read_json(&repo().join("events/poller/schedule.json"));
+    let status = f.invoke("schedule (a live streamer tracked)", &event).await;
+    assert_eq!(status["outcome"], "ok", "schedule: {status}");
+    assert!(
+        status["snapshots_written"].as_u64() >= Some(1),
+        "schedule: the live stream's snapshot: {status}"
+    );
+    ok(
+        &f.name.clone(),
+        "schedule (user100000 tracked and live)",
+        format!(
+            "{} snapshot(s) written, {} transition(s)",
+            status["snapshots_written"], status["transitions"]
+        ),
+    );
+    // As if 100000's stream had ended before this poll: its live state says
+    // offline (written through the store), so seeing it live again is news.
+    use shared::store::snapshots::SnapshotStore;
+    let snapshots = shared::store::dynamo::DynamoSnapshotStore::new(
+        world.client.clone(),
+        world.tables["SnapshotsTable"].clone(),
+    );
+    let mut states = snapshots.live_states(&["100000".to_owned()]).await.unwrap();
+    assert_eq!(states.len(), 1, "the poll recorded 100000's live state");
+    states[0].live = false;
+    states[0].stream_id = "an-earlier-stream".into();
+    // And as if 1337 had been seen live an hour ago: unseen now, so the
+    // poller reads its recent events for EventSub's word on it (a Query of
+    // its feed; the IAM recording shows it).
+    let mut was_live = states[0].clone();
+    was_live.broadcaster_id = "1337".into();
+    was_live.login = "user1337".into();
+    was_live.live = true;
+    was_live.changed_at_ms = shared::clock::now_ms() - 3_600_000;
+    states.push(was_live);
+    snapshots.put_live_states(&states).await.unwrap();
+    let again = f.invoke("schedule (100000 back online)", &event).await;
+    assert!(
+        again["transitions"].as_u64() >= Some(1),
+        "schedule: 100000 went online: {again}"
+    );
+    assert!(
+        !world.partition("EventsTable", "EV#100000").await.is_empty(),
+        "the online transition is in 100000's feed"
+    );
+    ok(
+        &f.name.clone(),
+        "schedule (100000 back online; 1337 live by its state, unseen)",
+        format!("{} transition(s), in EventsTable", again["transitions"]),
+    );
+}
+
 // ------------------------------------------------------------------------- api
 
 async fn api_samples(_world: &World, f: &mut Lambda) {
@@ -630,7 +916,10 @@ async fn api_samples(_world: &World, f: &mut Lambda) {
             "get-poller" | "resume-poller" => body["outcome"] == "ok" && body["paused"] == false,
             "pause-poller" => body["paused"] == true,
             "get-stats" => body["days"].as_array().map(Vec::len) == Some(7),
-            "get-streamers" => body["streamers"][0]["login"] == "user1337",
+            // 1337 among them (the second watcher wished for user100002 too).
+            "get-streamers" => body["streamers"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|s| s["login"] == "user1337")),
             "get-streams" => body["streamer_id"] == "1337",
             "get-viewers" => body["streamer_id"] == "1337" && body["points"].is_array(),
             other => panic!("{other}: a sample without its expectation"),
@@ -639,6 +928,18 @@ async fn api_samples(_world: &World, f: &mut Lambda) {
         let text: String = body.to_string().chars().take(100).collect();
         ok(&name, &sample, format!("200 {text}"));
     }
+    // An id the system has never heard of: not a streamer, no live state
+    // (the snapshots table is asked), no events: 404.
+    let unknown = serde_json::from_str::<Value>(
+        &take(&samples_in(&repo().join("events/api")), "get-streams")
+            .to_string()
+            .replace("1337", "100001"),
+    )
+    .unwrap();
+    let answer = f.invoke("get-streams (an unknown id)", &unknown).await;
+    assert_eq!(answer["statusCode"], 404, "get-streams of 100001: {answer}");
+    ok(&name, "get-streams (an unknown id: 100001)", 404);
+
     let door = [
         ("auth-login", 302),
         ("auth-login-channel", 302),
@@ -664,4 +965,191 @@ async fn api_samples(_world: &World, f: &mut Lambda) {
         assert_eq!(answer["statusCode"], status, "door/{sample}: {answer}");
         ok(&name, &format!("door/{sample}"), status);
     }
+}
+
+// ------------------------------------------------------- logged in, sessions
+
+/// A front-door request like the `put-favourite` sample (same origin), for
+/// `method path` with `body`, carrying `user`'s session cookie.
+fn door_request(base: &Value, user: &LoggedIn, method: &str, path: &str, body: Value) -> Value {
+    let mut event = base.clone();
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    event["rawPath"] = path.into();
+    event["rawQueryString"] = query.into();
+    // The runner's queries need no percent-decoding (base64url cursors).
+    let parameters: serde_json::Map<String, Value> = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), Value::String(v.to_owned())))
+        .collect();
+    event["queryStringParameters"] = Value::Object(parameters);
+    event["requestContext"]["http"]["method"] = method.into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["headers"]["cookie"] = user.cookie.clone().into();
+    event["cookies"] = json!([user.cookie]);
+    event["body"] = body.to_string().into();
+    event
+}
+
+/// The routes behind the session cookie: who am I, favourites (add, read,
+/// overlay key, remove), WebSocket tickets, and the overlay's own routes.
+async fn api_logged_in(_world: &World, f: &mut Lambda, user: &LoggedIn) {
+    let name = f.name.clone();
+    let door = samples_in(&repo().join("events/api/door"));
+    let base = take(&door, "put-favourite");
+    // A well-formed event cursor (the overlay sample's).
+    let shown: Value =
+        serde_json::from_str(take(&door, "post-overlay-shown")["body"].as_str().unwrap()).unwrap();
+    let cursor = shown["cursor"].as_str().unwrap().to_owned();
+    let call = |what: &'static str, method: &'static str, path: String, body: Value| {
+        let event = door_request(&base, user, method, &path, body);
+        (what, event)
+    };
+    let steps = [
+        call("GET /api/me", "GET", "/api/me".into(), json!(null)),
+        call(
+            "PUT /api/me/favourites/user1337",
+            "PUT",
+            "/api/me/favourites/user1337".into(),
+            json!({}),
+        ),
+        call(
+            "POST /api/ws-ticket",
+            "POST",
+            "/api/ws-ticket".into(),
+            json!({}),
+        ),
+        call(
+            "POST /api/me/favourites/user1337/overlay",
+            "POST",
+            "/api/me/favourites/user1337/overlay".into(),
+            json!({}),
+        ),
+    ];
+    for (what, event) in steps.iter() {
+        let answer = f.invoke(what, event).await;
+        let status = answer["statusCode"].as_u64().unwrap_or(0);
+        assert!((200..300).contains(&status), "{what}: {answer}");
+        ok(&name, what, status);
+        if *what == "POST /api/me/favourites/user1337/overlay" {
+            let body = body_json(&answer);
+            let url = body["url"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{what}: no url: {body}"));
+            let key = url
+                .split_once("#key=")
+                .map(|(_, k)| k.to_owned())
+                .unwrap_or_else(|| panic!("{what}: no key in {url}"));
+            let overlay = [
+                (
+                    "POST /api/overlay/ticket",
+                    "/api/overlay/ticket",
+                    json!({"key": key}),
+                ),
+                (
+                    "POST /api/overlay/shown",
+                    "/api/overlay/shown",
+                    json!({"key": key, "cursor": cursor}),
+                ),
+            ];
+            for (what, path, body) in overlay {
+                let answer = f
+                    .invoke(what, &door_request(&base, user, "POST", path, body))
+                    .await;
+                let status = answer["statusCode"].as_u64().unwrap_or(0);
+                assert!((200..300).contains(&status), "{what}: {answer}");
+                ok(&name, what, status);
+            }
+        }
+    }
+    let read = door_request(
+        &base,
+        user,
+        "PUT",
+        &format!("/api/me/favourites/user1337/read?cursor={cursor}"),
+        json!({}),
+    );
+    let answer = f
+        .invoke("PUT /api/me/favourites/user1337/read", &read)
+        .await;
+    let status = answer["statusCode"].as_u64().unwrap_or(0);
+    assert!(
+        (200..300).contains(&status),
+        "PUT /api/me/favourites/user1337/read: {answer}"
+    );
+    ok(&name, "PUT /api/me/favourites/user1337/read", status);
+    for (what, method, path) in [
+        (
+            "DELETE /api/me/favourites/user1337/overlay",
+            "DELETE",
+            "/api/me/favourites/user1337/overlay",
+        ),
+        (
+            "DELETE /api/me/favourites/user1337",
+            "DELETE",
+            "/api/me/favourites/user1337",
+        ),
+    ] {
+        let answer = f
+            .invoke(what, &door_request(&base, user, method, path, json!({})))
+            .await;
+        let status = answer["statusCode"].as_u64().unwrap_or(0);
+        assert!((200..300).contains(&status), "{what}: {answer}");
+        ok(&name, what, status);
+    }
+}
+
+/// The sweep's hourly validation: the session validated two hours ago is
+/// checked with Twitch (which never issued its token) and ended.
+async fn eventsub_manager_validates_sessions(
+    _world: &World,
+    f: &mut Lambda,
+    samples: &[(String, Value)],
+) {
+    let sweep = f
+        .invoke("schedule (a session due)", &take(samples, "schedule"))
+        .await;
+    assert!(
+        sweep["sessions"]["checked"].as_u64() >= Some(1),
+        "schedule (a session due): {sweep}"
+    );
+    ok(
+        &f.name.clone(),
+        "schedule (a session due)",
+        format!("sessions: {}", sweep["sessions"]),
+    );
+}
+
+/// `user.authorization.revoke` for 1337: the user's sessions end and the
+/// broadcaster grant is forgotten.
+async fn webhook_user_revokes(world: &World, f: &mut Lambda) {
+    let now = time::OffsetDateTime::now_utc();
+    let channel = shared::eventsub::fixtures::Channel::new("1337");
+    let mut delivery =
+        shared::eventsub::fixtures::notification("user.authorization.revoke", &channel, 0, now);
+    // The event as Twitch documents it (the fixtures' generic one names a
+    // broadcaster); the delivery is signed over this body.
+    let mut body: Value = serde_json::from_str(&delivery.body).unwrap();
+    body["event"] =
+        serde_json::from_str(shared::eventsub::samples::USER_AUTHORIZATION_REVOKE).unwrap();
+    delivery.body = body.to_string();
+    let event =
+        shared::eventsub::fixtures::api_gateway_event(&delivery, &support::dev_secret(), false);
+    let answer = f
+        .invoke("notification-user.authorization.revoke", &event)
+        .await;
+    assert_eq!(
+        answer["statusCode"], 204,
+        "user.authorization.revoke: {answer}"
+    );
+    let sessions: Vec<_> = world.partition_prefix("UsersTable", "SESSION#").await;
+    assert!(
+        sessions.is_empty(),
+        "the user's sessions ended: {sessions:?}"
+    );
+    ok(
+        &f.name.clone(),
+        "notification-user.authorization.revoke (signed now)",
+        "204, the user's sessions ended",
+    );
 }
