@@ -16,7 +16,6 @@ A role's policies are split in two:
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import re
@@ -37,33 +36,25 @@ class Unresolvable(Exception):
 
 def load(path: str) -> dict:
     """The SAM template at `path`, parsed (CloudFormation's short forms too)."""
-    from samtranslator.yaml_helper import yaml_parse
-
-    with open(path, encoding="utf-8") as f:
-        return yaml_parse(f.read())
+    return _template_tools().load(path)
 
 
 def transform(sam: dict) -> dict:
     """Plain CloudFormation, as samtranslator makes it (a copy; `sam` is kept)."""
-    from samtranslator.translator.transform import transform as sam_transform
+    # No parameter values: this module resolves the pseudo parameters itself,
+    # with the runner's stack name.
+    return _template_tools().transform_doc(sam, {})
 
-    # samtranslator's metrics and region lookup: quiet, and on loopback.
-    logging.getLogger("samtranslator").setLevel(logging.ERROR)
-    os.environ.setdefault("AWS_REGION", REGION)
-    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
-    doc = copy.deepcopy(sam)
-    for resource in doc.get("Resources", {}).values():
-        if resource.get("Type") == "AWS::Serverless::Function":
-            # Where `sam package` would have put the code; irrelevant to IAM.
-            resource.setdefault("Properties", {})["CodeUri"] = "s3://bucket/key"
 
-    class NoManagedPolicies:
-        """Named managed policies would be looked up in IAM; none are used."""
+def _template_tools():
+    """scripts/template/transform.py: the one offline SAM transform."""
+    import importlib.util
 
-        def load(self) -> dict:
-            return {}
-
-    return sam_transform(doc, {}, NoManagedPolicies())
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "template", "transform.py")
+    spec = importlib.util.spec_from_file_location("template_transform", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @dataclass

@@ -214,7 +214,7 @@ def test_a_query_names_its_index_and_partition_value():
 
 # ------------------------------------------------------------------ template
 
-FIXTURE = os.path.join(HERE, "fixtures", "template-before.yaml")
+FIXTURE = os.path.join(HERE, "..", "template", "fixtures", "template-before.yaml")
 TABLES = {
     "EventsTable": "t-events",
     "SubscriptionsTable": "t-subscriptions",

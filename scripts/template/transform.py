@@ -11,7 +11,10 @@ resources. Local CodeUris become S3 URIs (as `sam package` would make them)
 and managed policies resolve to nothing (no IAM call is made).
 """
 
+import copy
 import json
+import logging
+import os
 import sys
 
 from samtranslator.translator.transform import transform
@@ -33,17 +36,32 @@ class _NoManagedPolicies:
         return {}
 
 
-def transformed(path):
-    """The CloudFormation template SAM makes of `path`, as a dict."""
-    with open(path, encoding="utf-8") as f:
-        template = yaml_parse(f.read())
-    for name, resource in template.get("Resources", {}).items():
+def transform_doc(template, parameter_values=None):
+    """The CloudFormation template SAM makes of a parsed SAM template (a copy)."""
+    # samtranslator's metrics and region lookup: quiet, and on loopback.
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)
+    os.environ.setdefault("AWS_REGION", PSEUDO["AWS::Region"])
+    os.environ.setdefault("AWS_DEFAULT_REGION", PSEUDO["AWS::Region"])
+    doc = copy.deepcopy(template)
+    for name, resource in doc.get("Resources", {}).items():
         props = resource.get("Properties", {})
         if resource.get("Type") == "AWS::Serverless::Function":
             code = props.get("CodeUri")
             if isinstance(code, str) and not code.startswith("s3://"):
                 props["CodeUri"] = f"s3://artifacts/{name}.zip"
-    return transform(template, dict(PSEUDO), _NoManagedPolicies())
+    values = dict(PSEUDO) if parameter_values is None else parameter_values
+    return transform(doc, values, _NoManagedPolicies())
+
+
+def load(path):
+    """The SAM template at `path`, parsed (CloudFormation's short forms too)."""
+    with open(path, encoding="utf-8") as f:
+        return yaml_parse(f.read())
+
+
+def transformed(path):
+    """The CloudFormation template SAM makes of the template at `path`."""
+    return transform_doc(load(path))
 
 
 if __name__ == "__main__":
