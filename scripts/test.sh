@@ -7,7 +7,9 @@
 #   transform) of template.yaml and the template checks, the deploy script
 #   against stand-ins (scripts/deploy-test.sh), `sam build` of every function (arm64,
 #   scripts/sam-build.sh) and every events/ sample through the built
-#   functions' Lambda runtime loop (scripts/invoke-samples.sh).
+#   functions' Lambda runtime loop (scripts/invoke-samples.sh), which records
+#   every AWS call they make, and the IAM check of those calls against each
+#   function's role, with its mutation test (scripts/iam-check.sh).
 # Exits non-zero on the first failure. DynamoDB Local is started here and
 # stopped on exit (unless it was already running, then it is reused and left
 # running). Set DYNAMODB_PORT to use another port than 8000.
@@ -70,5 +72,9 @@ scripts/sam-build.sh
 
 step "scripts/invoke-samples.sh (events/ through the Lambda runtime)"
 scripts/invoke-samples.sh
+
+step "scripts/iam-check.sh --mutations (every recorded AWS call against its function's role)"
+.venv/bin/python -m pytest -q -p no:cacheprovider scripts/iam
+scripts/iam-check.sh --mutations
 
 step "all checks passed"
