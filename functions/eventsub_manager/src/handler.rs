@@ -2,9 +2,14 @@
 //!
 //! - DynamoDB stream of the streamers table: reconcile the streamers whose
 //!   wanted state or scopes changed, right away (a refreshed "last watched"
-//!   alone does not cost a Twitch call). Partial-batch failures.
-//! - EventBridge schedule: the full sweep.
-//! - HTTP API (payload 2.0): the admin routes.
+//!   alone does not cost a Twitch call). Partial-batch failures: a streamer
+//!   another instance is reconciling (its lease is held, see
+//!   [`crate::lease`]) fails its record, and Lambda retries it.
+//! - EventBridge schedule: the full sweep (`"skipped": true` while another
+//!   instance's sweep runs).
+//! - HTTP API (payload 2.0): the admin routes (503 `busy` when the streamer's
+//!   lease stays held). An anonymous request is answered 401 before any
+//!   store or Twitch call.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use aws_lambda_events::dynamodb::Event as StreamBatch;
@@ -92,7 +97,7 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
             let mut out = match m.sweep(now_ms()).await {
                 Ok(r) => {
                     emit_sweep_metrics(&r);
-                    let mut out = json!({"reconciled": r.reconciled, "released": r.released, "failed": r.failed, "orphans_deleted": r.orphans_deleted, "app_created": r.app_created});
+                    let mut out = json!({"skipped": r.skipped, "reconciled": r.reconciled, "released": r.released, "failed": r.failed, "busy": r.busy, "orphans_deleted": r.orphans_deleted, "app_created": r.app_created});
                     if let Some(b) = r.budget {
                         out["budget"] = json!(b);
                     }
@@ -121,6 +126,8 @@ fn emit_sweep_metrics(r: &SweepReport) {
         count("Reconciled", r.reconciled as u64),
         count("Released", r.released as u64),
         count("ReconcileFailures", r.failed as u64),
+        count("ReconcileBusy", r.busy as u64),
+        count("SweepsSkipped", u64::from(r.skipped)),
         count("OrphansDeleted", r.orphans_deleted as u64),
     ];
     if let Some(b) = &r.budget {

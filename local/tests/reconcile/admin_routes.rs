@@ -138,3 +138,125 @@ async fn the_admin_routes_answer_400_to_what_they_cannot_read() {
     }
     assert!(w.store.streamer(STREAMER).await.unwrap().is_none());
 }
+
+/// A store that counts every call and answers none: what an anonymous
+/// request must never reach.
+#[derive(Default)]
+struct Untouchable {
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl Untouchable {
+    fn touched(&self) -> Result<(), shared::store::StoreError> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Err(shared::store::StoreError::Unavailable("touched".into()))
+    }
+}
+
+#[async_trait::async_trait]
+impl StreamerStore for Untouchable {
+    async fn want(&self, _: &Wish) -> Result<(), shared::store::StoreError> {
+        self.touched()
+    }
+    async fn streamer(&self, _: &str) -> Result<Option<Streamer>, shared::store::StoreError> {
+        self.touched().map(|()| None)
+    }
+    async fn id_of_login(&self, _: &str) -> Result<Option<String>, shared::store::StoreError> {
+        self.touched().map(|()| None)
+    }
+    async fn tracked(
+        &self,
+        _: Option<&str>,
+        _: usize,
+    ) -> Result<shared::store::streamers::TrackedPage, shared::store::StoreError> {
+        self.touched().map(|()| Default::default())
+    }
+    async fn set_types(
+        &self,
+        _: &str,
+        _: &BTreeMap<String, shared::store::streamers::TypeRecord>,
+    ) -> Result<(), shared::store::StoreError> {
+        self.touched()
+    }
+    async fn set_scopes(
+        &self,
+        _: &str,
+        _: &[String],
+        _: i64,
+    ) -> Result<(), shared::store::StoreError> {
+        self.touched()
+    }
+    async fn release(&self, _: &str, _: i64) -> Result<(), shared::store::StoreError> {
+        self.touched()
+    }
+}
+
+#[async_trait::async_trait]
+impl SubscriptionStore for Untouchable {
+    async fn record(
+        &self,
+        _: &shared::store::SubscriptionUpdate,
+    ) -> Result<(), shared::store::StoreError> {
+        self.touched()
+    }
+    async fn subscription(
+        &self,
+        _: &str,
+    ) -> Result<Option<shared::store::SubscriptionState>, shared::store::StoreError> {
+        self.touched().map(|()| None)
+    }
+}
+
+#[async_trait::async_trait]
+impl LeaseStore for Untouchable {
+    async fn take_lease(
+        &self,
+        _: &str,
+        _: &str,
+        _: i64,
+        _: i64,
+    ) -> Result<bool, shared::store::StoreError> {
+        self.touched().map(|()| false)
+    }
+    async fn return_lease(&self, _: &str, _: &str) -> Result<(), shared::store::StoreError> {
+        self.touched()
+    }
+}
+
+/// Anonymous requests cannot starve scheduled work: they are answered 401
+/// before the manager touches the store (no lease taken, no streamer read)
+/// or Twitch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_admin_requests_touch_neither_the_store_nor_twitch() {
+    let w = world().await;
+    let store = Arc::new(Untouchable::default());
+    let mut m = manager_at(&w.base, &w.sim, &w.callback, w.store.clone(), store.clone());
+    m.streamers = store.clone();
+    m.subscriptions = store.clone();
+    let body = json!({"streamer": LOGIN}).to_string();
+    for token in [None, Some("not-the-admin-token"), Some("")] {
+        for (method, path) in [
+            ("GET", "/admin/streamers"),
+            ("POST", "/admin/streamers"),
+            ("DELETE", "/admin/streamers/1337"),
+            ("DELETE", "/admin/streamers/not-an-id"),
+            ("PUT", "/admin/streamers"),
+            ("GET", "/admin/elsewhere"),
+        ] {
+            let req = AdminRequest {
+                method: method.into(),
+                path: path.into(),
+                authorization: token.map(|t| format!("Bearer {t}")),
+                body: body.clone(),
+            };
+            let answer = admin::route(&m, ADMIN_TOKEN, &req, now_ms()).await;
+            assert_eq!(answer.status, 401, "{method} {path} with {token:?}");
+        }
+    }
+    assert_eq!(
+        store.calls.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the store was never touched"
+    );
+    assert_eq!(w.sim.requests("/"), 0, "Twitch was never asked");
+}

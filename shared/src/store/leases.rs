@@ -10,8 +10,9 @@
 //!
 //! Both adapters keep the one conditional write in one place
 //! (`dynamo/leases.rs`, `sqlite/leases.rs`); the poller's lease
-//! ([`super::snapshots::SnapshotStore::acquire_lease`]) is the same write
-//! under the name [`POLLER`].
+//! ([`super::snapshots::SnapshotStore::acquire_lease`]) is the same write,
+//! on its own item in DynamoDB (the snapshots table, where it always was)
+//! and under the name [`POLLER`] in SQLite.
 
 use async_trait::async_trait;
 
