@@ -466,7 +466,7 @@ impl Manager {
             .streamer(id)
             .await?
             .is_some_and(|s| now_ms - s.last_watched_ms > self.release_after_ms);
-        let kept = !(idle && !self.has_fans(id).await?);
+        let kept = !idle || self.has_fans(id).await?;
         if !kept {
             self.streamers.release(id, now_ms).await?;
             report.released += 1;
