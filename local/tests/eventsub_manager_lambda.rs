@@ -101,3 +101,65 @@ async fn every_trigger_sample_is_handled() {
     assert_eq!(sweep["app_created"], 2);
     assert_eq!(sweep["sessions"]["checked"], 0);
 }
+
+/// While another instance holds streamer 1337's lease, the stream sample's
+/// record fails (Lambda retries it) and the admin samples answer 503 busy;
+/// nothing reaches Twitch. Once given back, the same samples go through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_streamer_fails_its_stream_record_and_answers_the_admin_503() {
+    use shared::store::leases::LeaseStore;
+
+    let stack = support::sim_stack(support::dev_secret(), ADMIN).await;
+    let store = stack.store.clone();
+    let side = stack.twitch();
+    let sim = side.sim.clone().unwrap();
+    let manager = eventsub_manager::manager::Manager::new(
+        Arc::clone(&side.manager.helix),
+        eventsub_manager::apply::Target {
+            callback: side.manager.target.callback.clone(),
+            secret: side.manager.target.secret.clone(),
+        },
+        store.clone(),
+        store.clone(),
+        store.clone(),
+    )
+    .lease_wait(std::time::Duration::from_millis(300));
+    let settings = Settings {
+        admin_token: ADMIN.into(),
+        sessions: None,
+    };
+    store
+        .want(&Wish {
+            broadcaster_id: "1337".into(),
+            login: None,
+            by: "t".into(),
+            at_ms: 1,
+        })
+        .await
+        .unwrap();
+    let now = shared::clock::now_ms();
+    assert!(store
+        .take_lease("streamer#1337", "another-instance", now, now + 600_000)
+        .await
+        .unwrap());
+
+    let batch = handle(&manager, &settings, trigger(sample("stream-track"))).await;
+    let first = sample("stream-track")["Records"][0]["dynamodb"]["SequenceNumber"].clone();
+    assert_eq!(
+        batch["batchItemFailures"],
+        serde_json::json!([{"itemIdentifier": first}]),
+        "{batch}"
+    );
+    let untrack = handle(&manager, &settings, trigger(sample("admin-untrack"))).await;
+    assert_eq!(untrack["statusCode"], 503, "{untrack}");
+    assert_eq!(body(&untrack)["error"], "busy");
+    assert_eq!(sim.requests("/helix/eventsub"), 0, "Twitch was never asked");
+
+    store
+        .return_lease("streamer#1337", "another-instance")
+        .await
+        .unwrap();
+    let batch = handle(&manager, &settings, trigger(sample("stream-track"))).await;
+    assert_eq!(batch["batchItemFailures"], serde_json::json!([]), "{batch}");
+    assert_eq!(sim.subscriptions().len(), 4);
+}
