@@ -25,6 +25,19 @@ fn trigger(event: Value) -> Trigger {
     serde_json::from_value(event).unwrap()
 }
 
+/// Streamer 1337 is wanted, as the stream sample's INSERT says.
+async fn want_1337(store: &dyn StreamerStore) {
+    store
+        .want(&Wish {
+            broadcaster_id: "1337".into(),
+            login: None,
+            by: "t".into(),
+            at_ms: 1,
+        })
+        .await
+        .unwrap();
+}
+
 fn body(answer: &Value) -> Value {
     serde_json::from_str(answer["body"].as_str().unwrap()).unwrap()
 }
@@ -47,15 +60,7 @@ async fn every_trigger_sample_is_handled() {
 
     // The stream batch: an INSERT (reconciled) and a MODIFY that only
     // refreshed "last watched" (skipped: no Twitch call).
-    store
-        .want(&Wish {
-            broadcaster_id: "1337".into(),
-            login: None,
-            by: "t".into(),
-            at_ms: 1,
-        })
-        .await
-        .unwrap();
+    want_1337(store.as_ref()).await;
     let answer = handle(&manager, &settings, trigger(sample("stream-track"))).await;
     assert_eq!(answer["batchItemFailures"], serde_json::json!([]));
     let created = sim.subscriptions().len();
@@ -128,15 +133,7 @@ async fn a_busy_streamer_fails_its_stream_record_and_answers_the_admin_503() {
         admin_token: ADMIN.into(),
         sessions: None,
     };
-    store
-        .want(&Wish {
-            broadcaster_id: "1337".into(),
-            login: None,
-            by: "t".into(),
-            at_ms: 1,
-        })
-        .await
-        .unwrap();
+    want_1337(store.as_ref()).await;
     let now = shared::clock::now_ms();
     assert!(store
         .take_lease("streamer#1337", "another-instance", now, now + 600_000)
