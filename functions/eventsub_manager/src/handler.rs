@@ -5,8 +5,9 @@
 //!   alone does not cost a Twitch call). Partial-batch failures: a streamer
 //!   another instance is reconciling (its lease is held, see
 //!   [`crate::lease`]) fails its record, and Lambda retries it.
-//! - EventBridge schedule: the full sweep (`"skipped": true` while another
-//!   instance's sweep runs).
+//! - EventBridge schedule: the sessions' hourly validation, then the full
+//!   sweep, both under the sweep lease (`"skipped": true`, neither done,
+//!   while another instance's sweep runs).
 //! - HTTP API (payload 2.0): the admin routes (503 `busy` when the streamer's
 //!   lease stays held). An anonymous request is answered 401 before any
 //!   store or Twitch call.
@@ -78,23 +79,24 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
         Trigger::Stream(batch) => stream(m, batch).await,
         Trigger::Schedule(_) => {
             // Sessions first: Twitch audits the hourly validation, and the
-            // streamer sweep can take the rest of the invocation.
-            let sessions = match &settings.sessions {
-                Some(s) => {
-                    let now_s = now_ms() / 1000;
-                    match shared::sessions::validate_due(s.users.as_ref(), &s.login, &s.seal, now_s)
-                        .await
-                    {
-                        Ok(report) => Some(json!(report)),
-                        Err(e) => {
-                            tracing::error!(error = %e, "session validation failed");
-                            None
-                        }
+            // streamer sweep can take the rest of the invocation. Both under
+            // the sweep lease: two validations at once would race on the
+            // same refresh tokens.
+            let sessions = async {
+                let s = settings.sessions.as_ref()?;
+                let now_s = now_ms() / 1000;
+                match shared::sessions::validate_due(s.users.as_ref(), &s.login, &s.seal, now_s)
+                    .await
+                {
+                    Ok(report) => Some(json!(report)),
+                    Err(e) => {
+                        tracing::error!(error = %e, "session validation failed");
+                        None
                     }
                 }
-                None => None,
             };
-            let mut out = match m.sweep(now_ms()).await {
+            let (sessions, swept) = m.sweep_after(now_ms(), sessions).await;
+            let mut out = match swept {
                 Ok(r) => {
                     emit_sweep_metrics(&r);
                     let mut out = json!({"skipped": r.skipped, "reconciled": r.reconciled, "released": r.released, "failed": r.failed, "busy": r.busy, "orphans_deleted": r.orphans_deleted, "app_created": r.app_created});
@@ -108,7 +110,7 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
                     json!({"error": e.to_string()})
                 }
             };
-            if let Some(report) = sessions {
+            if let Some(report) = sessions.flatten() {
                 out["sessions"] = report;
             }
             out

@@ -16,9 +16,10 @@
 //!   interleave with an admin's track. Two reconciles of one streamer never
 //!   run together (they would list the same state and race on the same
 //!   creates); different streamers go in parallel.
-//! - **`sweep`**: held by the whole sweep, so two sweeps never run together
-//!   (the app subscriptions and the orphan pass are the sweep's alone). A
-//!   second sweep does nothing and reports itself skipped.
+//! - **`sweep`**: held by the whole scheduled run (the sessions' hourly
+//!   validation, then the sweep), so two never run together (the app
+//!   subscriptions, the orphan pass and the session token refreshes are the
+//!   holder's alone). A second run does nothing and reports itself skipped.
 //! - **The orphan pass** deletes our subscriptions about streamers nobody
 //!   wants. Before deleting a broadcaster's, it takes that broadcaster's
 //!   streamer lease and re-reads whether it is wanted, deleting only under

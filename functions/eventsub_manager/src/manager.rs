@@ -377,16 +377,35 @@ impl Manager {
     /// One streamer's failure does not stop the others. Skipped (and said
     /// so) while another sweep runs.
     pub async fn sweep(&self, now_ms: i64) -> Result<SweepReport, ManagerError> {
-        let Some(held) = self.leases.take(lease::SWEEP).await? else {
-            tracing::info!("another sweep holds the sweep lease; skipped");
-            return Ok(SweepReport {
-                skipped: true,
-                ..SweepReport::default()
-            });
+        self.sweep_after(now_ms, async {}).await.1
+    }
+
+    /// [`Manager::sweep`], running `first` before it under the same sweep
+    /// lease: scheduled work that must not run twice at once either (the
+    /// hourly session validation, whose refreshes would race). `first`'s
+    /// output is `None` when the sweep was skipped or the lease could not
+    /// be asked for.
+    pub async fn sweep_after<T>(
+        &self,
+        now_ms: i64,
+        first: impl std::future::Future<Output = T>,
+    ) -> (Option<T>, Result<SweepReport, ManagerError>) {
+        let held = match self.leases.take(lease::SWEEP).await {
+            Ok(Some(held)) => held,
+            Ok(None) => {
+                tracing::info!("another sweep holds the sweep lease; skipped");
+                let skipped = SweepReport {
+                    skipped: true,
+                    ..SweepReport::default()
+                };
+                return (None, Ok(skipped));
+            }
+            Err(e) => return (None, Err(e.into())),
         };
+        let before = first.await;
         let done = self.sweep_held(now_ms).await;
         self.leases.give_back(held).await;
-        done
+        (Some(before), done)
     }
 
     /// [`Manager::sweep`] under the sweep lease.

@@ -360,11 +360,15 @@ async fn eventsub_manager_tracks(world: &World, f: &mut Lambda, samples: &[(Stri
     let skipped = f.invoke("schedule", &take(samples, "schedule")).await;
     assert_eq!(skipped["skipped"], true, "schedule: {skipped}");
     assert_eq!(skipped["reconciled"], 0, "schedule: {skipped}");
+    assert!(
+        skipped.get("sessions").is_none(),
+        "the sessions are validated by the sweep that holds the lease: {skipped}"
+    );
     world.drop_lease("LEASE#sweep").await;
     ok(
         &name,
         "schedule while another sweep holds the lease",
-        "skipped, nothing reconciled",
+        "skipped: no session validated, nothing reconciled",
     );
 }
 
