@@ -89,6 +89,7 @@ impl TwitchSide {
             Target { callback, secret },
             store.clone(),
             store.clone(),
+            store.clone(),
         )
         .release_after_ms(release_after_ms_from_env()?)
         .with_users(store);

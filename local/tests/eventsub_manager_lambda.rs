@@ -25,6 +25,34 @@ fn trigger(event: Value) -> Trigger {
     serde_json::from_value(event).unwrap()
 }
 
+/// The admin token of the samples; sessions validated with the schedule.
+fn settings(
+    store: &Arc<shared::store::sqlite::SqliteStore>,
+    helix: &Arc<shared::helix::Helix>,
+) -> Settings {
+    Settings {
+        admin_token: ADMIN.into(),
+        sessions: Some(eventsub_manager::handler::SessionSweep {
+            users: store.clone(),
+            login: shared::helix::login::Login::new(Arc::clone(helix)),
+            seal: shared::auth::seal::SealKey::ephemeral(),
+        }),
+    }
+}
+
+/// Streamer 1337 is wanted, as the stream sample's INSERT says.
+async fn want_1337(store: &dyn StreamerStore) {
+    store
+        .want(&Wish {
+            broadcaster_id: "1337".into(),
+            login: None,
+            by: "t".into(),
+            at_ms: 1,
+        })
+        .await
+        .unwrap();
+}
+
 fn body(answer: &Value) -> Value {
     serde_json::from_str(answer["body"].as_str().unwrap()).unwrap()
 }
@@ -36,26 +64,11 @@ async fn every_trigger_sample_is_handled() {
     let side = stack.twitch();
     let manager = Arc::clone(&side.manager);
     let sim = side.sim.clone().unwrap();
-    let settings = Settings {
-        admin_token: ADMIN.into(),
-        sessions: Some(eventsub_manager::handler::SessionSweep {
-            users: store.clone(),
-            login: shared::helix::login::Login::new(Arc::clone(&side.manager.helix)),
-            seal: shared::auth::seal::SealKey::ephemeral(),
-        }),
-    };
+    let settings = settings(&store, &side.manager.helix);
 
     // The stream batch: an INSERT (reconciled) and a MODIFY that only
     // refreshed "last watched" (skipped: no Twitch call).
-    store
-        .want(&Wish {
-            broadcaster_id: "1337".into(),
-            login: None,
-            by: "t".into(),
-            at_ms: 1,
-        })
-        .await
-        .unwrap();
+    want_1337(store.as_ref()).await;
     let answer = handle(&manager, &settings, trigger(sample("stream-track"))).await;
     assert_eq!(answer["batchItemFailures"], serde_json::json!([]));
     let created = sim.subscriptions().len();
@@ -100,4 +113,74 @@ async fn every_trigger_sample_is_handled() {
     assert_eq!(sweep["orphans_deleted"], 0);
     assert_eq!(sweep["app_created"], 2);
     assert_eq!(sweep["sessions"]["checked"], 0);
+}
+
+/// While another instance holds streamer 1337's lease, the stream sample's
+/// record fails (Lambda retries it) and the admin samples answer 503 busy;
+/// nothing reaches Twitch. Once given back, the same samples go through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_streamer_fails_its_stream_record_and_answers_the_admin_503_and_a_held_sweep_skips_the_schedule(
+) {
+    use shared::store::leases::LeaseStore;
+
+    let stack = support::sim_stack(support::dev_secret(), ADMIN).await;
+    let store = stack.store.clone();
+    let side = stack.twitch();
+    let sim = side.sim.clone().unwrap();
+    let manager = eventsub_manager::manager::Manager::new(
+        Arc::clone(&side.manager.helix),
+        eventsub_manager::apply::Target {
+            callback: side.manager.target.callback.clone(),
+            secret: side.manager.target.secret.clone(),
+        },
+        store.clone(),
+        store.clone(),
+        store.clone(),
+    )
+    .lease_wait(std::time::Duration::from_millis(300));
+    let settings = settings(&store, &side.manager.helix);
+    want_1337(store.as_ref()).await;
+    let now = shared::clock::now_ms();
+    assert!(store
+        .take_lease("streamer#1337", "another-instance", now, now + 600_000)
+        .await
+        .unwrap());
+
+    let batch = handle(&manager, &settings, trigger(sample("stream-track"))).await;
+    let first = sample("stream-track")["Records"][0]["dynamodb"]["SequenceNumber"].clone();
+    assert_eq!(
+        batch["batchItemFailures"],
+        serde_json::json!([{"itemIdentifier": first}]),
+        "{batch}"
+    );
+    let untrack = handle(&manager, &settings, trigger(sample("admin-untrack"))).await;
+    assert_eq!(untrack["statusCode"], 503, "{untrack}");
+    assert_eq!(body(&untrack)["error"], "busy");
+    assert_eq!(sim.requests("/helix/eventsub"), 0, "Twitch was never asked");
+
+    // Another instance's scheduled run holds the sweep lease: this one
+    // neither validates sessions nor sweeps.
+    assert!(store
+        .take_lease("sweep", "another-instance", now, now + 600_000)
+        .await
+        .unwrap());
+    let skipped = handle(&manager, &settings, trigger(sample("schedule"))).await;
+    assert_eq!(skipped["skipped"], true, "{skipped}");
+    assert!(skipped.get("sessions").is_none(), "{skipped}");
+    assert_eq!(sim.requests("/oauth2/validate"), 0, "{skipped}");
+
+    store
+        .return_lease("streamer#1337", "another-instance")
+        .await
+        .unwrap();
+    let batch = handle(&manager, &settings, trigger(sample("stream-track"))).await;
+    assert_eq!(batch["batchItemFailures"], serde_json::json!([]), "{batch}");
+    assert_eq!(sim.subscriptions().len(), 4);
+    store
+        .return_lease("sweep", "another-instance")
+        .await
+        .unwrap();
+    let swept = handle(&manager, &settings, trigger(sample("schedule"))).await;
+    assert_eq!(swept["skipped"], false, "{swept}");
+    assert_eq!(swept["sessions"]["checked"], 0, "{swept}");
 }

@@ -68,6 +68,7 @@ fn failure(e: ManagerError) -> AdminResponse {
         ManagerError::InvalidStreamer(_) => error(400, "invalid_streamer", e.to_string()),
         ManagerError::Twitch(_) => error(502, "twitch_unavailable", e.to_string()),
         ManagerError::Store(_) => error(503, "store_unavailable", e.to_string()),
+        ManagerError::Busy(_) => error(503, "busy", e.to_string()),
     }
 }
 

@@ -20,6 +20,12 @@ use crate::manager::{release_after_ms_from_env, Manager};
 pub async fn from_env() -> Result<(Manager, Settings), ConfigError> {
     let client = DynamoStore::client_from_env().await?;
     let helix = Arc::new(Helix::from_env()?);
+    // Events and subscriptions: the named leases live in the subscriptions table.
+    let store = Arc::new(DynamoStore::new(
+        client.clone(),
+        Tables::from_env()?,
+        Retention::from_env()?,
+    ));
     let mut manager = Manager::new(
         Arc::clone(&helix),
         Target {
@@ -30,11 +36,8 @@ pub async fn from_env() -> Result<(Manager, Settings), ConfigError> {
             client.clone(),
             env::required("STREAMERS_TABLE")?,
         )),
-        Arc::new(DynamoStore::new(
-            client.clone(),
-            Tables::from_env()?,
-            Retention::from_env()?,
-        )),
+        store.clone(),
+        store,
     )
     .release_after_ms(release_after_ms_from_env()?);
     let mut sessions = None;

@@ -2,9 +2,15 @@
 //!
 //! - DynamoDB stream of the streamers table: reconcile the streamers whose
 //!   wanted state or scopes changed, right away (a refreshed "last watched"
-//!   alone does not cost a Twitch call). Partial-batch failures.
-//! - EventBridge schedule: the full sweep.
-//! - HTTP API (payload 2.0): the admin routes.
+//!   alone does not cost a Twitch call). Partial-batch failures: a streamer
+//!   another instance is reconciling (its lease is held, see
+//!   [`crate::lease`]) fails its record, and Lambda retries it.
+//! - EventBridge schedule: the sessions' hourly validation, then the full
+//!   sweep, both under the sweep lease (`"skipped": true`, neither done,
+//!   while another instance's sweep runs).
+//! - HTTP API (payload 2.0): the admin routes (503 `busy` when the streamer's
+//!   lease stays held). An anonymous request is answered 401 before any
+//!   store or Twitch call.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use aws_lambda_events::dynamodb::Event as StreamBatch;
@@ -73,26 +79,27 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
         Trigger::Stream(batch) => stream(m, batch).await,
         Trigger::Schedule(_) => {
             // Sessions first: Twitch audits the hourly validation, and the
-            // streamer sweep can take the rest of the invocation.
-            let sessions = match &settings.sessions {
-                Some(s) => {
-                    let now_s = now_ms() / 1000;
-                    match shared::sessions::validate_due(s.users.as_ref(), &s.login, &s.seal, now_s)
-                        .await
-                    {
-                        Ok(report) => Some(json!(report)),
-                        Err(e) => {
-                            tracing::error!(error = %e, "session validation failed");
-                            None
-                        }
+            // streamer sweep can take the rest of the invocation. Both under
+            // the sweep lease: two validations at once would race on the
+            // same refresh tokens.
+            let sessions = async {
+                let s = settings.sessions.as_ref()?;
+                let now_s = now_ms() / 1000;
+                match shared::sessions::validate_due(s.users.as_ref(), &s.login, &s.seal, now_s)
+                    .await
+                {
+                    Ok(report) => Some(json!(report)),
+                    Err(e) => {
+                        tracing::error!(error = %e, "session validation failed");
+                        None
                     }
                 }
-                None => None,
             };
-            let mut out = match m.sweep(now_ms()).await {
+            let (sessions, swept) = m.sweep_after(now_ms(), sessions).await;
+            let mut out = match swept {
                 Ok(r) => {
                     emit_sweep_metrics(&r);
-                    let mut out = json!({"reconciled": r.reconciled, "released": r.released, "failed": r.failed, "orphans_deleted": r.orphans_deleted, "app_created": r.app_created});
+                    let mut out = json!({"skipped": r.skipped, "reconciled": r.reconciled, "released": r.released, "failed": r.failed, "busy": r.busy, "orphans_deleted": r.orphans_deleted, "app_created": r.app_created});
                     if let Some(b) = r.budget {
                         out["budget"] = json!(b);
                     }
@@ -103,7 +110,7 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
                     json!({"error": e.to_string()})
                 }
             };
-            if let Some(report) = sessions {
+            if let Some(report) = sessions.flatten() {
                 out["sessions"] = report;
             }
             out
@@ -121,6 +128,8 @@ fn emit_sweep_metrics(r: &SweepReport) {
         count("Reconciled", r.reconciled as u64),
         count("Released", r.released as u64),
         count("ReconcileFailures", r.failed as u64),
+        count("ReconcileBusy", r.busy as u64),
+        count("SweepsSkipped", u64::from(r.skipped)),
         count("OrphansDeleted", r.orphans_deleted as u64),
     ];
     if let Some(b) = &r.budget {

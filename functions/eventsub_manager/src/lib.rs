@@ -7,6 +7,8 @@
 //!   Twitch's answers (202, 409, 403, 400, 429) into those states.
 //! - [`manager`]: tracking and releasing streamers, one-streamer reconciles
 //!   with stored states, and the sweep over every tracked streamer.
+//! - [`lease`]: the store leases that let several instances run at once
+//!   without deleting a wanted subscription (the design is there).
 //! - [`app_subscriptions`]: the subscriptions about our own client (users
 //!   granting and revoking our app), one of each kept.
 //! - [`admin`]: the admin HTTP routes (track, untrack, list with states and budget).
@@ -21,5 +23,6 @@ pub mod apply;
 pub mod aws;
 #[cfg(feature = "aws")]
 pub mod handler;
+pub mod lease;
 pub mod manager;
 pub mod plan;

@@ -1,6 +1,7 @@
 //! The manager: desired state from the streamers store, actual state from
 //! Twitch, and what the webhook learned (revocations), reconciled one
-//! streamer at a time or in a sweep over all of them.
+//! streamer at a time or in a sweep over all of them. Concurrent
+//! invocations coordinate through store leases ([`crate::lease`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -12,11 +13,13 @@ use shared::eventsub::subscription::Subscription;
 use shared::helix::eventsub::{Filter, Totals};
 use shared::helix::users::{id_of_login, LoginError};
 use shared::helix::{Helix, HelixError};
+use shared::store::leases::LeaseStore;
 use shared::store::streamers::{Streamer, StreamerStore, TypeRecord, TypeState, Wish};
 use shared::store::users::UserStore;
 use shared::store::{StoreError, SubscriptionStore};
 
 use crate::apply::{reconcile, Outcome, Target};
+use crate::lease::{self, Held, Leases};
 use crate::plan::Desired;
 
 /// A type given up on is tried again after this long.
@@ -49,6 +52,9 @@ pub enum ManagerError {
     UnknownLogin(String),
     #[error("{0:?} is neither a Twitch user id nor a login")]
     InvalidStreamer(String),
+    /// Another invocation is reconciling this streamer: retry shortly.
+    #[error("streamer {0} is being reconciled by another run; retry")]
+    Busy(String),
 }
 
 /// Everything the manager works with.
@@ -59,9 +65,8 @@ pub struct Manager {
     pub subscriptions: Arc<dyn SubscriptionStore>,
     /// Streamers nobody watched for this long are released.
     pub release_after_ms: i64,
-    /// One reconcile at a time: two would list the same state and race on
-    /// the same creates (in AWS the function runs one instance).
-    pub turn: tokio::sync::Mutex<()>,
+    /// Who may reconcile which streamer, and sweep (see [`crate::lease`]).
+    pub leases: Leases,
     /// Users' favourites: a streamer someone has as a favourite is never
     /// released for being idle; `None` (no login configured): idle releases.
     pub users: Option<Arc<dyn UserStore>>,
@@ -70,9 +75,14 @@ pub struct Manager {
 /// What a sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SweepReport {
+    /// Another sweep held the sweep lease: nothing was done.
+    pub skipped: bool,
     pub reconciled: usize,
     pub released: usize,
     pub failed: usize,
+    /// Streamers left alone because another run held their lease (it
+    /// reconciles them; the next sweep looks again).
+    pub busy: usize,
     /// Subscriptions of ours about streamers nobody tracks, deleted.
     pub orphans_deleted: usize,
     /// Subscriptions about our own client (user grants and revocations) created.
@@ -90,12 +100,14 @@ pub fn parse_streamer(text: &str) -> Result<StreamerRef, ManagerError> {
 
 impl Manager {
     /// A manager over these parts that releases streamers after
-    /// [`RELEASE_AFTER_HOURS`].
+    /// [`RELEASE_AFTER_HOURS`] and waits up to [`lease::LEASE_WAIT`] for a
+    /// streamer's lease.
     pub fn new(
         helix: Arc<Helix>,
         target: Target,
         streamers: Arc<dyn StreamerStore>,
         subscriptions: Arc<dyn SubscriptionStore>,
+        leases: Arc<dyn LeaseStore>,
     ) -> Self {
         Self {
             helix,
@@ -103,9 +115,23 @@ impl Manager {
             streamers,
             subscriptions,
             release_after_ms: RELEASE_AFTER_HOURS * 3_600_000,
-            turn: tokio::sync::Mutex::new(()),
+            leases: Leases::new(leases),
             users: None,
         }
+    }
+
+    /// The same manager, waiting up to `wait` for a streamer's lease.
+    pub fn lease_wait(mut self, wait: std::time::Duration) -> Self {
+        self.leases.wait = wait;
+        self
+    }
+
+    /// Takes `id`'s lease within the wait, or fails as busy.
+    async fn hold(&self, id: &str) -> Result<Held, ManagerError> {
+        self.leases
+            .take_within(&lease::streamer(id))
+            .await?
+            .ok_or_else(|| ManagerError::Busy(id.to_owned()))
     }
 
     /// The same manager, keeping streamers that are someone's favourite.
@@ -157,16 +183,35 @@ impl Manager {
         now_ms: i64,
     ) -> Result<Streamer, ManagerError> {
         let (id, login) = self.resolve(streamer).await?;
+        let held = self.hold(&id).await?;
+        let done = self.track_held(&id, login, by, now_ms).await;
+        self.leases.give_back(held).await;
+        done?;
+        Ok(self
+            .streamers
+            .streamer(&id)
+            .await?
+            .ok_or(StoreError::Corrupt("tracked streamer vanished".into()))?)
+    }
+
+    /// [`Manager::track`] under the streamer's lease.
+    async fn track_held(
+        &self,
+        id: &str,
+        login: Option<String>,
+        by: &str,
+        now_ms: i64,
+    ) -> Result<(), ManagerError> {
         self.streamers
             .want(&Wish {
-                broadcaster_id: id.clone(),
+                broadcaster_id: id.to_owned(),
                 login,
                 by: by.to_owned(),
                 at_ms: now_ms,
             })
             .await?;
         // Asking again is how a person retries what was given up on.
-        if let Some(s) = self.streamers.streamer(&id).await? {
+        if let Some(s) = self.streamers.streamer(id).await? {
             let reset: BTreeMap<String, TypeRecord> = s
                 .types
                 .into_iter()
@@ -181,22 +226,23 @@ impl Manager {
                 })
                 .collect();
             if !reset.is_empty() {
-                self.streamers.set_types(&id, &reset).await?;
+                self.streamers.set_types(id, &reset).await?;
             }
         }
-        self.reconcile_one(&id, now_ms).await?;
-        Ok(self
-            .streamers
-            .streamer(&id)
-            .await?
-            .ok_or(StoreError::Corrupt("tracked streamer vanished".into()))?)
+        self.reconcile_held(id, now_ms).await?;
+        Ok(())
     }
 
     /// Stops tracking a streamer and deletes its subscriptions.
     pub async fn untrack(&self, id: &str, now_ms: i64) -> Result<(), ManagerError> {
-        self.streamers.release(id, now_ms).await?;
-        self.reconcile_one(id, now_ms).await?;
-        Ok(())
+        let held = self.hold(id).await?;
+        let done = async {
+            self.streamers.release(id, now_ms).await?;
+            self.reconcile_held(id, now_ms).await
+        }
+        .await;
+        self.leases.give_back(held).await;
+        done.map(|_| ())
     }
 
     /// Types revoked according to the webhook (Twitch may no longer list them).
@@ -226,9 +272,17 @@ impl Manager {
         Ok(revoked)
     }
 
-    /// Reconciles one streamer (tracked or released) and stores the states.
+    /// Reconciles one streamer (tracked or released) and stores the states,
+    /// under its lease ([`ManagerError::Busy`] when another run holds it).
     pub async fn reconcile_one(&self, id: &str, now_ms: i64) -> Result<Outcome, ManagerError> {
-        let _turn = self.turn.lock().await;
+        let held = self.hold(id).await?;
+        let done = self.reconcile_held(id, now_ms).await;
+        self.leases.give_back(held).await;
+        done
+    }
+
+    /// [`Manager::reconcile_one`] for a caller that holds the lease.
+    async fn reconcile_held(&self, id: &str, now_ms: i64) -> Result<Outcome, ManagerError> {
         let stored = self.streamers.streamer(id).await?;
         let desired = match &stored {
             Some(s) => Desired {
@@ -320,8 +374,42 @@ impl Manager {
 
     /// Every tracked streamer: idle ones released, all reconciled; then
     /// subscriptions of ours about streamers nobody tracks are deleted.
-    /// One streamer's failure does not stop the others.
+    /// One streamer's failure does not stop the others. Skipped (and said
+    /// so) while another sweep runs.
     pub async fn sweep(&self, now_ms: i64) -> Result<SweepReport, ManagerError> {
+        self.sweep_after(now_ms, async {}).await.1
+    }
+
+    /// [`Manager::sweep`], running `first` before it under the same sweep
+    /// lease: scheduled work that must not run twice at once either (the
+    /// hourly session validation, whose refreshes would race). `first`'s
+    /// output is `None` when the sweep was skipped or the lease could not
+    /// be asked for.
+    pub async fn sweep_after<T>(
+        &self,
+        now_ms: i64,
+        first: impl std::future::Future<Output = T>,
+    ) -> (Option<T>, Result<SweepReport, ManagerError>) {
+        let held = match self.leases.take(lease::SWEEP).await {
+            Ok(Some(held)) => held,
+            Ok(None) => {
+                tracing::info!("another sweep holds the sweep lease; skipped");
+                let skipped = SweepReport {
+                    skipped: true,
+                    ..SweepReport::default()
+                };
+                return (None, Ok(skipped));
+            }
+            Err(e) => return (None, Err(e.into())),
+        };
+        let before = first.await;
+        let done = self.sweep_held(now_ms).await;
+        self.leases.give_back(held).await;
+        (Some(before), done)
+    }
+
+    /// [`Manager::sweep`] under the sweep lease.
+    async fn sweep_held(&self, now_ms: i64) -> Result<SweepReport, ManagerError> {
         // Twitch asks apps to validate their token at start-up and hourly;
         // the sweep runs more often than that. An invalid one is renewed.
         if !self.helix.validate_token().await? {
@@ -333,23 +421,17 @@ impl Manager {
         loop {
             let page = self.streamers.tracked(after.as_deref(), 100).await?;
             for id in &page.ids {
-                let idle = self
-                    .streamers
-                    .streamer(id)
-                    .await?
-                    .is_some_and(|s| now_ms - s.last_watched_ms > self.release_after_ms);
-                if idle && !self.has_fans(id).await? {
-                    self.streamers.release(id, now_ms).await?;
-                    report.released += 1;
-                } else {
+                let Some(held) = self.leases.take_within(&lease::streamer(id)).await? else {
+                    // Whoever holds it is reconciling it; it is not an orphan.
+                    tracing::info!(broadcaster = %id, "busy; left to the run that holds it");
                     tracked.insert(id.clone());
-                }
-                match self.reconcile_one(id, now_ms).await {
-                    Ok(_) => report.reconciled += 1,
-                    Err(e) => {
-                        tracing::warn!(broadcaster = %id, error = %e, "reconcile failed; next sweep retries");
-                        report.failed += 1;
-                    }
+                    report.busy += 1;
+                    continue;
+                };
+                let done = self.sweep_one(id, now_ms, &mut report).await;
+                self.leases.give_back(held).await;
+                if done? {
+                    tracked.insert(id.clone());
                 }
             }
             match page.next {
@@ -357,35 +439,90 @@ impl Manager {
                 None => break,
             }
         }
-        // Under the reconcile lock, and re-checked against the store: a
-        // streamer tracked while this sweep ran is not an orphan.
-        let _turn = self.turn.lock().await;
         let all: Vec<_> = self.helix.subscriptions(&Filter::All).try_collect().await?;
         let listed: Vec<&Subscription> = all.iter().flat_map(|p| &p.subscriptions).collect();
         report.budget = all.first().map(|p| p.totals);
         report.app_created =
             crate::app_subscriptions::keep(&self.helix, &self.target, &listed).await;
+        // Ours, about streamers not tracked when the pass above read them.
+        let mut candidates: BTreeMap<&str, Vec<&Subscription>> = BTreeMap::new();
         for sub in listed {
             if crate::app_subscriptions::about_us(sub, &self.helix.config().client_id) {
                 continue;
             }
             let ours = sub.callback() == Some(self.target.callback.as_str());
             let owner = sub.broadcaster_id().unwrap_or_default();
-            let orphan = ours
-                && !tracked.contains(owner)
-                && !self
-                    .streamers
-                    .streamer(owner)
-                    .await?
-                    .is_some_and(|s| s.wanted);
-            if orphan {
-                // Released streamers were reconciled above; this catches the
-                // ones the store never knew (an earlier deployment, a crash).
-                if self.helix.delete_subscription(&sub.id).await? {
-                    report.orphans_deleted += 1;
-                }
+            if ours && !tracked.contains(owner) {
+                candidates.entry(owner).or_default().push(sub);
             }
         }
+        for (owner, subs) in candidates {
+            // Under the broadcaster's lease, and re-read there: a streamer
+            // tracked since is not an orphan, and its reconcile cannot see a
+            // subscription this pass is about to delete.
+            let Some(held) = self.leases.take_within(&lease::streamer(owner)).await? else {
+                report.busy += 1;
+                continue;
+            };
+            let done = self.delete_orphans(owner, &subs).await;
+            self.leases.give_back(held).await;
+            report.orphans_deleted += done?;
+        }
         Ok(report)
+    }
+
+    /// One tracked streamer in a sweep, under its lease: released when idle
+    /// and nobody's favourite, then reconciled (a failure counted, not
+    /// returned). True when it stays tracked.
+    async fn sweep_one(
+        &self,
+        id: &str,
+        now_ms: i64,
+        report: &mut SweepReport,
+    ) -> Result<bool, ManagerError> {
+        let idle = self
+            .streamers
+            .streamer(id)
+            .await?
+            .is_some_and(|s| now_ms - s.last_watched_ms > self.release_after_ms);
+        let kept = !idle || self.has_fans(id).await?;
+        if !kept {
+            self.streamers.release(id, now_ms).await?;
+            report.released += 1;
+        }
+        match self.reconcile_held(id, now_ms).await {
+            Ok(_) => report.reconciled += 1,
+            Err(e) => {
+                tracing::warn!(broadcaster = %id, error = %e, "reconcile failed; next sweep retries");
+                report.failed += 1;
+            }
+        }
+        Ok(kept)
+    }
+
+    /// Deletes `subs` (ours, about `owner`) unless `owner` is wanted now;
+    /// the caller holds `owner`'s lease. How many were deleted.
+    async fn delete_orphans(
+        &self,
+        owner: &str,
+        subs: &[&Subscription],
+    ) -> Result<usize, ManagerError> {
+        if self
+            .streamers
+            .streamer(owner)
+            .await?
+            .is_some_and(|s| s.wanted)
+        {
+            return Ok(0);
+        }
+        // Released streamers were reconciled above; this catches the ones
+        // the store never knew (an earlier deployment, a crash).
+        let mut deleted = 0;
+        for sub in subs {
+            if self.helix.delete_subscription(&sub.id).await? {
+                deleted += 1;
+            }
+        }
+        Ok(deleted)
     }
 }

@@ -38,14 +38,21 @@ pub async fn not_found() -> Response {
     helix_error(StatusCode::NOT_FOUND, "no such endpoint in the simulator")
 }
 
-/// Counts the request, then serves an injected failure if one is due.
+/// Counts the request, holds it if the test asked to ([`super::Sim::hold_next`]),
+/// then serves an injected failure if one is due.
 pub async fn observe(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    let failure = {
+    let (failure, hold) = {
         let mut state = sim.state();
         *state.requests.entry(path.clone()).or_default() += 1;
-        state.take_failure(&path)
+        let hold = state.take_hold(request.method().as_str(), &path);
+        (state.take_failure(&path), hold)
     };
+    if let Some(hold) = hold {
+        let _ = hold.arrived.send(());
+        // Released, or the test dropped its handle: either way, on we go.
+        let _ = hold.release.await;
+    }
     match failure {
         None => next.run(request).await,
         Some(Failure::Status(code)) => {

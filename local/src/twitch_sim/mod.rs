@@ -6,7 +6,7 @@
 //! <https://dev.twitch.tv/docs/api/reference/>).
 //!
 //! - [`state`]: what the simulator remembers (tokens, grants, subscriptions, counters).
-//! - [`gate`]: request counting, injected failures, Helix auth and rate limiting.
+//! - [`gate`]: request counting, held requests, injected failures, Helix auth and rate limiting.
 //! - [`random`]: seeded, dependency-free pseudo-randomness.
 //! - [`ratelimit`]: the per-client token bucket behind the `Ratelimit-*` headers.
 //! - [`params`]: query strings and form bodies with repeated keys; opaque cursors.
@@ -125,6 +125,26 @@ pub enum Failure {
     RateLimited { reset_in_secs: u64 },
     /// This status with a Twitch-shaped error body (e.g. 500, 503).
     Status(u16),
+}
+
+/// A request held at the simulator's door ([`Sim::hold_next`]); dropping
+/// the handle lets it through too.
+pub struct Hold {
+    arrived: tokio::sync::oneshot::Receiver<()>,
+    release: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Hold {
+    /// Waits until the held request has arrived (and is waiting).
+    pub async fn arrived(&mut self) {
+        // The sender lives in the simulator's state until the request comes.
+        let _ = (&mut self.arrived).await;
+    }
+
+    /// Lets the held request through.
+    pub fn release(self) {
+        let _ = self.release.send(());
+    }
 }
 
 /// Why a simulator control could not do what was asked.
@@ -288,6 +308,21 @@ impl Sim {
             failure,
             remaining: count,
         });
+    }
+
+    /// Holds the next `method` request whose path starts with `path_prefix`
+    /// at the door, before it is served, until [`Hold::release`]: how a test
+    /// forces an interleaving instead of hoping for it.
+    pub fn hold_next(&self, method: &str, path_prefix: &str) -> Hold {
+        let (arrived_tx, arrived) = tokio::sync::oneshot::channel();
+        let (release, release_rx) = tokio::sync::oneshot::channel();
+        self.state().holds.push(state::Held {
+            method: method.to_owned(),
+            path_prefix: path_prefix.to_owned(),
+            arrived: arrived_tx,
+            release: release_rx,
+        });
+        Hold { arrived, release }
     }
 
     /// Every subscription, oldest first, as the simulator holds it.

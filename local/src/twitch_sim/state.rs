@@ -93,6 +93,17 @@ pub struct Injected {
     pub remaining: u32,
 }
 
+/// A request to hold at the door until the test lets it through.
+#[derive(Debug)]
+pub struct Held {
+    pub method: String,
+    pub path_prefix: String,
+    /// Told when the request arrives.
+    pub arrived: tokio::sync::oneshot::Sender<()>,
+    /// Lets it through when sent (or dropped).
+    pub release: tokio::sync::oneshot::Receiver<()>,
+}
+
 /// A notification already sent, kept so it can be sent again.
 #[derive(Debug, Clone)]
 pub struct SentMessage {
@@ -143,6 +154,8 @@ pub struct State {
     /// Requests seen, by exact path.
     pub requests: HashMap<String, usize>,
     pub failures: Vec<Injected>,
+    /// Requests to hold, first match first.
+    pub holds: Vec<Held>,
     /// Helix token buckets by client id.
     pub buckets: HashMap<String, Bucket>,
     pub sent: Sent,
@@ -188,6 +201,16 @@ impl State {
     }
 
     /// Takes one use of the first injected failure matching `path`, if any.
+    /// The hold the next `method` request on `path` meets, taken (each
+    /// hold catches one request).
+    pub fn take_hold(&mut self, method: &str, path: &str) -> Option<Held> {
+        let i = self
+            .holds
+            .iter()
+            .position(|h| h.method == method && path.starts_with(&h.path_prefix))?;
+        Some(self.holds.remove(i))
+    }
+
     pub fn take_failure(&mut self, path: &str) -> Option<Failure> {
         let injected = self
             .failures

@@ -273,6 +273,48 @@ impl World {
     }
 
     /// The items of `table` under partition key `pk` (attribute `pk`).
+    /// The ids of the named leases in the subscriptions table.
+    async fn leases(&self) -> Vec<String> {
+        let out = self
+            .client
+            .scan()
+            .table_name(&self.tables["SubscriptionsTable"])
+            .filter_expression("begins_with(id, :lease)")
+            .expression_attribute_values(":lease", AttributeValue::S("LEASE#".into()))
+            .send()
+            .await
+            .unwrap();
+        out.items()
+            .iter()
+            .filter_map(|i| i.get("id")?.as_s().ok().cloned())
+            .collect()
+    }
+
+    /// Another instance holds the lease `id` for the next ten minutes.
+    async fn hold_lease(&self, id: &str) {
+        let until = shared::clock::now_ms() + 600_000;
+        self.client
+            .put_item()
+            .table_name(&self.tables["SubscriptionsTable"])
+            .item("id", AttributeValue::S(id.into()))
+            .item("owner", AttributeValue::S("another-instance".into()))
+            .item("until", AttributeValue::N(until.to_string()))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// The lease `id` is gone.
+    async fn drop_lease(&self, id: &str) {
+        self.client
+            .delete_item()
+            .table_name(&self.tables["SubscriptionsTable"])
+            .key("id", AttributeValue::S(id.into()))
+            .send()
+            .await
+            .unwrap();
+    }
+
     async fn partition(&self, table: &str, pk: &str) -> Vec<HashMap<String, AttributeValue>> {
         self.client
             .query()
@@ -416,7 +458,33 @@ async fn eventsub_manager_tracks(world: &World, f: &mut Lambda, samples: &[(Stri
     let sweep = f.invoke("schedule", &take(samples, "schedule")).await;
     assert!(sweep["reconciled"].as_u64().is_some(), "schedule: {sweep}");
     assert_eq!(sweep["orphans_deleted"], 0, "schedule: {sweep}");
+    assert_eq!(
+        (&sweep["skipped"], &sweep["busy"]),
+        (&json!(false), &json!(0)),
+        "schedule: {sweep}"
+    );
+    assert_eq!(
+        world.leases().await,
+        Vec::<String>::new(),
+        "every lease the calls above took was given back"
+    );
     ok(&name, "schedule", format!("sweep: {sweep}"));
+
+    // Another instance's sweep holds the lease: this one does nothing.
+    world.hold_lease("LEASE#sweep").await;
+    let skipped = f.invoke("schedule", &take(samples, "schedule")).await;
+    assert_eq!(skipped["skipped"], true, "schedule: {skipped}");
+    assert_eq!(skipped["reconciled"], 0, "schedule: {skipped}");
+    assert!(
+        skipped.get("sessions").is_none(),
+        "the sessions are validated by the sweep that holds the lease: {skipped}"
+    );
+    world.drop_lease("LEASE#sweep").await;
+    ok(
+        &name,
+        "schedule while another sweep holds the lease",
+        "skipped: no session validated, nothing reconciled",
+    );
 }
 
 async fn eventsub_manager_untracks(world: &World, f: &mut Lambda, samples: &[(String, Value)]) {

@@ -2,7 +2,7 @@
 //! stack's real webhook as the callback: a fresh streamer, duplicates and
 //! orphans, 409, 429, 401, authorizations, a callback that fails
 //! verification, revocations, untracking and idle release, and the admin
-//! routes. The world and its helpers are here; the tests are in one module
+//! routes, and two managers at once (leases). The world and its helpers are here; the tests are in one module
 //! per concern, all one test binary (each binary links the whole stack).
 
 #[path = "../support/mod.rs"]
@@ -11,6 +11,7 @@ mod support;
 mod admin_routes;
 mod authorization;
 mod fresh;
+mod leases;
 mod release;
 mod revocations;
 mod sweeps;
@@ -35,6 +36,7 @@ use shared::eventsub::catalog::kind;
 use shared::helix::config::ClientSecret;
 use shared::helix::eventsub::{Created, NewSubscription};
 use shared::helix::{Helix, HelixConfig};
+use shared::store::leases::LeaseStore;
 use shared::store::sqlite::SqliteStore;
 use shared::store::streamers::{Streamer, StreamerStore, TypeState, Wish};
 use shared::store::SubscriptionStore;
@@ -71,6 +73,8 @@ struct World {
     store: Arc<SqliteStore>,
     manager: Manager,
     callback: String,
+    /// Where the simulator serves, for a second manager.
+    base: String,
     _stack: support::Running,
 }
 
@@ -90,6 +94,28 @@ async fn world_with(callback: Option<String>, release_after_ms: i64) -> World {
         ..SimConfig::default()
     });
     let base = sim.spawn().await.unwrap();
+    let callback = callback.unwrap_or_else(|| format!("http://{addr}/eventsub"));
+    let manager = manager_at(&base, &sim, &callback, store.clone(), store.clone())
+        .release_after_ms(release_after_ms);
+    World {
+        sim,
+        store,
+        manager,
+        callback,
+        base,
+        _stack: stack,
+    }
+}
+
+/// A manager of its own (its own Helix client and token, as another Lambda
+/// instance would have) over the simulator at `base`, `store` and `leases`.
+fn manager_at(
+    base: &str,
+    sim: &Sim,
+    callback: &str,
+    store: Arc<SqliteStore>,
+    leases: Arc<dyn LeaseStore>,
+) -> Manager {
     let helix = Helix::new(HelixConfig::at(
         &format!("{base}/helix"),
         &format!("{base}/oauth2"),
@@ -97,24 +123,16 @@ async fn world_with(callback: Option<String>, release_after_ms: i64) -> World {
         ClientSecret::new(sim.config().client_secret.clone()),
     ))
     .unwrap();
-    let callback = callback.unwrap_or_else(|| format!("http://{addr}/eventsub"));
-    let manager = Manager::new(
+    Manager::new(
         Arc::new(helix),
         Target {
-            callback: callback.clone(),
+            callback: callback.to_owned(),
             secret: secret(),
         },
         store.clone(),
-        store.clone(),
-    )
-    .release_after_ms(release_after_ms);
-    World {
-        sim,
         store,
-        manager,
-        callback,
-        _stack: stack,
-    }
+        leases,
+    )
 }
 
 /// A callback that answers every POST 200 "nope": never the challenge.

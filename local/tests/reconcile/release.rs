@@ -41,6 +41,8 @@ async fn a_sweep_releases_an_idle_streamer_and_keeps_a_watched_one() {
     assert_eq!(
         report,
         SweepReport {
+            skipped: false,
+            busy: 0,
             reconciled: 2,
             released: 1,
             failed: 0,

@@ -45,6 +45,8 @@ async fn a_sweep_keeps_one_of_ours_and_deletes_duplicates_and_orphans_but_nothin
     assert_eq!(
         report,
         SweepReport {
+            skipped: false,
+            busy: 0,
             reconciled: 1,
             released: 0,
             failed: 0,

@@ -10,6 +10,8 @@
 //!   each of their EventSub types.
 //! - [`snapshots::SnapshotStore`]: live-stream snapshots, who is live, and the
 //!   poller's lease, pause flag and status.
+//! - [`leases::LeaseStore`]: named leases (owner, expiry) for work that must
+//!   never run twice at once across processes.
 //! - [`users::UserStore`]: users who logged in with Twitch, their sessions and
 //!   favourites, single-use login states and tickets, per-user allowances.
 //!
@@ -19,6 +21,7 @@
 pub mod connections;
 #[cfg(feature = "dynamo")]
 pub mod dynamo;
+pub mod leases;
 pub mod snapshots;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;

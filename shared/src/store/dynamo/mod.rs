@@ -36,7 +36,8 @@
 //!
 //! **Subscriptions** (`SUBSCRIPTIONS_TABLE`): `id` (S, hash) = Twitch
 //! subscription id → its state (`GetItem`); GSI `by_broadcaster`
-//! (`broadcaster_id`, `id`) for a streamer's subscriptions.
+//! (`broadcaster_id`, `id`) for a streamer's subscriptions. Named leases
+//! (`id` = `LEASE#<name>`) live here too: see `leases.rs`.
 //!
 //! Costs and limits, for scale: one stored event is one transaction of three
 //! items under 1 KB each, billed 6 write units (transactions write twice;
@@ -48,6 +49,7 @@
 pub mod capacity;
 mod connections;
 mod events;
+mod leases;
 mod snapshots;
 mod streamers;
 mod subscriptions;
@@ -55,6 +57,7 @@ mod users;
 
 pub use connections::DynamoConnectionStore;
 pub use events::event_from_stream_image;
+pub use leases::LEASE_PREFIX;
 pub use snapshots::DynamoSnapshotStore;
 pub use streamers::{changed_streamer, DynamoStreamerStore};
 pub use users::DynamoUserStore;

@@ -4,7 +4,7 @@
 //! |---|---|---|---|
 //! | snapshot | `SNAP#<broadcaster>` | `<13-digit poll ms>#<stream id>` | `body` (JSON), `expires_at` |
 //! | live state | `LIVE#<broadcaster>` | `STATE` | `body` (JSON), `live` = `L` while live (sparse GSI `live_now`) |
-//! | lease | `POLLER` | `LEASE` | `owner`, `until` |
+//! | lease | `POLLER` | `LEASE` | `owner`, `until`, `expires_at` (`leases.rs`) |
 //! | status | `POLLER` | `STATUS` | `body` (JSON) |
 //! | pause flag | `POLLER` | `PAUSED` | `paused` |
 //!
@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 
-use super::{batch_write, n, s, sdk_error, unavailable, written, Item};
+use super::{batch_write, leases, n, s, sdk_error, unavailable, Item};
 use crate::store::snapshots::{LivePage, LiveState, PollerStatus, Snapshot, SnapshotStore};
 use crate::store::StoreError;
 
@@ -55,6 +55,15 @@ fn json<T: serde::Serialize>(v: &T) -> Result<AttributeValue, StoreError> {
 
 fn snap_sk(ms: i64, stream_id: &str) -> String {
     format!("{ms:013}#{stream_id}")
+}
+
+/// The poller's lease item (kept where it always was, so a deployment that
+/// changes this code does not run two pollers at once).
+fn poller_lease() -> Item {
+    Item::from([
+        ("pk".to_owned(), s("POLLER")),
+        ("sk".to_owned(), s("LEASE")),
+    ])
 }
 
 fn live_pk(broadcaster: &str) -> String {
@@ -226,47 +235,19 @@ impl SnapshotStore for DynamoSnapshotStore {
         now_ms: i64,
         until_ms: i64,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s("POLLER"))
-            .item("sk", s("LEASE"))
-            .item("owner", s(owner))
-            .item("until", n(until_ms))
-            .condition_expression("attribute_not_exists(pk) OR #until < :now OR #owner = :me")
-            .expression_attribute_names("#until", "until")
-            .expression_attribute_names("#owner", "owner")
-            .expression_attribute_values(":now", n(now_ms))
-            .expression_attribute_values(":me", s(owner))
-            .send()
-            .await;
-        written(result)
+        leases::take(
+            &self.client,
+            &self.table,
+            poller_lease(),
+            owner,
+            now_ms,
+            until_ms,
+        )
+        .await
     }
 
     async fn release_lease(&self, owner: &str) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s("POLLER"))
-            .key("sk", s("LEASE"))
-            .condition_expression("#owner = :me")
-            .expression_attribute_names("#owner", "owner")
-            .expression_attribute_values(":me", s(owner))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Someone else holds it now (ours expired): nothing to give back.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+        leases::give_back(&self.client, &self.table, poller_lease(), owner).await
     }
 
     async fn poller_status(&self) -> Result<PollerStatus, StoreError> {

@@ -30,7 +30,10 @@
 //!   kind)`: who is wanted, their grant, each EventSub type's state.
 //! - `snapshots (broadcaster_id, polled_at_ms, stream_id)`, `live_states
 //!   (broadcaster_id)` with `live_states_live`, `poller (key)`: the poller's
-//!   history, who is live, its lease, pause flag and status.
+//!   history, who is live, its pause flag and status (its `owner` and
+//!   `until_ms` columns are no longer written: the lease moved to `leases`).
+//! - `leases (name)`: named leases (`leases.rs`): the poller's run, the
+//!   subscription manager's sweep and each streamer's reconcile.
 //! - `users (id)`, `sessions (hash)` with `sessions_by_user` and
 //!   `sessions_to_validate`, `login_states (state_hash)`, `used_tickets
 //!   (hash)`, `favourites (user_id, streamer_id)` with
@@ -42,6 +45,7 @@
 
 mod connections;
 mod events;
+mod leases;
 mod marks;
 mod snapshots;
 mod streamers;
@@ -202,6 +206,11 @@ CREATE TABLE IF NOT EXISTS poller (
     owner TEXT,
     until_ms INTEGER,
     body  TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS leases (
+    name     TEXT PRIMARY KEY,
+    owner    TEXT NOT NULL,
+    until_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 ";
 

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
 
 use super::SqliteStore;
+use crate::store::leases::{LeaseStore, POLLER};
 use crate::store::snapshots::{LivePage, LiveState, PollerStatus, Snapshot, SnapshotStore};
 use crate::store::StoreError;
 
@@ -143,31 +144,11 @@ impl SnapshotStore for SqliteStore {
         now_ms: i64,
         until_ms: i64,
     ) -> Result<bool, StoreError> {
-        let owner = owner.to_owned();
-        self.write(move |c| {
-            // Taken when nobody holds it, it expired, or we hold it already.
-            let n = c
-                .prepare_cached(
-                    "INSERT INTO poller (key, owner, until_ms) VALUES ('lease', ?1, ?2) \
-                     ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, until_ms = excluded.until_ms \
-                     WHERE poller.owner IS NULL OR poller.until_ms < ?3 OR poller.owner = excluded.owner",
-                )?
-                .execute(params![owner, until_ms, now_ms])?;
-            Ok(n > 0)
-        })
-        .await
+        self.take_lease(POLLER, owner, now_ms, until_ms).await
     }
 
     async fn release_lease(&self, owner: &str) -> Result<(), StoreError> {
-        let owner = owner.to_owned();
-        self.write(move |c| {
-            c.prepare_cached(
-                "UPDATE poller SET owner = NULL, until_ms = 0 WHERE key = 'lease' AND owner = ?1",
-            )?
-            .execute([owner])?;
-            Ok(())
-        })
-        .await
+        self.return_lease(POLLER, owner).await
     }
 
     async fn poller_status(&self) -> Result<PollerStatus, StoreError> {
