@@ -96,7 +96,19 @@ pub struct Helix {
 impl Helix {
     /// A client for the Twitch the environment names ([`HelixConfig::from_env`]).
     pub fn from_env() -> Result<Self, crate::config::ConfigError> {
-        Self::new(HelixConfig::from_env()?).map_err(|e| crate::config::ConfigError::Invalid {
+        Self::from_config(HelixConfig::from_env()?)
+    }
+
+    /// A client for the Twitch the environment names, with the client secret
+    /// read elsewhere ([`HelixConfig::from_env_with_secret`]).
+    pub fn from_env_with_secret(
+        secret: super::config::ClientSecret,
+    ) -> Result<Self, crate::config::ConfigError> {
+        Self::from_config(HelixConfig::from_env_with_secret(secret)?)
+    }
+
+    fn from_config(config: HelixConfig) -> Result<Self, crate::config::ConfigError> {
+        Self::new(config).map_err(|e| crate::config::ConfigError::Invalid {
             name: "TWITCH_CLIENT_ID",
             why: e.to_string(),
         })
