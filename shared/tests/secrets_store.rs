@@ -11,7 +11,7 @@ use std::net::TcpListener;
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
 use shared::auth::seal::SealKey;
 use shared::aws::deferred::{Deferred, Unavailable};
-use shared::aws::secrets::stand_in::{Answer, StandIn};
+use shared::aws::secrets::stand_in::{unused_port, Answer, StandIn};
 use shared::aws::secrets::{Key, LoadError, Secrets};
 use shared::config::ConfigError;
 
@@ -189,17 +189,11 @@ async fn a_refusal_is_a_config_error_and_an_overload_is_unavailable() {
     }
 }
 
-/// A loopback port nothing listens on (until the test binds it again).
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
-
 /// The only test here that sets the environment: the deferred state reads
 /// its secrets the way a function does.
 #[tokio::test]
 async fn deferred_state_fails_while_the_store_is_unreachable_then_is_built_once() {
-    let port = free_port();
+    let port = unused_port().expect("a port");
     std::env::set_var("AWS_REGION", "us-east-1");
     std::env::set_var("AWS_ACCESS_KEY_ID", "local");
     std::env::set_var("AWS_SECRET_ACCESS_KEY", "local");

@@ -100,10 +100,15 @@ impl Helix {
     }
 
     /// A client for the Twitch the environment names, with the client secret
-    /// read elsewhere ([`HelixConfig::from_env_with_secret`]).
-    pub fn from_env_with_secret(
-        secret: super::config::ClientSecret,
+    /// from the function's `secrets`.
+    #[cfg(feature = "secrets")]
+    pub fn from_secrets(
+        secrets: &crate::aws::secrets::Secrets,
     ) -> Result<Self, crate::config::ConfigError> {
+        use crate::aws::secrets::Key;
+        let secret = secrets.read(Key::TwitchClientSecret, |s| {
+            Ok(super::config::ClientSecret::new(s))
+        })?;
         Self::from_config(HelixConfig::from_env_with_secret(secret)?)
     }
 

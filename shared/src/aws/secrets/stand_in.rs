@@ -136,3 +136,9 @@ fn answer(head: &str, body: &[u8], answers: &HashMap<String, Answer>) -> (u16, V
         ),
     }
 }
+
+/// A loopback port nothing listens on: a store "not up yet", which a test
+/// then starts there with [`StandIn::serve`].
+pub fn unused_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
