@@ -5,13 +5,12 @@
 //!
 //! A test binary of its own: it sets the process's environment.
 
-use std::collections::HashMap;
 use std::net::TcpListener;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request};
 use shared::aws::deferred::Deferred;
-use shared::aws::secrets::stand_in::{unused_port, Answer, StandIn};
+use shared::aws::secrets::stand_in::{set_loopback_env, test_secrets, unused_port, StandIn};
 
 const ID: &str = "streamer-events/api-test";
 
@@ -32,24 +31,15 @@ fn body(response: &lambda_http::Response<Body>) -> serde_json::Value {
 #[tokio::test]
 async fn unreachable_store_answers_503_then_the_request_is_served() {
     let port = unused_port().unwrap();
+    set_loopback_env(ID, &format!("http://127.0.0.1:{port}"));
     for (name, value) in [
-        ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "local".into()),
-        ("AWS_SECRET_ACCESS_KEY", "local".into()),
-        ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        ("DYNAMODB_ENDPOINT", "http://127.0.0.1:9".into()),
-        ("EVENTS_TABLE", "events".into()),
-        ("SUBSCRIPTIONS_TABLE", "subscriptions".into()),
-        ("STREAMERS_TABLE", "streamers".into()),
-        ("SNAPSHOTS_TABLE", "snapshots".into()),
-        ("USERS_TABLE", "users".into()),
-        ("WEBSOCKET_URL", "ws://127.0.0.1:9/ws".into()),
-        ("TWITCH_CLIENT_ID", "client".into()),
-        ("SECRETS_ID", ID.into()),
-        (
-            "SECRETS_MANAGER_ENDPOINT",
-            format!("http://127.0.0.1:{port}"),
-        ),
+        ("EVENTS_TABLE", "events"),
+        ("SUBSCRIPTIONS_TABLE", "subscriptions"),
+        ("STREAMERS_TABLE", "streamers"),
+        ("SNAPSHOTS_TABLE", "snapshots"),
+        ("USERS_TABLE", "users"),
+        ("WEBSOCKET_URL", "ws://127.0.0.1:9/ws"),
+        ("TWITCH_CLIENT_ID", "client"),
     ] {
         std::env::set_var(name, value);
     }
@@ -59,16 +49,10 @@ async fn unreachable_store_answers_503_then_the_request_is_served() {
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body(&response)["error"], "store_unavailable");
 
-    let secret = serde_json::json!({
-        "eventsub_secret": "stored-eventsub-secret",
-        "ticket_secret": "stored-ticket-secret-of-at-least-32-bytes",
-        "admin_token": "stored-admin-token",
-        "session_key": "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
-        "twitch_client_secret": "stored-twitch-client-secret",
-    });
-    let store = StandIn::serve(
+    let store = StandIn::one(
         TcpListener::bind(("127.0.0.1", port)).unwrap(),
-        HashMap::from([(ID.to_owned(), Answer::Secret(secret.to_string()))]),
+        ID,
+        &test_secrets(),
     )
     .unwrap();
     let response = api::aws::serve(&state, openapi()).await;

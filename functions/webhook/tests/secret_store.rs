@@ -6,13 +6,12 @@
 //! A test binary of its own: it sets the process's environment, and reads
 //! the log lines through a subscriber of its own.
 
-use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use shared::aws::deferred::Deferred;
-use shared::aws::secrets::stand_in::{unused_port, Answer, StandIn};
+use shared::aws::secrets::stand_in::{set_loopback_env, unused_port, StandIn};
 use shared::config::EventSubSecret;
 use shared::eventsub::fixtures::{self, Channel};
 use time::{Duration, OffsetDateTime};
@@ -60,22 +59,9 @@ async fn unreachable_store_answers_503_then_the_stored_secret_verifies() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let port = unused_port().unwrap();
-    for (name, value) in [
-        ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "local".into()),
-        ("AWS_SECRET_ACCESS_KEY", "local".into()),
-        ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        ("DYNAMODB_ENDPOINT", "http://127.0.0.1:9".into()),
-        ("EVENTS_TABLE", "events".into()),
-        ("SUBSCRIPTIONS_TABLE", "subscriptions".into()),
-        ("SECRETS_ID", ID.into()),
-        (
-            "SECRETS_MANAGER_ENDPOINT",
-            format!("http://127.0.0.1:{port}"),
-        ),
-    ] {
-        std::env::set_var(name, value);
-    }
+    set_loopback_env(ID, &format!("http://127.0.0.1:{port}"));
+    std::env::set_var("EVENTS_TABLE", "events");
+    std::env::set_var("SUBSCRIPTIONS_TABLE", "subscriptions");
     std::env::remove_var("EVENTSUB_SECRET");
 
     let state = Deferred::init(webhook::aws::state_from)
@@ -91,14 +77,8 @@ async fn unreachable_store_answers_503_then_the_stored_secret_verifies() {
         assert_eq!(body["error"], "unavailable");
     }
 
-    let store = StandIn::serve(
-        TcpListener::bind(("127.0.0.1", port)).unwrap(),
-        HashMap::from([(
-            ID.to_owned(),
-            Answer::Secret(serde_json::json!({ "eventsub_secret": SECRET }).to_string()),
-        )]),
-    )
-    .unwrap();
+    let stored = serde_json::json!({ "eventsub_secret": SECRET });
+    let store = StandIn::one(TcpListener::bind(("127.0.0.1", port)).unwrap(), ID, &stored).unwrap();
     let response = webhook::aws::serve(&state, stale_delivery()).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let response = webhook::aws::serve(&state, stale_delivery()).await;

@@ -46,6 +46,14 @@ impl StandIn {
         Ok(Self { addr, requests })
     }
 
+    /// Serves the one secret `id`, holding `fields` as its JSON string.
+    pub fn one(listener: TcpListener, id: &str, fields: &Value) -> std::io::Result<Self> {
+        Self::serve(
+            listener,
+            HashMap::from([(id.to_owned(), Answer::Secret(fields.to_string()))]),
+        )
+    }
+
     /// `http://127.0.0.1:<port>`, for `SECRETS_MANAGER_ENDPOINT`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
@@ -141,4 +149,34 @@ fn answer(head: &str, body: &[u8], answers: &HashMap<String, Answer>) -> (u16, V
 /// then starts there with [`StandIn::serve`].
 pub fn unused_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Sets, for this whole process, what a function's wiring reads to find AWS
+/// on loopback: a region, dummy credentials, no instance metadata, DynamoDB
+/// at a port nothing answers on, and the secret `id` at `endpoint`. For test
+/// binaries of their own: other threads see the same environment.
+pub fn set_loopback_env(id: &str, endpoint: &str) {
+    for (name, value) in [
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("DYNAMODB_ENDPOINT", "http://127.0.0.1:9"),
+        (super::SECRETS_ID, id),
+        (super::SECRETS_MANAGER_ENDPOINT, endpoint),
+    ] {
+        std::env::set_var(name, value);
+    }
+    std::env::remove_var("AWS_SESSION_TOKEN");
+}
+
+/// A secret with every key and a valid dummy value for each.
+pub fn test_secrets() -> Value {
+    json!({
+        "eventsub_secret": "stored-eventsub-secret",
+        "ticket_secret": "stored-ticket-secret-of-at-least-32-bytes",
+        "admin_token": "stored-admin-token",
+        "session_key": "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+        "twitch_client_secret": "stored-twitch-client-secret",
+    })
 }
