@@ -20,11 +20,15 @@ fn trigger(json: &str) -> Trigger {
 
 /// The sample admin request, with a token that is not the stored one.
 fn admin_list() -> Trigger {
-    trigger(include_str!("../../../events/eventsub_manager/admin-list.json"))
+    trigger(include_str!(
+        "../../../events/eventsub_manager/admin-list.json"
+    ))
 }
 
 fn schedule() -> Trigger {
-    trigger(include_str!("../../../events/eventsub_manager/schedule.json"))
+    trigger(include_str!(
+        "../../../events/eventsub_manager/schedule.json"
+    ))
 }
 
 fn status(answer: &Value) -> (i64, String) {

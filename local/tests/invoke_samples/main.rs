@@ -1,8 +1,10 @@
 //! Every sample in `events/` through the Lambda binaries `sam build` made,
 //! each function in its real `lambda_runtime` loop against a Runtime API
 //! emulator ([`runtime_api`]), with DynamoDB Local (tables made from
-//! `template.yaml`), the local stack's `@connections` gateway and its Twitch
-//! simulator behind them, and every answer checked: status codes, the key
+//! `template.yaml`), the local stack's `@connections` gateway, its Twitch
+//! simulator and a Secrets Manager stand-in (the stack's secret, for a
+//! function the template gives `SECRETS_ID`) behind them, and every answer
+//! checked: status codes, the key
 //! parts of bodies, the frames a connection receives, what the tables hold
 //! afterwards and the metrics lines printed.
 //!
@@ -30,6 +32,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use local::gateway::{Inbox, Outbound};
 use serde_json::{json, Value};
+use shared::aws::secrets::stand_in::StandIn;
+use shared::aws::secrets::Key;
 use shared::config::DEV_EVENTSUB_SECRET;
 
 use lambda::Lambda;
@@ -93,6 +97,9 @@ struct World {
     tables: HashMap<&'static str, String>,
     stack: support::Running,
     values: HashMap<&'static str, String>,
+    /// The stack's secret, as Secrets Manager serves it to a function whose
+    /// template gives it `SECRETS_ID`: the same values as the variables.
+    secrets: StandIn,
 }
 
 impl World {
@@ -131,6 +138,7 @@ impl World {
             ),
             ("TWITCH_CLIENT_ID", "sim-client-id".into()),
             ("TWITCH_CLIENT_SECRET", "sim-client-secret".into()),
+            ("SECRETS_ID", "streamer-events/invoke-samples".into()),
             ("CALLBACK_URL", format!("{base}/eventsub")),
             // The local gateway's `@connections`, under the stage.
             ("WEBSOCKET_ENDPOINT", format!("{base}/prod")),
@@ -144,11 +152,22 @@ impl World {
             ("RUST_LOG", "info".into()),
             ("METRICS_NAMESPACE", "StreamerEvents/invoke-samples".into()),
         ]);
+        let stored: serde_json::Map<String, Value> = Key::ALL
+            .iter()
+            .map(|k| (k.field().to_owned(), values[k.env()].clone().into()))
+            .collect();
+        let secrets = StandIn::one(
+            std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
+            &values["SECRETS_ID"],
+            &Value::Object(stored),
+        )
+        .unwrap();
         World {
             client,
             tables,
             stack,
             values,
+            secrets,
         }
     }
 
@@ -165,6 +184,7 @@ impl World {
             ),
             ("TWITCH_HELIX_URL", format!("{base}/helix")),
             ("TWITCH_OAUTH_URL", format!("{base}/oauth2")),
+            ("SECRETS_MANAGER_ENDPOINT", self.secrets.url()),
             // The websocket function answers through the API a request came
             // through (the samples': on AWS); here, the local gateway.
             (
