@@ -14,6 +14,12 @@
 # cargo-lambda and zig, e.g. from .venv) and prints their sizes.
 # Each function gets the environment the template gives it, with dummy
 # values and every endpoint on loopback (nothing is contacted during init).
+# Each function that has secrets is measured twice: as "<name>", reading
+# them from its environment (the local stack, `sam local`), and as
+# "<name>+store", reading them from a Secrets Manager stand-in on loopback as
+# deployed (SECRETS_ID set): its init includes that one GetSecretValue, less
+# the network's round trip. The binaries measured are copies, taken right
+# after the build (a shared CARGO_TARGET_DIR may be rebuilt meanwhile).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$ROOT/scripts/aws-loopback-env.sh"
@@ -24,7 +30,13 @@ FUNCTIONS=(webhook fanout api websocket eventsub_manager poller)
 
 packages=()
 for f in "${FUNCTIONS[@]}"; do packages+=(-p "$f"); done
-cargo build --release --quiet "${packages[@]}" -p coldstart --bins
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+cargo build --release --quiet "${packages[@]}"
+# Apart: the driver links the store stand-in (shared's `fixtures`), which in
+# one build with the functions would be unified into them.
+cargo build --release --quiet -p coldstart --bins
+mkdir -p "$WORK/bin"
+for b in "${FUNCTIONS[@]}" hello coldstart; do cp "$TARGET/release/$b" "$WORK/bin/"; done
 
 if [[ "${ARM64:-0}" == "1" ]]; then
     [[ -d "$ROOT/.venv/bin" ]] && export PATH="$ROOT/.venv/bin:$PATH"
@@ -55,10 +67,11 @@ targets=()
 for f in "${FUNCTIONS[@]}"; do
     if [[ -n "${BEFORE_DIR:-}" && -x "$BEFORE_DIR/$f" ]]; then targets+=("$f before=$BEFORE_DIR/$f"); fi
     arm=""
-    if [[ "${ARM64:-0}" == "1" ]]; then arm=",$ROOT/target/aarch64-unknown-linux-gnu/release/$f"; fi
-    targets+=("$f=$ROOT/target/release/$f$arm")
+    if [[ "${ARM64:-0}" == "1" ]]; then arm=",$TARGET/aarch64-unknown-linux-gnu/release/$f"; fi
+    targets+=("$f=$WORK/bin/$f$arm")
+    if [[ "$f" != fanout ]]; then targets+=("$f+store=$WORK/bin/$f"); fi
 done
-baseline="$ROOT/target/release/hello"
-if [[ "${ARM64:-0}" == "1" ]]; then baseline+=",$ROOT/target/aarch64-unknown-linux-gnu/release/hello"; fi
-"$ROOT/target/release/coldstart" --runs "$RUNS" --port "$PORT" \
+baseline="$WORK/bin/hello"
+if [[ "${ARM64:-0}" == "1" ]]; then baseline+=",$TARGET/aarch64-unknown-linux-gnu/release/hello"; fi
+"$WORK/bin/coldstart" --runs "$RUNS" --port "$PORT" \
     --baseline "$baseline" "${targets[@]}"

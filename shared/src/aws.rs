@@ -32,6 +32,11 @@ use tokio::sync::OnceCell;
 
 use crate::config::{env, ConfigError};
 
+#[cfg(feature = "secrets")]
+pub mod deferred;
+#[cfg(feature = "secrets")]
+pub mod secrets;
+
 /// Amazon Root CA 1–4, PEM.
 pub const AMAZON_ROOTS: &[u8] = include_bytes!("aws/amazon-roots.pem");
 

@@ -69,6 +69,20 @@ pub enum ConfigError {
     SecretNotAscii,
     #[error("{name} is not valid: {why}")]
     Invalid { name: &'static str, why: String },
+    /// A key the function needs is absent from (or not a string in) its secret.
+    #[error("{key} is not in secret {secret}")]
+    SecretKeyMissing { key: &'static str, secret: String },
+    /// A key of the secret is there but unusable; `why` never holds the value.
+    #[error("{key} in secret {secret} is not valid: {why}")]
+    SecretKeyInvalid {
+        key: &'static str,
+        secret: String,
+        why: String,
+    },
+    /// The store answered, but not with a secret this function can read (not
+    /// found, access denied, not a JSON object).
+    #[error("secret {secret} cannot be read: {why}")]
+    SecretUnreadable { secret: String, why: String },
 }
 
 /// The fixed secret the local stack and the trigger command use when

@@ -5,7 +5,11 @@
 //!   tokens at rest, session ids and lifetimes, cookies, origin and redirect checks.
 //! - `aws` (features `dynamo`, `push`): the AWS SDK configuration from the
 //!   environment, loaded once per process for every client, and its HTTPS client
-//!   (the Amazon roots compiled in).
+//!   (the Amazon roots compiled in). With feature `secrets`: `aws::secrets`,
+//!   a function's secrets from its Secrets Manager secret (`SECRETS_ID`) or
+//!   its environment, and `aws::deferred`, its state built at init or at the
+//!   first invocation that can read them (`aws::secrets::stand_in`, feature
+//!   `fixtures`: the store on loopback, for tests and benchmarks).
 //! - [`bearer`]: the admin bearer-token check (constant time, any-case scheme).
 //! - [`clock`]: now and RFC 3339 times as Unix milliseconds.
 //! - [`config`]: settings read from the environment, including the EventSub

@@ -82,6 +82,14 @@ impl TicketKey {
         (secret.len() >= 32).then(|| Self(secret.to_vec()))
     }
 
+    /// The `TICKET_SECRET` setting's key; a short one is refused.
+    pub fn from_setting(secret: String) -> Result<Self, crate::config::ConfigError> {
+        Self::new(secret.as_bytes()).ok_or(crate::config::ConfigError::Invalid {
+            name: "TICKET_SECRET",
+            why: "must be at least 32 bytes".into(),
+        })
+    }
+
     fn mac(&self, signed: &str) -> [u8; 32] {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));

@@ -3,8 +3,14 @@
 //! `GET /2018-06-01/runtime/invocation/next` (its init), then ends it.
 //!
 //! ```text
-//! coldstart [--runs N] [--port P] --baseline PATH[,ARM64_PATH] NAME=PATH[,ARM64_PATH]...
+//! coldstart [--runs N] [--port P] --baseline PATH[,ARM64_PATH] NAME[+store]=PATH[,ARM64_PATH]...
 //! ```
+//!
+//! A `NAME+store` target reads its secrets from a Secrets Manager stand-in
+//! this process serves on loopback (`SECRETS_ID` and
+//! `SECRETS_MANAGER_ENDPOINT` set, the secrets' own variables removed; the
+//! stored values are those variables' values here), so its init includes
+//! the one `GetSecretValue` a deployed function makes.
 //!
 //! Runs go round-robin (baseline, then each function, N times), so load on
 //! the machine falls on all of them alike; one unmeasured round first warms
@@ -20,12 +26,37 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use shared::aws::secrets::stand_in::{Answer, StandIn};
+use shared::aws::secrets::{Key, SECRETS_ID, SECRETS_MANAGER_ENDPOINT};
+
+/// The secret the `+store` targets read.
+const BENCH_SECRET: &str = "streamer-events/bench";
+
+/// A stand-in store holding [`BENCH_SECRET`]: every key, with the value of
+/// its variable in this process's environment (the calling script's dummies).
+fn secret_store() -> std::io::Result<StandIn> {
+    let fields: serde_json::Map<String, serde_json::Value> = Key::ALL
+        .iter()
+        .filter_map(|k| Some((k.field().to_owned(), std::env::var(k.env()).ok()?.into())))
+        .collect();
+    StandIn::serve(
+        TcpListener::bind("127.0.0.1:0")?,
+        [(
+            BENCH_SECRET.to_owned(),
+            Answer::Secret(serde_json::Value::Object(fields).to_string()),
+        )]
+        .into(),
+    )
+}
+
 /// A binary to measure.
 struct Target {
     name: String,
     path: PathBuf,
     /// The same binary built for arm64 (size only).
     arm64: Option<PathBuf>,
+    /// Reads its secrets from the stand-in store rather than the environment.
+    store: bool,
     samples: Vec<Duration>,
 }
 
@@ -40,6 +71,7 @@ impl Target {
             name: name.into(),
             path: path.into(),
             arm64,
+            store: name.ends_with("+store"),
             samples: Vec::new(),
         }
     }
@@ -128,11 +160,21 @@ fn request_line(mut stream: TcpStream) -> Option<String> {
 fn measure_once(
     target: &Target,
     port: u16,
+    store: &str,
     arrivals: &Receiver<(Instant, String)>,
 ) -> Result<Duration, String> {
     while arrivals.try_recv().is_ok() {}
+    let mut command = Command::new(&target.path);
+    if target.store {
+        command
+            .env(SECRETS_ID, BENCH_SECRET)
+            .env(SECRETS_MANAGER_ENDPOINT, store);
+        for key in Key::ALL {
+            command.env_remove(key.env());
+        }
+    }
     let start = Instant::now();
-    let mut child = Command::new(&target.path)
+    let mut child = command
         .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -253,10 +295,17 @@ fn main() -> ExitCode {
         }
     };
     let arrivals = serve(listener);
+    let store = match secret_store() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("coldstart: cannot start the secret store stand-in: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     // Round 0 warms the page cache and is not counted.
     for round in 0..=args.runs {
         for t in &mut args.targets {
-            match measure_once(t, args.port, &arrivals) {
+            match measure_once(t, args.port, &store.url(), &arrivals) {
                 Ok(d) if round > 0 => t.samples.push(d),
                 Ok(_) => {}
                 Err(e) => {
@@ -267,8 +316,10 @@ fn main() -> ExitCode {
         }
     }
     println!(
-        "init = spawn to first /next, {} runs each, round-robin; MB = 10^6 bytes",
-        args.runs
+        "init = spawn to first /next, {} runs each, round-robin; MB = 10^6 bytes; \
+         +store: secrets fetched from a loopback Secrets Manager stand-in ({} requests)",
+        args.runs,
+        store.requests()
     );
     print_table(&args);
     ExitCode::SUCCESS

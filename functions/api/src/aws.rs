@@ -1,9 +1,15 @@
-//! The Lambda's wiring: its state from the environment, on DynamoDB.
+//! The Lambda's wiring: its state from the environment and the function's
+//! secrets, on DynamoDB; and its entry, which answers 503 while the secrets
+//! cannot be read.
 
 use std::sync::Arc;
 
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
 use shared::auth::cookies::CookiePolicy;
 use shared::auth::seal::SealKey;
+use shared::aws::deferred::Deferred;
+use shared::aws::secrets::{Key, Secrets};
 use shared::config::{env, ConfigError, Retention};
 use shared::helix::login::Login;
 use shared::helix::Helix;
@@ -16,19 +22,35 @@ use crate::door::{FrontDoor, DEFAULT_LOOKUPS_PER_MINUTE, DEFAULT_MAX_FAVOURITES}
 use crate::site::Site;
 use crate::ApiState;
 
-/// The Lambda's state: `EVENTS_TABLE`, `SUBSCRIPTIONS_TABLE`,
-/// `STREAMERS_TABLE`, `SNAPSHOTS_TABLE`, `USERS_TABLE`, `ADMIN_TOKEN`,
-/// `SESSION_KEY` (32 bytes, base64), `TICKET_SECRET`, `WEBSOCKET_URL`, the
-/// Twitch credentials, and optionally `WEBSOCKET_AUTH=open`, `SITE_URL`
-/// (a custom domain) and `ALLOWED_ORIGINS` (comma-separated).
-pub async fn state_from_env() -> Result<ApiState, ConfigError> {
-    let admin_token = env::required("ADMIN_TOKEN")?;
-    if admin_token.is_empty() {
-        return Err(ConfigError::Invalid {
-            name: "ADMIN_TOKEN",
-            why: "it is empty".into(),
-        });
+/// One request: the shared handler once the state is built, else 503
+/// `store_unavailable` (the caller retries; the reason is logged).
+pub async fn serve(state: &Deferred<ApiState>, request: Request) -> Response<Body> {
+    match state.get().await {
+        Ok(state) => crate::handle(state, request).await,
+        Err(unavailable) => crate::json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({"error": "store_unavailable", "message": unavailable.to_string()})
+                .to_string(),
+        ),
     }
+}
+
+/// The Lambda's state: `EVENTS_TABLE`, `SUBSCRIPTIONS_TABLE`,
+/// `STREAMERS_TABLE`, `SNAPSHOTS_TABLE`, `USERS_TABLE`, `WEBSOCKET_URL`,
+/// `TWITCH_CLIENT_ID`, and optionally `WEBSOCKET_AUTH=open`, `SITE_URL`
+/// (a custom domain) and `ALLOWED_ORIGINS` (comma-separated); from
+/// `secrets`, the admin token, the session key (32 bytes, base64), the ticket
+/// secret and the Twitch client secret.
+pub async fn state_from(secrets: Secrets) -> Result<ApiState, ConfigError> {
+    let admin_token = secrets.read(Key::AdminToken, |token| {
+        if token.is_empty() {
+            return Err(ConfigError::Invalid {
+                name: "ADMIN_TOKEN",
+                why: "it is empty".into(),
+            });
+        }
+        Ok(token)
+    })?;
     let client = DynamoStore::client_from_env().await?;
     let streamers = Arc::new(DynamoStreamerStore::new(
         client.clone(),
@@ -45,8 +67,7 @@ pub async fn state_from_env() -> Result<ApiState, ConfigError> {
     ));
     let websocket_url = env::required("WEBSOCKET_URL")?;
     let open = env::optional("WEBSOCKET_AUTH").as_deref() == Some("open");
-    let helix = Arc::new(Helix::from_env()?);
-    let secret = env::required("TICKET_SECRET")?;
+    let helix = Arc::new(Helix::from_secrets(&secrets)?);
     let door = FrontDoor {
         users: Arc::new(DynamoUserStore::new(
             client.clone(),
@@ -57,14 +78,13 @@ pub async fn state_from_env() -> Result<ApiState, ConfigError> {
         events: events.clone(),
         login: Arc::new(Login::new(Arc::clone(&helix))),
         helix,
-        seal: SealKey::from_base64("SESSION_KEY", &env::required("SESSION_KEY")?)?,
+        seal: secrets.read(Key::SessionKey, |key| {
+            SealKey::from_base64("SESSION_KEY", &key)
+        })?,
         cookies: CookiePolicy { secure: true },
         site_url: env::optional("SITE_URL").filter(|u| !u.is_empty()),
         extra_origins: env::origins("ALLOWED_ORIGINS"),
-        tickets: TicketKey::new(secret.as_bytes()).ok_or(ConfigError::Invalid {
-            name: "TICKET_SECRET",
-            why: "must be at least 32 bytes".into(),
-        })?,
+        tickets: secrets.read(Key::TicketSecret, TicketKey::from_setting)?,
         websocket_url: websocket_url.clone(),
         open,
         channel_scopes: shared::eventsub::catalog::channel_scopes(),

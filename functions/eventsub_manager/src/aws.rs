@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use shared::auth::seal::SealKey;
+use shared::aws::secrets::{Key, Secrets};
 use shared::config::{env, ConfigError, EventSubSecret, Retention};
 use shared::helix::login::Login;
 use shared::helix::Helix;
@@ -14,12 +15,13 @@ use crate::handler::{SessionSweep, Settings};
 use crate::manager::{release_after_ms_from_env, Manager};
 
 /// `STREAMERS_TABLE`, `EVENTS_TABLE`, `SUBSCRIPTIONS_TABLE`, `TWITCH_CLIENT_ID`,
-/// `TWITCH_CLIENT_SECRET`, `EVENTSUB_SECRET`, `CALLBACK_URL`, `ADMIN_TOKEN`,
-/// `RELEASE_AFTER_HOURS` (default 72), and with login configured
-/// `USERS_TABLE` and `SESSION_KEY` (favourites kept, sessions validated).
-pub async fn from_env() -> Result<(Manager, Settings), ConfigError> {
+/// `CALLBACK_URL`, `RELEASE_AFTER_HOURS` (default 72), and with login
+/// configured `USERS_TABLE` (favourites kept, sessions validated); from
+/// `secrets`, the Twitch client secret, the EventSub secret, the admin token
+/// and, with `USERS_TABLE`, the session key.
+pub async fn state_from(secrets: Secrets) -> Result<(Manager, Settings), ConfigError> {
     let client = DynamoStore::client_from_env().await?;
-    let helix = Arc::new(Helix::from_env()?);
+    let helix = Arc::new(Helix::from_secrets(&secrets)?);
     // Events and subscriptions: the named leases live in the subscriptions table.
     let store = Arc::new(DynamoStore::new(
         client.clone(),
@@ -30,7 +32,7 @@ pub async fn from_env() -> Result<(Manager, Settings), ConfigError> {
         Arc::clone(&helix),
         Target {
             callback: env::required("CALLBACK_URL")?,
-            secret: EventSubSecret::from_env()?,
+            secret: secrets.read(Key::EventSubSecret, EventSubSecret::new)?,
         },
         Arc::new(DynamoStreamerStore::new(
             client.clone(),
@@ -47,13 +49,15 @@ pub async fn from_env() -> Result<(Manager, Settings), ConfigError> {
         sessions = Some(SessionSweep {
             users,
             login: Login::new(helix),
-            seal: SealKey::from_base64("SESSION_KEY", &env::required("SESSION_KEY")?)?,
+            seal: secrets.read(Key::SessionKey, |key| {
+                SealKey::from_base64("SESSION_KEY", &key)
+            })?,
         });
     }
     Ok((
         manager,
         Settings {
-            admin_token: env::required("ADMIN_TOKEN")?,
+            admin_token: secrets.required(Key::AdminToken)?,
             sessions,
         },
     ))

@@ -18,6 +18,7 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use shared::aws::deferred::{Deferred, Unavailable};
 use shared::clock::now_ms;
 use shared::store::dynamo::changed_streamer;
 
@@ -69,6 +70,23 @@ impl TryFrom<Value> for Trigger {
             return serde_json::from_value(event).map(Self::Schedule);
         }
         Ok(Self::Unknown)
+    }
+}
+
+/// One invocation once the state is built. Until it can be, an admin
+/// request is answered 503 and a stream batch or a sweep fails (Lambda
+/// retries the batch; the next schedule sweeps).
+pub async fn serve(
+    state: &Deferred<(Manager, Settings)>,
+    trigger: Trigger,
+) -> Result<Value, Unavailable> {
+    match (state.get().await, trigger) {
+        (Ok((m, settings)), trigger) => Ok(handle(m, settings, trigger).await),
+        (Err(unavailable), Trigger::Admin(_)) => Ok(http_response(
+            503,
+            &json!({"error": "unavailable", "message": unavailable.to_string()}),
+        )),
+        (Err(unavailable), _) => Err(unavailable),
     }
 }
 
@@ -165,10 +183,15 @@ async fn http(m: &Manager, settings: &Settings, request: ApiGatewayV2httpRequest
         body,
     };
     let answer = admin::route(m, &settings.admin_token, &req, now_ms()).await;
+    http_response(answer.status, &answer.body)
+}
+
+/// An HTTP API (payload 2.0) answer with a JSON body.
+fn http_response(status: u16, body: &Value) -> Value {
     json!({
-        "statusCode": answer.status,
+        "statusCode": status,
         "headers": {"content-type": "application/json"},
-        "body": answer.body.to_string(),
+        "body": body.to_string(),
     })
 }
 

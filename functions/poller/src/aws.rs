@@ -1,8 +1,9 @@
-//! The Lambda's wiring: the poller and its mode from the environment, on
-//! DynamoDB and Twitch.
+//! The Lambda's wiring: the poller and its mode from the environment and the
+//! function's secret, on DynamoDB and Twitch.
 
 use std::sync::Arc;
 
+use shared::aws::secrets::Secrets;
 use shared::config::{env, ConfigError, Retention};
 use shared::helix::Helix;
 use shared::store::dynamo::{DynamoSnapshotStore, DynamoStore, DynamoStreamerStore, Tables};
@@ -10,8 +11,9 @@ use shared::store::dynamo::{DynamoSnapshotStore, DynamoStore, DynamoStreamerStor
 use crate::mode::Mode;
 use crate::run::Poller;
 
-/// `POLL_MODE` (default `tracked`), the tables, Twitch credentials.
-pub async fn from_env() -> Result<(Poller, Mode), ConfigError> {
+/// `POLL_MODE` (default `tracked`), the tables, `TWITCH_CLIENT_ID`; the
+/// Twitch client secret from `secrets`.
+pub async fn state_from(secrets: Secrets) -> Result<(Poller, Mode), ConfigError> {
     let mode = env::optional("POLL_MODE")
         .unwrap_or_else(|| "tracked".into())
         .parse::<Mode>()
@@ -21,7 +23,7 @@ pub async fn from_env() -> Result<(Poller, Mode), ConfigError> {
         })?;
     let client = DynamoStore::client_from_env().await?;
     let poller = Poller::new(
-        Arc::new(Helix::from_env()?),
+        Arc::new(Helix::from_secrets(&secrets)?),
         Arc::new(DynamoSnapshotStore::new(
             client.clone(),
             env::required("SNAPSHOTS_TABLE")?,

@@ -1,17 +1,39 @@
-//! The Lambda's wiring: its state from the environment, on DynamoDB.
+//! The Lambda's wiring: its state from the environment and the function's
+//! secret, on DynamoDB; and its entry, which answers 503 (Twitch retries a
+//! 5xx) while the secret cannot be read.
 
 use std::sync::Arc;
 
+use lambda_http::http::header::{HeaderValue, CONTENT_TYPE};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use shared::aws::deferred::Deferred;
+use shared::aws::secrets::{Key, Secrets};
 use shared::config::{env, ConfigError, EventSubSecret, Retention};
 use shared::store::dynamo::{DynamoStore, DynamoStreamerStore, DynamoUserStore, Tables};
 
 use crate::{Revocations, WebhookState};
 
-/// The Lambda's state: secret, retention and tables from the environment;
-/// with `USERS_TABLE` and `STREAMERS_TABLE`, users revoking our app are
-/// logged out at once.
-pub async fn state_from_env() -> Result<WebhookState, ConfigError> {
-    let secret = EventSubSecret::from_env()?;
+/// One delivery: the shared handler once the state is built, else 503.
+pub async fn serve(state: &Deferred<WebhookState>, request: Request) -> Response<Body> {
+    match state.get().await {
+        Ok(state) => crate::handle(state, request).await,
+        Err(unavailable) => {
+            let mut response = Response::new(crate::error_body("unavailable", &unavailable));
+            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+        }
+    }
+}
+
+/// The Lambda's state: the EventSub secret from `secrets`, retention and
+/// tables from the environment; with `USERS_TABLE` and `STREAMERS_TABLE`,
+/// users revoking our app are logged out at once.
+pub async fn state_from(secrets: Secrets) -> Result<WebhookState, ConfigError> {
+    let secret = secrets.read(Key::EventSubSecret, EventSubSecret::new)?;
     let client = DynamoStore::client_from_env().await?;
     let store = Arc::new(DynamoStore::new(
         client.clone(),

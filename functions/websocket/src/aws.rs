@@ -1,9 +1,15 @@
-//! The Lambda's wiring: its state from the environment, on DynamoDB, API
-//! Gateway's `@connections` and (optionally) Twitch.
+//! The Lambda's wiring: its state from the environment and the function's
+//! secrets, on DynamoDB, API Gateway's `@connections` and (optionally)
+//! Twitch; and its entry, which refuses every route with 503 while the
+//! secrets cannot be read.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use aws_lambda_events::encodings::Body;
+use shared::aws::deferred::Deferred;
+use shared::aws::secrets::{Key, Secrets};
 use shared::config::{env, ConfigError, Retention};
 use shared::helix::Helix;
 use shared::push::{Push, Pusher};
@@ -24,12 +30,33 @@ impl OpenPush for ApiGateway {
     }
 }
 
+/// One event: the shared handler once the state is built, else 503 with an
+/// error frame (a `$connect` refused; the client reconnects later).
+pub async fn serve(
+    state: &Deferred<WsState>,
+    request: ApiGatewayWebsocketProxyRequest,
+) -> ApiGatewayProxyResponse {
+    match state.get().await {
+        Ok(state) => crate::handle(state, request).await,
+        Err(unavailable) => {
+            let mut response = ApiGatewayProxyResponse::default();
+            response.status_code = 503;
+            response.body = Some(Body::Text(shared::frames::error(
+                "unavailable",
+                &unavailable.to_string(),
+            )));
+            response
+        }
+    }
+}
+
 /// The Lambda's state: `CONNECTIONS_TABLE`, the events tables,
-/// `WEBSOCKET_AUTH` (`tickets`, the default, or `open`), `TICKET_SECRET`,
-/// `USERS_TABLE` (single-use tickets, per-user allowances), `ALLOWED_ORIGINS`
-/// (the page's origin), and optionally `WEBSOCKET_ENDPOINT`, `STREAMERS_TABLE`
-/// and the Twitch credentials.
-pub async fn state_from_env() -> Result<WsState, ConfigError> {
+/// `WEBSOCKET_AUTH` (`tickets`, the default, or `open`), `USERS_TABLE`
+/// (single-use tickets, per-user allowances), `ALLOWED_ORIGINS` (the page's
+/// origin), and optionally `WEBSOCKET_ENDPOINT`, `STREAMERS_TABLE` and
+/// `TWITCH_CLIENT_ID`; from `secrets`, the ticket secret (optional when
+/// open) and the Twitch client secret (with `TWITCH_CLIENT_ID`).
+pub async fn state_from(secrets: Secrets) -> Result<WsState, ConfigError> {
     let client = DynamoStore::client_from_env().await?;
     let table = env::required("CONNECTIONS_TABLE")?;
     let connections = Arc::new(DynamoConnectionStore::new(client.clone(), table));
@@ -39,18 +66,12 @@ pub async fn state_from_env() -> Result<WsState, ConfigError> {
         Retention::from_env()?,
     ));
     let auth = match env::optional("WEBSOCKET_AUTH").as_deref() {
-        Some("open") => {
-            Auth::Open(env::optional("TICKET_SECRET").and_then(|s| TicketKey::new(s.as_bytes())))
-        }
-        _ => {
-            let secret = env::required("TICKET_SECRET")?;
-            Auth::Tickets(
-                TicketKey::new(secret.as_bytes()).ok_or(ConfigError::Invalid {
-                    name: "TICKET_SECRET",
-                    why: "must be at least 32 bytes".into(),
-                })?,
-            )
-        }
+        Some("open") => Auth::Open(
+            secrets
+                .optional(Key::TicketSecret)
+                .and_then(|s| TicketKey::new(s.as_bytes())),
+        ),
+        _ => Auth::Tickets(secrets.read(Key::TicketSecret, TicketKey::from_setting)?),
     };
     let mut state = WsState::new(
         connections,
@@ -70,7 +91,7 @@ pub async fn state_from_env() -> Result<WsState, ConfigError> {
         state.streamers = Some(Arc::new(DynamoStreamerStore::new(client, table)));
     }
     if env::optional("TWITCH_CLIENT_ID").is_some() {
-        state.users = Some(Arc::new(Helix::from_env()?));
+        state.users = Some(Arc::new(Helix::from_secrets(&secrets)?));
     }
     Ok(state)
 }

@@ -1,8 +1,10 @@
 //! Every sample in `events/` through the Lambda binaries `sam build` made,
 //! each function in its real `lambda_runtime` loop against a Runtime API
 //! emulator ([`runtime_api`]), with DynamoDB Local (tables made from
-//! `template.yaml`), the local stack's `@connections` gateway and its Twitch
-//! simulator behind them, and every answer checked: status codes, the key
+//! `template.yaml`), the local stack's `@connections` gateway, its Twitch
+//! simulator and a Secrets Manager stand-in (the stack's secret, for a
+//! function the template gives `SECRETS_ID`) behind them, and every answer
+//! checked: status codes, the key
 //! parts of bodies, the frames a connection receives, what the tables hold
 //! afterwards and the metrics lines printed.
 //!
@@ -37,6 +39,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use local::gateway::{Inbox, Outbound};
 use serde_json::{json, Value};
+use shared::aws::secrets::stand_in::StandIn;
+use shared::aws::secrets::Key;
 use shared::config::DEV_EVENTSUB_SECRET;
 
 use lambda::Lambda;
@@ -105,6 +109,10 @@ struct World {
     stack: support::Running,
     values: HashMap<&'static str, String>,
     recorder: Recorder,
+    /// The stack's secret, as Secrets Manager serves it (behind the
+    /// recorder) to a function whose template gives it `SECRETS_ID`: the same
+    /// values as the variables. Kept for the run.
+    _secrets: StandIn,
 }
 
 impl World {
@@ -121,21 +129,8 @@ impl World {
         }
         let stack = support::sim_stack(support::dev_secret(), ADMIN).await;
         let base = stack.http("");
-        let management = &stack.stack.management;
-        let recorder = Recorder::start(
-            &repo(),
-            &recorder::Upstreams {
-                dynamodb: &std::env::var("DYNAMODB_ENDPOINT").unwrap(),
-                connections: &base,
-                connections_key: (management.access_key_id(), management.secret()),
-                tables: &tables,
-                // The Secrets Manager stand-in's secrets (id -> SecretString):
-                // none until the functions read one at init (SECRETS_ID).
-                secrets: &HashMap::new(),
-            },
-        );
         let table = |logical: &str| tables[logical].clone();
-        let values: HashMap<&'static str, String> = HashMap::from([
+        let mut values: HashMap<&'static str, String> = HashMap::from([
             ("EVENTS_TABLE", table("EventsTable")),
             ("SUBSCRIPTIONS_TABLE", table("SubscriptionsTable")),
             ("CONNECTIONS_TABLE", table("ConnectionsTable")),
@@ -156,10 +151,8 @@ impl World {
             ),
             ("TWITCH_CLIENT_ID", "sim-client-id".into()),
             ("TWITCH_CLIENT_SECRET", "sim-client-secret".into()),
+            ("SECRETS_ID", "streamer-events/invoke-samples".into()),
             ("CALLBACK_URL", format!("{base}/eventsub")),
-            // The local gateway's `@connections`, under the stage, through
-            // the IAM recorder.
-            ("WEBSOCKET_ENDPOINT", format!("{}/prod", recorder.url)),
             ("WEBSOCKET_URL", WS_AUDIENCE.into()),
             (
                 "ALLOWED_ORIGINS",
@@ -170,12 +163,37 @@ impl World {
             ("RUST_LOG", "info".into()),
             ("METRICS_NAMESPACE", "StreamerEvents/invoke-samples".into()),
         ]);
+        let stored: serde_json::Map<String, Value> = Key::ALL
+            .iter()
+            .map(|k| (k.field().to_owned(), values[k.env()].clone().into()))
+            .collect();
+        let secrets = StandIn::one(
+            std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
+            &values["SECRETS_ID"],
+            &Value::Object(stored),
+        )
+        .unwrap();
+        let management = &stack.stack.management;
+        let recorder = Recorder::start(
+            &repo(),
+            &recorder::Upstreams {
+                dynamodb: &std::env::var("DYNAMODB_ENDPOINT").unwrap(),
+                connections: &base,
+                connections_key: (management.access_key_id(), management.secret()),
+                tables: &tables,
+                secrets_manager: &secrets.url(),
+            },
+        );
+        // The local gateway's `@connections`, under the stage, through the
+        // IAM recorder.
+        values.insert("WEBSOCKET_ENDPOINT", format!("{}/prod", recorder.url));
         World {
             client,
             tables,
             stack,
             values,
             recorder,
+            _secrets: secrets,
         }
     }
 
@@ -187,14 +205,10 @@ impl World {
             ("AWS_ACCESS_KEY_ID", recorder::access_key_id(function)),
             ("AWS_SECRET_ACCESS_KEY", recorder::secret_key(function)),
             ("DYNAMODB_ENDPOINT", self.recorder.url.clone()),
-            // The SDK's per-service endpoint variable: a Secrets Manager
-            // client goes through the recorder to its stand-in too.
-            (
-                "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-                self.recorder.url.clone(),
-            ),
             ("TWITCH_HELIX_URL", format!("{base}/helix")),
             ("TWITCH_OAUTH_URL", format!("{base}/oauth2")),
+            // Secrets Manager through the recorder to the stand-in.
+            ("SECRETS_MANAGER_ENDPOINT", self.recorder.url.clone()),
             // The websocket function answers through the API a request came
             // through (the samples': on AWS); here, the local gateway.
             (

@@ -61,8 +61,8 @@ pub struct Upstreams<'a> {
     pub connections_key: (&'a str, &'a str),
     /// Physical table name -> logical id.
     pub tables: &'a HashMap<&'static str, String>,
-    /// Secret id -> value, for the Secrets Manager stand-in.
-    pub secrets: &'a HashMap<String, String>,
+    /// The Secrets Manager stand-in the recorder forwards to.
+    pub secrets_manager: &'a str,
 }
 
 impl Recorder {
@@ -91,7 +91,7 @@ impl Recorder {
             .env("IAM_UPSTREAM_CONNECTIONS", up.connections)
             .env("IAM_CONNECTIONS_KEY_ID", up.connections_key.0)
             .env("IAM_CONNECTIONS_SECRET", up.connections_key.1)
-            .env("IAM_SECRETS", json!(up.secrets).to_string())
+            .env("IAM_UPSTREAM_SECRETSMANAGER", up.secrets_manager)
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -96,7 +96,24 @@ pub struct Helix {
 impl Helix {
     /// A client for the Twitch the environment names ([`HelixConfig::from_env`]).
     pub fn from_env() -> Result<Self, crate::config::ConfigError> {
-        Self::new(HelixConfig::from_env()?).map_err(|e| crate::config::ConfigError::Invalid {
+        Self::from_config(HelixConfig::from_env()?)
+    }
+
+    /// A client for the Twitch the environment names, with the client secret
+    /// from the function's `secrets`.
+    #[cfg(feature = "secrets")]
+    pub fn from_secrets(
+        secrets: &crate::aws::secrets::Secrets,
+    ) -> Result<Self, crate::config::ConfigError> {
+        use crate::aws::secrets::Key;
+        let secret = secrets.read(Key::TwitchClientSecret, |s| {
+            Ok(super::config::ClientSecret::new(s))
+        })?;
+        Self::from_config(HelixConfig::from_env_with_secret(secret)?)
+    }
+
+    fn from_config(config: HelixConfig) -> Result<Self, crate::config::ConfigError> {
+        Self::new(config).map_err(|e| crate::config::ConfigError::Invalid {
             name: "TWITCH_CLIENT_ID",
             why: e.to_string(),
         })

@@ -61,10 +61,16 @@ impl HelixConfig {
     /// `TWITCH_CLIENT_ID`, `TWITCH_CLIENT_SECRET`, and optionally
     /// `TWITCH_HELIX_URL` / `TWITCH_OAUTH_URL` (default: Twitch).
     pub fn from_env() -> Result<Self, ConfigError> {
+        let secret = ClientSecret::new(env::required("TWITCH_CLIENT_SECRET")?);
+        Self::from_env_with_secret(secret)
+    }
+
+    /// [`HelixConfig::from_env`] with the client secret read elsewhere (a
+    /// function's secret store).
+    pub fn from_env_with_secret(secret: ClientSecret) -> Result<Self, ConfigError> {
         let id = env::required("TWITCH_CLIENT_ID")?;
-        let secret = env::required("TWITCH_CLIENT_SECRET")?;
         let helix = env::optional("TWITCH_HELIX_URL").unwrap_or_else(|| HELIX_URL.into());
         let oauth = env::optional("TWITCH_OAUTH_URL").unwrap_or_else(|| OAUTH_URL.into());
-        Ok(Self::at(&helix, &oauth, &id, ClientSecret::new(secret)))
+        Ok(Self::at(&helix, &oauth, &id, secret))
     }
 }
