@@ -437,7 +437,7 @@ async fn log_in(store: &SqliteStore, cookie: &str) {
 }
 
 #[tokio::test]
-async fn favourite_paths_without_a_login_in_them_are_a_4xx_for_anyone_never_a_crash() {
+async fn favourite_paths_ending_like_a_sub_resource_are_answered_never_a_crash() {
     let (state, store) = state();
     log_in(&store, "a-session").await;
     let site = "https://abc123.execute-api.us-east-1.amazonaws.com";
@@ -466,15 +466,16 @@ async fn favourite_paths_without_a_login_in_them_are_a_4xx_for_anyone_never_a_cr
                 let r = api::handle(&state, builder.body(Body::Empty).unwrap()).await;
                 let body = text(r.body());
                 let what = format!("{method} {path} (session {session:?}): {body}");
-                // A valid login (`read`) with a session may reach Twitch,
-                // which is unreachable here: 503, "try again".
+                // `read` and `overlay` are valid logins: a session may add,
+                // remove (an idempotent 200) or look them up (Twitch,
+                // unreachable here, is a 503 "try again").
                 assert!(
-                    r.status().is_client_error() || r.status() == StatusCode::SERVICE_UNAVAILABLE,
+                    !r.status().is_server_error() || r.status() == StatusCode::SERVICE_UNAVAILABLE,
                     "{} {what}",
                     r.status()
                 );
                 let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-                assert!(v["error"].is_string(), "{what}");
+                assert!(v.is_object(), "{what}");
                 if session.is_none() {
                     assert!(
                         [StatusCode::UNAUTHORIZED, StatusCode::METHOD_NOT_ALLOWED]
