@@ -14,9 +14,8 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -29,7 +28,9 @@ pub struct Limits {
     /// Connections served at once (WebSockets included); more wait in the
     /// listen backlog.
     pub connections: usize,
-    /// From a connection's first byte of a request to the end of its head.
+    /// From a connection's accept (or its previous answer) to the end of a
+    /// request's head: a socket that says nothing is cut as one that says
+    /// too little.
     pub header_read: Duration,
     /// From a request's head to its answer, reading the body included
     /// (API Gateway's integration timeout is 30 s).
@@ -59,7 +60,9 @@ pub async fn serve(
         deadline,
     ));
     let permits = Arc::new(Semaphore::new(limits.connections.max(1)));
-    let graceful = GracefulShutdown::new();
+    // Graceful stop: every connection's task holds a receiver; `closed`
+    // resolves once the last has finished its request in flight.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -82,20 +85,32 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let service = TowerToHyperService::new(router.clone());
-        let watcher = graceful.watcher();
+        let mut stopping = stopping.clone();
         tokio::spawn(async move {
-            let mut builder = Builder::new(TokioExecutor::new());
-            builder
-                .http1()
+            // HTTP/1 only: hyper's head deadline starts when it first reads;
+            // the auto-detecting builder first waited, unbounded, for the
+            // bytes that tell HTTP/1 from HTTP/2 (nothing here speaks h2c).
+            let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_read);
-            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            if let Err(e) = watcher.watch(conn.into_owned()).await {
+                .header_read_timeout(limits.header_read)
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            tokio::pin!(conn);
+            let ended = tokio::select! {
+                ended = conn.as_mut() => ended,
+                () = async { drop(stopping.wait_for(|stop| *stop).await) } => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = ended {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         });
     }
-    graceful.shutdown().await;
+    let _ = stop.send(true);
+    drop(stopping);
+    stop.closed().await;
     Ok(())
 }
 
