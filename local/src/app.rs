@@ -415,6 +415,18 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     println!("Streamer Events local stack");
     println!("  listening on http://{addr}");
+    let limits = Limits::default();
+    match crate::listen::descriptor_limit() {
+        Some(n) => println!(
+            "  connections: at most {} at once (descriptor limit {n}, {} kept for the store and outbound calls)",
+            limits.within_descriptors(Some(n)).connections,
+            crate::listen::RESERVED_DESCRIPTORS
+        ),
+        None => println!(
+            "  connections: at most {} at once (descriptor limit unknown)",
+            limits.connections
+        ),
+    }
     println!("  EventSub webhook: POST http://{addr}/eventsub");
     match store.path() {
         Some(p) => println!(
