@@ -126,6 +126,8 @@ impl Stack {
             state,
             gateway: Arc::clone(&connections),
             domain: addr.to_string(),
+            idle: crate::ws::IDLE_TIMEOUT,
+            lifetime: crate::ws::MAX_DURATION,
         });
         let fan_out = fanout::FanoutState {
             connections: store.clone(),

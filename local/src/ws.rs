@@ -35,6 +35,11 @@ pub struct WsHost {
     pub gateway: Arc<Connections>,
     /// `host:port`, as the request context's `domainName`.
     pub domain: String,
+    /// A connection with nothing sent or received this long is closed
+    /// ([`IDLE_TIMEOUT`]; tests shorten it).
+    pub idle: Duration,
+    /// Every connection is closed after this long ([`MAX_DURATION`]).
+    pub lifetime: Duration,
 }
 
 /// `/ws` (tickets come from the api function's `POST /api/ws-ticket`).
@@ -145,7 +150,7 @@ async fn upgrade(
 }
 
 async fn serve(host: Arc<WsHost>, id: String, mut socket: WebSocket, mut outbound: Inbox) {
-    let deadline = tokio::time::sleep(MAX_DURATION);
+    let deadline = tokio::time::sleep(host.lifetime);
     tokio::pin!(deadline);
     loop {
         tokio::select! {
@@ -165,7 +170,7 @@ async fn serve(host: Arc<WsHost>, id: String, mut socket: WebSocket, mut outboun
                     break;
                 }
             },
-            incoming = tokio::time::timeout(IDLE_TIMEOUT, socket.recv()) => match incoming {
+            incoming = tokio::time::timeout(host.idle, socket.recv()) => match incoming {
                 Ok(Some(Ok(Message::Text(text)))) => {
                     // Each message is its own invocation, as in AWS: a
                     // subscribe waiting on Twitch never holds up a ping.
