@@ -128,6 +128,7 @@ impl Stack {
             domain: addr.to_string(),
             idle: crate::ws::IDLE_TIMEOUT,
             lifetime: crate::ws::MAX_DURATION,
+            messages: Default::default(),
         });
         let fan_out = fanout::FanoutState {
             connections: store.clone(),

@@ -8,6 +8,7 @@
 
 use shared::clock::now_ms;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,6 +41,43 @@ pub struct WsHost {
     pub idle: Duration,
     /// Every connection is closed after this long ([`MAX_DURATION`]).
     pub lifetime: Duration,
+    /// Client messages being handled, and the most there were at once.
+    pub messages: Arc<Gauge>,
+}
+
+/// A count of things in progress and its high-water mark.
+#[derive(Debug, Default)]
+pub struct Gauge {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl Gauge {
+    /// One more in progress until the returned guard is dropped.
+    pub fn enter(self: &Arc<Self>) -> GaugeGuard {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        GaugeGuard(Arc::clone(self))
+    }
+
+    /// How many are in progress.
+    pub fn now(&self) -> usize {
+        self.now.load(Ordering::SeqCst)
+    }
+
+    /// The most there were at once.
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
+}
+
+/// One thing in progress on a [`Gauge`].
+pub struct GaugeGuard(Arc<Gauge>);
+
+impl Drop for GaugeGuard {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// `/ws` (tickets come from the api function's `POST /api/ws-ticket`).
@@ -177,7 +215,11 @@ async fn serve(host: Arc<WsHost>, id: String, mut socket: WebSocket, mut outboun
                     let body = text.as_str();
                     if let Some(e) = event(&host, route_of(body), "MESSAGE", &id, None, None, Some(body)) {
                         let host = Arc::clone(&host);
-                        tokio::spawn(async move { websocket::handle(&host.state, e).await });
+                        let handling = host.messages.enter();
+                        tokio::spawn(async move {
+                            websocket::handle(&host.state, e).await;
+                            drop(handling);
+                        });
                     }
                 }
                 Ok(Some(Ok(Message::Binary(_)))) => {
