@@ -85,6 +85,11 @@ impl Accounts {
         }
     }
 
+    /// Authorization codes handed out and not yet exchanged.
+    pub fn pending_codes(&self) -> usize {
+        self.books().codes.len()
+    }
+
     fn books(&self) -> MutexGuard<'_, Books> {
         self.books.lock().unwrap_or_else(|e| e.into_inner())
     }
