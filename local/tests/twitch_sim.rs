@@ -907,7 +907,7 @@ async fn plain_gets_to_made_up_paths_and_stale_codes_do_not_grow_the_simulator()
     };
     for _ in 0..3 {
         let r = authorize().await.unwrap();
-        assert_eq!(r.status(), 302, "{:?}", r.text().await);
+        assert!(r.status().is_redirection(), "{:?}", r.text().await);
     }
     assert_eq!(twitch.sim.tables().1, 3);
     // Ten minutes on, those three are void: the next code is the only one kept.
