@@ -5,7 +5,7 @@
 # read (a tracked streamer, events of several types, the poller's live
 # snapshots), then runs schemathesis (.venv, requirements-dev.txt) on the
 # served /api/openapi.json with every check, and fails on any finding:
-#   scripts/api-contract.sh            (LOCAL_BIN, MAX_EXAMPLES, SEED to change)
+#   scripts/api-contract.sh            (LOCAL_BIN, MAX_EXAMPLES, SEED, LIVE_WAIT_SECS to change)
 # Covered: the read API (tag `read`), the poller's status and switch
 # (`poller`) and the subscription manager's admin routes (`admin`), these two
 # with the admin bearer token. Not covered: the webhook (each request must
@@ -33,10 +33,21 @@ curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" -H 'content-typ
 for kind in channel.follow channel.subscribe channel.cheer channel.raid stream.online; do
     "$BIN" trigger "$kind" --to "$BASE/eventsub" --broadcaster 1337 --count 2 >/dev/null
 done
-for _ in $(seq 100); do
-    curl -fsS "$BASE/api/live" | grep -q '"login"' && break
+# The poller's first live snapshots: without them schemathesis would test
+# /api/live and the viewer series on nothing, so their absence is a failure.
+live=""
+for _ in $(seq $((${LIVE_WAIT_SECS:-30} * 10))); do
+    if curl -fsS "$BASE/api/live" | grep -q '"login"'; then
+        live=yes
+        break
+    fi
     sleep 0.1
 done
+if [[ -z "$live" ]]; then
+    echo "api-contract: no live streamer in /api/live after ${LIVE_WAIT_SECS:-30} s (the poller's fixture); stack log:" >&2
+    tail -n 20 "$LOG" >&2
+    exit 1
+fi
 
 started=$SECONDS
 # One worker: with two, hypothesis (describing a filter while generating)
