@@ -24,12 +24,17 @@ ST="$ROOT/.venv/bin/schemathesis"
 TOKEN="contract-admin-token-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 LOG="$WORK/stack.log"
 export ADMIN_TOKEN="$TOKEN" RUST_LOG=warn
-start_local "$LOG" --db :memory: --twitch sim --poll-secs 1 --poll-mode top:5
+# Tracked mode: the poller writes live states (what /api/live reads) for
+# tracked streamers only; `top:N` writes snapshots alone.
+start_local "$LOG" --db :memory: --twitch sim --poll-secs 1 --poll-mode tracked
 wait_for_http "$BASE/api/openapi.json" "$LOG"
 
-# Fixtures: user1337 (the document's example login) tracked, with events.
-curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
-    -d '{"streamer":"user1337"}' "$BASE/admin/streamers"
+# Fixtures: user1337 (the document's example login) tracked, with events;
+# user100000, live in the simulator, tracked for the live list.
+for streamer in user1337 user100000; do
+    curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+        -d "{\"streamer\":\"$streamer\"}" "$BASE/admin/streamers"
+done
 for kind in channel.follow channel.subscribe channel.cheer channel.raid stream.online; do
     "$BIN" trigger "$kind" --to "$BASE/eventsub" --broadcaster 1337 --count 2 >/dev/null
 done
