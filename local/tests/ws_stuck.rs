@@ -149,5 +149,9 @@ async fn a_client_that_stops_reading_is_closed_at_its_idle_deadline_while_a_send
         "the stuck socket is still registered {:?} after the flood",
         flooded.elapsed()
     );
+    eprintln!(
+        "stuck socket cut {:?} after the flood (idle deadline {IDLE:?})",
+        flooded.elapsed()
+    );
     drop(stuck);
 }
