@@ -325,6 +325,7 @@ mod router_state {
     /// favourites added stays bounded).
     const FRESH_EVERY: u32 = 20_000;
 
+    /// The handler's state and the runtime its requests run on.
     pub struct Router {
         pub runtime: tokio::runtime::Runtime,
         pub state: ApiState,
