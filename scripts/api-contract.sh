@@ -5,7 +5,7 @@
 # read (a tracked streamer, events of several types, the poller's live
 # snapshots), then runs schemathesis (.venv, requirements-dev.txt) on the
 # served /api/openapi.json with every check, and fails on any finding:
-#   scripts/api-contract.sh            (LOCAL_BIN, MAX_EXAMPLES, SEED to change)
+#   scripts/api-contract.sh            (LOCAL_BIN, MAX_EXAMPLES, SEED, LIVE_WAIT_SECS to change)
 # Covered: the read API (tag `read`), the poller's status and switch
 # (`poller`) and the subscription manager's admin routes (`admin`), these two
 # with the admin bearer token. Not covered: the webhook (each request must
@@ -24,19 +24,35 @@ ST="$ROOT/.venv/bin/schemathesis"
 TOKEN="contract-admin-token-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 LOG="$WORK/stack.log"
 export ADMIN_TOKEN="$TOKEN" RUST_LOG=warn
-start_local "$LOG" --db :memory: --twitch sim --poll-secs 1 --poll-mode top:5
+# Tracked mode: the poller writes live states (what /api/live reads) for
+# tracked streamers only; `top:N` writes snapshots alone.
+start_local "$LOG" --db :memory: --twitch sim --poll-secs 1 --poll-mode tracked
 wait_for_http "$BASE/api/openapi.json" "$LOG"
 
-# Fixtures: user1337 (the document's example login) tracked, with events.
-curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
-    -d '{"streamer":"user1337"}' "$BASE/admin/streamers"
+# Fixtures: user1337 (the document's example login) tracked, with events;
+# user100000, live in the simulator, tracked for the live list.
+for streamer in user1337 user100000; do
+    curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+        -d "{\"streamer\":\"$streamer\"}" "$BASE/admin/streamers"
+done
 for kind in channel.follow channel.subscribe channel.cheer channel.raid stream.online; do
     "$BIN" trigger "$kind" --to "$BASE/eventsub" --broadcaster 1337 --count 2 >/dev/null
 done
-for _ in $(seq 100); do
-    curl -fsS "$BASE/api/live" | grep -q '"login"' && break
+# The poller's first live snapshots: without them schemathesis would test
+# /api/live and the viewer series on nothing, so their absence is a failure.
+live=""
+for _ in $(seq $((${LIVE_WAIT_SECS:-30} * 10))); do
+    if curl -fsS "$BASE/api/live" | grep -q '"login"'; then
+        live=yes
+        break
+    fi
     sleep 0.1
 done
+if [[ -z "$live" ]]; then
+    echo "api-contract: no live streamer in /api/live after ${LIVE_WAIT_SECS:-30} s (the poller's fixture); stack log:" >&2
+    tail -n 20 "$LOG" >&2
+    exit 1
+fi
 
 started=$SECONDS
 # One worker: with two, hypothesis (describing a filter while generating)

@@ -32,6 +32,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("query", query),
     ("sigv4", sigv4),
     ("helix", helix),
+    ("api_router", api_router),
 ];
 
 /// A webhook body after its signature held: the first byte picks the message
@@ -290,4 +291,232 @@ pub fn helix(data: &[u8]) {
             assert!(limiter.delay(1_700_000_000_000) <= MAX_WAIT);
         }
     }
+}
+
+/// The api function's whole handler (read API, front door, page) over an
+/// in-memory store that knows one streamer (`777`/`user777`) and one user
+/// with a live session. Twitch is never asked: the lookup allowance is 0
+/// (Helix answers have their own target).
+mod router_state {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+
+    use api::door::FrontDoor;
+    use api::site::Site;
+    use api::ApiState;
+    use shared::auth::cookies::CookiePolicy;
+    use shared::auth::seal::SealKey;
+    use shared::config::Retention;
+    use shared::helix::config::ClientSecret;
+    use shared::helix::login::Login;
+    use shared::helix::{Helix, HelixConfig};
+    use shared::store::sqlite::{Durability, SqliteStore};
+    use shared::store::streamers::{StreamerStore, Wish};
+    use shared::store::users::{Session, User, UserStore};
+    use shared::ticket::TicketKey;
+
+    /// The session cookie's value.
+    pub const SESSION: &str = "fuzz-session-cookie";
+    /// The admin routes' bearer token.
+    pub const ADMIN: &str = "fuzz-admin-token";
+    /// This site, as `Host` and `Origin` name it.
+    pub const HOST: &str = "fuzz.example";
+    /// Executions before the store starts afresh (what logins and
+    /// favourites added stays bounded).
+    const FRESH_EVERY: u32 = 20_000;
+
+    /// The handler's state and the runtime its requests run on.
+    pub struct Router {
+        pub runtime: tokio::runtime::Runtime,
+        pub state: ApiState,
+        store: Arc<SqliteStore>,
+        used: u32,
+    }
+
+    thread_local! {
+        static ROUTER: RefCell<Option<Router>> = const { RefCell::new(None) };
+    }
+
+    fn build() -> Option<Router> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        let store = Arc::new(
+            SqliteStore::open(":memory:", Durability::Process, Retention::default()).ok()?,
+        );
+        // Port 9 (discard) on loopback; with no lookup allowance it is never asked.
+        let helix = Arc::new(
+            Helix::new(HelixConfig::at(
+                "http://127.0.0.1:9/helix",
+                "http://127.0.0.1:9/oauth2",
+                "fuzz-client-id",
+                ClientSecret::new("fuzz-client-secret"),
+            ))
+            .ok()?,
+        );
+        let door = FrontDoor {
+            users: store.clone(),
+            streamers: store.clone(),
+            snapshots: store.clone(),
+            events: store.clone(),
+            login: Arc::new(Login::new(Arc::clone(&helix))),
+            helix,
+            seal: SealKey::from_bytes(&[7; 32]),
+            cookies: CookiePolicy { secure: true },
+            site_url: None,
+            extra_origins: vec![],
+            tickets: TicketKey::new(b"fuzz-router-ticket-key-0123456789")?,
+            websocket_url: "wss://ws.fuzz.example/prod".into(),
+            open: false,
+            channel_scopes: shared::eventsub::catalog::channel_scopes(),
+            max_favourites: 3,
+            lookups_per_minute: 0,
+        };
+        let state = ApiState {
+            events: store.clone(),
+            streamers: store.clone(),
+            snapshots: store.clone(),
+            admin_token: ADMIN.into(),
+            door: Some(door),
+            site: Some(Site {
+                websocket_url: "wss://ws.fuzz.example/prod".into(),
+                open: false,
+                embeds: true,
+                dir: None,
+            }),
+        };
+        let now = shared::clock::now_ms();
+        runtime
+            .block_on(async {
+                store
+                    .want(&Wish {
+                        broadcaster_id: "777".into(),
+                        login: Some("user777".into()),
+                        by: "admin".into(),
+                        at_ms: now,
+                    })
+                    .await?;
+                store
+                    .put_user(&User {
+                        id: "42".into(),
+                        login: "viewer42".into(),
+                        display_name: "Viewer42".into(),
+                        picture: None,
+                        scopes: vec![],
+                        created_at_s: now / 1000,
+                    })
+                    .await
+            })
+            .ok()?;
+        Some(Router {
+            runtime,
+            state,
+            store,
+            used: 0,
+        })
+    }
+
+    /// Runs `f` with the router, its session live (a fuzzed logout ends it).
+    pub fn with<R>(f: impl FnOnce(&Router) -> R) -> Option<R> {
+        ROUTER.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.as_ref().is_none_or(|r| r.used >= FRESH_EVERY) {
+                *slot = build();
+            }
+            let router = slot.as_mut()?;
+            router.used += 1;
+            let now_s = shared::clock::now_ms() / 1000;
+            let hash = shared::auth::sha256_hex(SESSION);
+            let store = router.store.clone();
+            router
+                .runtime
+                .block_on(async {
+                    if store.session(&hash, now_s).await?.is_none() {
+                        store.end_session(&hash).await?;
+                        store
+                            .create_session(&Session {
+                                hash: hash.clone(),
+                                user_id: "42".into(),
+                                created_at_s: now_s,
+                                expires_at_s: now_s + 3600,
+                                tokens: None,
+                                validated_at_s: now_s,
+                            })
+                            .await?;
+                    }
+                    Ok::<_, shared::store::StoreError>(())
+                })
+                .ok()?;
+            Some(f(router))
+        })
+    }
+}
+
+/// One request to the api function: a flags byte (bit 0: with the session
+/// cookie; bit 1: `Origin` is this site; bit 2: the admin bearer token),
+/// then method, path with query, and headers (one `name: value` per line),
+/// separated by NUL bytes. Never a panic; never a 5xx but 503.
+pub fn api_router(data: &[u8]) {
+    if let Some((status, shown)) = api_router_status(data) {
+        assert!(
+            !status.is_server_error() || status == http::StatusCode::SERVICE_UNAVAILABLE,
+            "{status} for {shown}"
+        );
+    }
+}
+
+/// [`api_router`]'s request and the status it got (`None`: not a request).
+pub fn api_router_status(data: &[u8]) -> Option<(http::StatusCode, String)> {
+    use lambda_http::Body;
+
+    let (&flags, rest) = data.split_first()?;
+    let mut parts = rest.splitn(3, |b| *b == 0);
+    let (method, path, headers) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    let method = http::Method::from_bytes(method).ok()?;
+    let path = http::uri::PathAndQuery::try_from(path).ok()?;
+    let uri = http::Uri::builder()
+        .scheme("https")
+        .authority(router_state::HOST)
+        .path_and_query(path)
+        .build()
+        .ok()?;
+    let mut request = lambda_http::http::Request::new(Body::Empty);
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    let mut map = header_lines(headers);
+    let site = format!("https://{}", router_state::HOST);
+    map.insert(
+        http::header::HOST,
+        http::HeaderValue::from_static(router_state::HOST),
+    );
+    let extra = [
+        (
+            1,
+            http::header::COOKIE,
+            format!("__Host-sid={}", router_state::SESSION),
+        ),
+        (2, http::header::ORIGIN, site),
+        (
+            4,
+            http::header::AUTHORIZATION,
+            format!("Bearer {}", router_state::ADMIN),
+        ),
+    ];
+    for (bit, name, value) in extra {
+        if flags & bit != 0 {
+            if let Ok(v) = http::HeaderValue::from_str(&value) {
+                map.append(name, v);
+            }
+        }
+    }
+    *request.headers_mut() = map;
+    let shown = format!("{} {}", request.method(), request.uri());
+    let status =
+        router_state::with(|r| r.runtime.block_on(api::handle(&r.state, request)).status())?;
+    Some((status, shown))
 }

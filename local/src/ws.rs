@@ -8,6 +8,7 @@
 
 use shared::clock::now_ms;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +36,48 @@ pub struct WsHost {
     pub gateway: Arc<Connections>,
     /// `host:port`, as the request context's `domainName`.
     pub domain: String,
+    /// A connection with nothing sent or received this long is closed
+    /// ([`IDLE_TIMEOUT`]; tests shorten it).
+    pub idle: Duration,
+    /// Every connection is closed after this long ([`MAX_DURATION`]).
+    pub lifetime: Duration,
+    /// Client messages being handled, and the most there were at once.
+    pub messages: Arc<Gauge>,
+}
+
+/// A count of things in progress and its high-water mark.
+#[derive(Debug, Default)]
+pub struct Gauge {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl Gauge {
+    /// One more in progress until the returned guard is dropped.
+    pub fn enter(self: &Arc<Self>) -> GaugeGuard {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        GaugeGuard(Arc::clone(self))
+    }
+
+    /// How many are in progress.
+    pub fn now(&self) -> usize {
+        self.now.load(Ordering::SeqCst)
+    }
+
+    /// The most there were at once.
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
+}
+
+/// One thing in progress on a [`Gauge`].
+pub struct GaugeGuard(Arc<Gauge>);
+
+impl Drop for GaugeGuard {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// `/ws` (tickets come from the api function's `POST /api/ws-ticket`).
@@ -144,54 +187,86 @@ async fn upgrade(
         .on_upgrade(move |socket| serve(host, id, socket, outbound))
 }
 
+/// Client messages one socket may have in flight; beyond, its reads wait
+/// (and the client's sends with them). API Gateway throttles per route;
+/// here what one socket makes the stack hold is bounded.
+pub const MESSAGES_IN_FLIGHT: usize = 16;
+/// How long a close frame may take to go out before the socket is dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
 async fn serve(host: Arc<WsHost>, id: String, mut socket: WebSocket, mut outbound: Inbox) {
-    let deadline = tokio::time::sleep(MAX_DURATION);
-    tokio::pin!(deadline);
+    // Both deadlines are raced against every read and every send: a client
+    // that stops reading blocks a send, not its timers.
+    let lifetime = tokio::time::sleep(host.lifetime);
+    let idle = tokio::time::sleep(host.idle);
+    tokio::pin!(lifetime, idle);
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(MESSAGES_IN_FLIGHT));
+    let mut permit = None;
     loop {
         tokio::select! {
-            _ = &mut deadline => break,
+            () = &mut lifetime => break,
+            () = &mut idle => break,
             out = outbound.recv() => match out {
                 Some(Outbound::Frame(bytes)) => {
                     // Frames are JSON text: the shared bytes go out as they
                     // are, with no copy per socket.
                     let text = Utf8Bytes::try_from(bytes.clone())
                         .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
-                    if socket.send(Message::Text(text)).await.is_err() {
+                    let sent = tokio::select! {
+                        sent = socket.send(Message::Text(text)) => sent.is_ok(),
+                        () = &mut lifetime => false,
+                        () = &mut idle => false,
+                    };
+                    if !sent {
                         break;
                     }
+                    idle.as_mut().reset(tokio::time::Instant::now() + host.idle);
                 }
                 Some(Outbound::Close) | None => {
-                    let _ = socket.send(Message::Close(None)).await;
+                    let _ = tokio::time::timeout(CLOSE_GRACE, socket.send(Message::Close(None))).await;
                     break;
                 }
             },
-            incoming = tokio::time::timeout(IDLE_TIMEOUT, socket.recv()) => match incoming {
-                Ok(Some(Ok(Message::Text(text)))) => {
-                    // Each message is its own invocation, as in AWS: a
-                    // subscribe waiting on Twitch never holds up a ping.
-                    let body = text.as_str();
-                    if let Some(e) = event(&host, route_of(body), "MESSAGE", &id, None, None, Some(body)) {
-                        let host = Arc::clone(&host);
-                        tokio::spawn(async move { websocket::handle(&host.state, e).await });
+            // A place for the next message before it is read.
+            p = Arc::clone(&in_flight).acquire_owned(), if permit.is_none() => match p {
+                Ok(p) => permit = Some(p),
+                Err(_) => break,
+            },
+            incoming = socket.recv(), if permit.is_some() => {
+                idle.as_mut().reset(tokio::time::Instant::now() + host.idle);
+                match incoming {
+                    Some(Ok(Message::Text(text))) => {
+                        // Each message is its own invocation, as in AWS: a
+                        // subscribe waiting on Twitch never holds up a ping.
+                        let body = text.as_str();
+                        if let Some(e) = event(&host, route_of(body), "MESSAGE", &id, None, None, Some(body)) {
+                            let host = Arc::clone(&host);
+                            let handling = host.messages.enter();
+                            let place = permit.take();
+                            tokio::spawn(async move {
+                                websocket::handle(&host.state, e).await;
+                                drop((handling, place));
+                            });
+                        }
                     }
-                }
-                Ok(Some(Ok(Message::Binary(_)))) => {
-                    if let Some(e) = event(&host, "$default", "MESSAGE", &id, None, None, Some("")) {
-                        // Boxed: awaited in place, the handler's state would
-                        // be part of this task's, which every idle socket holds
-                        // (about 8 KB of the 10 KB it was).
-                        Box::pin(websocket::handle(&host.state, e)).await;
+                    Some(Ok(Message::Binary(_))) => {
+                        if let Some(e) = event(&host, "$default", "MESSAGE", &id, None, None, Some("")) {
+                            // Boxed: awaited in place, the handler's state would
+                            // be part of this task's, which every idle socket holds
+                            // (about 8 KB of the 10 KB it was).
+                            Box::pin(websocket::handle(&host.state, e)).await;
+                        }
                     }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                    // Over the frame limit: API Gateway says so with 1009.
+                    Some(Err(e)) if too_big(&e) => {
+                        let frame = CloseFrame { code: close_code::SIZE, reason: "message too big".into() };
+                        let _ = tokio::time::timeout(CLOSE_GRACE, socket.send(Message::Close(Some(frame)))).await;
+                        break;
+                    }
+                    // Closed or failed.
+                    _ => break,
                 }
-                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
-                // Over the frame limit: API Gateway says so with 1009.
-                Ok(Some(Err(e))) if too_big(&e) => {
-                    let frame = CloseFrame { code: close_code::SIZE, reason: "message too big".into() };
-                    let _ = socket.send(Message::Close(Some(frame))).await;
-                    break;
-                }
-                // Closed, failed, or idle too long.
-                _ => break,
             },
         }
     }

@@ -80,3 +80,40 @@ async fn connections_over_the_cap_wait_until_one_closes() {
         .unwrap();
     assert_eq!(answer.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_never_sends_a_byte_is_cut_at_the_head_deadline_from_accept() {
+    let limits = Limits {
+        connections: 1,
+        header_read: Duration::from_millis(300),
+        ..short()
+    };
+    let s = support::webhook_only_within(support::dev_secret(), limits).await;
+    // The one place, taken by a socket that says nothing.
+    let mut silent = TcpStream::connect(s.addr).await.unwrap();
+    let started = std::time::Instant::now();
+    let answer = until_closed(&mut silent).await;
+    let took = started.elapsed();
+    assert_eq!(answer, "", "nothing was asked, nothing answered");
+    assert!(took < Duration::from_secs(3), "cut after {took:?}");
+    // Its place is free again.
+    let health = tokio::time::timeout(support::PATIENCE, reqwest::get(s.http("/healthz")))
+        .await
+        .expect("served once the silent socket is cut")
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_alive_connection_that_goes_quiet_is_cut_at_the_head_deadline() {
+    let s = support::webhook_only_within(support::dev_secret(), short()).await;
+    let mut quiet = TcpStream::connect(s.addr).await.unwrap();
+    quiet
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let answer = until_closed(&mut quiet).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}

@@ -20,6 +20,8 @@ struct World {
     sim: Arc<Sim>,
     store: Arc<SqliteStore>,
     poller: Poller,
+    /// The poller's Helix client, for what the test asks Twitch itself.
+    helix: Arc<Helix>,
 }
 
 async fn world(config: SimConfig) -> World {
@@ -34,11 +36,22 @@ async fn world(config: SimConfig) -> World {
     ))
     .unwrap();
     let store = support::memory_store();
-    let poller = Poller::new(Arc::new(helix), store.clone(), store.clone(), store.clone())
-        .write_concurrency(4)
-        .lease_ms(60_000)
-        .fresh_for_ms(i64::MAX);
-    World { sim, store, poller }
+    let helix = Arc::new(helix);
+    let poller = Poller::new(
+        Arc::clone(&helix),
+        store.clone(),
+        store.clone(),
+        store.clone(),
+    )
+    .write_concurrency(4)
+    .lease_ms(60_000)
+    .fresh_for_ms(i64::MAX);
+    World {
+        sim,
+        store,
+        poller,
+        helix,
+    }
 }
 
 impl World {
@@ -115,6 +128,34 @@ async fn top_n_stops_at_n_unique_streams_sorted_by_viewers() {
     assert_eq!(status.pages, 3);
     // Helix's own order: the most watched first (page 1 covers the top 100).
     assert_eq!(w.sim.requests("/helix/streams"), 3);
+
+    // Every live stream as Twitch lists it (no drift: the counts hold still).
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let (page, next) = w.helix.streams_page(100, cursor.as_deref()).await.unwrap();
+        all.extend(page.into_iter().map(|s| (s.viewer_count, s.user_id)));
+        match next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(all.len(), 1000);
+    // Unique: 250 streamers with one snapshot each, no other.
+    let mut kept = Vec::new();
+    for (viewers, id) in &all {
+        match w.snapshots_of(id).await.len() {
+            0 => {}
+            1 => kept.push(*viewers),
+            n => panic!("{id}: {n} snapshots from one run"),
+        }
+    }
+    assert_eq!(kept.len(), 250);
+    // By viewers: they are the 250 most watched.
+    let mut counts: Vec<u64> = all.iter().map(|(v, _)| *v).collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    kept.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(kept, counts[..250]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -866,3 +866,52 @@ async fn an_empty_bucket_is_429_until_it_refills() {
     twitch.sim.advance_clock(Duration::from_secs(20));
     assert_eq!(twitch.get("/users?id=1").await.status, 200);
 }
+
+#[tokio::test]
+async fn plain_gets_to_made_up_paths_and_stale_codes_do_not_grow_the_simulator() {
+    let twitch = start(SimConfig {
+        redirect_uris: vec!["http://127.0.0.1:9/auth/callback".into()],
+        ..SimConfig::default()
+    })
+    .await;
+    // What any web page can make a browser send (`<img src=...>`).
+    for i in 0..2_000 {
+        twitch
+            .http
+            .get(format!("{}/helix/made-up-{i}", twitch.base))
+            .send()
+            .await
+            .unwrap();
+    }
+    let (counters, _) = twitch.sim.tables();
+    assert!(
+        counters <= 20,
+        "{counters} request counters for a handful of routes"
+    );
+    // Counted per route, the made-up ones together.
+    assert_eq!(twitch.sim.requests("/helix/streams"), 0);
+
+    let no_redirects = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let authorize = || {
+        no_redirects
+            .get(format!(
+                "{}/oauth2/authorize?client_id=sim-client-id&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fauth%2Fcallback\
+                 &response_type=code&scope=openid&state=s&sim_user=1&sim_decision=allow",
+                twitch.base
+            ))
+            .send()
+    };
+    for _ in 0..3 {
+        let r = authorize().await.unwrap();
+        assert!(r.status().is_redirection(), "{:?}", r.text().await);
+    }
+    assert_eq!(twitch.sim.tables().1, 3);
+    // Ten minutes on, those three are void: the next code is the only one kept.
+    twitch.sim.advance_clock(Duration::from_secs(601));
+    authorize().await.unwrap();
+    assert_eq!(twitch.sim.tables().1, 1);
+}

@@ -312,6 +312,10 @@ async fn a_reply_to_a_gone_connection_cleans_it_up() {
     let w = world(tickets()).await;
     let rx = w.connected("c1").await;
     handle(&w.state, sample("subscribe", "c1")).await;
+    // The positive control: stored before it can be seen to go.
+    let now = now_s() * 1000;
+    assert_eq!(w.store.topics("c1", now).await.unwrap().len(), 1);
+    assert!(w.store.connection("c1", now).await.unwrap().is_some());
     drop(rx);
     w.gateway.remove("c1");
     // The reply meets a 410: the connection's records go.
@@ -326,6 +330,7 @@ async fn a_reply_to_a_gone_connection_cleans_it_up() {
         .await
         .unwrap()
         .is_empty());
+    assert!(w.store.connection("c1", now).await.unwrap().is_none());
 }
 
 #[tokio::test]

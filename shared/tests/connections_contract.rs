@@ -98,6 +98,16 @@ async fn expired_topics_are_not_subscribers(store: Arc<dyn ConnectionStore>) {
     let now = now_ms();
     store.connect(&conn("c1", now)).await.unwrap();
     store.subscribe("c1", "1337", 10, now).await.unwrap();
+    // The positive control: a subscriber while live.
+    assert_eq!(
+        store
+            .subscribers("1337", None, 10, now)
+            .await
+            .unwrap()
+            .connection_ids,
+        ["c1"]
+    );
+    assert_eq!(store.topics("c1", now).await.unwrap(), ["1337"]);
     let later = now + CONNECTION_TTL_MS + 60_000;
     assert!(store
         .subscribers("1337", None, 10, later)

@@ -93,6 +93,33 @@ async fn concurrent_duplicates_are_stored_once(store: Arc<dyn Store>) {
     assert_eq!(counts[0].count, 1);
 }
 
+/// Distinct events of one streamer, type and day at once: they all write
+/// the same day counter (in DynamoDB, transactions that conflict and are
+/// retried), and every one is stored and counted.
+async fn concurrent_distinct_events_to_one_day_counter_are_all_counted(store: Arc<dyn Store>) {
+    const N: i64 = 16;
+    let tasks: Vec<_> = (0..N)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            let e = event("b1", &format!("distinct-{i}"), t0() + i, "channel.cheer");
+            tokio::spawn(async move { store.append_once(&e, None).await.unwrap() })
+        })
+        .collect();
+    for t in tasks {
+        assert!(matches!(t.await.unwrap(), Appended::Stored(_)));
+    }
+    assert_eq!(
+        store.recent("b1", 100, None).await.unwrap().events.len(),
+        N as usize
+    );
+    let counts = store
+        .daily_counts("b1", &day_of(t0()), &day_of(t0()))
+        .await
+        .unwrap();
+    assert_eq!(counts.len(), 1, "{counts:?}");
+    assert_eq!(counts[0].count, N as u64);
+}
+
 async fn same_happening_under_another_message_id_is_a_duplicate(store: Arc<dyn Store>) {
     let a = event("b1", "m-a", t0(), "stream.online");
     let b = event("b1", "m-b", t0() + 1, "stream.online");
@@ -360,6 +387,7 @@ macro_rules! contract {
 contract!(
     append_once_stores_then_reports_duplicate,
     concurrent_duplicates_are_stored_once,
+    concurrent_distinct_events_to_one_day_counter_are_all_counted,
     same_happening_under_another_message_id_is_a_duplicate,
     recent_pages_newest_first_without_overlap,
     after_returns_what_is_newer_oldest_first,

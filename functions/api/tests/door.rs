@@ -407,3 +407,84 @@ async fn an_overlay_resumes_where_its_key_last_showed_an_alert_never_earlier() {
     let (status, _) = json_of(&state, shown(cursor_at(before + 40, "d"))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// Logs user 42 in: a live session whose cookie value is `cookie`.
+async fn log_in(store: &SqliteStore, cookie: &str) {
+    use shared::store::users::{Session, User};
+    let now = shared::clock::now_ms() / 1000;
+    store
+        .put_user(&User {
+            id: "42".into(),
+            login: "viewer42".into(),
+            display_name: "Viewer42".into(),
+            picture: None,
+            scopes: vec![],
+            created_at_s: now,
+        })
+        .await
+        .unwrap();
+    store
+        .create_session(&Session {
+            hash: shared::auth::sha256_hex(cookie),
+            user_id: "42".into(),
+            created_at_s: now,
+            expires_at_s: now + 3600,
+            tokens: None,
+            validated_at_s: now,
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn favourite_paths_ending_like_a_sub_resource_are_answered_never_a_crash() {
+    let (state, store) = state();
+    log_in(&store, "a-session").await;
+    let site = "https://abc123.execute-api.us-east-1.amazonaws.com";
+    // `read` and `overlay` alone are where the suffix and the prefix
+    // overlap; the others have an empty login.
+    let paths = [
+        "/api/me/favourites/read",
+        "/api/me/favourites/overlay",
+        "/api/me/favourites/",
+        "/api/me/favourites//read",
+        "/api/me/favourites//overlay",
+        "/api/me/favourites/read/read",
+        "/api/me/favourites/overlay/overlay",
+    ];
+    for session in [None, Some("a-session")] {
+        for path in paths {
+            for method in ["GET", "PUT", "POST", "DELETE", "PATCH"] {
+                let mut builder = lambda_http::http::Request::builder()
+                    .method(method)
+                    .uri(format!("{site}{path}"))
+                    .header("host", "abc123.execute-api.us-east-1.amazonaws.com")
+                    .header("origin", site);
+                if let Some(s) = session {
+                    builder = builder.header("cookie", format!("__Host-sid={s}"));
+                }
+                let r = api::handle(&state, builder.body(Body::Empty).unwrap()).await;
+                let body = text(r.body());
+                let what = format!("{method} {path} (session {session:?}): {body}");
+                // `read` and `overlay` are valid logins: a session may add,
+                // remove (an idempotent 200) or look them up (Twitch,
+                // unreachable here, is a 503 "try again").
+                assert!(
+                    !r.status().is_server_error() || r.status() == StatusCode::SERVICE_UNAVAILABLE,
+                    "{} {what}",
+                    r.status()
+                );
+                let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+                assert!(v.is_object(), "{what}");
+                if session.is_none() {
+                    assert!(
+                        [StatusCode::UNAUTHORIZED, StatusCode::METHOD_NOT_ALLOWED]
+                            .contains(&r.status()),
+                        "{} {what}",
+                        r.status()
+                    );
+                }
+            }
+        }
+    }
+}

@@ -38,13 +38,50 @@ pub async fn not_found() -> Response {
     helix_error(StatusCode::NOT_FOUND, "no such endpoint in the simulator")
 }
 
+/// Where requests to no route are counted.
+const UNROUTED: &str = "(no route)";
+
+/// The route (as [`Sim::routes`] mounts it) a path is served by; the two
+/// with a parameter by their template.
+fn route_of(path: &str) -> &str {
+    const FIXED: &[&str] = &[
+        "/oauth2/token",
+        "/oauth2/validate",
+        "/oauth2/authorize",
+        "/oauth2/revoke",
+        "/oauth2/userinfo",
+        "/oauth2/keys",
+        "/oauth2/.well-known/openid-configuration",
+        "/helix/users",
+        "/helix/streams",
+        "/helix/eventsub/subscriptions",
+    ];
+    if let Some(fixed) = FIXED.iter().find(|r| **r == path) {
+        return fixed;
+    }
+    let one_segment = |prefix: &str, suffix: &str| {
+        path.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+            .is_some_and(|segment| !segment.is_empty() && !segment.contains('/'))
+    };
+    if one_segment("/sim/users/", "/disconnect") {
+        "/sim/users/{id}/disconnect"
+    } else if one_segment("/sim/avatars/", "") {
+        "/sim/avatars/{file}"
+    } else {
+        UNROUTED
+    }
+}
+
 /// Counts the request, holds it if the test asked to ([`super::Sim::hold_next`]),
-/// then serves an injected failure if one is due.
+/// then serves an injected failure if one is due. Counted per route (its
+/// template), not per path: any web page can make a browser send GETs to
+/// endless made-up paths.
 pub async fn observe(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let (failure, hold) = {
         let mut state = sim.state();
-        *state.requests.entry(path.clone()).or_default() += 1;
+        *state.requests.entry(route_of(&path).to_owned()).or_default() += 1;
         let hold = state.take_hold(request.method().as_str(), &path);
         (state.take_failure(&path), hold)
     };

@@ -59,6 +59,9 @@ struct Refresh {
     access: String,
 }
 
+/// Codes kept at most: past it, the one closest to expiring goes.
+const MAX_PENDING_CODES: usize = 10_000;
+
 #[derive(Default)]
 struct Books {
     codes: HashMap<String, Code>,
@@ -83,6 +86,11 @@ impl Accounts {
             books: Mutex::default(),
             signer,
         }
+    }
+
+    /// Authorization codes handed out and not yet exchanged.
+    pub fn pending_codes(&self) -> usize {
+        self.books().codes.len()
     }
 
     fn books(&self) -> MutexGuard<'_, Books> {
@@ -256,7 +264,22 @@ pub async fn authorize(State(sim): State<Arc<Sim>>, RawQuery(query): RawQuery) -
             let code = random();
             let granted: Vec<&str> = scopes.iter().map(String::as_str).collect();
             sim.authorize(user, &granted);
-            sim.accounts.books().codes.insert(
+            let now = sim.now();
+            let mut books = sim.accounts.books();
+            // A code is good for its ten minutes; after that it is only
+            // memory (any page can make a browser mint them).
+            books.codes.retain(|_, c| c.expires_at > now);
+            if books.codes.len() >= MAX_PENDING_CODES {
+                let oldest = books
+                    .codes
+                    .iter()
+                    .min_by_key(|(_, c)| c.expires_at)
+                    .map(|(k, _)| k.clone());
+                if let Some(oldest) = oldest {
+                    books.codes.remove(&oldest);
+                }
+            }
+            books.codes.insert(
                 code.clone(),
                 Code {
                     client_id: sim.config.client_id.clone(),
@@ -264,9 +287,10 @@ pub async fn authorize(State(sim): State<Arc<Sim>>, RawQuery(query): RawQuery) -
                     user_id: user.to_owned(),
                     scopes: scopes.clone(),
                     nonce: params.first("nonce").map(str::to_owned),
-                    expires_at: sim.now() + CODE_TTL,
+                    expires_at: now + CODE_TTL,
                 },
             );
+            drop(books);
             redirect_with(
                 redirect_uri,
                 &[

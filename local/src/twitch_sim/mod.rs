@@ -342,6 +342,12 @@ impl Sim {
         }
     }
 
+    /// How many request counters and pending authorization codes the
+    /// simulator holds (what a flood of plain GETs could grow).
+    pub fn tables(&self) -> (usize, usize) {
+        (self.state().requests.len(), self.accounts.pending_codes())
+    }
+
     /// How many requests have hit paths starting with `path_prefix`.
     pub fn requests(&self, path_prefix: &str) -> usize {
         self.state()

@@ -198,7 +198,15 @@ impl Running {
 /// ([`Stack::with_twitch`]), `/ws` behind tickets signed with
 /// [`sim_tickets`]; the admin routes take `admin_token`.
 pub async fn sim_stack(secret: EventSubSecret, admin_token: &str) -> Running {
-    let store = memory_store();
+    sim_stack_on(memory_store(), secret, admin_token).await
+}
+
+/// [`sim_stack`] over the given store.
+pub async fn sim_stack_on(
+    store: Arc<SqliteStore>,
+    secret: EventSubSecret,
+    admin_token: &str,
+) -> Running {
     serve(store.clone(), |addr| {
         let side = TwitchSide::new(
             Twitch::Sim(SimConfig::default()),

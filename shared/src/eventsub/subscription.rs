@@ -83,20 +83,25 @@ pub fn broadcaster_of(condition: &Condition) -> Option<&str> {
 /// 2,048 bytes, and an oversized one would be retried for ever).
 pub const MAX_USER_ID_LEN: usize = 64;
 
-/// Longest subscription id accepted (Twitch's are UUIDs).
+/// Longest subscription id accepted (Twitch's are UUIDs, 36 characters).
 pub const MAX_SUBSCRIPTION_ID_LEN: usize = 128;
 
 /// A user id fit to be part of a key: 1 to [`MAX_USER_ID_LEN`] printable
 /// ASCII characters.
 pub fn valid_user_id(id: &str) -> bool {
-    (1..=MAX_USER_ID_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+    key_part(id, MAX_USER_ID_LEN)
+}
+
+/// 1 to `max` printable ASCII characters (no space, no control, no non-ASCII).
+fn key_part(id: &str, max: usize) -> bool {
+    (1..=max).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
 }
 
 impl Subscription {
     /// The field naming what is wrong with an id that would become a key:
     /// the subscription's own, or a user id its condition names.
     pub fn invalid_id(&self) -> Option<&'static str> {
-        if self.id.is_empty() || self.id.len() > MAX_SUBSCRIPTION_ID_LEN {
+        if !key_part(&self.id, MAX_SUBSCRIPTION_ID_LEN) {
             return Some("subscription.id");
         }
         BROADCASTER_FIELDS.iter().copied().find(|f| {

@@ -30,6 +30,8 @@ use shared::store::users::UserStore;
 use shared::store::EventStore;
 use shared::ticket::TicketKey;
 
+use crate::error::{shown, ApiError};
+
 /// Favourites one user may have.
 pub const DEFAULT_MAX_FAVOURITES: usize = 50;
 /// Twitch lookups (Get Users) one user may cause per minute.
@@ -113,6 +115,49 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/ws-ticket"),
 ];
 
+const FAVOURITES: &str = "/api/me/favourites/";
+
+/// What a path under [`FAVOURITES`] names: the login and the sub-resource.
+/// Split with `strip_*`, never by offsets: `/api/me/favourites/read` is the
+/// favourite `read` (a valid login), not an empty login's `/read`.
+fn favourite_path(path: &str) -> Option<(&str, Option<&'static str>)> {
+    let rest = path.strip_prefix(FAVOURITES)?;
+    for sub in ["/overlay", "/read"] {
+        if let Some(login) = rest.strip_suffix(sub) {
+            return Some((login, Some(sub)));
+        }
+    }
+    Some((rest, None))
+}
+
+/// `/api/me/favourites/{login}[/read|/overlay]`, every method.
+async fn favourite(
+    door: &FrontDoor,
+    request: &Request,
+    method: &str,
+    path: &str,
+    now_ms: i64,
+) -> Response<Body> {
+    let now_s = now_ms / 1000;
+    let Some((login, sub)) = favourite_path(path) else {
+        return ApiError::NotFound {
+            method: shown(method),
+            path: shown(path),
+        }
+        .into_response();
+    };
+    match (sub, method) {
+        (Some("/overlay"), "POST") => overlay::key(door, request, login, false, now_s).await,
+        (Some("/overlay"), "DELETE") => overlay::key(door, request, login, true, now_s).await,
+        (Some("/overlay"), _) => me::not_allowed(method, path, "POST, DELETE"),
+        (Some(_), "PUT") => me::mark_read(door, request, login, now_s).await,
+        (Some(_), _) => me::not_allowed(method, path, "PUT"),
+        (None, "PUT") => me::add_favourite(door, request, login, now_ms).await,
+        (None, "DELETE") => me::remove_favourite(door, request, login, now_ms).await,
+        (None, _) => me::not_allowed(method, path, "PUT, DELETE"),
+    }
+}
+
 /// Answers `path` when it is one of the front door's routes.
 pub async fn answer(
     door: &FrontDoor,
@@ -131,29 +176,7 @@ pub async fn answer(
         ("POST", "/api/overlay/ticket") => overlay::ticket(door, request, now_ms).await,
         ("POST", "/api/overlay/shown") => overlay::shown(door, request, now_ms).await,
         (_, "/api/overlay/ticket" | "/api/overlay/shown") => me::not_allowed(method, path, "POST"),
-        (_, p) if p.starts_with("/api/me/favourites/") && p.ends_with("/overlay") => {
-            let login = &p["/api/me/favourites/".len()..p.len() - "/overlay".len()];
-            match method {
-                "POST" => overlay::key(door, request, login, false, now_s).await,
-                "DELETE" => overlay::key(door, request, login, true, now_s).await,
-                _ => me::not_allowed(method, p, "POST, DELETE"),
-            }
-        }
-        (_, p) if p.starts_with("/api/me/favourites/") && p.ends_with("/read") => {
-            let login = &p["/api/me/favourites/".len()..p.len() - "/read".len()];
-            match method {
-                "PUT" => me::mark_read(door, request, login, now_s).await,
-                _ => me::not_allowed(method, p, "PUT"),
-            }
-        }
-        (_, p) if p.starts_with("/api/me/favourites/") => {
-            let login = &p["/api/me/favourites/".len()..];
-            match method {
-                "PUT" => me::add_favourite(door, request, login, now_ms).await,
-                "DELETE" => me::remove_favourite(door, request, login, now_ms).await,
-                _ => me::not_allowed(method, p, "PUT, DELETE"),
-            }
-        }
+        (_, p) if p.starts_with(FAVOURITES) => favourite(door, request, method, p, now_ms).await,
         (_, "/auth/login" | "/auth/callback") => me::not_allowed(method, path, "GET"),
         (_, "/auth/logout" | "/api/ws-ticket") => me::not_allowed(method, path, "POST"),
         (_, "/api/me") => me::not_allowed(method, path, "GET"),

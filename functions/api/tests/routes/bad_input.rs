@@ -160,8 +160,12 @@ async fn a_failing_store_is_503_store_unavailable_and_nothing_else_is_5xx() {
         ("GET", "/api/streamers/1/stats"),
         ("GET", "/api/streamers/1/streams"),
         ("GET", "/api/live"),
+        ("GET", "/api/streamers/1/viewers"),
+        ("GET", "/api/streamers/1/events.csv"),
+        ("GET", "/api/streamers/1/events.jsonl"),
         ("GET", "/api/poller"),
         ("POST", "/api/poller/pause"),
+        ("POST", "/api/poller/resume"),
     ] {
         let request = http::Request::builder()
             .method(method)

@@ -112,3 +112,36 @@ async fn ids_that_become_keys_are_validated() {
         .events
         .is_empty());
 }
+
+#[tokio::test]
+async fn subscription_ids_are_1_to_128_printable_ascii_characters_as_the_readme_says() {
+    let t = harness();
+    let with_id = |id: &str| {
+        let body = format!(
+            r#"{{"subscription":{{"id":{},"type":"channel.cheer","version":"1","status":"enabled","cost":0,"condition":{{"broadcaster_user_id":"1337"}},"transport":{{"method":"webhook","callback":"https://x/eventsub"}},"created_at":"2026-01-01T00:00:00Z"}},"event":{{"broadcaster_user_id":"1337"}}}}"#,
+            serde_json::Value::from(id)
+        );
+        signed(&body, "channel.cheer", "1")
+    };
+    // The positive controls first: the longest accepted, and a UUID.
+    for ok in [
+        "s".repeat(128),
+        "f1c2a387-161a-49f9-a165-0f21d7a4e1c4".into(),
+    ] {
+        let r = t.send(&with_id(&ok)).await;
+        assert_eq!(r.status(), StatusCode::NO_CONTENT, "{ok}");
+    }
+    assert_eq!(t.stored().await.len(), 2);
+    for bad in [
+        "",
+        &"s".repeat(129),
+        "sub 1",
+        "süb-1",
+        "sub\u{7f}",
+        "sub\t1",
+    ] {
+        let r = t.send(&with_id(bad)).await;
+        assert_error(&r, StatusCode::BAD_REQUEST, "malformed_body");
+    }
+    assert_eq!(t.stored().await.len(), 2, "none of those stored");
+}
