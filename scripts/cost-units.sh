@@ -2,7 +2,7 @@
 # Prints the DynamoDB capacity units each operation of the system consumes
 # (stored event, duplicate delivery, fan-out lookup, poller page, WebSocket
 # connect/subscribe/disconnect), as DynamoDB Local reports them: the table
-# the README's cost model is built from.
+# docs/costs.md is built from.
 #   scripts/cost-units.sh
 # Starts DynamoDB Local (DYNAMODB_PORT, default 8000) unless it already runs.
 set -euo pipefail

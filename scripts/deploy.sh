@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Deploys the stack to AWS, the first time and every time after, without a
-# question whose default aborts (README, "Deploy"):
+# question whose default aborts (docs/deploy.md):
 #
 #   scripts/deploy.sh --twitch-client-id <id> [--region eu-west-1] [--stack-name streamer-events]
 #   scripts/deploy.sh track <twitch login>     # track a streamer (POST AdminUrl with the admin token)

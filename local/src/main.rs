@@ -7,7 +7,7 @@ use local::{app, history, loadgen, pollbench, samples, sink, trigger, wsbench};
 
 /// Each request parses, copies and drops many small buffers (the body, its
 /// JSON, the stored row, the frame): mimalloc's per-thread free lists cost
-/// far less per request than glibc's malloc (see the README's benchmarks).
+/// far less per request than glibc's malloc (see docs/benchmarks.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -477,7 +477,7 @@ def parse(argv: list):
         a.command = track
         return a
     p = argparse.ArgumentParser(prog="scripts/deploy.sh", parents=[common],
-                                description="Create or update the stack (see the README's Deploy section). "
+                                description="Create or update the stack (see docs/deploy.md). "
                                             "`scripts/deploy.sh track <login>` tracks a streamer.")
     p.add_argument("--twitch-client-id", help="the Twitch app's client id (or TWITCH_CLIENT_ID); "
                                               "asked on the first create when absent")

@@ -2,8 +2,8 @@
 //! DynamoDB Local reports them (`ReturnConsumedCapacity = INDEXES`, asked by a
 //! [`CapacityMeter`] attached to the client; the adapters are unchanged).
 //!
-//! Prints the table the README's cost model is built from
-//! (`scripts/cost-units.sh` runs it), and holds the figures the README quotes,
+//! Prints the table docs/costs.md is built from
+//! (`scripts/cost-units.sh` runs it), and holds the figures docs/costs.md quotes,
 //! so a change of item shape that moves them fails here first.
 
 mod support;
@@ -91,7 +91,7 @@ async fn create_probe_table(client: &Client, name: &str) {
         .unwrap();
 }
 
-/// The README's figures: units per operation on today's item shapes.
+/// The figures of docs/costs.md: units per operation on today's item shapes.
 /// What DynamoDB bills a stored event of any type: its three items (event,
 /// one dedupe mark, day counter; each under 1 KB) written twice, as every
 /// item of a transaction is (prepare and commit).

@@ -9,7 +9,7 @@
 //! while earlier pages are written in the background with bounded
 //! concurrency. The list moves while it is read (it is sorted by viewers), so
 //! streams are deduped by id within a run: a stream can still be missed when
-//! it moves up across a page boundary while we read (see the README).
+//! it moves up across a page boundary while we read (see docs/poller.md).
 
 use shared::clock::now_ms;
 use std::collections::{HashMap, HashSet};

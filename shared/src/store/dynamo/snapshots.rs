@@ -9,7 +9,7 @@
 //! | pause flag | `POLLER` | `PAUSED` | `paused` |
 //!
 //! One snapshot per item keeps a streamer's history a single `Query` (see the
-//! README's cost model for the trade-off against packed pages).
+//! poller's snapshots in docs/costs.md for the trade-off against packed pages).
 
 use std::collections::HashMap;
 
