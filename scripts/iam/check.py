@@ -113,8 +113,12 @@ def call_of(record: dict, websocket_api: str | None) -> Call:
         arn = f"arn:aws:execute-api:{region}:{tpl.ACCOUNT}:{api}/{record.get('stage')}/{record.get('method')}/@connections/{record.get('connection_id')}"
         summary = f"{record['action']} ({record.get('operation')}) on {arn}"
     elif service == "secretsmanager":
-        secret = str(record.get("secret_id"))
-        arn = secret if secret.startswith("arn:") else f"arn:aws:secretsmanager:{region}:{tpl.ACCOUNT}:secret:{secret}"
+        # IAM authorizes against the secret's own ARN (its name and the six
+        # characters Secrets Manager adds), whatever the request called it:
+        # the store's answer says what that is.
+        secret = str(record.get("secret_arn") or record.get("secret_id"))
+        name = secret.split(":", 5)[5] if secret.startswith("arn:") else f"secret:{secret}"
+        arn = f"arn:aws:secretsmanager:{region}:{tpl.ACCOUNT}:{name}"
         summary = f"{record['action']} on {arn}"
     else:
         return Call(function, None, f"{service}: a service the check does not know", record)

@@ -283,6 +283,7 @@ class Handler(BaseHTTPRequestHandler):
             response = conn.getresponse()
             data = response.read()
             self.answer(response.status, data, response.getheaders())
+            self.upstream_body = data
             return response.status
         finally:
             conn.close()
@@ -367,10 +368,17 @@ class Handler(BaseHTTPRequestHandler):
         record = {**base, "operation": operation, "action": f"secretsmanager:{operation}", "secret_id": secret_id}
         if proxy.secrets_upstream is not None:
             status = self.forward(proxy.secrets_upstream, self.path, body, list(self.headers.items()))
+            try:
+                record["secret_arn"] = json.loads(self.upstream_body).get("ARN")
+            except (ValueError, AttributeError):
+                pass
         elif operation == "GetSecretValue" and secret_id in proxy.secrets:
             status = 200
+            # Secrets Manager names a secret's ARN <name>-<six characters>.
+            arn = secret_id if str(secret_id).startswith("arn:") else f"arn:aws:secretsmanager:{base['region']}:000000000000:secret:{secret_id}-AbCdEf"
+            record["secret_arn"] = arn
             answer = {
-                "ARN": secret_id if str(secret_id).startswith("arn:") else f"arn:aws:secretsmanager:{base['region']}:000000000000:secret:{secret_id}",
+                "ARN": arn,
                 "Name": str(secret_id).split(":")[-1],
                 "SecretString": proxy.secrets[secret_id],
                 "VersionId": "00000000-0000-0000-0000-000000000000",

@@ -386,5 +386,5 @@ def test_the_recorder_attributes_by_credential_and_stands_in_for_secrets_manager
     result = check.evaluate(roles.load(FIXTURE), META, lines[1:])
     assert any("unattributed" in text for _, text in result.problems)
     assert [d[1] for d in result.denials] == [
-        "secretsmanager:GetSecretValue on arn:aws:secretsmanager:us-east-1:123456789012:secret:app-secrets"
+        "secretsmanager:GetSecretValue on arn:aws:secretsmanager:us-east-1:123456789012:secret:app-secrets-AbCdEf"
     ]
