@@ -13,6 +13,7 @@ mod favourites;
 mod grants;
 mod guards;
 mod login;
+mod revoke;
 mod tickets;
 
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
