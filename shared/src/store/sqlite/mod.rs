@@ -168,7 +168,8 @@ CREATE TABLE IF NOT EXISTS users (
     display_name TEXT NOT NULL,
     picture      TEXT,
     scopes       TEXT NOT NULL,
-    created_at   INTEGER NOT NULL
+    created_at   INTEGER NOT NULL,
+    overlays_suspended_at INTEGER
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (
     hash             TEXT PRIMARY KEY,
@@ -222,6 +223,7 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("favourites", "overlay_shown", "TEXT"),
     ("events", "semantic_key", "TEXT"),
     ("connections", "session", "TEXT"),
+    ("users", "overlays_suspended_at", "INTEGER"),
 ];
 
 fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
