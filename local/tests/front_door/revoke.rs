@@ -42,22 +42,6 @@ async fn wanted(s: &Running, id: &str) -> bool {
         .is_some_and(|x| x.wanted)
 }
 
-/// An overlay key's ticket request: its status and body.
-async fn overlay_ticket(s: &Running, key: &str) -> (StatusCode, Value) {
-    let r = client()
-        .post(s.http("/api/overlay/ticket"))
-        .header("content-type", "application/json")
-        .body(serde_json::json!({ "key": key }).to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (
-        status,
-        serde_json::from_str(&r.text().await.unwrap()).unwrap_or(Value::Null),
-    )
-}
-
 /// Twitch telling us that `user` disconnected our app, signed, to the webhook.
 async fn revoke_at_twitch(s: &Running, user: &str) {
     let now = time::OffsetDateTime::now_utc();

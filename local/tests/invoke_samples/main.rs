@@ -775,9 +775,15 @@ async fn websocket_of_a_session(world: &World, f: &mut Lambda, user: &LoggedIn) 
             &as_session_socket(&take(&samples, "connect"), user),
         )
         .await;
-    assert_eq!(connect["statusCode"], 200, "connect (a session's ticket): {connect}");
+    assert_eq!(
+        connect["statusCode"], 200,
+        "connect (a session's ticket): {connect}"
+    );
     assert!(
-        !world.partition("ConnectionsTable", "OPENED#1337").await.is_empty(),
+        !world
+            .partition("ConnectionsTable", "OPENED#1337")
+            .await
+            .is_empty(),
         "the socket is listed under its user"
     );
     ok(
@@ -793,7 +799,10 @@ async fn websocket_of_a_session(world: &World, f: &mut Lambda, user: &LoggedIn) 
         .await;
     assert_eq!(subscribe["statusCode"], 200, "subscribe: {subscribe}");
     let first = frame(&mut inbox).await;
-    assert_eq!(first["type"], "subscribed", "subscribe (a session's socket): {first}");
+    assert_eq!(
+        first["type"], "subscribed",
+        "subscribe (a session's socket): {first}"
+    );
     while inbox.try_recv().is_ok() {}
     ok(&name, "subscribe (a session's socket)", "200; subscribed");
     inbox
@@ -815,11 +824,17 @@ async fn revoked_socket_is_closed(world: &World, f: &mut Lambda, inbox: &mut Inb
         .to_string()
         .replace(CONNECTION, SESSION_SOCKET);
     let answer = f
-        .invoke("disconnect (the revoked socket)", &serde_json::from_str(&text).unwrap())
+        .invoke(
+            "disconnect (the revoked socket)",
+            &serde_json::from_str(&text).unwrap(),
+        )
         .await;
     assert_eq!(answer["statusCode"], 200, "disconnect: {answer}");
     assert!(
-        world.partition("ConnectionsTable", "OPENED#1337").await.is_empty(),
+        world
+            .partition("ConnectionsTable", "OPENED#1337")
+            .await
+            .is_empty(),
         "disconnect removed the socket's listing"
     );
     ok(
