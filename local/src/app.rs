@@ -165,6 +165,10 @@ impl Stack {
             webhook.revocations = Some(webhook::Revocations {
                 users: store.clone(),
                 streamers: store.clone(),
+                sockets: Some(webhook::Sockets {
+                    connections: store.clone(),
+                    push: connections.clone(),
+                }),
             });
         }
         Arc::new(Self {

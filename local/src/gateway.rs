@@ -106,6 +106,18 @@ impl Connections {
         self.len() == 0
     }
 
+    /// Closes a connection as `DELETE /@connections/{id}` does; `false`
+    /// when it was gone already.
+    fn shut(&self, id: &str) -> bool {
+        let Some((sender, _)) = self.sender(id) else {
+            return false;
+        };
+        // The socket task closes and then removes itself; a full queue still closes.
+        let _ = sender.try_send(Outbound::Close);
+        self.remove(id);
+        true
+    }
+
     fn sender(&self, id: &str) -> Option<(mpsc::Sender<Outbound>, Arc<AtomicUsize>)> {
         let map = self.live.lock().ok()?;
         let live = map.get(id)?;
@@ -178,6 +190,11 @@ impl Push for Connections {
     async fn post(&self, connection_id: &str, frame: &[u8]) -> Result<(), PushError> {
         self.deliver(connection_id, Bytes::copy_from_slice(frame))
     }
+
+    async fn close(&self, connection_id: &str) -> Result<(), PushError> {
+        self.shut(connection_id);
+        Ok(())
+    }
 }
 
 /// An error as API Gateway's management API sends it: the SDK reads the type
@@ -241,13 +258,11 @@ async fn delete_connection(
     State(connections): State<Arc<Connections>>,
     Path(id): Path<String>,
 ) -> Response {
-    let Some((sender, _)) = connections.sender(&id) else {
-        return gone();
-    };
-    // The socket task closes and then removes itself; a full queue still closes.
-    let _ = sender.try_send(Outbound::Close);
-    connections.remove(&id);
-    StatusCode::NO_CONTENT.into_response()
+    if connections.shut(&id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        gone()
+    }
 }
 
 async fn staged_post(

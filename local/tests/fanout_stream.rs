@@ -46,6 +46,7 @@ async fn a_batch_reaches_subscribers_and_a_transient_failure_is_reported_alone()
             .connect(&NewConnection {
                 id: id.into(),
                 principal: "t".into(),
+                session: None,
                 connected_at_ms: now_ms(),
             })
             .await
@@ -97,6 +98,7 @@ async fn a_retried_record_skips_the_connections_that_already_got_it() {
             .connect(&NewConnection {
                 id: id.into(),
                 principal: "t".into(),
+                session: None,
                 connected_at_ms: now_ms(),
             })
             .await

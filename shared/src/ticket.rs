@@ -3,11 +3,14 @@
 //! so the session cookie cannot reach it: the ticket travels in the query
 //! string instead).
 //!
-//! Form: `v2.<user>.<audience>.<id>.<expiry, Unix seconds>.<HMAC-SHA256 hex>`
-//! (user and audience base64url); the MAC covers everything before it. The
+//! Form: `v3.<user>.<audience>.<id>.<expiry, Unix seconds>.<session>.<HMAC-SHA256 hex>`
+//! (user and audience base64url, session the hex hash the store keys the
+//! session by, or empty); the MAC covers everything before it. The
 //! audience is the WebSocket API's URL, so a ticket for one deployment does
 //! not open another; the id makes it single use (`$connect` marks it used,
-//! by hash, with a conditional write). Checked in constant time.
+//! by hash, with a conditional write); the session ties it, and the socket
+//! it opens, to the login it came from, so a logout or a revocation ends
+//! them with it. Checked in constant time.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};
@@ -30,6 +33,8 @@ pub enum TicketError {
     Audience,
     #[error("ticket was used already")]
     Used,
+    #[error("the session this ticket was issued to has ended; log in again")]
+    SessionEnded,
 }
 
 impl TicketError {
@@ -41,6 +46,7 @@ impl TicketError {
             TicketError::Expired => "ticket_expired",
             TicketError::Audience => "ticket_audience",
             TicketError::Used => "ticket_used",
+            TicketError::SessionEnded => "session_ended",
         }
     }
 }
@@ -64,6 +70,9 @@ pub struct Ticket {
     /// Random: what makes it single use.
     pub id: String,
     pub expires_at_s: i64,
+    /// The hash of the session it was issued to; `None` for anonymous
+    /// visitors and overlays, which have none.
+    pub session: Option<String>,
 }
 
 /// The key tickets are signed with (`TICKET_SECRET`, at least 32 characters).
@@ -97,15 +106,31 @@ impl TicketKey {
         mac.finalize().into_bytes().into()
     }
 
-    /// A ticket for `user` to connect to `audience`, valid until
-    /// `now_s + TICKET_TTL_SECONDS`.
+    /// A ticket for `user`, bound to no session, to connect to `audience`,
+    /// valid until `now_s + TICKET_TTL_SECONDS` (anonymous visitors and
+    /// overlays; tools and tests).
     pub fn issue(&self, user: &str, audience: &str, now_s: i64) -> String {
+        self.issue_for_session(user, None, audience, now_s)
+    }
+
+    /// [`TicketKey::issue`] for the session whose hash is `session`: it
+    /// opens a socket, and the socket acts for `user`, while that session lives.
+    pub fn issue_for_session(
+        &self,
+        user: &str,
+        session: Option<&str>,
+        audience: &str,
+        now_s: i64,
+    ) -> String {
         let id = URL_SAFE_NO_PAD.encode(crate::auth::random_bytes::<16>());
+        // A hash is hex: it cannot hold the separator.
+        let session = session.filter(|s| s.bytes().all(|b| b.is_ascii_hexdigit()));
         let signed = format!(
-            "v2.{}.{}.{id}.{}",
+            "v3.{}.{}.{id}.{}.{}",
             URL_SAFE_NO_PAD.encode(user.as_bytes()),
             URL_SAFE_NO_PAD.encode(audience.as_bytes()),
-            now_s + TICKET_TTL_SECONDS
+            now_s + TICKET_TTL_SECONDS,
+            session.unwrap_or_default()
         );
         format!("{signed}.{}", hex::encode(self.mac(&signed)))
     }
@@ -117,7 +142,7 @@ impl TicketKey {
         let mut mac = [0u8; 32];
         hex::decode_to_slice(mac_hex, &mut mac).map_err(|_| TicketError::Malformed)?;
         let parts: Vec<&str> = signed.split('.').collect();
-        let ["v2", user, aud, id, expiry] = parts[..] else {
+        let ["v3", user, aud, id, expiry, session] = parts[..] else {
             return Err(TicketError::Malformed);
         };
         if !bool::from(self.mac(signed).ct_eq(&mac)) {
@@ -141,6 +166,7 @@ impl TicketKey {
             user: text(user)?,
             id: id.to_owned(),
             expires_at_s,
+            session: (!session.is_empty()).then(|| session.to_owned()),
         })
     }
 }
@@ -182,6 +208,21 @@ mod tests {
     }
 
     #[test]
+    fn a_ticket_names_the_session_it_was_issued_to() {
+        let hash = "ab".repeat(32);
+        let t = key().issue_for_session("1337", Some(&hash), AUD, 1_000);
+        assert_eq!(key().verify(&t, AUD, 1_000).unwrap().session, Some(hash));
+        let bare = key().issue("1337", AUD, 1_000);
+        assert_eq!(key().verify(&bare, AUD, 1_000).unwrap().session, None);
+        let forged = t.replace(&"ab".repeat(32), &"cd".repeat(32));
+        assert_eq!(
+            key().verify(&forged, AUD, 1_000),
+            Err(TicketError::BadSignature),
+            "the session is signed"
+        );
+    }
+
+    #[test]
     fn tampering_other_keys_and_other_audiences_are_refused() {
         let t = key().issue("1337", AUD, 1_000);
         let other = TicketKey::new(b"another-key-another-key-another-key").unwrap();
@@ -195,7 +236,7 @@ mod tests {
             key().verify(&t, "ws://127.0.0.1:3000/ws", 1_000),
             Err(TicketError::Audience)
         );
-        for bad in ["", "v1.x", "v2.a.b.c.1.00", "v2.a.b.c.d.zz", "v1.a.1.00"] {
+        for bad in ["", "v1.x", "v3.a.b.c.1..00", "v3.a.b.c.d..zz", "v1.a.1.00"] {
             assert!(key().verify(bad, AUD, 1_000).is_err(), "{bad}");
         }
         assert!(TicketKey::new(b"short").is_none());

@@ -323,6 +323,7 @@ async fn capacity_units_per_operation() {
         .connect(&NewConnection {
             id: "L0SM9cOFvHcCIhw=".into(),
             principal: "12345678".into(),
+            session: None,
             connected_at_ms: now_ms(),
         })
         .await
@@ -373,6 +374,7 @@ async fn capacity_units_per_operation() {
                 .connect(&NewConnection {
                     id: id.clone(),
                     principal: "anonymous".into(),
+                    session: None,
                     connected_at_ms: now,
                 })
                 .await

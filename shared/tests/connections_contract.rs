@@ -20,6 +20,16 @@ fn conn(id: &str, at: i64) -> NewConnection {
     NewConnection {
         id: id.into(),
         principal: "dev-user".into(),
+        session: None,
+        connected_at_ms: at,
+    }
+}
+
+fn opened_by(id: &str, principal: &str, session: Option<&str>, at: i64) -> NewConnection {
+    NewConnection {
+        id: id.into(),
+        principal: principal.into(),
+        session: session.map(str::to_owned),
         connected_at_ms: at,
     }
 }
@@ -168,7 +178,54 @@ async fn subscribers_page_without_gaps_or_repeats(store: Arc<dyn ConnectionStore
     assert_eq!(seen, expected);
 }
 
+async fn a_users_live_sockets_are_found_by_principal_with_their_session(
+    store: Arc<dyn ConnectionStore>,
+) {
+    let now = now_ms();
+    let long_ago = now - CONNECTION_TTL_MS - 60_000;
+    store
+        .connect(&opened_by("c2", "1337", None, now))
+        .await
+        .unwrap();
+    store
+        .connect(&opened_by("c1", "1337", Some("ab12"), now))
+        .await
+        .unwrap();
+    store
+        .connect(&opened_by("c3", "42", Some("cd34"), now))
+        .await
+        .unwrap();
+    store
+        .connect(&opened_by("c4", "anonymous", None, now))
+        .await
+        .unwrap();
+    store
+        .connect(&opened_by("c5", "1337", None, long_ago))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.connections_of("1337", now).await.unwrap(),
+        ["c1", "c2"],
+        "live ones only, in id order"
+    );
+    let c1 = store.connection("c1", now).await.unwrap().unwrap();
+    assert_eq!(c1.session.as_deref(), Some("ab12"));
+    assert_eq!(
+        store.connection("c2", now).await.unwrap().unwrap().session,
+        None
+    );
+    assert!(store
+        .connections_of("anonymous", now)
+        .await
+        .unwrap()
+        .is_empty());
+    store.disconnect("c1").await.unwrap();
+    assert_eq!(store.connections_of("1337", now).await.unwrap(), ["c2"]);
+    assert_eq!(store.connections_of("42", now).await.unwrap(), ["c3"]);
+}
+
 store_contract!(
+    a_users_live_sockets_are_found_by_principal_with_their_session,
     subscribers_are_found_by_streamer,
     subscribing_twice_is_reported_and_kept_once,
     the_topic_cap_holds_and_frees_up_on_unsubscribe,

@@ -410,7 +410,35 @@ async fn an_allowance_is_spent_per_window(store: Arc<dyn UserStore>) {
     assert!(!store.spend("lookup#3", 0, 60, t).await.unwrap());
 }
 
+async fn a_revocation_pauses_a_users_overlays_until_their_next_login(store: Arc<dyn UserStore>) {
+    store.put_user(&user("1")).await.unwrap();
+    let mut plain = user("2");
+    plain.picture = None;
+    store.put_user(&plain).await.unwrap();
+    assert!(!store.overlays_suspended("1").await.unwrap());
+    store.suspend_overlays("1", 5_000).await.unwrap();
+    store.suspend_overlays("2", 5_000).await.unwrap();
+    assert!(store.overlays_suspended("1").await.unwrap());
+    assert!(store.overlays_suspended("2").await.unwrap());
+    store.suspend_overlays("1", 6_000).await.unwrap();
+    assert!(
+        store.overlays_suspended("1").await.unwrap(),
+        "again: still paused"
+    );
+    // A login (with or without a picture) lifts it; the other user's stays.
+    store.put_user(&user("1")).await.unwrap();
+    assert!(!store.overlays_suspended("1").await.unwrap());
+    assert!(store.overlays_suspended("2").await.unwrap());
+    store.put_user(&plain).await.unwrap();
+    assert!(!store.overlays_suspended("2").await.unwrap());
+    // A user never seen here: nothing to pause, and nothing made up.
+    store.suspend_overlays("404", 5_000).await.unwrap();
+    assert!(!store.overlays_suspended("404").await.unwrap());
+    assert_eq!(store.user("404").await.unwrap(), None);
+}
+
 store_contract!(
+    a_revocation_pauses_a_users_overlays_until_their_next_login,
     a_login_state_is_taken_once_and_only_before_it_expires,
     users_round_trip,
     the_hourly_sweep_sees_sessions_with_tokens_oldest_first,

@@ -182,7 +182,10 @@ async function main() {
     const body = await response.json().catch(() => ({}));
     if (response.status === 401) {
       $('overlay-error').hidden = false;
-      $('overlay-error').textContent = 'This overlay key was revoked; copy a new URL from Streamer Events.';
+      // Paused (its owner disconnected the app at Twitch) or revoked: say which.
+      $('overlay-error').textContent = body.error === 'overlay_suspended'
+        ? body.message
+        : 'This overlay key was revoked; copy a new URL from Streamer Events.';
       const error = new Error('revoked');
       error.loggedOut = true;
       throw error;

@@ -57,6 +57,10 @@ pub enum ApiError {
     /// An overlay key that is unknown, replaced or revoked.
     #[error("this overlay key is not valid (revoked, replaced, or its favourite removed)")]
     OverlayKey,
+    /// An overlay key whose owner disconnected our app at Twitch: paused
+    /// until they log in again.
+    #[error("this overlay is paused: its owner disconnected Streamer Events from their Twitch account; it resumes when they log in again")]
+    OverlaySuspended,
     /// A file stored only compressed, asked for without that encoding in `Accept-Encoding`.
     #[error("this file is served {0}-compressed only; send Accept-Encoding: {0}")]
     NotAcceptable(&'static str),
@@ -80,9 +84,10 @@ impl ApiError {
             | ApiError::Store(StoreError::InvalidCursor) => StatusCode::BAD_REQUEST,
             ApiError::UnknownStreamer(_) | ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unauthorized | ApiError::NotLoggedIn | ApiError::OverlayKey => {
-                StatusCode::UNAUTHORIZED
-            }
+            ApiError::Unauthorized
+            | ApiError::NotLoggedIn
+            | ApiError::OverlayKey
+            | ApiError::OverlaySuspended => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::OverCap { .. } => StatusCode::CONFLICT,
@@ -108,6 +113,7 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::NotLoggedIn => "not_logged_in",
             ApiError::OverlayKey => "invalid_overlay_key",
+            ApiError::OverlaySuspended => "overlay_suspended",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::OverCap { .. } => "over_cap",
             ApiError::TooManyRequests(_) => "rate_limited",

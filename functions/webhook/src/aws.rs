@@ -10,9 +10,12 @@ use lambda_http::{Body, Request, Response};
 use shared::aws::deferred::Deferred;
 use shared::aws::secrets::{Key, Secrets};
 use shared::config::{env, ConfigError, EventSubSecret, Retention};
-use shared::store::dynamo::{DynamoStore, DynamoStreamerStore, DynamoUserStore, Tables};
+use shared::push::Pusher;
+use shared::store::dynamo::{
+    DynamoConnectionStore, DynamoStore, DynamoStreamerStore, DynamoUserStore, Tables,
+};
 
-use crate::{Revocations, WebhookState};
+use crate::{Revocations, Sockets, WebhookState};
 
 /// One delivery: the shared handler once the state is built, else 503.
 pub async fn serve(state: &Deferred<WebhookState>, request: Request) -> Response<Body> {
@@ -31,7 +34,8 @@ pub async fn serve(state: &Deferred<WebhookState>, request: Request) -> Response
 
 /// The Lambda's state: the EventSub secret from `secrets`, retention and
 /// tables from the environment; with `USERS_TABLE` and `STREAMERS_TABLE`,
-/// users revoking our app are logged out at once.
+/// users revoking our app are logged out at once (and with
+/// `CONNECTIONS_TABLE` and `WEBSOCKET_ENDPOINT`, their sockets closed).
 pub async fn state_from(secrets: Secrets) -> Result<WebhookState, ConfigError> {
     let secret = secrets.read(Key::EventSubSecret, EventSubSecret::new)?;
     let client = DynamoStore::client_from_env().await?;
@@ -45,9 +49,22 @@ pub async fn state_from(secrets: Secrets) -> Result<WebhookState, ConfigError> {
         env::optional("USERS_TABLE"),
         env::optional("STREAMERS_TABLE"),
     ) {
+        // With the WebSocket API's table and endpoint, the user's open
+        // sockets are closed too.
+        let sockets = match (
+            env::optional("CONNECTIONS_TABLE"),
+            env::optional("WEBSOCKET_ENDPOINT"),
+        ) {
+            (Some(table), Some(endpoint)) => Some(Sockets {
+                connections: Arc::new(DynamoConnectionStore::new(client.clone(), table)),
+                push: Arc::new(Pusher::new(shared::aws::sdk_config().await?, &endpoint)),
+            }),
+            _ => None,
+        };
         state.revocations = Some(Revocations {
             users: Arc::new(DynamoUserStore::new(client.clone(), users)),
             streamers: Arc::new(DynamoStreamerStore::new(client, streamers)),
+            sockets,
         });
     }
     Ok(state)

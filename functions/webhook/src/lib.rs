@@ -21,6 +21,8 @@ use shared::eventsub::headers::{DeliveryHeaders, HeaderError, MAX_MESSAGE_ID_LEN
 use shared::eventsub::subscription::{valid_user_id, Subscription};
 use shared::eventsub::summary::{semantic_key, summarize};
 use shared::eventsub::verify::{freshness, signature_matches, Freshness};
+use shared::push::Push;
+use shared::store::connections::ConnectionStore;
 use shared::store::streamers::StreamerStore;
 use shared::store::users::UserStore;
 use shared::store::{
@@ -49,10 +51,22 @@ pub struct WebhookState {
 }
 
 /// What `user.authorization.revoke` changes at once: the user's sessions
-/// end and their broadcaster grant is forgotten (Twitch requires both).
+/// end (and with them their unused tickets and what their open sockets may
+/// ask for), their overlay keys pause until they log in again, their open
+/// sockets are closed, and their broadcaster grant is forgotten (Twitch
+/// requires the sessions and the grant).
 pub struct Revocations {
     pub users: Arc<dyn UserStore>,
     pub streamers: Arc<dyn StreamerStore>,
+    /// Where the user's open sockets are found and closed; `None` (no
+    /// WebSocket API configured): they can no longer act, but stay open.
+    pub sockets: Option<Sockets>,
+}
+
+/// The WebSocket API's connections, as a revocation closes them.
+pub struct Sockets {
+    pub connections: Arc<dyn ConnectionStore>,
+    pub push: Arc<dyn Push>,
 }
 
 impl Revocations {
@@ -60,10 +74,23 @@ impl Revocations {
     /// it again, which changes nothing).
     async fn apply(&self, user_id: &str, now_ms: i64) -> Result<(), StoreError> {
         let ended = self.users.end_sessions_of(user_id).await?;
+        self.users.suspend_overlays(user_id, now_ms / 1000).await?;
         if self.streamers.streamer(user_id).await?.is_some() {
             self.streamers.set_scopes(user_id, &[], now_ms).await?;
         }
-        tracing::info!(user = %user_id, sessions_ended = ended, "a user revoked our app");
+        let mut closed = 0;
+        if let Some(sockets) = &self.sockets {
+            for id in sockets.connections.connections_of(user_id, now_ms).await? {
+                // Their session is gone: a socket left open can no longer
+                // act, only watch what anyone may watch. Not worth a retry
+                // of the whole delivery.
+                match sockets.push.close(&id).await {
+                    Ok(()) => closed += 1,
+                    Err(e) => tracing::warn!(error = %e, "could not close a revoked user's socket"),
+                }
+            }
+        }
+        tracing::info!(user = %user_id, sessions_ended = ended, sockets_closed = closed, "a user revoked our app");
         Ok(())
     }
 }

@@ -11,7 +11,7 @@ use shared::push::{self, Push};
 use shared::store::connections::ConnectionStore;
 use shared::store::streamers::StreamerStore;
 use shared::store::users::UserStore;
-use shared::store::EventStore;
+use shared::store::{EventStore, StoreError};
 use shared::ticket::TicketKey;
 use tokio::sync::Mutex;
 
@@ -138,4 +138,23 @@ impl WsState {
         cache.insert(endpoint, Arc::clone(&p));
         Some(p)
     }
+}
+
+/// Whether a socket or ticket of `user` bound to `session` (a session's
+/// hash) may still act: while that session lives and is `user`'s. One read;
+/// bound to no session (anonymous visitors, overlays), always.
+pub(crate) async fn session_lives(
+    accounts: &dyn UserStore,
+    user: &str,
+    session: Option<&str>,
+) -> Result<bool, StoreError> {
+    let Some(hash) = session else {
+        return Ok(true);
+    };
+    let now_s = shared::clock::now_ms() / 1000;
+    let live = accounts.session(hash, now_s).await.map_err(|e| {
+        tracing::error!(error = %e, "could not read a session");
+        e
+    })?;
+    Ok(live.is_some_and(|s| s.user_id == user))
 }

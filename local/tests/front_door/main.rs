@@ -13,6 +13,7 @@ mod favourites;
 mod grants;
 mod guards;
 mod login;
+mod revoke;
 mod tickets;
 
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
@@ -150,4 +151,20 @@ async fn call(
 
 fn ours(s: &Running) -> String {
     format!("http://{}", s.addr)
+}
+
+/// An overlay key's ticket request: its status and body.
+async fn overlay_ticket(s: &Running, key: &str) -> (StatusCode, Value) {
+    let r = client()
+        .post(s.http("/api/overlay/ticket"))
+        .header("content-type", "application/json")
+        .body(serde_json::json!({ "key": key }).to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (
+        status,
+        serde_json::from_str(&r.text().await.unwrap()).unwrap_or(Value::Null),
+    )
 }

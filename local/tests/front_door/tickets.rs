@@ -128,24 +128,7 @@ async fn an_overlay_key_gets_read_only_tickets_for_its_streamer_until_revoked() 
         .unwrap()
         .ends_with(&format!("/overlay.html#key={key}")));
 
-    let ticket_for = |key: String| {
-        let url = s.http("/api/overlay/ticket");
-        async move {
-            let r = client()
-                .post(url)
-                .header("content-type", "application/json")
-                .body(serde_json::json!({"key": key}).to_string())
-                .send()
-                .await
-                .unwrap();
-            let status = r.status();
-            (
-                status,
-                serde_json::from_str::<Value>(&r.text().await.unwrap()).unwrap_or(Value::Null),
-            )
-        }
-    };
-    let (status, t) = ticket_for(key.clone()).await;
+    let (status, t) = overlay_ticket(&s, &key).await;
     assert_eq!(
         (status, t["broadcaster"].as_str()),
         (StatusCode::OK, Some("4242"))
@@ -174,9 +157,9 @@ async fn an_overlay_key_gets_read_only_tickets_for_its_streamer_until_revoked() 
         Some(&origin),
     )
     .await;
-    assert_eq!(ticket_for(key).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(overlay_ticket(&s, &key).await.0, StatusCode::UNAUTHORIZED);
     let newer = again["key"].as_str().unwrap().to_owned();
-    assert_eq!(ticket_for(newer.clone()).await.0, StatusCode::OK);
+    assert_eq!(overlay_ticket(&s, &newer).await.0, StatusCode::OK);
     let (_, revoked) = call(
         &s,
         Method::DELETE,
@@ -186,12 +169,12 @@ async fn an_overlay_key_gets_read_only_tickets_for_its_streamer_until_revoked() 
     )
     .await;
     assert_eq!(revoked["revoked"], true);
-    let (status, body) = ticket_for(newer).await;
+    let (status, body) = overlay_ticket(&s, &newer).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_overlay_key"))
     );
-    assert_eq!(ticket_for("junk".into()).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(overlay_ticket(&s, "junk").await.0, StatusCode::UNAUTHORIZED);
     let r = client()
         .post(s.http("/api/overlay/ticket"))
         .body("not json")

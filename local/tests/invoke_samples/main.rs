@@ -264,6 +264,7 @@ impl World {
             cookies.push(id.cookie);
         }
         LoggedIn {
+            session_hash: shared::auth::sha256_hex(&cookies[0]),
             cookie: format!("__Host-sid={}", cookies[0]),
         }
     }
@@ -346,6 +347,8 @@ impl World {
 /// A browser with user 1337's session cookie.
 struct LoggedIn {
     cookie: String,
+    /// The hash the store keys that session by (what its tickets name).
+    session_hash: String,
 }
 
 /// The next frame the gateway hands the sample connection, as JSON.
@@ -396,7 +399,9 @@ async fn every_sample_through_the_lambda_runtime() {
     let user = world.logged_in_user().await;
     api_logged_in(&world, &mut api, &user).await;
     eventsub_manager_validates_sessions(&world, &mut manager, &manager_samples).await;
+    let mut session_socket = websocket_of_a_session(&world, &mut websocket, &user).await;
     webhook_user_revokes(&world, &mut webhook).await;
+    revoked_socket_is_closed(&world, &mut websocket, &mut session_socket).await;
     eventsub_manager_untracks(&world, &mut manager, &manager_samples).await;
 
     let calls = world.recorder.finish().await;
@@ -729,6 +734,114 @@ fn as_gone_connection(sample: &Value) -> Value {
         event["multiValueQueryStringParameters"]["ticket"] = json!([ticket]);
     }
     event
+}
+
+/// The connection a logged-in user's session opened (closed by the revocation).
+const SESSION_SOCKET: &str = "S3ss10nS0cketA=";
+
+/// `sample` (a WebSocket event of [`CONNECTION`]) as [`SESSION_SOCKET`]'s,
+/// with a ticket issued now to `user`'s session.
+fn as_session_socket(sample: &Value, user: &LoggedIn) -> Value {
+    let text = sample.to_string().replace(CONNECTION, SESSION_SOCKET);
+    let mut event: Value = serde_json::from_str(&text).unwrap();
+    if event["queryStringParameters"]["ticket"].is_string() {
+        let key = shared::ticket::TicketKey::new(TICKET_SECRET.as_bytes()).unwrap();
+        let ticket = key.issue_for_session(
+            "1337",
+            Some(&user.session_hash),
+            WS_AUDIENCE,
+            shared::clock::now_ms() / 1000,
+        );
+        event["queryStringParameters"]["ticket"] = ticket.clone().into();
+        event["multiValueQueryStringParameters"]["ticket"] = json!([ticket]);
+    }
+    event
+}
+
+/// User 1337's session opens a socket (its ticket names the session, read
+/// at `$connect`) and subscribes (the session read again).
+async fn websocket_of_a_session(world: &World, f: &mut Lambda, user: &LoggedIn) -> Inbox {
+    let name = f.name.clone();
+    let samples = samples_in(&repo().join("events/websocket"));
+    let mut inbox =
+        world
+            .stack
+            .stack
+            .connections
+            .register(SESSION_SOCKET, "203.0.113.9", "Mozilla/5.0");
+    let connect = f
+        .invoke(
+            "connect (a session's ticket)",
+            &as_session_socket(&take(&samples, "connect"), user),
+        )
+        .await;
+    assert_eq!(
+        connect["statusCode"], 200,
+        "connect (a session's ticket): {connect}"
+    );
+    assert!(
+        !world
+            .partition("ConnectionsTable", "OPENED#1337")
+            .await
+            .is_empty(),
+        "the socket is listed under its user"
+    );
+    ok(
+        &name,
+        "connect (a session's ticket)",
+        "200, listed under its user",
+    );
+    let subscribe = f
+        .invoke(
+            "subscribe (a session's socket)",
+            &as_session_socket(&take(&samples, "subscribe"), user),
+        )
+        .await;
+    assert_eq!(subscribe["statusCode"], 200, "subscribe: {subscribe}");
+    let first = frame(&mut inbox).await;
+    assert_eq!(
+        first["type"], "subscribed",
+        "subscribe (a session's socket): {first}"
+    );
+    while inbox.try_recv().is_ok() {}
+    ok(&name, "subscribe (a session's socket)", "200; subscribed");
+    inbox
+}
+
+/// After the revocation: the user's socket was closed through
+/// `@connections` (`DELETE`), and `$disconnect` removes its records.
+async fn revoked_socket_is_closed(world: &World, f: &mut Lambda, inbox: &mut Inbox) {
+    let name = f.name.clone();
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), inbox.recv()).await {
+            Ok(Some(Outbound::Close) | None) => break,
+            Ok(Some(Outbound::Frame(_))) => {}
+            Err(_) => panic!("the revoked user's socket was not closed within 10 s"),
+        }
+    }
+    let samples = samples_in(&repo().join("events/websocket"));
+    let text = take(&samples, "disconnect")
+        .to_string()
+        .replace(CONNECTION, SESSION_SOCKET);
+    let answer = f
+        .invoke(
+            "disconnect (the revoked socket)",
+            &serde_json::from_str(&text).unwrap(),
+        )
+        .await;
+    assert_eq!(answer["statusCode"], 200, "disconnect: {answer}");
+    assert!(
+        world
+            .partition("ConnectionsTable", "OPENED#1337")
+            .await
+            .is_empty(),
+        "disconnect removed the socket's listing"
+    );
+    ok(
+        &name,
+        "disconnect (the socket the revocation closed)",
+        "200, its records removed",
+    );
 }
 
 /// A second connection watches 1337, then its socket goes away without a
@@ -1229,9 +1342,16 @@ async fn webhook_user_revokes(world: &World, f: &mut Lambda) {
         sessions.is_empty(),
         "the user's sessions ended: {sessions:?}"
     );
+    let profile = world.partition("UsersTable", "USER#1337").await;
+    assert!(
+        profile
+            .iter()
+            .any(|i| i.contains_key("overlays_suspended_at")),
+        "the user's overlays are paused: {profile:?}"
+    );
     ok(
         &f.name.clone(),
         "notification-user.authorization.revoke (signed now)",
-        "204, the user's sessions ended",
+        "204, the user's sessions ended, overlays paused",
     );
 }

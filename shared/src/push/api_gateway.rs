@@ -73,23 +73,6 @@ impl Pusher {
             client: Client::from_conf(config),
         }
     }
-
-    /// Closes a connection from the server side; a gone one is not an error.
-    pub async fn close(&self, connection_id: &str) -> Result<(), PushError> {
-        match self
-            .client
-            .delete_connection()
-            .connection_id(connection_id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 410) => Ok(()),
-            Err(e) => Err(PushError::Transient(
-                aws_sdk_apigatewaymanagement::error::DisplayErrorContext(e).to_string(),
-            )),
-        }
-    }
 }
 
 #[async_trait]
@@ -116,6 +99,22 @@ impl Push for Pusher {
                     aws_sdk_apigatewaymanagement::error::DisplayErrorContext(e).to_string(),
                 ),
             }),
+        }
+    }
+
+    async fn close(&self, connection_id: &str) -> Result<(), PushError> {
+        match self
+            .client
+            .delete_connection()
+            .connection_id(connection_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 410) => Ok(()),
+            Err(e) => Err(PushError::Transient(
+                aws_sdk_apigatewaymanagement::error::DisplayErrorContext(e).to_string(),
+            )),
         }
     }
 }

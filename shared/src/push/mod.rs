@@ -31,6 +31,10 @@ pub enum PushError {
 pub trait Push: Send + Sync {
     /// Posts one frame to one connection.
     async fn post(&self, connection_id: &str, frame: &[u8]) -> Result<(), PushError>;
+
+    /// Closes a connection from the server side (`DELETE /@connections/{id}`;
+    /// the gateway then sends `$disconnect`); a gone one is not an error.
+    async fn close(&self, connection_id: &str) -> Result<(), PushError>;
 }
 
 /// The management endpoint of a WebSocket API: the explicit setting if there

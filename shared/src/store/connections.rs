@@ -19,6 +19,9 @@ pub struct NewConnection {
     pub id: String,
     /// Who opened it (the ticket's user, or `anonymous` in open mode).
     pub principal: String,
+    /// The hash of the session its ticket was issued to: the socket acts
+    /// for its user only while that session lives.
+    pub session: Option<String>,
     pub connected_at_ms: i64,
 }
 
@@ -38,6 +41,8 @@ pub enum Subscribed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connection {
     pub principal: String,
+    /// The session it acts for (see [`NewConnection::session`]).
+    pub session: Option<String>,
     /// Sorted.
     pub topics: Vec<String>,
 }
@@ -92,6 +97,12 @@ pub trait ConnectionStore: Send + Sync {
         limit: usize,
         now_ms: i64,
     ) -> Result<SubscriberPage, StoreError>;
+
+    /// The live connections `principal` opened, in id order (a user's
+    /// sockets, to close when they revoke our app); anonymous visitors'
+    /// are not kept by principal and answer none.
+    async fn connections_of(&self, principal: &str, now_ms: i64)
+        -> Result<Vec<String>, StoreError>;
 
     /// Removes a connection and all its topics (on `$disconnect` or a 410).
     async fn disconnect(&self, connection_id: &str) -> Result<(), StoreError>;

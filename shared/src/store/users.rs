@@ -108,7 +108,8 @@ pub trait UserStore: Send + Sync {
         now_s: i64,
     ) -> Result<Option<LoginState>, StoreError>;
 
-    /// Creates or replaces a user.
+    /// Creates or replaces a user (a login: it lifts a suspension of their
+    /// overlays).
     async fn put_user(&self, user: &User) -> Result<(), StoreError>;
 
     /// One user.
@@ -144,6 +145,14 @@ pub trait UserStore: Send + Sync {
 
     /// Ends every session of a user; how many there were.
     async fn end_sessions_of(&self, user_id: &str) -> Result<usize, StoreError>;
+
+    /// Pauses every overlay key of a user who revoked our app at Twitch
+    /// (the keys stay; their tickets are refused) until their next login:
+    /// [`UserStore::put_user`] lifts it. Nothing for an unknown user.
+    async fn suspend_overlays(&self, user_id: &str, at_s: i64) -> Result<(), StoreError>;
+
+    /// Whether the user's overlay keys are paused (see [`UserStore::suspend_overlays`]).
+    async fn overlays_suspended(&self, user_id: &str) -> Result<bool, StoreError>;
 
     /// Marks a ticket as used; `false` when it already was (single use).
     async fn use_ticket(&self, ticket_hash: &str, expires_at_s: i64) -> Result<bool, StoreError>;

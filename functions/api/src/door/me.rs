@@ -339,12 +339,17 @@ pub async fn ticket(door: &FrontDoor, request: &Request, now_s: i64) -> Response
     reply(
         async {
             same_origin(door, request)?;
-            let user = match visitor(door, request, now_s).await? {
-                Some(v) => v.user.id,
-                None if door.open => "anonymous".to_owned(),
+            let (user, session) = match visitor(door, request, now_s).await? {
+                Some(v) => (v.user.id, Some(v.session.hash)),
+                None if door.open => ("anonymous".to_owned(), None),
                 None => return Err(ApiError::NotLoggedIn),
             };
-            let ticket = door.tickets.issue(&user, &door.websocket_url, now_s);
+            let ticket = door.tickets.issue_for_session(
+                &user,
+                session.as_deref(),
+                &door.websocket_url,
+                now_s,
+            );
             Ok((
                 StatusCode::OK,
                 json!({

@@ -6,6 +6,9 @@
 //! overlay showed last (`POST /api/overlay/shown`), nothing else: no
 //! session, no wishes, no lookups.
 //!
+//! A user who disconnects our app at Twitch has their keys paused (their
+//! tickets refused, `overlay_suspended`) until they log in again.
+//!
 //! Where to resume is kept on the server, per key, not in the browser
 //! source (some keep no storage): the ticket's answer carries it
 //! (`resume_after`), and it only ever moves forward, so two overlays with
@@ -99,9 +102,12 @@ pub async fn ticket(door: &FrontDoor, request: &Request, now_ms: i64) -> Respons
                     why: "send {\"key\": \"<overlay key>\"} as JSON".into(),
                 })?;
             let hash = sha256_hex(&asked.key);
-            let Some((_, streamer)) = door.users.overlay(&hash).await? else {
+            let Some((owner, streamer)) = door.users.overlay(&hash).await? else {
                 return Err(ApiError::OverlayKey);
             };
+            if door.users.overlays_suspended(&owner).await? {
+                return Err(ApiError::OverlaySuspended);
+            }
             // A key's first use is where its alerts start.
             let start = Cursor::at_time(now_ms);
             let Some(position) = door.users.overlay_position(&hash, &start).await? else {

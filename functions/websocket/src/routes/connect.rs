@@ -7,7 +7,7 @@ use shared::store::connections::NewConnection;
 use shared::ticket::TicketError;
 use time::OffsetDateTime;
 
-use crate::state::{Auth, WsState};
+use crate::state::{session_lives, Auth, WsState};
 
 /// Why a `$connect` was not let in: the reason it counts under, and the answer.
 pub(super) struct Refused {
@@ -47,17 +47,26 @@ pub(super) async fn connect(
         Auth::Open(key) => (key.as_ref(), false),
         Auth::Tickets(key) => (Some(key), true),
     };
-    let principal = match (ticket, key) {
+    let (principal, session) = match (ticket, key) {
         (None, _) if required => {
             return Err(Refused::new("ticket_required", 401, "a ticket is required"))
         }
-        (None, _) | (Some(_), None) => "anonymous".to_owned(),
+        (None, _) | (Some(_), None) => ("anonymous".to_owned(), None),
         (Some(ticket), Some(key)) => {
             let now_s = OffsetDateTime::now_utc().unix_timestamp();
             let valid = key
                 .verify(ticket, &state.audience(request), now_s)
                 .map_err(|e| Refused::new(e.code(), 401, e.to_string()))?;
             if let Some(accounts) = &state.accounts {
+                // Before the ticket is spent: a logged-out session's unused
+                // ticket opens nothing.
+                if !session_lives(accounts.as_ref(), &valid.user, valid.session.as_deref())
+                    .await
+                    .map_err(|_| Refused::new("store", 500, "could not check the session"))?
+                {
+                    let ended = TicketError::SessionEnded;
+                    return Err(Refused::new(ended.code(), 401, ended.to_string()));
+                }
                 match accounts
                     .use_ticket(&sha256_hex(&valid.id), valid.expires_at_s)
                     .await
@@ -73,12 +82,13 @@ pub(super) async fn connect(
                     }
                 }
             }
-            valid.user
+            (valid.user, valid.session)
         }
     };
     let record = NewConnection {
         id: connection_id.to_owned(),
         principal,
+        session,
         connected_at_ms: now_ms(),
     };
     state.connections.connect(&record).await.map_err(|e| {

@@ -8,7 +8,7 @@ use shared::store::connections::Subscribed;
 use shared::store::streamers::{wished_by, StreamerRef, StreamerStore, Wish};
 
 use crate::message::{valid_broadcaster, ClientMessage};
-use crate::state::{WsState, BACKLOG};
+use crate::state::{session_lives, WsState, BACKLOG};
 
 use super::lookup::{resolve, spend, Caller};
 use super::{store_failed, try_again};
@@ -149,6 +149,28 @@ pub(super) async fn message(
             return try_again();
         }
     };
+    // A logout or a revocation ends what the socket may ask for at once: it
+    // acted for that session, which is gone (one read per subscribe).
+    if !unsubscribe {
+        if let Some(accounts) = &state.accounts {
+            match session_lives(
+                accounts.as_ref(),
+                &connection.principal,
+                connection.session.as_deref(),
+            )
+            .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    return vec![frames::error(
+                        "session_ended",
+                        "you logged out or disconnected this app at Twitch; log in again",
+                    )]
+                }
+                Err(_) => return try_again(),
+            }
+        }
+    }
     // The cap before any lookup: a refused subscribe costs no Twitch call.
     let named_id = matches!(&named, StreamerRef::Id(id) if connection.topics.contains(id));
     if !unsubscribe && !named_id && connection.topics.len() >= state.max_topics as usize {

@@ -4,8 +4,11 @@
 //! |---|---|---|---|
 //! | connection | `CONN#<id>` | `META` | `principal`, `connected_at`, `topic_count`, `expires_at` |
 //! | topic | `CONN#<id>` | `TOPIC#<broadcaster>` | `topic` = broadcaster (GSI `by_topic` hash), `expires_at` |
+//! | opened by | `OPENED#<principal>` | `<id>` | `expires_at` (not for `anonymous`) |
 //!
-//! A connection's items: `Query pk`. Who watches a streamer: `Query by_topic`
+//! The connection item also holds `session`, the hash of the session its
+//! ticket came from. A connection's items: `Query pk`. A user's sockets
+//! (to close them on a revocation): `Query pk = OPENED#<user>`. Who watches a streamer: `Query by_topic`
 //! on `topic`, sorted by `pk`, paged. The topic cap is a conditional counter
 //! on the connection item, updated in the same transaction as the topic item.
 
@@ -43,6 +46,12 @@ impl DynamoConnectionStore {
 
 fn conn_pk(id: &str) -> String {
     format!("CONN#{id}")
+}
+
+/// The partition listing what `principal` opened; `None` for anonymous
+/// visitors, who are many and never closed by name.
+fn opened_pk(principal: &str) -> Option<String> {
+    (principal != "anonymous").then(|| format!("OPENED#{principal}"))
 }
 
 /// DynamoDB TTL wants epoch seconds.
@@ -105,7 +114,22 @@ impl DynamoConnectionStore {
 #[async_trait]
 impl ConnectionStore for DynamoConnectionStore {
     async fn connect(&self, c: &NewConnection) -> Result<(), StoreError> {
-        self.client
+        let expires_at = ttl(c.connected_at_ms + CONNECTION_TTL_MS);
+        // The listing first: one without its connection is a socket already
+        // gone, which closing answers 410 to; never a socket nobody can find.
+        if let Some(pk) = opened_pk(&c.principal) {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", s(pk))
+                .item("sk", s(&c.id))
+                .item("expires_at", expires_at.clone())
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        let mut put = self
+            .client
             .put_item()
             .table_name(&self.table)
             .item("pk", s(conn_pk(&c.id)))
@@ -113,10 +137,11 @@ impl ConnectionStore for DynamoConnectionStore {
             .item("principal", s(&c.principal))
             .item("connected_at", n(c.connected_at_ms))
             .item("topic_count", n(0))
-            .item("expires_at", ttl(c.connected_at_ms + CONNECTION_TTL_MS))
-            .send()
-            .await
-            .map_err(sdk_error)?;
+            .item("expires_at", expires_at);
+        if let Some(session) = &c.session {
+            put = put.item("session", s(session));
+        }
+        put.send().await.map_err(sdk_error)?;
         Ok(())
     }
 
@@ -247,9 +272,17 @@ impl ConnectionStore for DynamoConnectionStore {
         else {
             return Ok(None);
         };
+        let session = live
+            .iter()
+            .find(|i| text(i, "sk").as_deref() == Some("META"))
+            .and_then(|i| text(i, "session"));
         let mut topics: Vec<String> = live.iter().filter_map(|i| text(i, "topic")).collect();
         topics.sort();
-        Ok(Some(Connection { principal, topics }))
+        Ok(Some(Connection {
+            principal,
+            session,
+            topics,
+        }))
     }
 
     async fn subscribers(
@@ -301,15 +334,49 @@ impl ConnectionStore for DynamoConnectionStore {
         })
     }
 
+    async fn connections_of(
+        &self,
+        principal: &str,
+        now_ms: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let Some(pk) = opened_pk(principal) else {
+            return Ok(Vec::new());
+        };
+        let items = query_all(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(pk)),
+        )
+        .await?;
+        Ok(items
+            .iter()
+            .filter(|i| unexpired(i, now_ms))
+            .filter_map(|i| text(i, "sk"))
+            .collect())
+    }
+
     async fn disconnect(&self, connection_id: &str) -> Result<(), StoreError> {
-        let keys: Vec<_> = self
-            .connection_items(connection_id)
-            .await?
+        let items = self.connection_items(connection_id).await?;
+        let opened = items
+            .iter()
+            .find(|i| text(i, "sk").as_deref() == Some("META"))
+            .and_then(|i| text(i, "principal"))
+            .and_then(|p| opened_pk(&p))
+            .map(|pk| {
+                HashMap::from([
+                    ("pk".to_owned(), s(pk)),
+                    ("sk".to_owned(), s(connection_id)),
+                ])
+            });
+        let keys: Vec<_> = items
             .into_iter()
             .map(|mut i| {
                 i.retain(|k, _| k == "pk" || k == "sk");
                 i
             })
+            .chain(opened)
             .collect();
         for chunk in keys.chunks(25) {
             let mut requests: Vec<WriteRequest> = chunk

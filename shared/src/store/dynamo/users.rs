@@ -4,7 +4,7 @@
 //! | item | pk | sk | serves |
 //! |---|---|---|---|
 //! | login state | `LOGIN#<sha256 of state>` | `-` | single use: `DeleteItem` returning the old item |
-//! | user | `USER#<id>` | `PROFILE` | profile, scopes, `fav_count` |
+//! | user | `USER#<id>` | `PROFILE` | profile, scopes, `fav_count`, `overlays_suspended_at` (a revocation, until the next login) |
 //! | favourite | `USER#<id>` | `FAV#<streamer id>` | a user's favourites (`Query` on the user's partition) |
 //! | session | `SESSION#<sha256 of cookie>` | `-` | a session by cookie (`GetItem`), with its sealed Twitch tokens |
 //! | used ticket | `TICKET#<sha256 of ticket>` | `-` | single use (conditional `PutItem`) |
@@ -252,8 +252,13 @@ impl UserStore for DynamoUserStore {
                 values.insert(":picture".into(), s(p));
                 expression.push_str(", picture = :picture");
             }
-            None => expression.push_str(" REMOVE picture"),
+            None => expression.push_str(" REMOVE picture,"),
         }
+        // A login lifts a revocation's pause of the user's overlays.
+        if user.picture.is_some() {
+            expression.push_str(" REMOVE");
+        }
+        expression.push_str(" overlays_suspended_at");
         self.client
             .update_item()
             .table_name(&self.table)
@@ -408,6 +413,40 @@ impl UserStore for DynamoUserStore {
         let count = deletes.len();
         batch_write(&self.client, &self.table, deletes).await?;
         Ok(count)
+    }
+
+    async fn suspend_overlays(&self, user_id: &str, at_s: i64) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(format!("USER#{user_id}"), "PROFILE")))
+            .update_expression("SET overlays_suspended_at = :at")
+            // Never a bare profile for a user who never logged in here.
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":at", n(at_s))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failed(&e) => Ok(()),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn overlays_suspended(&self, user_id: &str) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(format!("USER#{user_id}"), "PROFILE")))
+            .projection_expression("overlays_suspended_at")
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out
+            .item
+            .is_some_and(|i| i.contains_key("overlays_suspended_at")))
     }
 
     async fn use_ticket(&self, ticket_hash: &str, expires_at_s: i64) -> Result<bool, StoreError> {

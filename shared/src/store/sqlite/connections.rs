@@ -15,14 +15,16 @@ impl ConnectionStore for SqliteStore {
         let c = connection.clone();
         self.write(move |db| {
             db.prepare_cached(
-                "INSERT OR REPLACE INTO connections (id, principal, connected_at_ms, expires_at_ms) \
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR REPLACE INTO connections \
+                 (id, principal, connected_at_ms, expires_at_ms, session) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
             .execute(params![
                 c.id,
                 c.principal,
                 c.connected_at_ms,
-                c.connected_at_ms + CONNECTION_TTL_MS
+                c.connected_at_ms + CONNECTION_TTL_MS,
+                c.session
             ])?;
             Ok(())
         })
@@ -115,13 +117,14 @@ impl ConnectionStore for SqliteStore {
     ) -> Result<Option<Connection>, StoreError> {
         let id = connection_id.to_owned();
         self.read(move |db| {
-            let principal: Option<String> = db
+            let found: Option<(String, Option<String>)> = db
                 .prepare_cached(
-                    "SELECT principal FROM connections WHERE id = ?1 AND expires_at_ms > ?2",
+                    "SELECT principal, session FROM connections \
+                     WHERE id = ?1 AND expires_at_ms > ?2",
                 )?
-                .query_row(params![id, now_ms], |r| r.get(0))
+                .query_row(params![id, now_ms], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            let Some(principal) = principal else {
+            let Some((principal, session)) = found else {
                 return Ok(None);
             };
             let topics = db
@@ -131,7 +134,11 @@ impl ConnectionStore for SqliteStore {
                 )?
                 .query_map(params![id, now_ms], |r| r.get(0))?
                 .collect::<rusqlite::Result<Vec<String>>>()?;
-            Ok(Some(Connection { principal, topics }))
+            Ok(Some(Connection {
+                principal,
+                session,
+                topics,
+            }))
         })
         .await
     }
@@ -150,6 +157,26 @@ impl ConnectionStore for SqliteStore {
             .map_err(|_| StoreError::Unavailable("subscriptions lock poisoned".into()))?
             .page(broadcaster_id, after, limit, now_ms);
         Ok(page)
+    }
+
+    async fn connections_of(
+        &self,
+        principal: &str,
+        now_ms: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        if principal == "anonymous" {
+            return Ok(Vec::new());
+        }
+        let principal = principal.to_owned();
+        self.read(move |db| {
+            db.prepare_cached(
+                "SELECT id FROM connections \
+                 WHERE principal = ?1 AND expires_at_ms > ?2 ORDER BY id",
+            )?
+            .query_map(params![principal, now_ms], |r| r.get(0))?
+            .collect()
+        })
+        .await
     }
 
     async fn disconnect(&self, connection_id: &str) -> Result<(), StoreError> {
@@ -186,6 +213,7 @@ mod tests {
             let c = NewConnection {
                 id: "c1".into(),
                 principal: "anonymous".into(),
+                session: None,
                 connected_at_ms: 1_000,
             };
             store.connect(&c).await.unwrap();

@@ -112,8 +112,10 @@ CREATE TABLE IF NOT EXISTS connections (
     id              TEXT PRIMARY KEY,
     principal       TEXT NOT NULL,
     connected_at_ms INTEGER NOT NULL,
-    expires_at_ms   INTEGER NOT NULL
+    expires_at_ms   INTEGER NOT NULL,
+    session         TEXT
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS connections_by_principal ON connections (principal);
 CREATE TABLE IF NOT EXISTS connection_topics (
     connection_id  TEXT NOT NULL,
     broadcaster_id TEXT NOT NULL,
@@ -166,7 +168,8 @@ CREATE TABLE IF NOT EXISTS users (
     display_name TEXT NOT NULL,
     picture      TEXT,
     scopes       TEXT NOT NULL,
-    created_at   INTEGER NOT NULL
+    created_at   INTEGER NOT NULL,
+    overlays_suspended_at INTEGER
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (
     hash             TEXT PRIMARY KEY,
@@ -219,6 +222,8 @@ CREATE TABLE IF NOT EXISTS leases (
 const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("favourites", "overlay_shown", "TEXT"),
     ("events", "semantic_key", "TEXT"),
+    ("connections", "session", "TEXT"),
+    ("users", "overlays_suspended_at", "INTEGER"),
 ];
 
 fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {

@@ -108,7 +108,7 @@ impl UserStore for SqliteStore {
                 "INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
                  ON CONFLICT (id) DO UPDATE SET login = excluded.login, \
                    display_name = excluded.display_name, picture = excluded.picture, \
-                   scopes = excluded.scopes"
+                   scopes = excluded.scopes, overlays_suspended_at = NULL"
             ))?
             .execute(params![
                 u.id,
@@ -227,6 +227,28 @@ impl UserStore for SqliteStore {
         self.write(move |c| {
             c.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
                 .execute([user])
+        })
+        .await
+    }
+
+    async fn suspend_overlays(&self, user_id: &str, at_s: i64) -> Result<(), StoreError> {
+        let user = user_id.to_owned();
+        self.write(move |c| {
+            c.prepare_cached("UPDATE users SET overlays_suspended_at = ?2 WHERE id = ?1")?
+                .execute(params![user, at_s])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn overlays_suspended(&self, user_id: &str) -> Result<bool, StoreError> {
+        let user = user_id.to_owned();
+        self.read(move |c| {
+            let at: Option<Option<i64>> = c
+                .prepare_cached("SELECT overlays_suspended_at FROM users WHERE id = ?1")?
+                .query_row([user], |r| r.get(0))
+                .optional()?;
+            Ok(at.flatten().is_some())
         })
         .await
     }
