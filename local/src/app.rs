@@ -37,6 +37,7 @@ use crate::bridge;
 use crate::cli::{self, LocalSecret, ServeArgs, SimArgs, TwitchArg};
 use crate::gateway::{self, Connections};
 pub use crate::listen::Limits;
+use crate::secret::random_secret;
 use crate::twitch::{Twitch, TwitchSide};
 use crate::twitch_sim::{Sim, SimConfig};
 use crate::ws::WsHost;
@@ -241,15 +242,6 @@ async fn check_host(
         "message": format!("this stack answers only {}", hosts.join(" and ")),
     });
     (http::StatusCode::MISDIRECTED_REQUEST, Json(body)).into_response()
-}
-
-/// 64 random hex characters (256 bits), for a secret made per run.
-pub(crate) fn random_secret() -> String {
-    format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    )
 }
 
 /// A ticket key that lives and dies with this process (it never leaves it
