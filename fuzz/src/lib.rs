@@ -11,7 +11,7 @@ use shared::auth::idtoken::{self, Expected};
 use shared::eventsub::catalog::{semantic_key, summarize};
 use shared::eventsub::envelope::{self, Message};
 use shared::eventsub::headers::{DeliveryHeaders, MessageType};
-use shared::helix::client::Answer;
+use shared::helix::answer::Answer;
 use shared::helix::ratelimit::{Bucket, RateLimiter, MAX_WAIT};
 use shared::helix::token::TokenResponse;
 use shared::helix::{eventsub as subscriptions, login, streams, users, LONGEST_LIFETIME};

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde::Deserialize;
 
-use super::client::Answer;
+use super::answer::Answer;
 use super::{Helix, HelixError};
 use crate::store::streamers::StreamerStore;
 use crate::store::StoreError;
