@@ -24,8 +24,9 @@ use shared::auth::cookies::CookiePolicy;
 use shared::auth::seal::SealKey;
 use shared::config::{EventSubSecret, Retention};
 use shared::helix::config::ClientSecret;
+use shared::sessions::{validate_due, SweepReport};
 use shared::store::sqlite::{Durability, SqliteStore};
-use shared::store::StoredEvent;
+use shared::store::{StoreError, StoredEvent};
 use shared::ticket::TicketKey;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast::error::RecvError;
@@ -530,19 +531,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let (Some(sim), true) = (&side.sim, args.sim_rate > 0.0) {
         sim.start_traffic(args.sim_rate);
     }
-    let (seal, seal_from) = seal_key(&args.db)?;
+    let (stack, sweep, seal_from) =
+        serve_stack(&args.db, secret, store.clone(), addr, tickets, side)?;
     println!(
         "  log in: http://localhost:{}/auth/login (or the page's button); sessions: {seal_from}",
         addr.port()
     );
     println!("  cookies: plain http on loopback, so without Secure and the __Host- prefix (AWS sets both)");
-    spawn_session_sweep(
-        store.clone(),
-        Arc::clone(&side.login),
-        seal_key(&args.db)?.0,
-        Duration::from_secs(args.sweep_secs.max(1)),
-    );
-    let stack = Stack::assemble(secret, store.clone(), addr, tickets, Some(side), seal);
+    sweep.spawn(Duration::from_secs(args.sweep_secs.max(1)));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         println!("shutting down: finishing requests in flight");
@@ -664,26 +660,55 @@ fn write_private(path: &str, text: &str) -> std::io::Result<()> {
     f.write_all(text.as_bytes())
 }
 
-/// Validates sessions' Twitch tokens every `every` (Twitch asks for hourly:
-/// only the sessions an hour past their last check are asked about).
-fn spawn_session_sweep(
+/// The stack `local serve` runs over `store` at `addr`, with the key that
+/// seals sessions' tokens read from `db`'s side (SESSION_KEY, a key file
+/// beside the database, or one for this process); the sweep
+/// that validates those sessions; and where the key came from.
+pub fn serve_stack(
+    db: &str,
+    secret: EventSubSecret,
+    store: Arc<SqliteStore>,
+    addr: SocketAddr,
+    tickets: Option<TicketKey>,
+    side: Arc<TwitchSide>,
+) -> anyhow::Result<(Arc<Stack>, SessionSweep, String)> {
+    let (seal, seal_from) = seal_key(db)?;
+    let sweep = SessionSweep {
+        store: store.clone(),
+        login: Arc::clone(&side.login),
+        seal: seal_key(db)?.0,
+    };
+    let stack = Stack::assemble(secret, store, addr, tickets, Some(side), seal);
+    Ok((stack, sweep, seal_from))
+}
+
+/// The check of sessions' Twitch tokens Twitch asks for hourly: only the
+/// sessions an hour past their last check are asked about.
+pub struct SessionSweep {
     store: Arc<SqliteStore>,
     login: Arc<shared::helix::login::Login>,
     seal: SealKey,
-    every: Duration,
-) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every.min(Duration::from_secs(600)));
-        loop {
-            tick.tick().await;
-            let now_s = shared::clock::now_ms() / 1000;
-            if let Err(e) =
-                shared::sessions::validate_due(store.as_ref(), &login, &seal, now_s).await
-            {
-                tracing::warn!(error = %e, "session validation sweep failed");
+}
+
+impl SessionSweep {
+    /// One sweep at `now_s` (Unix seconds).
+    pub async fn once(&self, now_s: i64) -> Result<SweepReport, StoreError> {
+        validate_due(self.store.as_ref(), &self.login, &self.seal, now_s).await
+    }
+
+    /// Sweeps every `every` (at most ten minutes apart) for as long as the
+    /// process runs.
+    fn spawn(self, every: Duration) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every.min(Duration::from_secs(600)));
+            loop {
+                tick.tick().await;
+                if let Err(e) = self.once(shared::clock::now_ms() / 1000).await {
+                    tracing::warn!(error = %e, "session validation sweep failed");
+                }
             }
-        }
-    });
+        });
+    }
 }
 
 /// `--twitch`, or real Twitch when its credentials are set, else the simulator.
