@@ -672,28 +672,31 @@ pub fn serve_stack(
     tickets: Option<TicketKey>,
     side: Arc<TwitchSide>,
 ) -> anyhow::Result<(Arc<Stack>, SessionSweep, String)> {
+    // Read once, and the sweep opens with the front door's own key: for
+    // `:memory:` each read makes a new key.
     let (seal, seal_from) = seal_key(db)?;
-    let sweep = SessionSweep {
-        store: store.clone(),
-        login: Arc::clone(&side.login),
-        seal: seal_key(db)?.0,
-    };
     let stack = Stack::assemble(secret, store, addr, tickets, Some(side), seal);
+    let sweep = SessionSweep {
+        api: stack.api.clone(),
+    };
     Ok((stack, sweep, seal_from))
 }
 
 /// The check of sessions' Twitch tokens Twitch asks for hourly: only the
 /// sessions an hour past their last check are asked about.
 pub struct SessionSweep {
-    store: Arc<SqliteStore>,
-    login: Arc<shared::helix::login::Login>,
-    seal: SealKey,
+    /// The api handler whose front door holds the sessions' store, the
+    /// login client and the key its sessions are sealed with.
+    api: Option<Arc<::api::ApiState>>,
 }
 
 impl SessionSweep {
-    /// One sweep at `now_s` (Unix seconds).
+    /// One sweep at `now_s` (Unix seconds); nothing without a front door.
     pub async fn once(&self, now_s: i64) -> Result<SweepReport, StoreError> {
-        validate_due(self.store.as_ref(), &self.login, &self.seal, now_s).await
+        match self.api.as_ref().and_then(|api| api.door.as_ref()) {
+            Some(door) => validate_due(door.users.as_ref(), &door.login, &door.seal, now_s).await,
+            None => Ok(SweepReport::default()),
+        }
     }
 
     /// Sweeps every `every` (at most ten minutes apart) for as long as the
