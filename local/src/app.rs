@@ -336,7 +336,7 @@ fn start_lane(
                     }
                 }
             };
-            let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+            let (now, _) = fanout::start(event.event.received_at_ms);
             let state = Arc::clone(&fan_out);
             let one = tokio::spawn(async move { fanout::fan_out(&state, &event, now).await });
             match one.await {
