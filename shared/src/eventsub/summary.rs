@@ -8,9 +8,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-// The webhook's path to the lookups until it imports them from the catalog.
-pub use super::catalog::{semantic_key, summarize};
-
 /// Who did what, how much, and a one-line text the feed shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
