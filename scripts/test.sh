@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command, on a fresh machine too:
 #   scripts/setup.sh (installs what is missing; quiet when nothing is),
-#   rustfmt check, clippy (warnings are errors), DynamoDB Local + cargo test,
+#   rustfmt check, clippy (warnings are errors), the import-cycle check
+#   (scripts/import-cycles.sh), DynamoDB Local + cargo test,
 #   the page in headless Chromium (web/tests), the API contract (schemathesis
 #   on the local stack, scripts/api-contract.sh), `sam validate` (lint and SAM
 #   transform) of template.yaml and the template checks, the deploy script
@@ -34,6 +35,10 @@ step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 # Not among --all-targets (test = false: it needs the built functions).
 cargo clippy --workspace --test invoke_samples -- -D warnings
+
+step "scripts/import-cycles.sh: no import cycles between files, no import of local from shared or functions"
+scripts/import-cycles.sh --self-test
+scripts/import-cycles.sh
 
 # shellcheck source=scripts/aws-loopback-env.sh
 source "$ROOT/scripts/aws-loopback-env.sh"

@@ -24,8 +24,9 @@ use shared::auth::cookies::CookiePolicy;
 use shared::auth::seal::SealKey;
 use shared::config::{EventSubSecret, Retention};
 use shared::helix::config::ClientSecret;
+use shared::sessions::{validate_due, SweepReport};
 use shared::store::sqlite::{Durability, SqliteStore};
-use shared::store::StoredEvent;
+use shared::store::{StoreError, StoredEvent};
 use shared::ticket::TicketKey;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast::error::RecvError;
@@ -37,6 +38,7 @@ use crate::bridge;
 use crate::cli::{self, LocalSecret, ServeArgs, SimArgs, TwitchArg};
 use crate::gateway::{self, Connections};
 pub use crate::listen::Limits;
+use crate::secret::random_secret;
 use crate::twitch::{Twitch, TwitchSide};
 use crate::twitch_sim::{Sim, SimConfig};
 use crate::ws::WsHost;
@@ -247,15 +249,6 @@ async fn check_host(
     (http::StatusCode::MISDIRECTED_REQUEST, Json(body)).into_response()
 }
 
-/// 64 random hex characters (256 bits), for a secret made per run.
-pub(crate) fn random_secret() -> String {
-    format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    )
-}
-
 /// A ticket key that lives and dies with this process (it never leaves it
 /// except as signatures).
 fn process_ticket_key() -> TicketKey {
@@ -347,7 +340,7 @@ fn start_lane(
                     }
                 }
             };
-            let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+            let (now, _) = fanout::start(event.event.received_at_ms);
             let state = Arc::clone(&fan_out);
             let one = tokio::spawn(async move { fanout::fan_out(&state, &event, now).await });
             match one.await {
@@ -542,19 +535,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let (Some(sim), true) = (&side.sim, args.sim_rate > 0.0) {
         sim.start_traffic(args.sim_rate);
     }
-    let (seal, seal_from) = seal_key(&args.db)?;
+    let (stack, sweep, seal_from) =
+        serve_stack(&args.db, secret, store.clone(), addr, tickets, side)?;
     println!(
         "  log in: http://localhost:{}/auth/login (or the page's button); sessions: {seal_from}",
         addr.port()
     );
     println!("  cookies: plain http on loopback, so without Secure and the __Host- prefix (AWS sets both)");
-    spawn_session_sweep(
-        store.clone(),
-        Arc::clone(&side.login),
-        seal_key(&args.db)?.0,
-        Duration::from_secs(args.sweep_secs.max(1)),
-    );
-    let stack = Stack::assemble(secret, store.clone(), addr, tickets, Some(side), seal);
+    sweep.spawn(Duration::from_secs(args.sweep_secs.max(1)));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         println!("shutting down: finishing requests in flight");
@@ -676,26 +664,58 @@ fn write_private(path: &str, text: &str) -> std::io::Result<()> {
     f.write_all(text.as_bytes())
 }
 
-/// Validates sessions' Twitch tokens every `every` (Twitch asks for hourly:
-/// only the sessions an hour past their last check are asked about).
-fn spawn_session_sweep(
+/// The stack `local serve` runs over `store` at `addr`, with the key that
+/// seals sessions' tokens read from `db`'s side (SESSION_KEY, a key file
+/// beside the database, or one for this process); the sweep
+/// that validates those sessions; and where the key came from.
+pub fn serve_stack(
+    db: &str,
+    secret: EventSubSecret,
     store: Arc<SqliteStore>,
-    login: Arc<shared::helix::login::Login>,
-    seal: SealKey,
-    every: Duration,
-) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every.min(Duration::from_secs(600)));
-        loop {
-            tick.tick().await;
-            let now_s = shared::clock::now_ms() / 1000;
-            if let Err(e) =
-                shared::sessions::validate_due(store.as_ref(), &login, &seal, now_s).await
-            {
-                tracing::warn!(error = %e, "session validation sweep failed");
-            }
+    addr: SocketAddr,
+    tickets: Option<TicketKey>,
+    side: Arc<TwitchSide>,
+) -> anyhow::Result<(Arc<Stack>, SessionSweep, String)> {
+    // Read once, and the sweep opens with the front door's own key: for
+    // `:memory:` each read makes a new key.
+    let (seal, seal_from) = seal_key(db)?;
+    let stack = Stack::assemble(secret, store, addr, tickets, Some(side), seal);
+    let sweep = SessionSweep {
+        api: stack.api.clone(),
+    };
+    Ok((stack, sweep, seal_from))
+}
+
+/// The check of sessions' Twitch tokens Twitch asks for hourly: only the
+/// sessions an hour past their last check are asked about.
+pub struct SessionSweep {
+    /// The api handler whose front door holds the sessions' store, the
+    /// login client and the key its sessions are sealed with.
+    api: Option<Arc<::api::ApiState>>,
+}
+
+impl SessionSweep {
+    /// One sweep at `now_s` (Unix seconds); nothing without a front door.
+    pub async fn once(&self, now_s: i64) -> Result<SweepReport, StoreError> {
+        match self.api.as_ref().and_then(|api| api.door.as_ref()) {
+            Some(door) => validate_due(door.users.as_ref(), &door.login, &door.seal, now_s).await,
+            None => Ok(SweepReport::default()),
         }
-    });
+    }
+
+    /// Sweeps every `every` (at most ten minutes apart) for as long as the
+    /// process runs.
+    fn spawn(self, every: Duration) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every.min(Duration::from_secs(600)));
+            loop {
+                tick.tick().await;
+                if let Err(e) = self.once(shared::clock::now_ms() / 1000).await {
+                    tracing::warn!(error = %e, "session validation sweep failed");
+                }
+            }
+        });
+    }
 }
 
 /// `--twitch`, or real Twitch when its credentials are set, else the simulator.

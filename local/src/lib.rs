@@ -16,6 +16,7 @@
 //!   manager on the store's streamer changes, the admin routes.
 //! - [`twitch_sim`]: a simulated Twitch (OAuth, Helix, EventSub, signed deliveries).
 //! - [`samples`]: writes the API Gateway–shaped sample events in `events/`.
+//! - `secret`: random secrets made per run.
 //! - [`loadgen`]: the ingest benchmark's load generator.
 //! - [`sink`]: a receiver that answers 204 and does nothing (the generator's ceiling).
 //! - [`pollbench`]: the poller benchmark (one run, its CPU time and peak memory).
@@ -34,6 +35,7 @@ pub mod loadgen;
 pub mod pollbench;
 pub mod report;
 pub mod samples;
+mod secret;
 pub mod sigv4;
 pub mod sink;
 pub mod trigger;

@@ -66,7 +66,7 @@ impl Credentials {
     /// A pair made now, known only to this process.
     pub fn random() -> Self {
         let id = format!("LOCAL{}", uuid::Uuid::new_v4().simple()).to_uppercase();
-        Self::new(id, crate::app::random_secret())
+        Self::new(id, crate::secret::random_secret())
     }
 
     /// The access key id (not a secret: it is in every signed request).

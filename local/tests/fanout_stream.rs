@@ -1,4 +1,4 @@
-//! The broadcast Lambda's entry with a DynamoDB-stream–shaped batch
+//! The fan-out Lambda's entry with a DynamoDB-stream–shaped batch
 //! (`events/fanout/stream-insert.json`), posting through the real SDK
 //! client to the local `@connections`, including a partial failure.
 

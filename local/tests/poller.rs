@@ -285,7 +285,7 @@ async fn an_online_eventsub_already_delivered_is_not_repeated_by_the_poller() {
     let stream_id = page[0].id.clone();
     let payload =
         serde_json::json!({"id": stream_id, "broadcaster_user_id": "100000", "type": "live"});
-    let key = shared::eventsub::summary::semantic_key("stream.online", "100000", &payload);
+    let key = shared::eventsub::catalog::semantic_key("stream.online", "100000", &payload);
     let webhook_event = Event {
         message_id: "eventsub-message-1".into(),
         broadcaster_id: "100000".into(),

@@ -5,14 +5,17 @@ use time::OffsetDateTime;
 
 /// Now, in Unix milliseconds.
 pub fn now_ms() -> i64 {
-    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+    unix_ms(OffsetDateTime::now_utc())
+}
+
+/// An instant in Unix milliseconds.
+pub fn unix_ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// An RFC 3339 time (as Twitch sends them) in Unix milliseconds.
 pub fn rfc3339_ms(text: &str) -> Option<i64> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .ok()
-        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+    OffsetDateTime::parse(text, &Rfc3339).ok().map(unix_ms)
 }
 
 #[cfg(test)]

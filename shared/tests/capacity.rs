@@ -10,7 +10,7 @@ mod support;
 
 use shared::config::Retention;
 use shared::eventsub::catalog;
-use shared::eventsub::summary::{semantic_key, summarize};
+use shared::eventsub::catalog::{semantic_key, summarize};
 use shared::store::connections::{ConnectionStore, NewConnection};
 use shared::store::dynamo::capacity::{CapacityMeter, Units};
 use shared::store::dynamo::{

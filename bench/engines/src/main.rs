@@ -24,7 +24,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 use shared::eventsub::fixtures::{self, Channel};
-use shared::eventsub::summary::{semantic_key, summarize};
+use shared::eventsub::catalog::{semantic_key, summarize};
 use shared::store::sqlite::{open_connection, Durability};
 use shared::store::{Cursor, Event};
 

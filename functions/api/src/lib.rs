@@ -33,6 +33,7 @@ use std::sync::Arc;
 use lambda_http::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
+use shared::clock::unix_ms;
 use shared::store::snapshots::SnapshotStore;
 use shared::store::streamers::StreamerStore;
 use shared::store::EventStore;
@@ -137,8 +138,4 @@ pub(crate) fn json(status: StatusCode, body: String) -> Response<Body> {
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-fn unix_ms(t: OffsetDateTime) -> i64 {
-    (t.unix_timestamp_nanos() / 1_000_000) as i64
 }

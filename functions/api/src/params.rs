@@ -254,10 +254,7 @@ fn instant(name: &'static str, text: &str) -> Result<i64, ApiError> {
             });
     }
     match OffsetDateTime::parse(text, &Rfc3339) {
-        Ok(t) => {
-            let ms = (t.unix_timestamp_nanos() / 1_000_000) as i64;
-            Ok(ms)
-        }
+        Ok(t) => Ok(shared::clock::unix_ms(t)),
         // An unencoded `+02:00` arrives as ` 02:00` (`+` means space in a query).
         Err(_) if text.contains(' ') => Err(ApiError::InvalidParameter {
             name,

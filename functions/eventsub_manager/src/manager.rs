@@ -11,7 +11,7 @@ use shared::config::{env, ConfigError};
 use shared::eventsub::catalog;
 use shared::eventsub::subscription::Subscription;
 use shared::helix::eventsub::{Filter, Totals};
-use shared::helix::users::{id_of_login, LoginError};
+use shared::helix::users::{id_of_login, IdLookupError};
 use shared::helix::{Helix, HelixError};
 use shared::store::leases::LeaseStore;
 use shared::store::streamers::{Streamer, StreamerStore, TypeRecord, TypeState, Wish};
@@ -166,8 +166,8 @@ impl Manager {
                 let id = id_of_login(Some(self.streamers.as_ref()), Some(&self.helix), login)
                     .await
                     .map_err(|e| match e {
-                        LoginError::Store(e) => ManagerError::Store(e),
-                        LoginError::Twitch(e) => ManagerError::Twitch(e),
+                        IdLookupError::Store(e) => ManagerError::Store(e),
+                        IdLookupError::Twitch(e) => ManagerError::Twitch(e),
                     })?
                     .ok_or_else(|| ManagerError::UnknownLogin(login.clone()))?;
                 Ok((id, Some(login.clone())))

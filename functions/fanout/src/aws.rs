@@ -9,7 +9,7 @@ use shared::config::{env, ConfigError};
 use shared::push::Pusher;
 use shared::store::dynamo::{event_from_stream_image, DynamoConnectionStore, DynamoStore};
 
-use crate::{concurrency_from_env, fan_out, FanOut, FanoutState, Served};
+use crate::{concurrency_from_env, fan_out, start, FanOut, FanoutState, Served};
 
 /// The Lambda's state: `CONNECTIONS_TABLE`, `WEBSOCKET_ENDPOINT` and
 /// `BROADCAST_CONCURRENCY`.
@@ -46,10 +46,10 @@ pub async fn handle(state: &FanoutState, batch: StreamBatch) -> DynamoDbEventRes
                 continue;
             }
         };
-        let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+        let (now, lag) = start(event.event.received_at_ms);
         let retry = match fan_out(state, &event, now).await {
             Ok(report) => {
-                batch_tally.add(&report, now - event.event.received_at_ms);
+                batch_tally.add(&report, lag);
                 report.failed > 0
             }
             Err(e) => {

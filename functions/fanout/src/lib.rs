@@ -68,6 +68,14 @@ impl std::ops::AddAssign<&FanOut> for FanOut {
     }
 }
 
+/// The instant a fan-out starts (Unix ms, from the one clock: connections'
+/// expiry is measured against it) and how long before it an event received
+/// at `received_at_ms` was stored: the lag figure, to the millisecond.
+pub fn start(received_at_ms: i64) -> (i64, i64) {
+    let now = shared::clock::now_ms();
+    (now, now - received_at_ms)
+}
+
 /// Sends `event` to every live connection watching its streamer.
 ///
 /// Transient failures (throttled, 5xx) get [`RETRY_BACKOFF_MS`] more tries of
@@ -218,5 +226,20 @@ impl Served {
                 by_event.remove(&old);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_lag_is_in_milliseconds_not_rounded_to_a_second() {
+        let before = shared::clock::now_ms();
+        let (now, lag) = super::start(before - 1);
+        let after = shared::clock::now_ms();
+        assert!(
+            (before..=after).contains(&now),
+            "{before} <= {now} <= {after}"
+        );
+        assert!((1..=1 + after - before).contains(&lag), "lag {lag} ms");
     }
 }

@@ -1,4 +1,4 @@
-//! The broadcast Lambda: state from the environment, then the stream entry.
+//! The fan-out Lambda: state from the environment, then the stream entry.
 
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 

@@ -18,7 +18,8 @@ use std::time::Instant;
 
 use futures_util::{StreamExt, TryStreamExt};
 use serde_json::json;
-use shared::eventsub::summary::{semantic_key, Summary};
+use shared::eventsub::catalog::semantic_key;
+use shared::eventsub::summary::Summary;
 use shared::helix::streams::LiveStream;
 use shared::helix::{Helix, HelixError};
 use shared::metrics::{count, Metric, Unit};

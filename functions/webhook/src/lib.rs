@@ -15,11 +15,12 @@ use std::sync::Arc;
 use lambda_http::http::{header::CONTENT_TYPE, HeaderMap, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
+use shared::clock::unix_ms;
 use shared::config::EventSubSecret;
+use shared::eventsub::catalog::{semantic_key, summarize};
 use shared::eventsub::envelope::{self, EnvelopeError, Message};
 use shared::eventsub::headers::{DeliveryHeaders, HeaderError, MAX_MESSAGE_ID_LEN, MESSAGE_ID};
 use shared::eventsub::subscription::{valid_user_id, Subscription};
-use shared::eventsub::summary::{semantic_key, summarize};
 use shared::eventsub::verify::{freshness, signature_matches, Freshness};
 use shared::push::Push;
 use shared::store::connections::ConnectionStore;
@@ -440,8 +441,4 @@ fn update(sub: &Subscription, change: SubscriptionChange, at_ms: i64) -> Subscri
 fn store_failed(e: StoreError) -> Outcome {
     tracing::error!(error = %e, "store failed; answering 500 so Twitch retries");
     Outcome::StoreFailed(e)
-}
-
-fn unix_ms(t: OffsetDateTime) -> i64 {
-    (t.unix_timestamp_nanos() / 1_000_000) as i64
 }

@@ -81,7 +81,10 @@ pub async fn observe(State(sim): State<Arc<Sim>>, request: Request, next: Next) 
     let path = request.uri().path().to_owned();
     let (failure, hold) = {
         let mut state = sim.state();
-        *state.requests.entry(route_of(&path).to_owned()).or_default() += 1;
+        *state
+            .requests
+            .entry(route_of(&path).to_owned())
+            .or_default() += 1;
         let hold = state.take_hold(request.method().as_str(), &path);
         (state.take_failure(&path), hold)
     };

@@ -24,7 +24,7 @@ use shared::auth::idtoken::signer::IdTokenSigner;
 use tokio::time::Instant;
 
 use super::gate::{oauth_error, strip_scheme};
-use super::params::Params;
+use super::params::{request_params, Params};
 use super::{users, Sim};
 
 /// How long an authorization code can be exchanged.
@@ -466,7 +466,7 @@ pub async fn revoke(
     RawQuery(query): RawQuery,
     body: axum::body::Bytes,
 ) -> Response {
-    let Some(params) = super::oauth::request_params(query.as_deref(), &body) else {
+    let Some(params) = request_params(query.as_deref(), &body) else {
         return oauth_error(StatusCode::BAD_REQUEST, "malformed request");
     };
     if params.first("client_id") != Some(sim.config.client_id.as_str()) {

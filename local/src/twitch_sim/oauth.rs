@@ -15,7 +15,7 @@ use axum::Json;
 use serde_json::json;
 
 use super::gate::{oauth_error, strip_scheme};
-use super::params::Params;
+use super::params::request_params;
 use super::state::Token;
 use super::Sim;
 
@@ -71,14 +71,6 @@ pub async fn token(
         },
     );
     Json(json!({"access_token": value, "expires_in": ttl, "token_type": "bearer"})).into_response()
-}
-
-/// The form body's parameters, then the query string's: samples send them
-/// either way.
-pub(super) fn request_params(query: Option<&str>, body: &[u8]) -> Option<Params> {
-    let mut params = Params::parse(std::str::from_utf8(body).ok()?).ok()?;
-    params.extend(Params::parse(query.unwrap_or("")).ok()?);
-    Some(params)
 }
 
 /// Says whose a token is and how long it has left; 401 if it is not valid.

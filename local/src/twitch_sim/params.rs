@@ -46,6 +46,14 @@ impl Params {
     }
 }
 
+/// The form body's parameters, then the query string's: samples send them
+/// either way.
+pub(super) fn request_params(query: Option<&str>, body: &[u8]) -> Option<Params> {
+    let mut params = Params::parse(std::str::from_utf8(body).ok()?).ok()?;
+    params.extend(Params::parse(query.unwrap_or("")).ok()?);
+    Some(params)
+}
+
 fn decode(text: &str) -> Result<String, ParamError> {
     let bad = || ParamError::Encoding(text.to_owned());
     let bytes = text.as_bytes();

@@ -161,3 +161,46 @@ async fn forged_and_ended_sessions_are_nobody() {
     let (status, _) = call(&s, Method::GET, "/api/me", Some(&sid), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_memory_stack_keeps_its_sessions_through_the_hourly_sweep() {
+    // The stack `local serve --db :memory:` runs; SESSION_KEY unset, so the
+    // key is made for this process.
+    let store = support::memory_store();
+    let secret = support::dev_secret();
+    let mut swept = None;
+    let s = support::serve(store.clone(), |addr| {
+        let side = local::twitch::TwitchSide::new(
+            local::twitch::Twitch::Sim(local::twitch_sim::SimConfig::default()),
+            &format!("http://{addr}"),
+            secret.clone(),
+            store.clone(),
+            ADMIN.into(),
+        )
+        .unwrap();
+        let (stack, sweep, _) = local::app::serve_stack(
+            ":memory:",
+            secret,
+            store.clone(),
+            addr,
+            Some(support::sim_tickets()),
+            std::sync::Arc::new(side),
+        )
+        .unwrap();
+        swept = Some(sweep);
+        stack
+    })
+    .await;
+    let sweep = swept.unwrap();
+    let sid = login(&s, "4242").await;
+    let hash = shared::auth::sha256_hex(&sid);
+
+    // Two hours on, the session is due: its sealed tokens must open.
+    let later = shared::clock::now_ms() / 1000 + 2 * 3600;
+    let report = sweep.once(later).await.unwrap();
+    assert_eq!((report.checked, report.ended), (1, 0), "{report:?}");
+    assert!(s.store.session(&hash, later).await.unwrap().is_some());
+    let (status, me) = call(&s, Method::GET, "/api/me", Some(&sid), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["user"]["id"], "4242");
+}

@@ -354,6 +354,18 @@ pub fn lookup(name: &str) -> Option<&'static Kind> {
     TYPES.iter().find(|k| k.name == name)
 }
 
+/// Summarizes a known event type; `None` for types the feed does not know.
+pub fn summarize(kind: &str, event: &Value) -> Option<Summary> {
+    Some((lookup(kind)?.summarize?)(event))
+}
+
+/// A key that names the same real-world happening across message ids, for the
+/// types that carry one: Twitch has been seen to send such duplicates.
+pub fn semantic_key(kind: &str, broadcaster_id: &str, event: &Value) -> Option<String> {
+    let id = (lookup(kind)?.happening?)(event)?;
+    Some(format!("{kind}#{broadcaster_id}#{id}"))
+}
+
 /// The known type of this name at exactly this version.
 pub fn find(name: &str, version: &str) -> Option<&'static Kind> {
     TYPES
@@ -469,7 +481,7 @@ pub fn channel_scopes() -> Vec<String> {
 mod tests {
     use super::*;
     use crate::eventsub::subscription::broadcaster_of;
-    use crate::eventsub::summary::{semantic_key, summarize};
+    use serde_json::json;
 
     #[test]
     fn conditions_and_scopes_follow_the_reference() {
@@ -610,5 +622,127 @@ mod tests {
                 k.name
             );
         }
+    }
+
+    fn text(kind: &str, event: Value) -> String {
+        summarize(kind, &event).unwrap().text
+    }
+
+    #[test]
+    fn every_known_type_has_a_line() {
+        let b = json!({"broadcaster_user_name": "Cool_User"});
+        assert_eq!(
+            text(
+                "stream.online",
+                json!({"broadcaster_user_name":"Cool_User","type":"live"})
+            ),
+            "Cool_User went live"
+        );
+        assert_eq!(text("stream.offline", b.clone()), "Cool_User went offline");
+        assert_eq!(
+            text(
+                "channel.update",
+                json!({"broadcaster_user_name":"Cool_User","title":"Speedrun","category_name":"Celeste"})
+            ),
+            "Cool_User is now playing Celeste: \"Speedrun\""
+        );
+        assert_eq!(
+            text(
+                "channel.follow",
+                json!({"user_name":"Fan","broadcaster_user_name":"Cool_User"})
+            ),
+            "Fan followed Cool_User"
+        );
+        assert_eq!(
+            text(
+                "channel.subscribe",
+                json!({"user_name":"Fan","tier":"2000","is_gift":false})
+            ),
+            "Fan subscribed at Tier 2"
+        );
+        let gift = summarize(
+            "channel.subscription.gift",
+            &json!({"user_name":null,"is_anonymous":true,"total":5,"tier":"1000"}),
+        )
+        .unwrap();
+        assert_eq!(gift.text, "An anonymous gifter gifted 5 Tier 1 subs");
+        assert_eq!((gift.actor, gift.amount), (None, Some(5)));
+        assert_eq!(
+            text(
+                "channel.subscription.message",
+                json!({"user_name":"Fan","tier":"1000","cumulative_months":12,"message":{"text":"GG"}})
+            ),
+            "Fan resubscribed at Tier 1 (12 months): GG"
+        );
+        let cheer = summarize(
+            "channel.cheer",
+            &json!({"user_name":"Fan","bits":1000,"message":"Cheer1000 hi","is_anonymous":false}),
+        )
+        .unwrap();
+        assert_eq!(cheer.text, "Fan cheered 1000 bits: Cheer1000 hi");
+        assert_eq!(cheer.amount, Some(1000));
+        assert_eq!(
+            text(
+                "channel.raid",
+                json!({"from_broadcaster_user_name":"Big","to_broadcaster_user_name":"Small","viewers":512})
+            ),
+            "Big raided Small with 512 viewers"
+        );
+        assert_eq!(
+            text(
+                "channel.channel_points_custom_reward_redemption.add",
+                json!({"user_name":"Fan","user_input":"","reward":{"title":"Hydrate","cost":100}})
+            ),
+            "Fan redeemed Hydrate"
+        );
+        assert_eq!(
+            text(
+                "channel.hype_train.begin",
+                json!({"broadcaster_user_name":"Cool_User","level":2})
+            ),
+            "A hype train started in Cool_User's channel (level 2)"
+        );
+        assert_eq!(
+            text(
+                "channel.hype_train.end",
+                json!({"broadcaster_user_name":"Cool_User","level":5})
+            ),
+            "The hype train in Cool_User's channel ended at level 5"
+        );
+    }
+
+    #[test]
+    fn unknown_types_have_no_summary() {
+        assert_eq!(summarize("channel.poll.begin", &json!({})), None);
+    }
+
+    #[test]
+    fn missing_fields_never_panic() {
+        for kind in [
+            "stream.online",
+            "channel.update",
+            "channel.follow",
+            "channel.subscribe",
+            "channel.subscription.gift",
+            "channel.subscription.message",
+            "channel.cheer",
+            "channel.raid",
+            "channel.channel_points_custom_reward_redemption.add",
+            "channel.hype_train.begin",
+            "channel.hype_train.end",
+        ] {
+            assert!(summarize(kind, &json!({})).is_some());
+            assert!(summarize(kind, &json!({"user_name": 5, "bits": "x"})).is_some());
+        }
+    }
+
+    #[test]
+    fn semantic_keys_name_the_happening() {
+        assert_eq!(
+            semantic_key("stream.online", "1337", &json!({"id":"9001"})).as_deref(),
+            Some("stream.online#1337#9001")
+        );
+        assert_eq!(semantic_key("stream.online", "1337", &json!({})), None);
+        assert_eq!(semantic_key("channel.raid", "1", &json!({"id":"x"})), None);
     }
 }

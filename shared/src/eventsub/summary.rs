@@ -1,13 +1,12 @@
 //! A normalized summary (who, what, how much, one line of text) of the event
 //! types the feed knows, and a semantic dedupe key for types that carry an id.
-//! The [`catalog`] table says which function serves which type.
+//! The [`catalog`](super::catalog) table says which function serves which
+//! type, and summarizes an event by its type's name.
 //!
 //! Unknown types get no summary; they are still stored raw.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-use super::catalog;
 
 /// Who did what, how much, and a one-line text the feed shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,144 +240,4 @@ pub fn follower_and_time(event: &Value) -> Option<String> {
         s(event, "user_id")?,
         s(event, "followed_at")?
     ))
-}
-
-/// Summarizes a known event type; `None` for types the feed does not know.
-pub fn summarize(kind: &str, event: &Value) -> Option<Summary> {
-    Some((catalog::lookup(kind)?.summarize?)(event))
-}
-
-/// A key that names the same real-world happening across message ids, for the
-/// types that carry one: Twitch has been seen to send such duplicates.
-pub fn semantic_key(kind: &str, broadcaster_id: &str, event: &Value) -> Option<String> {
-    let id = (catalog::lookup(kind)?.happening?)(event)?;
-    Some(format!("{kind}#{broadcaster_id}#{id}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn text(kind: &str, event: Value) -> String {
-        summarize(kind, &event).unwrap().text
-    }
-
-    #[test]
-    fn every_known_type_has_a_line() {
-        let b = json!({"broadcaster_user_name": "Cool_User"});
-        assert_eq!(
-            text(
-                "stream.online",
-                json!({"broadcaster_user_name":"Cool_User","type":"live"})
-            ),
-            "Cool_User went live"
-        );
-        assert_eq!(text("stream.offline", b.clone()), "Cool_User went offline");
-        assert_eq!(
-            text(
-                "channel.update",
-                json!({"broadcaster_user_name":"Cool_User","title":"Speedrun","category_name":"Celeste"})
-            ),
-            "Cool_User is now playing Celeste: \"Speedrun\""
-        );
-        assert_eq!(
-            text(
-                "channel.follow",
-                json!({"user_name":"Fan","broadcaster_user_name":"Cool_User"})
-            ),
-            "Fan followed Cool_User"
-        );
-        assert_eq!(
-            text(
-                "channel.subscribe",
-                json!({"user_name":"Fan","tier":"2000","is_gift":false})
-            ),
-            "Fan subscribed at Tier 2"
-        );
-        let gift = summarize(
-            "channel.subscription.gift",
-            &json!({"user_name":null,"is_anonymous":true,"total":5,"tier":"1000"}),
-        )
-        .unwrap();
-        assert_eq!(gift.text, "An anonymous gifter gifted 5 Tier 1 subs");
-        assert_eq!((gift.actor, gift.amount), (None, Some(5)));
-        assert_eq!(
-            text(
-                "channel.subscription.message",
-                json!({"user_name":"Fan","tier":"1000","cumulative_months":12,"message":{"text":"GG"}})
-            ),
-            "Fan resubscribed at Tier 1 (12 months): GG"
-        );
-        let cheer = summarize(
-            "channel.cheer",
-            &json!({"user_name":"Fan","bits":1000,"message":"Cheer1000 hi","is_anonymous":false}),
-        )
-        .unwrap();
-        assert_eq!(cheer.text, "Fan cheered 1000 bits: Cheer1000 hi");
-        assert_eq!(cheer.amount, Some(1000));
-        assert_eq!(
-            text(
-                "channel.raid",
-                json!({"from_broadcaster_user_name":"Big","to_broadcaster_user_name":"Small","viewers":512})
-            ),
-            "Big raided Small with 512 viewers"
-        );
-        assert_eq!(
-            text(
-                "channel.channel_points_custom_reward_redemption.add",
-                json!({"user_name":"Fan","user_input":"","reward":{"title":"Hydrate","cost":100}})
-            ),
-            "Fan redeemed Hydrate"
-        );
-        assert_eq!(
-            text(
-                "channel.hype_train.begin",
-                json!({"broadcaster_user_name":"Cool_User","level":2})
-            ),
-            "A hype train started in Cool_User's channel (level 2)"
-        );
-        assert_eq!(
-            text(
-                "channel.hype_train.end",
-                json!({"broadcaster_user_name":"Cool_User","level":5})
-            ),
-            "The hype train in Cool_User's channel ended at level 5"
-        );
-    }
-
-    #[test]
-    fn unknown_types_have_no_summary() {
-        assert_eq!(summarize("channel.poll.begin", &json!({})), None);
-    }
-
-    #[test]
-    fn missing_fields_never_panic() {
-        for kind in [
-            "stream.online",
-            "channel.update",
-            "channel.follow",
-            "channel.subscribe",
-            "channel.subscription.gift",
-            "channel.subscription.message",
-            "channel.cheer",
-            "channel.raid",
-            "channel.channel_points_custom_reward_redemption.add",
-            "channel.hype_train.begin",
-            "channel.hype_train.end",
-        ] {
-            assert!(summarize(kind, &json!({})).is_some());
-            assert!(summarize(kind, &json!({"user_name": 5, "bits": "x"})).is_some());
-        }
-    }
-
-    #[test]
-    fn semantic_keys_name_the_happening() {
-        assert_eq!(
-            semantic_key("stream.online", "1337", &json!({"id":"9001"})).as_deref(),
-            Some("stream.online#1337#9001")
-        );
-        assert_eq!(semantic_key("stream.online", "1337", &json!({})), None);
-        assert_eq!(semantic_key("channel.raid", "1", &json!({"id":"x"})), None);
-    }
 }

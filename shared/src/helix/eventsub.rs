@@ -9,7 +9,7 @@ use futures_util::stream::{self, Stream};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use super::client::Answer;
+use super::answer::Answer;
 use super::{Helix, HelixError};
 use crate::eventsub::status::Status;
 use crate::eventsub::subscription::{Subscription, Transport};

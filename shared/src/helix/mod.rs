@@ -6,12 +6,14 @@
 //!   expiry and once on a 401.
 //! - [`ratelimit`]: the `Ratelimit-*` headers: waits when the bucket is empty
 //!   rather than failing.
+//! - [`answer`]: what Twitch answered ([`answer::Answer`]) and [`HelixError`].
 //! - [`client`]: the request loop (auth, rate limit, 429 and 5xx retries).
 //! - [`login`]: log in with Twitch (user tokens: code exchange, refresh,
 //!   validate, revoke; ID tokens against the cached key set).
 //! - [`users`], [`eventsub`], [`streams`]: the endpoints this system uses;
 //!   paginated ones are streams over cursors.
 
+pub mod answer;
 pub mod client;
 pub mod config;
 pub mod eventsub;
@@ -21,7 +23,8 @@ pub mod streams;
 pub mod token;
 pub mod users;
 
-pub use client::{Helix, HelixError};
+pub use answer::HelixError;
+pub use client::Helix;
 pub use config::HelixConfig;
 
 /// The longest token lifetime believed (app tokens last about 60 days, user

@@ -6,7 +6,7 @@ use futures_util::stream::Stream as FuturesStream;
 use reqwest::Method;
 use serde::Deserialize;
 
-use super::client::Answer;
+use super::answer::Answer;
 use super::eventsub::{paginate, Pagination};
 use super::{Helix, HelixError};
 

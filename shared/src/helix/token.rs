@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use super::client::{Answer, HelixError};
+use super::answer::{Answer, HelixError};
 use super::LONGEST_LIFETIME;
 
 /// Renew this long before the token would expire.

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde::Deserialize;
 
-use super::client::Answer;
+use super::answer::Answer;
 use super::{Helix, HelixError};
 use crate::store::streamers::StreamerStore;
 use crate::store::StoreError;
@@ -48,14 +48,14 @@ impl Helix {
     }
 }
 
-/// Why a login could not be turned into a user id.
 /// The users in a `GET /users` answer.
 pub fn parse(answer: &Answer) -> Result<Vec<User>, HelixError> {
     Ok(answer.json::<Users>()?.data)
 }
 
+/// Why a login could not be turned into a user id.
 #[derive(Debug, thiserror::Error)]
-pub enum LoginError {
+pub enum IdLookupError {
     #[error("store: {0}")]
     Store(#[from] StoreError),
     #[error("Twitch: {0}")]
@@ -68,7 +68,7 @@ pub async fn id_of_login(
     store: Option<&dyn StreamerStore>,
     twitch: Option<&Helix>,
     login: &str,
-) -> Result<Option<String>, LoginError> {
+) -> Result<Option<String>, IdLookupError> {
     if let Some(store) = store {
         if let Some(id) = store.id_of_login(login).await? {
             return Ok(Some(id));

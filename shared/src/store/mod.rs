@@ -37,6 +37,12 @@ use crate::eventsub::summary::Summary;
 /// Most events one page returns, whatever was asked.
 pub const MAX_PAGE: usize = 100;
 
+/// The events a page of `limit` holds: at least one, at most [`MAX_PAGE`];
+/// every adapter's pages go by it.
+pub fn page_size(limit: usize) -> usize {
+    limit.clamp(1, MAX_PAGE)
+}
+
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -23,7 +23,7 @@ use lambda_http::http::{self, StatusCode};
 use lambda_http::Body;
 use serde_json::{json, Value};
 use shared::config::Retention;
-use shared::eventsub::summary::summarize;
+use shared::eventsub::catalog::summarize;
 use shared::store::snapshots::{LiveState, Snapshot, SnapshotStore};
 use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::streamers::{StreamerStore, TypeRecord, TypeState, Wish};

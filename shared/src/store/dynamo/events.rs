@@ -9,8 +9,8 @@ use super::{
 };
 use crate::eventsub::summary::Summary;
 use crate::store::{
-    day_of, Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError, StoredEvent,
-    MAX_PAGE,
+    day_of, page_size, Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError,
+    StoredEvent,
 };
 
 fn feed_pk(broadcaster_id: &str) -> String {
@@ -237,7 +237,7 @@ impl EventStore for DynamoStore {
         limit: usize,
         before: Option<&Cursor>,
     ) -> Result<Page, StoreError> {
-        let limit = limit.clamp(1, MAX_PAGE);
+        let limit = page_size(limit);
         // "~" sorts after every digit, so "before the end" is everything.
         let bound = before.map_or("~", |c| c.sort_key());
         self.query_feed(broadcaster_id, "sk < :bound", bound, false, limit)
@@ -250,7 +250,7 @@ impl EventStore for DynamoStore {
         after: &Cursor,
         limit: usize,
     ) -> Result<Page, StoreError> {
-        let limit = limit.clamp(1, MAX_PAGE);
+        let limit = page_size(limit);
         self.query_feed(broadcaster_id, "sk > :bound", after.sort_key(), true, limit)
             .await
     }

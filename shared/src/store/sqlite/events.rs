@@ -6,8 +6,8 @@ use rusqlite::{params, Connection, Row};
 use super::marks::{self, Marks};
 use super::SqliteStore;
 use crate::store::{
-    day_start_ms, Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError, StoredEvent,
-    DAY_MS, MAX_PAGE,
+    day_start_ms, page_size, Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError,
+    StoredEvent, DAY_MS,
 };
 
 const COLUMNS: &str = "sort_key, message_id, broadcaster_id, event_type, event_version, \
@@ -119,7 +119,7 @@ impl EventStore for SqliteStore {
         limit: usize,
         before: Option<&Cursor>,
     ) -> Result<Page, StoreError> {
-        let limit = limit.clamp(1, MAX_PAGE);
+        let limit = page_size(limit);
         let b = broadcaster_id.to_owned();
         // U+10FFFF sorts after every sort key, so "before the end" is everything.
         let before = before
@@ -144,7 +144,7 @@ impl EventStore for SqliteStore {
         after: &Cursor,
         limit: usize,
     ) -> Result<Page, StoreError> {
-        let limit = limit.clamp(1, MAX_PAGE);
+        let limit = page_size(limit);
         let b = broadcaster_id.to_owned();
         let after = after.sort_key().to_owned();
         let events = self
