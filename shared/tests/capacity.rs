@@ -453,3 +453,89 @@ async fn capacity_units_per_operation() {
         &meter.take(),
     );
 }
+
+/// The most read units one `GET /api/streamers/{login}/viewers` may cost: its
+/// worst parameters (`from` 31 days ago, `points=1000`) for a channel live
+/// around the clock and polled every minute, tracked (so rolled up).
+const VIEWERS_WORST_RCU: f64 = 80.0;
+
+/// The viewers route's read at its worst: 44,640 polls in 31 days. Prints
+/// what reading the snapshots themselves costs (the read before roll-ups)
+/// next to what the series costs.
+#[tokio::test]
+async fn viewers_at_their_worst_read_the_roll_ups_not_every_snapshot() {
+    let meter = CapacityMeter::default();
+    let client = meter.local_client(&support::endpoint());
+    let table = format!("snapshots-{}", uuid::Uuid::new_v4().simple());
+    support::create_table(&client, "SnapshotsTable", &table).await;
+    let snapshots = DynamoSnapshotStore::new(client.clone(), &table);
+    const MINUTE: i64 = 60_000;
+    let to = now_ms();
+    let span = 31 * 86_400_000;
+    let from = to - span + 1;
+    let polls: Vec<Snapshot> = (0..span / MINUTE)
+        .map(|i| Snapshot {
+            stream_id: "40000000001".into(),
+            broadcaster_id: "100001".into(),
+            broadcaster_login: "streamer_1".into(),
+            game_id: "509658".into(),
+            game_name: "Just Chatting".into(),
+            title: "Chill stream, come hang out! !socials !discord — day 412 of the challenge"
+                .into(),
+            language: "en".into(),
+            viewer_count: 1000 + (i as u64 * 7919) % 5000,
+            started_at: "2026-11-01T00:00:00Z".into(),
+            tags: vec!["English".into(), "Chill".into(), "NoBackseating".into()],
+            polled_at_ms: from + i * MINUTE,
+        })
+        .collect();
+    assert_eq!(polls.len(), 44_640);
+    for chunk in polls.chunks(1000) {
+        snapshots.put_snapshots(chunk).await.unwrap();
+        snapshots.put_viewer_rollups(chunk).await.unwrap();
+    }
+    meter.take();
+
+    // Before: every snapshot of the window, as the series used to read them.
+    let mut rows = 0;
+    let mut after = from;
+    loop {
+        let page = snapshots
+            .snapshots("100001", after, to, 1000)
+            .await
+            .unwrap();
+        rows += page.len();
+        match page.last() {
+            Some(last) if page.len() == 1000 => after = last.polled_at_ms + 1,
+            _ => break,
+        }
+    }
+    let raw = meter.take();
+    println!(
+        "viewers, 31 days x 1,000 points, every snapshot: {rows} rows, {:.1} RCU (~{:.1} MB)",
+        raw.read,
+        raw.read * 8.0 / 1024.0
+    );
+
+    let bucket = (span + 999) / 1000;
+    let series = snapshots
+        .viewer_series("100001", from, to, bucket)
+        .await
+        .unwrap();
+    let u = meter.take();
+    println!(
+        "viewers, 31 days x 1,000 points, the series: {} points, {:.1} RCU (~{:.2} MB), {:?}",
+        series.len(),
+        u.read,
+        u.read * 8.0 / 1024.0,
+        u.calls
+    );
+    // Snapshots older than their retention (30 days by default) are gone.
+    assert!((960..=1000).contains(&series.len()), "{}", series.len());
+    assert_eq!(series.iter().map(|p| p.polls as usize).sum::<usize>(), rows);
+    assert!(
+        u.read <= VIEWERS_WORST_RCU,
+        "the worst viewers request read {:.1} units (at most {VIEWERS_WORST_RCU})",
+        u.read
+    );
+}

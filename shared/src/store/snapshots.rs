@@ -91,6 +91,13 @@ pub trait SnapshotStore: Send + Sync {
     /// overwrites it. Returns only once every one is stored.
     async fn put_snapshots(&self, snapshots: &[Snapshot]) -> Result<(), StoreError>;
 
+    /// Adds each snapshot's viewer count to its streamer's roll-up (the
+    /// poller calls it for tracked streamers), which `viewer_series` reads
+    /// instead of the snapshots. Not built yet: nothing is recorded.
+    async fn put_viewer_rollups(&self, _snapshots: &[Snapshot]) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// A streamer's snapshots polled in `[from_ms, to_ms]`, oldest first.
     async fn snapshots(
         &self,
