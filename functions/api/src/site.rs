@@ -191,12 +191,8 @@ impl Site {
             Some(dir) => std::fs::read(dir.join(asset.file)).ok()?,
             None => asset.body.to_vec(),
         };
-        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
-        let fresh = request
-            .headers()
-            .get(IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+        let etag = crate::cache::etag_of(&body);
+        let fresh = crate::cache::still_fresh(request, &etag);
         let mut response = if fresh {
             let mut r = Response::new(Body::Empty);
             *r.status_mut() = StatusCode::NOT_MODIFIED;
