@@ -458,9 +458,13 @@ async fn capacity_units_per_operation() {
 /// worst parameters (`from` 31 days ago, `points=1000`) for a channel live
 /// around the clock and polled every minute, tracked (so rolled up): 30 days
 /// (the snapshots' retention) of hourly roll-ups, ~720 items (~640 bytes each),
-/// measured 55.5.
+/// measured 55.0–55.5.
 /// Reading every snapshot instead was 2,321.5 (43,199 rows, ~18 MB).
 const VIEWERS_WORST_RCU: f64 = 60.0;
+
+/// The most read units one `GET /api/streamers/{login}/streams` may cost:
+/// `limit=5000` snapshots of ~450 bytes of JSON each (measured 335).
+const STREAMS_WORST_RCU: f64 = 340.0;
 
 /// The viewers route's read at its worst: 44,640 polls in 31 days. Prints
 /// what reading the snapshots themselves costs (the read before roll-ups)
@@ -536,9 +540,104 @@ async fn viewers_at_their_worst_read_the_roll_ups_not_every_snapshot() {
     // Snapshots older than their retention (30 days by default) are gone.
     assert!((960..=1000).contains(&series.len()), "{}", series.len());
     assert_eq!(series.iter().map(|p| p.polls as usize).sum::<usize>(), rows);
+    // `/streams` at its worst: 5,000 snapshots (`limit=5000`), ~2 MB.
+    let streams = snapshots
+        .snapshots("100001", to - 31 * 86_400_000, to, 5000)
+        .await
+        .unwrap();
+    let s = meter.take();
+    println!(
+        "streams, limit=5000: {} rows, {:.1} RCU (~{:.1} MB)",
+        streams.len(),
+        s.read,
+        s.read * 8.0 / 1024.0
+    );
+    assert_eq!(streams.len(), 5000);
+    assert!(
+        s.read <= STREAMS_WORST_RCU,
+        "the worst streams request read {:.1} units (at most {STREAMS_WORST_RCU})",
+        s.read
+    );
     assert!(
         u.read <= VIEWERS_WORST_RCU,
         "the worst viewers request read {:.1} units (at most {VIEWERS_WORST_RCU})",
+        u.read
+    );
+}
+
+/// The most read units one `GET /api/streamers/{login}/events.csv|.jsonl` may
+/// cost: 10,000 events (100 pages of 100) of the largest tracked type
+/// (measured 1,200: ~9.4 MB).
+const EXPORT_WORST_RCU: f64 = 1250.0;
+
+/// The most read units one `GET /api/streamers/{login}/events` may cost: a
+/// page of 100 of the largest tracked type (measured 12).
+const EVENTS_PAGE_WORST_RCU: f64 = 13.0;
+
+/// The exports and the events page at their worst: a window of 10,000 events
+/// of the largest type the feed stores, read as the routes read them.
+#[tokio::test]
+async fn exports_at_their_worst_read_at_most_10000_events() {
+    let meter = CapacityMeter::default();
+    let client = meter.local_client(&support::endpoint());
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let tables = support::create_event_tables(&client, &run).await;
+    let events = DynamoStore::new(client.clone(), tables, Retention::default());
+    let kind = catalog::tracked().max_by_key(|k| k.sample.len()).unwrap();
+    let start = now_ms() - 86_400_000;
+    let mut writes = tokio::task::JoinSet::new();
+    for n in 0..10_050 {
+        // Without its semantic key: the same sample 10,050 times is not
+        // one repeated event here.
+        let (mut event, _) = delivery(kind, n, "1337");
+        event.received_at_ms = start + n as i64;
+        let events = events.clone();
+        writes.spawn(async move { events.append_once(&event, None).await.unwrap() });
+        if writes.len() >= 16 {
+            writes.join_next().await.unwrap().unwrap();
+        }
+    }
+    while let Some(done) = writes.join_next().await {
+        done.unwrap();
+    }
+    meter.take();
+
+    let page = events
+        .recent("1337", shared::store::MAX_PAGE, None)
+        .await
+        .unwrap();
+    let p = meter.take();
+    println!("events page of {}: {:.1} RCU", page.events.len(), p.read);
+    assert_eq!(page.events.len(), 100);
+    assert!(p.read <= EVENTS_PAGE_WORST_RCU, "{:.1}", p.read);
+
+    // As the export reads: pages of 100 after a cursor until 10,000.
+    let mut cursor = shared::store::Cursor::at_time(start);
+    let mut rows = 0;
+    while rows < 10_000 {
+        let page = events
+            .after("1337", &cursor, shared::store::MAX_PAGE)
+            .await
+            .unwrap();
+        let Some(last) = page.events.last() else {
+            break;
+        };
+        cursor = last.cursor.clone();
+        rows += page.events.len();
+    }
+    let u = meter.take();
+    println!(
+        "export of 10,000 `{}` ({} payload bytes): {rows} rows, {:.1} RCU (~{:.1} MB), {:?}",
+        kind.name,
+        kind.sample.len(),
+        u.read,
+        u.read * 8.0 / 1024.0,
+        u.calls
+    );
+    assert_eq!(rows, 10_000);
+    assert!(
+        u.read <= EXPORT_WORST_RCU,
+        "the worst export read {:.1} units (at most {EXPORT_WORST_RCU})",
         u.read
     );
 }
