@@ -107,6 +107,19 @@ async fn tracked_mode_snapshots_the_live_ones_and_marks_them_online_once() {
     // A second run: more snapshots, no second "online".
     let again = w.poller.run(Mode::Tracked).await.unwrap();
     assert_eq!(again.transitions, 0);
+    // Each poll of a tracked live streamer is rolled up with its snapshot.
+    let snaps = w.snapshots_of("100000").await;
+    let rolled = w
+        .store
+        .rolled_up_viewers("100000", 0, i64::MAX)
+        .await
+        .unwrap();
+    let polled: Vec<(i64, u64)> = snaps
+        .iter()
+        .map(|s| (s.polled_at_ms, s.viewer_count))
+        .collect();
+    assert_eq!(polled.len(), 2);
+    assert_eq!(rolled, polled);
     assert_eq!(w.feed("100000").await.len(), 1);
     // The status record is readable.
     let recorded = w.store.poller_status().await.unwrap();
@@ -151,6 +164,15 @@ async fn top_n_stops_at_n_unique_streams_sorted_by_viewers() {
         }
     }
     assert_eq!(kept.len(), 250);
+    // Nobody here is tracked: nothing is rolled up.
+    for (_, id) in all.iter().take(5) {
+        assert!(w
+            .store
+            .rolled_up_viewers(id, 0, i64::MAX)
+            .await
+            .unwrap()
+            .is_empty());
+    }
     // By viewers: they are the 250 most watched.
     let mut counts: Vec<u64> = all.iter().map(|(v, _)| *v).collect();
     counts.sort_unstable_by(|a, b| b.cmp(a));

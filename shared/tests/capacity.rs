@@ -455,3 +455,191 @@ async fn capacity_units_per_operation() {
         &meter.take(),
     );
 }
+
+/// The most read units one `GET /api/streamers/{login}/viewers` may cost: its
+/// worst parameters (`from` 31 days ago, `points=1000`) for a channel live
+/// around the clock and polled every minute, tracked (so rolled up): 30 days
+/// (the snapshots' retention) of hourly roll-ups, ~720 items (~640 bytes each),
+/// measured 55.0–55.5.
+/// Reading every snapshot instead was 2,321.5 (43,199 rows, ~18 MB).
+const VIEWERS_WORST_RCU: f64 = 60.0;
+
+/// The most read units one `GET /api/streamers/{login}/streams` may cost:
+/// `limit=5000` snapshots of ~450 bytes of JSON each (measured 335).
+const STREAMS_WORST_RCU: f64 = 340.0;
+
+/// The viewers route's read at its worst: 44,640 polls in 31 days. Prints
+/// what reading the snapshots themselves costs (the read before roll-ups)
+/// next to what the series costs.
+#[tokio::test]
+async fn viewers_at_their_worst_read_the_roll_ups_not_every_snapshot() {
+    let meter = CapacityMeter::default();
+    let client = meter.local_client(&support::endpoint());
+    let table = format!("snapshots-{}", uuid::Uuid::new_v4().simple());
+    support::create_table(&client, "SnapshotsTable", &table).await;
+    let snapshots = DynamoSnapshotStore::new(client.clone(), &table);
+    const MINUTE: i64 = 60_000;
+    let to = now_ms();
+    let span = 31 * 86_400_000;
+    let from = to - span + 1;
+    let polls: Vec<Snapshot> = (0..span / MINUTE)
+        .map(|i| Snapshot {
+            stream_id: "40000000001".into(),
+            broadcaster_id: "100001".into(),
+            broadcaster_login: "streamer_1".into(),
+            game_id: "509658".into(),
+            game_name: "Just Chatting".into(),
+            title: "Chill stream, come hang out! !socials !discord — day 412 of the challenge"
+                .into(),
+            language: "en".into(),
+            viewer_count: 1000 + (i as u64 * 7919) % 5000,
+            started_at: "2026-11-01T00:00:00Z".into(),
+            tags: vec!["English".into(), "Chill".into(), "NoBackseating".into()],
+            polled_at_ms: from + i * MINUTE,
+        })
+        .collect();
+    assert_eq!(polls.len(), 44_640);
+    for chunk in polls.chunks(1000) {
+        snapshots.put_snapshots(chunk).await.unwrap();
+        snapshots.put_viewer_rollups(chunk).await.unwrap();
+    }
+    meter.take();
+
+    // Before: every snapshot of the window, as the series used to read them.
+    let mut rows = 0;
+    let mut after = from;
+    loop {
+        let page = snapshots
+            .snapshots("100001", after, to, 1000)
+            .await
+            .unwrap();
+        rows += page.len();
+        match page.last() {
+            Some(last) if page.len() == 1000 => after = last.polled_at_ms + 1,
+            _ => break,
+        }
+    }
+    let raw = meter.take();
+    println!(
+        "viewers, 31 days x 1,000 points, every snapshot: {rows} rows, {:.1} RCU (~{:.1} MB)",
+        raw.read,
+        raw.read * 8.0 / 1024.0
+    );
+
+    let bucket = (span + 999) / 1000;
+    let series = snapshots
+        .viewer_series("100001", from, to, bucket)
+        .await
+        .unwrap();
+    let u = meter.take();
+    println!(
+        "viewers, 31 days x 1,000 points, the series: {} points, {:.1} RCU (~{:.2} MB), {:?}",
+        series.len(),
+        u.read,
+        u.read * 8.0 / 1024.0,
+        u.calls
+    );
+    // Snapshots older than their retention (30 days by default) are gone.
+    assert!((960..=1000).contains(&series.len()), "{}", series.len());
+    assert_eq!(series.iter().map(|p| p.polls as usize).sum::<usize>(), rows);
+    // `/streams` at its worst: 5,000 snapshots (`limit=5000`), ~2 MB.
+    let streams = snapshots
+        .snapshots("100001", to - 31 * 86_400_000, to, 5000)
+        .await
+        .unwrap();
+    let s = meter.take();
+    println!(
+        "streams, limit=5000: {} rows, {:.1} RCU (~{:.1} MB)",
+        streams.len(),
+        s.read,
+        s.read * 8.0 / 1024.0
+    );
+    assert_eq!(streams.len(), 5000);
+    assert!(
+        s.read <= STREAMS_WORST_RCU,
+        "the worst streams request read {:.1} units (at most {STREAMS_WORST_RCU})",
+        s.read
+    );
+    assert!(
+        u.read <= VIEWERS_WORST_RCU,
+        "the worst viewers request read {:.1} units (at most {VIEWERS_WORST_RCU})",
+        u.read
+    );
+}
+
+/// The most read units one `GET /api/streamers/{login}/events.csv|.jsonl` may
+/// cost: 10,000 events (100 pages of 100) of the largest tracked type
+/// (measured 1,200: ~9.4 MB).
+const EXPORT_WORST_RCU: f64 = 1250.0;
+
+/// The most read units one `GET /api/streamers/{login}/events` may cost: a
+/// page of 100 of the largest tracked type (measured 12).
+const EVENTS_PAGE_WORST_RCU: f64 = 13.0;
+
+/// The exports and the events page at their worst: a window of 10,000 events
+/// of the largest type the feed stores, read as the routes read them.
+#[tokio::test]
+async fn exports_at_their_worst_read_at_most_10000_events() {
+    let meter = CapacityMeter::default();
+    let client = meter.local_client(&support::endpoint());
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let tables = support::create_event_tables(&client, &run).await;
+    let events = DynamoStore::new(client.clone(), tables, Retention::default());
+    let kind = catalog::tracked().max_by_key(|k| k.sample.len()).unwrap();
+    let start = now_ms() - 86_400_000;
+    let mut writes = tokio::task::JoinSet::new();
+    for n in 0..10_050 {
+        // Without its semantic key: the same sample 10,050 times is not
+        // one repeated event here.
+        let (mut event, _) = delivery(kind, n, "1337");
+        event.received_at_ms = start + n as i64;
+        let events = events.clone();
+        writes.spawn(async move { events.append_once(&event, None).await.unwrap() });
+        if writes.len() >= 16 {
+            writes.join_next().await.unwrap().unwrap();
+        }
+    }
+    while let Some(done) = writes.join_next().await {
+        done.unwrap();
+    }
+    meter.take();
+
+    let page = events
+        .recent("1337", shared::store::MAX_PAGE, None)
+        .await
+        .unwrap();
+    let p = meter.take();
+    println!("events page of {}: {:.1} RCU", page.events.len(), p.read);
+    assert_eq!(page.events.len(), 100);
+    assert!(p.read <= EVENTS_PAGE_WORST_RCU, "{:.1}", p.read);
+
+    // As the export reads: pages of 100 after a cursor until 10,000.
+    let mut cursor = shared::store::Cursor::at_time(start);
+    let mut rows = 0;
+    while rows < 10_000 {
+        let page = events
+            .after("1337", &cursor, shared::store::MAX_PAGE)
+            .await
+            .unwrap();
+        let Some(last) = page.events.last() else {
+            break;
+        };
+        cursor = last.cursor.clone();
+        rows += page.events.len();
+    }
+    let u = meter.take();
+    println!(
+        "export of 10,000 `{}` ({} payload bytes): {rows} rows, {:.1} RCU (~{:.1} MB), {:?}",
+        kind.name,
+        kind.sample.len(),
+        u.read,
+        u.read * 8.0 / 1024.0,
+        u.calls
+    );
+    assert_eq!(rows, 10_000);
+    assert!(
+        u.read <= EXPORT_WORST_RCU,
+        "the worst export read {:.1} units (at most {EXPORT_WORST_RCU})",
+        u.read
+    );
+}

@@ -140,6 +140,74 @@ async fn viewers_come_back_as_one_peak_per_bucket(store: Arc<dyn SnapshotStore>)
         .is_empty());
 }
 
+async fn viewers_come_back_the_same_from_the_roll_ups(store: Arc<dyn SnapshotStore>) {
+    let hour = 3_600_000;
+    // A whole hour, so the roll-ups' hours and the buckets do not line up.
+    let t = (now_ms() - 30 * hour) / hour * hour + 17 * 60_000 + 123;
+    let polls: Vec<(i64, u64)> = (0..1200)
+        .filter(|i| i / 60 != 5)
+        .map(|i| (t + i * 60_000 + i % 7, 100 + (i as u64 * 7919) % 5000))
+        .collect();
+    // "7" is rolled up from minute 150 on (tracked from then, mid-hour);
+    // "77" has the same snapshots and no roll-ups.
+    let snaps =
+        |b: &str| -> Vec<Snapshot> { polls.iter().map(|&(at, v)| snap(b, "s1", at, v)).collect() };
+    store.put_snapshots(&snaps("7")).await.unwrap();
+    store.put_snapshots(&snaps("77")).await.unwrap();
+    let tracked: Vec<Snapshot> = snaps("7")
+        .into_iter()
+        .filter(|s| s.polled_at_ms >= t + 150 * 60_000)
+        .collect();
+    for one_poll in tracked.chunks(1) {
+        store.put_viewer_rollups(one_poll).await.unwrap();
+    }
+    let rolled = store
+        .rolled_up_viewers("7", t, t + 20 * hour)
+        .await
+        .unwrap();
+    assert_eq!(
+        rolled.len(),
+        tracked.len(),
+        "every tracked poll is rolled up"
+    );
+    assert!(rolled.windows(2).all(|w| w[0].0 < w[1].0), "oldest first");
+    assert_eq!(
+        rolled.first(),
+        Some(&(tracked[0].polled_at_ms, tracked[0].viewer_count))
+    );
+
+    for (from, to, bucket) in [
+        (t, t + 20 * hour - 1, hour),
+        (t - 3 * hour, t + 21 * hour, 44 * 60_000 + 7),
+        (t + 90 * 60_000, t + 150 * 60_000 + 5, 30 * 60_000),
+        (t + 149 * 60_000, t + 151 * 60_000, 1000),
+        (t + 400 * 60_000, t + 401 * 60_000, 1000),
+    ] {
+        let from_rollups = store.viewer_series("7", from, to, bucket).await.unwrap();
+        let from_snapshots = store.viewer_series("77", from, to, bucket).await.unwrap();
+        assert!(!from_snapshots.is_empty());
+        assert_eq!(from_rollups, from_snapshots, "{from} {to} {bucket}");
+    }
+
+    // Writing a poll again overwrites it; a roll-up alone answers.
+    let mut again = tracked[10].clone();
+    again.viewer_count = 99_999;
+    store.put_viewer_rollups(&[again.clone()]).await.unwrap();
+    let one = store
+        .rolled_up_viewers("7", again.polled_at_ms, again.polled_at_ms)
+        .await
+        .unwrap();
+    assert_eq!(one, [(again.polled_at_ms, 99_999)]);
+    again.broadcaster_id = "78".into();
+    store.put_viewer_rollups(&[again.clone()]).await.unwrap();
+    let series = store
+        .viewer_series("78", t, t + 20 * hour, hour)
+        .await
+        .unwrap();
+    assert_eq!(series.len(), 1);
+    assert_eq!((series[0].viewers, series[0].polls), (99_999, 1));
+}
+
 async fn live_states_and_who_is_live_now(store: Arc<dyn SnapshotStore>) {
     let t = now_ms();
     let states: Vec<LiveState> = (0..12)
@@ -239,6 +307,7 @@ async fn poller_status_and_pause(store: Arc<dyn SnapshotStore>) {
 store_contract!(
     snapshots_come_back_in_their_time_range_oldest_first,
     viewers_come_back_as_one_peak_per_bucket,
+    viewers_come_back_the_same_from_the_roll_ups,
     live_states_and_who_is_live_now,
     one_lease_holder_at_a_time,
     poller_status_and_pause,

@@ -20,6 +20,7 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+mod cache;
 pub mod door;
 pub mod error;
 pub mod params;
@@ -30,7 +31,7 @@ pub mod views;
 
 use std::sync::Arc;
 
-use lambda_http::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
+use lambda_http::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, ETAG};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::clock::unix_ms;
@@ -103,6 +104,26 @@ pub async fn handle_at(state: &ApiState, request: Request, now: OffsetDateTime) 
     };
     match outcome {
         Ok(routes::Reply::Json(value)) => json(StatusCode::OK, value.to_string()),
+        Ok(routes::Reply::Settled(value)) => {
+            let body = value.to_string();
+            let etag = cache::etag_of(body.as_bytes());
+            let mut response = if cache::still_fresh(&request, &etag) {
+                let mut r = json(StatusCode::NOT_MODIFIED, String::new());
+                *r.body_mut() = Body::Empty;
+                r
+            } else {
+                json(StatusCode::OK, body)
+            };
+            let headers = response.headers_mut();
+            headers.insert(
+                CACHE_CONTROL,
+                HeaderValue::from_static(routes::SETTLED_CACHE),
+            );
+            if let Ok(v) = HeaderValue::from_str(&etag) {
+                headers.insert(ETAG, v);
+            }
+            response
+        }
         Ok(routes::Reply::Document(text)) => {
             let mut response = json(StatusCode::OK, text.to_owned());
             // The document changes only with a deployment.

@@ -37,6 +37,8 @@ pub struct Call<'a> {
 #[derive(Debug)]
 pub enum Reply {
     Json(Value),
+    /// JSON about a window wholly in the past: clients and caches may keep it.
+    Settled(Value),
     /// Served as is (already JSON text).
     Document(&'static str),
     /// A download (an export): its type, its file name and its text.
@@ -46,6 +48,14 @@ pub enum Reply {
         body: String,
     },
 }
+
+/// How long after its end a window's answer is settled: the poller's lease
+/// (16 minutes) bounds how late a run writes the snapshots it polled.
+pub const SETTLED_AFTER_MS: i64 = 20 * 60_000;
+
+/// `Cache-Control` of a settled answer: an hour, as retention may still
+/// take its oldest data away.
+pub const SETTLED_CACHE: &str = "public, max-age=3600";
 
 /// Most events one export carries; a longer window is asked for in parts.
 pub const EXPORT_MAX: usize = 10_000;
@@ -74,7 +84,16 @@ pub async fn answer(state: &ApiState, call: &Call<'_>) -> Result<Reply, ApiError
         Endpoint::ResumePoller => set_paused(state, call.authorization, false).await?,
         Endpoint::OpenApi => return Ok(Reply::Document(crate::OPENAPI)),
     };
-    Ok(Reply::Json(value))
+    let windowed = matches!(call.endpoint, Endpoint::Viewers | Endpoint::Streams);
+    let settled = windowed
+        && query
+            .window(call.now_ms)
+            .is_ok_and(|w| w.to_ms < call.now_ms.saturating_sub(SETTLED_AFTER_MS));
+    Ok(if settled {
+        Reply::Settled(value)
+    } else {
+        Reply::Json(value)
+    })
 }
 
 /// `GET /api/streamers`: a page of tracked streamers with live and type states.

@@ -11,12 +11,11 @@ use std::path::PathBuf;
 
 use lambda_http::http::header::{
     HeaderValue, ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY,
-    CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY, VARY, X_CONTENT_TYPE_OPTIONS,
+    CONTENT_TYPE, ETAG, REFERRER_POLICY, VARY, X_CONTENT_TYPE_OPTIONS,
 };
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 /// One file served: its URL path (without the leading `/`) and the file
 /// under `web/` it is. A file ending in `.gz` is sent as it is, with
@@ -191,12 +190,8 @@ impl Site {
             Some(dir) => std::fs::read(dir.join(asset.file)).ok()?,
             None => asset.body.to_vec(),
         };
-        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
-        let fresh = request
-            .headers()
-            .get(IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+        let etag = crate::cache::etag_of(&body);
+        let fresh = crate::cache::still_fresh(request, &etag);
         let mut response = if fresh {
             let mut r = Response::new(Body::Empty);
             *r.status_mut() = StatusCode::NOT_MODIFIED;

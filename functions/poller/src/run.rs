@@ -231,15 +231,18 @@ impl Poller {
         let tracked = self.tracked().await?;
         let tracked_set: HashSet<&str> = tracked.iter().map(String::as_str).collect();
         // Pages go to a writer while the next ones are fetched.
-        let (pages_tx, pages_rx) = mpsc::channel::<Vec<Snapshot>>(8);
+        // Each page comes with its tracked streamers' snapshots, whose
+        // viewer counts are also rolled up (what the viewers route reads).
+        let (pages_tx, pages_rx) = mpsc::channel::<(Vec<Snapshot>, Vec<Snapshot>)>(8);
         let store = Arc::clone(&self.snapshots);
         let concurrency = self.write_concurrency.max(1);
         let writer = tokio::spawn(async move {
             tokio_stream_from(pages_rx)
-                .map(|batch| {
+                .map(|(batch, tracked): (Vec<Snapshot>, Vec<Snapshot>)| {
                     let store = Arc::clone(&store);
                     async move {
                         store.put_snapshots(&batch).await?;
+                        store.put_viewer_rollups(&tracked).await?;
                         Ok::<u64, StoreError>(batch.len() as u64)
                     }
                 })
@@ -254,6 +257,7 @@ impl Poller {
             let mut send = |page: Vec<LiveStream>, status: &mut PollerStatus| {
                 status.pages += 1;
                 let mut batch = Vec::with_capacity(page.len());
+                let mut tracked_batch = Vec::new();
                 for s in page {
                     if !seen_ids.insert(s.id.clone()) {
                         continue; // drift: seen on an earlier page
@@ -261,19 +265,20 @@ impl Poller {
                     let snap = snapshot(s, polled_at);
                     if tracked_set.contains(snap.broadcaster_id.as_str()) {
                         seen_tracked.insert(snap.broadcaster_id.clone(), snap.clone());
+                        tracked_batch.push(snap.clone());
                     }
                     batch.push(snap);
                 }
                 status.streams += batch.len() as u64;
-                batch
+                (batch, tracked_batch)
             };
             match mode {
                 Mode::Tracked => {
                     let ids: Vec<&str> = tracked.iter().map(String::as_str).collect();
                     for chunk in ids.chunks(shared::helix::streams::PER_CALL) {
                         let page = self.helix.streams_of(chunk).await?;
-                        let batch = send(page, status);
-                        if pages_tx.send(batch).await.is_err() {
+                        let batches = send(page, status);
+                        if pages_tx.send(batches).await.is_err() {
                             break;
                         }
                     }
@@ -285,12 +290,17 @@ impl Poller {
                     };
                     let mut pages = std::pin::pin!(self.helix.all_streams(100));
                     while let Some(page) = pages.next().await {
-                        let mut batch = send(page?, status);
+                        let (mut batch, mut tracked) = send(page?, status);
                         let over = (status.streams as usize).saturating_sub(limit);
                         batch.truncate(batch.len() - over.min(batch.len()));
+                        tracked.retain(|t| {
+                            batch.iter().any(|s| {
+                                s.polled_at_ms == t.polled_at_ms && s.stream_id == t.stream_id
+                            })
+                        });
                         status.streams -= over as u64;
                         let done = status.streams as usize >= limit;
-                        if pages_tx.send(batch).await.is_err() || done {
+                        if pages_tx.send((batch, tracked)).await.is_err() || done {
                             break;
                         }
                     }

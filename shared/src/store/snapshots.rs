@@ -76,6 +76,32 @@ pub struct ViewerPoint {
 /// Snapshots read at once while a series is built.
 const SERIES_PAGE: usize = 1000;
 
+/// Polls (`polled_at_ms`, viewers, oldest first) as one point per bucket
+/// of `bucket_ms` starting at `from_ms`: the highest count and how many polls.
+fn buckets(polls: &[(i64, u64)], from_ms: i64, bucket_ms: i64) -> Vec<ViewerPoint> {
+    let bucket_ms = bucket_ms.max(1);
+    let mut out: Vec<ViewerPoint> = Vec::new();
+    for &(polled_at_ms, viewers) in polls {
+        let at_ms = from_ms + (polled_at_ms - from_ms).div_euclid(bucket_ms) * bucket_ms;
+        match out.last_mut() {
+            Some(p) if p.at_ms == at_ms => {
+                p.viewers = p.viewers.max(viewers);
+                p.polls += 1;
+            }
+            _ => out.push(ViewerPoint {
+                at_ms,
+                viewers,
+                polls: 1,
+            }),
+        }
+    }
+    out
+}
+
+/// A roll-up's span: one record per streamer per hour (60 polls at the
+/// default schedule, under 1 KB in DynamoDB: one write unit per poll).
+pub const ROLLUP_MS: i64 = 3_600_000;
+
 /// One page of live streamers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LivePage {
@@ -91,6 +117,26 @@ pub trait SnapshotStore: Send + Sync {
     /// overwrites it. Returns only once every one is stored.
     async fn put_snapshots(&self, snapshots: &[Snapshot]) -> Result<(), StoreError>;
 
+    /// Adds each snapshot's viewer count to its streamer's roll-up: one
+    /// record per streamer per hour holding every poll's count, which
+    /// `viewer_series` reads instead of the snapshots (the poller calls it
+    /// for tracked streamers). Writing the same poll again overwrites it.
+    /// A store without roll-ups records nothing.
+    async fn put_viewer_rollups(&self, _snapshots: &[Snapshot]) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// The polls rolled up for a streamer in `[from_ms, to_ms]`, as
+    /// (`polled_at_ms`, viewers), oldest first.
+    async fn rolled_up_viewers(
+        &self,
+        _broadcaster_id: &str,
+        _from_ms: i64,
+        _to_ms: i64,
+    ) -> Result<Vec<(i64, u64)>, StoreError> {
+        Ok(Vec::new())
+    }
+
     /// A streamer's snapshots polled in `[from_ms, to_ms]`, oldest first.
     async fn snapshots(
         &self,
@@ -102,7 +148,9 @@ pub trait SnapshotStore: Send + Sync {
 
     /// A streamer's viewers in `[from_ms, to_ms]`, one point per bucket of
     /// `bucket_ms` (buckets start at `from_ms`), oldest first; buckets
-    /// without a poll (offline) are left out.
+    /// without a poll (offline) are left out. Read from the roll-ups, and
+    /// from the snapshots only before the first rolled-up poll of the window
+    /// (a streamer not tracked then, or polls older than the roll-ups).
     async fn viewer_series(
         &self,
         broadcaster_id: &str,
@@ -110,34 +158,28 @@ pub trait SnapshotStore: Send + Sync {
         to_ms: i64,
         bucket_ms: i64,
     ) -> Result<Vec<ViewerPoint>, StoreError> {
-        let bucket_ms = bucket_ms.max(1);
-        let mut out: Vec<ViewerPoint> = Vec::new();
-        let mut from = from_ms;
-        loop {
+        let rolled = self
+            .rolled_up_viewers(broadcaster_id, from_ms, to_ms)
+            .await?;
+        let raw_to = rolled.first().map_or(to_ms, |(at, _)| at - 1);
+        let mut polls: Vec<(i64, u64)> = Vec::new();
+        // Snapshots past retention may linger until TTL deletes them: the
+        // store skips them, but reading them would still be billed.
+        let keep_ms = i64::from(crate::config::snapshot_retention_days()) * 86_400_000;
+        let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+        let mut from = from_ms.max(now_ms - keep_ms);
+        while from <= raw_to {
             let page = self
-                .snapshots(broadcaster_id, from, to_ms, SERIES_PAGE)
+                .snapshots(broadcaster_id, from, raw_to, SERIES_PAGE)
                 .await?;
-            for s in &page {
-                let at_ms = from_ms + (s.polled_at_ms - from_ms).div_euclid(bucket_ms) * bucket_ms;
-                match out.last_mut() {
-                    Some(p) if p.at_ms == at_ms => {
-                        p.viewers = p.viewers.max(s.viewer_count);
-                        p.polls += 1;
-                    }
-                    _ => out.push(ViewerPoint {
-                        at_ms,
-                        viewers: s.viewer_count,
-                        polls: 1,
-                    }),
-                }
-            }
+            polls.extend(page.iter().map(|s| (s.polled_at_ms, s.viewer_count)));
             match page.last() {
-                Some(last) if page.len() == SERIES_PAGE && last.polled_at_ms < to_ms => {
-                    from = last.polled_at_ms + 1;
-                }
-                _ => return Ok(out),
+                Some(last) if page.len() == SERIES_PAGE => from = last.polled_at_ms + 1,
+                _ => break,
             }
         }
+        polls.extend(rolled);
+        Ok(buckets(&polls, from_ms, bucket_ms))
     }
 
     /// The live state of one streamer.

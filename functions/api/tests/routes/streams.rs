@@ -124,3 +124,41 @@ async fn a_user_id_the_poller_saw_live_is_known() {
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert_eq!(a.body["snapshots"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_window_wholly_in_the_past_may_be_cached_and_one_reaching_now_may_not() {
+    let f = Fixture::new();
+    f.track("1337", "user1337").await;
+    let now = f.now_ms();
+    f.snapshot("1337", now - 2 * DAY_MS, 7).await;
+    let past = format!("from={}&to={}", now - 3 * DAY_MS, now - DAY_MS);
+    for uri in [
+        format!("/api/streamers/user1337/viewers?{past}&points=1000"),
+        format!("/api/streamers/user1337/streams?{past}"),
+    ] {
+        let a = f.get(&uri).await;
+        assert_eq!(a.status, StatusCode::OK, "{uri}: {}", a.body);
+        assert_eq!(a.headers["cache-control"], "public, max-age=3600", "{uri}");
+        let etag = a.headers["etag"].to_str().unwrap().to_owned();
+        assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+        // The same answer again: the client's copy is still good.
+        let request = http::Request::builder()
+            .uri(&uri)
+            .header("if-none-match", &etag)
+            .body(Body::Empty)
+            .unwrap();
+        let again = api::handle_at(&f.state, request, f.now).await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{uri}");
+        assert_eq!(again.headers()["etag"], etag.as_str());
+    }
+    // The last minutes can still change (a poll is written after it ran).
+    for uri in [
+        "/api/streamers/user1337/viewers".to_owned(),
+        format!("/api/streamers/user1337/viewers?to={}", now - 60_000),
+    ] {
+        let a = f.get(&uri).await;
+        assert_eq!(a.status, StatusCode::OK);
+        assert_eq!(a.headers["cache-control"], "no-store", "{uri}");
+        assert!(a.headers.get("etag").is_none());
+    }
+}

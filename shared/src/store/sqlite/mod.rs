@@ -149,6 +149,13 @@ CREATE TABLE IF NOT EXISTS snapshots (
     expires_at     INTEGER NOT NULL,
     PRIMARY KEY (broadcaster_id, polled_at_ms, stream_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS viewer_polls (
+    broadcaster_id TEXT NOT NULL,
+    polled_at_ms   INTEGER NOT NULL,
+    viewers        INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    PRIMARY KEY (broadcaster_id, polled_at_ms)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS live_states (
     broadcaster_id TEXT PRIMARY KEY,
     live           INTEGER NOT NULL,
@@ -454,6 +461,7 @@ impl SqliteStore {
                 "events",
                 "dedupe",
                 "snapshots",
+                "viewer_polls",
                 "login_states",
                 "sessions",
                 "used_tickets",

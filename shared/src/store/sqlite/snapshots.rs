@@ -1,5 +1,7 @@
 //! `SnapshotStore` on SQLite. Rows keep the JSON of each record (`body`) next
-//! to the columns that are queried.
+//! to the columns that are queried. The viewers roll-up is a row per poll
+//! without the snapshot (`viewer_polls`): SQLite reads rows, not items, so
+//! DynamoDB's hourly packing would not save it anything.
 
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
@@ -42,6 +44,52 @@ impl SnapshotStore for SqliteStore {
                 stmt.execute(params![b, at, id, body, exp])?;
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn put_viewer_rollups(&self, snapshots: &[Snapshot]) -> Result<(), StoreError> {
+        let keep_s = i64::from(crate::config::snapshot_retention_days()) * 86_400;
+        let rows: Vec<(String, i64, i64)> = snapshots
+            .iter()
+            .map(|s| {
+                (
+                    s.broadcaster_id.clone(),
+                    s.polled_at_ms,
+                    i64::try_from(s.viewer_count).unwrap_or(i64::MAX),
+                )
+            })
+            .collect();
+        self.write(move |c| {
+            let mut stmt = c.prepare_cached(
+                "INSERT OR REPLACE INTO viewer_polls (broadcaster_id, polled_at_ms, viewers, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (b, at, viewers) in &rows {
+                stmt.execute(params![b, at, viewers, at / 1000 + keep_s])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn rolled_up_viewers(
+        &self,
+        broadcaster_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(i64, u64)>, StoreError> {
+        let b = broadcaster_id.to_owned();
+        let now_s = time::OffsetDateTime::now_utc().unix_timestamp();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT polled_at_ms, viewers FROM viewer_polls WHERE broadcaster_id = ?1 \
+                 AND polled_at_ms BETWEEN ?2 AND ?3 AND expires_at >= ?4 ORDER BY polled_at_ms",
+            )?;
+            let rows = stmt.query_map(params![b, from_ms, to_ms, now_s], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+            })?;
+            rows.collect()
         })
         .await
     }
