@@ -2,6 +2,7 @@
 // connection status line, the error line and the feed.
 
 import { LiveConnection } from './live.js';
+import { PollingConnection } from './poll.js';
 import { Feed, frameOf } from './feed.js';
 import { drawPerDay, drawViewers } from './chart.js';
 import { Account } from './account.js';
@@ -100,11 +101,24 @@ async function main() {
     $('empty').hidden = size > 0;
   });
   const config = await loadConfig();
-  const connection = new LiveConnection({
-    config,
+  // Logged in: the WebSocket. Logged out: the read API, read again every few
+  // seconds (poll.js); the same frames either way.
+  let connection = null;
+  const toPolling = () => {
+    connection?.stop();
+    connection = new PollingConnection(handlers);
+  };
+  const handlers = {
     onState(state, detail = {}) {
       if (state === 'logged-out') {
-        setStatus('error', 'Log in to watch live');
+        // The session ended while the page was open: keep watching, read-only.
+        toPolling();
+        if (watching) connection.watch(watching);
+      } else if (state === 'polling') {
+        showError(null);
+        setStatus('polling', `Watching ${watching} · new events every ${Math.round(detail.everyMs / 1000)} s (log in for live updates)`);
+      } else if (state === 'stopped') {
+        setStatus('error', 'Not watching');
       } else if (state === 'live') {
         showError(null);
         setStatus('live', `Live: watching ${watching ?? detail.broadcaster}`);
@@ -134,14 +148,14 @@ async function main() {
         const fav = account.favourite(frame.broadcaster);
         if (fav && frame.backlog) feed.markRead(fav.read_at_ms);
         // A favourite going live or offline: its badge follows at once.
-        if (['stream.online', 'stream.offline'].includes(frame.event_type) && !frame.backlog) account.load();
+        if (['stream.online', 'stream.offline'].includes(frame.event_type) && !frame.backlog && account.me) account.load();
       }
       else if (frame.type === 'error') {
         showError(`${frame.message} (${frame.code})`);
         if (['invalid_broadcaster', 'unknown_streamer'].includes(frame.code)) setStatus('error', 'Not watching');
       }
     },
-  });
+  };
 
   const input = $('broadcaster');
   const account = new Account({
@@ -153,6 +167,8 @@ async function main() {
     onError: showError,
   });
   const loggedIn = await account.load();
+  if (loggedIn || config.open) connection = new LiveConnection({ config, ...handlers });
+  else toPolling();
   const filters = new Filters($('filters'), (hidden) => feed.setHidden(hidden));
   filters.use(account.me?.user?.id);
   setInterval(() => account.me && account.load(), FAVOURITES_REFRESH_MS);
@@ -168,11 +184,16 @@ async function main() {
   });
   $('revoke-overlay').addEventListener('click', () => account.revokeOverlay());
   $('logout').addEventListener('click', async () => {
-    connection.stop();
+    toPolling();
     await account.logout();
+    // Nothing of the session stays on screen.
+    watching = null;
+    feed.clear();
+    for (const id of ['older', 'mark-read', 'exports', 'insights', 'watch']) $(id).hidden = true;
+    $('watching').textContent = '';
+    history.replaceState(null, '', location.pathname);
     setStatus('idle', 'Logged out');
   });
-  if (!loggedIn && !config.open) setStatus('idle', 'Log in to watch live');
   const watch = (broadcaster) => {
     if (!broadcaster || broadcaster === watching) return;
     watching = broadcaster;
@@ -229,7 +250,11 @@ async function main() {
     if (now !== width && !$('insights').hidden) refreshInsights(connection.subscribed);
     width = now;
   }).observe($('insights'));
-  window.streamerEvents = { connection, feed, account, filters, refreshInsights: () => refreshInsights(connection.subscribed) };
+  window.streamerEvents = {
+    get connection() { return connection; },
+    feed, account, filters,
+    refreshInsights: () => refreshInsights(connection.subscribed),
+  };
 }
 
 main();

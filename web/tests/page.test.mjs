@@ -144,6 +144,39 @@ test('logged out, the page says what logging in gives and opens no socket', asyn
   phase = 'steady';
 });
 
+test('logged out, a visitor watches a streamer: the backlog, a new event and the charts, with no socket', async () => {
+  // A streamer of its own, so the logged-in tests below see only their events.
+  const streamer = '515151';
+  phase = 'logged-out'; // GET /api/me is a 401
+  await page.addInitScript(() => {
+    window.socketsOpened = 0;
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        window.socketsOpened += 1;
+      }
+    };
+  });
+  const backlog = await trigger('channel.cheer', 2, streamer);
+  await page.goto('about:blank'); // from `/`, a new hash alone would not load the page again
+  await page.goto(`http://127.0.0.1:${port}/#${streamer}`);
+  await page.waitForSelector('#status[data-state="polling"]');
+  assert.match(await page.textContent('#status'), /every 10 s/);
+  await page.waitForFunction((n) => document.querySelectorAll('#feed li').length === n, 2);
+  assert.deepEqual(await feedIds(), [...backlog].reverse());
+  await page.waitForSelector('#insights:not([hidden])');
+  assert.equal(await page.isVisible('#exports'), true);
+  // Read again within the poll interval (10 s): the wait is for the row.
+  const [live] = await trigger('channel.follow', 1, streamer);
+  await page.waitForSelector(`#feed li[data-id="${live}"]`, { timeout: 25_000 });
+  assert.deepEqual(await feedIds(), [live, ...[...backlog].reverse()]);
+  assert.equal(await page.evaluate(() => window.socketsOpened), 0, 'no WebSocket opened');
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForSelector('#login:visible');
+  phase = 'steady';
+});
+
 test('log in through the simulated Twitch consent page', async () => {
   await page.click('#login');
   await page.waitForSelector('#authorize');
@@ -574,9 +607,15 @@ test('log out: logged out, and no socket opens with an old ticket', async () => 
   const used = await page.evaluate(() => window.streamerEvents.connection.lastUrl);
   assert.match(used, /ticket=/);
   phase = 'logged-out';
+  assert.ok((await feedIds()).length > 0, 'the feed had events before logging out');
   await page.click('#logout');
   await page.waitForSelector('#login:visible');
   assert.equal(await page.isHidden('#favourites-section'), true);
+  // Nothing of the session stays on screen.
+  assert.deepEqual(await feedIds(), []);
+  assert.equal(await page.isHidden('#insights'), true);
+  assert.equal(await page.isHidden('#exports'), true);
+  assert.equal(await page.textContent('#watching'), '');
   const after = await page.evaluate(async (url) => {
     const ticket = (await fetch('/api/ws-ticket', {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}',

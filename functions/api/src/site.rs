@@ -59,6 +59,7 @@ const ASSETS: &[Asset] = assets!(
     "js/filters.js",
     "js/live.js",
     "js/overlay.js",
+    "js/poll.js",
     "overlay.css",
     "overlay.html",
 );
