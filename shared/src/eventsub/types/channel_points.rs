@@ -29,7 +29,7 @@ pub const REDEMPTION: Kind = Kind {
     ..scoped(
         "channel.channel_points_custom_reward_redemption.add",
         "1",
-        "Channel points redemption",
+        "Reward redeemed",
         REDEMPTIONS,
         CHANNEL_POINTS_REDEMPTION_ADD,
     )
