@@ -17,18 +17,24 @@
 //! - [`eventsub::headers`]: the `Twitch-Eventsub-*` request headers, parsed and checked.
 //! - [`eventsub::verify`]: HMAC signature check (and signing, for tools) and the
 //!   freshness window.
-//! - [`eventsub::catalog`]: the one table of EventSub types: version,
-//!   condition, authorization, summary, dedupe key, documented sample; which
-//!   ones a tracked streamer gets.
-//! - [`eventsub::samples`]: Twitch's documented `event` object of each type.
+//! - [`eventsub::catalog`]: the one list of EventSub types and the lookups by
+//!   name (label, summary, dedupe key); which ones a tracked streamer gets.
+//! - [`eventsub::kind`]: what the catalog says of one type (version,
+//!   condition, authorization, label, summary, dedupe key, sample, fixture).
+//! - [`eventsub::types`]: a file per family of types (follow, subscriptions,
+//!   cheer, raid, stream, hype trains, …), each type's entry, summary, dedupe
+//!   key, Twitch's documented sample, fixture and tests in one place.
 //! - [`eventsub::status`]: the subscription status vocabulary (working,
 //!   failed, revoked).
 //! - [`eventsub::subscription`]: the one `subscription` object (webhook bodies
 //!   and Helix alike) and the rule for which condition field names the broadcaster.
 //! - [`eventsub::envelope`]: the JSON bodies of the three message types.
-//! - [`eventsub::summary`]: the normalized one-line summary of known event types,
-//!   and the semantic dedupe key of types that carry their own id.
-//! - `eventsub::fixtures` (feature `fixtures`): realistic signed sample deliveries.
+//! - [`eventsub::summary`]: the normalized one-line summary and the field
+//!   readers the types' summaries are written with.
+//! - `eventsub::fixtures` (feature `fixtures`): realistic signed sample
+//!   deliveries, each event from its type's fixture.
+//! - `eventsub::scene` (feature `fixtures`): what a type's fixture event is
+//!   made from (the channel, a varying viewer, the time).
 //! - [`ticket`]: short-lived signed tickets for WebSocket `$connect`.
 //! - [`frames`]: the JSON frames WebSocket clients receive.
 //! - [`store`]: the storage traits (one per aggregate) and their shared types.

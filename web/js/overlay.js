@@ -140,17 +140,24 @@ function next() {
   }, durationMs);
 }
 
+/** What people call each event type ("New follower"), as the server says. */
+let labels = new Map();
+
+/** Reads the labels from `/api/event-types`; without them, titles are the types. */
+async function loadLabels() {
+  try {
+    const response = await fetch('api/event-types');
+    if (!response.ok) return;
+    const body = await response.json();
+    labels = new Map(body.types.map((t) => [t.type, t.label]));
+  } catch (error) {
+    console.warn(`overlay: no event labels: ${error}`);
+  }
+}
+
 function titleOf(frame) {
-  const titles = {
-    'channel.follow': 'New follower!',
-    'channel.subscribe': 'New subscriber!',
-    'channel.subscription.gift': 'Gifted subs!',
-    'channel.subscription.message': 'Resub!',
-    'channel.cheer': 'Cheer!',
-    'channel.raid': 'Raid!',
-    'channel.channel_points_custom_reward_redemption.add': 'Redeemed!',
-  };
-  return titles[frame.event_type] ?? frame.event_type;
+  const label = labels.get(frame.event_type);
+  return label ? `${label}!` : frame.event_type;
 }
 
 async function main() {
@@ -159,6 +166,7 @@ async function main() {
     $('overlay-error').textContent = 'This overlay URL has no key; copy it again from Streamer Events.';
     return;
   }
+  await loadLabels();
   let broadcaster = null;
   const connection = new LiveConnection({
     config: { websocket_url: null, ticket_url: null },

@@ -517,6 +517,7 @@ test('the OBS overlay: queued alerts once each, chosen types and minimum only, r
   await overlay.waitForFunction(() => (window.overlayShown ?? 0) >= 2);
   await new Promise((resolve) => setTimeout(resolve, 800));
   assert.deepEqual(shown, [cheers[1], cheers[2]], 'oldest first, once each');
+  assert.equal(await overlay.textContent('#alert-title'), 'Cheer!', "titled with the server's label");
   // Reloaded (as OBS does): nothing shown again; a new one still comes.
   await overlay.reload();
   await overlay.waitForFunction(() => document.body.dataset.state === 'live');

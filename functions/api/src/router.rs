@@ -21,6 +21,7 @@ pub enum Endpoint {
     PausePoller,
     ResumePoller,
     OpenApi,
+    EventTypes,
 }
 
 /// One route: method, path template (`{name}` matches one segment), the
@@ -106,6 +107,12 @@ pub const ROUTES: &[Route] = &[
         path: "/api/openapi.json",
         query: &[],
         endpoint: Endpoint::OpenApi,
+    },
+    Route {
+        method: "GET",
+        path: "/api/event-types",
+        query: &[],
+        endpoint: Endpoint::EventTypes,
     },
 ];
 

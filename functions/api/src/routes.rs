@@ -83,6 +83,7 @@ pub async fn answer(state: &ApiState, call: &Call<'_>) -> Result<Reply, ApiError
         Endpoint::PausePoller => set_paused(state, call.authorization, true).await?,
         Endpoint::ResumePoller => set_paused(state, call.authorization, false).await?,
         Endpoint::OpenApi => return Ok(Reply::Document(crate::OPENAPI)),
+        Endpoint::EventTypes => views::event_types(),
     };
     let windowed = matches!(call.endpoint, Endpoint::Viewers | Endpoint::Streams);
     let settled = windowed

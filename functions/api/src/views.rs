@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
+use shared::eventsub::catalog;
 use shared::store::snapshots::{LivePage, LiveState, Snapshot, ViewerPoint};
 use shared::store::streamers::Streamer;
 use shared::store::{DailyCount, Page, StoredEvent};
@@ -24,6 +25,23 @@ pub fn event(stored: &StoredEvent) -> Value {
         "cursor": stored.cursor.encode(),
         "event": payload,
     })
+}
+
+/// Every EventSub type the system knows, with the label people read it by:
+/// the page names types from this list, never from a copy of its own.
+pub fn event_types() -> Value {
+    let types: Vec<Value> = catalog::TYPES
+        .iter()
+        .map(|k| {
+            json!({
+                "type": k.name,
+                "version": k.version,
+                "label": k.label,
+                "tracked": k.tracked,
+            })
+        })
+        .collect();
+    json!({ "types": types })
 }
 
 /// Events as CSV: a header, then one row per event (RFC 4180 quoting). A

@@ -50,7 +50,8 @@ async fn revoke_at_twitch(s: &Running, user: &str) {
         shared::eventsub::fixtures::notification("user.authorization.revoke", &channel, 0, now);
     let mut body: Value = serde_json::from_str(&delivery.body).unwrap();
     body["event"] =
-        serde_json::from_str(shared::eventsub::samples::USER_AUTHORIZATION_REVOKE).unwrap();
+        serde_json::from_str(shared::eventsub::types::authorization::USER_AUTHORIZATION_REVOKE)
+            .unwrap();
     body["event"]["user_id"] = user.into();
     delivery.body = body.to_string();
     let mut r = client()

@@ -1339,7 +1339,8 @@ async fn webhook_user_revokes(world: &World, f: &mut Lambda) {
     // broadcaster); the delivery is signed over this body.
     let mut body: Value = serde_json::from_str(&delivery.body).unwrap();
     body["event"] =
-        serde_json::from_str(shared::eventsub::samples::USER_AUTHORIZATION_REVOKE).unwrap();
+        serde_json::from_str(shared::eventsub::types::authorization::USER_AUTHORIZATION_REVOKE)
+            .unwrap();
     delivery.body = body.to_string();
     let event =
         shared::eventsub::fixtures::api_gateway_event(&delivery, &support::dev_secret(), false);

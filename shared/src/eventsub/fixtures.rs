@@ -1,8 +1,9 @@
 //! Realistic, correctly signed EventSub deliveries for every supported type:
 //! what the trigger command sends, what tests and benchmarks post.
 //!
-//! Payload shapes follow Twitch's documented examples (the catalog's
-//! [`samples`](super::samples)), varied per message so feeds look alive.
+//! Each type's `event` is its fixture (in its file under
+//! [`types`](super::types)): shaped like Twitch's documented sample, varied
+//! per message so feeds look alive.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde_json::{json, Map, Value};
@@ -11,28 +12,11 @@ use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::catalog;
 use super::headers::{self, MessageType};
+pub use super::scene::Channel;
+use super::scene::Scene;
 use super::status::Status;
 use super::verify::signature_header;
 use crate::config::EventSubSecret;
-
-/// The channel a sample is about.
-#[derive(Debug, Clone)]
-pub struct Channel {
-    pub id: String,
-    pub login: String,
-    pub name: String,
-}
-
-impl Channel {
-    /// A channel with this id and a login derived from it.
-    pub fn new(id: &str) -> Self {
-        Self {
-            id: id.to_owned(),
-            login: format!("streamer_{id}"),
-            name: format!("Streamer_{id}"),
-        }
-    }
-}
 
 /// A delivery ready to sign and send.
 #[derive(Debug, Clone)]
@@ -109,107 +93,20 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-/// A realistic `event` object of `kind` for `channel`; `seq` varies the user.
+/// A realistic `event` object of `kind` for `channel` (its type's fixture);
+/// `seq` varies the user.
 pub fn event(kind: &str, channel: &Channel, seq: u64, now: OffsetDateTime) -> Value {
-    let b = json!({
-        "broadcaster_user_id": channel.id,
-        "broadcaster_user_login": channel.login,
-        "broadcaster_user_name": channel.name,
-    });
-    let user_id = (100_000 + seq % 900_000).to_string();
-    let user = json!({
-        "user_id": user_id,
-        "user_login": format!("viewer_{user_id}"),
-        "user_name": format!("Viewer_{user_id}"),
-    });
-    let at = rfc3339(now);
-    let mut e = match kind {
-        "stream.online" => {
-            json!({"id": format!("{}", 40_000_000_000u64 + seq), "type": "live", "started_at": at})
-        }
-        "stream.offline" => json!({}),
-        "channel.update" => json!({
-            "title": format!("Speedrunning everything, part {seq}"),
-            "language": "en", "category_id": "504461", "category_name": "Celeste",
-            "content_classification_labels": []
-        }),
-        "channel.follow" => merge(user, json!({"followed_at": at})),
-        "channel.subscribe" => merge(user, json!({"tier": "1000", "is_gift": false})),
-        "channel.subscription.gift" => merge(
-            user,
-            json!({
-                "total": 1 + seq % 10, "tier": "1000", "cumulative_total": 50 + seq, "is_anonymous": false
-            }),
-        ),
-        "channel.subscription.message" => merge(
-            user,
-            json!({
-                "tier": "1000",
-                "message": {"text": "Love the stream! FevziGG", "emotes": []},
-                "cumulative_months": 1 + seq % 48, "streak_months": null, "duration_months": 1
-            }),
-        ),
-        "channel.cheer" => merge(
-            user,
-            json!({
-                "is_anonymous": false, "message": "Cheer100 pog", "bits": 100 * (1 + seq % 10)
-            }),
-        ),
-        "channel.raid" => {
-            return json!({
-                "from_broadcaster_user_id": "1234",
-                "from_broadcaster_user_login": "raiding_friend",
-                "from_broadcaster_user_name": "Raiding_Friend",
-                "to_broadcaster_user_id": channel.id,
-                "to_broadcaster_user_login": channel.login,
-                "to_broadcaster_user_name": channel.name,
-                "viewers": 10 + seq % 5000
-            })
-        }
-        "channel.channel_points_custom_reward_redemption.add" => merge(
-            user,
-            json!({
-                "id": format!("17fa2df1-ad76-4804-bfa5-{seq:012}"),
-                "user_input": "", "status": "unfulfilled",
-                "reward": {"id": "92af127c-7326-4483-a52b-b0da0be61c01", "title": "Hydrate", "cost": 100, "prompt": "Drink water"},
-                "redeemed_at": at
-            }),
-        ),
-        "channel.hype_train.begin" => json!({
-            "id": format!("1b0AsbInCHZW2SQFQkCzqN07Ib2-{seq}"), "total": 137, "progress": 137, "goal": 500,
-            "level": 1, "top_contributions": [], "started_at": at, "expires_at": at,
-            "type": "regular", "is_shared_train": false, "all_time_high_level": 4, "all_time_high_total": 2845
-        }),
-        "channel.hype_train.progress" => json!({
-            "id": format!("1b0AsbInCHZW2SQFQkCzqN07Ib2-{seq}"), "total": 700, "progress": 200, "goal": 1000,
-            "level": 2, "top_contributions": [
-                {"user_id": "123", "user_login": "pogchamp", "user_name": "PogChamp", "type": "bits", "total": 50}
-            ],
-            "shared_train_participants": null, "started_at": at, "expires_at": at,
-            "type": "regular", "is_shared_train": false
-        }),
-        "channel.hype_train.end" => json!({
-            "id": format!("1b0AsbInCHZW2SQFQkCzqN07Ib2-{seq}"), "total": 1500, "level": 3,
-            "top_contributions": [], "started_at": at, "ended_at": at, "cooldown_ends_at": at,
-            "type": "regular", "is_shared_train": false
-        }),
-        _ => json!({"note": "a type this system has no summary for; stored raw"}),
+    let scene = Scene {
+        channel,
+        seq,
+        at: rfc3339(now),
     };
-    if let Value::Object(m) = &mut e {
-        if let Value::Object(bm) = b {
-            for (k, v) in bm {
-                m.entry(k).or_insert(v);
-            }
+    match catalog::lookup(kind).and_then(|k| k.fixture) {
+        Some(fixture) => fixture(&scene),
+        None => {
+            scene.in_channel(json!({"note": "a type this system has no summary for; stored raw"}))
         }
     }
-    e
-}
-
-fn merge(mut a: Value, b: Value) -> Value {
-    if let (Value::Object(am), Value::Object(bm)) = (&mut a, b) {
-        am.extend(bm);
-    }
-    a
 }
 
 fn subscription(
@@ -375,6 +272,28 @@ mod tests {
                     .count();
                 assert_eq!(n as u32, *weight, "{kind} from {start}");
             }
+        }
+    }
+
+    #[test]
+    fn every_tracked_type_has_a_fixture_about_the_watched_channel() {
+        let channel = Channel::new("7");
+        for kind in catalog::tracked() {
+            assert!(kind.fixture.is_some(), "{}", kind.name);
+            assert!(covers(kind.name), "{}", kind.name);
+            let e = event(kind.name, &channel, 3, OffsetDateTime::UNIX_EPOCH);
+            let watched = kind.condition.watch[0];
+            assert_eq!(e[watched], "7", "{}", kind.name);
+        }
+    }
+
+    #[test]
+    fn every_type_in_the_mix_has_a_fixture() {
+        for (kind, _) in MIX {
+            assert!(
+                catalog::lookup(kind).and_then(|k| k.fixture).is_some(),
+                "{kind}"
+            );
         }
     }
 }

@@ -5,8 +5,11 @@ pub mod envelope;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod headers;
-pub mod samples;
+pub mod kind;
+#[cfg(feature = "fixtures")]
+pub mod scene;
 pub mod status;
 pub mod subscription;
 pub mod summary;
+pub mod types;
 pub mod verify;

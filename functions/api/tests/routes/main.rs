@@ -3,6 +3,7 @@
 //! each module holds the tests of one route family.
 
 mod bad_input;
+mod event_types;
 mod events;
 mod exports;
 mod failing;

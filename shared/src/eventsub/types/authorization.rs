@@ -1,0 +1,55 @@
+//! About our app, not a streamer: `user.authorization.grant` and
+//! `.revoke`. Condition `client_id` (ours), created with the app token
+//! alone, no user scope; a revoke ends the user's sessions.
+
+use crate::eventsub::kind::{app, Kind};
+
+/// `user.authorization.grant`: a user authorized our client.
+pub const GRANT: Kind = app(
+    "user.authorization.grant",
+    "App authorized",
+    USER_AUTHORIZATION_GRANT,
+);
+
+/// `user.authorization.revoke`: a user took our client's access back.
+pub const REVOKE: Kind = app(
+    "user.authorization.revoke",
+    "App access revoked",
+    USER_AUTHORIZATION_REVOKE,
+);
+
+/// `user.authorization.grant`
+/// (<https://dev.twitch.tv/docs/eventsub/eventsub-reference/#user-authorization-grant-event>).
+pub const USER_AUTHORIZATION_GRANT: &str = r#"{
+    "client_id": "crq72vsaoijkc83xx42hz6i37",
+    "user_id": "1337",
+    "user_login": "cool_user",
+    "user_name": "Cool_User"
+}"#;
+
+/// `user.authorization.revoke`: login and name are null when the user no
+/// longer exists.
+pub const USER_AUTHORIZATION_REVOKE: &str = r#"{
+    "client_id": "crq72vsaoijkc83xx42hz6i37",
+    "user_id": "1337",
+    "user_login": null,
+    "user_name": null
+}"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_samples_name_our_client_and_the_user() {
+        for kind in [GRANT, REVOKE] {
+            let event: serde_json::Value = serde_json::from_str(kind.sample).unwrap();
+            assert_eq!(
+                event["client_id"], "crq72vsaoijkc83xx42hz6i37",
+                "{}",
+                kind.name
+            );
+            assert_eq!(event["user_id"], "1337", "{}", kind.name);
+        }
+    }
+}
