@@ -8,6 +8,7 @@ import { drawPerDay, drawViewers } from './chart.js';
 import { Account } from './account.js';
 import { showEmbeds } from './embeds.js';
 import { Filters } from './filters.js';
+import { loadLabels } from './labels.js';
 
 const CHART_REFRESH_MS = 60_000;
 /** How often the favourites' live states are read again. */
@@ -100,7 +101,8 @@ async function main() {
   const feed = new Feed($('feed'), (size) => {
     $('empty').hidden = size > 0;
   });
-  const config = await loadConfig();
+  // The feed words each type with the server's label: read before any row.
+  const [config] = await Promise.all([loadConfig(), loadLabels()]);
   // Logged in: the WebSocket. Logged out: the read API, read again every few
   // seconds (poll.js); the same frames either way.
   let connection = null;

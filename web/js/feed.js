@@ -9,6 +9,7 @@
 // lines. Stored events stay exactly what Twitch sent: this is display only.
 
 import { categoryOf } from './filters.js';
+import { labelOf } from './labels.js';
 
 // Enough for an evening, and for paging back a good way.
 const MAX_ITEMS = 1000;
@@ -170,13 +171,16 @@ function render(frame) {
   time.dateTime = at.toISOString();
   time.textContent = timeFormat.format(at);
 
+  // In words; the wire name only as a tooltip.
+  const label = labelOf(frame.event_type) ?? frame.event_type;
   const type = document.createElement('span');
   type.className = 'type';
-  type.textContent = frame.event_type;
+  type.textContent = label;
+  type.title = frame.event_type;
 
   const summary = document.createElement('span');
   summary.className = 'summary';
-  summary.textContent = frame.summary?.text ?? frame.event_type;
+  summary.textContent = frame.summary?.text ?? label;
 
   item.append(time, type, summary);
   return item;

@@ -14,6 +14,7 @@
 
 import { LiveConnection } from './live.js';
 import { frameOf } from './feed.js';
+import { labelOf, loadLabels } from './labels.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.hash.slice(1));
@@ -140,23 +141,8 @@ function next() {
   }, durationMs);
 }
 
-/** What people call each event type ("New follower"), as the server says. */
-let labels = new Map();
-
-/** Reads the labels from `/api/event-types`; without them, titles are the types. */
-async function loadLabels() {
-  try {
-    const response = await fetch('api/event-types');
-    if (!response.ok) return;
-    const body = await response.json();
-    labels = new Map(body.types.map((t) => [t.type, t.label]));
-  } catch (error) {
-    console.warn(`overlay: no event labels: ${error}`);
-  }
-}
-
 function titleOf(frame) {
-  const label = labels.get(frame.event_type);
+  const label = labelOf(frame.event_type);
   return label ? `${label}!` : frame.event_type;
 }
 

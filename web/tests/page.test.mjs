@@ -209,6 +209,9 @@ test('backlog, then a live event appears at the top', async () => {
   assert.deepEqual(await feedIds(), [live, ...[...backlog].reverse()]);
   const text = await page.textContent(`#feed li[data-id="${live}"] .summary`);
   assert.match(text, /follow/i);
+  // The kind in words, from the server's labels; the wire name only as a tooltip.
+  assert.equal(await page.textContent(`#feed li[data-id="${live}"] .type`), 'New follower');
+  assert.equal(await page.getAttribute(`#feed li[data-id="${live}"] .type`, 'title'), 'channel.follow');
   assert.equal(await page.isHidden('#empty'), true);
 });
 

@@ -57,6 +57,7 @@ const ASSETS: &[Asset] = assets!(
     "js/embeds.js",
     "js/feed.js",
     "js/filters.js",
+    "js/labels.js",
     "js/live.js",
     "js/overlay.js",
     "js/poll.js",
