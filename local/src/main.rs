@@ -3,6 +3,7 @@
 use clap::Parser;
 use local::cli::{Cli, Command};
 use local::report::print_json;
+use local::settings::Settings;
 use local::{app, history, loadgen, pollbench, samples, sink, trigger, wsbench};
 
 /// Each request parses, copies and drops many small buffers (the body, its
@@ -19,8 +20,8 @@ fn main() -> anyhow::Result<()> {
     }
     runtime.enable_all().build()?.block_on(async move {
         match cli.command {
-            None => app::serve(cli.serve).await,
-            Some(Command::Serve(args)) => app::serve(args).await,
+            None => app::serve(Settings::read(cli.serve)?).await,
+            Some(Command::Serve(args)) => app::serve(Settings::read(args)?).await,
             Some(Command::Trigger(args)) => trigger::command(args).await,
             Some(Command::Samples(args)) => samples::command(args),
             Some(Command::Loadgen(args)) => print_json(&loadgen::command(args).await?),

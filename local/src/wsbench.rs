@@ -25,8 +25,9 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, Semaphore};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::cli::{self, EndToEndArgs, FanoutArgs};
+use crate::cli::{EndToEndArgs, FanoutArgs};
 use crate::report::Latencies;
+use crate::settings::eventsub_secret;
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
@@ -166,7 +167,7 @@ impl fmt::Display for FanoutReport {
 
 /// `local bench-fanout`, against the stack at `args.addr`.
 pub async fn fanout_command(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
-    let secret = cli::eventsub_secret()?.secret;
+    let secret = eventsub_secret()?.secret;
     fanout(
         &args.addr,
         &secret,
@@ -309,7 +310,7 @@ impl EndToEndReport {
 
 /// `local bench-e2e`, against the stack at `args.addr`.
 pub async fn end_to_end_command(args: EndToEndArgs) -> anyhow::Result<EndToEndReport> {
-    let secret = cli::eventsub_secret()?.secret;
+    let secret = eventsub_secret()?.secret;
     end_to_end(
         &args.addr,
         &secret,

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use local::app::Limits;
+use local::listen::Limits;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -178,16 +178,19 @@ async fn a_memory_stack_keeps_its_sessions_through_the_hourly_sweep() {
             ADMIN.into(),
         )
         .unwrap();
-        let (stack, sweep, _) = local::app::serve_stack(
+        let (settings, _) = local::settings::StackSettings::for_db(
             ":memory:",
             secret,
-            store.clone(),
-            addr,
             Some(support::sim_tickets()),
-            std::sync::Arc::new(side),
         )
         .unwrap();
-        swept = Some(sweep);
+        let stack = local::stack::Stack::build(
+            settings,
+            store.clone(),
+            addr,
+            Some(std::sync::Arc::new(side)),
+        );
+        swept = Some(local::periodic::SessionSweep::of(&stack));
         stack
     })
     .await;

@@ -14,8 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use local::app::{self, Stack};
 use local::gateway::Outbound;
+use local::listen::Limits;
+use local::server;
+use local::settings::StackSettings;
+use local::stack::Stack;
 use local::twitch::{Twitch, TwitchSide};
 use local::twitch_sim::SimConfig;
 use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
@@ -113,20 +116,20 @@ pub async fn serve(
     store: Arc<SqliteStore>,
     build: impl FnOnce(SocketAddr) -> Arc<Stack>,
 ) -> Running {
-    serve_within(store, app::Limits::default(), build).await
+    serve_within(store, Limits::default(), build).await
 }
 
 /// [`serve`] within these server limits.
 pub async fn serve_within(
     store: Arc<SqliteStore>,
-    limits: app::Limits,
+    limits: Limits,
     build: impl FnOnce(SocketAddr) -> Arc<Stack>,
 ) -> Running {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stack = build(addr);
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app::run_within(
+    tokio::spawn(server::run_within(
         listener,
         Arc::clone(&stack),
         limits,
@@ -144,11 +147,11 @@ pub async fn serve_within(
 
 /// Only the webhook (`POST /eventsub`) and `@connections`, over an in-memory store.
 pub async fn webhook_only(secret: EventSubSecret) -> Running {
-    webhook_only_within(secret, app::Limits::default()).await
+    webhook_only_within(secret, Limits::default()).await
 }
 
 /// [`webhook_only`] within these server limits.
-pub async fn webhook_only_within(secret: EventSubSecret, limits: app::Limits) -> Running {
+pub async fn webhook_only_within(secret: EventSubSecret, limits: Limits) -> Running {
     let store = memory_store();
     let webhook = WebhookState::new(secret, store.clone(), store.clone());
     serve_within(store, limits, |_| {
@@ -167,7 +170,16 @@ pub async fn webhook_only_within(secret: EventSubSecret, limits: app::Limits) ->
     .await
 }
 
-/// The whole stack without a Twitch side ([`Stack::local`]) over an
+/// What a test stack is built from: the environment's settings, with
+/// `secret`, `tickets` (`None`: open) and a seal key for this process.
+pub fn stack_settings(
+    secret: EventSubSecret,
+    tickets: Option<shared::ticket::TicketKey>,
+) -> StackSettings {
+    StackSettings::read(secret, tickets, shared::auth::seal::SealKey::ephemeral())
+}
+
+/// The whole stack without a Twitch side ([`Stack::build`]) over an
 /// in-memory store; `/ws` needs tickets signed with `tickets`, or none.
 pub async fn local_stack(
     secret: EventSubSecret,
@@ -175,7 +187,7 @@ pub async fn local_stack(
 ) -> Running {
     let store = memory_store();
     serve(store.clone(), |addr| {
-        Stack::local(secret, store, addr, tickets)
+        Stack::build(stack_settings(secret, tickets), store, addr, None)
     })
     .await
 }
@@ -195,7 +207,7 @@ impl Running {
 }
 
 /// The whole stack with the built-in Twitch simulator as its Twitch side
-/// ([`Stack::with_twitch`]), `/ws` behind tickets signed with
+/// ([`Stack::build`]), `/ws` behind tickets signed with
 /// [`sim_tickets`]; the admin routes take `admin_token`.
 pub async fn sim_stack(secret: EventSubSecret, admin_token: &str) -> Running {
     sim_stack_on(memory_store(), secret, admin_token).await
@@ -216,11 +228,10 @@ pub async fn sim_stack_on(
             admin_token.into(),
         )
         .unwrap();
-        Stack::with_twitch(
-            secret,
+        Stack::build(
+            stack_settings(secret, Some(sim_tickets())),
             store,
             addr,
-            Some(sim_tickets()),
             Some(Arc::new(side)),
         )
     })
