@@ -24,16 +24,14 @@
 //!   manager on the store's streamer changes, the admin routes.
 //! - [`twitch_sim`]: a simulated Twitch (OAuth, Helix, EventSub, signed deliveries).
 //! - [`samples`]: writes the API Gateway–shaped sample events in `events/`.
-//! - [`loadgen`]: the ingest benchmark's load generator.
-//! - [`sink`]: a receiver that answers 204 and does nothing (the generator's ceiling).
-//! - [`pollbench`]: the poller benchmark (one run, its CPU time and peak memory).
-//! - [`wsbench`]: the fan-out and end-to-end WebSocket benchmarks.
 //! - [`history`]: writes days of viewer snapshots into a stack's database.
-//! - [`report`]: latency quantiles and the benchmarks' JSON lines.
+//! - [`bench`]: the benchmarks (ingest load generator and sink, poller,
+//!   fan-out and end-to-end WebSocket), each a `local` subcommand.
 
 pub mod api_host;
 pub mod app;
 pub mod banner;
+pub mod bench;
 pub mod bridge;
 pub mod cli;
 pub mod fanout_feed;
@@ -41,18 +39,13 @@ pub mod gateway;
 pub mod history;
 pub mod keys;
 pub mod listen;
-pub mod loadgen;
 pub mod periodic;
-pub mod pollbench;
-pub mod report;
 pub mod samples;
 pub mod server;
 pub mod settings;
 pub mod sigv4;
-pub mod sink;
 pub mod stack;
 pub mod trigger;
 pub mod twitch;
 pub mod twitch_sim;
 pub mod ws;
-pub mod wsbench;

@@ -26,8 +26,8 @@ use shared::eventsub::verify::signature_header;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use tokio::net::TcpStream;
 
+use super::report::{rounded, Latencies};
 use crate::cli::LoadArgs;
-use crate::report::{rounded, Latencies};
 use crate::settings::eventsub_secret;
 
 /// How to load the server.

@@ -15,8 +15,8 @@ use shared::store::snapshots::{LivePage, LiveState, PollerStatus, Snapshot, Snap
 use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::StoreError;
 
+use super::report::rounded;
 use crate::cli::BenchPollArgs;
-use crate::report::rounded;
 
 /// What one run cost.
 #[derive(Debug)]
@@ -96,7 +96,7 @@ fn cpu_seconds() -> f64 {
 
 /// Peak resident memory of this process, in MiB.
 fn peak_rss_mib() -> u64 {
-    crate::report::status_kb("self", "VmHWM").unwrap_or(0) / 1024
+    super::report::status_kb("self", "VmHWM").unwrap_or(0) / 1024
 }
 
 /// Where a benchmark run's snapshots go.
