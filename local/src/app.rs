@@ -17,8 +17,8 @@ use crate::periodic::{spawn_purger, SessionSweep};
 use crate::settings::Settings;
 use crate::stack::Stack;
 use crate::twitch::TwitchSide;
-use crate::twitch_sim::{Sim, SimConfig};
 use crate::{banner, server};
+use twitch_sim::{Sim, SimConfig};
 
 /// `local serve`: builds every part of the stack, says where each one
 /// answers, and runs until Ctrl-C.

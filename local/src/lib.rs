@@ -20,9 +20,8 @@
 //! - [`sigv4`]: the `@connections` API's SigV4 check (signatures recomputed with the stack's credentials).
 //! - [`ws`]: the WebSocket endpoint, turning frames into API Gateway events.
 //! - [`trigger`]: sends correctly signed sample deliveries, like `twitch event trigger`.
-//! - [`twitch`]: the Twitch side: simulator or real Twitch, the subscription
-//!   manager on the store's streamer changes, the admin routes.
-//! - [`twitch_sim`]: a simulated Twitch (OAuth, Helix, EventSub, signed deliveries).
+//! - [`twitch`]: the Twitch side: simulator (the `twitch_sim` crate) or real
+//!   Twitch, the subscription manager on the store's streamer changes, the admin routes.
 //! - [`samples`]: writes the API Gateway–shaped sample events in `events/`.
 //! - [`history`]: writes days of viewer snapshots into a stack's database.
 //! - [`bench`]: the benchmarks (ingest load generator and sink, poller,
@@ -47,5 +46,4 @@ pub mod sigv4;
 pub mod stack;
 pub mod trigger;
 pub mod twitch;
-pub mod twitch_sim;
 pub mod ws;

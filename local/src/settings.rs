@@ -15,7 +15,7 @@ use crate::cli::{ServeArgs, TwitchArg};
 use crate::keys::{self, random_secret, SealKeyError};
 use crate::sigv4::Credentials;
 use crate::twitch::Twitch;
-use crate::twitch_sim::SimConfig;
+use twitch_sim::SimConfig;
 
 /// Why `local serve` cannot start with the settings it was given.
 #[derive(Debug, thiserror::Error)]

@@ -111,7 +111,7 @@ pub async fn run_via_sim(webhook_url: &str, spec: &TriggerSpec) -> anyhow::Resul
         );
         let response = client
             .post(&url)
-            .header(crate::twitch_sim::CONTROL_HEADER, "1")
+            .header(twitch_sim::CONTROL_HEADER, "1")
             .send()
             .await
             .with_context(|| format!("POST {url}"))?;

@@ -165,7 +165,7 @@ impl SnapshotStore for SerializingSink {
 
 /// One run of `mode` against the simulator at `base`.
 pub async fn run(base: &str, mode: Mode, sink: Sink) -> anyhow::Result<PollCost> {
-    let defaults = crate::twitch_sim::SimConfig::default();
+    let defaults = twitch_sim::SimConfig::default();
     let helix = Helix::new(HelixConfig::at(
         &format!("{base}/helix"),
         &format!("{base}/oauth2"),

@@ -171,7 +171,7 @@ async fn a_memory_stack_keeps_its_sessions_through_the_hourly_sweep() {
     let mut swept = None;
     let s = support::serve(store.clone(), |addr| {
         let side = local::twitch::TwitchSide::new(
-            local::twitch::Twitch::Sim(local::twitch_sim::SimConfig::default()),
+            local::twitch::Twitch::Sim(twitch_sim::SimConfig::default()),
             &format!("http://{addr}"),
             secret.clone(),
             store.clone(),

@@ -5,7 +5,6 @@
 // Each test file compiles its own copy and uses only part of it.
 #![allow(dead_code)]
 
-use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -20,26 +19,24 @@ use local::server;
 use local::settings::StackSettings;
 use local::stack::Stack;
 use local::twitch::{Twitch, TwitchSide};
-use local::twitch_sim::SimConfig;
 use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
 use shared::store::sqlite::{Durability, SqliteStore};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
+use twitch_sim::SimConfig;
 use webhook::WebhookState;
 
-/// How long a test waits for anything before it fails instead of hanging.
-pub const PATIENCE: Duration = Duration::from_secs(10);
+// An in-memory store and waiting with a deadline: one copy, shared with
+// the simulator's tests.
+#[path = "../../../twitch_sim/tests/support/mod.rs"]
+mod common;
+#[allow(unused_imports)] // each test file uses only part of it
+pub use common::{eventually, memory_store, wait_until, PATIENCE};
 
 /// The documented development secret (what the local tools sign with).
 pub fn dev_secret() -> EventSubSecret {
     EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap()
-}
-
-/// A fresh in-memory store.
-pub fn memory_store() -> Arc<SqliteStore> {
-    Arc::new(SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap())
 }
 
 /// The store in the SQLite file at `db`.
@@ -321,22 +318,4 @@ pub async fn next_frame(rx: &mut local::gateway::Inbox) -> serde_json::Value {
         Outbound::Frame(b) => serde_json::from_slice(&b).unwrap(),
         Outbound::Close => panic!("closed"),
     }
-}
-
-/// Polls `check` every 10 ms until it holds; fails the test after [`PATIENCE`].
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + PATIENCE;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-/// [`eventually`] for a condition that needs no waiting to check.
-pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    eventually(what, || std::future::ready(done())).await
 }

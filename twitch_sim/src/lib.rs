@@ -1,4 +1,4 @@
-//! A Twitch simulator for the local stack and its tests: app tokens
+//! A Twitch simulator for the local stack and the tests of what calls Twitch: app tokens
 //! (`/oauth2`), Get Users, Get Streams and EventSub subscription management
 //! (`/helix`), with rate-limit headers, injected failures, the signed
 //! callback challenge and signed notifications, following
