@@ -2,7 +2,7 @@
 //! their readers at once, and the stuck socket is closed at its deadline
 //! even while a send to it is blocked.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

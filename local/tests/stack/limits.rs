@@ -1,7 +1,7 @@
 //! The local server's limits against clients that hold on: slow heads, slow
 //! bodies, and more connections than it serves at once.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
