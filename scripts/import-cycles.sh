@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints every import cycle between the workspace's .rs files (shared,
-# functions/*, local, fuzz, bench/coldstart: every member of Cargo.toml's
+# functions/*, local, twitch_sim, fuzz, bench/coldstart: every member of Cargo.toml's
 # workspace, all their targets) and any import of `local` from `shared` or
 # `functions/`; exits 1 when there is either. Python 3.11 standard library
 # only, no build.

@@ -6,9 +6,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use shared::config::{EventSubSecret, DEV_EVENTSUB_SECRET};
 use shared::eventsub::headers::MessageType;
 use shared::store::sqlite::Durability;
 
@@ -284,26 +282,4 @@ pub struct HistoryArgs {
     /// Minutes between two snapshots.
     #[arg(long, default_value_t = 10)]
     pub every_mins: u32,
-}
-
-/// The EventSub secret the local tools sign and check with.
-pub struct LocalSecret {
-    pub secret: EventSubSecret,
-    /// True when `EVENTSUB_SECRET` is unset and the documented development
-    /// secret is used (the start-up banner says so).
-    pub is_dev: bool,
-}
-
-/// `EVENTSUB_SECRET`, or the documented development secret when unset.
-pub fn eventsub_secret() -> anyhow::Result<LocalSecret> {
-    match std::env::var("EVENTSUB_SECRET") {
-        Ok(v) => Ok(LocalSecret {
-            secret: EventSubSecret::new(v).context("EVENTSUB_SECRET")?,
-            is_dev: false,
-        }),
-        Err(_) => Ok(LocalSecret {
-            secret: EventSubSecret::new(DEV_EVENTSUB_SECRET)?,
-            is_dev: true,
-        }),
-    }
 }

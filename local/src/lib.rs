@@ -1,8 +1,16 @@
 //! Streamer Events on one machine: the Lambda handlers behind a local HTTP
 //! server, an embedded SQLite store, and the tools around them.
 //!
-//! - [`app`]: builds and runs the whole stack (store, purger, tickets, Twitch,
-//!   manager, poller, fan-out feed, HTTP server) and its start-up banner.
+//! - [`settings`]: `local serve`'s flags and environment, read once.
+//! - [`app`]: `local serve` and `local sim`, start to finish (store, Twitch
+//!   side, manager, poller, banner, stack, server).
+//! - [`banner`]: what `local serve` prints at start-up.
+//! - [`stack`]: the stack assembled ([`stack::Stack::build`]): webhook,
+//!   tickets, `/ws`, `@connections`, fan-out feed, front door, api.
+//! - [`server`]: the stack's routes, the `Host` check and the server run.
+//! - [`fanout_feed`]: the store's commit feed fanned out, one lane per streamer.
+//! - [`periodic`]: the hourly purge of expired rows and the session sweep.
+//! - [`keys`]: random secrets, the ticket key and the sessions' seal key.
 //! - [`cli`]: the command line's arguments.
 //! - [`listen`]: the HTTP server's limits: connections, header and request deadlines.
 //! - [`bridge`]: axum request → `lambda_http` request → handler → axum response.
@@ -12,34 +20,30 @@
 //! - [`sigv4`]: the `@connections` API's SigV4 check (signatures recomputed with the stack's credentials).
 //! - [`ws`]: the WebSocket endpoint, turning frames into API Gateway events.
 //! - [`trigger`]: sends correctly signed sample deliveries, like `twitch event trigger`.
-//! - [`twitch`]: the Twitch side: simulator or real Twitch, the subscription
-//!   manager on the store's streamer changes, the admin routes.
-//! - [`twitch_sim`]: a simulated Twitch (OAuth, Helix, EventSub, signed deliveries).
+//! - [`twitch`]: the Twitch side: simulator (the `twitch_sim` crate) or real
+//!   Twitch, the subscription manager on the store's streamer changes, the admin routes.
 //! - [`samples`]: writes the API Gateway–shaped sample events in `events/`.
-//! - `secret`: random secrets made per run.
-//! - [`loadgen`]: the ingest benchmark's load generator.
-//! - [`sink`]: a receiver that answers 204 and does nothing (the generator's ceiling).
-//! - [`pollbench`]: the poller benchmark (one run, its CPU time and peak memory).
-//! - [`wsbench`]: the fan-out and end-to-end WebSocket benchmarks.
 //! - [`history`]: writes days of viewer snapshots into a stack's database.
-//! - [`report`]: latency quantiles and the benchmarks' JSON lines.
+//! - [`bench`]: the benchmarks (ingest load generator and sink, poller,
+//!   fan-out and end-to-end WebSocket), each a `local` subcommand.
 
 pub mod api_host;
 pub mod app;
+pub mod banner;
+pub mod bench;
 pub mod bridge;
 pub mod cli;
+pub mod fanout_feed;
 pub mod gateway;
 pub mod history;
+pub mod keys;
 pub mod listen;
-pub mod loadgen;
-pub mod pollbench;
-pub mod report;
+pub mod periodic;
 pub mod samples;
-mod secret;
+pub mod server;
+pub mod settings;
 pub mod sigv4;
-pub mod sink;
+pub mod stack;
 pub mod trigger;
 pub mod twitch;
-pub mod twitch_sim;
 pub mod ws;
-pub mod wsbench;

@@ -1,9 +1,11 @@
 //! `cargo run -p local`: Streamer Events on one machine.
 
 use clap::Parser;
+use local::bench::report::print_json;
+use local::bench::{loadgen, pollbench, sink, ws_end_to_end, ws_fanout};
 use local::cli::{Cli, Command};
-use local::report::print_json;
-use local::{app, history, loadgen, pollbench, samples, sink, trigger, wsbench};
+use local::settings::Settings;
+use local::{app, history, samples, trigger};
 
 /// Each request parses, copies and drops many small buffers (the body, its
 /// JSON, the stored row, the frame): mimalloc's per-thread free lists cost
@@ -19,18 +21,18 @@ fn main() -> anyhow::Result<()> {
     }
     runtime.enable_all().build()?.block_on(async move {
         match cli.command {
-            None => app::serve(cli.serve).await,
-            Some(Command::Serve(args)) => app::serve(args).await,
+            None => app::serve(Settings::read(cli.serve)?).await,
+            Some(Command::Serve(args)) => app::serve(Settings::read(args)?).await,
             Some(Command::Trigger(args)) => trigger::command(args).await,
             Some(Command::Samples(args)) => samples::command(args),
             Some(Command::Loadgen(args)) => print_json(&loadgen::command(args).await?),
             Some(Command::Sink(args)) => sink::command(args).await,
             Some(Command::BenchFanout(args)) => {
-                println!("{}", wsbench::fanout_command(args).await?);
+                println!("{}", ws_fanout::fanout_command(args).await?);
                 Ok(())
             }
             Some(Command::BenchE2e(args)) => {
-                let report = wsbench::end_to_end_command(args).await?;
+                let report = ws_end_to_end::end_to_end_command(args).await?;
                 println!("{report}");
                 report.all_delivered()
             }

@@ -14,11 +14,12 @@ use shared::eventsub::fixtures::{self, api_gateway_event, Channel};
 use shared::eventsub::status::Status;
 use time::OffsetDateTime;
 
-use crate::cli::{self, SamplesArgs};
+use crate::cli::SamplesArgs;
+use crate::settings::eventsub_secret;
 
 /// `local samples`: rewrites the samples under `args.out`, signed with the local secret.
 pub fn command(args: SamplesArgs) -> anyhow::Result<()> {
-    let secret = cli::eventsub_secret()?.secret;
+    let secret = eventsub_secret()?.secret;
     let n = write(&args.out, &secret)?;
     println!(
         "wrote {n} signed samples to {}/webhook/",

@@ -7,7 +7,8 @@ use shared::eventsub::fixtures::{self, Channel, Delivery};
 use shared::eventsub::headers::MessageType;
 use time::OffsetDateTime;
 
-use crate::cli::{self, TriggerArgs};
+use crate::cli::TriggerArgs;
+use crate::settings::eventsub_secret;
 
 /// What to send.
 #[derive(Debug, Clone)]
@@ -24,7 +25,7 @@ pub struct TriggerSpec {
 /// posts them (or has the local simulator deliver them, with `--via-sim`),
 /// one line per answer.
 pub async fn command(args: TriggerArgs) -> anyhow::Result<()> {
-    let secret = cli::eventsub_secret()?.secret;
+    let secret = eventsub_secret()?.secret;
     let spec = TriggerSpec {
         kind: args.kind,
         message_type: args.message_type.into(),
@@ -110,7 +111,7 @@ pub async fn run_via_sim(webhook_url: &str, spec: &TriggerSpec) -> anyhow::Resul
         );
         let response = client
             .post(&url)
-            .header(crate::twitch_sim::CONTROL_HEADER, "1")
+            .header(twitch_sim::CONTROL_HEADER, "1")
             .send()
             .await
             .with_context(|| format!("POST {url}"))?;

@@ -21,7 +21,7 @@ use shared::helix::config::ClientSecret;
 use shared::helix::{Helix, HelixConfig};
 use shared::store::sqlite::SqliteStore;
 
-use crate::twitch_sim::{Sim, SimConfig};
+use twitch_sim::{Sim, SimConfig};
 
 /// Which Twitch the stack talks to.
 pub enum Twitch {
@@ -170,7 +170,7 @@ impl TwitchSide {
                     .route(
                         "/sim/deliver",
                         axum::routing::post(sim_deliver)
-                            .layer(axum::middleware::from_fn(crate::twitch_sim::control_only)),
+                            .layer(axum::middleware::from_fn(twitch_sim::control_only)),
                     )
                     .with_state(Arc::clone(sim)),
             ),

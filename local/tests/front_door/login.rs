@@ -171,23 +171,26 @@ async fn a_memory_stack_keeps_its_sessions_through_the_hourly_sweep() {
     let mut swept = None;
     let s = support::serve(store.clone(), |addr| {
         let side = local::twitch::TwitchSide::new(
-            local::twitch::Twitch::Sim(local::twitch_sim::SimConfig::default()),
+            local::twitch::Twitch::Sim(twitch_sim::SimConfig::default()),
             &format!("http://{addr}"),
             secret.clone(),
             store.clone(),
             ADMIN.into(),
         )
         .unwrap();
-        let (stack, sweep, _) = local::app::serve_stack(
+        let (settings, _) = local::settings::StackSettings::for_db(
             ":memory:",
             secret,
-            store.clone(),
-            addr,
             Some(support::sim_tickets()),
-            std::sync::Arc::new(side),
         )
         .unwrap();
-        swept = Some(sweep);
+        let stack = local::stack::Stack::build(
+            settings,
+            store.clone(),
+            addr,
+            Some(std::sync::Arc::new(side)),
+        );
+        swept = Some(local::periodic::SessionSweep::of(&stack));
         stack
     })
     .await;

@@ -28,7 +28,6 @@ use eventsub_manager::admin::{self, AdminRequest, AdminResponse};
 use eventsub_manager::apply::{Outcome, Target};
 use eventsub_manager::manager::{Manager, StreamerRef, SweepReport};
 use eventsub_manager::plan::MAX_RECREATE;
-use local::twitch_sim::{Failure, Sim, SimConfig, SimSubscription};
 use serde_json::{json, Value};
 use shared::clock::now_ms;
 use shared::config::EventSubSecret;
@@ -42,6 +41,7 @@ use shared::store::streamers::{Streamer, StreamerStore, TypeState, Wish};
 use shared::store::SubscriptionStore;
 use support::wait_until;
 use time::OffsetDateTime;
+use twitch_sim::{Failure, Sim, SimConfig, SimSubscription};
 
 const SECRET: &str = "reconcile-tests-eventsub-secret";
 const STREAMER: &str = "1337";

@@ -5,7 +5,6 @@
 // Each test file compiles its own copy and uses only part of it.
 #![allow(dead_code)]
 
-use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,29 +13,30 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use local::app::{self, Stack};
 use local::gateway::Outbound;
+use local::listen::Limits;
+use local::server;
+use local::settings::StackSettings;
+use local::stack::Stack;
 use local::twitch::{Twitch, TwitchSide};
-use local::twitch_sim::SimConfig;
 use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
 use shared::store::sqlite::{Durability, SqliteStore};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
+use twitch_sim::SimConfig;
 use webhook::WebhookState;
 
-/// How long a test waits for anything before it fails instead of hanging.
-pub const PATIENCE: Duration = Duration::from_secs(10);
+// An in-memory store and waiting with a deadline: one copy, shared with
+// the simulator's tests.
+#[path = "../../../twitch_sim/tests/support/mod.rs"]
+mod common;
+#[allow(unused_imports)] // each test file uses only part of it
+pub use common::{eventually, memory_store, wait_until, PATIENCE};
 
 /// The documented development secret (what the local tools sign with).
 pub fn dev_secret() -> EventSubSecret {
     EventSubSecret::new(DEV_EVENTSUB_SECRET).unwrap()
-}
-
-/// A fresh in-memory store.
-pub fn memory_store() -> Arc<SqliteStore> {
-    Arc::new(SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap())
 }
 
 /// The store in the SQLite file at `db`.
@@ -113,20 +113,20 @@ pub async fn serve(
     store: Arc<SqliteStore>,
     build: impl FnOnce(SocketAddr) -> Arc<Stack>,
 ) -> Running {
-    serve_within(store, app::Limits::default(), build).await
+    serve_within(store, Limits::default(), build).await
 }
 
 /// [`serve`] within these server limits.
 pub async fn serve_within(
     store: Arc<SqliteStore>,
-    limits: app::Limits,
+    limits: Limits,
     build: impl FnOnce(SocketAddr) -> Arc<Stack>,
 ) -> Running {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stack = build(addr);
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app::run_within(
+    tokio::spawn(server::run_within(
         listener,
         Arc::clone(&stack),
         limits,
@@ -144,11 +144,11 @@ pub async fn serve_within(
 
 /// Only the webhook (`POST /eventsub`) and `@connections`, over an in-memory store.
 pub async fn webhook_only(secret: EventSubSecret) -> Running {
-    webhook_only_within(secret, app::Limits::default()).await
+    webhook_only_within(secret, Limits::default()).await
 }
 
 /// [`webhook_only`] within these server limits.
-pub async fn webhook_only_within(secret: EventSubSecret, limits: app::Limits) -> Running {
+pub async fn webhook_only_within(secret: EventSubSecret, limits: Limits) -> Running {
     let store = memory_store();
     let webhook = WebhookState::new(secret, store.clone(), store.clone());
     serve_within(store, limits, |_| {
@@ -167,7 +167,16 @@ pub async fn webhook_only_within(secret: EventSubSecret, limits: app::Limits) ->
     .await
 }
 
-/// The whole stack without a Twitch side ([`Stack::local`]) over an
+/// What a test stack is built from: the environment's settings, with
+/// `secret`, `tickets` (`None`: open) and a seal key for this process.
+pub fn stack_settings(
+    secret: EventSubSecret,
+    tickets: Option<shared::ticket::TicketKey>,
+) -> StackSettings {
+    StackSettings::read(secret, tickets, shared::auth::seal::SealKey::ephemeral())
+}
+
+/// The whole stack without a Twitch side ([`Stack::build`]) over an
 /// in-memory store; `/ws` needs tickets signed with `tickets`, or none.
 pub async fn local_stack(
     secret: EventSubSecret,
@@ -175,7 +184,7 @@ pub async fn local_stack(
 ) -> Running {
     let store = memory_store();
     serve(store.clone(), |addr| {
-        Stack::local(secret, store, addr, tickets)
+        Stack::build(stack_settings(secret, tickets), store, addr, None)
     })
     .await
 }
@@ -195,7 +204,7 @@ impl Running {
 }
 
 /// The whole stack with the built-in Twitch simulator as its Twitch side
-/// ([`Stack::with_twitch`]), `/ws` behind tickets signed with
+/// ([`Stack::build`]), `/ws` behind tickets signed with
 /// [`sim_tickets`]; the admin routes take `admin_token`.
 pub async fn sim_stack(secret: EventSubSecret, admin_token: &str) -> Running {
     sim_stack_on(memory_store(), secret, admin_token).await
@@ -216,11 +225,10 @@ pub async fn sim_stack_on(
             admin_token.into(),
         )
         .unwrap();
-        Stack::with_twitch(
-            secret,
+        Stack::build(
+            stack_settings(secret, Some(sim_tickets())),
             store,
             addr,
-            Some(sim_tickets()),
             Some(Arc::new(side)),
         )
     })
@@ -310,22 +318,4 @@ pub async fn next_frame(rx: &mut local::gateway::Inbox) -> serde_json::Value {
         Outbound::Frame(b) => serde_json::from_slice(&b).unwrap(),
         Outbound::Close => panic!("closed"),
     }
-}
-
-/// Polls `check` every 10 ms until it holds; fails the test after [`PATIENCE`].
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + PATIENCE;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-/// [`eventually`] for a condition that needs no waiting to check.
-pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    eventually(what, || std::future::ready(done())).await
 }

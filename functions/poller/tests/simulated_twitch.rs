@@ -6,7 +6,6 @@ mod support;
 
 use std::sync::Arc;
 
-use local::twitch_sim::{Failure, Sim, SimConfig};
 use poller::{Mode, Poller};
 use shared::clock::now_ms;
 use shared::helix::config::ClientSecret;
@@ -15,6 +14,7 @@ use shared::store::snapshots::{LiveState, SnapshotStore};
 use shared::store::sqlite::SqliteStore;
 use shared::store::streamers::{StreamerStore, Wish};
 use shared::store::{Event, EventStore};
+use twitch_sim::{Failure, Sim, SimConfig};
 
 struct World {
     sim: Arc<Sim>,

@@ -2,7 +2,7 @@
 //! loopback, with the page served by the same handler, answered by the api
 //! function's own handler.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -4,25 +4,22 @@
 //! `sim_user` and `sim_decision`), the code exchange and refresh grants
 //! (refresh rotates: the old refresh and access tokens die), user tokens at
 //! `/validate`, `/revoke`, `/userinfo`, the key set and discovery document,
-//! and RS256 ID tokens carrying the nonce. Error texts are Twitch's.
-//!
-//! Over 400 lines on purpose: the whole user side of one fake endpoint set,
-//! whose parts share the token books.
+//! and RS256 ID tokens carrying the nonce. Error texts are Twitch's. Its
+//! books are [`super::accounts`], its page [`super::consent`].
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use shared::auth::idtoken::signer::IdTokenSigner;
-use tokio::time::Instant;
 
+use super::accounts::{Code, Refresh, UserToken, MAX_PENDING_CODES};
+use super::consent::{consent_page, page, redirect_with};
 use super::gate::{oauth_error, strip_scheme};
 use super::params::{request_params, Params};
 use super::{users, Sim};
@@ -31,111 +28,6 @@ use super::{users, Sim};
 const CODE_TTL: Duration = Duration::from_secs(600);
 /// ID tokens live 15 minutes, as Twitch's do.
 const ID_TOKEN_TTL_SECS: i64 = 900;
-
-/// An authorization code waiting to be exchanged.
-struct Code {
-    client_id: String,
-    redirect_uri: String,
-    user_id: String,
-    scopes: Vec<String>,
-    nonce: Option<String>,
-    expires_at: Instant,
-}
-
-/// A user access token.
-#[derive(Clone)]
-struct UserToken {
-    client_id: String,
-    user_id: String,
-    scopes: Vec<String>,
-    expires_at: Instant,
-}
-
-/// A refresh token and the access token it last produced.
-struct Refresh {
-    client_id: String,
-    user_id: String,
-    scopes: Vec<String>,
-    access: String,
-}
-
-/// Codes kept at most: past it, the one closest to expiring goes.
-const MAX_PENDING_CODES: usize = 10_000;
-
-#[derive(Default)]
-struct Books {
-    codes: HashMap<String, Code>,
-    access: HashMap<String, UserToken>,
-    refresh: HashMap<String, Refresh>,
-}
-
-/// Users' tokens and the key ID tokens are signed with.
-pub struct Accounts {
-    books: Mutex<Books>,
-    signer: IdTokenSigner,
-}
-
-impl Accounts {
-    /// No codes or tokens yet; a fresh signing key (`kid` "1").
-    pub fn new() -> Self {
-        let signer = match IdTokenSigner::generate("1") {
-            Ok(s) => s,
-            Err(_) => unreachable!("RSA key generation from the system's random source"),
-        };
-        Self {
-            books: Mutex::default(),
-            signer,
-        }
-    }
-
-    /// Authorization codes handed out and not yet exchanged.
-    pub fn pending_codes(&self) -> usize {
-        self.books().codes.len()
-    }
-
-    fn books(&self) -> MutexGuard<'_, Books> {
-        self.books.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Kills every token of `user_id` (the user disconnected the app);
-    /// returns how many access tokens died.
-    pub fn disconnect(&self, user_id: &str) -> usize {
-        let mut books = self.books();
-        books.refresh.retain(|_, r| r.user_id != user_id);
-        let before = books.access.len();
-        books.access.retain(|_, t| t.user_id != user_id);
-        before - books.access.len()
-    }
-
-    /// How many live access tokens `user_id` holds (tests: logout revoked it).
-    pub fn live_tokens(&self, user_id: &str, now: Instant) -> usize {
-        self.books()
-            .access
-            .values()
-            .filter(|t| t.user_id == user_id && t.expires_at > now)
-            .count()
-    }
-
-    /// The owner of a live user access token, for `/validate`.
-    pub(super) fn validate_json(&self, token: &str, now: Instant) -> Option<Value> {
-        let books = self.books();
-        let t = books.access.get(token).filter(|t| t.expires_at > now)?;
-        Some(json!({
-            "client_id": t.client_id,
-            "login": users::login(&t.user_id),
-            // Twitch sends null, not [], for a token without scopes.
-            "scopes": if t.scopes.is_empty() { Value::Null } else { json!(t.scopes) },
-            "user_id": t.user_id,
-            "expires_in": t.expires_at.saturating_duration_since(now).as_secs(),
-        }))
-    }
-}
-
-impl Default for Accounts {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 fn random() -> String {
     uuid::Uuid::new_v4().simple().to_string()
@@ -172,38 +64,6 @@ pub async fn discovery(headers: HeaderMap) -> Json<Value> {
 /// `GET /oauth2/keys`.
 pub async fn keys(State(sim): State<Arc<Sim>>) -> Json<Value> {
     Json(json!(sim.accounts.signer.jwks()))
-}
-
-/// A redirect to `base` with `pairs` added to its query string.
-fn redirect_with(base: &str, pairs: &[(&str, &str)]) -> Response {
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let query: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", form_encode(v)))
-        .collect();
-    Redirect::to(&format!("{base}{sep}{}", query.join("&"))).into_response()
-}
-
-fn form_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b' ' => out.push('+'),
-            b if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') => {
-                out.push(b as char)
-            }
-            b => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// `GET /oauth2/authorize`: the consent page, or (with `sim_user` and
@@ -302,61 +162,6 @@ pub async fn authorize(State(sim): State<Arc<Sim>>, RawQuery(query): RawQuery) -
         }
         _ => consent_page(&params, &scopes),
     }
-}
-
-/// The consent form: the same query again, plus the user and the decision.
-fn consent_page(params: &Params, scopes: &[String]) -> Response {
-    let hidden: String = [
-        "client_id",
-        "redirect_uri",
-        "response_type",
-        "scope",
-        "state",
-        "nonce",
-        "claims",
-        "force_verify",
-    ]
-    .iter()
-    .filter_map(|k| params.first(k).map(|v| (k, v)))
-    .map(|(k, v)| {
-        format!(
-            r#"<input type="hidden" name="{k}" value="{}">"#,
-            html_escape(v)
-        )
-    })
-    .collect();
-    let asked: String = scopes
-        .iter()
-        .map(|s| format!("<li><code>{}</code></li>", html_escape(s)))
-        .collect();
-    page(
-        StatusCode::OK,
-        &format!(
-            r#"<h1>Twitch (simulated)</h1>
-<p>An application wants to log you in and asks for:</p><ul id="scopes">{asked}</ul>
-<form method="get" action="/oauth2/authorize">{hidden}
-<label>Log in as user id <input id="sim-user" name="sim_user" value="1337" inputmode="numeric"></label>
-<p>You are <b id="sim-login">user1337</b> on this simulated Twitch.</p>
-<button id="authorize" name="sim_decision" value="allow">Authorize</button>
-<button id="cancel" name="sim_decision" value="deny">Cancel</button>
-</form>"#
-        ),
-    )
-}
-
-fn page(status: StatusCode, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Twitch (simulated)</title></head><body>{body}</body></html>"
-    );
-    (
-        status,
-        [(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; form-action 'self'",
-        )],
-        Html(html),
-    )
-        .into_response()
 }
 
 /// `grant_type=authorization_code` (client already authenticated).

@@ -3,7 +3,7 @@
 //! simulator → the simulator verifies the callback against the real webhook →
 //! a simulated raid reaches the client.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

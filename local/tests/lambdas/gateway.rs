@@ -1,7 +1,7 @@
 //! The local `@connections` API, driven by the real AWS SDK client
 //! (aws-sdk-apigatewaymanagement) exactly as a Lambda would drive API Gateway.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -13,11 +13,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use local::twitch_sim::{Failure, Sim, SimConfig, SimError, SimSubscription};
 use serde_json::{json, Value};
 use shared::config::EventSubSecret;
 use shared::eventsub::verify::signature_header;
 use tokio::sync::mpsc;
+use twitch_sim::{Failure, Sim, SimConfig, SimError, SimSubscription};
 
 const SECRET: &str = "a-callback-secret-for-tests";
 

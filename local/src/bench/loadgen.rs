@@ -26,8 +26,9 @@ use shared::eventsub::verify::signature_header;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use tokio::net::TcpStream;
 
-use crate::cli::{self, LoadArgs};
-use crate::report::{rounded, Latencies};
+use super::report::{rounded, Latencies};
+use crate::cli::LoadArgs;
+use crate::settings::eventsub_secret;
 
 /// How to load the server.
 #[derive(Debug, Clone)]
@@ -99,7 +100,7 @@ impl From<&Report> for Summary {
 
 /// `local loadgen`: loads the receiver at `args.addr`, signing with the local secret.
 pub async fn command(args: LoadArgs) -> anyhow::Result<Summary> {
-    let secret = cli::eventsub_secret()?.secret;
+    let secret = eventsub_secret()?.secret;
     let spec = LoadSpec {
         addr: args.addr,
         path: args.path,

@@ -1,7 +1,7 @@
 //! The local stack's WebSocket endpoint with a real WebSocket client:
 //! tickets, subscribe, backlog, error frames, unsubscribe.
 
-mod support;
+use crate::support;
 
 use local::trigger::{self, TriggerSpec};
 use shared::clock::now_ms;

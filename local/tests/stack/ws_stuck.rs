@@ -2,12 +2,12 @@
 //! their readers at once, and the stuck socket is closed at its deadline
 //! even while a send to it is blocked.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use local::app::Stack;
+use local::stack::Stack;
 use shared::store::{Event, EventStore};
 
 const IDLE: Duration = Duration::from_secs(2);
@@ -51,7 +51,8 @@ async fn stack() -> (
 ) {
     let store = support::memory_store();
     let s = support::serve(store.clone(), |addr| {
-        let mut stack = Stack::local(support::dev_secret(), store.clone(), addr, None);
+        let settings = support::stack_settings(support::dev_secret(), None);
+        let mut stack = Stack::build(settings, store.clone(), addr, None);
         let ws = Arc::get_mut(&mut stack)
             .and_then(|s| s.ws.as_mut())
             .and_then(Arc::get_mut)

@@ -2,7 +2,7 @@
 //! `events/eventsub_manager/` (a streamers-table stream batch, the schedule, the
 //! admin routes), against the Twitch simulator and the real webhook.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

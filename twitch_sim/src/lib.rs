@@ -1,8 +1,8 @@
-//! A Twitch simulator for the local stack and its tests: app tokens
-//! (`/oauth2`), Get Users, Get Streams and EventSub subscription management
-//! (`/helix`), with rate-limit headers, injected failures, the signed
-//! callback challenge and signed notifications, following
-//! Twitch's documentation (<https://dev.twitch.tv/docs/eventsub/> and
+//! A Twitch simulator for the local stack and the tests of what calls Twitch:
+//! app tokens (`/oauth2`), Get Users, Get Streams and EventSub subscription
+//! management (`/helix`), with rate-limit headers, injected failures, the
+//! signed callback challenge and signed notifications, following Twitch's
+//! documentation (<https://dev.twitch.tv/docs/eventsub/> and
 //! <https://dev.twitch.tv/docs/api/reference/>).
 //!
 //! - [`state`]: what the simulator remembers (tokens, grants, subscriptions, counters).
@@ -13,14 +13,17 @@
 //! - [`oauth`]: `POST /oauth2/token` (client credentials) and `GET /oauth2/validate`.
 //! - [`login`]: the user side of id.twitch.tv: the authorize page, code and
 //!   refresh grants, revoke, userinfo, the key set and RS256 ID tokens.
+//! - [`accounts`]: its books: codes waiting, users' tokens, the ID-token key.
+//! - [`consent`]: its authorize page and the redirects back to the client.
 //! - [`users`]: `GET /helix/users` over a deterministic population.
 //! - [`streams`]: `GET /helix/streams` over live channels whose viewers drift.
-//! - [`eventsub`]: `POST`, `GET`, `DELETE /helix/eventsub/subscriptions`, accepting
-//!   the types of `shared::eventsub::catalog`.
+//! - [`eventsub`]: `POST`, `GET`, `DELETE /helix/eventsub/subscriptions` (the catalog's types).
 //! - [`payload`]: realistic `event` objects for each type.
 //! - [`delivery`]: signed challenges, notifications, redeliveries and revocations.
 //! - [`traffic`]: a background stream of notifications at a given rate.
 
+pub mod accounts;
+pub mod consent;
 pub mod delivery;
 pub mod eventsub;
 pub mod gate;
@@ -173,7 +176,7 @@ pub struct Sim {
     /// Milliseconds added to the simulator's clock by [`Sim::advance_clock`].
     skew_ms: AtomicU64,
     /// Users' tokens and the ID-token signing key.
-    accounts: login::Accounts,
+    accounts: accounts::Accounts,
 }
 
 impl Sim {
@@ -193,7 +196,7 @@ impl Sim {
             http,
             started: Instant::now(),
             skew_ms: AtomicU64::new(0),
-            accounts: login::Accounts::new(),
+            accounts: accounts::Accounts::new(),
         })
     }
 

@@ -2,7 +2,7 @@
 //! (`events/fanout/stream-insert.json`), posting through the real SDK
 //! client to the local `@connections`, including a partial failure.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

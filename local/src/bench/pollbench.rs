@@ -15,8 +15,8 @@ use shared::store::snapshots::{LivePage, LiveState, PollerStatus, Snapshot, Snap
 use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::StoreError;
 
+use super::report::rounded;
 use crate::cli::BenchPollArgs;
-use crate::report::rounded;
 
 /// What one run cost.
 #[derive(Debug)]
@@ -96,7 +96,7 @@ fn cpu_seconds() -> f64 {
 
 /// Peak resident memory of this process, in MiB.
 fn peak_rss_mib() -> u64 {
-    crate::report::status_kb("self", "VmHWM").unwrap_or(0) / 1024
+    super::report::status_kb("self", "VmHWM").unwrap_or(0) / 1024
 }
 
 /// Where a benchmark run's snapshots go.
@@ -165,7 +165,7 @@ impl SnapshotStore for SerializingSink {
 
 /// One run of `mode` against the simulator at `base`.
 pub async fn run(base: &str, mode: Mode, sink: Sink) -> anyhow::Result<PollCost> {
-    let defaults = crate::twitch_sim::SimConfig::default();
+    let defaults = twitch_sim::SimConfig::default();
     let helix = Helix::new(HelixConfig::at(
         &format!("{base}/helix"),
         &format!("{base}/oauth2"),

@@ -1,11 +1,11 @@
 //! The local server's limits against clients that hold on: slow heads, slow
 //! bodies, and more connections than it serves at once.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
-use local::app::Limits;
+use local::listen::Limits;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

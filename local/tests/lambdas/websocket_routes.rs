@@ -2,7 +2,7 @@
 //! samples in `events/websocket/`) and the local `@connections` endpoint
 //! receiving what it sends, through the real SDK client.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

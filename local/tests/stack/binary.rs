@@ -1,7 +1,7 @@
 //! The local stack end to end: real HTTP on loopback, the real binary, real
 //! SQLite files, and the process killed the hard way.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use local::twitch_sim::{Sim, SimConfig};
 use shared::helix::config::ClientSecret;
 use shared::helix::login::{Authorize, Login, LoginError, Validation};
 use shared::helix::{Helix, HelixConfig};
+use twitch_sim::{Sim, SimConfig};
 
 const CALLBACK: &str = "http://localhost:3000/auth/callback";
 

@@ -1,0 +1,67 @@
+//! The stack's periodic chores: the hourly purge of expired rows (the local
+//! stand-in for DynamoDB's TTL) and the check of sessions' Twitch tokens.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use shared::sessions::{validate_due, SweepReport};
+use shared::store::sqlite::SqliteStore;
+use shared::store::StoreError;
+use tokio::task::JoinHandle;
+
+use crate::stack::Stack;
+
+/// Purges expired rows hourly: the local stand-in for DynamoDB's TTL.
+pub fn spawn_purger(store: SqliteStore) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            match store.purge_expired(now).await {
+                Ok(n) if n > 0 => tracing::info!(rows = n, "purged expired rows"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "purge failed"),
+            }
+        }
+    })
+}
+
+/// The check of sessions' Twitch tokens Twitch asks for hourly: only the
+/// sessions an hour past their last check are asked about.
+pub struct SessionSweep {
+    /// The api handler whose front door holds the sessions' store, the
+    /// login client and the key its sessions are sealed with.
+    api: Option<Arc<::api::ApiState>>,
+}
+
+impl SessionSweep {
+    /// The sweep of `stack`'s sessions, opened with its front door's own key.
+    pub fn of(stack: &Stack) -> Self {
+        Self {
+            api: stack.api.clone(),
+        }
+    }
+
+    /// One sweep at `now_s` (Unix seconds); nothing without a front door.
+    pub async fn once(&self, now_s: i64) -> Result<SweepReport, StoreError> {
+        match self.api.as_ref().and_then(|api| api.door.as_ref()) {
+            Some(door) => validate_due(door.users.as_ref(), &door.login, &door.seal, now_s).await,
+            None => Ok(SweepReport::default()),
+        }
+    }
+
+    /// Sweeps every `every` (at most ten minutes apart) for as long as the
+    /// process runs.
+    pub fn spawn(self, every: Duration) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every.min(Duration::from_secs(600)));
+            loop {
+                tick.tick().await;
+                if let Err(e) = self.once(shared::clock::now_ms() / 1000).await {
+                    tracing::warn!(error = %e, "session validation sweep failed");
+                }
+            }
+        });
+    }
+}
