@@ -42,7 +42,8 @@ use super::{
     unavailable, written, Item,
 };
 use crate::store::users::{
-    allowance_window, Favourite, FavouriteAdded, LoginState, SealedTokens, Session, User, UserStore,
+    allowance_window, AllowanceStore, Favourite, FavouriteAdded, FavouriteStore, LoginState,
+    LoginStore, OverlayStore, SealedTokens, Session, SessionStore, User,
 };
 use crate::store::{Cursor, StoreError};
 
@@ -177,7 +178,7 @@ fn failed_conditions(e: &TransactWriteItemsError) -> Option<Vec<bool>> {
 }
 
 #[async_trait]
-impl UserStore for DynamoUserStore {
+impl LoginStore for DynamoUserStore {
     async fn begin_login(&self, login: &LoginState) -> Result<(), StoreError> {
         let mut item = Self::key(format!("LOGIN#{}", login.state_hash), "-");
         item.insert("nonce".into(), s(&login.nonce));
@@ -283,7 +284,10 @@ impl UserStore for DynamoUserStore {
             .map_err(sdk_error)?;
         out.item().map(user_from).transpose()
     }
+}
 
+#[async_trait]
+impl SessionStore for DynamoUserStore {
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
         let mut item = Self::key(format!("SESSION#{}", session.hash), "-");
         item.insert("session_user".into(), s(&session.user_id));
@@ -414,55 +418,10 @@ impl UserStore for DynamoUserStore {
         batch_write(&self.client, &self.table, deletes).await?;
         Ok(count)
     }
+}
 
-    async fn suspend_overlays(&self, user_id: &str, at_s: i64) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(format!("USER#{user_id}"), "PROFILE")))
-            .update_expression("SET overlays_suspended_at = :at")
-            // Never a bare profile for a user who never logged in here.
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":at", n(at_s))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => Ok(()),
-            Err(e) => Err(sdk_error(e)),
-        }
-    }
-
-    async fn overlays_suspended(&self, user_id: &str) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(format!("USER#{user_id}"), "PROFILE")))
-            .projection_expression("overlays_suspended_at")
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(out
-            .item
-            .is_some_and(|i| i.contains_key("overlays_suspended_at")))
-    }
-
-    async fn use_ticket(&self, ticket_hash: &str, expires_at_s: i64) -> Result<bool, StoreError> {
-        let mut item = Self::key(format!("TICKET#{ticket_hash}"), "-");
-        item.insert("expires_at".into(), n(expires_at_s));
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        written(result)
-    }
-
+#[async_trait]
+impl FavouriteStore for DynamoUserStore {
     async fn favourites(&self, user_id: &str) -> Result<Vec<Favourite>, StoreError> {
         let items = query_all(
             self.client
@@ -553,6 +512,90 @@ impl UserStore for DynamoUserStore {
             .send()
             .await;
         written(result)
+    }
+
+    async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError> {
+        let pk = format!("USER#{user_id}");
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk.clone(), &format!("FAV#{streamer_id}"))))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(unavailable)?;
+        let count = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, "PROFILE")))
+            .update_expression("ADD fav_count :minus")
+            .expression_attribute_values(":minus", n(-1))
+            .build()
+            .map_err(unavailable)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .transact_items(TransactWriteItem::builder().update(count).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) => match e.as_service_error().and_then(failed_conditions) {
+                Some(failed) if failed.first() == Some(&true) => Ok(false),
+                _ => Err(sdk_error(e)),
+            },
+        }
+    }
+
+    async fn fans(&self, streamer_id: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("fans")
+            .key_condition_expression("fan_of = :s")
+            .expression_attribute_values(":s", s(streamer_id));
+        let items = query_first(query, limit).await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| text(i, "pk"))
+            .filter_map(|pk| pk.strip_prefix("USER#").map(str::to_owned))
+            .collect())
+    }
+}
+
+#[async_trait]
+impl OverlayStore for DynamoUserStore {
+    async fn suspend_overlays(&self, user_id: &str, at_s: i64) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(format!("USER#{user_id}"), "PROFILE")))
+            .update_expression("SET overlays_suspended_at = :at")
+            // Never a bare profile for a user who never logged in here.
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":at", n(at_s))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failed(&e) => Ok(()),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn overlays_suspended(&self, user_id: &str) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(format!("USER#{user_id}"), "PROFILE")))
+            .projection_expression("overlays_suspended_at")
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out
+            .item
+            .is_some_and(|i| i.contains_key("overlays_suspended_at")))
     }
 
     async fn set_overlay(
@@ -661,52 +704,22 @@ impl UserStore for DynamoUserStore {
             Err(e) => Err(sdk_error(e)),
         }
     }
+}
 
-    async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError> {
-        let pk = format!("USER#{user_id}");
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(pk.clone(), &format!("FAV#{streamer_id}"))))
-            .condition_expression("attribute_exists(pk)")
-            .build()
-            .map_err(unavailable)?;
-        let count = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(pk, "PROFILE")))
-            .update_expression("ADD fav_count :minus")
-            .expression_attribute_values(":minus", n(-1))
-            .build()
-            .map_err(unavailable)?;
+#[async_trait]
+impl AllowanceStore for DynamoUserStore {
+    async fn use_ticket(&self, ticket_hash: &str, expires_at_s: i64) -> Result<bool, StoreError> {
+        let mut item = Self::key(format!("TICKET#{ticket_hash}"), "-");
+        item.insert("expires_at".into(), n(expires_at_s));
         let result = self
             .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().delete(delete).build())
-            .transact_items(TransactWriteItem::builder().update(count).build())
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) => match e.as_service_error().and_then(failed_conditions) {
-                Some(failed) if failed.first() == Some(&true) => Ok(false),
-                _ => Err(sdk_error(e)),
-            },
-        }
-    }
-
-    async fn fans(&self, streamer_id: &str, limit: usize) -> Result<Vec<String>, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name("fans")
-            .key_condition_expression("fan_of = :s")
-            .expression_attribute_values(":s", s(streamer_id));
-        let items = query_first(query, limit).await?;
-        Ok(items
-            .iter()
-            .filter_map(|i| text(i, "pk"))
-            .filter_map(|pk| pk.strip_prefix("USER#").map(str::to_owned))
-            .collect())
+        written(result)
     }
 
     async fn spend(

@@ -5,7 +5,8 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::SqliteStore;
 use crate::store::users::{
-    allowance_window, Favourite, FavouriteAdded, LoginState, SealedTokens, Session, User, UserStore,
+    allowance_window, AllowanceStore, Favourite, FavouriteAdded, FavouriteStore, LoginState,
+    LoginStore, OverlayStore, SealedTokens, Session, SessionStore, User,
 };
 use crate::store::{Cursor, StoreError};
 
@@ -56,7 +57,7 @@ fn token_columns(t: Option<&SealedTokens>) -> (Option<String>, Option<String>, i
 }
 
 #[async_trait]
-impl UserStore for SqliteStore {
+impl LoginStore for SqliteStore {
     async fn begin_login(&self, login: &LoginState) -> Result<(), StoreError> {
         let l = login.clone();
         self.write(move |c| {
@@ -132,7 +133,10 @@ impl UserStore for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl SessionStore for SqliteStore {
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
         let s = session.clone();
         self.write(move |c| {
@@ -230,43 +234,10 @@ impl UserStore for SqliteStore {
         })
         .await
     }
+}
 
-    async fn suspend_overlays(&self, user_id: &str, at_s: i64) -> Result<(), StoreError> {
-        let user = user_id.to_owned();
-        self.write(move |c| {
-            c.prepare_cached("UPDATE users SET overlays_suspended_at = ?2 WHERE id = ?1")?
-                .execute(params![user, at_s])?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn overlays_suspended(&self, user_id: &str) -> Result<bool, StoreError> {
-        let user = user_id.to_owned();
-        self.read(move |c| {
-            let at: Option<Option<i64>> = c
-                .prepare_cached("SELECT overlays_suspended_at FROM users WHERE id = ?1")?
-                .query_row([user], |r| r.get(0))
-                .optional()?;
-            Ok(at.flatten().is_some())
-        })
-        .await
-    }
-
-    async fn use_ticket(&self, ticket_hash: &str, expires_at_s: i64) -> Result<bool, StoreError> {
-        let hash = ticket_hash.to_owned();
-        self.write(move |c| {
-            let n = c
-                .prepare_cached(
-                    "INSERT INTO used_tickets (hash, expires_at) VALUES (?1, ?2) \
-                     ON CONFLICT (hash) DO NOTHING",
-                )?
-                .execute(params![hash, expires_at_s])?;
-            Ok(n == 1)
-        })
-        .await
-    }
-
+#[async_trait]
+impl FavouriteStore for SqliteStore {
     async fn favourites(&self, user_id: &str) -> Result<Vec<Favourite>, StoreError> {
         let user = user_id.to_owned();
         self.read(move |c| {
@@ -340,6 +311,54 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError> {
+        let (user, streamer) = (user_id.to_owned(), streamer_id.to_owned());
+        self.write(move |c| {
+            let n = c
+                .prepare_cached("DELETE FROM favourites WHERE user_id = ?1 AND streamer_id = ?2")?
+                .execute([user, streamer])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn fans(&self, streamer_id: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let streamer = streamer_id.to_owned();
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT user_id FROM favourites WHERE streamer_id = ?1 ORDER BY user_id LIMIT ?2",
+            )?
+            .query_map(params![streamer, limit as i64], |r| r.get(0))?
+            .collect()
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl OverlayStore for SqliteStore {
+    async fn suspend_overlays(&self, user_id: &str, at_s: i64) -> Result<(), StoreError> {
+        let user = user_id.to_owned();
+        self.write(move |c| {
+            c.prepare_cached("UPDATE users SET overlays_suspended_at = ?2 WHERE id = ?1")?
+                .execute(params![user, at_s])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn overlays_suspended(&self, user_id: &str) -> Result<bool, StoreError> {
+        let user = user_id.to_owned();
+        self.read(move |c| {
+            let at: Option<Option<i64>> = c
+                .prepare_cached("SELECT overlays_suspended_at FROM users WHERE id = ?1")?
+                .query_row([user], |r| r.get(0))
+                .optional()?;
+            Ok(at.flatten().is_some())
+        })
+        .await
+    }
+
     async fn set_overlay(
         &self,
         user_id: &str,
@@ -402,26 +421,20 @@ impl UserStore for SqliteStore {
         })
         .await
     }
+}
 
-    async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError> {
-        let (user, streamer) = (user_id.to_owned(), streamer_id.to_owned());
+#[async_trait]
+impl AllowanceStore for SqliteStore {
+    async fn use_ticket(&self, ticket_hash: &str, expires_at_s: i64) -> Result<bool, StoreError> {
+        let hash = ticket_hash.to_owned();
         self.write(move |c| {
             let n = c
-                .prepare_cached("DELETE FROM favourites WHERE user_id = ?1 AND streamer_id = ?2")?
-                .execute([user, streamer])?;
+                .prepare_cached(
+                    "INSERT INTO used_tickets (hash, expires_at) VALUES (?1, ?2) \
+                     ON CONFLICT (hash) DO NOTHING",
+                )?
+                .execute(params![hash, expires_at_s])?;
             Ok(n == 1)
-        })
-        .await
-    }
-
-    async fn fans(&self, streamer_id: &str, limit: usize) -> Result<Vec<String>, StoreError> {
-        let streamer = streamer_id.to_owned();
-        self.read(move |c| {
-            c.prepare_cached(
-                "SELECT user_id FROM favourites WHERE streamer_id = ?1 ORDER BY user_id LIMIT ?2",
-            )?
-            .query_map(params![streamer, limit as i64], |r| r.get(0))?
-            .collect()
         })
         .await
     }
