@@ -234,6 +234,17 @@ pub fn allowance_window(now_s: i64, window_s: i64) -> (i64, i64) {
     (start, start + window_s)
 }
 
+/// One window of one key's allowance, as an adapter counts in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllowanceWindow {
+    /// Its start (Unix seconds): part of the record's key.
+    pub start_s: i64,
+    /// Its end: when the record may go.
+    pub end_s: i64,
+    /// Uses it allows; at least one.
+    pub limit: u32,
+}
+
 /// Single-use tickets and per-key budgets: what bounds what one user may
 /// ask for.
 #[async_trait]
@@ -242,14 +253,32 @@ pub trait AllowanceStore: Send + Sync {
     async fn use_ticket(&self, ticket_hash: &str, expires_at_s: i64) -> Result<bool, StoreError>;
 
     /// Spends one unit of `key`'s allowance of `limit` per `window_s`
-    /// seconds; `false` (nothing spent) when it is used up.
+    /// seconds; `false` (nothing spent) when it is used up. The policy lives
+    /// here, once: a `limit` of 0 allows nothing (no record is written), and
+    /// windows follow [`allowance_window`].
     async fn spend(
         &self,
         key: &str,
         limit: u32,
         window_s: i64,
         now_s: i64,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<bool, StoreError> {
+        if limit == 0 {
+            return Ok(false);
+        }
+        let (start_s, end_s) = allowance_window(now_s, window_s);
+        let window = AllowanceWindow {
+            start_s,
+            end_s,
+            limit,
+        };
+        self.count_use(key, &window).await
+    }
+
+    /// The adapter's part of [`AllowanceStore::spend`] (callers use that):
+    /// counts one use of `key` in `window` unless it has `window.limit`
+    /// already; `false` when nothing was counted.
+    async fn count_use(&self, key: &str, window: &AllowanceWindow) -> Result<bool, StoreError>;
 }
 
 /// Everything the users table holds, every role above: for what wires or
