@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 
 use super::DynamoUserStore;
-use crate::store::dynamo::{n, written};
+use crate::store::dynamo::conditions::written;
+use crate::store::dynamo::n;
 use crate::store::users::{AllowanceStore, AllowanceWindow};
 use crate::store::StoreError;
 
@@ -30,10 +31,7 @@ impl AllowanceStore for DynamoUserStore {
             limit,
         } = *window;
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(format!("ALLOW#{key}#{start}"), "-")))
+            .update(Self::key(format!("ALLOW#{key}#{start}"), "-"))
             .update_expression("ADD used :one SET expires_at = :exp")
             .condition_expression("attribute_not_exists(used) OR used < :limit")
             .expression_attribute_values(":one", n(1))

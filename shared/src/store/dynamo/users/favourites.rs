@@ -1,28 +1,15 @@
 //! Favourites, read marks and fans ([`FavouriteStore`]) on the users table.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
 use super::{corrupt, DynamoUserStore};
-use crate::store::dynamo::{
-    n, number, query_all, query_first, s, sdk_error, text, unavailable, written,
+use crate::store::dynamo::conditions::{
+    delete_and_decrement, transact, written, CountedDelete, Transacted,
 };
+use crate::store::dynamo::{n, number, query_all, query_first, s, text, unavailable};
 use crate::store::users::{Favourite, FavouriteAdded, FavouriteStore};
 use crate::store::StoreError;
-
-/// Which items of a cancelled transaction failed their condition.
-fn failed_conditions(e: &TransactWriteItemsError) -> Option<Vec<bool>> {
-    match e {
-        TransactWriteItemsError::TransactionCanceledException(c) => Some(
-            c.cancellation_reasons()
-                .iter()
-                .map(|r| r.code() == Some("ConditionalCheckFailed"))
-                .collect(),
-        ),
-        _ => None,
-    }
-}
 
 #[async_trait]
 impl FavouriteStore for DynamoUserStore {
@@ -79,20 +66,19 @@ impl FavouriteStore for DynamoUserStore {
             .expression_attribute_values(":cap", n(cap as i64))
             .build()
             .map_err(unavailable)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(TransactWriteItem::builder().update(count).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(FavouriteAdded::Added),
-            Err(e) => match e.as_service_error().and_then(failed_conditions) {
-                Some(failed) if failed.first() == Some(&true) => Ok(FavouriteAdded::AlreadyThere),
-                Some(failed) if failed.get(1) == Some(&true) => Ok(FavouriteAdded::OverCap),
-                _ => Err(sdk_error(e)),
-            },
+        let items = vec![
+            TransactWriteItem::builder().put(put).build(),
+            TransactWriteItem::builder().update(count).build(),
+        ];
+        match transact(&self.client, items).await? {
+            Transacted::Done => Ok(FavouriteAdded::Added),
+            Transacted::Cancelled { failed, .. } if failed.first() == Some(&true) => {
+                Ok(FavouriteAdded::AlreadyThere)
+            }
+            Transacted::Cancelled { failed, .. } if failed.get(1) == Some(&true) => {
+                Ok(FavouriteAdded::OverCap)
+            }
+            Transacted::Cancelled { error, .. } => Err(error),
         }
     }
 
@@ -103,13 +89,10 @@ impl FavouriteStore for DynamoUserStore {
         cursor: &str,
     ) -> Result<bool, StoreError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(
+            .update(Self::key(
                 format!("USER#{user_id}"),
                 &format!("FAV#{streamer_id}"),
-            )))
+            ))
             .update_expression("SET read_cursor = :c")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":c", s(cursor))
@@ -120,32 +103,18 @@ impl FavouriteStore for DynamoUserStore {
 
     async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError> {
         let pk = format!("USER#{user_id}");
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(pk.clone(), &format!("FAV#{streamer_id}"))))
-            .condition_expression("attribute_exists(pk)")
-            .build()
-            .map_err(unavailable)?;
-        let count = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(pk, "PROFILE")))
-            .update_expression("ADD fav_count :minus")
-            .expression_attribute_values(":minus", n(-1))
-            .build()
-            .map_err(unavailable)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().delete(delete).build())
-            .transact_items(TransactWriteItem::builder().update(count).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) => match e.as_service_error().and_then(failed_conditions) {
-                Some(failed) if failed.first() == Some(&true) => Ok(false),
-                _ => Err(sdk_error(e)),
-            },
+        let write = CountedDelete {
+            table: &self.table,
+            item: Self::key(pk.clone(), &format!("FAV#{streamer_id}")),
+            counter: Self::key(pk, "PROFILE"),
+            count: "fav_count",
+            counter_condition: None,
+        };
+        // Only the favourite's absence is an answer; any other refusal fails.
+        match delete_and_decrement(&self.client, write).await? {
+            Transacted::Done => Ok(true),
+            Transacted::Cancelled { failed, .. } if failed.first() == Some(&true) => Ok(false),
+            Transacted::Cancelled { error, .. } => Err(error),
         }
     }
 

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::{corrupt, DynamoUserStore};
+use crate::store::dynamo::conditions::unless_refused;
 use crate::store::dynamo::{n, number, s, sdk_error, text, Item};
 use crate::store::users::{LoginState, LoginStore, User};
 use crate::store::StoreError;
@@ -63,19 +63,11 @@ impl LoginStore for DynamoUserStore {
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
-        let old = match result {
-            Ok(out) => out.attributes().cloned().unwrap_or_default(),
-            // Not there: never issued, or taken already.
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(DeleteItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                return Ok(None);
-            }
-            Err(e) => return Err(sdk_error(e)),
+        // Refused: not there (never issued, or taken already).
+        let Some(out) = unless_refused(result)? else {
+            return Ok(None);
         };
+        let old = out.attributes().cloned().unwrap_or_default();
         let login = LoginState {
             state_hash: state_hash.to_owned(),
             nonce: text(&old, "nonce").ok_or_else(|| corrupt("login without nonce"))?,
@@ -114,10 +106,7 @@ impl LoginStore for DynamoUserStore {
             expression.push_str(" REMOVE");
         }
         expression.push_str(" overlays_suspended_at");
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(format!("USER#{}", user.id), "PROFILE")))
+        self.update(Self::key(format!("USER#{}", user.id), "PROFILE"))
             .update_expression(expression)
             .set_expression_attribute_values(Some(values))
             .send()

@@ -37,6 +37,7 @@ mod sessions;
 
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::Client;
 
 use super::{s, Item};
@@ -60,6 +61,15 @@ impl DynamoUserStore {
 
     fn key(pk: String, sk: &str) -> Item {
         HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
+    }
+
+    /// An `UpdateItem` of the item at `key` (what most writes here are; its
+    /// refused condition read by `conditions`).
+    fn update(&self, key: Item) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
     }
 }
 

@@ -5,9 +5,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 
 use super::DynamoUserStore;
-use crate::store::dynamo::{
-    is_condition_failed, n, query_first, s, sdk_error, text, written, Item,
-};
+use crate::store::dynamo::conditions::{unless_refused, written};
+use crate::store::dynamo::{n, query_first, s, sdk_error, text, Item};
 use crate::store::users::OverlayStore;
 use crate::store::{Cursor, StoreError};
 
@@ -36,21 +35,14 @@ impl DynamoUserStore {
 impl OverlayStore for DynamoUserStore {
     async fn suspend_overlays(&self, user_id: &str, at_s: i64) -> Result<(), StoreError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(format!("USER#{user_id}"), "PROFILE")))
+            .update(Self::key(format!("USER#{user_id}"), "PROFILE"))
             .update_expression("SET overlays_suspended_at = :at")
             // Never a bare profile for a user who never logged in here.
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":at", n(at_s))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => Ok(()),
-            Err(e) => Err(sdk_error(e)),
-        }
+        unless_refused(result).map(|_| ())
     }
 
     async fn overlays_suspended(&self, user_id: &str) -> Result<bool, StoreError> {
@@ -75,13 +67,10 @@ impl OverlayStore for DynamoUserStore {
         key_hash: Option<&str>,
     ) -> Result<bool, StoreError> {
         let update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(
+            .update(Self::key(
                 format!("USER#{user_id}"),
                 &format!("FAV#{streamer_id}"),
-            )))
+            ))
             .condition_expression("attribute_exists(pk)");
         let update = match key_hash {
             Some(h) => update
@@ -109,10 +98,7 @@ impl OverlayStore for DynamoUserStore {
             return Ok(None);
         };
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
+            .update(key)
             .update_expression("SET overlay_shown = if_not_exists(overlay_shown, :c)")
             .condition_expression("overlay_hash = :h")
             .expression_attribute_values(":h", s(key_hash))
@@ -120,15 +106,12 @@ impl OverlayStore for DynamoUserStore {
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await;
-        match result {
-            Ok(out) => Ok(out
-                .attributes()
+        // Refused: replaced or revoked since the index answered.
+        Ok(unless_refused(result)?.and_then(|out| {
+            out.attributes()
                 .and_then(|a| text(a, "overlay_shown"))
-                .map(Cursor::from_sort_key)),
-            // Replaced or revoked since the index answered.
-            Err(e) if is_condition_failed(&e) => Ok(None),
-            Err(e) => Err(sdk_error(e)),
-        }
+                .map(Cursor::from_sort_key)
+        }))
     }
 
     async fn advance_overlay(
@@ -140,10 +123,7 @@ impl OverlayStore for DynamoUserStore {
             return Ok(None);
         };
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key.clone()))
+            .update(key.clone())
             .update_expression("SET overlay_shown = :c")
             .condition_expression(
                 "overlay_hash = :h AND (attribute_not_exists(overlay_shown) OR overlay_shown < :c)",
@@ -152,26 +132,23 @@ impl OverlayStore for DynamoUserStore {
             .expression_attribute_values(":c", s(shown.sort_key()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Some(shown.clone())),
-            Err(e) if is_condition_failed(&e) => {
-                // Already at or past it, or the key went: read which.
-                let out = self
-                    .client
-                    .get_item()
-                    .table_name(&self.table)
-                    .set_key(Some(key))
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                Ok(out
-                    .item()
-                    .filter(|i| text(i, "overlay_hash").as_deref() == Some(key_hash))
-                    .and_then(|i| text(i, "overlay_shown"))
-                    .map(Cursor::from_sort_key))
-            }
-            Err(e) => Err(sdk_error(e)),
+        if unless_refused(result)?.is_some() {
+            return Ok(Some(shown.clone()));
         }
+        // Already at or past it, or the key went: read which.
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out
+            .item()
+            .filter(|i| text(i, "overlay_hash").as_deref() == Some(key_hash))
+            .and_then(|i| text(i, "overlay_shown"))
+            .map(Cursor::from_sort_key))
     }
 }

@@ -6,8 +6,9 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
 
 use super::{corrupt, DynamoUserStore};
+use crate::store::dynamo::conditions::written;
 use crate::store::dynamo::{
-    batch_write, n, number, query_all, query_first, s, sdk_error, text, unavailable, written, Item,
+    batch_write, n, number, query_all, query_first, s, sdk_error, text, unavailable, Item,
 };
 use crate::store::users::{SealedTokens, Session, SessionStore};
 use crate::store::StoreError;
@@ -111,10 +112,7 @@ impl SessionStore for DynamoUserStore {
 
     async fn slide_session(&self, hash: &str, expires_at_s: i64) -> Result<(), StoreError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(format!("SESSION#{hash}"), "-")))
+            .update(Self::key(format!("SESSION#{hash}"), "-"))
             .update_expression("SET expires_at = :exp")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":exp", n(expires_at_s))
@@ -132,10 +130,7 @@ impl SessionStore for DynamoUserStore {
     ) -> Result<(), StoreError> {
         let (expression, values) = token_update(tokens, validated_at_s);
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(format!("SESSION#{hash}"), "-")))
+            .update(Self::key(format!("SESSION#{hash}"), "-"))
             .update_expression(expression)
             .condition_expression("attribute_exists(pk)")
             .set_expression_attribute_values(Some(values))
