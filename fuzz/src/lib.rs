@@ -312,7 +312,7 @@ mod router_state {
     use shared::helix::{Helix, HelixConfig};
     use shared::store::sqlite::{Durability, SqliteStore};
     use shared::store::streamers::{StreamerStore, Wish};
-    use shared::store::users::{Session, User, UserStore};
+    use shared::store::users::{LoginStore, Session, SessionStore, User};
     use shared::ticket::TicketKey;
 
     /// The session cookie's value.

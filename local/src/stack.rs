@@ -116,7 +116,8 @@ impl Stack {
         let mut webhook = WebhookState::new(secret, store.clone(), store.clone());
         if twitch.is_some() {
             webhook.revocations = Some(webhook::Revocations {
-                users: store.clone(),
+                sessions: store.clone(),
+                overlays: store.clone(),
                 streamers: store.clone(),
                 sockets: Some(webhook::Sockets {
                     connections: store.clone(),

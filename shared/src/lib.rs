@@ -38,6 +38,9 @@
 //! - [`ticket`]: short-lived signed tickets for WebSocket `$connect`.
 //! - [`frames`]: the JSON frames WebSocket clients receive.
 //! - [`store`]: the storage traits (one per aggregate) and their shared types.
+//! - [`store::users`]: the users table's traits, one per role (logins,
+//!   sessions, favourites, overlays, allowances), and the allowance policy;
+//!   each adapter has a `users/` folder with a file per role.
 //! - `store::sqlite` (feature `sqlite`): the embedded adapter, with group commit.
 //! - `store::dynamo` (feature `dynamo`): the DynamoDB adapter; its module doc
 //!   holds the key schema of every table next to its access patterns, and it

@@ -7,7 +7,7 @@
 use crate::auth::seal::SealKey;
 use crate::auth::session::VALIDATE_EVERY_SECONDS;
 use crate::helix::login::{Login, LoginError, Validation};
-use crate::store::users::{SealedTokens, Session, UserStore};
+use crate::store::users::{SealedTokens, Session, SessionStore};
 use crate::store::StoreError;
 
 /// Sessions read per batch.
@@ -31,8 +31,11 @@ pub struct SweepReport {
 }
 
 /// Validates every session due (last validated an hour ago or more).
+/// Generic over the store, not `&dyn SessionStore`, so that a caller holding
+/// all of the users table (`dyn UserStore`) passes it as it is: turning one
+/// trait object into another needs Rust 1.86, the workspace allows 1.85.
 pub async fn validate_due(
-    users: &dyn UserStore,
+    users: &(impl SessionStore + ?Sized),
     login: &Login,
     seal: &SealKey,
     now_s: i64,
@@ -86,7 +89,7 @@ enum Checked {
 }
 
 async fn check(
-    users: &dyn UserStore,
+    users: &(impl SessionStore + ?Sized),
     login: &Login,
     seal: &SealKey,
     session: &Session,

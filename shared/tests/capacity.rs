@@ -18,7 +18,7 @@ use shared::store::dynamo::{
 };
 use shared::store::snapshots::{LiveState, Snapshot, SnapshotStore};
 use shared::store::streamers::{StreamerStore, Wish};
-use shared::store::users::UserStore;
+use shared::store::users::AllowanceStore;
 use shared::store::{Appended, Event, EventStore};
 
 use aws_sdk_dynamodb::types::{

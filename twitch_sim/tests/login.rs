@@ -213,7 +213,7 @@ mod sweep {
     use shared::config::Retention;
     use shared::sessions::validate_due;
     use shared::store::sqlite::{Durability, SqliteStore};
-    use shared::store::users::{SealedTokens, Session, UserStore};
+    use shared::store::users::{SealedTokens, Session, SessionStore};
 
     /// A logged-in session of `user` (tokens from a real code exchange),
     /// last validated two hours ago.

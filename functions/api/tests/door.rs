@@ -17,7 +17,7 @@ use shared::helix::config::ClientSecret;
 use shared::helix::login::Login;
 use shared::helix::{Helix, HelixConfig};
 use shared::store::sqlite::{Durability, SqliteStore};
-use shared::store::users::UserStore;
+use shared::store::users::{FavouriteStore, LoginStore, OverlayStore, SessionStore};
 use shared::ticket::TicketKey;
 
 const WS: &str = "wss://ws123.execute-api.us-east-1.amazonaws.com/prod";

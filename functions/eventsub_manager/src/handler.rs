@@ -35,7 +35,7 @@ pub struct Settings {
 
 /// What validating sessions' Twitch tokens needs.
 pub struct SessionSweep {
-    pub users: std::sync::Arc<dyn shared::store::users::UserStore>,
+    pub users: std::sync::Arc<dyn shared::store::users::SessionStore>,
     pub login: shared::helix::login::Login,
     pub seal: shared::auth::seal::SealKey,
 }

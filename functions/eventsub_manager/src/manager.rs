@@ -15,7 +15,7 @@ use shared::helix::users::{id_of_login, IdLookupError};
 use shared::helix::{Helix, HelixError};
 use shared::store::leases::LeaseStore;
 use shared::store::streamers::{Streamer, StreamerStore, TypeRecord, TypeState, Wish};
-use shared::store::users::UserStore;
+use shared::store::users::FavouriteStore;
 use shared::store::{StoreError, SubscriptionStore};
 
 use crate::apply::{reconcile, Outcome, Target};
@@ -69,7 +69,7 @@ pub struct Manager {
     pub leases: Leases,
     /// Users' favourites: a streamer someone has as a favourite is never
     /// released for being idle; `None` (no login configured): idle releases.
-    pub users: Option<Arc<dyn UserStore>>,
+    pub users: Option<Arc<dyn FavouriteStore>>,
 }
 
 /// What a sweep did.
@@ -135,7 +135,7 @@ impl Manager {
     }
 
     /// The same manager, keeping streamers that are someone's favourite.
-    pub fn with_users(mut self, users: Arc<dyn UserStore>) -> Self {
+    pub fn with_users(mut self, users: Arc<dyn FavouriteStore>) -> Self {
         self.users = Some(users);
         self
     }

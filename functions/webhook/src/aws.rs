@@ -61,8 +61,10 @@ pub async fn state_from(secrets: Secrets) -> Result<WebhookState, ConfigError> {
             }),
             _ => None,
         };
+        let users = Arc::new(DynamoUserStore::new(client.clone(), users));
         state.revocations = Some(Revocations {
-            users: Arc::new(DynamoUserStore::new(client.clone(), users)),
+            sessions: users.clone(),
+            overlays: users,
             streamers: Arc::new(DynamoStreamerStore::new(client, streamers)),
             sockets,
         });

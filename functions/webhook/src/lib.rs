@@ -25,7 +25,7 @@ use shared::eventsub::verify::{freshness, signature_matches, Freshness};
 use shared::push::Push;
 use shared::store::connections::ConnectionStore;
 use shared::store::streamers::StreamerStore;
-use shared::store::users::UserStore;
+use shared::store::users::{OverlayStore, SessionStore};
 use shared::store::{
     Appended, Event, EventStore, StoreError, SubscriptionChange, SubscriptionStore,
     SubscriptionUpdate,
@@ -57,7 +57,8 @@ pub struct WebhookState {
 /// sockets are closed, and their broadcaster grant is forgotten (Twitch
 /// requires the sessions and the grant).
 pub struct Revocations {
-    pub users: Arc<dyn UserStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub overlays: Arc<dyn OverlayStore>,
     pub streamers: Arc<dyn StreamerStore>,
     /// Where the user's open sockets are found and closed; `None` (no
     /// WebSocket API configured): they can no longer act, but stay open.
@@ -74,8 +75,10 @@ impl Revocations {
     /// Applies a revocation of `user_id`; safe to repeat (a redelivery does
     /// it again, which changes nothing).
     async fn apply(&self, user_id: &str, now_ms: i64) -> Result<(), StoreError> {
-        let ended = self.users.end_sessions_of(user_id).await?;
-        self.users.suspend_overlays(user_id, now_ms / 1000).await?;
+        let ended = self.sessions.end_sessions_of(user_id).await?;
+        self.overlays
+            .suspend_overlays(user_id, now_ms / 1000)
+            .await?;
         if self.streamers.streamer(user_id).await?.is_some() {
             self.streamers.set_scopes(user_id, &[], now_ms).await?;
         }

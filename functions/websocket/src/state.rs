@@ -10,7 +10,7 @@ use shared::helix::Helix;
 use shared::push::{self, Push};
 use shared::store::connections::ConnectionStore;
 use shared::store::streamers::StreamerStore;
-use shared::store::users::UserStore;
+use shared::store::users::{AllowanceStore, SessionStore};
 use shared::store::{EventStore, StoreError};
 use shared::ticket::TicketKey;
 use tokio::sync::Mutex;
@@ -23,6 +23,12 @@ pub const BACKLOG: usize = 10;
 pub const DEFAULT_LOOKUPS_PER_MINUTE: u32 = 10;
 /// Streamers not tracked yet that one user's subscribes may have tracked, per hour.
 pub const DEFAULT_NEW_TRACKS_PER_HOUR: u32 = 20;
+
+/// What this function reads and writes of the users table: sessions (is
+/// the one a socket is bound to alive?), tickets and allowances.
+pub trait Accounts: SessionStore + AllowanceStore {}
+
+impl<T: SessionStore + AllowanceStore + ?Sized> Accounts for T {}
 
 /// Who may connect.
 #[derive(Clone, Debug)]
@@ -65,7 +71,7 @@ pub struct WsState {
     pub audience: Option<String>,
     /// Marks tickets used (single use) and keeps per-user allowances; `None`
     /// (bare tests): neither is enforced.
-    pub accounts: Option<Arc<dyn UserStore>>,
+    pub accounts: Option<Arc<dyn Accounts>>,
     /// Origins a browser may connect from (cross-site WebSocket hijacking is
     /// refused); empty: any. Clients that send no `Origin` are not browsers.
     pub origins: Vec<String>,
@@ -142,9 +148,10 @@ impl WsState {
 
 /// Whether a socket or ticket of `user` bound to `session` (a session's
 /// hash) may still act: while that session lives and is `user`'s. One read;
-/// bound to no session (anonymous visitors, overlays), always.
+/// bound to no session (anonymous visitors, overlays), always. Generic, so
+/// [`Accounts`] passes as it is (no trait-object upcasting before Rust 1.86).
 pub(crate) async fn session_lives(
-    accounts: &dyn UserStore,
+    accounts: &(impl SessionStore + ?Sized),
     user: &str,
     session: Option<&str>,
 ) -> Result<bool, StoreError> {

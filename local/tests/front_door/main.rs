@@ -20,7 +20,7 @@ use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use shared::store::streamers::{StreamerStore, Wish};
-use shared::store::users::UserStore;
+use shared::store::users::{FavouriteStore, SessionStore};
 use support::{next_json, send, Running};
 
 const ADMIN: &str = "admin-token-for-the-front-door-0123456789";

@@ -223,7 +223,7 @@ impl World {
     /// writes it): one fresh session for the browser samples and one whose
     /// tokens are an hour past their last validation.
     async fn logged_in_user(&self) -> LoggedIn {
-        use shared::store::users::{SealedTokens, Session, User, UserStore};
+        use shared::store::users::{LoginStore, SealedTokens, Session, SessionStore, User};
         let users = shared::store::dynamo::DynamoUserStore::new(
             self.client.clone(),
             self.tables["UsersTable"].clone(),

@@ -4,7 +4,7 @@ use super::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_favourite_is_kept_and_the_app_subscriptions_are_kept_once() {
-    use shared::store::users::{Favourite, User, UserStore};
+    use shared::store::users::{Favourite, FavouriteStore, LoginStore, User};
     let release_after_ms = 60_000;
     let mut w = world_with(None, release_after_ms).await;
     w.manager.users = Some(w.store.clone());

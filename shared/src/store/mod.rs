@@ -12,8 +12,11 @@
 //!   poller's lease, pause flag and status.
 //! - [`leases::LeaseStore`]: named leases (owner, expiry) for work that must
 //!   never run twice at once across processes.
-//! - [`users::UserStore`]: users who logged in with Twitch, their sessions and
-//!   favourites, single-use login states and tickets, per-user allowances.
+//! - [`users`]: users who logged in with Twitch, one trait per role:
+//!   [`users::LoginStore`] (login states, users), [`users::SessionStore`],
+//!   [`users::FavouriteStore`], [`users::OverlayStore`],
+//!   [`users::AllowanceStore`] (tickets, allowances); [`users::UserStore`] is
+//!   all of them.
 //!
 //! Adapters: `sqlite` (embedded, the local stack) and `dynamo` (AWS). Both pass
 //! the same contract suite (`shared/tests/contract.rs`).

@@ -10,6 +10,12 @@
 //! Nothing here holds a replayable secret: sessions, login states and
 //! tickets are stored by the SHA-256 of their value, Twitch tokens sealed
 //! (AES-256-GCM, see `auth::seal`) by the caller before they get here.
+//!
+//! One trait per role, so each caller takes what it uses: [`LoginStore`]
+//! (logins in flight, users), [`SessionStore`] (sessions and their tokens),
+//! [`FavouriteStore`] (favourites, read marks, fans), [`OverlayStore`]
+//! (alert-overlay keys), [`AllowanceStore`] (tickets, budgets). One adapter
+//! type implements them all; [`UserStore`] names the whole set.
 
 use async_trait::async_trait;
 
@@ -86,18 +92,9 @@ pub enum FavouriteAdded {
     OverCap,
 }
 
-/// The allowance window `now_s` falls in, for windows of `window_s`
-/// seconds: its start (part of the allowance's key) and its end (when the
-/// record may go).
-pub fn allowance_window(now_s: i64, window_s: i64) -> (i64, i64) {
-    let window_s = window_s.max(1);
-    let start = now_s - now_s.rem_euclid(window_s);
-    (start, start + window_s)
-}
-
-/// Users, sessions, favourites and single-use marks.
+/// Logins in flight and the users they make (the login flow).
 #[async_trait]
-pub trait UserStore: Send + Sync {
+pub trait LoginStore: Send + Sync {
     /// Records a login in flight.
     async fn begin_login(&self, login: &LoginState) -> Result<(), StoreError>;
 
@@ -114,7 +111,11 @@ pub trait UserStore: Send + Sync {
 
     /// One user.
     async fn user(&self, id: &str) -> Result<Option<User>, StoreError>;
+}
 
+/// Browsers' sessions and the Twitch tokens each holds.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
     /// Stores a new session.
     async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
 
@@ -145,18 +146,11 @@ pub trait UserStore: Send + Sync {
 
     /// Ends every session of a user; how many there were.
     async fn end_sessions_of(&self, user_id: &str) -> Result<usize, StoreError>;
+}
 
-    /// Pauses every overlay key of a user who revoked our app at Twitch
-    /// (the keys stay; their tickets are refused) until their next login:
-    /// [`UserStore::put_user`] lifts it. Nothing for an unknown user.
-    async fn suspend_overlays(&self, user_id: &str, at_s: i64) -> Result<(), StoreError>;
-
-    /// Whether the user's overlay keys are paused (see [`UserStore::suspend_overlays`]).
-    async fn overlays_suspended(&self, user_id: &str) -> Result<bool, StoreError>;
-
-    /// Marks a ticket as used; `false` when it already was (single use).
-    async fn use_ticket(&self, ticket_hash: &str, expires_at_s: i64) -> Result<bool, StoreError>;
-
+/// The streamers each user follows here, and who follows a streamer.
+#[async_trait]
+pub trait FavouriteStore: Send + Sync {
     /// A user's favourites, oldest first.
     async fn favourites(&self, user_id: &str) -> Result<Vec<Favourite>, StoreError>;
 
@@ -176,6 +170,25 @@ pub trait UserStore: Send + Sync {
         streamer_id: &str,
         cursor: &str,
     ) -> Result<bool, StoreError>;
+
+    /// Removes a favourite; `false` when it was not there.
+    async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError>;
+
+    /// Up to `limit` users who have `streamer_id` as a favourite.
+    async fn fans(&self, streamer_id: &str, limit: usize) -> Result<Vec<String>, StoreError>;
+}
+
+/// Alert-overlay keys (one per favourite), where each resumes, and their
+/// pause while a user has revoked our app.
+#[async_trait]
+pub trait OverlayStore: Send + Sync {
+    /// Pauses every overlay key of a user who revoked our app at Twitch
+    /// (the keys stay; their tickets are refused) until their next login:
+    /// [`LoginStore::put_user`] lifts it. Nothing for an unknown user.
+    async fn suspend_overlays(&self, user_id: &str, at_s: i64) -> Result<(), StoreError>;
+
+    /// Whether the user's overlay keys are paused (see [`OverlayStore::suspend_overlays`]).
+    async fn overlays_suspended(&self, user_id: &str) -> Result<bool, StoreError>;
 
     /// Gives a favourite an alert-overlay key (by its hash; `None` revokes
     /// it); `false` when it is not the user's favourite. One key per
@@ -210,20 +223,73 @@ pub trait UserStore: Send + Sync {
         key_hash: &str,
         shown: &Cursor,
     ) -> Result<Option<Cursor>, StoreError>;
+}
 
-    /// Removes a favourite; `false` when it was not there.
-    async fn remove_favourite(&self, user_id: &str, streamer_id: &str) -> Result<bool, StoreError>;
+/// The allowance window `now_s` falls in, for windows of `window_s`
+/// seconds: its start (part of the allowance's key) and its end (when the
+/// record may go).
+pub fn allowance_window(now_s: i64, window_s: i64) -> (i64, i64) {
+    let window_s = window_s.max(1);
+    let start = now_s - now_s.rem_euclid(window_s);
+    (start, start + window_s)
+}
 
-    /// Up to `limit` users who have `streamer_id` as a favourite.
-    async fn fans(&self, streamer_id: &str, limit: usize) -> Result<Vec<String>, StoreError>;
+/// One window of one key's allowance, as an adapter counts in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllowanceWindow {
+    /// Its start (Unix seconds): part of the record's key.
+    pub start_s: i64,
+    /// Its end: when the record may go.
+    pub end_s: i64,
+    /// Uses it allows; at least one.
+    pub limit: u32,
+}
+
+/// Single-use tickets and per-key budgets: what bounds what one user may
+/// ask for.
+#[async_trait]
+pub trait AllowanceStore: Send + Sync {
+    /// Marks a ticket as used; `false` when it already was (single use).
+    async fn use_ticket(&self, ticket_hash: &str, expires_at_s: i64) -> Result<bool, StoreError>;
 
     /// Spends one unit of `key`'s allowance of `limit` per `window_s`
-    /// seconds; `false` (nothing spent) when it is used up.
+    /// seconds; `false` (nothing spent) when it is used up. The policy lives
+    /// here, once: a `limit` of 0 allows nothing (no record is written), and
+    /// windows follow [`allowance_window`].
     async fn spend(
         &self,
         key: &str,
         limit: u32,
         window_s: i64,
         now_s: i64,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<bool, StoreError> {
+        if limit == 0 {
+            return Ok(false);
+        }
+        let (start_s, end_s) = allowance_window(now_s, window_s);
+        let window = AllowanceWindow {
+            start_s,
+            end_s,
+            limit,
+        };
+        self.count_use(key, &window).await
+    }
+
+    /// The adapter's part of [`AllowanceStore::spend`] (callers use that):
+    /// counts one use of `key` in `window` unless it has `window.limit`
+    /// already; `false` when nothing was counted.
+    async fn count_use(&self, key: &str, window: &AllowanceWindow) -> Result<bool, StoreError>;
+}
+
+/// Everything the users table holds, every role above: for what wires or
+/// checks the whole table (the front door, the contract suite). A caller
+/// that needs less takes the role it needs.
+pub trait UserStore:
+    LoginStore + SessionStore + FavouriteStore + OverlayStore + AllowanceStore
+{
+}
+
+impl<T> UserStore for T where
+    T: LoginStore + SessionStore + FavouriteStore + OverlayStore + AllowanceStore + ?Sized
+{
 }

@@ -15,12 +15,12 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest,
+    AttributeValue, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 
+use super::conditions::{delete_and_decrement, transact, CountedDelete, Transacted};
 use super::{n, query_all, s, sdk_error, text, unavailable};
 use crate::store::connections::{
     Connection, ConnectionStore, NewConnection, Subscribed, SubscriberPage, CONNECTION_TTL_MS,
@@ -64,19 +64,6 @@ fn ttl(expires_at_ms: i64) -> AttributeValue {
 fn unexpired(item: &HashMap<String, AttributeValue>, now_ms: i64) -> bool {
     matches!(item.get("expires_at"), Some(AttributeValue::N(v))
         if v.parse::<i64>().is_ok_and(|e| e > now_ms / 1000))
-}
-
-/// Which items of a cancelled transaction failed their condition.
-fn failed_conditions(e: &TransactWriteItemsError) -> Option<Vec<bool>> {
-    match e {
-        TransactWriteItemsError::TransactionCanceledException(c) => Some(
-            c.cancellation_reasons()
-                .iter()
-                .map(|r| r.code() == Some("ConditionalCheckFailed"))
-                .collect(),
-        ),
-        _ => None,
-    }
 }
 
 impl DynamoConnectionStore {
@@ -175,19 +162,13 @@ impl ConnectionStore for DynamoConnectionStore {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(unavailable)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(count).build())
-            .transact_items(TransactWriteItem::builder().put(topic).build())
-            .send()
-            .await;
-        let e = match result {
-            Ok(_) => return Ok(Subscribed::Added),
-            Err(e) => e,
-        };
-        let Some(failed) = e.as_service_error().and_then(failed_conditions) else {
-            return Err(sdk_error(e));
+        let items = vec![
+            TransactWriteItem::builder().update(count).build(),
+            TransactWriteItem::builder().put(topic).build(),
+        ];
+        let (failed, error) = match transact(&self.client, items).await? {
+            Transacted::Done => return Ok(Subscribed::Added),
+            Transacted::Cancelled { failed, error } => (failed, error),
         };
         if failed.get(1) == Some(&true) {
             return Ok(Subscribed::Already);
@@ -204,7 +185,7 @@ impl ConnectionStore for DynamoConnectionStore {
                 Subscribed::UnknownConnection
             });
         }
-        Err(sdk_error(e))
+        Err(error)
     }
 
     async fn unsubscribe(
@@ -213,33 +194,19 @@ impl ConnectionStore for DynamoConnectionStore {
         broadcaster_id: &str,
     ) -> Result<bool, StoreError> {
         let pk = conn_pk(connection_id);
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .key("pk", s(&pk))
-            .key("sk", s(format!("TOPIC#{broadcaster_id}")))
-            .condition_expression("attribute_exists(pk)")
-            .build()
-            .map_err(unavailable)?;
-        let count = Update::builder()
-            .table_name(&self.table)
-            .key("pk", s(&pk))
-            .key("sk", s("META"))
-            .update_expression("ADD topic_count :minus")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":minus", n(-1))
-            .build()
-            .map_err(unavailable)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().delete(delete).build())
-            .transact_items(TransactWriteItem::builder().update(count).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().and_then(failed_conditions).is_some() => Ok(false),
-            Err(e) => Err(sdk_error(e)),
+        let key = |sk: String| HashMap::from([("pk".to_owned(), s(&pk)), ("sk".to_owned(), s(sk))]);
+        let write = CountedDelete {
+            table: &self.table,
+            item: key(format!("TOPIC#{broadcaster_id}")),
+            counter: key("META".to_owned()),
+            count: "topic_count",
+            counter_condition: Some("attribute_exists(pk)"),
+        };
+        // Any cancellation means "not subscribed" (the topic or the
+        // connection is gone): nothing to undo.
+        match delete_and_decrement(&self.client, write).await? {
+            Transacted::Done => Ok(true),
+            Transacted::Cancelled { .. } => Ok(false),
         }
     }
 

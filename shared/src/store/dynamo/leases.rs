@@ -18,7 +18,8 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 
-use super::{n, s, written, DynamoStore, Item};
+use super::conditions::written;
+use super::{n, s, DynamoStore, Item};
 use crate::store::leases::LeaseStore;
 use crate::store::StoreError;
 

@@ -39,6 +39,9 @@
 //! (`broadcaster_id`, `id`) for a streamer's subscriptions. Named leases
 //! (`id` = `LEASE#<name>`) live here too: see `leases.rs`.
 //!
+//! A write refused by its condition is read in one place, `conditions`
+//! (single items, and transactions such as delete-and-decrement).
+//!
 //! Costs and limits, for scale: one stored event is one transaction of three
 //! items under 1 KB each, billed 6 write units (transactions write twice;
 //! measured by `shared/tests/capacity.rs`); a duplicate costs one cancelled
@@ -47,6 +50,7 @@
 //! organic event rate.
 
 pub mod capacity;
+mod conditions;
 mod connections;
 mod events;
 mod leases;
@@ -254,32 +258,6 @@ fn number(item: &Item, key: &str) -> Option<i64> {
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
-}
-
-/// A conditional write's outcome: `Ok(true)` when it was written,
-/// `Ok(false)` when its condition did not hold (the one answer that is not
-/// a failure), any other error as the store's.
-fn written<O, E, R>(
-    result: Result<O, aws_sdk_dynamodb::error::SdkError<E, R>>,
-) -> Result<bool, StoreError>
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    match result {
-        Ok(_) => Ok(true),
-        Err(e) if is_condition_failed(&e) => Ok(false),
-        Err(e) => Err(sdk_error(e)),
-    }
-}
-
-/// Whether a single-item write was refused by its condition.
-fn is_condition_failed<E, R>(e: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
-{
-    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-    e.code() == Some("ConditionalCheckFailedException")
 }
 
 /// Renders an SDK error with its service message (Display alone says little).

@@ -17,8 +17,9 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
+use super::conditions::written;
 use super::{
-    batch_write, n, number, query_all, s, sdk_error, stream_item, text, unavailable, written, Item,
+    batch_write, n, number, query_all, s, sdk_error, stream_item, text, unavailable, Item,
 };
 use crate::store::streamers::{Streamer, StreamerStore, TrackedPage, TypeRecord, Wish};
 use crate::store::StoreError;

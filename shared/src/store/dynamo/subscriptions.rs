@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{number, sdk_error, text, written, DynamoStore};
+use super::conditions::written;
+use super::{number, sdk_error, text, DynamoStore};
 use crate::store::{
     StoreError, SubscriptionChange, SubscriptionState, SubscriptionStore, SubscriptionUpdate,
 };

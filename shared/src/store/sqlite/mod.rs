@@ -505,7 +505,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::users::UserStore;
+    use crate::store::users::OverlayStore;
     use crate::store::Cursor;
 
     #[tokio::test]
