@@ -431,3 +431,40 @@ async fn each_route_counts_under_its_cloudwatch_metric() {
         (Some("websocket"), Some("too_many_topics"), Some(1.0))
     );
 }
+
+#[tokio::test]
+async fn past_the_deployments_new_tracks_an_hour_a_subscribe_watches_but_does_not_track() {
+    use shared::store::streamers::{StreamerStore, Wish};
+    let mut w = world(tickets()).await;
+    w.state.streamers = Some(w.store.clone());
+    w.state.max_topics = 10;
+    w.state.budgets.new_tracks_per_hour = 2;
+    let tracked = Wish {
+        broadcaster_id: "900".into(),
+        login: None,
+        by: "admin".into(),
+        at_ms: 1,
+    };
+    w.store.want(&tracked).await.unwrap();
+    let mut rx = w.connected("c1").await;
+    let subscribe = |b: &str| {
+        message(
+            "c1",
+            &format!(r#"{{"action":"subscribe","broadcaster":"{b}"}}"#),
+        )
+    };
+    for b in ["901", "902", "903"] {
+        handle(&w.state, subscribe(b)).await;
+        // Watching is never refused.
+        assert_eq!(next_frame(&mut rx).await["type"], "subscribed");
+    }
+    let refused = next_frame(&mut rx).await;
+    assert_eq!(refused["code"], "deployment_busy", "{refused}");
+    assert!(w.store.streamer("902").await.unwrap().unwrap().wanted);
+    assert!(w.store.streamer("903").await.unwrap().is_none());
+    // A streamer already tracked costs nothing: no refusal after its ack.
+    handle(&w.state, subscribe("900")).await;
+    assert_eq!(next_frame(&mut rx).await["type"], "subscribed");
+    handle(&w.state, message("c1", r#"{"action":"ping"}"#)).await;
+    assert_eq!(next_frame(&mut rx).await["type"], "pong");
+}
