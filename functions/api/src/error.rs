@@ -54,6 +54,10 @@ pub enum ApiError {
     /// A per-user allowance is spent for now.
     #[error("{0}")]
     TooManyRequests(String),
+    /// A deployment-wide budget is spent for now (new tracks this hour, or
+    /// Twitch's rate limit under its reserve); what is tracked still works.
+    #[error("{0}")]
+    DeploymentBusy(String),
     /// An overlay key that is unknown, replaced or revoked.
     #[error("this overlay key is not valid (revoked, replaced, or its favourite removed)")]
     OverlayKey,
@@ -91,7 +95,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::OverCap { .. } => StatusCode::CONFLICT,
-            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests(_) | ApiError::DeploymentBusy(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::TwitchUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             // A corrupt record is as unreadable as an unreachable table: the
             // caller can only try again later; the log says which it was.
@@ -117,6 +123,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::OverCap { .. } => "over_cap",
             ApiError::TooManyRequests(_) => "rate_limited",
+            ApiError::DeploymentBusy(_) => "deployment_busy",
             ApiError::NotAcceptable(_) => "not_acceptable",
             ApiError::TwitchUnavailable => "twitch_unavailable",
             ApiError::Store(StoreError::InvalidCursor) => "invalid_parameter",

@@ -3,13 +3,14 @@
 //! A favourite is a user's wish to have a streamer tracked: adding one wants
 //! the streamer, removing the last one releases it (unless an admin pinned
 //! it). Caps and the per-user lookup allowance are checked before any
-//! Twitch call, so one user cannot spend the app's Helix budget.
+//! Twitch call, so one user cannot spend the app's Helix budget; a streamer
+//! not tracked yet also spends the deployment's hourly new tracks.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use shared::store::streamers::{wished_by, StreamerRef, Wish, PINNED_BY};
-use shared::store::users::{Favourite, FavouriteAdded};
+use shared::store::users::{Favourite, FavouriteAdded, DEPLOYMENT_TRACKS};
 use shared::store::Cursor;
 
 use super::visitor::{required, same_origin, visitor};
@@ -225,6 +226,21 @@ pub async fn add_favourite(
             });
         }
         let (id, login) = resolve(door, &v.user.id, segment, now_s).await?;
+        let existing = door.streamers.streamer(&id).await?;
+        // A streamer not tracked yet spends the deployment's hourly
+        // allowance of new tracks, before the favourite is kept.
+        if !existing.as_ref().is_some_and(|s| s.wanted)
+            && !door
+                .users
+                .spend(DEPLOYMENT_TRACKS, door.budgets.new_tracks_per_hour, 3600, now_s)
+                .await?
+        {
+            return Err(ApiError::DeploymentBusy(format!(
+                "this deployment starts tracking at most {} new streamers an hour; \
+                 streamers already tracked can still be added; try this one later",
+                door.budgets.new_tracks_per_hour
+            )));
+        }
         let favourite = Favourite {
             streamer_id: id.clone(),
             login: login.clone(),
@@ -242,7 +258,6 @@ pub async fn add_favourite(
                 cap: door.max_favourites,
             });
         }
-        let existing = door.streamers.streamer(&id).await?;
         door.streamers
             .want(&Wish {
                 by: wished_by(existing.as_ref(), &v.user.id),

@@ -15,11 +15,11 @@ pub(super) struct Caller {
     pub(super) user: Option<String>,
 }
 
-/// Charges one unit of the user's `what` allowance; an error frame when it is spent.
+/// Charges one unit of `key`'s allowance (`<what>#<user id>`, or the
+/// deployment's); `false` when it is spent, an error frame when the store failed.
 pub(super) async fn spend(
     state: &WsState,
-    user: &str,
-    what: &str,
+    key: &str,
     limit: u32,
     window_s: i64,
 ) -> Result<bool, Vec<String>> {
@@ -28,7 +28,7 @@ pub(super) async fn spend(
     };
     let now_s = now_ms() / 1000;
     accounts
-        .spend(&format!("{what}#{user}"), limit, window_s, now_s)
+        .spend(key, limit, window_s, now_s)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "allowance store failed");
@@ -45,7 +45,8 @@ async fn may_ask_twitch(state: &WsState, caller: &Caller) -> Result<(), Vec<Stri
             "that streamer is not tracked yet; log in to look up new streamers",
         )]);
     };
-    if spend(state, user, "lookup", state.lookups_per_minute, 60).await? {
+    let key = format!("lookup#{user}");
+    if spend(state, &key, state.lookups_per_minute, 60).await? {
         Ok(())
     } else {
         Err(vec![frames::error(
