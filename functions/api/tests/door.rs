@@ -536,3 +536,66 @@ async fn past_the_deployments_new_tracks_an_hour_a_new_favourite_is_429_deployme
     let (status, _) = json_of(&state, put_favourite("800", "a-session")).await;
     assert_eq!(status, StatusCode::CREATED);
 }
+
+/// A Helix client of a simulated Twitch whose bucket holds `points`.
+async fn simulated_helix(points: u32) -> (Arc<twitch_sim::Sim>, Arc<Helix>) {
+    let config = twitch_sim::SimConfig {
+        rate_limit_per_minute: points,
+        ..Default::default()
+    };
+    let (id, secret) = (config.client_id.clone(), config.client_secret.clone());
+    let sim = twitch_sim::Sim::new(config);
+    let base = sim.spawn().await.unwrap();
+    let helix = Helix::new(HelixConfig::at(
+        &format!("{base}/helix"),
+        &format!("{base}/oauth2"),
+        &id,
+        ClientSecret::new(secret),
+    ))
+    .unwrap();
+    (sim, Arc::new(helix))
+}
+
+#[tokio::test]
+async fn a_favourite_lookup_while_twitchs_rate_limit_is_under_its_reserve_is_429_busy() {
+    use shared::store::streamers::{StreamerStore, Wish};
+    let (mut state, store) = state();
+    let (sim, helix) = simulated_helix(20).await;
+    {
+        let door = state.door.as_mut().unwrap();
+        door.helix = helix;
+        // Under 18 of the bucket's 20 points, lookups wait.
+        door.budgets.helix_reserve_percent = 90;
+    }
+    log_in(&store, "a-session").await;
+    let mut refused = None;
+    for i in 0..10 {
+        let (status, body) = json_of(
+            &state,
+            put_favourite(&format!("user{}", 7000 + i), "a-session"),
+        )
+        .await;
+        if status != StatusCode::CREATED {
+            refused = Some((status, body));
+            break;
+        }
+    }
+    let lookups = sim.requests("/helix/users");
+    let (status, body) = refused.expect("a lookup is refused before the allowance is spent");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("deployment_busy")),
+        "{body}"
+    );
+    assert_eq!(lookups, 3, "refused before asking Twitch");
+    // A streamer the store knows costs no lookup: still added.
+    let known = Wish {
+        broadcaster_id: "800".into(),
+        login: Some("user800".into()),
+        by: "admin".into(),
+        at_ms: 1,
+    };
+    store.want(&known).await.unwrap();
+    let (status, _) = json_of(&state, put_favourite("user800", "a-session")).await;
+    assert_eq!(status, StatusCode::CREATED);
+}

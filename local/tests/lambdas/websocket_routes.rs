@@ -468,3 +468,50 @@ async fn past_the_deployments_new_tracks_an_hour_a_subscribe_watches_but_does_no
     handle(&w.state, message("c1", r#"{"action":"ping"}"#)).await;
     assert_eq!(next_frame(&mut rx).await["type"], "pong");
 }
+
+#[tokio::test]
+async fn a_lookup_while_twitchs_rate_limit_is_under_its_reserve_is_refused_busy() {
+    use shared::helix::config::ClientSecret;
+    use shared::helix::{Helix, HelixConfig};
+    let config = twitch_sim::SimConfig {
+        rate_limit_per_minute: 20,
+        ..Default::default()
+    };
+    let (id, secret) = (config.client_id.clone(), config.client_secret.clone());
+    let sim = twitch_sim::Sim::new(config);
+    let base = sim.spawn().await.unwrap();
+    let helix = Helix::new(HelixConfig::at(
+        &format!("{base}/helix"),
+        &format!("{base}/oauth2"),
+        &id,
+        ClientSecret::new(secret),
+    ))
+    .unwrap();
+    let mut w = world(tickets()).await;
+    w.state.users = Some(Arc::new(helix));
+    w.state.streamers = Some(w.store.clone());
+    w.state.max_topics = 20;
+    // Under 18 of the bucket's 20 points, lookups wait.
+    w.state.budgets.helix_reserve_percent = 90;
+    let mut rx = w.connected("c1").await;
+    let mut refused = None;
+    for i in 0..10 {
+        let body = format!(
+            r#"{{"action":"subscribe","broadcaster":"user{}"}}"#,
+            7000 + i
+        );
+        handle(&w.state, message("c1", &body)).await;
+        let frame = next_frame(&mut rx).await;
+        if frame["type"] != "subscribed" {
+            refused = Some(frame);
+            break;
+        }
+    }
+    let refused = refused.expect("a lookup is refused before the allowance is spent");
+    assert_eq!(refused["code"], "deployment_busy", "{refused}");
+    assert_eq!(
+        sim.requests("/helix/users"),
+        3,
+        "refused before asking Twitch"
+    );
+}
