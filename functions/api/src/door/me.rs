@@ -9,6 +9,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
+use shared::helix::ratelimit::LOOKUPS_BUSY;
 use shared::store::streamers::{wished_by, StreamerRef, Wish, PINNED_BY};
 use shared::store::users::{Favourite, FavouriteAdded, DEPLOYMENT_TRACKS};
 use shared::store::Cursor;
@@ -176,6 +177,15 @@ async fn resolve(
                 return Ok((id.clone(), login));
             }
         }
+    }
+    // The share kept for the poller and the manager, before the user's
+    // allowance is charged: this instance's last view of the bucket.
+    if door
+        .helix
+        .rate_limit()
+        .under_reserve(door.budgets.helix_reserve_percent)
+    {
+        return Err(ApiError::DeploymentBusy(LOOKUPS_BUSY.into()));
     }
     let key = format!("lookup#{user_id}");
     if !door
