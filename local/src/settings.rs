@@ -121,10 +121,7 @@ impl StackSettings {
                 env::optional("AWS_SECRET_ACCESS_KEY"),
             ),
             web_dir: web_dir(),
-            budgets: Budgets::from_env().unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "using the default deployment budgets");
-                Budgets::default()
-            }),
+            budgets: Budgets::read_or_default(),
         }
     }
 

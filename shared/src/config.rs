@@ -188,6 +188,15 @@ impl Default for Budgets {
 }
 
 impl Budgets {
+    /// [`Budgets::from_env`], or the defaults with a warning when a setting
+    /// is malformed (the local stack's way: it starts anyway).
+    pub fn read_or_default() -> Self {
+        Self::from_env().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "using the default deployment budgets");
+            Self::default()
+        })
+    }
+
     /// Reads the three settings above (unset: their defaults).
     pub fn from_env() -> Result<Self, ConfigError> {
         let d = Self::default();

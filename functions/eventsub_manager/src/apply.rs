@@ -16,6 +16,9 @@ pub struct Target {
     /// The webhook URL (`https://…/eventsub`, or the local stack's).
     pub callback: String,
     pub secret: EventSubSecret,
+    /// Percent of `max_total_cost` kept for streamers already tracked
+    /// (`config::Budgets::eventsub_reserve_percent`).
+    pub reserve_percent: u32,
 }
 
 /// What reconciling one streamer did.
