@@ -291,3 +291,15 @@ mod tests {
         }
     }
 }
+
+impl Sim {
+    /// Leaves an orphan of `kind` (`version`) with `condition`: a subscription
+    /// Twitch no longer lists (nor charges or delivers) but still counts
+    /// towards the subscriptions allowed with that type and condition, as
+    /// reported in twitchdev/issues #1094.
+    pub fn orphan(&self, kind: &str, version: &str, condition: Value) {
+        self.state()
+            .orphans
+            .push((kind.to_owned(), version.to_owned(), condition));
+    }
+}
