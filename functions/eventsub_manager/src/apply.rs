@@ -176,8 +176,15 @@ fn refused_state(outcome: &mut Outcome, kind: &Kind, e: &HelixError) -> TypeStat
                 from: format!("the broadcaster (Twitch: {e})"),
             }
         }
-        // Bad request, or too many with this type and condition:
-        // retrying the same request cannot work.
+        // Too many with this type and condition (a 429 with points left:
+        // the client does not wait it out): retrying cannot work.
+        Some(429) => TypeState::Failed {
+            reason: format!(
+                "Twitch allows no more subscriptions of this type for this streamer \
+                 (ones it no longer lists may count; its support can remove them): {e}"
+            ),
+        },
+        // A bad request: retrying the same request cannot work.
         _ => TypeState::Failed {
             reason: e.to_string(),
         },
