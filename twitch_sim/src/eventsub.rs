@@ -294,6 +294,18 @@ pub async fn delete(State(sim): State<Arc<Sim>>, RawQuery(query): RawQuery) -> R
     StatusCode::NO_CONTENT.into_response()
 }
 
+impl Sim {
+    /// Leaves an orphan of `kind` (`version`) with `condition`: a subscription
+    /// Twitch no longer lists (nor charges or delivers) but still counts
+    /// towards the subscriptions allowed with that type and condition, as
+    /// reported in twitchdev/issues #1094.
+    pub fn orphan(&self, kind: &str, version: &str, condition: Value) {
+        self.state()
+            .orphans
+            .push((kind.to_owned(), version.to_owned(), condition));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::callback_allowed;
@@ -316,17 +328,5 @@ mod tests {
         ] {
             assert!(!callback_allowed(bad), "{bad}");
         }
-    }
-}
-
-impl Sim {
-    /// Leaves an orphan of `kind` (`version`) with `condition`: a subscription
-    /// Twitch no longer lists (nor charges or delivers) but still counts
-    /// towards the subscriptions allowed with that type and condition, as
-    /// reported in twitchdev/issues #1094.
-    pub fn orphan(&self, kind: &str, version: &str, condition: Value) {
-        self.state()
-            .orphans
-            .push((kind.to_owned(), version.to_owned(), condition));
     }
 }
