@@ -3,13 +3,11 @@
 //! A favourite is a user's wish to have a streamer tracked: adding one wants
 //! the streamer, removing the last one releases it (unless an admin pinned
 //! it). Caps and the per-user lookup allowance are checked before any
-//! Twitch call, so one user cannot spend the app's Helix budget; a streamer
-//! not tracked yet also spends the deployment's hourly new tracks.
+//! Twitch call, so one user cannot spend the app's Helix budget.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use shared::helix::ratelimit::LOOKUPS_BUSY;
 use shared::store::streamers::{wished_by, StreamerRef, Wish, PINNED_BY};
 use shared::store::users::{Favourite, FavouriteAdded, DEPLOYMENT_TRACKS};
 use shared::store::Cursor;
@@ -185,7 +183,7 @@ async fn resolve(
         .rate_limit()
         .under_reserve(door.budgets.helix_reserve_percent)
     {
-        return Err(ApiError::DeploymentBusy(LOOKUPS_BUSY.into()));
+        return Err(ApiError::LookupsBusy);
     }
     let key = format!("lookup#{user_id}");
     if !door
@@ -245,11 +243,7 @@ pub async fn add_favourite(
                 .spend(DEPLOYMENT_TRACKS, door.budgets.new_tracks_per_hour, 3600, now_s)
                 .await?
         {
-            return Err(ApiError::DeploymentBusy(format!(
-                "this deployment starts tracking at most {} new streamers an hour; \
-                 streamers already tracked can still be added; try this one later",
-                door.budgets.new_tracks_per_hour
-            )));
+            return Err(ApiError::NewTracksSpent(door.budgets.new_tracks_per_hour));
         }
         let favourite = Favourite {
             streamer_id: id.clone(),
