@@ -97,7 +97,7 @@ pub(crate) fn unless_anonymous(event: &Value) -> Option<String> {
     }
 }
 
-/// The happening is the event's own `id` (a stream, a redemption, a hype train).
+/// The dedupe key is the event's own `id` (a stream, a redemption, a hype train).
 pub fn event_id(event: &Value) -> Option<String> {
     s(event, "id").map(str::to_owned)
 }

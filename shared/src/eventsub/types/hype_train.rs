@@ -1,5 +1,5 @@
 //! Hype trains (v2): `channel.hype_train.begin`, `.progress`, `.end`. The
-//! train's id names the happening; the broadcaster authorizes with
+//! train's id names the event; the broadcaster authorizes with
 //! `channel:read:hype_train`. Progress is not tracked (too chatty for the
 //! feed) but the benchmarks' mix sends it.
 
@@ -18,7 +18,7 @@ const HYPE: &[Grant] = &[broadcaster(&["channel:read:hype_train"])];
 pub const BEGIN: Kind = Kind {
     tracked: true,
     summarize: Some(hype_train_begin),
-    happening: Some(event_id),
+    dedupe_key: Some(event_id),
     #[cfg(feature = "fixtures")]
     fixture: Some(begin_fixture),
     ..scoped(
@@ -47,7 +47,7 @@ pub const PROGRESS: Kind = Kind {
 pub const END: Kind = Kind {
     tracked: true,
     summarize: Some(hype_train_end),
-    happening: Some(event_id),
+    dedupe_key: Some(event_id),
     #[cfg(feature = "fixtures")]
     fixture: Some(end_fixture),
     ..scoped(
