@@ -12,8 +12,10 @@ use shared::store::StoreError;
 
 use crate::MAX_BODY_BYTES;
 
-/// Counters of what the handler did, for logs, tests and the local stack.
-#[derive(Debug, Default)]
+/// Counters of what the handler did, one per way a delivery can end (see
+/// `counted`), for logs, tests and the local stack, whose `/healthz` shows
+/// them under these field names.
+#[derive(Debug, Default, serde::Serialize)]
 pub struct Metrics {
     pub stored: AtomicU64,
     pub duplicates: AtomicU64,
@@ -28,17 +30,29 @@ pub struct Metrics {
 impl Metrics {
     /// Counts one delivery under its outcome.
     pub(crate) fn count(&self, outcome: &Outcome) {
-        let counter = match outcome {
-            Outcome::Challenge(_) => &self.challenges,
-            Outcome::Acknowledged(Ack::Stored) => &self.stored,
-            Outcome::Acknowledged(Ack::Duplicate) => &self.duplicates,
-            Outcome::Acknowledged(Ack::Stale) => &self.stale,
-            Outcome::Acknowledged(Ack::Revocation) => &self.revocations,
-            Outcome::Rejected(_) => &self.rejected,
-            Outcome::StoreFailed(_) => &self.store_failures,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        (counted(outcome).counter)(self).fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// How a delivery is counted: its counter and its CloudWatch metric.
+struct Counted {
+    counter: fn(&Metrics) -> &AtomicU64,
+    metric: &'static str,
+}
+
+/// The one list of how each outcome is counted: [`Metrics::count`] and
+/// [`metric_of`] both read it, `/healthz` shows the counters it names.
+fn counted(outcome: &Outcome) -> Counted {
+    let (counter, metric): (fn(&Metrics) -> &AtomicU64, _) = match outcome {
+        Outcome::Challenge(_) => (|m| &m.challenges, "Challenges"),
+        Outcome::Acknowledged(Ack::Stored) => (|m| &m.stored, "Stored"),
+        Outcome::Acknowledged(Ack::Duplicate) => (|m| &m.duplicates, "Duplicates"),
+        Outcome::Acknowledged(Ack::Stale) => (|m| &m.stale, "Stale"),
+        Outcome::Acknowledged(Ack::Revocation) => (|m| &m.revocations, "Revocations"),
+        Outcome::Rejected(_) => (|m| &m.rejected, "Rejected"),
+        Outcome::StoreFailed(_) => (|m| &m.store_failures, "StoreFailures"),
+    };
+    Counted { counter, metric }
 }
 
 /// What an acknowledged delivery was.
@@ -107,19 +121,14 @@ pub enum Outcome {
     StoreFailed(StoreError),
 }
 
-/// The metric a delivery counts under (and a rejection's reason): `Stored`,
-/// `Duplicates`, `Stale`, `Challenges`, `Revocations`, `Rejected`,
-/// `StoreFailures`.
+/// The CloudWatch metric a delivery counts under (each outcome's is named
+/// in `counted`), and a rejection's reason.
 pub fn metric_of(outcome: &Outcome) -> (&'static str, Option<&'static str>) {
-    match outcome {
-        Outcome::Challenge(_) => ("Challenges", None),
-        Outcome::Rejected(r) => ("Rejected", Some(r.code())),
-        Outcome::StoreFailed(_) => ("StoreFailures", None),
-        Outcome::Acknowledged(Ack::Stored) => ("Stored", None),
-        Outcome::Acknowledged(Ack::Duplicate) => ("Duplicates", None),
-        Outcome::Acknowledged(Ack::Stale) => ("Stale", None),
-        Outcome::Acknowledged(Ack::Revocation) => ("Revocations", None),
-    }
+    let reason = match outcome {
+        Outcome::Rejected(r) => Some(r.code()),
+        _ => None,
+    };
+    (counted(outcome).metric, reason)
 }
 
 /// Turns an outcome into the HTTP answer Twitch expects.
