@@ -82,7 +82,7 @@ fn live_pk(broadcaster: &str) -> String {
 #[async_trait]
 impl SnapshotStore for DynamoSnapshotStore {
     async fn put_snapshots(&self, snapshots: &[Snapshot]) -> Result<(), StoreError> {
-        let keep_s = i64::from(crate::config::snapshot_retention_days()) * 86_400;
+        let keep_s = crate::config::snapshot_retention_s();
         let mut requests = Vec::with_capacity(snapshots.len());
         for snap in snapshots {
             let put = PutRequest::builder()

@@ -41,7 +41,7 @@ fn rolled_polls(item: &Item, from_ms: i64, to_ms: i64, now_s: i64, keep_s: i64) 
 impl DynamoSnapshotStore {
     /// One `UpdateItem` per streamer-hour in `snapshots`, each poll under its own attribute.
     pub(super) async fn write_rollups(&self, snapshots: &[Snapshot]) -> Result<(), StoreError> {
-        let keep_s = i64::from(crate::config::snapshot_retention_days()) * 86_400;
+        let keep_s = crate::config::snapshot_retention_s();
         // One update per streamer-hour, whatever the batch holds.
         let mut hours: std::collections::BTreeMap<(&str, i64), Vec<(i64, u64)>> =
             std::collections::BTreeMap::new();
@@ -91,7 +91,7 @@ impl DynamoSnapshotStore {
         to_ms: i64,
     ) -> Result<Vec<(i64, u64)>, StoreError> {
         let now_s = time::OffsetDateTime::now_utc().unix_timestamp();
-        let keep_s = i64::from(crate::config::snapshot_retention_days()) * 86_400;
+        let keep_s = crate::config::snapshot_retention_s();
         // Items past retention may linger until TTL deletes them: not read.
         let first = from_ms.max((now_s - keep_s) * 1000).div_euclid(ROLLUP_MS) * ROLLUP_MS;
         let last = to_ms.div_euclid(ROLLUP_MS) * ROLLUP_MS;
