@@ -130,7 +130,7 @@ impl SnapshotStore for DynamoSnapshotStore {
                 .expression_attribute_values(":from", s(format!("{from_ms:013}#")))
                 // '~' sorts after every stream id character.
                 .expression_attribute_values(":to", s(format!("{to_ms:013}#~")))
-                .limit((limit - out.len()).clamp(1, 1000) as i32)
+                .limit(crate::store::read_size(limit - out.len()) as i32)
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
@@ -232,7 +232,7 @@ impl SnapshotStore for DynamoSnapshotStore {
             .query()
             .table_name(&self.table)
             .index_name("live_now")
-            .limit(limit.clamp(1, 1000) as i32)
+            .limit(crate::store::read_size(limit) as i32)
             .expression_attribute_values(":l", s("L"));
         query = match after {
             Some(a) => query

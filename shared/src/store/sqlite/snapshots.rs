@@ -164,7 +164,7 @@ impl SnapshotStore for SqliteStore {
 
     async fn live_now(&self, after: Option<&str>, limit: usize) -> Result<LivePage, StoreError> {
         let after = after.unwrap_or_default().to_owned();
-        let limit = limit.clamp(1, 1000);
+        let limit = crate::store::read_size(limit);
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT body FROM live_states WHERE live = 1 AND broadcaster_id > ?1 \
