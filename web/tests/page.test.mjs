@@ -376,6 +376,22 @@ test('filters hide and show kinds of event, remembered for this user across a re
   assert.equal(await page.isVisible(`#feed li[data-id="${follow}"]`), true);
 });
 
+test('every kind of event the catalog knows falls under a named filter, and each filter is a checkbox', async () => {
+  const { unfiled, boxes, categories } = await page.evaluate(async () => {
+    const { CATEGORIES, categoryOf } = await import('/js/filters.js');
+    const { types } = await (await fetch('/api/event-types')).json();
+    return {
+      // The app's own grant and revoke never reach a streamer's feed.
+      unfiled: types.map((t) => t.type).filter((t) => !t.startsWith('user.authorization.') && categoryOf(t) === 'other'),
+      boxes: [...document.querySelectorAll('#filters input[type=checkbox]')].map((b) => b.value),
+      categories: CATEGORIES.map((c) => c.id),
+    };
+  });
+  assert.deepEqual(unfiled, []);
+  assert.deepEqual(boxes, categories);
+  assert.ok(categories.includes('other'), 'types the page does not know yet have a filter too');
+});
+
 test('a gift bomb reads as one line, its recipients folded under it', async () => {
   const folded = await page.evaluate(() => {
     const { feed } = window.streamerEvents;
