@@ -37,6 +37,12 @@ export class Account {
 
   /** Reads `/api/me` and shows the account area; true when logged in. */
   async load() {
+    if (this.config.session_cookie === false) {
+      // No session cookie, so no session: not asked (no 401 on every load).
+      this.me = null;
+      this.render();
+      return false;
+    }
     const { status, body } = await call('GET', 'api/me');
     this.me = status === 200 ? body : null;
     this.render();

@@ -130,10 +130,18 @@ after(async () => {
 });
 
 test('logged out, the page says what logging in gives and opens no socket', async () => {
-  // Its own GET /api/me is answered 401 too.
-  phase = 'logged-out';
+  // Without a session cookie the page does not ask GET /api/me (no 401 on
+  // every load): the phase stays steady, so any console error fails below.
+  const asked = [];
+  const seen = (request) => {
+    if (new URL(request.url()).pathname === '/api/me') asked.push(request.url());
+  };
+  page.on('request', seen);
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForSelector('#login:visible');
+  page.off('request', seen);
+  assert.deepEqual(asked, [], 'no GET /api/me without a session cookie');
+  phase = 'logged-out'; // the ticket request below is a 401
   assert.match(await page.textContent('#pitch'), /favourite/i);
   assert.equal(await page.isHidden('#favourites-section'), true);
   assert.equal(await page.isVisible('#login-channel'), true);
@@ -147,7 +155,6 @@ test('logged out, the page says what logging in gives and opens no socket', asyn
 test('logged out, a visitor watches a streamer: the backlog, a new event and the charts, with no socket', async () => {
   // A streamer of its own, so the logged-in tests below see only their events.
   const streamer = '515151';
-  phase = 'logged-out'; // GET /api/me is a 401
   await page.addInitScript(() => {
     window.socketsOpened = 0;
     const Native = window.WebSocket;
@@ -174,7 +181,6 @@ test('logged out, a visitor watches a streamer: the backlog, a new event and the
   assert.equal(await page.evaluate(() => window.socketsOpened), 0, 'no WebSocket opened');
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForSelector('#login:visible');
-  phase = 'steady';
 });
 
 test('log in through the simulated Twitch consent page', async () => {
