@@ -502,6 +502,11 @@ test('new since you last looked: an unread count, a line in the feed, and mark a
   await page.waitForSelector('#feed li[data-id]');
   await page.click('#mark-read');
   await page.waitForFunction(() => !document.querySelector('#favourites li[data-id="777"] .unread:not([hidden])'));
+  // Counted while watching another streamer (the one watched has no badge).
+  await page.fill('#broadcaster', BROADCASTER);
+  await page.click('#picker button');
+  await page.waitForSelector('#status[data-state="live"]');
+  await page.waitForFunction((b) => window.streamerEvents.connection.subscribed === b, BROADCASTER);
   const fresh = await trigger('channel.cheer', 2, '777');
   await page.evaluate(() => window.streamerEvents.account.load());
   await page.waitForSelector('#favourites li[data-id="777"] .unread:not([hidden])');
@@ -520,6 +525,34 @@ test('new since you last looked: an unread count, a line in the feed, and mark a
   await page.click('#mark-read');
   await page.waitForSelector('#feed li.divider', { state: 'detached' });
   await page.waitForFunction(() => !document.querySelector('#favourites li[data-id="777"] .unread:not([hidden])'));
+});
+
+test('watching a favourite hides its badge and marks what arrives as read; a gift bomb marks read up to its newest recipient', async () => {
+  await page.click('#favourites li[data-id="777"] .watch');
+  await page.waitForFunction(() => window.streamerEvents.connection.subscribed === '777');
+  const [seen] = await trigger('channel.follow', 1, '777');
+  await page.waitForSelector(`#feed li[data-id="${seen}"]`);
+  // Marked read by watching, with no click: the server counts nothing new.
+  await page.waitForFunction(async () => {
+    const me = await (await fetch('/api/me')).json();
+    return me.favourites.find((f) => f.id === '777')?.unread === 0;
+  }, null, { polling: 250 });
+  // A gift whose recipients arrive after it: the newest position is the last recipient's.
+  const newest = await page.evaluate(() => {
+    const { feed } = window.streamerEvents;
+    const at = Date.now() + 60_000;
+    feed.add({ type: 'event', id: 'bomb', broadcaster: '777', event_type: 'channel.subscription.gift', received_at: at,
+      cursor: 'c-gift', backlog: false, summary: { text: 'gift' }, event: { total: 2, tier: '1000' } });
+    for (const n of [1, 2]) {
+      feed.add({ type: 'event', id: `r${n}`, broadcaster: '777', event_type: 'channel.subscribe', received_at: at + n,
+        cursor: `c-r${n}`, backlog: false, summary: { text: 'sub' }, event: { is_gift: true, tier: '1000' } });
+    }
+    return feed.newestCursor();
+  });
+  assert.equal(newest, 'c-r2');
+  assert.equal(await page.isHidden('#favourites li[data-id="777"] .unread'), true, 'no badge on the channel watched');
+  await page.reload(); // the made-up rows above are not the server's
+  await page.waitForSelector('#logged-in:visible');
 });
 
 test('the OBS overlay: queued alerts once each, chosen types and minimum only, resumed after a reload, dead once revoked', async () => {

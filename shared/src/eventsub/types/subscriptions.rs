@@ -72,6 +72,12 @@ pub fn channel_subscribe(event: &Value) -> Summary {
     summary(who, "subscribed", None, line)
 }
 
+/// A `channel.subscribe` Twitch sends for each recipient of a gift: people
+/// count the gift (`channel.subscription.gift`), not its recipients.
+pub fn is_gift_recipient(event_type: &str, event: &Value) -> bool {
+    event_type == SUBSCRIBE.name && flag(event, "is_gift")
+}
+
 /// `channel.subscription.gift`.
 pub fn channel_subscription_gift(event: &Value) -> Summary {
     let who = unless_anonymous(event);
