@@ -36,3 +36,13 @@ pub(crate) fn assert_raw_sample_about(kind: &super::kind::Kind, broadcaster: &st
     assert_eq!(event["broadcaster_user_id"], broadcaster, "{}", kind.name);
     assert_eq!(sample_line(kind), None, "{}", kind.name);
 }
+
+/// The line `summarize` gives for a documented `sample`.
+#[cfg(test)]
+pub(crate) fn sample_text(
+    summarize: fn(&serde_json::Value) -> super::summary::Summary,
+    sample: &str,
+) -> String {
+    let event: serde_json::Value = serde_json::from_str(sample).unwrap();
+    summarize(&event).text
+}

@@ -10,7 +10,7 @@ use crate::eventsub::kind::{broadcaster, scoped, Grant, Kind};
 #[cfg(feature = "fixtures")]
 use crate::eventsub::scene::Scene;
 use crate::eventsub::summary::{
-    flag, n, someone, summary, tier, unless_anonymous, user, with_message, Summary,
+    count, flag, n, someone, summary, tier, unless_anonymous, user, with_message, Summary,
 };
 
 const SUBS: &[Grant] = &[broadcaster(&["channel:read:subscriptions"])];
@@ -76,11 +76,10 @@ pub fn channel_subscribe(event: &Value) -> Summary {
 pub fn channel_subscription_gift(event: &Value) -> Summary {
     let who = unless_anonymous(event);
     let total = n(event, "total").unwrap_or(1);
-    let plural = if total == 1 { "" } else { "s" };
     let line = format!(
-        "{} gifted {total} {} sub{plural}",
+        "{} gifted {}",
         who.clone().unwrap_or_else(|| "An anonymous gifter".into()),
-        tier(event)
+        count(total, &format!("{} sub", tier(event)))
     );
     summary(who, "gifted", Some(total), line)
 }
@@ -93,7 +92,9 @@ pub fn channel_subscription_message(event: &Value) -> Summary {
         "{} resubscribed at {}{}",
         who.clone().unwrap_or_else(someone),
         tier(event),
-        months.map(|m| format!(" ({m} months)")).unwrap_or_default()
+        months
+            .map(|m| format!(" ({})", count(m, "month")))
+            .unwrap_or_default()
     );
     let message = event.pointer("/message/text").and_then(Value::as_str);
     summary(who, "resubscribed", months, with_message(line, message))
