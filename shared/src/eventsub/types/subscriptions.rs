@@ -187,4 +187,24 @@ mod tests {
             Some("Cool_User resubscribed at Tier 1 (15 months): Love the stream! FevziGG")
         );
     }
+    #[test]
+    fn one_of_anything_reads_singular() {
+        use crate::eventsub::types::{cheer::channel_cheer, raid::channel_raid};
+        use serde_json::json;
+        let resub = json!({"user_name": "Fan", "tier": "1000", "cumulative_months": 1});
+        assert_eq!(
+            channel_subscription_message(&resub).text,
+            "Fan resubscribed at Tier 1 (1 month)"
+        );
+        let gift = json!({"user_name": "Fan", "tier": "2000", "total": 1});
+        assert_eq!(
+            channel_subscription_gift(&gift).text,
+            "Fan gifted 1 Tier 2 sub"
+        );
+        let cheer = json!({"user_name": "Fan", "bits": 1});
+        assert_eq!(channel_cheer(&cheer).text, "Fan cheered 1 bit");
+        let raid = json!({"from_broadcaster_user_name": "Big",
+            "to_broadcaster_user_name": "Small", "viewers": 1});
+        assert_eq!(channel_raid(&raid).text, "Big raided Small with 1 viewer");
+    }
 }
