@@ -79,7 +79,12 @@ pub fn poll_end(event: &Value) -> Summary {
         _ => "ended",
     };
     let choices = items(event, "choices");
-    let top = choices.iter().filter_map(|c| n(c, "votes")).max();
+    // No votes at all: nobody won.
+    let top = choices
+        .iter()
+        .filter_map(|c| n(c, "votes"))
+        .max()
+        .filter(|v| *v > 0);
     let winners: Vec<&str> = choices
         .iter()
         .filter(|c| top.is_some() && n(c, "votes") == top)
@@ -203,6 +208,8 @@ mod tests {
              (Heads 1 vote, Tails 1 vote)"
         );
         assert_eq!(poll_begin(&json!({})).text, "A poll started");
+        let silent = json!({"title": "Hm?", "choices": [{"title": "A", "votes": 0}]});
+        assert_eq!(poll_end(&silent).text, "Poll \"Hm?\" ended (A 0 votes)");
         assert_eq!(
             poll_progress(&json!({"choices": 5})).text,
             "A poll is running"
