@@ -8,18 +8,24 @@ use crate::eventsub::kind::{app, Kind};
 use crate::eventsub::summary::{s, someone, summary, user, Summary};
 
 /// `user.authorization.grant`: a user authorized our client.
-pub const GRANT: Kind = app(
-    "user.authorization.grant",
-    "App authorized",
-    USER_AUTHORIZATION_GRANT,
-);
+pub const GRANT: Kind = Kind {
+    summarize: Some(authorization_grant),
+    ..app(
+        "user.authorization.grant",
+        "App authorized",
+        USER_AUTHORIZATION_GRANT,
+    )
+};
 
 /// `user.authorization.revoke`: a user took our client's access back.
-pub const REVOKE: Kind = app(
-    "user.authorization.revoke",
-    "App access revoked",
-    USER_AUTHORIZATION_REVOKE,
-);
+pub const REVOKE: Kind = Kind {
+    summarize: Some(authorization_revoke),
+    ..app(
+        "user.authorization.revoke",
+        "App access revoked",
+        USER_AUTHORIZATION_REVOKE,
+    )
+};
 
 /// The user by name; by id when Twitch no longer names them (a deleted
 /// account).

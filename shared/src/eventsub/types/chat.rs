@@ -1,5 +1,5 @@
 //! `channel.chat.message`: a chat message, read as a cloud chatbot. Known
-//! (the simulator accepts it) but not tracked; stored raw.
+//! (the simulator accepts it) but not tracked.
 
 use serde_json::Value;
 
@@ -8,6 +8,7 @@ use crate::eventsub::summary::{someone, summary, user, with_message, Summary};
 
 /// `channel.chat.message` under the app-token (cloud chatbot) rules.
 pub const MESSAGE: Kind = Kind {
+    summarize: Some(chat_message),
     condition: ConditionShape {
         required: &["broadcaster_user_id", "user_id"],
         one_of: &[],
@@ -77,11 +78,11 @@ pub const CHAT_MESSAGE: &str = r##"{
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eventsub::types::{assert_raw_sample_about, sample_text};
+    use crate::eventsub::types::{assert_sample_about, sample_text};
 
     #[test]
-    fn the_sample_names_channel_and_chatter_and_is_stored_raw() {
-        assert_raw_sample_about(&MESSAGE, "1971641");
+    fn the_sample_names_channel_and_chatter_and_has_a_line() {
+        assert_sample_about(&MESSAGE, "1971641");
         let event: serde_json::Value = serde_json::from_str(CHAT_MESSAGE).unwrap();
         assert_eq!(event["chatter_user_id"], "4145994");
     }

@@ -32,6 +32,7 @@ pub const BEGIN: Kind = Kind {
 
 /// `channel.hype_train.progress`.
 pub const PROGRESS: Kind = Kind {
+    summarize: Some(hype_train_progress),
     #[cfg(feature = "fixtures")]
     fixture: Some(progress_fixture),
     ..scoped(
@@ -204,7 +205,10 @@ mod tests {
             sample_line(&END).as_deref(),
             Some("The hype train in Cool_User's channel ended at level 2")
         );
-        assert_eq!(sample_line(&PROGRESS), None);
+        assert_eq!(
+            sample_line(&PROGRESS).as_deref(),
+            Some("The hype train in Cool_User's channel is at level 2: 200 of 1000 points to level 3")
+        );
     }
 
     #[test]

@@ -10,7 +10,10 @@ use crate::eventsub::summary::{count, flag, s, someone, summary, user, with_mess
 const MODERATE: &[Grant] = &[broadcaster(&["channel:moderate"])];
 
 /// `channel.ban`: a user was banned or timed out.
-pub const BAN: Kind = scoped("channel.ban", "1", "User banned", MODERATE, CHANNEL_BAN);
+pub const BAN: Kind = Kind {
+    summarize: Some(channel_ban),
+    ..scoped("channel.ban", "1", "User banned", MODERATE, CHANNEL_BAN)
+};
 
 /// `channel.ban`: a permanent ban, or a timeout with its length; who did
 /// it and why when the event says.
@@ -80,13 +83,13 @@ pub const CHANNEL_BAN: &str = r#"{
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eventsub::types::assert_raw_sample_about;
+    use crate::eventsub::types::assert_sample_about;
     use crate::eventsub::types::sample_text;
     use serde_json::json;
 
     #[test]
-    fn the_sample_names_the_channel_and_is_stored_raw() {
-        assert_raw_sample_about(&BAN, "1337");
+    fn the_sample_names_the_channel_and_has_a_line() {
+        assert_sample_about(&BAN, "1337");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Polls: `channel.poll.begin`, `.progress`, `.end`. Known (the simulator
-//! accepts them) but not tracked; stored raw. The broadcaster authorizes
+//! accepts them) but not tracked. The broadcaster authorizes
 //! with `channel:read:polls` or `channel:manage:polls`.
 
 use serde_json::Value;
@@ -12,19 +12,28 @@ use crate::eventsub::summary::{
 const POLLS: &[Grant] = &[broadcaster(&["channel:read:polls", "channel:manage:polls"])];
 
 /// `channel.poll.begin`.
-pub const BEGIN: Kind = scoped("channel.poll.begin", "1", "Poll started", POLLS, POLL_BEGIN);
+pub const BEGIN: Kind = Kind {
+    summarize: Some(poll_begin),
+    ..scoped("channel.poll.begin", "1", "Poll started", POLLS, POLL_BEGIN)
+};
 
 /// `channel.poll.progress`.
-pub const PROGRESS: Kind = scoped(
-    "channel.poll.progress",
-    "1",
-    "Poll votes",
-    POLLS,
-    POLL_PROGRESS,
-);
+pub const PROGRESS: Kind = Kind {
+    summarize: Some(poll_progress),
+    ..scoped(
+        "channel.poll.progress",
+        "1",
+        "Poll votes",
+        POLLS,
+        POLL_PROGRESS,
+    )
+};
 
 /// `channel.poll.end`.
-pub const END: Kind = scoped("channel.poll.end", "1", "Poll ended", POLLS, POLL_END);
+pub const END: Kind = Kind {
+    summarize: Some(poll_end),
+    ..scoped("channel.poll.end", "1", "Poll ended", POLLS, POLL_END)
+};
 
 /// The poll's name as the feed says it.
 fn poll(event: &Value) -> String {
@@ -169,14 +178,14 @@ pub const POLL_END: &str = r#"{
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eventsub::types::assert_raw_sample_about;
+    use crate::eventsub::types::assert_sample_about;
     use crate::eventsub::types::sample_text;
     use serde_json::json;
 
     #[test]
-    fn the_samples_name_the_channel_and_are_stored_raw() {
+    fn the_samples_name_the_channel_and_have_a_line() {
         for kind in [BEGIN, PROGRESS, END] {
-            assert_raw_sample_about(&kind, "1337");
+            assert_sample_about(&kind, "1337");
         }
     }
 

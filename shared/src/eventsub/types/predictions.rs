@@ -1,5 +1,5 @@
 //! Predictions: `channel.prediction.begin`, `.progress`, `.lock`, `.end`.
-//! Known (the simulator accepts them) but not tracked; stored raw. The
+//! Known (the simulator accepts them) but not tracked. The
 //! broadcaster authorizes with `channel:read:predictions` or
 //! `channel:manage:predictions`.
 
@@ -16,40 +16,52 @@ const PREDICTIONS: &[Grant] = &[broadcaster(&[
 ])];
 
 /// `channel.prediction.begin`.
-pub const BEGIN: Kind = scoped(
-    "channel.prediction.begin",
-    "1",
-    "Prediction started",
-    PREDICTIONS,
-    PREDICTION_BEGIN,
-);
+pub const BEGIN: Kind = Kind {
+    summarize: Some(prediction_begin),
+    ..scoped(
+        "channel.prediction.begin",
+        "1",
+        "Prediction started",
+        PREDICTIONS,
+        PREDICTION_BEGIN,
+    )
+};
 
 /// `channel.prediction.progress`.
-pub const PROGRESS: Kind = scoped(
-    "channel.prediction.progress",
-    "1",
-    "Prediction points",
-    PREDICTIONS,
-    PREDICTION_PROGRESS,
-);
+pub const PROGRESS: Kind = Kind {
+    summarize: Some(prediction_progress),
+    ..scoped(
+        "channel.prediction.progress",
+        "1",
+        "Prediction points",
+        PREDICTIONS,
+        PREDICTION_PROGRESS,
+    )
+};
 
 /// `channel.prediction.lock`.
-pub const LOCK: Kind = scoped(
-    "channel.prediction.lock",
-    "1",
-    "Prediction locked",
-    PREDICTIONS,
-    PREDICTION_LOCK,
-);
+pub const LOCK: Kind = Kind {
+    summarize: Some(prediction_lock),
+    ..scoped(
+        "channel.prediction.lock",
+        "1",
+        "Prediction locked",
+        PREDICTIONS,
+        PREDICTION_LOCK,
+    )
+};
 
 /// `channel.prediction.end`.
-pub const END: Kind = scoped(
-    "channel.prediction.end",
-    "1",
-    "Prediction ended",
-    PREDICTIONS,
-    PREDICTION_END,
-);
+pub const END: Kind = Kind {
+    summarize: Some(prediction_end),
+    ..scoped(
+        "channel.prediction.end",
+        "1",
+        "Prediction ended",
+        PREDICTIONS,
+        PREDICTION_END,
+    )
+};
 
 /// The prediction's name as the feed says it.
 fn prediction(event: &Value) -> String {
@@ -201,14 +213,14 @@ pub const PREDICTION_END: &str = r#"{
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eventsub::types::assert_raw_sample_about;
+    use crate::eventsub::types::assert_sample_about;
     use crate::eventsub::types::sample_text;
     use serde_json::json;
 
     #[test]
-    fn the_samples_name_the_channel_and_are_stored_raw() {
+    fn the_samples_name_the_channel_and_have_a_line() {
         for kind in [BEGIN, PROGRESS, LOCK, END] {
-            assert_raw_sample_about(&kind, "1337");
+            assert_sample_about(&kind, "1337");
         }
     }
 
