@@ -636,6 +636,81 @@ test('the overlay resumes from the server, not browser storage: a fresh context 
   }
 });
 
+test('the overlay by default alerts a follow and skips a title change; types may be named by the feed categories', async () => {
+  await page.click('#favourites li[data-id="777"] .overlay');
+  await page.waitForSelector('#overlay-box:visible');
+  const url = await page.inputValue('#overlay-url');
+  const overlay = await context.newPage();
+  const shown = [];
+  await overlay.exposeFunction('seen', (id) => shown.push(id));
+  await overlay.addInitScript(() => document.addEventListener('DOMContentLoaded', () => {
+    const box = document.getElementById('alert');
+    new MutationObserver(() => { if (!box.hidden) window.seen(box.dataset.id); })
+      .observe(box, { attributes: true, attributeFilter: ['hidden'] });
+  }));
+  await overlay.goto(`${url}&duration=0.2`);
+  await overlay.waitForFunction(() => document.body.dataset.state === 'live');
+  // Oldest first: were the title change wanted, it would be shown first.
+  await trigger('channel.update', 1, '777');
+  const [follow] = await trigger('channel.follow', 1, '777');
+  await overlay.waitForFunction(() => (window.overlayShown ?? 0) >= 1);
+  assert.equal(shown[0], follow);
+  assert.equal(await overlay.textContent('#alert-title'), 'New follower!');
+  // `types=cheers` (a category): a follow is skipped, a cheer shown.
+  await overlay.goto('about:blank');
+  shown.length = 0;
+  await overlay.goto(`${url}&types=cheers&duration=0.2`);
+  await overlay.waitForFunction(() => document.body.dataset.state === 'live');
+  await trigger('channel.follow', 1, '777');
+  const [cheer] = await trigger('channel.cheer', 1, '777');
+  await overlay.waitForFunction(() => (window.overlayShown ?? 0) >= 1);
+  assert.equal(shown[0], cheer);
+  await overlay.close();
+});
+
+test('no wire name anywhere on the page once every kind of event has arrived', async () => {
+  const streamer = '880088';
+  const types = (await (await fetch(`http://127.0.0.1:${port}/api/event-types`)).json()).types
+    .map((t) => t.type)
+    // The app's own grant and revoke are about users, never a streamer's feed.
+    .filter((t) => !t.startsWith('user.authorization.'));
+  for (const type of types) await trigger(type, 1, streamer);
+  await page.fill('#broadcaster', streamer);
+  await page.click('#picker button');
+  // The backlog is the newest few: page back until every kind is on screen.
+  await page.waitForSelector('#feed > li[data-id]');
+  while (await page.isVisible('#older')) {
+    const before = (await feedIds()).length;
+    await page.click('#older');
+    await page.waitForFunction((n) => document.querySelectorAll('#feed > li[data-id]').length > n || document.querySelector('#older').hidden, before);
+  }
+  const shown = await page.$$eval('#feed > li[data-type]', (items) => new Set(items.map((li) => li.dataset.type)).size);
+  assert.equal(shown, types.length, 'every kind is on screen');
+  const all = (await (await fetch(`http://127.0.0.1:${port}/api/event-types`)).json()).types.map((t) => t.type);
+  // Every full name, its dotted prefixes, and every segment only the wire uses (hype_train).
+  const words = new Set(all.flatMap((t) => [t, ...t.split('.').filter((seg) => seg.includes('_'))]));
+  const found = await page.evaluate((words) => {
+    const hits = [];
+    const seen = (where, text) => {
+      const lower = text.toLowerCase();
+      for (const w of words) if (lower.includes(w)) hits.push(`${where}: ${w} in "${text.trim().slice(0, 80)}"`);
+    };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (el && el.closest('[hidden]') === null && getComputedStyle(el).display !== 'none') seen(el.tagName.toLowerCase(), node.textContent);
+    }
+    for (const el of document.querySelectorAll('[aria-label], [alt]')) {
+      seen('aria-label', el.getAttribute('aria-label') ?? '');
+      seen('alt', el.getAttribute('alt') ?? '');
+    }
+    // Titles of controls (a tooltip on a row's kind may keep the wire name).
+    for (const el of document.querySelectorAll('button[title], a[title], input[title], label[title]')) seen('title', el.title);
+    return hits;
+  }, [...words]);
+  assert.deepEqual(found, []);
+});
+
 test('no accessibility violations (axe-core) on the main view, logged in, light and dark', async () => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.waitForSelector('#logged-in:visible');
