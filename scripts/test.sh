@@ -2,7 +2,8 @@
 # The project's one test command, on a fresh machine too:
 #   scripts/setup.sh (installs what is missing; quiet when nothing is),
 #   rustfmt check, clippy (warnings are errors), the import-cycle check
-#   (scripts/import-cycles.sh), DynamoDB Local + cargo test,
+#   (scripts/import-cycles.sh), the 400-line check (scripts/file-sizes.sh),
+#   DynamoDB Local + cargo test,
 #   the page in headless Chromium (web/tests), the API contract (schemathesis
 #   on the local stack, scripts/api-contract.sh), `sam validate` (lint and SAM
 #   transform) of template.yaml and the template checks, the deploy script
@@ -39,6 +40,10 @@ cargo clippy --workspace --test invoke_samples -- -D warnings
 step "scripts/import-cycles.sh: no import cycles between files, no import of local from shared or functions"
 scripts/import-cycles.sh --self-test
 scripts/import-cycles.sh
+
+step "scripts/file-sizes.sh: no .rs/.js/.sh file over 400 lines without a size note, outside tests"
+scripts/file-sizes.sh --self-test
+scripts/file-sizes.sh
 
 # shellcheck source=scripts/aws-loopback-env.sh
 source "$ROOT/scripts/aws-loopback-env.sh"

@@ -16,7 +16,7 @@ use crate::cli::SimArgs;
 use crate::periodic::{spawn_purger, SessionSweep};
 use crate::settings::Settings;
 use crate::stack::Stack;
-use crate::twitch::TwitchSide;
+use crate::twitch::LocalTwitch;
 use crate::{banner, server};
 use twitch_sim::{Sim, SimConfig};
 
@@ -34,7 +34,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let purger = spawn_purger(store.clone());
     let store = Arc::new(store);
     banner::print(&settings, addr, store.path());
-    let side = Arc::new(TwitchSide::new(
+    let side = Arc::new(LocalTwitch::new(
         settings.twitch,
         &format!("http://{addr}"),
         settings.stack.secret.clone(),

@@ -68,18 +68,26 @@ pub fn router(stack: Arc<Stack>) -> Router {
     ))
 }
 
-async fn healthz(State(stack): State<Arc<Stack>>) -> Json<serde_json::Value> {
-    use std::sync::atomic::Ordering::Relaxed;
-    let m = &stack.webhook.metrics;
-    Json(json!({
-        "ok": true,
-        "stored": m.stored.load(Relaxed),
-        "duplicates": m.duplicates.load(Relaxed),
-        "stale": m.stale.load(Relaxed),
-        "rejected": m.rejected.load(Relaxed),
-        "store_failures": m.store_failures.load(Relaxed),
-        "fanout_panics": stack.fanout_panics.load(Relaxed),
-    }))
+/// What `/healthz` shows: the webhook's counters, under their names in
+/// [`webhook::Metrics`], and the fan-out's panics.
+#[derive(serde::Serialize)]
+struct Health<'a> {
+    ok: bool,
+    #[serde(flatten)]
+    webhook: &'a webhook::Metrics,
+    fanout_panics: u64,
+}
+
+async fn healthz(State(stack): State<Arc<Stack>>) -> Response {
+    let fanout_panics = stack
+        .fanout_panics
+        .load(std::sync::atomic::Ordering::Relaxed);
+    Json(Health {
+        ok: true,
+        webhook: &stack.webhook.metrics,
+        fanout_panics,
+    })
+    .into_response()
 }
 
 /// `POST /eventsub`, answered by the webhook function's handler.

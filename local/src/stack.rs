@@ -15,7 +15,7 @@ use websocket::{Auth, WsState};
 use crate::gateway::Connections;
 use crate::keys::process_ticket_key;
 use crate::settings::StackSettings;
-use crate::twitch::TwitchSide;
+use crate::twitch::LocalTwitch;
 use crate::ws::WsHost;
 
 /// Everything the local routes share.
@@ -33,7 +33,7 @@ pub struct Stack {
     /// The WebSocket endpoint, when served.
     pub ws: Option<Arc<WsHost>>,
     /// Twitch (simulated or real), the subscription manager and its admin routes.
-    pub twitch: Option<Arc<TwitchSide>>,
+    pub twitch: Option<Arc<LocalTwitch>>,
     /// The api function's handler: the read API (`/api/*`), the front door
     /// (`/auth/*`, `/api/me`, tickets) and the page, when served.
     pub api: Option<Arc<::api::ApiState>>,
@@ -48,7 +48,7 @@ impl Stack {
         settings: StackSettings,
         store: Arc<SqliteStore>,
         addr: SocketAddr,
-        twitch: Option<Arc<TwitchSide>>,
+        twitch: Option<Arc<LocalTwitch>>,
     ) -> Arc<Self> {
         let connections: Arc<Connections> = Default::default();
         let StackSettings {

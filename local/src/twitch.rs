@@ -37,7 +37,7 @@ pub enum Twitch {
 }
 
 /// The running Twitch side.
-pub struct TwitchSide {
+pub struct LocalTwitch {
     pub manager: Arc<Manager>,
     /// The user side of Twitch's OAuth (log in with Twitch).
     pub login: Arc<shared::helix::login::Login>,
@@ -45,7 +45,7 @@ pub struct TwitchSide {
     pub admin_token: String,
 }
 
-impl TwitchSide {
+impl LocalTwitch {
     /// Builds the Twitch side for a stack answering at `base` (`http://host:port`).
     pub fn new(
         twitch: Twitch,
@@ -184,7 +184,7 @@ impl TwitchSide {
 }
 
 async fn admin_route(
-    State(side): State<Arc<TwitchSide>>,
+    State(side): State<Arc<LocalTwitch>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,

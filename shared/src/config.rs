@@ -242,6 +242,16 @@ pub fn snapshot_retention_days() -> u32 {
     })
 }
 
+/// How long snapshots are kept, in seconds ([`snapshot_retention_days`]):
+/// what the stores add to a poll time for its expiry and take from now for
+/// the oldest poll they read.
+pub fn snapshot_retention_s() -> i64 {
+    Retention {
+        days: snapshot_retention_days(),
+    }
+    .seconds()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

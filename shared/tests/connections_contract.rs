@@ -7,14 +7,11 @@ mod support;
 
 use std::sync::Arc;
 
+use shared::clock::now_ms;
 use shared::config::Retention;
 use shared::store::connections::{ConnectionStore, NewConnection, Subscribed, CONNECTION_TTL_MS};
 use shared::store::dynamo::{DynamoConnectionStore, DynamoStore};
 use shared::store::sqlite::{Durability, SqliteStore};
-
-fn now_ms() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp() * 1000
-}
 
 fn conn(id: &str, at: i64) -> NewConnection {
     NewConnection {

@@ -25,7 +25,7 @@ fn t0() -> i64 {
     static T0: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
     *T0.get_or_init(|| {
         let day = 86_400_000;
-        let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+        let now = shared::clock::now_ms();
         (now / day - 3) * day + day / 2
     })
 }

@@ -8,6 +8,7 @@ mod support;
 
 use std::sync::Arc;
 
+use shared::clock::now_ms;
 use shared::config::Retention;
 use shared::store::dynamo::DynamoStore;
 use shared::store::leases::LeaseStore;
@@ -17,10 +18,6 @@ use shared::store::{SubscriptionChange, SubscriptionStore, SubscriptionUpdate};
 /// What the subscription manager's store offers: leases beside subscriptions.
 trait Store: LeaseStore + SubscriptionStore {}
 impl<T: LeaseStore + SubscriptionStore> Store for T {}
-
-fn now_ms() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp() * 1000
-}
 
 async fn one_holder_at_a_time(store: Arc<dyn Store>) {
     let t = now_ms();

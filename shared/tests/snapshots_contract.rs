@@ -7,14 +7,11 @@ mod support;
 
 use std::sync::Arc;
 
+use shared::clock::now_ms;
 use shared::config::Retention;
 use shared::store::dynamo::{DynamoSnapshotStore, DynamoStore};
 use shared::store::snapshots::{LiveState, PollerStatus, Snapshot, SnapshotStore};
 use shared::store::sqlite::{Durability, SqliteStore};
-
-fn now_ms() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp() * 1000
-}
 
 fn snap(broadcaster: &str, stream: &str, at: i64, viewers: u64) -> Snapshot {
     Snapshot {

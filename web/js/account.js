@@ -33,10 +33,23 @@ export class Account {
     this.onWatch = onWatch;
     this.onError = onError;
     this.me = null;
+    this.watching = null; // the favourite being watched: its badge is hidden
+  }
+
+  /** The streamer (id) being watched now: no "new" badge on it. */
+  setWatching(id) {
+    this.watching = id;
+    if (this.me) this.renderFavourites();
   }
 
   /** Reads `/api/me` and shows the account area; true when logged in. */
   async load() {
+    if (this.config.session_cookie === false) {
+      // No session cookie, so no session: not asked (no 401 on every load).
+      this.me = null;
+      this.render();
+      return false;
+    }
     const { status, body } = await call('GET', 'api/me');
     this.me = status === 200 ? body : null;
     this.render();
@@ -95,7 +108,7 @@ export class Account {
       game.textContent = f.game_name ?? '';
       const unread = document.createElement('span');
       unread.className = 'unread';
-      unread.hidden = !f.unread;
+      unread.hidden = !f.unread || f.id === this.watching;
       unread.textContent = f.unread >= 100 ? '100+ new' : `${f.unread ?? 0} new`;
       const remove = document.createElement('button');
       remove.type = 'button';

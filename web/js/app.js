@@ -14,6 +14,8 @@ const CHART_REFRESH_MS = 60_000;
 /** How often the favourites' live states are read again. */
 const FAVOURITES_REFRESH_MS = 60_000;
 const HOUR_MS = 3_600_000;
+/** How long after the newest event a watched favourite is marked read. */
+const AUTO_READ_MS = 2_000;
 /** The chart's spans: how far back, and how many buckets (5 and 30 minutes). */
 const SPANS = { day: { ms: 24 * HOUR_MS, points: 288 }, week: { ms: 7 * 24 * HOUR_MS, points: 336 } };
 /** Event pages read back for the markers at most (100 events each). */
@@ -132,6 +134,7 @@ async function main() {
     },
     onFrame(frame) {
       if (frame.type === 'subscribed') {
+        account.setWatching(frame.broadcaster);
         refreshInsights(frame.broadcaster);
         $('older').hidden = false;
         const base = `api/streamers/${encodeURIComponent(frame.broadcaster)}/events`;
@@ -149,6 +152,7 @@ async function main() {
         feed.add(frame);
         const fav = account.favourite(frame.broadcaster);
         if (fav && frame.backlog) feed.markRead(fav.read_at_ms);
+        if (fav) readWhileWatching();
         // A favourite going live or offline: its badge follows at once.
         if (['stream.online', 'stream.offline'].includes(frame.event_type) && !frame.backlog && account.me) account.load();
       }
@@ -158,6 +162,25 @@ async function main() {
       }
     },
   };
+
+  // Watching a favourite marks it read as its events are seen (the tab in
+  // view), a moment after the newest one: its "new" count is what arrived
+  // while the person was not looking. The line drawn at the old marker stays
+  // for this visit.
+  let autoRead = null;
+  const readWhileWatching = () => {
+    clearTimeout(autoRead);
+    autoRead = setTimeout(async () => {
+      const fav = account.favourite(connection?.subscribed);
+      const newest = feed.newest();
+      if (!fav || !newest || document.visibilityState !== 'visible') return;
+      if (fav.read_at_ms != null && newest.at <= fav.read_at_ms) return;
+      await account.markRead(fav.login, newest.cursor);
+    }, AUTO_READ_MS);
+  };
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && account.favourite(connection?.subscribed)) readWhileWatching();
+  });
 
   const input = $('broadcaster');
   const account = new Account({

@@ -14,8 +14,8 @@ import { CATEGORIES, categoryOf } from './filters.js';
 const NS = 'http://www.w3.org/2000/svg';
 const HEIGHT = 220;
 const PAD = { left: 44, right: 12, top: 14, bottom: 26 };
-/** Categories, with the one for types the feed does not list. */
-const KINDS = [...CATEGORIES, { id: 'other', label: 'Other' }];
+/** The feed's categories ('other' last, for types the page does not list). */
+const KINDS = CATEGORIES;
 
 function el(name, attrs = {}, text) {
   const node = document.createElementNS(NS, name);
@@ -39,6 +39,8 @@ function shape(kind, x, y) {
     hype: `M${x - r - 1},${y - r}L${x + r + 1},${y - r}L${x},${y + r + 1}Z`,
     redemptions: `M${x - 2},${y - r}h4v${r - 2}h${r - 2}v4h${-(r - 2)}v${r - 2}h-4v${-(r - 2)}h${-(r - 2)}v-4h${r - 2}Z`,
     stream: `M${x - 1.5},${y - r - 2}h3v${2 * r + 4}h-3Z`,
+    polls: `M${x - r},${y + r}v-4h3v4ZM${x - 1.5},${y + r}v${-2 * r}h3v${2 * r}ZM${x + r - 3},${y + r}v-7h3v7Z`,
+    moderation: `M${x - r},${y - r + 2}l2,-2l${r - 2},${r - 2}l${r - 2},${-(r - 2)}l2,2l${-(r - 2)},${r - 2}l${r - 2},${r - 2}l-2,2l${-(r - 2)},${-(r - 2)}l${-(r - 2)},${r - 2}l-2,-2l${r - 2},${-(r - 2)}Z`,
   };
   if (paths[kind]) return el('path', { d: paths[kind], class: `shape k-${kind}` });
   return el('circle', { cx: x, cy: y, r, class: `shape k-${kind}` });

@@ -75,9 +75,25 @@ export class Feed {
     return true;
   }
 
-  /** The feed position of the newest event shown (what "mark as read" records). */
+  /**
+   * The feed position of the newest event shown (what "mark as read"
+   * records): a gift's recipients folded under it may be newer than the gift.
+   */
   newestCursor() {
-    return this.list.querySelector('li[data-cursor]')?.dataset.cursor ?? null;
+    return this.newest()?.cursor ?? null;
+  }
+
+  /** The newest event shown: its cursor and arrival time (ms), or null. */
+  newest() {
+    let newest = null;
+    for (const item of this.list.querySelectorAll(':scope > li[data-cursor]')) {
+      const own = { cursor: item.dataset.cursor, at: Number(item.dataset.receivedAt) };
+      if (!newest || own.at > newest.at) newest = own;
+      if (item.dataset.newestCursor && Number(item.dataset.newestAt) > newest.at) {
+        newest = { cursor: item.dataset.newestCursor, at: Number(item.dataset.newestAt) };
+      }
+    }
+    return newest;
   }
 
   /**
@@ -141,6 +157,11 @@ function fold(gift, frame) {
     list = document.createElement('ul');
     details.append(summary, list);
     gift.append(details);
+  }
+  // The newest recipient's position, for "mark as read" (newestCursor).
+  if (frame.cursor && frame.received_at > Number(gift.dataset.newestAt ?? -Infinity)) {
+    gift.dataset.newestAt = String(frame.received_at);
+    gift.dataset.newestCursor = frame.cursor;
   }
   const recipient = document.createElement('li');
   recipient.dataset.id = frame.id;

@@ -8,7 +8,12 @@ export const CATEGORIES = [
   { id: 'raids', label: 'Raids', types: ['channel.raid'] },
   { id: 'redemptions', label: 'Redemptions', types: ['channel.channel_points_custom_reward_redemption.add'] },
   { id: 'hype', label: 'Hype trains', types: ['channel.hype_train.begin', 'channel.hype_train.progress', 'channel.hype_train.end'] },
+  { id: 'polls', label: 'Polls and predictions', types: ['channel.poll.begin', 'channel.poll.progress', 'channel.poll.end', 'channel.prediction.begin', 'channel.prediction.progress', 'channel.prediction.lock', 'channel.prediction.end'] },
+  { id: 'moderation', label: 'Bans', types: ['channel.ban'] },
+  { id: 'chat', label: 'Chat', types: ['channel.chat.message'] },
   { id: 'stream', label: 'Stream and channel', types: ['stream.online', 'stream.offline', 'channel.update'] },
+  // Every type not listed above (one this page does not know yet): it still gets a filter.
+  { id: 'other', label: 'Other', types: [] },
 ];
 
 /** The category of an event type (`other` for types not listed). */

@@ -1,5 +1,8 @@
 // The alert overlay, for an OBS browser source:
-//   overlay.html#key=<overlay key>&types=channel.cheer,channel.raid&min_bits=100&duration=6
+//   overlay.html#key=<overlay key>&types=cheers,raids&min_bits=100&duration=6
+// (`types`: the feed's categories, or EventSub types; without it, what a
+// streamer calls an alert: follows, subs, cheers, raids, redemptions and the
+// start and end of hype trains, a gift bomb as one alert).
 // The key (in the fragment: never sent to a server in a URL, never in a
 // Referer) buys read-only tickets for one streamer. Each new event of the
 // chosen types shows as an alert, one at a time, queued, never twice.
@@ -15,6 +18,7 @@
 import { LiveConnection } from './live.js';
 import { frameOf } from './feed.js';
 import { labelOf, loadLabels } from './labels.js';
+import { categoryOf } from './filters.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.hash.slice(1));
@@ -67,10 +71,22 @@ async function report(frame, tries = REPORT_TRIES) {
   if (tries > 1) setTimeout(() => report(frame, tries - 1), 1000 * (REPORT_TRIES - tries + 1));
 }
 
+/** What alerts when the URL names no types: what a streamer calls an alert. */
+const DEFAULT_CATEGORIES = new Set(['follows', 'subs', 'cheers', 'raids', 'redemptions']);
+const DEFAULT_TYPES = new Set(['channel.hype_train.begin', 'channel.hype_train.end']);
+
 /** Whether `frame` is one of the alerts this overlay was asked for. */
 export function wanted(frame) {
   if (frame.type !== 'event') return false;
-  if (types.size > 0 && !types.has(frame.event_type)) return false;
+  const type = frame.event_type;
+  const category = categoryOf(type);
+  if (types.size > 0) {
+    if (!types.has(type) && !types.has(category)) return false;
+  } else if (!DEFAULT_CATEGORIES.has(category) && !DEFAULT_TYPES.has(type)) {
+    return false;
+  }
+  // A gift bomb is one alert: the gift, not each recipient's subscribe.
+  if (type === 'channel.subscribe' && frame.event?.is_gift === true) return false;
   if (frame.event_type === 'channel.cheer' && (frame.event?.bits ?? 0) < minBits) return false;
   return true;
 }

@@ -130,10 +130,18 @@ after(async () => {
 });
 
 test('logged out, the page says what logging in gives and opens no socket', async () => {
-  // Its own GET /api/me is answered 401 too.
-  phase = 'logged-out';
+  // Without a session cookie the page does not ask GET /api/me (no 401 on
+  // every load): the phase stays steady, so any console error fails below.
+  const asked = [];
+  const seen = (request) => {
+    if (new URL(request.url()).pathname === '/api/me') asked.push(request.url());
+  };
+  page.on('request', seen);
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForSelector('#login:visible');
+  page.off('request', seen);
+  assert.deepEqual(asked, [], 'no GET /api/me without a session cookie');
+  phase = 'logged-out'; // the ticket request below is a 401
   assert.match(await page.textContent('#pitch'), /favourite/i);
   assert.equal(await page.isHidden('#favourites-section'), true);
   assert.equal(await page.isVisible('#login-channel'), true);
@@ -147,7 +155,6 @@ test('logged out, the page says what logging in gives and opens no socket', asyn
 test('logged out, a visitor watches a streamer: the backlog, a new event and the charts, with no socket', async () => {
   // A streamer of its own, so the logged-in tests below see only their events.
   const streamer = '515151';
-  phase = 'logged-out'; // GET /api/me is a 401
   await page.addInitScript(() => {
     window.socketsOpened = 0;
     const Native = window.WebSocket;
@@ -174,7 +181,6 @@ test('logged out, a visitor watches a streamer: the backlog, a new event and the
   assert.equal(await page.evaluate(() => window.socketsOpened), 0, 'no WebSocket opened');
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForSelector('#login:visible');
-  phase = 'steady';
 });
 
 test('log in through the simulated Twitch consent page', async () => {
@@ -376,6 +382,22 @@ test('filters hide and show kinds of event, remembered for this user across a re
   assert.equal(await page.isVisible(`#feed li[data-id="${follow}"]`), true);
 });
 
+test('every kind of event the catalog knows falls under a named filter, and each filter is a checkbox', async () => {
+  const { unfiled, boxes, categories } = await page.evaluate(async () => {
+    const { CATEGORIES, categoryOf } = await import('/js/filters.js');
+    const { types } = await (await fetch('/api/event-types')).json();
+    return {
+      // The app's own grant and revoke never reach a streamer's feed.
+      unfiled: types.map((t) => t.type).filter((t) => !t.startsWith('user.authorization.') && categoryOf(t) === 'other'),
+      boxes: [...document.querySelectorAll('#filters input[type=checkbox]')].map((b) => b.value),
+      categories: CATEGORIES.map((c) => c.id),
+    };
+  });
+  assert.deepEqual(unfiled, []);
+  assert.deepEqual(boxes, categories);
+  assert.ok(categories.includes('other'), 'types the page does not know yet have a filter too');
+});
+
 test('a gift bomb reads as one line, its recipients folded under it', async () => {
   const folded = await page.evaluate(() => {
     const { feed } = window.streamerEvents;
@@ -480,6 +502,11 @@ test('new since you last looked: an unread count, a line in the feed, and mark a
   await page.waitForSelector('#feed li[data-id]');
   await page.click('#mark-read');
   await page.waitForFunction(() => !document.querySelector('#favourites li[data-id="777"] .unread:not([hidden])'));
+  // Counted while watching another streamer (the one watched has no badge).
+  await page.fill('#broadcaster', BROADCASTER);
+  await page.click('#picker button');
+  await page.waitForSelector('#status[data-state="live"]');
+  await page.waitForFunction((b) => window.streamerEvents.connection.subscribed === b, BROADCASTER);
   const fresh = await trigger('channel.cheer', 2, '777');
   await page.evaluate(() => window.streamerEvents.account.load());
   await page.waitForSelector('#favourites li[data-id="777"] .unread:not([hidden])');
@@ -498,6 +525,34 @@ test('new since you last looked: an unread count, a line in the feed, and mark a
   await page.click('#mark-read');
   await page.waitForSelector('#feed li.divider', { state: 'detached' });
   await page.waitForFunction(() => !document.querySelector('#favourites li[data-id="777"] .unread:not([hidden])'));
+});
+
+test('watching a favourite hides its badge and marks what arrives as read; a gift bomb marks read up to its newest recipient', async () => {
+  await page.click('#favourites li[data-id="777"] .watch');
+  await page.waitForFunction(() => window.streamerEvents.connection.subscribed === '777');
+  const [seen] = await trigger('channel.follow', 1, '777');
+  await page.waitForSelector(`#feed li[data-id="${seen}"]`);
+  // Marked read by watching, with no click: the server counts nothing new.
+  await page.waitForFunction(async () => {
+    const me = await (await fetch('/api/me')).json();
+    return me.favourites.find((f) => f.id === '777')?.unread === 0;
+  }, null, { polling: 250 });
+  // A gift whose recipients arrive after it: the newest position is the last recipient's.
+  const newest = await page.evaluate(() => {
+    const { feed } = window.streamerEvents;
+    const at = Date.now() + 60_000;
+    feed.add({ type: 'event', id: 'bomb', broadcaster: '777', event_type: 'channel.subscription.gift', received_at: at,
+      cursor: 'c-gift', backlog: false, summary: { text: 'gift' }, event: { total: 2, tier: '1000' } });
+    for (const n of [1, 2]) {
+      feed.add({ type: 'event', id: `r${n}`, broadcaster: '777', event_type: 'channel.subscribe', received_at: at + n,
+        cursor: `c-r${n}`, backlog: false, summary: { text: 'sub' }, event: { is_gift: true, tier: '1000' } });
+    }
+    return feed.newestCursor();
+  });
+  assert.equal(newest, 'c-r2');
+  assert.equal(await page.isHidden('#favourites li[data-id="777"] .unread'), true, 'no badge on the channel watched');
+  await page.reload(); // the made-up rows above are not the server's
+  await page.waitForSelector('#logged-in:visible');
 });
 
 test('the OBS overlay: queued alerts once each, chosen types and minimum only, resumed after a reload, dead once revoked', async () => {
@@ -579,6 +634,81 @@ test('the overlay resumes from the server, not browser storage: a fresh context 
   } finally {
     await browser.close();
   }
+});
+
+test('the overlay by default alerts a follow and skips a title change; types may be named by the feed categories', async () => {
+  await page.click('#favourites li[data-id="777"] .overlay');
+  await page.waitForSelector('#overlay-box:visible');
+  const url = await page.inputValue('#overlay-url');
+  const overlay = await context.newPage();
+  const shown = [];
+  await overlay.exposeFunction('seen', (id) => shown.push(id));
+  await overlay.addInitScript(() => document.addEventListener('DOMContentLoaded', () => {
+    const box = document.getElementById('alert');
+    new MutationObserver(() => { if (!box.hidden) window.seen(box.dataset.id); })
+      .observe(box, { attributes: true, attributeFilter: ['hidden'] });
+  }));
+  await overlay.goto(`${url}&duration=0.2`);
+  await overlay.waitForFunction(() => document.body.dataset.state === 'live');
+  // Oldest first: were the title change wanted, it would be shown first.
+  await trigger('channel.update', 1, '777');
+  const [follow] = await trigger('channel.follow', 1, '777');
+  await overlay.waitForFunction(() => (window.overlayShown ?? 0) >= 1);
+  assert.equal(shown[0], follow);
+  assert.equal(await overlay.textContent('#alert-title'), 'New follower!');
+  // `types=cheers` (a category): a follow is skipped, a cheer shown.
+  await overlay.goto('about:blank');
+  shown.length = 0;
+  await overlay.goto(`${url}&types=cheers&duration=0.2`);
+  await overlay.waitForFunction(() => document.body.dataset.state === 'live');
+  await trigger('channel.follow', 1, '777');
+  const [cheer] = await trigger('channel.cheer', 1, '777');
+  await overlay.waitForFunction(() => (window.overlayShown ?? 0) >= 1);
+  assert.equal(shown[0], cheer);
+  await overlay.close();
+});
+
+test('no wire name anywhere on the page once every kind of event has arrived', async () => {
+  const streamer = '880088';
+  const types = (await (await fetch(`http://127.0.0.1:${port}/api/event-types`)).json()).types
+    .map((t) => t.type)
+    // The app's own grant and revoke are about users, never a streamer's feed.
+    .filter((t) => !t.startsWith('user.authorization.'));
+  for (const type of types) await trigger(type, 1, streamer);
+  await page.fill('#broadcaster', streamer);
+  await page.click('#picker button');
+  // The backlog is the newest few: page back until every kind is on screen.
+  await page.waitForSelector('#feed > li[data-id]');
+  while (await page.isVisible('#older')) {
+    const before = (await feedIds()).length;
+    await page.click('#older');
+    await page.waitForFunction((n) => document.querySelectorAll('#feed > li[data-id]').length > n || document.querySelector('#older').hidden, before);
+  }
+  const shown = await page.$$eval('#feed > li[data-type]', (items) => new Set(items.map((li) => li.dataset.type)).size);
+  assert.equal(shown, types.length, 'every kind is on screen');
+  const all = (await (await fetch(`http://127.0.0.1:${port}/api/event-types`)).json()).types.map((t) => t.type);
+  // Every full name, its dotted prefixes, and every segment only the wire uses (hype_train).
+  const words = new Set(all.flatMap((t) => [t, ...t.split('.').filter((seg) => seg.includes('_'))]));
+  const found = await page.evaluate((words) => {
+    const hits = [];
+    const seen = (where, text) => {
+      const lower = text.toLowerCase();
+      for (const w of words) if (lower.includes(w)) hits.push(`${where}: ${w} in "${text.trim().slice(0, 80)}"`);
+    };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (el && el.closest('[hidden]') === null && getComputedStyle(el).display !== 'none') seen(el.tagName.toLowerCase(), node.textContent);
+    }
+    for (const el of document.querySelectorAll('[aria-label], [alt]')) {
+      seen('aria-label', el.getAttribute('aria-label') ?? '');
+      seen('alt', el.getAttribute('alt') ?? '');
+    }
+    // Titles of controls (a tooltip on a row's kind may keep the wire name).
+    for (const el of document.querySelectorAll('button[title], a[title], input[title], label[title]')) seen('title', el.title);
+    return hits;
+  }, [...words]);
+  assert.deepEqual(found, []);
 });
 
 test('no accessibility violations (axe-core) on the main view, logged in, light and dark', async () => {

@@ -95,6 +95,15 @@ fn content_type(file: &str) -> &'static str {
     }
 }
 
+/// Whether the request carries a session cookie, under either policy's name
+/// (the site does not know whether it is served over HTTPS).
+fn has_session_cookie(request: &Request) -> bool {
+    [true, false].into_iter().any(|secure| {
+        let name = shared::auth::cookies::CookiePolicy { secure }.session();
+        shared::auth::cookies::read(request.headers(), name).is_some_and(|v| !v.is_empty())
+    })
+}
+
 /// Whether `Accept-Encoding` takes gzip (listed, or `*`, with a q above 0).
 fn accepts_gzip(request: &Request) -> bool {
     let Some(header) = request
@@ -176,11 +185,16 @@ impl Site {
                 "login_url": "/auth/login",
                 "open": self.open,
                 "embeds": self.embeds,
+                // Whether to ask `GET /api/me` at all: a visitor who never
+                // logged in is not answered 401 on every load. Only whether
+                // the browser sent a session cookie, which it knows anyway;
+                // `/api/me` still decides whether the session lives.
+                "session_cookie": has_session_cookie(request),
             });
             let mut response = crate::json(StatusCode::OK, body.to_string());
-            response
-                .headers_mut()
-                .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            let headers = response.headers_mut();
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            headers.insert(VARY, HeaderValue::from_static("Cookie"));
             return Some(response);
         }
         let asset = ASSETS.iter().find(|a| a.url == name)?;

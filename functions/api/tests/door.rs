@@ -599,3 +599,28 @@ async fn a_favourite_lookup_while_twitchs_rate_limit_is_under_its_reserve_is_429
     let (status, _) = json_of(&state, put_favourite("user800", "a-session")).await;
     assert_eq!(status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn the_config_says_whether_a_session_cookie_came_so_a_visitor_is_not_asked_who_they_are() {
+    let (state, _store) = state();
+    for (cookie, sent) in [
+        (None, false),
+        (Some("sid=abc"), true),
+        (Some("__Host-sid=abc"), true),
+        (Some("theme=dark; sid=abc"), true),
+        (Some("sid="), false),
+        (Some("sidx=abc"), false),
+    ] {
+        let mut request = get("/config.json", None);
+        if let Some(cookie) = cookie {
+            request
+                .headers_mut()
+                .insert("cookie", cookie.parse().unwrap());
+        }
+        let r = api::handle(&state, request).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["vary"], "Cookie", "{cookie:?}");
+        let config: serde_json::Value = serde_json::from_str(&text(r.body())).unwrap();
+        assert_eq!(config["session_cookie"], sent, "{cookie:?}");
+    }
+}

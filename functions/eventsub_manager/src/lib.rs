@@ -2,13 +2,14 @@
 //! with the streamers users want to watch.
 //!
 //! - [`plan`]: what to create and delete for one streamer, and the state of
-//!   each type (a pure function).
+//!   each type (a pure function; its cases in `plan/tests.rs`).
 //! - [`apply`]: carries a plan out through the Helix client and turns
 //!   Twitch's answers (202, 409, 403, 400, 429) into those states.
 //! - [`budget`]: the EventSub cost budget from Twitch's totals: what a
 //!   create costs, the reserve kept for streamers already tracked.
 //! - [`manager`]: tracking and releasing streamers, one-streamer reconciles
-//!   with stored states, and the sweep over every tracked streamer.
+//!   with stored states; `manager/sweep.rs`: the sweep over every tracked
+//!   streamer ([`manager::SweepReport`]).
 //! - [`lease`]: the store leases that let several instances run at once
 //!   without deleting a wanted subscription (the design is there).
 //! - [`app_subscriptions`]: the subscriptions about our own client (users

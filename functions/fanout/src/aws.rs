@@ -9,7 +9,7 @@ use shared::config::{env, ConfigError};
 use shared::push::Pusher;
 use shared::store::dynamo::{event_from_stream_image, DynamoConnectionStore, DynamoStore};
 
-use crate::{concurrency_from_env, fan_out, start, FanOut, FanoutState, Served};
+use crate::{concurrency_from_env, fan_out, start, FanOut, FanoutState, SentBeforeRetry};
 
 /// The Lambda's state: `CONNECTIONS_TABLE`, `WEBSOCKET_ENDPOINT` and
 /// `BROADCAST_CONCURRENCY`.
@@ -23,7 +23,7 @@ pub async fn state_from_env() -> Result<FanoutState, ConfigError> {
         )),
         pusher: Arc::new(Pusher::new(shared::aws::sdk_config().await?, &endpoint)),
         concurrency: concurrency_from_env()?,
-        served: Served::default(),
+        served: SentBeforeRetry::default(),
     })
 }
 

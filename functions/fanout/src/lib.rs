@@ -43,7 +43,7 @@ pub struct FanoutState {
     pub pusher: Arc<dyn Push>,
     pub concurrency: usize,
     /// Who already got the events whose records await a retry.
-    pub served: Served,
+    pub served: SentBeforeRetry,
 }
 
 /// What one fan-out did.
@@ -93,7 +93,7 @@ pub async fn fan_out(
     let mut frame: Option<String> = None;
     let key = &event.event.message_id;
     let already = state.served.take(key);
-    let mut tally = Tally::default();
+    let mut posted = Posted::default();
     let mut after: Option<String> = None;
     let listed = loop {
         let page = match state
@@ -110,7 +110,7 @@ pub async fn fan_out(
                 .connection_ids
                 .into_iter()
                 .filter(|id| !already.contains(id));
-            post_all(state, fresh, frame, &mut tally).await;
+            post_all(state, fresh, frame, &mut posted).await;
         }
         match page.next {
             Some(next) => after = Some(next),
@@ -118,28 +118,28 @@ pub async fn fan_out(
         }
     };
     for wait in RETRY_BACKOFF_MS {
-        if tally.retry.is_empty() {
+        if posted.retry.is_empty() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
-        let again = std::mem::take(&mut tally.retry);
+        let again = std::mem::take(&mut posted.retry);
         let frame = frame.get_or_insert_with(|| frames::event(event, false));
-        post_all(state, again.into_iter(), frame, &mut tally).await;
+        post_all(state, again.into_iter(), frame, &mut posted).await;
     }
-    tally.report.failed = tally.retry.len();
-    if listed.is_err() || tally.report.failed > 0 {
+    posted.report.failed = posted.retry.len();
+    if listed.is_err() || posted.report.failed > 0 {
         let mut served = already;
-        served.extend(tally.served);
+        served.extend(posted.served);
         state.served.remember(key, served);
     }
-    listed.map(|()| tally.report)
+    listed.map(|()| posted.report)
 }
 
 /// Pauses before each in-process retry of the connections that failed.
 pub const RETRY_BACKOFF_MS: [u64; 2] = [100, 400];
 
 #[derive(Default)]
-struct Tally {
+struct Posted {
     report: FanOut,
     served: Vec<String>,
     retry: Vec<String>,
@@ -149,7 +149,7 @@ async fn post_all(
     state: &FanoutState,
     ids: impl Iterator<Item = String>,
     frame: &str,
-    tally: &mut Tally,
+    posted: &mut Posted,
 ) {
     let results: Vec<(String, Result<(), PushError>)> = stream::iter(ids)
         .map(|id| async move {
@@ -162,11 +162,11 @@ async fn post_all(
     for (id, result) in results {
         match result {
             Ok(()) => {
-                tally.report.delivered += 1;
-                tally.served.push(id);
+                posted.report.delivered += 1;
+                posted.served.push(id);
             }
             Err(PushError::Gone) => {
-                tally.report.gone += 1;
+                posted.report.gone += 1;
                 // The stale connection, not the event's sender, goes.
                 if let Err(e) = state.connections.disconnect(&id).await {
                     tracing::warn!(error = %e, connection = %id, "could not remove a gone connection");
@@ -178,8 +178,8 @@ async fn post_all(
             }
             Err(e) => {
                 tracing::warn!(error = %e, connection = %id, "post failed");
-                tally.report.transient += 1;
-                tally.retry.push(id);
+                posted.report.transient += 1;
+                posted.retry.push(id);
             }
         }
     }
@@ -188,20 +188,20 @@ async fn post_all(
 /// Connections already served an event whose record was reported for retry,
 /// by message id (bounded: the oldest entry goes first).
 #[derive(Default)]
-pub struct Served {
-    inner: Mutex<ServedInner>,
+pub struct SentBeforeRetry {
+    inner: Mutex<SentBeforeRetryInner>,
 }
 
 #[derive(Default)]
-struct ServedInner {
+struct SentBeforeRetryInner {
     by_event: HashMap<String, HashSet<String>>,
     order: VecDeque<String>,
 }
 
-/// Events remembered in [`Served`] at most.
+/// Events remembered in [`SentBeforeRetry`] at most.
 const SERVED_CAP: usize = 256;
 
-impl Served {
+impl SentBeforeRetry {
     fn take(&self, message_id: &str) -> HashSet<String> {
         let Ok(mut g) = self.inner.lock() else {
             return HashSet::new();
@@ -217,7 +217,7 @@ impl Served {
         let Ok(mut g) = self.inner.lock() else {
             return;
         };
-        let ServedInner { by_event, order } = &mut *g;
+        let SentBeforeRetryInner { by_event, order } = &mut *g;
         if by_event.insert(message_id.to_owned(), served).is_none() {
             order.push_back(message_id.to_owned());
         }

@@ -5,7 +5,8 @@
 //! - [`live`]: debounced online/offline transitions from what a poll saw.
 //! - [`run`]: one run: pause flag, lease, pages (deduped by stream id),
 //!   batched writes overlapping the fetches, transitions as feed events,
-//!   the status record.
+//!   the status record (`run/feed.rs`: transitions as feed events,
+//!   `run/metrics.rs`: the run's CloudWatch metrics).
 //! - `aws` (feature `aws`): the Lambda's wiring, from the environment.
 
 #[cfg(feature = "aws")]

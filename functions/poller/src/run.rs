@@ -1,5 +1,4 @@
 //! One poller run.
-//! Over 400 lines on purpose: one run reads top to bottom (lease, pages, writes, transitions, status).
 //!
 //! Overlapping runs (a slow `all` poll and the next scheduled one) must not
 //! double-write or fight: a run first takes a lease (a conditional write with
@@ -10,6 +9,12 @@
 //! concurrency. The list moves while it is read (it is sorted by viewers), so
 //! streams are deduped by id within a run: a stream can still be missed when
 //! it moves up across a page boundary while we read (see docs/poller.md).
+//!
+//! The run itself is here; `run/feed.rs` puts its transitions in the feed,
+//! `run/metrics.rs` turns its status into CloudWatch metrics.
+
+mod feed;
+mod metrics;
 
 use shared::clock::now_ms;
 use std::collections::{HashMap, HashSet};
@@ -17,19 +22,17 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::{StreamExt, TryStreamExt};
-use serde_json::json;
-use shared::eventsub::catalog::semantic_key;
-use shared::eventsub::summary::Summary;
 use shared::helix::streams::LiveStream;
 use shared::helix::{Helix, HelixError};
-use shared::metrics::{count, Metric, Unit};
 use shared::store::snapshots::{LiveState, PollerStatus, Snapshot, SnapshotStore};
 use shared::store::streamers::StreamerStore;
-use shared::store::{Event, EventStore, StoreError};
+use shared::store::{EventStore, StoreError};
 use tokio::sync::mpsc;
 
-use crate::live::{decide, Context, Transition};
+use crate::live::{decide, Context};
 use crate::mode::Mode;
+use metrics::emit_metrics;
+pub use metrics::run_metrics;
 
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
@@ -67,42 +70,6 @@ pub struct Poller {
     /// A stream first seen that started longer ago than this gets no
     /// "went live" event (it was live before we watched).
     pub fresh_for_ms: i64,
-}
-
-/// A run's CloudWatch metrics, from its status: `Pages`, `ThrottledWaits`,
-/// `SnapshotsWritten`, `Transitions`, `RunDuration`, and one of `Runs`,
-/// `RunsSkipped`, `RunFailures`.
-pub fn run_metrics(status: &PollerStatus) -> Vec<Metric<'static>> {
-    let outcome = match status.outcome.as_str() {
-        "ok" => "Runs",
-        "failed" => "RunFailures",
-        _ => "RunsSkipped",
-    };
-    vec![
-        count(outcome, 1),
-        count("Pages", status.pages),
-        count("ThrottledWaits", status.throttled_waits),
-        count("SnapshotsWritten", status.snapshots_written),
-        count("Transitions", status.transitions),
-        Metric {
-            name: "RunDuration",
-            value: status.duration_ms as f64,
-            unit: Unit::Milliseconds,
-        },
-    ]
-}
-
-/// Prints the run's metrics line (inside Lambda only).
-fn emit_metrics(status: &PollerStatus) {
-    shared::metrics::emit("poller", &[], &run_metrics(status));
-}
-
-/// When the stream in an offline transition went live: its `started_at`, or
-/// when the poller first saw it live.
-fn previous_live_since(s: &LiveState) -> i64 {
-    shared::clock::rfc3339_ms(&s.started_at)
-        .unwrap_or(s.last_seen_ms)
-        .min(s.last_seen_ms)
 }
 
 fn snapshot(s: LiveStream, polled_at_ms: i64) -> Snapshot {
@@ -371,83 +338,6 @@ impl Poller {
         }
         Ok(())
     }
-
-    /// True when EventSub delivered a `stream.offline` for `broadcaster` after
-    /// `since_ms` (the poller's own events do not count).
-    async fn eventsub_said_offline(
-        &self,
-        broadcaster: &str,
-        since_ms: i64,
-    ) -> Result<bool, StoreError> {
-        let recent = self.events.recent(broadcaster, 20, None).await?;
-        Ok(recent.events.iter().any(|e| {
-            e.event.event_type == "stream.offline"
-                && e.event.subscription_id != "poller"
-                && e.event.received_at_ms >= since_ms
-        }))
-    }
-
-    /// Puts a transition in the feed unless EventSub already told us: an
-    /// online shares `stream.online`'s dedupe key (the stream id), an offline
-    /// is skipped when a `stream.offline` arrived since the stream went live.
-    async fn record(&self, t: &Transition, now: i64) -> Result<bool, StoreError> {
-        let (kind, broadcaster, login, stream_id, text) = match t {
-            Transition::Online(s) => (
-                "stream.online",
-                &s.broadcaster_id,
-                &s.broadcaster_login,
-                &s.stream_id,
-                format!("{} went live (seen by the poller)", s.broadcaster_login),
-            ),
-            Transition::Offline(s) => (
-                "stream.offline",
-                &s.broadcaster_id,
-                &s.login,
-                &s.stream_id,
-                format!("{} went offline (seen by the poller)", s.login),
-            ),
-        };
-        if let Transition::Offline(s) = t {
-            // Since it went live: Get Streams may still have listed it after
-            // EventSub's offline arrived.
-            if self
-                .eventsub_said_offline(broadcaster, previous_live_since(s))
-                .await?
-            {
-                return Ok(false);
-            }
-        }
-        let payload = json!({
-            "id": stream_id,
-            "broadcaster_user_id": broadcaster,
-            "broadcaster_user_login": login,
-            "broadcaster_user_name": login,
-            "type": "live",
-            "observed_by": "poller",
-        });
-        let event = Event {
-            message_id: format!("poller:{kind}:{stream_id}"),
-            broadcaster_id: broadcaster.clone(),
-            event_type: kind.into(),
-            event_version: "1".into(),
-            subscription_id: "poller".into(),
-            received_at_ms: now,
-            summary: Some(Summary {
-                actor: Some(login.clone()),
-                action: if kind == "stream.online" {
-                    "went live".into()
-                } else {
-                    "went offline".into()
-                },
-                amount: None,
-                text,
-            }),
-            payload: payload.to_string(),
-        };
-        let key = semantic_key(kind, broadcaster, &payload);
-        let appended = self.events.append_once(&event, key.as_deref()).await?;
-        Ok(matches!(appended, shared::store::Appended::Stored(_)))
-    }
 }
 
 /// A stream over an mpsc receiver.
@@ -455,28 +345,4 @@ fn tokio_stream_from<T: Send + 'static>(
     rx: mpsc::Receiver<T>,
 ) -> impl futures_util::Stream<Item = T> {
     futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_outcome_counts_under_its_own_run_metric() {
-        let counter = |outcome: &str| {
-            let status = PollerStatus {
-                outcome: outcome.into(),
-                pages: 7,
-                ..Default::default()
-            };
-            let metrics = run_metrics(&status);
-            (metrics[0].name, metrics[0].value, metrics[1].value)
-        };
-        assert_eq!(counter("ok"), ("Runs", 1.0, 7.0));
-        assert_eq!(counter("failed"), ("RunFailures", 1.0, 7.0));
-        assert_eq!(
-            counter("skipped (another run holds the lease)"),
-            ("RunsSkipped", 1.0, 7.0)
-        );
-    }
 }

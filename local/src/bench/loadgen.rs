@@ -158,7 +158,7 @@ fn pool(broadcasters: usize, unique: usize) -> Vec<Notification> {
 
 /// What one connection counted.
 #[derive(Default)]
-struct Tally {
+struct Counts {
     ok: u64,
     retries_ok: u64,
     failed: u64,
@@ -194,7 +194,7 @@ pub async fn run(spec: &LoadSpec, secret: &EventSubSecret) -> anyhow::Result<Rep
         };
         tasks.push(tokio::spawn(connection.drive(sender, deadline)));
     }
-    let mut total = Tally::default();
+    let mut total = Counts::default();
     for t in tasks {
         let part = t.await?;
         total.ok += part.ok;
@@ -230,8 +230,8 @@ struct Connection {
 const RETRY_DEPTH: usize = 16;
 
 impl Connection {
-    async fn drive(self, mut sender: http1::SendRequest<Full<Bytes>>, deadline: Instant) -> Tally {
-        let mut tally = Tally::default();
+    async fn drive(self, mut sender: http1::SendRequest<Full<Bytes>>, deadline: Instant) -> Counts {
+        let mut tally = Counts::default();
         // This connection's recent first deliveries: (message id, pool index).
         let mut recent: Vec<(String, usize)> = Vec::with_capacity(RETRY_DEPTH);
         let mut seq = 0u64;

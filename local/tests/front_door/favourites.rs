@@ -59,6 +59,7 @@ async fn caps_and_allowances_are_checked_before_any_twitch_call() {
 
     // Another user: unknown logins cost a lookup each, ten a minute at most.
     let other = login(&s, "2448").await;
+    start_of_a_fresh_minute().await;
     let before = sim.requests("/helix/users");
     let mut statuses = Vec::new();
     for i in 0..11 {
@@ -181,7 +182,12 @@ async fn new_since_you_last_looked_is_counted_from_the_read_marker() {
         s.store.append_once(&event(n), None).await.unwrap();
     }
     let (_, me) = call(&s, Method::GET, "/api/me", Some(&sid), None).await;
-    assert_eq!(me["favourites"][0]["unread"], Value::Null, "never marked");
+    // Never marked: counted from when it became a favourite (issue 23; it
+    // was null, so nothing counted until the first "mark as read").
+    assert_eq!(
+        me["favourites"][0]["unread"], 5,
+        "counted since it was added"
+    );
     // Read up to the third event: two are new.
     let page = s.store.recent("4242", 5, None).await.unwrap();
     let third = page.events[2].cursor.encode();
@@ -225,4 +231,61 @@ async fn new_since_you_last_looked_is_counted_from_the_read_marker() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// The lookup allowance counts in fixed minute windows (`allowance_window`):
+/// eleven calls that straddle a boundary would see two allowances, which a
+/// loaded machine (seconds per call) makes likely. This waits for a clock
+/// boundary when less than half a minute is left, so the calls all fall in
+/// one window; it synchronises with nothing else.
+async fn start_of_a_fresh_minute() {
+    let into_minute = shared::clock::now_ms().rem_euclid(60_000);
+    if into_minute > 30_000 {
+        let left = u64::try_from(60_000 - into_minute).unwrap_or(0);
+        tokio::time::sleep(std::time::Duration::from_millis(left + 50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_gift_bomb_counts_once_as_new() {
+    use shared::store::{Event, EventStore};
+    let s = stack().await;
+    let sid = login(&s, "1337").await;
+    let origin = ours(&s);
+    call(
+        &s,
+        Method::PUT,
+        "/api/me/favourites/user4242",
+        Some(&sid),
+        Some(&origin),
+    )
+    .await;
+    let event = |n: i64, event_type: &str, payload: &str| Event {
+        message_id: format!("g{n}"),
+        broadcaster_id: "4242".into(),
+        event_type: event_type.into(),
+        event_version: "1".into(),
+        subscription_id: "s".into(),
+        received_at_ms: 1_800_000_000_000 + n,
+        summary: None,
+        payload: payload.into(),
+    };
+    // Twitch sends the gift and one subscribe per recipient, in any order.
+    let bomb = [
+        event(0, "channel.subscribe", r#"{"is_gift":true,"tier":"1000"}"#),
+        event(
+            1,
+            "channel.subscription.gift",
+            r#"{"total":3,"tier":"1000"}"#,
+        ),
+        event(2, "channel.subscribe", r#"{"is_gift":true,"tier":"1000"}"#),
+        event(3, "channel.subscribe", r#"{"is_gift":true,"tier":"1000"}"#),
+        // A sub of one's own is news of its own.
+        event(4, "channel.subscribe", r#"{"is_gift":false,"tier":"1000"}"#),
+    ];
+    for e in &bomb {
+        s.store.append_once(e, None).await.unwrap();
+    }
+    let (_, me) = call(&s, Method::GET, "/api/me", Some(&sid), None).await;
+    assert_eq!(me["favourites"][0]["unread"], 2, "the gift and the own sub");
 }

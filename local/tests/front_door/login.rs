@@ -170,7 +170,7 @@ async fn a_memory_stack_keeps_its_sessions_through_the_hourly_sweep() {
     let secret = support::dev_secret();
     let mut swept = None;
     let s = support::serve(store.clone(), |addr| {
-        let side = local::twitch::TwitchSide::new(
+        let side = local::twitch::LocalTwitch::new(
             local::twitch::Twitch::Sim(twitch_sim::SimConfig::default()),
             &format!("http://{addr}"),
             secret.clone(),

@@ -18,7 +18,7 @@ use local::listen::Limits;
 use local::server;
 use local::settings::StackSettings;
 use local::stack::Stack;
-use local::twitch::{Twitch, TwitchSide};
+use local::twitch::{LocalTwitch, Twitch};
 use shared::config::{EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
 use shared::store::sqlite::{Durability, SqliteStore};
 use tokio::net::TcpListener;
@@ -98,7 +98,7 @@ impl Running {
     }
 
     /// The Twitch side, for stacks started with one.
-    pub fn twitch(&self) -> Arc<TwitchSide> {
+    pub fn twitch(&self) -> Arc<LocalTwitch> {
         Arc::clone(
             self.stack
                 .twitch
@@ -217,7 +217,7 @@ pub async fn sim_stack_on(
     admin_token: &str,
 ) -> Running {
     serve(store.clone(), |addr| {
-        let side = TwitchSide::new(
+        let side = LocalTwitch::new(
             Twitch::Sim(SimConfig::default()),
             &format!("http://{addr}"),
             secret.clone(),

@@ -80,10 +80,10 @@ pub fn summarize(kind: &str, event: &Value) -> Option<Summary> {
     Some((lookup(kind)?.summarize?)(event))
 }
 
-/// A key that names the same real-world happening across message ids, for the
+/// A key that names the same real-world event across message ids, for the
 /// types that carry one: Twitch has been seen to send such duplicates.
 pub fn semantic_key(kind: &str, broadcaster_id: &str, event: &Value) -> Option<String> {
-    let id = (lookup(kind)?.happening?)(event)?;
+    let id = (lookup(kind)?.dedupe_key?)(event)?;
     Some(format!("{kind}#{broadcaster_id}#{id}"))
 }
 

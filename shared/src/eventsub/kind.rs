@@ -64,8 +64,10 @@ pub struct Kind {
     pub grants: &'static [Grant],
     /// The feed's one-line summary; `None`: stored raw.
     pub summarize: Option<fn(&Value) -> Summary>,
-    /// The id of the real-world happening, for types that carry one.
-    pub happening: Option<fn(&Value) -> Option<String>>,
+    /// The id that names one real-world event across Twitch message ids (a
+    /// stream, a follow, a redemption), for the types that carry one: the
+    /// store keeps one row per such id.
+    pub dedupe_key: Option<fn(&Value) -> Option<String>>,
     /// Twitch's documented `event` object for this type.
     pub sample: &'static str,
     /// A realistic `event` object for a channel, varied by the scene's
@@ -109,7 +111,7 @@ pub(crate) const fn open(
         condition: BROADCASTER,
         grants: &[],
         summarize: None,
-        happening: None,
+        dedupe_key: None,
         sample,
         #[cfg(feature = "fixtures")]
         fixture: None,

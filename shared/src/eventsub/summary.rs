@@ -13,7 +13,8 @@ pub struct Summary {
     pub actor: Option<String>,
     /// A short verb for what happened (`followed`, `cheered`, `raided` …).
     pub action: String,
-    /// Bits, viewers, months, gifts or points, depending on the action.
+    /// Bits, viewers, months, gifts, votes, points, a level or seconds,
+    /// depending on the action.
     pub amount: Option<i64>,
     /// One line, ready to show.
     pub text: String,
@@ -53,6 +54,42 @@ pub(crate) fn tier(event: &Value) -> String {
         Some(other) => format!("tier {other}"),
         None => "an unknown tier".into(),
     }
+}
+
+/// `n` and its unit as people say it: "1 month", "15 months".
+pub(crate) fn count(n: i64, unit: &str) -> String {
+    if n == 1 {
+        format!("{n} {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+/// `what` named by the event's `title` (`Poll "Heads or tails?"`), or
+/// `fallback` ("A poll") when it has none.
+pub(crate) fn titled(event: &Value, what: &str, fallback: &str) -> String {
+    match s(event, "title") {
+        Some(title) => format!("{what} \"{title}\""),
+        None => fallback.to_owned(),
+    }
+}
+
+/// The objects of an array field (a poll's choices, a prediction's
+/// outcomes); none when it is absent or not an array.
+pub(crate) fn items<'a>(event: &'a Value, key: &str) -> &'a [Value] {
+    event
+        .get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The titles of an array field's objects (a poll's choices, a
+/// prediction's outcomes), skipping those without one.
+pub(crate) fn titles<'a>(event: &'a Value, key: &str) -> Vec<&'a str> {
+    items(event, key)
+        .iter()
+        .filter_map(|o| s(o, "title"))
+        .collect()
 }
 
 /// `line`, then the message after a colon when there is one.
@@ -97,7 +134,7 @@ pub(crate) fn unless_anonymous(event: &Value) -> Option<String> {
     }
 }
 
-/// The happening is the event's own `id` (a stream, a redemption, a hype train).
+/// The dedupe key is the event's own `id` (a stream, a redemption, a hype train).
 pub fn event_id(event: &Value) -> Option<String> {
     s(event, "id").map(str::to_owned)
 }

@@ -46,6 +46,16 @@ pub fn page_size(limit: usize) -> usize {
     limit.clamp(1, MAX_PAGE)
 }
 
+/// Most records one read of a list takes (live streams, tracked streamers,
+/// snapshots), whatever was asked: a DynamoDB `Query` page's worth.
+pub const MAX_READ: usize = 1000;
+
+/// The records one list read of `limit` takes: at least one, at most
+/// [`MAX_READ`]; every adapter's list reads go by it.
+pub fn read_size(limit: usize) -> usize {
+    limit.clamp(1, MAX_READ)
+}
+
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -165,8 +165,8 @@ pub trait SnapshotStore: Send + Sync {
         let mut polls: Vec<(i64, u64)> = Vec::new();
         // Snapshots past retention may linger until TTL deletes them: the
         // store skips them, but reading them would still be billed.
-        let keep_ms = i64::from(crate::config::snapshot_retention_days()) * 86_400_000;
-        let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+        let keep_ms = crate::config::snapshot_retention_s() * 1000;
+        let now_ms = crate::clock::now_ms();
         let mut from = from_ms.max(now_ms - keep_ms);
         while from <= raw_to {
             let page = self

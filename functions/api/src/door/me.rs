@@ -8,6 +8,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
+use shared::eventsub::types::subscriptions::{self, is_gift_recipient};
 use shared::store::streamers::{wished_by, StreamerRef, Wish, PINNED_BY};
 use shared::store::users::{Favourite, FavouriteAdded, DEPLOYMENT_TRACKS};
 use shared::store::Cursor;
@@ -93,20 +94,32 @@ pub async fn me(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Bod
     )
 }
 
-/// Events newer than the favourite's read marker, counted up to
-/// [`UNREAD_COUNTED`] (more reads as "99+"); `None` before the first mark.
-async fn unread_since(door: &FrontDoor, f: &Favourite) -> Result<Option<usize>, ApiError> {
-    let Some(cursor) = f.read_cursor.as_deref() else {
-        return Ok(None);
-    };
-    let Ok(cursor) = Cursor::decode(cursor) else {
-        return Ok(None);
-    };
+/// Events newer than the favourite's read marker, or before the first mark
+/// newer than when it became a favourite, counted up to [`UNREAD_COUNTED`]
+/// (more reads as "100+"); a gift's recipients count once, as the gift.
+async fn unread_since(door: &FrontDoor, f: &Favourite) -> Result<usize, ApiError> {
+    let from = f
+        .read_cursor
+        .as_deref()
+        .and_then(|c| Cursor::decode(c).ok())
+        .unwrap_or_else(|| Cursor::at_time(f.added_at_ms));
     let page = door
         .events
-        .after(&f.streamer_id, &cursor, UNREAD_COUNTED)
+        .after(&f.streamer_id, &from, UNREAD_COUNTED)
         .await?;
-    Ok(Some(page.events.len()))
+    Ok(page
+        .events
+        .iter()
+        .filter(|e| !gift_recipient(&e.event))
+        .count())
+}
+
+/// Whether a stored event is one recipient of a gift (see
+/// [`is_gift_recipient`]); only subscribes are parsed.
+fn gift_recipient(event: &shared::store::Event) -> bool {
+    event.event_type == subscriptions::SUBSCRIBE.name
+        && serde_json::from_str::<Value>(&event.payload)
+            .is_ok_and(|v| is_gift_recipient(&event.event_type, &v))
 }
 
 /// When the event a read marker points at arrived (the page draws the

@@ -54,11 +54,11 @@ async fn every_known_type_gets_a_summary() {
 #[tokio::test]
 async fn unknown_subscription_types_are_stored_raw() {
     let t = harness();
-    let d = fixtures::notification("channel.poll.begin", &channel(), 1, now());
+    let d = fixtures::notification("channel.goal.begin", &channel(), 1, now());
     assert_eq!(t.send(&d).await.status(), StatusCode::NO_CONTENT);
     let stored = t.stored().await;
     assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].event_type, "channel.poll.begin");
+    assert_eq!(stored[0].event_type, "channel.goal.begin");
     assert_eq!(stored[0].summary, None);
 }
 

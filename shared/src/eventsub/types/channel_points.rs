@@ -1,5 +1,5 @@
 //! `channel.channel_points_custom_reward_redemption.add`: a viewer spent
-//! channel points on a custom reward. The redemption id names the happening.
+//! channel points on a custom reward. The redemption id names the event.
 
 #[cfg(feature = "fixtures")]
 use serde_json::json;
@@ -23,7 +23,7 @@ pub const REDEMPTION: Kind = Kind {
         ..BROADCASTER
     },
     summarize: Some(channel_points_redemption),
-    happening: Some(event_id),
+    dedupe_key: Some(event_id),
     #[cfg(feature = "fixtures")]
     fixture: Some(redemption_fixture),
     ..scoped(

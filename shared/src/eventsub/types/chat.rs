@@ -1,10 +1,14 @@
 //! `channel.chat.message`: a chat message, read as a cloud chatbot. Known
-//! (the simulator accepts it) but not tracked; stored raw.
+//! (the simulator accepts it) but not tracked.
+
+use serde_json::Value;
 
 use crate::eventsub::kind::{open, ConditionShape, Grant, Kind};
+use crate::eventsub::summary::{someone, summary, user, with_message, Summary};
 
 /// `channel.chat.message` under the app-token (cloud chatbot) rules.
 pub const MESSAGE: Kind = Kind {
+    summarize: Some(chat_message),
     condition: ConditionShape {
         required: &["broadcaster_user_id", "user_id"],
         one_of: &[],
@@ -30,6 +34,14 @@ pub const MESSAGE: Kind = Kind {
     ],
     ..open("channel.chat.message", "1", "Chat message", CHAT_MESSAGE)
 };
+
+/// `channel.chat.message`: who said what.
+pub fn chat_message(event: &Value) -> Summary {
+    let who = user(event, "chatter_user");
+    let line = format!("{} said in chat", who.clone().unwrap_or_else(someone));
+    let text = event.pointer("/message/text").and_then(Value::as_str);
+    summary(who, "chatted", None, with_message(line, text))
+}
 
 /// `channel.chat.message` v1.
 pub const CHAT_MESSAGE: &str = r##"{
@@ -66,12 +78,22 @@ pub const CHAT_MESSAGE: &str = r##"{
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eventsub::types::assert_raw_sample_about;
+    use crate::eventsub::types::{assert_sample_about, sample_text};
 
     #[test]
-    fn the_sample_names_channel_and_chatter_and_is_stored_raw() {
-        assert_raw_sample_about(&MESSAGE, "1971641");
+    fn the_sample_names_channel_and_chatter_and_has_a_line() {
+        assert_sample_about(&MESSAGE, "1971641");
         let event: serde_json::Value = serde_json::from_str(CHAT_MESSAGE).unwrap();
         assert_eq!(event["chatter_user_id"], "4145994");
+    }
+
+    #[test]
+    fn the_sample_reads_as_one_line() {
+        assert_eq!(
+            sample_text(chat_message, CHAT_MESSAGE),
+            "viewer32 said in chat: Hi chat"
+        );
+        let empty = serde_json::json!({"message": {"text": 5}});
+        assert_eq!(chat_message(&empty).text, "Someone said in chat");
     }
 }

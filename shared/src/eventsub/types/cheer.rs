@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::eventsub::kind::{broadcaster, scoped, Grant, Kind};
 #[cfg(feature = "fixtures")]
 use crate::eventsub::scene::Scene;
-use crate::eventsub::summary::{n, s, summary, unless_anonymous, with_message, Summary};
+use crate::eventsub::summary::{count, n, s, summary, unless_anonymous, with_message, Summary};
 
 const BITS: &[Grant] = &[broadcaster(&["bits:read"])];
 
@@ -26,8 +26,9 @@ pub fn channel_cheer(event: &Value) -> Summary {
     let who = unless_anonymous(event);
     let bits = n(event, "bits").unwrap_or(0);
     let line = format!(
-        "{} cheered {bits} bits",
-        who.clone().unwrap_or_else(|| "An anonymous cheerer".into())
+        "{} cheered {}",
+        who.clone().unwrap_or_else(|| "An anonymous cheerer".into()),
+        count(bits, "bit")
     );
     summary(
         who,

@@ -26,7 +26,7 @@ pub const FOLLOW: Kind = Kind {
         scopes: &["moderator:read:followers"],
     }],
     summarize: Some(channel_follow),
-    happening: Some(follower_and_time),
+    dedupe_key: Some(follower_and_time),
     #[cfg(feature = "fixtures")]
     fixture: Some(follow_fixture),
     ..open("channel.follow", "2", "New follower", CHANNEL_FOLLOW)

@@ -1,5 +1,5 @@
 //! Hype trains (v2): `channel.hype_train.begin`, `.progress`, `.end`. The
-//! train's id names the happening; the broadcaster authorizes with
+//! train's id names the event; the broadcaster authorizes with
 //! `channel:read:hype_train`. Progress is not tracked (too chatty for the
 //! feed) but the benchmarks' mix sends it.
 
@@ -18,7 +18,7 @@ const HYPE: &[Grant] = &[broadcaster(&["channel:read:hype_train"])];
 pub const BEGIN: Kind = Kind {
     tracked: true,
     summarize: Some(hype_train_begin),
-    happening: Some(event_id),
+    dedupe_key: Some(event_id),
     #[cfg(feature = "fixtures")]
     fixture: Some(begin_fixture),
     ..scoped(
@@ -32,6 +32,7 @@ pub const BEGIN: Kind = Kind {
 
 /// `channel.hype_train.progress`.
 pub const PROGRESS: Kind = Kind {
+    summarize: Some(hype_train_progress),
     #[cfg(feature = "fixtures")]
     fixture: Some(progress_fixture),
     ..scoped(
@@ -47,7 +48,7 @@ pub const PROGRESS: Kind = Kind {
 pub const END: Kind = Kind {
     tracked: true,
     summarize: Some(hype_train_end),
-    happening: Some(event_id),
+    dedupe_key: Some(event_id),
     #[cfg(feature = "fixtures")]
     fixture: Some(end_fixture),
     ..scoped(
@@ -67,6 +68,20 @@ pub fn hype_train_begin(event: &Value) -> Summary {
         channel(event)
     );
     summary(None, "hype_train_started", Some(level), line)
+}
+
+/// `channel.hype_train.progress`: the level, and how far it is toward the
+/// next one (in Twitch's hype points: bits and subs counted alike).
+pub fn hype_train_progress(event: &Value) -> Summary {
+    let level = n(event, "level").unwrap_or(1);
+    let mut line = format!(
+        "The hype train in {}'s channel is at level {level}",
+        channel(event)
+    );
+    if let (Some(progress), Some(goal)) = (n(event, "progress"), n(event, "goal")) {
+        line = format!("{line}: {progress} of {goal} points to level {}", level + 1);
+    }
+    summary(None, "hype_train_progress", Some(level), line)
 }
 
 /// `channel.hype_train.end`.
@@ -177,7 +192,8 @@ pub const HYPE_TRAIN_END: &str = r#"{
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eventsub::types::sample_line;
+    use crate::eventsub::types::{sample_line, sample_text};
+    use serde_json::json;
 
     #[test]
     fn the_samples_read_as_one_line_each() {
@@ -189,6 +205,21 @@ mod tests {
             sample_line(&END).as_deref(),
             Some("The hype train in Cool_User's channel ended at level 2")
         );
-        assert_eq!(sample_line(&PROGRESS), None);
+        assert_eq!(
+            sample_line(&PROGRESS).as_deref(),
+            Some("The hype train in Cool_User's channel is at level 2: 200 of 1000 points to level 3")
+        );
+    }
+
+    #[test]
+    fn progress_reads_as_its_level_and_the_way_to_the_next() {
+        assert_eq!(
+            sample_text(hype_train_progress, HYPE_TRAIN_PROGRESS),
+            "The hype train in Cool_User's channel is at level 2: 200 of 1000 points to level 3"
+        );
+        assert_eq!(
+            hype_train_progress(&json!({"goal": "x"})).text,
+            "The hype train in The channel's channel is at level 1"
+        );
     }
 }

@@ -28,11 +28,21 @@ pub(crate) fn sample_line(kind: &super::kind::Kind) -> Option<String> {
     kind.summarize.map(|summarize| summarize(&event).text)
 }
 
-/// Asserts `kind`'s documented sample is about `broadcaster` and, having no
-/// summary, is stored raw.
+/// Asserts `kind`'s documented sample is about `broadcaster` and reads as a
+/// line in the feed.
 #[cfg(test)]
-pub(crate) fn assert_raw_sample_about(kind: &super::kind::Kind, broadcaster: &str) {
+pub(crate) fn assert_sample_about(kind: &super::kind::Kind, broadcaster: &str) {
     let event: serde_json::Value = serde_json::from_str(kind.sample).unwrap();
     assert_eq!(event["broadcaster_user_id"], broadcaster, "{}", kind.name);
-    assert_eq!(sample_line(kind), None, "{}", kind.name);
+    assert!(sample_line(kind).is_some(), "{}", kind.name);
+}
+
+/// The line `summarize` gives for a documented `sample`.
+#[cfg(test)]
+pub(crate) fn sample_text(
+    summarize: fn(&serde_json::Value) -> super::summary::Summary,
+    sample: &str,
+) -> String {
+    let event: serde_json::Value = serde_json::from_str(sample).unwrap();
+    summarize(&event).text
 }

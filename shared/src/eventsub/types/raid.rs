@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::eventsub::kind::{open, ConditionShape, Kind};
 #[cfg(feature = "fixtures")]
 use crate::eventsub::scene::Scene;
-use crate::eventsub::summary::{n, someone, summary, user, Summary};
+use crate::eventsub::summary::{count, n, someone, summary, user, Summary};
 
 /// `channel.raid`: either side may be the condition; we watch raids in.
 pub const RAID: Kind = Kind {
@@ -31,8 +31,9 @@ pub fn channel_raid(event: &Value) -> Summary {
     let to = user(event, "to_broadcaster_user").unwrap_or_else(|| "a channel".into());
     let viewers = n(event, "viewers").unwrap_or(0);
     let line = format!(
-        "{} raided {to} with {viewers} viewers",
-        from.clone().unwrap_or_else(someone)
+        "{} raided {to} with {}",
+        from.clone().unwrap_or_else(someone),
+        count(viewers, "viewer")
     );
     summary(from, "raided", Some(viewers), line)
 }

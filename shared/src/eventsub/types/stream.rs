@@ -10,11 +10,11 @@ use crate::eventsub::kind::{open, Kind};
 use crate::eventsub::scene::Scene;
 use crate::eventsub::summary::{channel, event_id, s, summary, Summary};
 
-/// `stream.online`: the stream id names the happening.
+/// `stream.online`: the stream id names the event.
 pub const ONLINE: Kind = Kind {
     tracked: true,
     summarize: Some(stream_online),
-    happening: Some(event_id),
+    dedupe_key: Some(event_id),
     #[cfg(feature = "fixtures")]
     fixture: Some(online_fixture),
     ..open("stream.online", "1", "Stream went live", STREAM_ONLINE)

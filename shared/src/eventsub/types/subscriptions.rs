@@ -10,7 +10,7 @@ use crate::eventsub::kind::{broadcaster, scoped, Grant, Kind};
 #[cfg(feature = "fixtures")]
 use crate::eventsub::scene::Scene;
 use crate::eventsub::summary::{
-    flag, n, someone, summary, tier, unless_anonymous, user, with_message, Summary,
+    count, flag, n, someone, summary, tier, unless_anonymous, user, with_message, Summary,
 };
 
 const SUBS: &[Grant] = &[broadcaster(&["channel:read:subscriptions"])];
@@ -72,15 +72,20 @@ pub fn channel_subscribe(event: &Value) -> Summary {
     summary(who, "subscribed", None, line)
 }
 
+/// A `channel.subscribe` Twitch sends for each recipient of a gift: people
+/// count the gift (`channel.subscription.gift`), not its recipients.
+pub fn is_gift_recipient(event_type: &str, event: &Value) -> bool {
+    event_type == SUBSCRIBE.name && flag(event, "is_gift")
+}
+
 /// `channel.subscription.gift`.
 pub fn channel_subscription_gift(event: &Value) -> Summary {
     let who = unless_anonymous(event);
     let total = n(event, "total").unwrap_or(1);
-    let plural = if total == 1 { "" } else { "s" };
     let line = format!(
-        "{} gifted {total} {} sub{plural}",
+        "{} gifted {}",
         who.clone().unwrap_or_else(|| "An anonymous gifter".into()),
-        tier(event)
+        count(total, &format!("{} sub", tier(event)))
     );
     summary(who, "gifted", Some(total), line)
 }
@@ -93,7 +98,9 @@ pub fn channel_subscription_message(event: &Value) -> Summary {
         "{} resubscribed at {}{}",
         who.clone().unwrap_or_else(someone),
         tier(event),
-        months.map(|m| format!(" ({m} months)")).unwrap_or_default()
+        months
+            .map(|m| format!(" ({})", count(m, "month")))
+            .unwrap_or_default()
     );
     let message = event.pointer("/message/text").and_then(Value::as_str);
     summary(who, "resubscribed", months, with_message(line, message))
@@ -185,5 +192,25 @@ mod tests {
             sample_line(&MESSAGE).as_deref(),
             Some("Cool_User resubscribed at Tier 1 (15 months): Love the stream! FevziGG")
         );
+    }
+    #[test]
+    fn one_of_anything_reads_singular() {
+        use crate::eventsub::types::{cheer::channel_cheer, raid::channel_raid};
+        use serde_json::json;
+        let resub = json!({"user_name": "Fan", "tier": "1000", "cumulative_months": 1});
+        assert_eq!(
+            channel_subscription_message(&resub).text,
+            "Fan resubscribed at Tier 1 (1 month)"
+        );
+        let gift = json!({"user_name": "Fan", "tier": "2000", "total": 1});
+        assert_eq!(
+            channel_subscription_gift(&gift).text,
+            "Fan gifted 1 Tier 2 sub"
+        );
+        let cheer = json!({"user_name": "Fan", "bits": 1});
+        assert_eq!(channel_cheer(&cheer).text, "Fan cheered 1 bit");
+        let raid = json!({"from_broadcaster_user_name": "Big",
+            "to_broadcaster_user_name": "Small", "viewers": 1});
+        assert_eq!(channel_raid(&raid).text, "Big raided Small with 1 viewer");
     }
 }

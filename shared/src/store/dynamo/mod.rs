@@ -229,7 +229,7 @@ async fn query_first(
     query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
     limit: usize,
 ) -> Result<Vec<Item>, StoreError> {
-    let limit = i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
+    let limit = i32::try_from(crate::store::read_size(limit)).unwrap_or(1000);
     let out = query.limit(limit).send().await.map_err(sdk_error)?;
     Ok(out.items.unwrap_or_default())
 }

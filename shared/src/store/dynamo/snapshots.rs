@@ -16,6 +16,9 @@
 //!
 //! One snapshot per item keeps a streamer's history a single `Query` (see the
 //! poller's snapshots in docs/costs.md for the trade-off against packed pages).
+//! The roll-ups are written and read in `snapshots/rollups.rs`.
+
+mod rollups;
 
 use std::collections::HashMap;
 
@@ -24,9 +27,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, Wri
 use aws_sdk_dynamodb::Client;
 
 use super::{batch_write, leases, n, s, sdk_error, unavailable, Item};
-use crate::store::snapshots::{
-    LivePage, LiveState, PollerStatus, Snapshot, SnapshotStore, ROLLUP_MS,
-};
+use crate::store::snapshots::{LivePage, LiveState, PollerStatus, Snapshot, SnapshotStore};
 use crate::store::StoreError;
 
 /// The snapshots table.
@@ -74,36 +75,6 @@ fn poller_lease() -> Item {
     ])
 }
 
-fn rollup_pk(broadcaster: &str) -> String {
-    format!("VIEW#{broadcaster}")
-}
-
-/// Roll-up writes in flight at once (one `UpdateItem` per streamer-hour).
-const ROLLUP_WRITES_IN_FLIGHT: usize = 16;
-
-/// The polls of one roll-up item inside `[from_ms, to_ms]` that are still
-/// within `keep_s` of `now_s` (as their snapshots are; the item's own TTL
-/// runs to the end of its hour).
-fn rolled_polls(item: &Item, from_ms: i64, to_ms: i64, now_s: i64, keep_s: i64) -> Vec<(i64, u64)> {
-    let Some(hour) = (match item.get("sk") {
-        Some(AttributeValue::S(sk)) => sk.parse::<i64>().ok(),
-        _ => None,
-    }) else {
-        return Vec::new();
-    };
-    item.iter()
-        .filter_map(|(name, value)| {
-            let offset = name.parse::<i64>().ok()?;
-            let viewers = match value {
-                AttributeValue::N(v) => v.parse::<u64>().ok()?,
-                _ => return None,
-            };
-            Some((hour + offset, viewers))
-        })
-        .filter(|(at, _)| (from_ms..=to_ms).contains(at) && at / 1000 + keep_s >= now_s)
-        .collect()
-}
-
 fn live_pk(broadcaster: &str) -> String {
     format!("LIVE#{broadcaster}")
 }
@@ -111,7 +82,7 @@ fn live_pk(broadcaster: &str) -> String {
 #[async_trait]
 impl SnapshotStore for DynamoSnapshotStore {
     async fn put_snapshots(&self, snapshots: &[Snapshot]) -> Result<(), StoreError> {
-        let keep_s = i64::from(crate::config::snapshot_retention_days()) * 86_400;
+        let keep_s = crate::config::snapshot_retention_s();
         let mut requests = Vec::with_capacity(snapshots.len());
         for snap in snapshots {
             let put = PutRequest::builder()
@@ -127,46 +98,7 @@ impl SnapshotStore for DynamoSnapshotStore {
     }
 
     async fn put_viewer_rollups(&self, snapshots: &[Snapshot]) -> Result<(), StoreError> {
-        let keep_s = i64::from(crate::config::snapshot_retention_days()) * 86_400;
-        // One update per streamer-hour, whatever the batch holds.
-        let mut hours: std::collections::BTreeMap<(&str, i64), Vec<(i64, u64)>> =
-            std::collections::BTreeMap::new();
-        for snap in snapshots {
-            let hour = snap.polled_at_ms.div_euclid(ROLLUP_MS) * ROLLUP_MS;
-            hours
-                .entry((snap.broadcaster_id.as_str(), hour))
-                .or_default()
-                .push((snap.polled_at_ms - hour, snap.viewer_count));
-        }
-        let hours: Vec<_> = hours.into_iter().collect();
-        for group in hours.chunks(ROLLUP_WRITES_IN_FLIGHT) {
-            let mut writes = tokio::task::JoinSet::new();
-            for ((broadcaster, hour), polls) in group {
-                let mut update = self
-                    .client
-                    .update_item()
-                    .table_name(&self.table)
-                    .key("pk", s(rollup_pk(broadcaster)))
-                    .key("sk", s(format!("{hour:013}")))
-                    .expression_attribute_values(":exp", n((hour + ROLLUP_MS) / 1000 + keep_s));
-                let mut sets = vec!["expires_at = :exp".to_owned()];
-                for (i, (offset, viewers)) in polls.iter().enumerate() {
-                    sets.push(format!("#p{i} = :v{i}"));
-                    update = update
-                        .expression_attribute_names(format!("#p{i}"), offset.to_string())
-                        .expression_attribute_values(
-                            format!(":v{i}"),
-                            AttributeValue::N(viewers.to_string()),
-                        );
-                }
-                let update = update.update_expression(format!("SET {}", sets.join(", ")));
-                writes.spawn(async move { update.send().await.map_err(sdk_error) });
-            }
-            while let Some(done) = writes.join_next().await {
-                done.map_err(|e| StoreError::Unavailable(format!("roll-up write: {e}")))??;
-            }
-        }
-        Ok(())
+        self.write_rollups(snapshots).await
     }
 
     async fn rolled_up_viewers(
@@ -175,36 +107,7 @@ impl SnapshotStore for DynamoSnapshotStore {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<(i64, u64)>, StoreError> {
-        let now_s = time::OffsetDateTime::now_utc().unix_timestamp();
-        let keep_s = i64::from(crate::config::snapshot_retention_days()) * 86_400;
-        // Items past retention may linger until TTL deletes them: not read.
-        let first = from_ms.max((now_s - keep_s) * 1000).div_euclid(ROLLUP_MS) * ROLLUP_MS;
-        let last = to_ms.div_euclid(ROLLUP_MS) * ROLLUP_MS;
-        let mut out = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", s(rollup_pk(broadcaster_id)))
-                .expression_attribute_values(":from", s(format!("{first:013}")))
-                .expression_attribute_values(":to", s(format!("{last:013}")))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for item in page.items() {
-                let mut polls = rolled_polls(item, from_ms, to_ms, now_s, keep_s);
-                polls.sort_unstable();
-                out.extend(polls);
-            }
-            match page.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => return Ok(out),
-            }
-        }
+        self.read_rollups(broadcaster_id, from_ms, to_ms).await
     }
 
     async fn snapshots(
@@ -227,7 +130,7 @@ impl SnapshotStore for DynamoSnapshotStore {
                 .expression_attribute_values(":from", s(format!("{from_ms:013}#")))
                 // '~' sorts after every stream id character.
                 .expression_attribute_values(":to", s(format!("{to_ms:013}#~")))
-                .limit((limit - out.len()).clamp(1, 1000) as i32)
+                .limit(crate::store::read_size(limit - out.len()) as i32)
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
@@ -329,7 +232,7 @@ impl SnapshotStore for DynamoSnapshotStore {
             .query()
             .table_name(&self.table)
             .index_name("live_now")
-            .limit(limit.clamp(1, 1000) as i32)
+            .limit(crate::store::read_size(limit) as i32)
             .expression_attribute_values(":l", s("L"));
         query = match after {
             Some(a) => query

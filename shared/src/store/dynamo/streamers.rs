@@ -194,7 +194,7 @@ impl StreamerStore for DynamoStreamerStore {
             .query()
             .table_name(&self.table)
             .index_name("tracked")
-            .limit(limit.clamp(1, 1000) as i32)
+            .limit(crate::store::read_size(limit) as i32)
             .expression_attribute_values(":t", s("T"));
         query = match after {
             Some(a) => query

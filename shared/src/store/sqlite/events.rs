@@ -209,7 +209,7 @@ mod tests {
             event_type: "stream.online".into(),
             event_version: "1".into(),
             subscription_id: "sub".into(),
-            received_at_ms: time::OffsetDateTime::now_utc().unix_timestamp() * 1000,
+            received_at_ms: crate::clock::now_ms(),
             summary: None,
             payload: "{}".into(),
         }

@@ -24,7 +24,7 @@ fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> 
 #[async_trait]
 impl SnapshotStore for SqliteStore {
     async fn put_snapshots(&self, snapshots: &[Snapshot]) -> Result<(), StoreError> {
-        let keep_s = i64::from(crate::config::snapshot_retention_days()) * 86_400;
+        let keep_s = crate::config::snapshot_retention_s();
         let mut rows = Vec::with_capacity(snapshots.len());
         for s in snapshots {
             rows.push((
@@ -49,7 +49,7 @@ impl SnapshotStore for SqliteStore {
     }
 
     async fn put_viewer_rollups(&self, snapshots: &[Snapshot]) -> Result<(), StoreError> {
-        let keep_s = i64::from(crate::config::snapshot_retention_days()) * 86_400;
+        let keep_s = crate::config::snapshot_retention_s();
         let rows: Vec<(String, i64, i64)> = snapshots
             .iter()
             .map(|s| {
@@ -164,7 +164,7 @@ impl SnapshotStore for SqliteStore {
 
     async fn live_now(&self, after: Option<&str>, limit: usize) -> Result<LivePage, StoreError> {
         let after = after.unwrap_or_default().to_owned();
-        let limit = limit.clamp(1, 1000);
+        let limit = crate::store::read_size(limit);
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT body FROM live_states WHERE live = 1 AND broadcaster_id > ?1 \

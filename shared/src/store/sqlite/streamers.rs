@@ -111,7 +111,7 @@ impl StreamerStore for SqliteStore {
 
     async fn tracked(&self, after: Option<&str>, limit: usize) -> Result<TrackedPage, StoreError> {
         let after = after.unwrap_or_default().to_owned();
-        let limit = limit.clamp(1, 1000);
+        let limit = crate::store::read_size(limit);
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT id FROM streamers WHERE wanted = 1 AND id > ?1 ORDER BY id LIMIT ?2",
