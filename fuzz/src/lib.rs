@@ -203,6 +203,7 @@ mod router_state {
             channel_scopes: shared::eventsub::catalog::channel_scopes(),
             max_favourites: 3,
             lookups_per_minute: 0,
+            budgets: shared::config::Budgets::default(),
         };
         let state = ApiState {
             events: store.clone(),

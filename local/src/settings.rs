@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use shared::auth::seal::SealKey;
-use shared::config::{env, ConfigError, EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
+use shared::config::{env, Budgets, ConfigError, EventSubSecret, Retention, DEV_EVENTSUB_SECRET};
 use shared::helix::config::ClientSecret;
 use shared::store::sqlite::Durability;
 use shared::ticket::TicketKey;
@@ -74,6 +74,8 @@ pub struct StackSettings {
     pub management: Credentials,
     /// The page's directory (`WEB_DIR`).
     pub web_dir: PathBuf,
+    /// Deployment-wide ceilings (`shared::config::Budgets`).
+    pub budgets: Budgets,
 }
 
 impl Settings {
@@ -119,6 +121,7 @@ impl StackSettings {
                 env::optional("AWS_SECRET_ACCESS_KEY"),
             ),
             web_dir: web_dir(),
+            budgets: Budgets::read_or_default(),
         }
     }
 

@@ -58,6 +58,7 @@ impl Stack {
             fanout_concurrency,
             management,
             web_dir,
+            budgets,
         } = settings;
         let open = tickets.is_none();
         // Open mode still issues tickets (to anyone): they say who a
@@ -74,6 +75,7 @@ impl Stack {
         state.audience = Some(websocket_url.clone());
         state.accounts = Some(store.clone());
         state.origins = local_origins(addr);
+        state.budgets = budgets;
         if let Some(side) = &twitch {
             state.streamers = Some(store.clone());
             state.users = Some(Arc::clone(&side.manager.helix));
@@ -112,6 +114,7 @@ impl Stack {
             channel_scopes: shared::eventsub::catalog::channel_scopes(),
             max_favourites: ::api::door::DEFAULT_MAX_FAVOURITES,
             lookups_per_minute: ::api::door::DEFAULT_LOOKUPS_PER_MINUTE,
+            budgets,
         });
         let mut webhook = WebhookState::new(secret, store.clone(), store.clone());
         if twitch.is_some() {

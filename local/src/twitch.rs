@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use eventsub_manager::admin::{self, AdminRequest};
 use eventsub_manager::apply::Target;
 use eventsub_manager::manager::{release_after_ms_from_env, Manager};
-use shared::config::EventSubSecret;
+use shared::config::{Budgets, EventSubSecret};
 use shared::helix::config::ClientSecret;
 use shared::helix::{Helix, HelixConfig};
 use shared::store::sqlite::SqliteStore;
@@ -86,7 +86,11 @@ impl LocalTwitch {
         let login = Arc::new(shared::helix::login::Login::new(Arc::clone(&helix)));
         let manager = Manager::new(
             helix,
-            Target { callback, secret },
+            Target {
+                callback,
+                secret,
+                reserve_percent: Budgets::read_or_default().eventsub_reserve_percent,
+            },
             store.clone(),
             store.clone(),
             store.clone(),

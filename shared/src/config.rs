@@ -157,6 +157,73 @@ impl Retention {
     }
 }
 
+/// Deployment-wide ceilings on the budgets every user shares (issue 22):
+/// each keeps a share for the streamers already tracked and the poller, so
+/// no group of accounts can spend them all. Per-user limits stay where they
+/// are; these bound the sum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budgets {
+    /// Streamers not tracked yet that the whole deployment may start
+    /// tracking per hour (`DEPLOYMENT_NEW_TRACKS_PER_HOUR`, default 100).
+    pub new_tracks_per_hour: u32,
+    /// Percent of `max_total_cost` kept for streamers already tracked: a
+    /// newly tracked streamer gets no subscription that would leave less
+    /// (`EVENTSUB_COST_RESERVE_PERCENT`, default 5).
+    pub eventsub_reserve_percent: u32,
+    /// Percent of the Helix bucket's `Ratelimit-Limit` kept for the poller
+    /// and the manager: user-triggered lookups are answered "busy" while the
+    /// last `Ratelimit-Remaining` this instance saw is under it
+    /// (`HELIX_LOOKUP_RESERVE_PERCENT`, default 10).
+    pub helix_reserve_percent: u32,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Self {
+            new_tracks_per_hour: 100,
+            eventsub_reserve_percent: 5,
+            helix_reserve_percent: 10,
+        }
+    }
+}
+
+impl Budgets {
+    /// [`Budgets::from_env`], or the defaults with a warning when a setting
+    /// is malformed (the local stack's way: it starts anyway).
+    pub fn read_or_default() -> Self {
+        Self::from_env().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "using the default deployment budgets");
+            Self::default()
+        })
+    }
+
+    /// Reads the three settings above (unset: their defaults).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let d = Self::default();
+        let percent = |p: &u32| *p <= 100;
+        Ok(Self {
+            new_tracks_per_hour: env::optional_parsed(
+                "DEPLOYMENT_NEW_TRACKS_PER_HOUR",
+                d.new_tracks_per_hour,
+                |_| true,
+                "a whole number of streamers",
+            )?,
+            eventsub_reserve_percent: env::optional_parsed(
+                "EVENTSUB_COST_RESERVE_PERCENT",
+                d.eventsub_reserve_percent,
+                percent,
+                "a whole percentage from 0 to 100",
+            )?,
+            helix_reserve_percent: env::optional_parsed(
+                "HELIX_LOOKUP_RESERVE_PERCENT",
+                d.helix_reserve_percent,
+                percent,
+                "a whole percentage from 0 to 100",
+            )?,
+        })
+    }
+}
+
 /// Days snapshots are kept: `SNAPSHOT_RETENTION_DAYS` (1 to 3650), default
 /// 30; an invalid value falls back to the default with a warning once.
 pub fn snapshot_retention_days() -> u32 {

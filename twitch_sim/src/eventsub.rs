@@ -19,6 +19,10 @@ use super::state::{SimSubscription, State as SimState};
 use super::{delivery, users, Sim};
 use shared::eventsub::catalog::{self, Kind};
 
+/// Subscriptions allowed with one type, version and condition, listed or
+/// not (RFC 0014: "no more than three times"); past it, Twitch's 429.
+pub const MAX_PER_TYPE_AND_CONDITION: usize = 3;
+
 /// The list filters; Twitch allows at most one per request.
 const FILTERS: [&str; 4] = ["status", "type", "user_id", "subscription_id"];
 
@@ -75,6 +79,28 @@ pub async fn create(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
         if duplicate {
             return helix_error(StatusCode::CONFLICT, "subscription already exists");
         }
+        // Every one with this type and condition counts, listed or not (a
+        // failed one not yet deleted, an orphan): Twitch's documented 429,
+        // with points left in the rate-limit bucket.
+        let same = |kind: &str, version: &str, c: &Value| {
+            kind == spec.name && version == spec.version && *c == condition
+        };
+        let counted = state
+            .subscriptions
+            .iter()
+            .filter(|s| same(&s.kind, &s.version, &s.condition))
+            .count()
+            + state
+                .orphans
+                .iter()
+                .filter(|(k, v, c)| same(k, v, c))
+                .count();
+        if counted >= MAX_PER_TYPE_AND_CONDITION {
+            return helix_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "maximum subscriptions with type and condition exceeded",
+            );
+        }
         let mut sub = SimSubscription::new(
             spec.name,
             spec.version,
@@ -85,7 +111,8 @@ pub async fn create(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
         sub.status = Status::WebhookCallbackVerificationPending;
         sub.cost = cost(&state, spec, &sub);
         // Twitch does not document the answer to going over max_total_cost;
-        // 403 with a message is the simulator's choice.
+        // 403 with a message is the simulator's choice (kept: the manager
+        // reads the budget from the totals, never from this status).
         if state.total_cost() + sub.cost > max_total_cost {
             return helix_error(StatusCode::FORBIDDEN, "maximum total cost exceeded");
         }
@@ -265,6 +292,18 @@ pub async fn delete(State(sim): State<Arc<Sim>>, RawQuery(query): RawQuery) -> R
         return helix_error(StatusCode::NOT_FOUND, "subscription not found");
     }
     StatusCode::NO_CONTENT.into_response()
+}
+
+impl Sim {
+    /// Leaves an orphan of `kind` (`version`) with `condition`: a subscription
+    /// Twitch no longer lists (nor charges or delivers) but still counts
+    /// towards the subscriptions allowed with that type and condition, as
+    /// reported in twitchdev/issues #1094.
+    pub fn orphan(&self, kind: &str, version: &str, condition: Value) {
+        self.state()
+            .orphans
+            .push((kind.to_owned(), version.to_owned(), condition));
+    }
 }
 
 #[cfg(test)]

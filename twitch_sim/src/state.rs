@@ -151,6 +151,9 @@ pub struct State {
     pub grants: HashMap<String, BTreeSet<String>>,
     /// In creation (or planting) order.
     pub subscriptions: Vec<SimSubscription>,
+    /// Subscriptions Twitch still counts but no longer lists (type,
+    /// version, condition): see [`crate::Sim::orphan`].
+    pub orphans: Vec<(String, String, serde_json::Value)>,
     /// Requests seen, by exact path.
     pub requests: HashMap<String, usize>,
     pub failures: Vec<Injected>,

@@ -661,6 +661,45 @@ async fn going_over_max_total_cost_is_403() {
 }
 
 #[tokio::test]
+async fn too_many_with_one_type_and_condition_is_twitchs_429_with_points_left() {
+    let twitch = start(SimConfig::default()).await;
+    let (url, _received) = callback(true).await;
+    let condition = json!({"broadcaster_user_id": "42"});
+    // Three that Twitch no longer lists but still counts (RFC 0014's limit).
+    for _ in 0..3 {
+        twitch.sim.orphan("stream.online", "1", condition.clone());
+    }
+    let refused = twitch
+        .create(create_body("stream.online", "1", condition, &url))
+        .await;
+    assert_eq!(
+        (refused.status, refused.body.clone()),
+        (
+            429,
+            json!({
+                "error": "Too Many Requests",
+                "status": 429,
+                "message": "maximum subscriptions with type and condition exceeded"
+            })
+        )
+    );
+    let remaining: u32 = refused.headers["ratelimit-remaining"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(remaining > 0, "not the rate limit");
+    // Another condition is not affected.
+    let other = create_body(
+        "stream.online",
+        "1",
+        json!({"broadcaster_user_id": "43"}),
+        &url,
+    );
+    assert_eq!(twitch.create(other).await.status, 202);
+}
+
+#[tokio::test]
 async fn list_filters_are_mutually_exclusive_and_each_one_filters() {
     let twitch = start(SimConfig::default()).await;
     let offline = planted("stream.offline", "5", "http://127.0.0.1:9/x");

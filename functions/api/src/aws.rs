@@ -90,6 +90,7 @@ pub async fn state_from(secrets: Secrets) -> Result<ApiState, ConfigError> {
         channel_scopes: shared::eventsub::catalog::channel_scopes(),
         max_favourites: DEFAULT_MAX_FAVOURITES,
         lookups_per_minute: DEFAULT_LOOKUPS_PER_MINUTE,
+        budgets: shared::config::Budgets::from_env()?,
     };
     Ok(ApiState {
         events,

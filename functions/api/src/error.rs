@@ -54,6 +54,14 @@ pub enum ApiError {
     /// A per-user allowance is spent for now.
     #[error("{0}")]
     TooManyRequests(String),
+    /// The deployment's new tracks this hour are spent; streamers already
+    /// tracked still work.
+    #[error("this deployment starts tracking at most {0} new streamers an hour; streamers already tracked can still be added; try this one later")]
+    NewTracksSpent(u32),
+    /// Twitch's rate limit is under the reserve kept for the poller and the
+    /// manager: no lookup for users now.
+    #[error("{}", shared::helix::ratelimit::LOOKUPS_BUSY)]
+    LookupsBusy,
     /// An overlay key that is unknown, replaced or revoked.
     #[error("this overlay key is not valid (revoked, replaced, or its favourite removed)")]
     OverlayKey,
@@ -91,7 +99,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::OverCap { .. } => StatusCode::CONFLICT,
-            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests(_) | ApiError::NewTracksSpent(_) | ApiError::LookupsBusy => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::TwitchUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             // A corrupt record is as unreadable as an unreachable table: the
             // caller can only try again later; the log says which it was.
@@ -117,6 +127,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::OverCap { .. } => "over_cap",
             ApiError::TooManyRequests(_) => "rate_limited",
+            ApiError::NewTracksSpent(_) | ApiError::LookupsBusy => "deployment_busy",
             ApiError::NotAcceptable(_) => "not_acceptable",
             ApiError::TwitchUnavailable => "twitch_unavailable",
             ApiError::Store(StoreError::InvalidCursor) => "invalid_parameter",

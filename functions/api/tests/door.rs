@@ -53,6 +53,7 @@ fn state() -> (ApiState, Arc<SqliteStore>) {
         channel_scopes: shared::eventsub::catalog::channel_scopes(),
         max_favourites: 50,
         lookups_per_minute: 10,
+        budgets: shared::config::Budgets::default(),
     };
     let state = ApiState {
         events: store.clone(),
@@ -487,6 +488,116 @@ async fn favourite_paths_ending_like_a_sub_resource_are_answered_never_a_crash()
             }
         }
     }
+}
+
+/// `PUT /api/me/favourites/{segment}` from our own page with `session`.
+fn put_favourite(segment: &str, session: &str) -> lambda_http::Request {
+    let site = "https://abc123.execute-api.us-east-1.amazonaws.com";
+    lambda_http::http::Request::builder()
+        .method("PUT")
+        .uri(format!("{site}/api/me/favourites/{segment}"))
+        .header("host", "abc123.execute-api.us-east-1.amazonaws.com")
+        .header("origin", site)
+        .header("cookie", format!("__Host-sid={session}"))
+        .body(Body::Empty)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn past_the_deployments_new_tracks_an_hour_a_new_favourite_is_429_deployment_busy() {
+    use shared::store::streamers::{StreamerStore, Wish};
+    let (mut state, store) = state();
+    state.door.as_mut().unwrap().budgets.new_tracks_per_hour = 1;
+    log_in(&store, "a-session").await;
+    // Known to the store (no Twitch call); 800 tracked, 801 and 802 not.
+    for id in ["800", "801", "802"] {
+        let wish = Wish {
+            broadcaster_id: id.into(),
+            login: Some(format!("user{id}")),
+            by: "admin".into(),
+            at_ms: 1,
+        };
+        store.want(&wish).await.unwrap();
+        if id != "800" {
+            store.release(id, 2).await.unwrap();
+        }
+    }
+    let (status, _) = json_of(&state, put_favourite("801", "a-session")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = json_of(&state, put_favourite("802", "a-session")).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("deployment_busy")),
+        "{body}"
+    );
+    assert!(!store.streamer("802").await.unwrap().unwrap().wanted);
+    assert_eq!(store.favourites("42").await.unwrap().len(), 1);
+    // A streamer already tracked is still a favourite away.
+    let (status, _) = json_of(&state, put_favourite("800", "a-session")).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+/// A Helix client of a simulated Twitch whose bucket holds `points`.
+async fn simulated_helix(points: u32) -> (Arc<twitch_sim::Sim>, Arc<Helix>) {
+    let config = twitch_sim::SimConfig {
+        rate_limit_per_minute: points,
+        ..Default::default()
+    };
+    let (id, secret) = (config.client_id.clone(), config.client_secret.clone());
+    let sim = twitch_sim::Sim::new(config);
+    let base = sim.spawn().await.unwrap();
+    let helix = Helix::new(HelixConfig::at(
+        &format!("{base}/helix"),
+        &format!("{base}/oauth2"),
+        &id,
+        ClientSecret::new(secret),
+    ))
+    .unwrap();
+    (sim, Arc::new(helix))
+}
+
+#[tokio::test]
+async fn a_favourite_lookup_while_twitchs_rate_limit_is_under_its_reserve_is_429_busy() {
+    use shared::store::streamers::{StreamerStore, Wish};
+    let (mut state, store) = state();
+    let (sim, helix) = simulated_helix(20).await;
+    {
+        let door = state.door.as_mut().unwrap();
+        door.helix = helix;
+        // Under 18 of the bucket's 20 points, lookups wait.
+        door.budgets.helix_reserve_percent = 90;
+    }
+    log_in(&store, "a-session").await;
+    let mut refused = None;
+    for i in 0..10 {
+        let (status, body) = json_of(
+            &state,
+            put_favourite(&format!("user{}", 7000 + i), "a-session"),
+        )
+        .await;
+        if status != StatusCode::CREATED {
+            refused = Some((status, body));
+            break;
+        }
+    }
+    let lookups = sim.requests("/helix/users");
+    let (status, body) = refused.expect("a lookup is refused before the allowance is spent");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("deployment_busy")),
+        "{body}"
+    );
+    assert_eq!(lookups, 3, "refused before asking Twitch");
+    // A streamer the store knows costs no lookup: still added.
+    let known = Wish {
+        broadcaster_id: "800".into(),
+        login: Some("user800".into()),
+        by: "admin".into(),
+        at_ms: 1,
+    };
+    store.want(&known).await.unwrap();
+    let (status, _) = json_of(&state, put_favourite("user800", "a-session")).await;
+    assert_eq!(status, StatusCode::CREATED);
 }
 
 #[tokio::test]

@@ -4,11 +4,13 @@ use std::collections::BTreeMap;
 
 use futures_util::TryStreamExt;
 use shared::config::EventSubSecret;
+use shared::eventsub::catalog::Kind;
 use shared::eventsub::status::Status;
 use shared::eventsub::subscription::Subscription;
 use shared::helix::eventsub::{Created, Filter, NewSubscription, Totals};
 use shared::helix::{Helix, HelixError};
 
+use crate::budget;
 use crate::plan::{plan, Action, Desired, Plan, TypeState};
 
 /// Where our subscriptions deliver, and how they are signed.
@@ -16,6 +18,9 @@ pub struct Target {
     /// The webhook URL (`https://…/eventsub`, or the local stack's).
     pub callback: String,
     pub secret: EventSubSecret,
+    /// Percent of `max_total_cost` kept for streamers already tracked
+    /// (`config::Budgets::eventsub_reserve_percent`).
+    pub reserve_percent: u32,
 }
 
 /// What reconciling one streamer did.
@@ -48,7 +53,9 @@ pub async fn listed(
 
 /// Reconciles one streamer: lists, plans, deletes, creates. A transient
 /// Twitch failure is an error (try again later); answers that say a create
-/// cannot work become states and are not retried.
+/// cannot work become states and are not retried. A streamer with none of
+/// our subscriptions yet (newly tracked) gets no create that would leave
+/// less than the reserve of the budget; one already tracked may use it.
 pub async fn reconcile(
     helix: &Helix,
     target: &Target,
@@ -72,6 +79,10 @@ pub async fn reconcile(
             _ => None,
         })
         .collect();
+    // Already tracked: Twitch lists subscriptions of ours about it.
+    let tracked = actual
+        .iter()
+        .any(|s| s.callback() == Some(target.callback.as_str()));
     // Deletes first: they free budget the creates may need.
     for action in &actions {
         if let Action::Delete { id, why } = action {
@@ -84,6 +95,15 @@ pub async fn reconcile(
         let Action::Create(kind) = action else {
             continue;
         };
+        let cost = budget::cost(kind, &desired.scopes);
+        if let Some(t) = outcome.totals.filter(|_| !tracked) {
+            let kept = budget::reserve(&t, target.reserve_percent);
+            if !budget::fits(&t, cost, kept) {
+                let reason = budget::reserved(&t, kept);
+                states.insert(kind.name.to_owned(), TypeState::Failed { reason });
+                continue;
+            }
+        }
         let new = NewSubscription::webhook(
             kind.name,
             kind.version,
@@ -112,18 +132,20 @@ pub async fn reconcile(
             // concurrently, or not listed yet) or another callback's.
             Ok(Created::Exists) => existing(helix, target, desired, kind).await?,
             Err(e) => match e.status() {
-                Some(403) => {
-                    outcome.refused.push(kind.name.to_owned());
-                    TypeState::NeedsAuthorization {
-                        scopes: kind.scopes().iter().map(|s| s.to_string()).collect(),
-                        from: format!("the broadcaster (Twitch: {e})"),
+                // Refused, and Twitch's own totals say the cost does not
+                // fit: the budget, whatever the status (Twitch documents none).
+                Some(400 | 403 | 429) if cost > 0 => {
+                    match full_at_twitch(helix, desired, cost).await? {
+                        Some(t) => {
+                            outcome.totals = Some(t);
+                            TypeState::Failed {
+                                reason: budget::refused(&t, &e.to_string()),
+                            }
+                        }
+                        None => refused_state(&mut outcome, kind, &e),
                     }
                 }
-                // Bad request, or too many with this type and condition:
-                // retrying the same request cannot work.
-                Some(400) | Some(429) => TypeState::Failed {
-                    reason: e.to_string(),
-                },
+                Some(400 | 403 | 429) => refused_state(&mut outcome, kind, &e),
                 _ => return Err(e),
             },
         };
@@ -133,12 +155,48 @@ pub async fn reconcile(
     Ok(outcome)
 }
 
+/// The account's totals when, listed afresh, they say a create costing
+/// `cost` does not fit; `None` when it would.
+async fn full_at_twitch(
+    helix: &Helix,
+    desired: &Desired,
+    cost: u64,
+) -> Result<Option<Totals>, HelixError> {
+    let (_, totals) = listed(helix, &desired.broadcaster).await?;
+    Ok(totals.filter(|t| !budget::fits(t, cost, 0)))
+}
+
+/// The state of a create Twitch refused for a reason other than the budget.
+fn refused_state(outcome: &mut Outcome, kind: &Kind, e: &HelixError) -> TypeState {
+    match e.status() {
+        Some(403) => {
+            outcome.refused.push(kind.name.to_owned());
+            TypeState::NeedsAuthorization {
+                scopes: kind.scopes().iter().map(|s| s.to_string()).collect(),
+                from: format!("the broadcaster (Twitch: {e})"),
+            }
+        }
+        // Too many with this type and condition (a 429 with points left:
+        // the client does not wait it out): retrying cannot work.
+        Some(429) => TypeState::Failed {
+            reason: format!(
+                "Twitch allows no more subscriptions of this type for this streamer \
+                 (ones it no longer lists may count; its support can remove them): {e}"
+            ),
+        },
+        // A bad request: retrying the same request cannot work.
+        _ => TypeState::Failed {
+            reason: e.to_string(),
+        },
+    }
+}
+
 /// The state of a type whose create answered 409.
 async fn existing(
     helix: &Helix,
     target: &Target,
     desired: &Desired,
-    kind: &shared::eventsub::catalog::Kind,
+    kind: &Kind,
 ) -> Result<TypeState, HelixError> {
     let (listed, _) = listed(helix, &desired.broadcaster).await?;
     let same =

@@ -33,6 +33,7 @@ pub async fn state_from(secrets: Secrets) -> Result<(Manager, Settings), ConfigE
         Target {
             callback: env::required("CALLBACK_URL")?,
             secret: secrets.read(Key::EventSubSecret, EventSubSecret::new)?,
+            reserve_percent: shared::config::Budgets::from_env()?.eventsub_reserve_percent,
         },
         Arc::new(DynamoStreamerStore::new(
             client.clone(),

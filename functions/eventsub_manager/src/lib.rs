@@ -5,6 +5,8 @@
 //!   each type (a pure function; its cases in `plan/tests.rs`).
 //! - [`apply`]: carries a plan out through the Helix client and turns
 //!   Twitch's answers (202, 409, 403, 400, 429) into those states.
+//! - [`budget`]: the EventSub cost budget from Twitch's totals: what a
+//!   create costs, the reserve kept for streamers already tracked.
 //! - [`manager`]: tracking and releasing streamers, one-streamer reconciles
 //!   with stored states; `manager/sweep.rs`: the sweep over every tracked
 //!   streamer ([`manager::SweepReport`]).
@@ -22,6 +24,7 @@ pub mod app_subscriptions;
 pub mod apply;
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod budget;
 #[cfg(feature = "aws")]
 pub mod handler;
 pub mod lease;

@@ -87,6 +87,7 @@ pub async fn state_from(secrets: Secrets) -> Result<WsState, ConfigError> {
         return Err(ConfigError::Missing("USERS_TABLE"));
     }
     state.origins = env::origins("ALLOWED_ORIGINS");
+    state.budgets = shared::config::Budgets::from_env()?;
     if let Some(table) = env::optional("STREAMERS_TABLE") {
         state.streamers = Some(Arc::new(DynamoStreamerStore::new(client, table)));
     }

@@ -77,6 +77,8 @@ pub struct WsState {
     pub origins: Vec<String>,
     pub lookups_per_minute: u32,
     pub new_tracks_per_hour: u32,
+    /// Deployment-wide ceilings (new tracks an hour, the Helix reserve).
+    pub budgets: shared::config::Budgets,
     pushers: Mutex<HashMap<String, Arc<dyn Push>>>,
 }
 
@@ -102,6 +104,7 @@ impl WsState {
             origins: Vec::new(),
             lookups_per_minute: DEFAULT_LOOKUPS_PER_MINUTE,
             new_tracks_per_hour: DEFAULT_NEW_TRACKS_PER_HOUR,
+            budgets: shared::config::Budgets::default(),
             pushers: Mutex::new(HashMap::new()),
         }
     }

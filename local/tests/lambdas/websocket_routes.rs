@@ -431,3 +431,87 @@ async fn each_route_counts_under_its_cloudwatch_metric() {
         (Some("websocket"), Some("too_many_topics"), Some(1.0))
     );
 }
+
+#[tokio::test]
+async fn past_the_deployments_new_tracks_an_hour_a_subscribe_watches_but_does_not_track() {
+    use shared::store::streamers::{StreamerStore, Wish};
+    let mut w = world(tickets()).await;
+    w.state.streamers = Some(w.store.clone());
+    w.state.max_topics = 10;
+    w.state.budgets.new_tracks_per_hour = 2;
+    let tracked = Wish {
+        broadcaster_id: "900".into(),
+        login: None,
+        by: "admin".into(),
+        at_ms: 1,
+    };
+    w.store.want(&tracked).await.unwrap();
+    let mut rx = w.connected("c1").await;
+    let subscribe = |b: &str| {
+        message(
+            "c1",
+            &format!(r#"{{"action":"subscribe","broadcaster":"{b}"}}"#),
+        )
+    };
+    for b in ["901", "902", "903"] {
+        handle(&w.state, subscribe(b)).await;
+        // Watching is never refused.
+        assert_eq!(next_frame(&mut rx).await["type"], "subscribed");
+    }
+    let refused = next_frame(&mut rx).await;
+    assert_eq!(refused["code"], "deployment_busy", "{refused}");
+    assert!(w.store.streamer("902").await.unwrap().unwrap().wanted);
+    assert!(w.store.streamer("903").await.unwrap().is_none());
+    // A streamer already tracked costs nothing: no refusal after its ack.
+    handle(&w.state, subscribe("900")).await;
+    assert_eq!(next_frame(&mut rx).await["type"], "subscribed");
+    handle(&w.state, message("c1", r#"{"action":"ping"}"#)).await;
+    assert_eq!(next_frame(&mut rx).await["type"], "pong");
+}
+
+#[tokio::test]
+async fn a_lookup_while_twitchs_rate_limit_is_under_its_reserve_is_refused_busy() {
+    use shared::helix::config::ClientSecret;
+    use shared::helix::{Helix, HelixConfig};
+    let config = twitch_sim::SimConfig {
+        rate_limit_per_minute: 20,
+        ..Default::default()
+    };
+    let (id, secret) = (config.client_id.clone(), config.client_secret.clone());
+    let sim = twitch_sim::Sim::new(config);
+    let base = sim.spawn().await.unwrap();
+    let helix = Helix::new(HelixConfig::at(
+        &format!("{base}/helix"),
+        &format!("{base}/oauth2"),
+        &id,
+        ClientSecret::new(secret),
+    ))
+    .unwrap();
+    let mut w = world(tickets()).await;
+    w.state.users = Some(Arc::new(helix));
+    w.state.streamers = Some(w.store.clone());
+    w.state.max_topics = 20;
+    // Under 18 of the bucket's 20 points, lookups wait.
+    w.state.budgets.helix_reserve_percent = 90;
+    let mut rx = w.connected("c1").await;
+    let mut refused = None;
+    for i in 0..10 {
+        let body = format!(
+            r#"{{"action":"subscribe","broadcaster":"user{}"}}"#,
+            7000 + i
+        );
+        handle(&w.state, message("c1", &body)).await;
+        let frame = next_frame(&mut rx).await;
+        if frame["type"] != "subscribed" {
+            refused = Some(frame);
+            break;
+        }
+    }
+    let refused = refused.expect("a lookup is refused before the allowance is spent");
+    assert_eq!(refused["code"], "deployment_busy", "{refused}");
+    assert_eq!(
+        sim.requests("/helix/users"),
+        3,
+        "refused before asking Twitch"
+    );
+}

@@ -10,6 +10,7 @@ mod support;
 
 mod admin_routes;
 mod authorization;
+mod budget;
 mod fresh;
 mod leases;
 mod release;
@@ -85,17 +86,35 @@ async fn world() -> World {
 /// A world whose subscriptions deliver to `callback` (default: the stack's
 /// `/eventsub`) and whose sweep releases streamers idle for `release_after_ms`.
 async fn world_with(callback: Option<String>, release_after_ms: i64) -> World {
-    let stack = support::local_stack(secret(), None).await;
-    let (store, addr) = (stack.store.clone(), stack.addr);
-
-    let sim = Sim::new(SimConfig {
+    let sim = SimConfig {
         live_streams: 10,
         viewer_drift: false,
         ..SimConfig::default()
-    });
+    };
+    let reserve = shared::config::Budgets::default().eventsub_reserve_percent;
+    world_of(sim, callback, release_after_ms, reserve).await
+}
+
+/// [`world_with`] over a simulator configured as `sim`, the manager keeping
+/// `reserve_percent` of the EventSub budget for streamers already tracked.
+async fn world_of(
+    sim: SimConfig,
+    callback: Option<String>,
+    release_after_ms: i64,
+    reserve_percent: u32,
+) -> World {
+    let stack = support::local_stack(secret(), None).await;
+    let (store, addr) = (stack.store.clone(), stack.addr);
+
+    let sim = Sim::new(sim);
     let base = sim.spawn().await.unwrap();
     let callback = callback.unwrap_or_else(|| format!("http://{addr}/eventsub"));
-    let manager = manager_at(&base, &sim, &callback, store.clone(), store.clone())
+    let target = Target {
+        callback: callback.clone(),
+        secret: secret(),
+        reserve_percent,
+    };
+    let manager = manager_for(&base, &sim, target, store.clone(), store.clone())
         .release_after_ms(release_after_ms);
     World {
         sim,
@@ -116,6 +135,22 @@ fn manager_at(
     store: Arc<SqliteStore>,
     leases: Arc<dyn LeaseStore>,
 ) -> Manager {
+    let target = Target {
+        callback: callback.to_owned(),
+        secret: secret(),
+        reserve_percent: shared::config::Budgets::default().eventsub_reserve_percent,
+    };
+    manager_for(base, sim, target, store, leases)
+}
+
+/// [`manager_at`] delivering to `target`.
+fn manager_for(
+    base: &str,
+    sim: &Sim,
+    target: Target,
+    store: Arc<SqliteStore>,
+    leases: Arc<dyn LeaseStore>,
+) -> Manager {
     let helix = Helix::new(HelixConfig::at(
         &format!("{base}/helix"),
         &format!("{base}/oauth2"),
@@ -123,16 +158,7 @@ fn manager_at(
         ClientSecret::new(sim.config().client_secret.clone()),
     ))
     .unwrap();
-    Manager::new(
-        Arc::new(helix),
-        Target {
-            callback: callback.to_owned(),
-            secret: secret(),
-        },
-        store.clone(),
-        store,
-        leases,
-    )
+    Manager::new(Arc::new(helix), target, store.clone(), store, leases)
 }
 
 /// A callback that answers every POST 200 "nope": never the challenge.

@@ -126,3 +126,25 @@ async fn a_token_that_dies_is_renewed_once_and_the_reconcile_succeeds() {
     w.reconcile().await;
     assert_eq!(w.sim.requests("/oauth2/token"), 2, "the new token is kept");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_with_one_type_and_condition_fails_that_type_at_once_with_the_reason() {
+    let w = world().await;
+    for _ in 0..3 {
+        w.sim
+            .orphan("stream.online", "1", condition("stream.online", STREAMER));
+    }
+    let started = std::time::Instant::now();
+    let tracked = w.track().await;
+    match &tracked.types["stream.online"].state {
+        TypeState::Failed { reason } => assert!(
+            reason.contains("maximum subscriptions with type and condition exceeded"),
+            "{reason}"
+        ),
+        other => panic!("stream.online is {other:?}"),
+    }
+    // The others are created; nothing waited for a rate-limit reset.
+    assert_eq!(w.ours(STREAMER).len(), OPEN.len() - 1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(w.manager.helix.rate_limit_waits(), 0);
+}

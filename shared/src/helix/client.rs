@@ -91,6 +91,11 @@ impl Helix {
         self.limiter.waits()
     }
 
+    /// The Helix bucket as the last answer to this client described it.
+    pub fn rate_limit(&self) -> crate::helix::ratelimit::Bucket {
+        self.limiter.last()
+    }
+
     async fn fetch_token(&self) -> Result<TokenResponse, HelixError> {
         let body = super::query(&[
             ("client_id", &self.config.client_id),

@@ -20,6 +20,18 @@ pub struct Bucket {
 }
 
 impl Bucket {
+    /// Whether `remaining` is under `percent` % of `limit`: the share kept
+    /// for the poller and the manager. Unknown (no answer yet, or the bucket
+    /// refilled since) is not under it.
+    pub fn under_reserve(&self, percent: u32) -> bool {
+        match (self.limit, self.remaining) {
+            (Some(limit), Some(remaining)) => {
+                u64::from(remaining) * 100 < u64::from(limit) * u64::from(percent)
+            }
+            _ => false,
+        }
+    }
+
     /// Reads the three headers (absent or malformed ones stay `None`).
     pub fn from_headers(headers: &HeaderMap) -> Self {
         let num = |name: &str| {
@@ -35,6 +47,12 @@ impl Bucket {
         }
     }
 }
+
+/// Why a user's lookup is refused while the bucket is under its reserve
+/// (the api's `deployment_busy` answer and the websocket's frame alike).
+pub const LOOKUPS_BUSY: &str = "this deployment is busy: Twitch's rate limit is nearly spent, \
+     so new streamers are not looked up for now (streamers already tracked still work); \
+     try again in a minute";
 
 /// Shared by every request of one client.
 #[derive(Default)]
@@ -120,6 +138,11 @@ impl RateLimiter {
                 last.remaining = None;
             }
         }
+    }
+
+    /// What the last answer said about the bucket (this client's view only).
+    pub fn last(&self) -> Bucket {
+        self.last.lock().map(|b| *b).unwrap_or_default()
     }
 
     /// How many times requests waited for a reset.

@@ -234,6 +234,11 @@ pub fn allowance_window(now_s: i64, window_s: i64) -> (i64, i64) {
     (start, start + window_s)
 }
 
+/// The allowance key of the whole deployment's new tracks (per hour, see
+/// `config::Budgets`): beside each user's `track#<user id>`, and no Twitch
+/// user id is a word.
+pub const DEPLOYMENT_TRACKS: &str = "track#deployment";
+
 /// One window of one key's allowance, as an adapter counts in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AllowanceWindow {

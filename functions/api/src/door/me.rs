@@ -10,7 +10,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use shared::eventsub::types::subscriptions::{self, is_gift_recipient};
 use shared::store::streamers::{wished_by, StreamerRef, Wish, PINNED_BY};
-use shared::store::users::{Favourite, FavouriteAdded};
+use shared::store::users::{Favourite, FavouriteAdded, DEPLOYMENT_TRACKS};
 use shared::store::Cursor;
 
 use super::visitor::{required, same_origin, visitor};
@@ -189,6 +189,15 @@ async fn resolve(
             }
         }
     }
+    // The share kept for the poller and the manager, before the user's
+    // allowance is charged: this instance's last view of the bucket.
+    if door
+        .helix
+        .rate_limit()
+        .under_reserve(door.budgets.helix_reserve_percent)
+    {
+        return Err(ApiError::LookupsBusy);
+    }
     let key = format!("lookup#{user_id}");
     if !door
         .users
@@ -238,6 +247,17 @@ pub async fn add_favourite(
             });
         }
         let (id, login) = resolve(door, &v.user.id, segment, now_s).await?;
+        let existing = door.streamers.streamer(&id).await?;
+        // A streamer not tracked yet spends the deployment's hourly
+        // allowance of new tracks, before the favourite is kept.
+        if !existing.as_ref().is_some_and(|s| s.wanted)
+            && !door
+                .users
+                .spend(DEPLOYMENT_TRACKS, door.budgets.new_tracks_per_hour, 3600, now_s)
+                .await?
+        {
+            return Err(ApiError::NewTracksSpent(door.budgets.new_tracks_per_hour));
+        }
         let favourite = Favourite {
             streamer_id: id.clone(),
             login: login.clone(),
@@ -255,7 +275,6 @@ pub async fn add_favourite(
                 cap: door.max_favourites,
             });
         }
-        let existing = door.streamers.streamer(&id).await?;
         door.streamers
             .want(&Wish {
                 by: wished_by(existing.as_ref(), &v.user.id),

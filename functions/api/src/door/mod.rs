@@ -67,6 +67,8 @@ pub struct FrontDoor {
     pub channel_scopes: Vec<String>,
     pub max_favourites: usize,
     pub lookups_per_minute: u32,
+    /// Deployment-wide ceilings (new tracks an hour, the Helix reserve).
+    pub budgets: shared::config::Budgets,
 }
 
 impl FrontDoor {

@@ -3,6 +3,7 @@
 
 use shared::clock::now_ms;
 use shared::frames;
+use shared::helix::ratelimit::LOOKUPS_BUSY;
 use shared::helix::users::id_of_login;
 use shared::store::streamers::StreamerRef;
 
@@ -15,11 +16,11 @@ pub(super) struct Caller {
     pub(super) user: Option<String>,
 }
 
-/// Charges one unit of the user's `what` allowance; an error frame when it is spent.
+/// Charges one unit of `key`'s allowance (`<what>#<user id>`, or the
+/// deployment's); `false` when it is spent, an error frame when the store failed.
 pub(super) async fn spend(
     state: &WsState,
-    user: &str,
-    what: &str,
+    key: &str,
     limit: u32,
     window_s: i64,
 ) -> Result<bool, Vec<String>> {
@@ -28,7 +29,7 @@ pub(super) async fn spend(
     };
     let now_s = now_ms() / 1000;
     accounts
-        .spend(&format!("{what}#{user}"), limit, window_s, now_s)
+        .spend(key, limit, window_s, now_s)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "allowance store failed");
@@ -37,7 +38,8 @@ pub(super) async fn spend(
 }
 
 /// A Twitch lookup on behalf of a logged-in user, after charging their
-/// allowance: anonymous visitors and spent allowances cause no Twitch call.
+/// allowance: anonymous visitors, spent allowances and a Helix bucket under
+/// its reserve cause no Twitch call.
 async fn may_ask_twitch(state: &WsState, caller: &Caller) -> Result<(), Vec<String>> {
     let Some(user) = &caller.user else {
         return Err(vec![frames::error(
@@ -45,7 +47,18 @@ async fn may_ask_twitch(state: &WsState, caller: &Caller) -> Result<(), Vec<Stri
             "that streamer is not tracked yet; log in to look up new streamers",
         )]);
     };
-    if spend(state, user, "lookup", state.lookups_per_minute, 60).await? {
+    // The share kept for the poller and the manager, before the user's
+    // allowance is charged: this instance's last view of the bucket.
+    let busy = state.users.as_ref().is_some_and(|helix| {
+        helix
+            .rate_limit()
+            .under_reserve(state.budgets.helix_reserve_percent)
+    });
+    if busy {
+        return Err(vec![frames::error("deployment_busy", LOOKUPS_BUSY)]);
+    }
+    let key = format!("lookup#{user}");
+    if spend(state, &key, state.lookups_per_minute, 60).await? {
         Ok(())
     } else {
         Err(vec![frames::error(

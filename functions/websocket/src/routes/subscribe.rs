@@ -6,6 +6,7 @@ use shared::clock::now_ms;
 use shared::frames;
 use shared::store::connections::Subscribed;
 use shared::store::streamers::{wished_by, StreamerRef, StreamerStore, Wish};
+use shared::store::users::DEPLOYMENT_TRACKS;
 
 use crate::message::{valid_broadcaster, ClientMessage};
 use crate::state::{session_lives, WsState, BACKLOG};
@@ -74,7 +75,8 @@ fn too_many_topics(state: &WsState) -> String {
 
 /// A logged-in user's subscribe asks for its streamer to be tracked (the
 /// subscription manager takes it from there); streamers not tracked yet
-/// count against the user's hourly allowance. Anonymous visitors only watch.
+/// count against the user's hourly allowance and the deployment's (past
+/// either, the socket watches it untracked). Anonymous visitors only watch.
 async fn track(
     state: &WsState,
     store: &dyn StreamerStore,
@@ -92,7 +94,8 @@ async fn track(
     };
     let tracked = existing.as_ref().is_some_and(|s| s.wanted);
     if !tracked {
-        match spend(state, user, "track", state.new_tracks_per_hour, 3600).await {
+        let key = format!("track#{user}");
+        match spend(state, &key, state.new_tracks_per_hour, 3600).await {
             Ok(true) => {}
             Ok(false) => {
                 return vec![frames::error(
@@ -100,6 +103,20 @@ async fn track(
                     &format!(
                         "watching, but not tracked: at most {} new streamers an hour per user",
                         state.new_tracks_per_hour
+                    ),
+                )]
+            }
+            Err(frames) => return frames,
+        }
+        let limit = state.budgets.new_tracks_per_hour;
+        match spend(state, DEPLOYMENT_TRACKS, limit, 3600).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return vec![frames::error(
+                    "deployment_busy",
+                    &format!(
+                        "watching, but not tracked: this deployment starts tracking at most \
+                         {limit} new streamers an hour; streamers already tracked are unaffected"
                     ),
                 )]
             }
