@@ -11,7 +11,7 @@
 # with the admin bearer token. Not covered: the webhook (each request must
 # carry an HMAC of its own body) and the logged-in routes (`account`: a
 # session cookie from the Twitch login flow; their contract is held by the
-# front-door tests instead). scripts/contract/hooks.py supplies values for
+# account tests instead). scripts/contract/hooks.py supplies values for
 # the document's `cursor` and `instant` formats.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -124,7 +124,7 @@ pub fn query(data: &[u8]) {
     }
 }
 
-/// The api function's whole handler (read API, front door, page) over an
+/// The api function's whole handler (read API, account routes, page) over an
 /// in-memory store that knows one streamer (`777`/`user777`) and one user
 /// with a live session. Twitch is never asked: the lookup allowance is 0
 /// (Helix answers have their own target).
@@ -132,7 +132,7 @@ mod router_state {
     use std::cell::RefCell;
     use std::sync::Arc;
 
-    use api::door::FrontDoor;
+    use api::account::AccountRoutes;
     use api::site::Site;
     use api::ApiState;
     use shared::auth::cookies::CookiePolicy;
@@ -186,7 +186,7 @@ mod router_state {
             ))
             .ok()?,
         );
-        let door = FrontDoor {
+        let account = AccountRoutes {
             users: store.clone(),
             streamers: store.clone(),
             snapshots: store.clone(),
@@ -210,7 +210,7 @@ mod router_state {
             streamers: store.clone(),
             snapshots: store.clone(),
             admin_token: ADMIN.into(),
-            door: Some(door),
+            account: Some(account),
             site: Some(Site {
                 websocket_url: "wss://ws.fuzz.example/prod".into(),
                 open: false,

@@ -1,5 +1,5 @@
-//! The api function on the local stack: the read API (`/api/*`), the front
-//! door (`/auth/*`, `/api/me`, tickets) and the page. Each request becomes
+//! The api function on the local stack: the read API (`/api/*`), the
+//! account routes (`/auth/*`, `/api/me`, tickets) and the page. Each request becomes
 //! the same `http::Request<lambda_http::Body>` API Gateway hands the Lambda,
 //! and the very same handler answers it.
 

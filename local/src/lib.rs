@@ -6,7 +6,7 @@
 //!   side, manager, poller, banner, stack, server).
 //! - [`banner`]: what `local serve` prints at start-up.
 //! - [`stack`]: the stack assembled ([`stack::Stack::build`]): webhook,
-//!   tickets, `/ws`, `@connections`, fan-out feed, front door, api.
+//!   tickets, `/ws`, `@connections`, fan-out feed, account routes, api.
 //! - [`server`]: the stack's routes, the `Host` check and the server run.
 //! - [`fanout_feed`]: the store's commit feed fanned out, one lane per streamer.
 //! - [`periodic`]: the hourly purge of expired rows and the session sweep.
@@ -14,7 +14,7 @@
 //! - [`cli`]: the command line's arguments.
 //! - [`listen`]: the HTTP server's limits: connections, header and request deadlines.
 //! - [`bridge`]: axum request → `lambda_http` request → handler → axum response.
-//! - [`api_host`]: the api function's handler: the read API, the front door
+//! - [`api_host`]: the api function's handler: the read API, the account routes
 //!   (log in, sessions, favourites, tickets) and the page.
 //! - [`gateway`]: live WebSocket connections and the `@connections` API.
 //! - [`sigv4`]: the `@connections` API's SigV4 check (signatures recomputed with the stack's credentials).

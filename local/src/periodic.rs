@@ -30,23 +30,25 @@ pub fn spawn_purger(store: SqliteStore) -> JoinHandle<()> {
 /// The check of sessions' Twitch tokens Twitch asks for hourly: only the
 /// sessions an hour past their last check are asked about.
 pub struct SessionSweep {
-    /// The api handler whose front door holds the sessions' store, the
+    /// The api handler whose account routes hold the sessions' store, the
     /// login client and the key its sessions are sealed with.
     api: Option<Arc<::api::ApiState>>,
 }
 
 impl SessionSweep {
-    /// The sweep of `stack`'s sessions, opened with its front door's own key.
+    /// The sweep of `stack`'s sessions, opened with its account routes' own key.
     pub fn of(stack: &Stack) -> Self {
         Self {
             api: stack.api.clone(),
         }
     }
 
-    /// One sweep at `now_s` (Unix seconds); nothing without a front door.
+    /// One sweep at `now_s` (Unix seconds); nothing without the account routes.
     pub async fn once(&self, now_s: i64) -> Result<SweepReport, StoreError> {
-        match self.api.as_ref().and_then(|api| api.door.as_ref()) {
-            Some(door) => validate_due(door.users.as_ref(), &door.login, &door.seal, now_s).await,
+        match self.api.as_ref().and_then(|api| api.account.as_ref()) {
+            Some(account) => {
+                validate_due(account.users.as_ref(), &account.login, &account.seal, now_s).await
+            }
             None => Ok(SweepReport::default()),
         }
     }

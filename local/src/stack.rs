@@ -1,5 +1,5 @@
 //! The local stack, assembled: the webhook, WebSocket tickets and `/ws`,
-//! the `@connections` API, the fan-out feed, the Twitch side's front door
+//! the `@connections` API, the fan-out feed, the Twitch side's account routes
 //! and the api function, over one SQLite store (API Gateway's part, played
 //! on one machine). [`Stack::build`] is the one way to make it; the
 //! [`crate::server`] runs it.
@@ -34,7 +34,7 @@ pub struct Stack {
     pub ws: Option<Arc<WsHost>>,
     /// Twitch (simulated or real), the subscription manager and its admin routes.
     pub twitch: Option<Arc<LocalTwitch>>,
-    /// The api function's handler: the read API (`/api/*`), the front door
+    /// The api function's handler: the read API (`/api/*`), the account routes
     /// (`/auth/*`, `/api/me`, tickets) and the page, when served.
     pub api: Option<Arc<::api::ApiState>>,
 }
@@ -42,7 +42,7 @@ pub struct Stack {
 impl Stack {
     /// The whole local stack over one SQLite store, answering on `addr`:
     /// webhook, `@connections`, `/ws` (behind tickets, or open), the fan-out
-    /// feed; with a Twitch side, also the front door (log in, sessions),
+    /// feed; with a Twitch side, also the account routes (log in, sessions),
     /// revocations ending sessions and sockets, and the admin routes.
     pub fn build(
         settings: StackSettings,
@@ -96,7 +96,7 @@ impl Stack {
         };
         let fanout_panics: Arc<std::sync::atomic::AtomicU64> = Default::default();
         crate::fanout_feed::spawn(fan_out, store.appended(), Arc::clone(&fanout_panics));
-        let door = twitch.as_ref().map(|side| ::api::door::FrontDoor {
+        let account = twitch.as_ref().map(|side| ::api::account::AccountRoutes {
             users: store.clone(),
             streamers: store.clone(),
             snapshots: store.clone(),
@@ -112,8 +112,8 @@ impl Stack {
             websocket_url: websocket_url.clone(),
             open,
             channel_scopes: shared::eventsub::catalog::channel_scopes(),
-            max_favourites: ::api::door::DEFAULT_MAX_FAVOURITES,
-            lookups_per_minute: ::api::door::DEFAULT_LOOKUPS_PER_MINUTE,
+            max_favourites: ::api::account::DEFAULT_MAX_FAVOURITES,
+            lookups_per_minute: ::api::account::DEFAULT_LOOKUPS_PER_MINUTE,
             budgets,
         });
         let mut webhook = WebhookState::new(secret, store.clone(), store.clone());
@@ -143,7 +143,7 @@ impl Stack {
                     .as_ref()
                     .map(|t| t.admin_token.clone())
                     .unwrap_or_default(),
-                door,
+                account,
                 site: Some(::api::site::Site {
                     websocket_url,
                     open,

@@ -18,7 +18,7 @@ use shared::store::dynamo::{
 };
 use shared::ticket::TicketKey;
 
-use crate::door::{FrontDoor, DEFAULT_LOOKUPS_PER_MINUTE, DEFAULT_MAX_FAVOURITES};
+use crate::account::{AccountRoutes, DEFAULT_LOOKUPS_PER_MINUTE, DEFAULT_MAX_FAVOURITES};
 use crate::site::Site;
 use crate::ApiState;
 
@@ -68,7 +68,7 @@ pub async fn state_from(secrets: Secrets) -> Result<ApiState, ConfigError> {
     let websocket_url = env::required("WEBSOCKET_URL")?;
     let open = env::optional("WEBSOCKET_AUTH").as_deref() == Some("open");
     let helix = Arc::new(Helix::from_secrets(&secrets)?);
-    let door = FrontDoor {
+    let account = AccountRoutes {
         users: Arc::new(DynamoUserStore::new(
             client.clone(),
             env::required("USERS_TABLE")?,
@@ -97,7 +97,7 @@ pub async fn state_from(secrets: Secrets) -> Result<ApiState, ConfigError> {
         streamers,
         snapshots,
         admin_token,
-        door: Some(door),
+        account: Some(account),
         site: Some(Site {
             websocket_url,
             open,

@@ -9,7 +9,7 @@
 //! - `openapi.json` (next to `Cargo.toml`): the OpenAPI 3.0 document of the
 //!   whole HTTP API, served at `GET /api/openapi.json`.
 //!
-//! - [`door`]: the front door: log in with Twitch, sessions, favourites,
+//! - [`account`]: the account routes: log in with Twitch, sessions, favourites,
 //!   WebSocket tickets.
 //! - [`site`]: the page, its `/config.json` and the API reference
 //!   (`/api/docs`), embedded in the binary.
@@ -18,10 +18,10 @@
 //! [`handle`] is the whole handler; the Lambda (`main.rs`) and the local stack
 //! both call it with an API Gateway–shaped request.
 
+pub mod account;
 #[cfg(feature = "aws")]
 pub mod aws;
 mod cache;
-pub mod door;
 pub mod error;
 pub mod params;
 pub mod router;
@@ -53,7 +53,7 @@ pub struct ApiState {
     /// Bearer token of `POST /api/poller/pause|resume`; empty refuses everyone.
     pub admin_token: String,
     /// Login, sessions, favourites, tickets; `None`: those routes are 404.
-    pub door: Option<door::FrontDoor>,
+    pub account: Option<account::AccountRoutes>,
     /// The page; `None`: not served here.
     pub site: Option<site::Site>,
 }
@@ -74,8 +74,8 @@ pub async fn handle_at(state: &ApiState, request: Request, now: OffsetDateTime) 
     };
     let path = path.to_owned();
     let path = path.as_str();
-    if let Some(door) = &state.door {
-        if let Some(response) = door::answer(door, &request, path, unix_ms(now)).await {
+    if let Some(account) = &state.account {
+        if let Some(response) = account::answer(account, &request, path, unix_ms(now)).await {
             return response;
         }
     }

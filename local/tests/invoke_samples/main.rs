@@ -1148,7 +1148,7 @@ async fn api_samples(_world: &World, f: &mut Lambda) {
     assert_eq!(answer["statusCode"], 404, "get-streams of 100001: {answer}");
     ok(&name, "get-streams (an unknown id: 100001)", 404);
 
-    let door = [
+    let account = [
         ("auth-login", 302),
         ("auth-login-channel", 302),
         ("auth-callback-denied", 403),
@@ -1162,24 +1162,24 @@ async fn api_samples(_world: &World, f: &mut Lambda) {
         ("get-config", 200),
         ("get-docs", 200),
     ];
-    let samples = samples_in(&repo().join("events/api/door"));
+    let samples = samples_in(&repo().join("events/api/account"));
     assert_eq!(
         samples.len(),
-        door.len(),
-        "every door sample has its expectation"
+        account.len(),
+        "every account sample has its expectation"
     );
-    for (sample, status) in door {
+    for (sample, status) in account {
         let answer = f.invoke(sample, &take(&samples, sample)).await;
-        assert_eq!(answer["statusCode"], status, "door/{sample}: {answer}");
-        ok(&name, &format!("door/{sample}"), status);
+        assert_eq!(answer["statusCode"], status, "account/{sample}: {answer}");
+        ok(&name, &format!("account/{sample}"), status);
     }
 }
 
 // ------------------------------------------------------- logged in, sessions
 
-/// A front-door request like the `put-favourite` sample (same origin), for
+/// An account request like the `put-favourite` sample (same origin), for
 /// `method path` with `body`, carrying `user`'s session cookie.
-fn door_request(base: &Value, user: &LoggedIn, method: &str, path: &str, body: Value) -> Value {
+fn account_request(base: &Value, user: &LoggedIn, method: &str, path: &str, body: Value) -> Value {
     let mut event = base.clone();
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     event["rawPath"] = path.into();
@@ -1203,14 +1203,18 @@ fn door_request(base: &Value, user: &LoggedIn, method: &str, path: &str, body: V
 /// overlay key, remove), WebSocket tickets, and the overlay's own routes.
 async fn api_logged_in(_world: &World, f: &mut Lambda, user: &LoggedIn) {
     let name = f.name.clone();
-    let door = samples_in(&repo().join("events/api/door"));
-    let base = take(&door, "put-favourite");
+    let account = samples_in(&repo().join("events/api/account"));
+    let base = take(&account, "put-favourite");
     // A well-formed event cursor (the overlay sample's).
-    let shown: Value =
-        serde_json::from_str(take(&door, "post-overlay-shown")["body"].as_str().unwrap()).unwrap();
+    let shown: Value = serde_json::from_str(
+        take(&account, "post-overlay-shown")["body"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
     let cursor = shown["cursor"].as_str().unwrap().to_owned();
     let call = |what: &'static str, method: &'static str, path: String, body: Value| {
-        let event = door_request(&base, user, method, &path, body);
+        let event = account_request(&base, user, method, &path, body);
         (what, event)
     };
     let steps = [
@@ -1262,7 +1266,7 @@ async fn api_logged_in(_world: &World, f: &mut Lambda, user: &LoggedIn) {
             ];
             for (what, path, body) in overlay {
                 let answer = f
-                    .invoke(what, &door_request(&base, user, "POST", path, body))
+                    .invoke(what, &account_request(&base, user, "POST", path, body))
                     .await;
                 let status = answer["statusCode"].as_u64().unwrap_or(0);
                 assert!((200..300).contains(&status), "{what}: {answer}");
@@ -1270,7 +1274,7 @@ async fn api_logged_in(_world: &World, f: &mut Lambda, user: &LoggedIn) {
             }
         }
     }
-    let read = door_request(
+    let read = account_request(
         &base,
         user,
         "PUT",
@@ -1299,7 +1303,7 @@ async fn api_logged_in(_world: &World, f: &mut Lambda, user: &LoggedIn) {
         ),
     ] {
         let answer = f
-            .invoke(what, &door_request(&base, user, method, path, json!({})))
+            .invoke(what, &account_request(&base, user, method, path, json!({})))
             .await;
         let status = answer["statusCode"].as_u64().unwrap_or(0);
         assert!((200..300).contains(&status), "{what}: {answer}");

@@ -28,7 +28,7 @@ async fn serve() -> String {
         streamers: store.clone(),
         snapshots: store,
         admin_token: TOKEN.into(),
-        door: None,
+        account: None,
         site: Some(api::site::Site {
             websocket_url: "ws://127.0.0.1/ws".into(),
             open: false,

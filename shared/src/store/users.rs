@@ -287,7 +287,7 @@ pub trait AllowanceStore: Send + Sync {
 }
 
 /// Everything the users table holds, every role above: for what wires or
-/// checks the whole table (the front door, the contract suite). A caller
+/// checks the whole table (the account routes, the contract suite). A caller
 /// that needs less takes the role it needs.
 pub trait UserStore:
     LoginStore + SessionStore + FavouriteStore + OverlayStore + AllowanceStore

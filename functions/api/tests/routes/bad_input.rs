@@ -150,7 +150,7 @@ async fn a_failing_store_is_503_store_unavailable_and_nothing_else_is_5xx() {
         streamers: broken.clone(),
         snapshots: broken,
         admin_token: TOKEN.into(),
-        door: None,
+        account: None,
         site: None,
     };
     let bearer = format!("Bearer {TOKEN}");

@@ -35,7 +35,7 @@ async fn every_sample_event_in_events_api_is_answered() {
     feed(&f, 3).await;
     f.live("1337", "user1337", true).await;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/api");
-    // The front door's samples (events/api/door/) have their own test.
+    // The account routes' samples (events/api/account/) have their own test.
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -62,7 +62,7 @@ impl Fixture {
                 streamers: store.clone(),
                 snapshots: store.clone(),
                 admin_token: TOKEN.into(),
-                door: None,
+                account: None,
                 site: None,
             },
             store,

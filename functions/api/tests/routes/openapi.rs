@@ -37,7 +37,7 @@ fn every_route_is_documented_with_its_query_parameters_and_nothing_more_under_ap
         .iter()
         .map(|r| (r.path.to_owned(), r.method.to_owned()))
         .chain(
-            api::door::ROUTES
+            api::account::ROUTES
                 .iter()
                 .filter(|(_, path)| path.starts_with("/api"))
                 .map(|(m, p)| ((*p).to_owned(), (*m).to_owned())),
@@ -158,10 +158,10 @@ async fn every_documented_api_route_is_answered() {
     let doc: Value = serde_json::from_str(api::OPENAPI).unwrap();
     let bearer = format!("Bearer {TOKEN}");
     for (path, method) in documented(&doc) {
-        // The front door's routes need a session: tests/door.rs and the
-        // local stack's front-door suite answer them.
-        let door = api::door::ROUTES.iter().any(|(_, p)| *p == path);
-        if !path.starts_with("/api") || door {
+        // The account routes need a session: tests/account.rs and the
+        // local stack's account suite answer them.
+        let account = api::account::ROUTES.iter().any(|(_, p)| *p == path);
+        if !path.starts_with("/api") || account {
             continue;
         }
         let uri = path.replace("{login}", "user1337");

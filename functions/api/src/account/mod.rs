@@ -1,4 +1,4 @@
-//! The front door: log in with Twitch, sessions, favourites, WebSocket
+//! The account routes: log in with Twitch, sessions, favourites, WebSocket
 //! tickets. Served by the api function in AWS and on the local stack alike.
 //!
 //! - [`visitor`]: who is calling (the session cookie) and whether a
@@ -37,8 +37,8 @@ pub const DEFAULT_MAX_FAVOURITES: usize = 50;
 /// Twitch lookups (Get Users) one user may cause per minute.
 pub const DEFAULT_LOOKUPS_PER_MINUTE: u32 = 10;
 
-/// What the front door needs, built once per process.
-pub struct FrontDoor {
+/// What the account routes need, built once per process.
+pub struct AccountRoutes {
     pub users: Arc<dyn UserStore>,
     pub streamers: Arc<dyn StreamerStore>,
     /// Live states of favourites.
@@ -71,7 +71,7 @@ pub struct FrontDoor {
     pub budgets: shared::config::Budgets,
 }
 
-impl FrontDoor {
+impl AccountRoutes {
     /// This site's origin for `request`: the configured one, else the host
     /// the request was sent to (API Gateway's domain, or the local stack's).
     pub fn site(&self, request: &Request) -> String {
@@ -100,7 +100,7 @@ impl FrontDoor {
     }
 }
 
-/// The front door's routes (method, path template), as the OpenAPI
+/// The account routes (method, path template), as the OpenAPI
 /// document lists them.
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/auth/login"),
@@ -134,7 +134,7 @@ fn favourite_path(path: &str) -> Option<(&str, Option<&'static str>)> {
 
 /// `/api/me/favourites/{login}[/read|/overlay]`, every method.
 async fn favourite(
-    door: &FrontDoor,
+    account: &AccountRoutes,
     request: &Request,
     method: &str,
     path: &str,
@@ -149,20 +149,20 @@ async fn favourite(
         .into_response();
     };
     match (sub, method) {
-        (Some("/overlay"), "POST") => overlay::key(door, request, login, false, now_s).await,
-        (Some("/overlay"), "DELETE") => overlay::key(door, request, login, true, now_s).await,
+        (Some("/overlay"), "POST") => overlay::key(account, request, login, false, now_s).await,
+        (Some("/overlay"), "DELETE") => overlay::key(account, request, login, true, now_s).await,
         (Some("/overlay"), _) => me::not_allowed(method, path, "POST, DELETE"),
-        (Some(_), "PUT") => me::mark_read(door, request, login, now_s).await,
+        (Some(_), "PUT") => me::mark_read(account, request, login, now_s).await,
         (Some(_), _) => me::not_allowed(method, path, "PUT"),
-        (None, "PUT") => me::add_favourite(door, request, login, now_ms).await,
-        (None, "DELETE") => me::remove_favourite(door, request, login, now_ms).await,
+        (None, "PUT") => me::add_favourite(account, request, login, now_ms).await,
+        (None, "DELETE") => me::remove_favourite(account, request, login, now_ms).await,
         (None, _) => me::not_allowed(method, path, "PUT, DELETE"),
     }
 }
 
-/// Answers `path` when it is one of the front door's routes.
+/// Answers `path` when it is one of the account routes.
 pub async fn answer(
-    door: &FrontDoor,
+    account: &AccountRoutes,
     request: &Request,
     path: &str,
     now_ms: i64,
@@ -170,15 +170,15 @@ pub async fn answer(
     let method = request.method().as_str();
     let now_s = now_ms / 1000;
     let response = match (method, path) {
-        ("GET", "/auth/login") => login::start(door, request, now_s).await,
-        ("GET", "/auth/callback") => login::callback(door, request, now_ms).await,
-        ("POST", "/auth/logout") => login::logout(door, request, now_s).await,
-        ("GET", "/api/me") => me::me(door, request, now_s).await,
-        ("POST", "/api/ws-ticket") => me::ticket(door, request, now_s).await,
-        ("POST", "/api/overlay/ticket") => overlay::ticket(door, request, now_ms).await,
-        ("POST", "/api/overlay/shown") => overlay::shown(door, request, now_ms).await,
+        ("GET", "/auth/login") => login::start(account, request, now_s).await,
+        ("GET", "/auth/callback") => login::callback(account, request, now_ms).await,
+        ("POST", "/auth/logout") => login::logout(account, request, now_s).await,
+        ("GET", "/api/me") => me::me(account, request, now_s).await,
+        ("POST", "/api/ws-ticket") => me::ticket(account, request, now_s).await,
+        ("POST", "/api/overlay/ticket") => overlay::ticket(account, request, now_ms).await,
+        ("POST", "/api/overlay/shown") => overlay::shown(account, request, now_ms).await,
         (_, "/api/overlay/ticket" | "/api/overlay/shown") => me::not_allowed(method, path, "POST"),
-        (_, p) if p.starts_with(FAVOURITES) => favourite(door, request, method, p, now_ms).await,
+        (_, p) if p.starts_with(FAVOURITES) => favourite(account, request, method, p, now_ms).await,
         (_, "/auth/login" | "/auth/callback") => me::not_allowed(method, path, "GET"),
         (_, "/auth/logout" | "/api/ws-ticket") => me::not_allowed(method, path, "POST"),
         (_, "/api/me") => me::not_allowed(method, path, "GET"),

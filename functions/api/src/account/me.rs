@@ -14,7 +14,7 @@ use shared::store::users::{Favourite, FavouriteAdded, DEPLOYMENT_TRACKS};
 use shared::store::Cursor;
 
 use super::visitor::{required, same_origin, visitor};
-use super::FrontDoor;
+use super::AccountRoutes;
 use crate::error::{shown, ApiError};
 
 /// A route's outcome as its response: the JSON with its status, or the error's.
@@ -36,16 +36,16 @@ pub fn not_allowed(method: &str, path: &str, allowed: &'static str) -> Response<
 }
 
 /// `GET /api/me`: the user and their favourites with their live state.
-pub async fn me(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Body> {
+pub async fn me(account: &AccountRoutes, request: &Request, now_s: i64) -> Response<Body> {
     reply(
         async {
-            let v = required(door, request, now_s).await?;
-            let favourites = door.users.favourites(&v.user.id).await?;
+            let v = required(account, request, now_s).await?;
+            let favourites = account.users.favourites(&v.user.id).await?;
             let ids: Vec<String> = favourites.iter().map(|f| f.streamer_id.clone()).collect();
-            let live = door.snapshots.live_states(&ids).await?;
+            let live = account.snapshots.live_states(&ids).await?;
             let mut unread = Vec::with_capacity(favourites.len());
             for f in &favourites {
-                unread.push(unread_since(door, f).await?);
+                unread.push(unread_since(account, f).await?);
             }
             let favourites: Vec<Value> = favourites
                 .iter()
@@ -69,7 +69,7 @@ pub async fn me(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Bod
                     })
                 })
                 .collect();
-            let channel_granted: Vec<&String> = door
+            let channel_granted: Vec<&String> = account
                 .channel_scopes
                 .iter()
                 .filter(|s| v.user.scopes.contains(s))
@@ -85,7 +85,7 @@ pub async fn me(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Bod
                         "channel_scopes": channel_granted,
                     },
                     "favourites": favourites,
-                    "limits": {"favourites": door.max_favourites},
+                    "limits": {"favourites": account.max_favourites},
                     "session_expires_at_s": v.session.expires_at_s,
                 }),
             ))
@@ -97,13 +97,13 @@ pub async fn me(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Bod
 /// Events newer than the favourite's read marker, or before the first mark
 /// newer than when it became a favourite, counted up to [`UNREAD_COUNTED`]
 /// (more reads as "100+"); a gift's recipients count once, as the gift.
-async fn unread_since(door: &FrontDoor, f: &Favourite) -> Result<usize, ApiError> {
+async fn unread_since(account: &AccountRoutes, f: &Favourite) -> Result<usize, ApiError> {
     let from = f
         .read_cursor
         .as_deref()
         .and_then(|c| Cursor::decode(c).ok())
         .unwrap_or_else(|| Cursor::at_time(f.added_at_ms));
-    let page = door
+    let page = account
         .events
         .after(&f.streamer_id, &from, UNREAD_COUNTED)
         .await?;
@@ -135,15 +135,15 @@ pub const UNREAD_COUNTED: usize = 100;
 /// `PUT /api/me/favourites/{login}/read?cursor=…`: the user has read the
 /// favourite's feed up to this position (a cursor from a frame or a page).
 pub async fn mark_read(
-    door: &FrontDoor,
+    account: &AccountRoutes,
     request: &Request,
     segment: &str,
     now_s: i64,
 ) -> Response<Body> {
     reply(
         async {
-            same_origin(door, request)?;
-            let v = required(door, request, now_s).await?;
+            same_origin(account, request)?;
+            let v = required(account, request, now_s).await?;
             let query = super::login::query(request);
             let cursor = query.get("cursor").ok_or(ApiError::InvalidParameter {
                 name: "cursor",
@@ -151,11 +151,12 @@ pub async fn mark_read(
             })?;
             // Only positions this system handed out.
             Cursor::decode(cursor)?;
-            let have = door.users.favourites(&v.user.id).await?;
+            let have = account.users.favourites(&v.user.id).await?;
             let Some(f) = named(&have, segment) else {
                 return Err(ApiError::UnknownStreamer(shown(segment)));
             };
-            door.users
+            account
+                .users
                 .mark_read(&v.user.id, &f.streamer_id, cursor)
                 .await?;
             Ok((
@@ -170,7 +171,7 @@ pub async fn mark_read(
 /// A streamer named by a path segment: its id and login, from the store, or
 /// from Twitch after the user's lookup allowance is charged.
 async fn resolve(
-    door: &FrontDoor,
+    account: &AccountRoutes,
     user_id: &str,
     segment: &str,
     now_s: i64,
@@ -179,41 +180,41 @@ async fn resolve(
         StreamerRef::parse(segment).ok_or_else(|| ApiError::InvalidStreamer(shown(segment)))?;
     match &wanted {
         StreamerRef::Login(login) => {
-            if let Some(id) = door.streamers.id_of_login(login).await? {
+            if let Some(id) = account.streamers.id_of_login(login).await? {
                 return Ok((id, login.clone()));
             }
         }
         StreamerRef::Id(id) => {
-            if let Some(login) = door.streamers.streamer(id).await?.and_then(|s| s.login) {
+            if let Some(login) = account.streamers.streamer(id).await?.and_then(|s| s.login) {
                 return Ok((id.clone(), login));
             }
         }
     }
     // The share kept for the poller and the manager, before the user's
     // allowance is charged: this instance's last view of the bucket.
-    if door
+    if account
         .helix
         .rate_limit()
-        .under_reserve(door.budgets.helix_reserve_percent)
+        .under_reserve(account.budgets.helix_reserve_percent)
     {
         return Err(ApiError::LookupsBusy);
     }
     let key = format!("lookup#{user_id}");
-    if !door
+    if !account
         .users
-        .spend(&key, door.lookups_per_minute, 60, now_s)
+        .spend(&key, account.lookups_per_minute, 60, now_s)
         .await?
     {
         return Err(ApiError::TooManyRequests(format!(
             "at most {} Twitch lookups a minute per user",
-            door.lookups_per_minute
+            account.lookups_per_minute
         )));
     }
     let (ids, logins): (Vec<&str>, Vec<&str>) = match &wanted {
         StreamerRef::Id(id) => (vec![id.as_str()], vec![]),
         StreamerRef::Login(login) => (vec![], vec![login.as_str()]),
     };
-    let found = door.helix.users(&ids, &logins).await.map_err(|e| {
+    let found = account.helix.users(&ids, &logins).await.map_err(|e| {
         tracing::warn!(error = %e, "Get Users failed for a favourite");
         ApiError::TwitchUnavailable
     })?;
@@ -226,37 +227,37 @@ async fn resolve(
 
 /// `PUT /api/me/favourites/{login}`.
 pub async fn add_favourite(
-    door: &FrontDoor,
+    account: &AccountRoutes,
     request: &Request,
     segment: &str,
     now_ms: i64,
 ) -> Response<Body> {
     let now_s = now_ms / 1000;
     reply(async {
-        same_origin(door, request)?;
-        let v = required(door, request, now_s).await?;
-        let have = door.users.favourites(&v.user.id).await?;
+        same_origin(account, request)?;
+        let v = required(account, request, now_s).await?;
+        let have = account.users.favourites(&v.user.id).await?;
         if let Some(f) = named(&have, segment) {
             return Ok((StatusCode::OK, json!({"favourite": favourite_json(f), "added": false})));
         }
         // The cap first: a user at the cap costs no Twitch call.
-        if have.len() >= door.max_favourites {
+        if have.len() >= account.max_favourites {
             return Err(ApiError::OverCap {
                 what: "favourites",
-                cap: door.max_favourites,
+                cap: account.max_favourites,
             });
         }
-        let (id, login) = resolve(door, &v.user.id, segment, now_s).await?;
-        let existing = door.streamers.streamer(&id).await?;
+        let (id, login) = resolve(account, &v.user.id, segment, now_s).await?;
+        let existing = account.streamers.streamer(&id).await?;
         // A streamer not tracked yet spends the deployment's hourly
         // allowance of new tracks, before the favourite is kept.
         if !existing.as_ref().is_some_and(|s| s.wanted)
-            && !door
+            && !account
                 .users
-                .spend(DEPLOYMENT_TRACKS, door.budgets.new_tracks_per_hour, 3600, now_s)
+                .spend(DEPLOYMENT_TRACKS, account.budgets.new_tracks_per_hour, 3600, now_s)
                 .await?
         {
-            return Err(ApiError::NewTracksSpent(door.budgets.new_tracks_per_hour));
+            return Err(ApiError::NewTracksSpent(account.budgets.new_tracks_per_hour));
         }
         let favourite = Favourite {
             streamer_id: id.clone(),
@@ -265,17 +266,17 @@ pub async fn add_favourite(
             read_cursor: None,
             overlay: false,
         };
-        let added = door
+        let added = account
             .users
-            .add_favourite(&v.user.id, &favourite, door.max_favourites)
+            .add_favourite(&v.user.id, &favourite, account.max_favourites)
             .await?;
         if added == FavouriteAdded::OverCap {
             return Err(ApiError::OverCap {
                 what: "favourites",
-                cap: door.max_favourites,
+                cap: account.max_favourites,
             });
         }
-        door.streamers
+        account.streamers
             .want(&Wish {
                 by: wished_by(existing.as_ref(), &v.user.id),
                 broadcaster_id: id,
@@ -308,7 +309,7 @@ fn favourite_json(f: &Favourite) -> Value {
 
 /// `DELETE /api/me/favourites/{login}`: never a Twitch call.
 pub async fn remove_favourite(
-    door: &FrontDoor,
+    account: &AccountRoutes,
     request: &Request,
     segment: &str,
     now_ms: i64,
@@ -316,18 +317,18 @@ pub async fn remove_favourite(
     let now_s = now_ms / 1000;
     reply(
         async {
-            same_origin(door, request)?;
-            let v = required(door, request, now_s).await?;
-            let have = door.users.favourites(&v.user.id).await?;
+            same_origin(account, request)?;
+            let v = required(account, request, now_s).await?;
+            let have = account.users.favourites(&v.user.id).await?;
             let Some(f) = named(&have, segment) else {
                 return Ok((StatusCode::OK, json!({"removed": false})));
             };
-            let removed = door
+            let removed = account
                 .users
                 .remove_favourite(&v.user.id, &f.streamer_id)
                 .await?;
             if removed {
-                release_if_unwanted(door, &f.streamer_id, now_ms).await?;
+                release_if_unwanted(account, &f.streamer_id, now_ms).await?;
             }
             Ok((
                 StatusCode::OK,
@@ -341,19 +342,24 @@ pub async fn remove_favourite(
 /// Releases a streamer nobody has as a favourite any more (unless an admin
 /// asked for it). Checked again after the release: a favourite added in
 /// between wants it back, so a race never leaves a wanted streamer untracked.
-async fn release_if_unwanted(door: &FrontDoor, id: &str, now_ms: i64) -> Result<(), ApiError> {
-    if !door.users.fans(id, 1).await?.is_empty() {
+async fn release_if_unwanted(
+    account: &AccountRoutes,
+    id: &str,
+    now_ms: i64,
+) -> Result<(), ApiError> {
+    if !account.users.fans(id, 1).await?.is_empty() {
         return Ok(());
     }
-    let Some(streamer) = door.streamers.streamer(id).await? else {
+    let Some(streamer) = account.streamers.streamer(id).await? else {
         return Ok(());
     };
     if streamer.requested_by == PINNED_BY || !streamer.wanted {
         return Ok(());
     }
-    door.streamers.release(id, now_ms).await?;
-    if let Some(fan) = door.users.fans(id, 1).await?.into_iter().next() {
-        door.streamers
+    account.streamers.release(id, now_ms).await?;
+    if let Some(fan) = account.users.fans(id, 1).await?.into_iter().next() {
+        account
+            .streamers
             .want(&Wish {
                 broadcaster_id: id.to_owned(),
                 login: streamer.login,
@@ -367,19 +373,19 @@ async fn release_if_unwanted(door: &FrontDoor, id: &str, now_ms: i64) -> Result<
 
 /// `POST /api/ws-ticket`: a 60-second, single-use ticket for this user and
 /// this WebSocket API (in open mode, anonymous visitors get one too).
-pub async fn ticket(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Body> {
+pub async fn ticket(account: &AccountRoutes, request: &Request, now_s: i64) -> Response<Body> {
     reply(
         async {
-            same_origin(door, request)?;
-            let (user, session) = match visitor(door, request, now_s).await? {
+            same_origin(account, request)?;
+            let (user, session) = match visitor(account, request, now_s).await? {
                 Some(v) => (v.user.id, Some(v.session.hash)),
-                None if door.open => ("anonymous".to_owned(), None),
+                None if account.open => ("anonymous".to_owned(), None),
                 None => return Err(ApiError::NotLoggedIn),
             };
-            let ticket = door.tickets.issue_for_session(
+            let ticket = account.tickets.issue_for_session(
                 &user,
                 session.as_deref(),
-                &door.websocket_url,
+                &account.websocket_url,
                 now_s,
             );
             Ok((
@@ -387,7 +393,7 @@ pub async fn ticket(door: &FrontDoor, request: &Request, now_s: i64) -> Response
                 json!({
                     "ticket": ticket,
                     "expires_in": shared::ticket::TICKET_TTL_SECONDS,
-                    "websocket_url": door.websocket_url,
+                    "websocket_url": account.websocket_url,
                 }),
             ))
         }

@@ -23,12 +23,12 @@ use shared::store::Cursor;
 
 use super::me::{named, reply};
 use super::visitor::{required, same_origin};
-use super::FrontDoor;
+use super::AccountRoutes;
 use crate::error::{shown as shown_text, ApiError};
 
 /// `POST` (make or replace) and `DELETE` (revoke) of a favourite's overlay key.
 pub async fn key(
-    door: &FrontDoor,
+    account: &AccountRoutes,
     request: &Request,
     segment: &str,
     revoke: bool,
@@ -36,15 +36,15 @@ pub async fn key(
 ) -> Response<Body> {
     reply(
         async {
-            same_origin(door, request)?;
-            let v = required(door, request, now_s).await?;
-            let have = door.users.favourites(&v.user.id).await?;
+            same_origin(account, request)?;
+            let v = required(account, request, now_s).await?;
+            let have = account.users.favourites(&v.user.id).await?;
             let Some(f) = named(&have, segment) else {
                 return Err(ApiError::UnknownStreamer(shown_text(segment)));
             };
             if revoke {
                 let revoked = f.overlay
-                    && door
+                    && account
                         .users
                         .set_overlay(&v.user.id, &f.streamer_id, None)
                         .await?;
@@ -54,11 +54,12 @@ pub async fn key(
                 ));
             }
             let key = random_token();
-            door.users
+            account
+                .users
                 .set_overlay(&v.user.id, &f.streamer_id, Some(&sha256_hex(&key)))
                 .await?;
             // The key rides in the fragment: browsers never send it to a server.
-            let url = format!("{}/overlay.html#key={key}", door.site(request));
+            let url = format!("{}/overlay.html#key={key}", account.site(request));
             Ok((
                 StatusCode::CREATED,
                 json!({"id": f.streamer_id, "login": f.login, "key": key, "url": url}),
@@ -91,7 +92,7 @@ fn resume(position: &Cursor) -> serde_json::Value {
 }
 
 /// `POST /api/overlay/ticket` `{"key": …}`: a ticket for the key's streamer.
-pub async fn ticket(door: &FrontDoor, request: &Request, now_ms: i64) -> Response<Body> {
+pub async fn ticket(account: &AccountRoutes, request: &Request, now_ms: i64) -> Response<Body> {
     let now_s = now_ms / 1000;
     reply(
         async {
@@ -102,25 +103,27 @@ pub async fn ticket(door: &FrontDoor, request: &Request, now_ms: i64) -> Respons
                     why: "send {\"key\": \"<overlay key>\"} as JSON".into(),
                 })?;
             let hash = sha256_hex(&asked.key);
-            let Some((owner, streamer)) = door.users.overlay(&hash).await? else {
+            let Some((owner, streamer)) = account.users.overlay(&hash).await? else {
                 return Err(ApiError::OverlayKey);
             };
-            if door.users.overlays_suspended(&owner).await? {
+            if account.users.overlays_suspended(&owner).await? {
                 return Err(ApiError::OverlaySuspended);
             }
             // A key's first use is where its alerts start.
             let start = Cursor::at_time(now_ms);
-            let Some(position) = door.users.overlay_position(&hash, &start).await? else {
+            let Some(position) = account.users.overlay_position(&hash, &start).await? else {
                 return Err(ApiError::OverlayKey);
             };
             let principal = shared::ticket::overlay_principal(&streamer);
-            let ticket = door.tickets.issue(&principal, &door.websocket_url, now_s);
+            let ticket = account
+                .tickets
+                .issue(&principal, &account.websocket_url, now_s);
             Ok((
                 StatusCode::OK,
                 json!({
                     "ticket": ticket,
                     "expires_in": shared::ticket::TICKET_TTL_SECONDS,
-                    "websocket_url": door.websocket_url,
+                    "websocket_url": account.websocket_url,
                     "broadcaster": streamer,
                     "resume_after": resume(&position),
                 }),
@@ -132,7 +135,7 @@ pub async fn ticket(door: &FrontDoor, request: &Request, now_ms: i64) -> Respons
 
 /// `POST /api/overlay/shown` `{"key": …, "cursor": …}`: the overlay showed
 /// the alert at `cursor`; answers where it resumes now (never earlier).
-pub async fn shown(door: &FrontDoor, request: &Request, now_ms: i64) -> Response<Body> {
+pub async fn shown(account: &AccountRoutes, request: &Request, now_ms: i64) -> Response<Body> {
     reply(
         async {
             let body: &[u8] = request.body().as_ref();
@@ -154,7 +157,7 @@ pub async fn shown(door: &FrontDoor, request: &Request, now_ms: i64) -> Response
                     why: "that event has not arrived yet (its time is in the future)".into(),
                 });
             }
-            let Some(position) = door
+            let Some(position) = account
                 .users
                 .advance_overlay(&sha256_hex(&asked.key), &cursor)
                 .await?

@@ -1,9 +1,9 @@
-//! The front door over real HTTP on the local stack, against the simulated
+//! The account routes over real HTTP on the local stack, against the simulated
 //! id.twitch.tv: the login flow and every way it must refuse (state missing,
 //! reused, mismatched or not bound to the browser; a refusal at Twitch; open
 //! redirects), sessions (forged, ended), the Origin check, per-user caps
 //! checked before any Twitch call, tickets, logout, and a broadcaster's grant.
-//! The helpers are here; the tests are in one module per part of the door,
+//! The helpers are here; the tests are in one module per part of the account,
 //! all one test binary (each binary links the whole stack).
 
 #[path = "../support/mod.rs"]
@@ -23,7 +23,7 @@ use shared::store::streamers::{StreamerStore, Wish};
 use shared::store::users::{FavouriteStore, SessionStore};
 use support::{next_json, send, Running};
 
-const ADMIN: &str = "admin-token-for-the-front-door-0123456789";
+const ADMIN: &str = "admin-token-for-the-account-routes-0123456789";
 
 async fn stack() -> Running {
     support::sim_stack(support::dev_secret(), ADMIN).await

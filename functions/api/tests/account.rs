@@ -1,11 +1,11 @@
-//! The front door's and the page's routes through the handler, with the
-//! API Gateway–shaped samples in `events/api/door/` (what `sam local invoke`
+//! The account routes and the page's routes through the handler, with the
+//! API Gateway–shaped samples in `events/api/account/` (what `sam local invoke`
 //! would send): each answered as a browser and the page expect, none a 5xx,
 //! and nothing that reaches Twitch (its URL here answers nobody).
 
 use std::sync::Arc;
 
-use api::door::FrontDoor;
+use api::account::AccountRoutes;
 use api::site::Site;
 use api::ApiState;
 use lambda_http::http::StatusCode;
@@ -36,7 +36,7 @@ fn state() -> (ApiState, Arc<SqliteStore>) {
         ))
         .unwrap(),
     );
-    let door = FrontDoor {
+    let account = AccountRoutes {
         users: store.clone(),
         streamers: store.clone(),
         snapshots: store.clone(),
@@ -60,7 +60,7 @@ fn state() -> (ApiState, Arc<SqliteStore>) {
         streamers: store.clone(),
         snapshots: store.clone(),
         admin_token: "a-token".into(),
-        door: Some(door),
+        account: Some(account),
         site: Some(Site {
             websocket_url: WS.into(),
             open: false,
@@ -73,7 +73,7 @@ fn state() -> (ApiState, Arc<SqliteStore>) {
 
 fn sample(name: &str) -> lambda_http::Request {
     let path = format!(
-        "{}/../../events/api/door/{name}",
+        "{}/../../events/api/account/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     lambda_http::request::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -88,7 +88,7 @@ fn text(body: &Body) -> String {
 }
 
 #[tokio::test]
-async fn every_front_door_sample_gets_the_answer_a_browser_expects() {
+async fn every_account_sample_gets_the_answer_a_browser_expects() {
     let (state, _) = state();
     let expected = [
         ("auth-login.json", StatusCode::FOUND),
@@ -104,7 +104,7 @@ async fn every_front_door_sample_gets_the_answer_a_browser_expects() {
         ("get-config.json", StatusCode::OK),
         ("get-docs.json", StatusCode::OK),
     ];
-    let dir = format!("{}/../../events/api/door", env!("CARGO_MANIFEST_DIR"));
+    let dir = format!("{}/../../events/api/account", env!("CARGO_MANIFEST_DIR"));
     let on_disk = std::fs::read_dir(dir).unwrap().count();
     assert_eq!(on_disk, expected.len(), "every sample has its expectation");
     for (name, status) in expected {
@@ -507,7 +507,7 @@ fn put_favourite(segment: &str, session: &str) -> lambda_http::Request {
 async fn past_the_deployments_new_tracks_an_hour_a_new_favourite_is_429_deployment_busy() {
     use shared::store::streamers::{StreamerStore, Wish};
     let (mut state, store) = state();
-    state.door.as_mut().unwrap().budgets.new_tracks_per_hour = 1;
+    state.account.as_mut().unwrap().budgets.new_tracks_per_hour = 1;
     log_in(&store, "a-session").await;
     // Known to the store (no Twitch call); 800 tracked, 801 and 802 not.
     for id in ["800", "801", "802"] {
@@ -562,10 +562,10 @@ async fn a_favourite_lookup_while_twitchs_rate_limit_is_under_its_reserve_is_429
     let (mut state, store) = state();
     let (sim, helix) = simulated_helix(20).await;
     {
-        let door = state.door.as_mut().unwrap();
-        door.helix = helix;
+        let account = state.account.as_mut().unwrap();
+        account.helix = helix;
         // Under 18 of the bucket's 20 points, lookups wait.
-        door.budgets.helix_reserve_percent = 90;
+        account.budgets.helix_reserve_percent = 90;
     }
     log_in(&store, "a-session").await;
     let mut refused = None;

@@ -26,7 +26,7 @@ use shared::store::users::{Favourite, LoginState, SealedTokens, Session, User};
 
 use super::pages::{page, redirect};
 use super::visitor::{same_origin, visitor};
-use super::FrontDoor;
+use super::AccountRoutes;
 use crate::error::ApiError;
 
 /// The first value of each query parameter.
@@ -48,7 +48,7 @@ fn unavailable() -> Response<Body> {
 }
 
 /// `GET /auth/login?return_to=/path&channel=1&switch=1`.
-pub async fn start(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Body> {
+pub async fn start(account: &AccountRoutes, request: &Request, now_s: i64) -> Response<Body> {
     let q = query(request);
     let Ok(return_to) = guard::return_to(q.get("return_to").map(String::as_str)) else {
         return page(
@@ -67,26 +67,26 @@ pub async fn start(door: &FrontDoor, request: &Request, now_s: i64) -> Response<
         channel,
         expires_at_s: now_s + LOGIN_STATE_SECONDS,
     };
-    if let Err(e) = door.users.begin_login(&login).await {
+    if let Err(e) = account.users.begin_login(&login).await {
         tracing::error!(error = %e, "could not store a login state");
         return unavailable();
     }
     let no_scopes = Vec::new();
-    let redirect_uri = door.redirect_uri(request);
-    let url = door.login.authorize_url(&Authorize {
+    let redirect_uri = account.redirect_uri(request);
+    let url = account.login.authorize_url(&Authorize {
         redirect_uri: &redirect_uri,
         state: &state,
         nonce: &nonce,
         scopes: if channel {
-            &door.channel_scopes
+            &account.channel_scopes
         } else {
             &no_scopes
         },
         force_verify: q.get("switch").is_some_and(|v| v == "1"),
     });
-    let cookie = door
+    let cookie = account
         .cookies
-        .set(door.cookies.login(), &state, LOGIN_STATE_SECONDS);
+        .set(account.cookies.login(), &state, LOGIN_STATE_SECONDS);
     redirect(&url, &[cookie])
 }
 
@@ -96,10 +96,10 @@ fn refused(title: &str, text: &str, clear: &str) -> Response<Body> {
 }
 
 /// `GET /auth/callback?code=…&state=…` or `?error=…&state=…`.
-pub async fn callback(door: &FrontDoor, request: &Request, now_ms: i64) -> Response<Body> {
+pub async fn callback(account: &AccountRoutes, request: &Request, now_ms: i64) -> Response<Body> {
     let now_s = now_ms / 1000;
     let q = query(request);
-    let clear = door.cookies.clear(door.cookies.login());
+    let clear = account.cookies.clear(account.cookies.login());
     let Some(state) = q.get("state").filter(|s| !s.is_empty()) else {
         return refused(
             "That login link is incomplete",
@@ -108,14 +108,14 @@ pub async fn callback(door: &FrontDoor, request: &Request, now_ms: i64) -> Respo
         );
     };
     // Taken out first, whatever follows: a state is good for one answer.
-    let taken = match door.users.take_login(&sha256_hex(state), now_s).await {
+    let taken = match account.users.take_login(&sha256_hex(state), now_s).await {
         Ok(t) => t,
         Err(e) => {
             tracing::error!(error = %e, "could not read a login state");
             return unavailable();
         }
     };
-    let bound = cookies::read(request.headers(), door.cookies.login())
+    let bound = cookies::read(request.headers(), account.cookies.login())
         .is_some_and(|c| same_secret(c, state));
     if let Some(error) = q.get("error") {
         tracing::info!(error = %crate::error::shown(error), "Twitch sent the login back with an error");
@@ -148,11 +148,11 @@ pub async fn callback(door: &FrontDoor, request: &Request, now_ms: i64) -> Respo
             &clear,
         );
     };
-    match finish(door, request, &login, code, now_ms).await {
+    match finish(account, request, &login, code, now_ms).await {
         Ok(session_cookie) => {
             // A session this browser held before is replaced, not left behind.
-            if let Some(old) = cookies::read(request.headers(), door.cookies.session()) {
-                if let Err(e) = door.users.end_session(&sha256_hex(old)).await {
+            if let Some(old) = cookies::read(request.headers(), account.cookies.session()) {
+                if let Err(e) = account.users.end_session(&sha256_hex(old)).await {
                     tracing::warn!(error = %e, "could not end the replaced session");
                 }
             }
@@ -197,22 +197,22 @@ impl From<shared::store::StoreError> for Finish {
 /// Exchanges the code, checks who it is, records the user (and a
 /// broadcaster's grant), starts a session; the session cookie to set.
 async fn finish(
-    door: &FrontDoor,
+    account: &AccountRoutes,
     request: &Request,
     login: &LoginState,
     code: &str,
     now_ms: i64,
 ) -> Result<String, Finish> {
     let now_s = now_ms / 1000;
-    let tokens = door
+    let tokens = account
         .login
-        .exchange_code(code, &door.redirect_uri(request))
+        .exchange_code(code, &account.redirect_uri(request))
         .await?;
     let id_token = tokens
         .id_token
         .as_deref()
         .ok_or_else(|| Finish::Refused("no ID token (openid not granted)".into()))?;
-    let claims = door
+    let claims = account
         .login
         .verify_id_token(id_token, &login.nonce, now_s)
         .await?;
@@ -221,7 +221,7 @@ async fn finish(
         login: name,
         scopes,
         expires_in,
-    } = door.login.validate(&tokens.access_token).await?
+    } = account.login.validate(&tokens.access_token).await?
     else {
         return Err(Finish::Refused("a fresh token failed validation".into()));
     };
@@ -241,21 +241,22 @@ async fn finish(
         scopes: scopes.clone(),
         created_at_s: now_s,
     };
-    door.users.put_user(&user).await?;
+    account.users.put_user(&user).await?;
     if login.channel {
-        record_grant(door, &user, &scopes, now_ms).await?;
+        record_grant(account, &user, &scopes, now_ms).await?;
     }
     let id = NewSessionId::generate();
     let expires_at_s = session::expiry(now_s, now_s);
     let sealed = SealedTokens {
-        access: door.seal.seal(&id.hash, &tokens.access_token),
+        access: account.seal.seal(&id.hash, &tokens.access_token),
         refresh: tokens
             .refresh_token
             .as_deref()
-            .map(|r| door.seal.seal(&id.hash, r)),
+            .map(|r| account.seal.seal(&id.hash, r)),
         expires_at_s: now_s + expires_in.max(tokens.expires_in),
     };
-    door.users
+    account
+        .users
         .create_session(&Session {
             hash: id.hash.clone(),
             user_id: user.id.clone(),
@@ -267,27 +268,27 @@ async fn finish(
         .await?;
     tracing::info!(user = %user.id, channel = login.channel, "logged in");
     // The browser keeps the cookie for the cap; the store decides sooner.
-    Ok(door
+    Ok(account
         .cookies
-        .set(door.cookies.session(), &id.cookie, session::MAX_SECONDS))
+        .set(account.cookies.session(), &id.cookie, session::MAX_SECONDS))
 }
 
 /// A broadcaster let us read their channel: their streamer is tracked and
 /// its scopes are what this grant holds (fewer than before is recorded as
 /// fewer), and their own channel becomes a favourite.
 async fn record_grant(
-    door: &FrontDoor,
+    account: &AccountRoutes,
     user: &User,
     granted: &[String],
     now_ms: i64,
 ) -> Result<(), Finish> {
-    let scopes: Vec<String> = door
+    let scopes: Vec<String> = account
         .channel_scopes
         .iter()
         .filter(|s| granted.contains(s))
         .cloned()
         .collect();
-    let added = door
+    let added = account
         .users
         .add_favourite(
             &user.id,
@@ -298,11 +299,12 @@ async fn record_grant(
                 read_cursor: None,
                 overlay: false,
             },
-            door.max_favourites,
+            account.max_favourites,
         )
         .await?;
     tracing::debug!(?added, "own channel as a favourite");
-    door.streamers
+    account
+        .streamers
         .want(&Wish {
             broadcaster_id: user.id.clone(),
             login: Some(user.login.clone()),
@@ -310,18 +312,21 @@ async fn record_grant(
             at_ms: now_ms,
         })
         .await?;
-    door.streamers.set_scopes(&user.id, &scopes, now_ms).await?;
+    account
+        .streamers
+        .set_scopes(&user.id, &scopes, now_ms)
+        .await?;
     Ok(())
 }
 
 /// `POST /auth/logout`: revokes this session's Twitch token (a failure there
 /// never blocks the logout), ends the session, clears the cookie.
-pub async fn logout(door: &FrontDoor, request: &Request, now_s: i64) -> Response<Body> {
-    if let Err(e) = same_origin(door, request) {
+pub async fn logout(account: &AccountRoutes, request: &Request, now_s: i64) -> Response<Body> {
+    if let Err(e) = same_origin(account, request) {
         return e.into_response();
     }
-    let clear = door.cookies.clear(door.cookies.session());
-    let who = match visitor(door, request, now_s).await {
+    let clear = account.cookies.clear(account.cookies.session());
+    let who = match visitor(account, request, now_s).await {
         Ok(v) => v,
         Err(e) => return e.into_response(),
     };
@@ -331,9 +336,9 @@ pub async fn logout(door: &FrontDoor, request: &Request, now_s: i64) -> Response
             // refresh token is not documented.
             let sealed = std::iter::once(&tokens.access).chain(tokens.refresh.as_ref());
             for token in sealed {
-                match door.seal.open(&v.session.hash, token) {
+                match account.seal.open(&v.session.hash, token) {
                     Ok(plain) => {
-                        if let Err(e) = door.login.revoke(&plain).await {
+                        if let Err(e) = account.login.revoke(&plain).await {
                             tracing::warn!(error = %e, "could not revoke a token at logout");
                         }
                     }
@@ -341,7 +346,7 @@ pub async fn logout(door: &FrontDoor, request: &Request, now_s: i64) -> Response
                 }
             }
         }
-        if let Err(e) = door.users.end_session(&v.session.hash).await {
+        if let Err(e) = account.users.end_session(&v.session.hash).await {
             return ApiError::from(e).into_response();
         }
         tracing::info!(user = %v.user.id, "logged out");
