@@ -8,6 +8,7 @@ mod support;
 
 mod binary;
 mod limits;
+mod memory;
 mod twitch_e2e;
 mod ws_e2e;
 mod ws_stuck;

@@ -247,8 +247,14 @@ pub struct Binary {
 /// Starts `local serve` on `db` with the development secret, once it says
 /// where it listens.
 pub fn start_binary(db: &Path) -> Binary {
+    start_binary_with(db, &[])
+}
+
+/// [`start_binary`] with more flags for `serve` (`--open`).
+pub fn start_binary_with(db: &Path, flags: &[&str]) -> Binary {
     let mut child = Command::new(env!("CARGO_BIN_EXE_local"))
         .args(["serve", "--port", "0", "--db", db.to_str().unwrap()])
+        .args(flags)
         .env_remove("EVENTSUB_SECRET")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
