@@ -14,6 +14,7 @@ use local::{app, history, samples, trigger};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
+    no_transparent_huge_pages();
     let cli = Cli::parse();
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = cli.threads() {
@@ -44,4 +45,21 @@ fn main() -> anyhow::Result<()> {
             }
         }
     })
+}
+
+/// mimalloc asks the kernel for transparent huge pages on its arena, and
+/// memory freed inside a huge page stays resident until the kernel splits
+/// it, which it does only under memory pressure: one socket's burst of
+/// messages kept its peak for good. Without them the freed pages go back
+/// to the system within mimalloc's purge delay. Does what mimalloc's own
+/// `MIMALLOC_ALLOW_THP=0` does, for this process only; with that variable
+/// set, mimalloc decides (how the benchmarks compare the two).
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+        // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no memory.
+        unsafe {
+            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        }
+    }
 }
