@@ -555,10 +555,24 @@ test('watching a favourite hides its badge and marks what arrives as read; a gif
   await page.waitForSelector('#logged-in:visible');
 });
 
-test('the OBS overlay: queued alerts once each, chosen types and minimum only, resumed after a reload, dead once revoked', async () => {
-  await page.click('#favourites li[data-id="777"] .overlay');
+/**
+ * Asks for the overlay URL of favourite `id` and waits for the new one:
+ * asking again issues a new key and revokes the old, so a URL read before
+ * the answer arrives would be the one about to be revoked.
+ */
+async function newOverlayUrl(id) {
+  const previous = await page.inputValue('#overlay-url');
+  await page.click(`#favourites li[data-id="${id}"] .overlay`);
   await page.waitForSelector('#overlay-box:visible');
-  const url = new URL(await page.inputValue('#overlay-url'));
+  await page.waitForFunction((old) => {
+    const value = document.getElementById('overlay-url').value;
+    return value !== '' && value !== old;
+  }, previous);
+  return page.inputValue('#overlay-url');
+}
+
+test('the OBS overlay: queued alerts once each, chosen types and minimum only, resumed after a reload, dead once revoked', async () => {
+  const url = new URL(await newOverlayUrl('777'));
   assert.equal(url.pathname, '/overlay.html');
   const overlay = await context.newPage();
   const shown = [];
@@ -594,9 +608,7 @@ test('the OBS overlay: queued alerts once each, chosen types and minimum only, r
 });
 
 test('the overlay resumes from the server, not browser storage: a fresh context neither replays nor loses alerts', async () => {
-  await page.click('#favourites li[data-id="777"] .overlay');
-  await page.waitForSelector('#overlay-box:visible');
-  const url = `${await page.inputValue('#overlay-url')}&types=channel.cheer&min_bits=150&duration=1`;
+  const url = `${await newOverlayUrl('777')}&types=channel.cheer&min_bits=150&duration=1`;
   const browser = await chromium.launch({ executablePath: browserPath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
   /** A browser source with no storage of its own: a new context each time. */
   const open = async () => {
@@ -637,9 +649,7 @@ test('the overlay resumes from the server, not browser storage: a fresh context 
 });
 
 test('the overlay by default alerts a follow and skips a title change; types may be named by the feed categories', async () => {
-  await page.click('#favourites li[data-id="777"] .overlay');
-  await page.waitForSelector('#overlay-box:visible');
-  const url = await page.inputValue('#overlay-url');
+  const url = await newOverlayUrl('777');
   const overlay = await context.newPage();
   const shown = [];
   await overlay.exposeFunction('seen', (id) => shown.push(id));
