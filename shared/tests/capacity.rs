@@ -8,6 +8,7 @@
 
 mod support;
 
+use shared::clock::now_ms;
 use shared::config::Retention;
 use shared::eventsub::catalog;
 use shared::eventsub::catalog::{semantic_key, summarize};
@@ -99,10 +100,6 @@ const STORED_EVENT_BILLED_WCU: f64 = 6.0;
 /// The proposed shape: one conditional put, plus its copy in a feed index.
 const PROPOSED_EVENT_WCU: f64 = 2.0;
 const SNAPSHOT_PAGE_WCU: f64 = 100.0;
-
-fn now_ms() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp() * 1000
-}
 
 /// One line of the report.
 fn line(what: &str, u: &Units) {
