@@ -13,6 +13,8 @@
 //!   WebSocket tickets.
 //! - [`site`]: the page, its `/config.json` and the API reference
 //!   (`/api/docs`), embedded in the binary.
+//! - [`gzip`]: answers in gzip when the browser takes it (page files, the
+//!   OpenAPI document), each compressed once per process.
 //! - `aws` (feature `aws`): the Lambda's state, on DynamoDB.
 //!
 //! [`handle`] is the whole handler; the Lambda (`main.rs`) and the local stack
@@ -23,6 +25,7 @@ pub mod account;
 pub mod aws;
 mod cache;
 pub mod error;
+pub mod gzip;
 pub mod params;
 pub mod router;
 pub mod routes;
@@ -31,7 +34,9 @@ pub mod views;
 
 use std::sync::Arc;
 
-use lambda_http::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, ETAG};
+use lambda_http::http::header::{
+    HeaderValue, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, VARY,
+};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::clock::unix_ms;
@@ -125,9 +130,21 @@ pub async fn handle_at(state: &ApiState, request: Request, now: OffsetDateTime) 
             response
         }
         Ok(routes::Reply::Document(text)) => {
+            static PACKED: gzip::Kept = gzip::Kept::new();
+            let packed = gzip::accepted(&request)
+                .then(|| PACKED.of(text.as_bytes()))
+                .flatten();
             let mut response = json(StatusCode::OK, text.to_owned());
+            if let Some(packed) = packed {
+                *response.body_mut() = Body::Binary(packed.to_vec());
+                response
+                    .headers_mut()
+                    .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            let headers = response.headers_mut();
+            headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
             // The document changes only with a deployment.
-            response.headers_mut().insert(
+            headers.insert(
                 CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=300"),
             );

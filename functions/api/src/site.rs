@@ -10,8 +10,8 @@
 use std::path::PathBuf;
 
 use lambda_http::http::header::{
-    HeaderValue, ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY,
-    CONTENT_TYPE, ETAG, REFERRER_POLICY, VARY, X_CONTENT_TYPE_OPTIONS,
+    HeaderValue, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG,
+    REFERRER_POLICY, VARY, X_CONTENT_TYPE_OPTIONS,
 };
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -65,6 +65,10 @@ const ASSETS: &[Asset] = assets!(
     "overlay.html",
 );
 
+/// The gzipped copy of each embedded file, by its place in [`ASSETS`].
+static GZIPPED: [crate::gzip::Kept; ASSETS.len()] =
+    [const { crate::gzip::Kept::new() }; ASSETS.len()];
+
 /// The files under `web/` served, for the test that compares them with `web/`.
 pub fn asset_files() -> impl Iterator<Item = &'static str> {
     ASSETS.iter().map(|a| a.file)
@@ -101,28 +105,6 @@ fn has_session_cookie(request: &Request) -> bool {
     [true, false].into_iter().any(|secure| {
         let name = shared::auth::cookies::CookiePolicy { secure }.session();
         shared::auth::cookies::read(request.headers(), name).is_some_and(|v| !v.is_empty())
-    })
-}
-
-/// Whether `Accept-Encoding` takes gzip (listed, or `*`, with a q above 0).
-fn accepts_gzip(request: &Request) -> bool {
-    let Some(header) = request
-        .headers()
-        .get(ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    header.split(',').any(|item| {
-        let mut parts = item.split(';');
-        let coding = parts.next().unwrap_or_default().trim();
-        let refused = parts.any(|p| {
-            p.trim()
-                .strip_prefix("q=")
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                .is_some_and(|q| q <= 0.0)
-        });
-        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
     })
 }
 
@@ -197,15 +179,25 @@ impl Site {
             headers.insert(VARY, HeaderValue::from_static("Cookie"));
             return Some(response);
         }
-        let asset = ASSETS.iter().find(|a| a.url == name)?;
-        let gzipped = asset.file.ends_with(".gz");
-        if gzipped && !accepts_gzip(request) {
+        let (index, asset) = ASSETS.iter().enumerate().find(|(_, a)| a.url == name)?;
+        let stored_gzipped = asset.file.ends_with(".gz");
+        let takes_gzip = crate::gzip::accepted(request);
+        if stored_gzipped && !takes_gzip {
             return Some(crate::ApiError::NotAcceptable("gzip").into_response());
         }
-        let body: Vec<u8> = match &self.dir {
+        let plain: Vec<u8> = match &self.dir {
             Some(dir) => std::fs::read(dir.join(asset.file)).ok()?,
             None => asset.body.to_vec(),
         };
+        let compressible = !stored_gzipped && crate::gzip::worth_it(&plain);
+        // The ETag is of the bytes sent, so each encoding has its own.
+        let packed = match (&self.dir, compressible && takes_gzip) {
+            (_, false) => None,
+            (None, true) => GZIPPED[index].of(asset.body).map(<[u8]>::to_vec),
+            (Some(_), true) => crate::gzip::compress(&plain),
+        };
+        let gzipped = stored_gzipped || packed.is_some();
+        let body = packed.unwrap_or(plain);
         let etag = crate::cache::etag_of(&body);
         let fresh = crate::cache::still_fresh(request, &etag);
         let mut response = if fresh {
@@ -224,6 +216,8 @@ impl Site {
         );
         if gzipped {
             headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        if stored_gzipped || compressible {
             headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
         }
         if let Ok(v) = HeaderValue::from_str(&etag) {

@@ -280,6 +280,53 @@ fn gunzip(gz: &[u8]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+#[tokio::test]
+async fn the_page_s_files_and_the_openapi_document_come_gzipped_when_the_browser_takes_it() {
+    let (state, _) = state();
+    let web = format!("{}/../../web", env!("CARGO_MANIFEST_DIR"));
+    let on_disk = |file: &str| std::fs::read_to_string(format!("{web}/{file}")).unwrap();
+    let openapi = api::OPENAPI.to_owned();
+    for (path, file) in [
+        ("/", on_disk("index.html")),
+        ("/js/app.js", on_disk("js/app.js")),
+        ("/style.css", on_disk("style.css")),
+        ("/api/openapi.json", openapi),
+    ] {
+        let packed = api::handle(&state, get(path, Some("gzip, deflate, br, zstd"))).await;
+        assert_eq!(packed.status(), StatusCode::OK, "{path}");
+        assert_eq!(packed.headers()["content-encoding"], "gzip", "{path}");
+        assert_eq!(packed.headers()["vary"], "Accept-Encoding", "{path}");
+        let Body::Binary(gz) = packed.body() else {
+            panic!("{path}: not binary")
+        };
+        assert_eq!(gunzip(gz), file, "{path}: gunzipped, the file");
+        assert!(
+            gz.len() * 2 < file.len(),
+            "{path}: {} of {} bytes",
+            gz.len(),
+            file.len()
+        );
+        // Asked again: the copy made once is sent again.
+        let again = api::handle(&state, get(path, Some("gzip"))).await;
+        assert_eq!(again.body(), packed.body(), "{path}");
+        // Without gzip: the file as it is, under the same Vary.
+        for refusing in [None, Some("identity"), Some("gzip;q=0, br")] {
+            let plain = api::handle(&state, get(path, refusing)).await;
+            assert_eq!(plain.status(), StatusCode::OK, "{path} {refusing:?}");
+            assert!(
+                !plain.headers().contains_key("content-encoding"),
+                "{path} {refusing:?}"
+            );
+            assert_eq!(plain.headers()["vary"], "Accept-Encoding", "{path}");
+            assert_eq!(text(plain.body()), file, "{path} {refusing:?}");
+            if let (Some(a), Some(b)) = (plain.headers().get("etag"), packed.headers().get("etag"))
+            {
+                assert_ne!(a, b, "{path}: each encoding has its own ETag");
+            }
+        }
+    }
+}
+
 /// A `POST` of `body` to `path`, as an OBS browser source sends it.
 fn post(path: &str, body: serde_json::Value) -> lambda_http::Request {
     lambda_http::http::Request::builder()
