@@ -157,6 +157,19 @@ function next() {
   }, durationMs);
 }
 
+/**
+ * Says what is wrong, but never on stream: inside OBS (its browser source
+ * defines `window.obsstudio`) the overlay stays transparent, so viewers see
+ * no error banner; opened in a browser tab, the streamer reads why.
+ */
+function problem(text) {
+  document.body.dataset.problem = text;
+  console.warn(`overlay: ${text}`);
+  if (window.obsstudio) return;
+  $('overlay-error').textContent = text;
+  $('overlay-error').hidden = false;
+}
+
 function titleOf(frame) {
   const label = labelOf(frame.event_type);
   return label ? `${label}!` : frame.event_type;
@@ -164,8 +177,7 @@ function titleOf(frame) {
 
 async function main() {
   if (!key) {
-    $('overlay-error').hidden = false;
-    $('overlay-error').textContent = 'This overlay URL has no key; copy it again from Streamer Events.';
+    problem('This overlay URL has no key; copy it again from Streamer Events.');
     return;
   }
   await loadLabels();
@@ -191,11 +203,10 @@ async function main() {
     });
     const body = await response.json().catch(() => ({}));
     if (response.status === 401) {
-      $('overlay-error').hidden = false;
       // Paused (its owner disconnected the app at Twitch) or revoked: say which.
-      $('overlay-error').textContent = body.error === 'overlay_suspended'
+      problem(body.error === 'overlay_suspended'
         ? body.message
-        : 'This overlay key was revoked; copy a new URL from Streamer Events.';
+        : 'This overlay key was revoked; copy a new URL from Streamer Events.');
       const error = new Error('revoked');
       error.loggedOut = true;
       throw error;

@@ -571,7 +571,7 @@ async function newOverlayUrl(id) {
   return page.inputValue('#overlay-url');
 }
 
-test('the OBS overlay: queued alerts once each, chosen types and minimum only, resumed after a reload, dead once revoked', async () => {
+test('the OBS overlay: queued alerts once each, chosen types and minimum only, resumed after a reload, dead once revoked and transparent on stream', async () => {
   const url = new URL(await newOverlayUrl('777'));
   assert.equal(url.pathname, '/overlay.html');
   const overlay = await context.newPage();
@@ -604,6 +604,17 @@ test('the OBS overlay: queued alerts once each, chosen types and minimum only, r
   await overlay.reload();
   await overlay.waitForSelector('#overlay-error:visible');
   assert.match(await overlay.textContent('#overlay-error'), /revoked/);
+  // On stream (OBS's browser source defines window.obsstudio): nothing
+  // shows, not even why; the reason is only for whoever opens it in a tab.
+  const onStream = await context.newPage();
+  await onStream.addInitScript(() => { window.obsstudio = { pluginVersion: '31.0.0' }; });
+  await onStream.goto(overlay.url());
+  await onStream.waitForFunction(() => document.body.dataset.problem);
+  assert.match(await onStream.evaluate(() => document.body.dataset.problem), /revoked/);
+  const visible = await onStream.evaluate(() => [...document.body.querySelectorAll('*')]
+    .filter((el) => el.checkVisibility()).map((el) => el.id || el.tagName));
+  assert.deepEqual(visible, [], 'nothing visible on stream');
+  await onStream.close();
   await overlay.close();
 });
 
