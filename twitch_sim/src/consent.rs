@@ -70,7 +70,7 @@ pub(crate) fn consent_page(params: &Params, scopes: &[String]) -> Response {
 <p>An application wants to log you in and asks for:</p><ul id="scopes">{asked}</ul>
 <form method="get" action="/oauth2/authorize">{hidden}
 <label>Log in as user id <input id="sim-user" name="sim_user" value="1337" inputmode="numeric"></label>
-<p>You are <b id="sim-login">user1337</b> on this simulated Twitch.</p>
+<p>On this simulated Twitch, user id <i>N</i> logs in as <b>user<i>N</i></b> (1337 is user1337).</p>
 <button id="authorize" name="sim_decision" value="allow">Authorize</button>
 <button id="cancel" name="sim_decision" value="deny">Cancel</button>
 </form>"#

@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use shared::eventsub::scene::Channel;
+
 use super::gate::helix_error;
 use super::params::Params;
 use super::random::mix;
@@ -25,14 +27,14 @@ pub fn exists(id: &str) -> bool {
     (1..=12).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The login of user `id`.
+/// The login of user `id` (the same as the events `local trigger` sends name).
 pub fn login(id: &str) -> String {
-    format!("user{id}")
+    Channel::new(id).login
 }
 
 /// The display name of user `id`.
 pub fn display_name(id: &str) -> String {
-    format!("User{id}")
+    Channel::new(id).name
 }
 
 /// The id behind a login, if that user exists (logins match case-insensitively).

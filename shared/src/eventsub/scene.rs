@@ -13,12 +13,14 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// A channel with this id and a login derived from it.
+    /// A channel with this id, named as the simulated Twitch names user
+    /// `id` (`user1337`, `User1337`), so a feed of simulated events and
+    /// the simulator's lookups speak of one channel by one name.
     pub fn new(id: &str) -> Self {
         Self {
             id: id.to_owned(),
-            login: format!("streamer_{id}"),
-            name: format!("Streamer_{id}"),
+            login: format!("user{id}"),
+            name: format!("User{id}"),
         }
     }
 }

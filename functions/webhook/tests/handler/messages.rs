@@ -32,7 +32,7 @@ async fn notification_is_stored_with_its_summary_and_answered_204() {
     assert_eq!(stored[0].event_type, "channel.follow");
     assert_eq!(stored[0].event_version, "2");
     let summary = stored[0].summary.as_ref().unwrap();
-    assert_eq!(summary.text, "Viewer_100007 followed Streamer_1337");
+    assert_eq!(summary.text, "Viewer_100007 followed User1337");
     // The payload is the event object exactly as sent.
     let sent: serde_json::Value = serde_json::from_str(&d.body).unwrap();
     assert_eq!(stored[0].payload, sent["event"].to_string());
