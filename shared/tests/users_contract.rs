@@ -12,7 +12,7 @@ use shared::config::Retention;
 use shared::store::dynamo::{DynamoStore, DynamoUserStore};
 use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::users::{
-    Favourite, FavouriteAdded, LoginState, SealedTokens, Session, User, UserStore,
+    Favourite, FavouriteAdded, LoginState, OverlayKey, SealedTokens, Session, User, UserStore,
 };
 use shared::store::{Cursor, Event};
 
@@ -61,6 +61,7 @@ fn fav(id: &str, at: i64) -> Favourite {
         added_at_ms: at,
         read_cursor: None,
         overlay: false,
+        overlay_sealed: None,
     }
 }
 
@@ -274,17 +275,29 @@ async fn favourites_are_capped_and_know_their_fans(store: Arc<dyn UserStore>) {
     assert_eq!(of_2[0].read_cursor.as_deref(), Some("cursor-1"));
     assert!(store.favourites("2").await.unwrap().len() == 1);
     // An overlay key: found by its hash, replaced by a new one, revoked.
-    assert!(store.set_overlay("2", "100", Some("h1")).await.unwrap());
+    assert!(store.set_overlay("2", "100", key("h1")).await.unwrap());
     assert!(
-        !store.set_overlay("2", "999", Some("h9")).await.unwrap(),
+        !store.set_overlay("2", "999", key("h9")).await.unwrap(),
         "not a favourite"
     );
     assert_eq!(
         store.overlay("h1").await.unwrap(),
         Some(("2".into(), "100".into()))
     );
-    assert!(store.favourites("2").await.unwrap()[0].overlay);
-    store.set_overlay("2", "100", Some("h2")).await.unwrap();
+    let f = &store.favourites("2").await.unwrap()[0];
+    assert!(f.overlay);
+    assert_eq!(
+        f.overlay_sealed.as_deref(),
+        Some("sealed h1"),
+        "kept sealed"
+    );
+    store.set_overlay("2", "100", key("h2")).await.unwrap();
+    let f = &store.favourites("2").await.unwrap()[0];
+    assert_eq!(
+        f.overlay_sealed.as_deref(),
+        Some("sealed h2"),
+        "the new one's"
+    );
     assert_eq!(store.overlay("h1").await.unwrap(), None, "replaced");
     assert_eq!(
         store.overlay("h2").await.unwrap(),
@@ -292,7 +305,10 @@ async fn favourites_are_capped_and_know_their_fans(store: Arc<dyn UserStore>) {
     );
     store.set_overlay("2", "100", None).await.unwrap();
     assert_eq!(store.overlay("h2").await.unwrap(), None, "revoked");
-    store.set_overlay("2", "100", Some("h3")).await.unwrap();
+    let f = &store.favourites("2").await.unwrap()[0];
+    assert!(!f.overlay);
+    assert_eq!(f.overlay_sealed, None, "nothing kept of a revoked key");
+    store.set_overlay("2", "100", key("h3")).await.unwrap();
     store.remove_favourite("2", "100").await.unwrap();
     assert_eq!(
         store.overlay("h3").await.unwrap(),
@@ -315,10 +331,18 @@ fn position(ms: i64, id: &str) -> Cursor {
     })
 }
 
+/// An overlay key by its hash, kept sealed as "sealed <hash>".
+fn key(hash: &str) -> Option<OverlayKey> {
+    Some(OverlayKey {
+        hash: hash.to_owned(),
+        sealed: format!("sealed {hash}"),
+    })
+}
+
 async fn an_overlay_key_resumes_after_the_last_alert_it_showed(store: Arc<dyn UserStore>) {
     let t = 1_800_000_000_000;
     store.add_favourite("5", &fav("100", 1), 10).await.unwrap();
-    store.set_overlay("5", "100", Some("k1")).await.unwrap();
+    store.set_overlay("5", "100", key("k1")).await.unwrap();
     // First use: the start is kept, and a later start does not move it.
     let start = Cursor::at_time(t);
     assert_eq!(
@@ -376,7 +400,7 @@ async fn an_overlay_key_resumes_after_the_last_alert_it_showed(store: Arc<dyn Us
         Some(later[7].clone())
     );
     // A new key starts afresh; the old one and unknown ones have no position.
-    store.set_overlay("5", "100", Some("k2")).await.unwrap();
+    store.set_overlay("5", "100", key("k2")).await.unwrap();
     assert_eq!(store.advance_overlay("k1", &later[7]).await.unwrap(), None);
     assert_eq!(store.overlay_position("k1", &start).await.unwrap(), None);
     assert_eq!(store.overlay_position("nope", &start).await.unwrap(), None);

@@ -372,11 +372,19 @@ async fn an_overlay_resumes_where_its_key_last_showed_an_alert_never_earlier() {
         added_at_ms: 1,
         read_cursor: None,
         overlay: false,
+        overlay_sealed: None,
     };
     store.add_favourite("42", &fav, 50).await.unwrap();
     let key = "overlay-key-for-777";
     store
-        .set_overlay("42", "777", Some(&shared::auth::sha256_hex(key)))
+        .set_overlay(
+            "42",
+            "777",
+            Some(shared::store::users::OverlayKey {
+                hash: shared::auth::sha256_hex(key),
+                sealed: "not needed for tickets".into(),
+            }),
+        )
         .await
         .unwrap();
     let before = shared::clock::now_ms();

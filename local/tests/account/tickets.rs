@@ -82,7 +82,8 @@ async fn a_refused_subscribe_costs_no_twitch_call() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_overlay_key_gets_read_only_tickets_for_its_streamer_until_revoked() {
+async fn an_overlay_key_gets_read_only_tickets_for_its_streamer_keeps_its_url_until_reset_and_dies_when_revoked(
+) {
     let s = stack().await;
     let sid = login(&s, "1337").await;
     let origin = ours(&s);
@@ -148,8 +149,9 @@ async fn an_overlay_key_gets_read_only_tickets_for_its_streamer_until_revoked() 
     send(&mut ws, r#"{"action":"subscribe","broadcaster":"4242"}"#).await;
     assert_eq!(next_json(&mut ws).await["type"], "subscribed");
 
-    // A new key replaces it; a revoked one gets nothing.
-    let (_, again) = call(
+    // Asked again (another visit): the same URL, still working, so the one
+    // in OBS never breaks.
+    let (status, again) = call(
         &s,
         Method::POST,
         "/api/me/favourites/user4242/overlay",
@@ -157,9 +159,36 @@ async fn an_overlay_key_gets_read_only_tickets_for_its_streamer_until_revoked() 
         Some(&origin),
     )
     .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((&again["key"], &again["url"]), (&made["key"], &made["url"]));
+    assert_eq!(overlay_ticket(&s, &key).await.0, StatusCode::OK);
+    // Only a reset replaces it; a revoked one gets nothing.
+    let (status, reset) = call(
+        &s,
+        Method::POST,
+        "/api/me/favourites/user4242/overlay/reset",
+        Some(&sid),
+        Some(&origin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
     assert_eq!(overlay_ticket(&s, &key).await.0, StatusCode::UNAUTHORIZED);
-    let newer = again["key"].as_str().unwrap().to_owned();
+    let newer = reset["key"].as_str().unwrap().to_owned();
+    assert_ne!(newer, key);
     assert_eq!(overlay_ticket(&s, &newer).await.0, StatusCode::OK);
+    let (_, shown) = call(
+        &s,
+        Method::POST,
+        "/api/me/favourites/user4242/overlay",
+        Some(&sid),
+        Some(&origin),
+    )
+    .await;
+    assert_eq!(
+        shown["key"].as_str(),
+        Some(newer.as_str()),
+        "the reset one from now on"
+    );
     let (_, revoked) = call(
         &s,
         Method::DELETE,
@@ -174,6 +203,17 @@ async fn an_overlay_key_gets_read_only_tickets_for_its_streamer_until_revoked() 
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_overlay_key"))
     );
+    // After a revocation, asking again makes a new one.
+    let (status, fresh) = call(
+        &s,
+        Method::POST,
+        "/api/me/favourites/user4242/overlay",
+        Some(&sid),
+        Some(&origin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_ne!(fresh["key"].as_str(), Some(newer.as_str()));
     assert_eq!(overlay_ticket(&s, "junk").await.0, StatusCode::UNAUTHORIZED);
     let r = client()
         .post(s.http("/api/overlay/ticket"))

@@ -30,6 +30,7 @@ async fn an_idle_favourite_is_kept_and_the_app_subscriptions_are_kept_once() {
         added_at_ms: old,
         read_cursor: None,
         overlay: false,
+        overlay_sealed: None,
     };
     w.store.add_favourite("9", &fav, 50).await.unwrap();
 

@@ -79,8 +79,20 @@ pub struct Favourite {
     /// The feed position the user last read up to ("new since you last
     /// looked" is what comes after it); `None` until they mark it.
     pub read_cursor: Option<String>,
-    /// An alert overlay key exists for it (the store keeps only its hash).
+    /// An alert overlay key exists for it (looked up by its hash).
     pub overlay: bool,
+    /// That key sealed (`auth::seal`), so its URL can be shown again on
+    /// every visit; `None` without a key, or for a key made before keys
+    /// were kept sealed.
+    pub overlay_sealed: Option<String>,
+}
+
+/// An alert overlay key as the store keeps it: its hash (how tickets find
+/// it) and the key sealed (how its owner's page shows the URL again).
+#[derive(Clone, Debug)]
+pub struct OverlayKey {
+    pub hash: String,
+    pub sealed: String,
 }
 
 /// What adding a favourite did.
@@ -190,14 +202,14 @@ pub trait OverlayStore: Send + Sync {
     /// Whether the user's overlay keys are paused (see [`OverlayStore::suspend_overlays`]).
     async fn overlays_suspended(&self, user_id: &str) -> Result<bool, StoreError>;
 
-    /// Gives a favourite an alert-overlay key (by its hash; `None` revokes
-    /// it); `false` when it is not the user's favourite. One key per
-    /// favourite: a new one replaces the old.
+    /// Gives a favourite an alert-overlay key (`None` revokes it); `false`
+    /// when it is not the user's favourite. One key per favourite: a new
+    /// one replaces the old.
     async fn set_overlay(
         &self,
         user_id: &str,
         streamer_id: &str,
-        key_hash: Option<&str>,
+        key: Option<OverlayKey>,
     ) -> Result<bool, StoreError>;
 
     /// The (user, streamer) an overlay key's hash belongs to, while that

@@ -298,6 +298,7 @@ async fn record_grant(
                 added_at_ms: now_ms,
                 read_cursor: None,
                 overlay: false,
+                overlay_sealed: None,
             },
             account.max_favourites,
         )

@@ -265,6 +265,7 @@ pub async fn add_favourite(
             added_at_ms: now_ms,
             read_cursor: None,
             overlay: false,
+            overlay_sealed: None,
         };
         let added = account
             .users

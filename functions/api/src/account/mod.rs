@@ -112,6 +112,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/me/favourites/{login}/read"),
     ("POST", "/api/me/favourites/{login}/overlay"),
     ("DELETE", "/api/me/favourites/{login}/overlay"),
+    ("POST", "/api/me/favourites/{login}/overlay/reset"),
     ("POST", "/api/overlay/ticket"),
     ("POST", "/api/overlay/shown"),
     ("POST", "/api/ws-ticket"),
@@ -124,7 +125,7 @@ const FAVOURITES: &str = "/api/me/favourites/";
 /// favourite `read` (a valid login), not an empty login's `/read`.
 fn favourite_path(path: &str) -> Option<(&str, Option<&'static str>)> {
     let rest = path.strip_prefix(FAVOURITES)?;
-    for sub in ["/overlay", "/read"] {
+    for sub in ["/overlay/reset", "/overlay", "/read"] {
         if let Some(login) = rest.strip_suffix(sub) {
             return Some((login, Some(sub)));
         }
@@ -132,7 +133,7 @@ fn favourite_path(path: &str) -> Option<(&str, Option<&'static str>)> {
     Some((rest, None))
 }
 
-/// `/api/me/favourites/{login}[/read|/overlay]`, every method.
+/// `/api/me/favourites/{login}[/read|/overlay|/overlay/reset]`, every method.
 async fn favourite(
     account: &AccountRoutes,
     request: &Request,
@@ -141,6 +142,7 @@ async fn favourite(
     now_ms: i64,
 ) -> Response<Body> {
     let now_s = now_ms / 1000;
+    use overlay::KeyAction::{Reset, Revoke, Show};
     let Some((login, sub)) = favourite_path(path) else {
         return ApiError::NotFound {
             method: shown(method),
@@ -149,9 +151,13 @@ async fn favourite(
         .into_response();
     };
     match (sub, method) {
-        (Some("/overlay"), "POST") => overlay::key(account, request, login, false, now_s).await,
-        (Some("/overlay"), "DELETE") => overlay::key(account, request, login, true, now_s).await,
+        (Some("/overlay"), "POST") => overlay::key(account, request, login, Show, now_s).await,
+        (Some("/overlay"), "DELETE") => overlay::key(account, request, login, Revoke, now_s).await,
         (Some("/overlay"), _) => me::not_allowed(method, path, "POST, DELETE"),
+        (Some("/overlay/reset"), "POST") => {
+            overlay::key(account, request, login, Reset, now_s).await
+        }
+        (Some("/overlay/reset"), _) => me::not_allowed(method, path, "POST"),
         (Some(_), "PUT") => me::mark_read(account, request, login, now_s).await,
         (Some(_), _) => me::not_allowed(method, path, "PUT"),
         (None, "PUT") => me::add_favourite(account, request, login, now_ms).await,

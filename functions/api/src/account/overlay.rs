@@ -1,7 +1,9 @@
-//! Alert overlays for OBS: a logged-in user makes a key for one of their
-//! favourites (`POST /api/me/favourites/{login}/overlay`, answered once with
-//! the key and the overlay's URL; only its hash is kept) and can revoke it
-//! (`DELETE`). The key buys read-only WebSocket tickets for that one
+//! Alert overlays for OBS: a logged-in user gets a key for one of their
+//! favourites (`POST /api/me/favourites/{login}/overlay`: the overlay's
+//! URL, the same on every visit, so the one pasted into OBS keeps working;
+//! the key is kept hashed, for tickets, and sealed, to show it again),
+//! replaces it only when they ask (`POST …/overlay/reset`) and can revoke
+//! it (`DELETE`). The key buys read-only WebSocket tickets for that one
 //! streamer (`POST /api/overlay/ticket`) and records which alert the
 //! overlay showed last (`POST /api/overlay/shown`), nothing else: no
 //! session, no wishes, no lookups.
@@ -19,6 +21,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::auth::{random_token, sha256_hex};
+use shared::store::users::OverlayKey;
 use shared::store::Cursor;
 
 use super::me::{named, reply};
@@ -26,12 +29,28 @@ use super::visitor::{required, same_origin};
 use super::AccountRoutes;
 use crate::error::{shown as shown_text, ApiError};
 
-/// `POST` (make or replace) and `DELETE` (revoke) of a favourite's overlay key.
+/// What `POST …/overlay`, `POST …/overlay/reset` and `DELETE …/overlay` do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyAction {
+    /// The favourite's overlay URL: the one it has (200), else a new one (201).
+    Show,
+    /// A new key, the old one revoked (201): "Reset URL".
+    Reset,
+    /// No key any more.
+    Revoke,
+}
+
+/// Who a sealed overlay key belongs to: it opens for that favourite only.
+fn seal_owner(user_id: &str, streamer_id: &str) -> String {
+    format!("overlay:{user_id}:{streamer_id}")
+}
+
+/// A favourite's overlay key: shown again, made, replaced or revoked.
 pub async fn key(
     account: &AccountRoutes,
     request: &Request,
     segment: &str,
-    revoke: bool,
+    action: KeyAction,
     now_s: i64,
 ) -> Response<Body> {
     reply(
@@ -42,27 +61,52 @@ pub async fn key(
             let Some(f) = named(&have, segment) else {
                 return Err(ApiError::UnknownStreamer(shown_text(segment)));
             };
-            if revoke {
-                let revoked = f.overlay
-                    && account
-                        .users
-                        .set_overlay(&v.user.id, &f.streamer_id, None)
-                        .await?;
-                return Ok((
-                    StatusCode::OK,
-                    json!({"id": f.streamer_id, "revoked": revoked}),
-                ));
+            let owner = seal_owner(&v.user.id, &f.streamer_id);
+            let url = |key: &str| {
+                // The key rides in the fragment: browsers never send it to a server.
+                format!("{}/overlay.html#key={key}", account.site(request))
+            };
+            match action {
+                KeyAction::Revoke => {
+                    let revoked = f.overlay
+                        && account
+                            .users
+                            .set_overlay(&v.user.id, &f.streamer_id, None)
+                            .await?;
+                    return Ok((
+                        StatusCode::OK,
+                        json!({"id": f.streamer_id, "revoked": revoked}),
+                    ));
+                }
+                KeyAction::Show => {
+                    // The same URL on every visit, so the one in OBS keeps
+                    // working. A key made before keys were kept sealed
+                    // cannot be shown again: it is replaced once, below.
+                    let kept = f
+                        .overlay_sealed
+                        .as_deref()
+                        .and_then(|sealed| account.seal.open(&owner, sealed).ok());
+                    if let Some(key) = kept {
+                        return Ok((
+                            StatusCode::OK,
+                            json!({"id": f.streamer_id, "login": f.login, "key": key, "url": url(&key)}),
+                        ));
+                    }
+                }
+                KeyAction::Reset => {}
             }
             let key = random_token();
+            let stored = OverlayKey {
+                hash: sha256_hex(&key),
+                sealed: account.seal.seal(&owner, &key),
+            };
             account
                 .users
-                .set_overlay(&v.user.id, &f.streamer_id, Some(&sha256_hex(&key)))
+                .set_overlay(&v.user.id, &f.streamer_id, Some(stored))
                 .await?;
-            // The key rides in the fragment: browsers never send it to a server.
-            let url = format!("{}/overlay.html#key={key}", account.site(request));
             Ok((
                 StatusCode::CREATED,
-                json!({"id": f.streamer_id, "login": f.login, "key": key, "url": url}),
+                json!({"id": f.streamer_id, "login": f.login, "key": key, "url": url(&key)}),
             ))
         }
         .await,

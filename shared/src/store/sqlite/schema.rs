@@ -158,6 +158,7 @@ CREATE TABLE IF NOT EXISTS leases (
 /// before gets them on open (`CREATE TABLE IF NOT EXISTS` leaves it as it was).
 const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("favourites", "overlay_shown", "TEXT"),
+    ("favourites", "overlay_sealed", "TEXT"),
     ("events", "semantic_key", "TEXT"),
     ("connections", "session", "TEXT"),
     ("users", "overlays_suspended_at", "INTEGER"),

@@ -32,6 +32,7 @@ impl FavouriteStore for DynamoUserStore {
                     added_at_ms: number(i, "added_at_ms").unwrap_or_default(),
                     read_cursor: text(i, "read_cursor"),
                     overlay: text(i, "overlay_hash").is_some(),
+                    overlay_sealed: text(i, "overlay_sealed"),
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;

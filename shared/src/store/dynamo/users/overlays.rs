@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::ReturnValue;
 use super::DynamoUserStore;
 use crate::store::dynamo::conditions::{unless_refused, written};
 use crate::store::dynamo::{n, query_first, s, sdk_error, text, Item};
-use crate::store::users::OverlayStore;
+use crate::store::users::{OverlayKey, OverlayStore};
 use crate::store::{Cursor, StoreError};
 
 impl DynamoUserStore {
@@ -64,7 +64,7 @@ impl OverlayStore for DynamoUserStore {
         &self,
         user_id: &str,
         streamer_id: &str,
-        key_hash: Option<&str>,
+        key: Option<OverlayKey>,
     ) -> Result<bool, StoreError> {
         let update = self
             .update(Self::key(
@@ -72,11 +72,14 @@ impl OverlayStore for DynamoUserStore {
                 &format!("FAV#{streamer_id}"),
             ))
             .condition_expression("attribute_exists(pk)");
-        let update = match key_hash {
-            Some(h) => update
-                .update_expression("SET overlay_hash = :h REMOVE overlay_shown")
-                .expression_attribute_values(":h", s(h)),
-            None => update.update_expression("REMOVE overlay_hash, overlay_shown"),
+        let update = match key {
+            Some(k) => update
+                .update_expression(
+                    "SET overlay_hash = :h, overlay_sealed = :s REMOVE overlay_shown",
+                )
+                .expression_attribute_values(":h", s(k.hash))
+                .expression_attribute_values(":s", s(k.sealed)),
+            None => update.update_expression("REMOVE overlay_hash, overlay_sealed, overlay_shown"),
         };
         written(update.send().await)
     }

@@ -13,7 +13,7 @@ impl FavouriteStore for SqliteStore {
         let user = user_id.to_owned();
         self.read(move |c| {
             c.prepare_cached(
-                "SELECT streamer_id, login, added_at_ms, read_cursor, overlay_hash IS NOT NULL FROM favourites \
+                "SELECT streamer_id, login, added_at_ms, read_cursor, overlay_hash IS NOT NULL, overlay_sealed FROM favourites \
                  WHERE user_id = ?1 ORDER BY added_at_ms, streamer_id",
             )?
             .query_map([user], |r| {
@@ -23,6 +23,7 @@ impl FavouriteStore for SqliteStore {
                     added_at_ms: r.get(2)?,
                     read_cursor: r.get(3)?,
                     overlay: r.get(4)?,
+                    overlay_sealed: r.get(5)?,
                 })
             })?
             .collect()

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
 
 use crate::store::sqlite::SqliteStore;
-use crate::store::users::OverlayStore;
+use crate::store::users::{OverlayKey, OverlayStore};
 use crate::store::{Cursor, StoreError};
 
 #[async_trait]
@@ -36,17 +36,17 @@ impl OverlayStore for SqliteStore {
         &self,
         user_id: &str,
         streamer_id: &str,
-        key_hash: Option<&str>,
+        key: Option<OverlayKey>,
     ) -> Result<bool, StoreError> {
         let (user, streamer) = (user_id.to_owned(), streamer_id.to_owned());
-        let hash = key_hash.map(str::to_owned);
+        let (hash, sealed) = key.map(|k| (k.hash, k.sealed)).unzip();
         self.write(move |c| {
             let n = c
                 .prepare_cached(
-                    "UPDATE favourites SET overlay_hash = ?3, overlay_shown = NULL \
+                    "UPDATE favourites SET overlay_hash = ?3, overlay_sealed = ?4, overlay_shown = NULL \
                      WHERE user_id = ?1 AND streamer_id = ?2",
                 )?
-                .execute(params![user, streamer, hash])?;
+                .execute(params![user, streamer, hash, sealed])?;
             Ok(n == 1)
         })
         .await
