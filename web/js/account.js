@@ -115,13 +115,13 @@ export class Account {
       remove.className = 'remove';
       remove.setAttribute('aria-label', `Remove ${f.login}`);
       remove.textContent = '×';
-      remove.addEventListener('click', () => this.remove(f.login));
+      remove.addEventListener('click', () => this.remove(f.login, Boolean(f.overlay)));
       const overlay = document.createElement('button');
       overlay.type = 'button';
       overlay.className = 'overlay link';
       overlay.textContent = 'overlay';
       overlay.setAttribute('aria-label', `An OBS alert overlay for ${f.login}`);
-      overlay.addEventListener('click', () => this.makeOverlay(f.login));
+      overlay.addEventListener('click', () => this.showOverlay(f.login));
       li.dataset.live = String(Boolean(f.live));
       li.dataset.overlay = String(Boolean(f.overlay));
       li.append(watch, unread, live, game, overlay, remove);
@@ -156,31 +156,60 @@ export class Account {
     return ok;
   }
 
-  /** A new alert-overlay URL for `login` (the old one stops working). */
-  async makeOverlay(login) {
-    const { ok, body } = await call('POST', `api/me/favourites/${encodeURIComponent(login)}/overlay`);
+  /** The alert-overlay URL of `login`: the same on every visit (made the first time). */
+  async showOverlay(login) {
+    await this.overlayCall(login, '');
+  }
+
+  /** A new overlay URL for the login in the overlay box, once the streamer confirms. */
+  async resetOverlay() {
+    const login = $('overlay-box').dataset.login;
+    const sure = window.confirm(`Make a new overlay URL for ${login}? The one in OBS stops working until you paste the new one.`);
+    if (sure) await this.overlayCall(login, '/reset', 'New URL made: paste it into OBS.');
+  }
+
+  async overlayCall(login, sub, note = '') {
+    const { ok, body } = await call('POST', `api/me/favourites/${encodeURIComponent(login)}/overlay${sub}`);
     if (!ok) {
-      this.onError(body ? `${body.message} (${body.error})` : 'Could not make an overlay');
+      this.onError(body ? `${body.message} (${body.error})` : 'Could not get an overlay URL');
       return;
     }
     this.onError(null);
     $('overlay-url').value = body.url;
     $('overlay-for').textContent = body.login;
+    $('overlay-note').textContent = note;
     $('overlay-box').hidden = false;
     $('overlay-box').dataset.login = body.login;
     await this.load();
   }
 
-  /** Revokes the overlay of the login shown in the overlay box. */
+  /** Copies the overlay URL, for pasting into OBS. */
+  async copyOverlay() {
+    const field = $('overlay-url');
+    try {
+      await navigator.clipboard.writeText(field.value);
+    } catch {
+      // No clipboard permission (an old browser, an insecure origin): select it instead.
+      field.select();
+      $('overlay-note').textContent = 'Press Ctrl+C (⌘C) to copy.';
+      return;
+    }
+    $('overlay-note').textContent = 'Copied.';
+  }
+
+  /** Turns off the overlay in the overlay box, once the streamer confirms. */
   async revokeOverlay() {
     const login = $('overlay-box').dataset.login;
+    if (!window.confirm(`Turn off the alert overlay for ${login}? Its URL stops working.`)) return;
     await call('DELETE', `api/me/favourites/${encodeURIComponent(login)}/overlay`);
     $('overlay-box').hidden = true;
     $('overlay-url').value = '';
     await this.load();
   }
 
-  async remove(login) {
+  /** Removes a favourite; one with an overlay only once the streamer confirms (its URL dies with it). */
+  async remove(login, hasOverlay = false) {
+    if (hasOverlay && !window.confirm(`Remove ${login}? Its alert overlay URL stops working.`)) return;
     const { ok, body } = await call('DELETE', `api/me/favourites/${encodeURIComponent(login)}`);
     if (!ok) this.onError(body ? `${body.message} (${body.error})` : 'Could not remove that streamer');
     await this.load();

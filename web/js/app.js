@@ -208,6 +208,8 @@ async function main() {
     }
   });
   $('revoke-overlay').addEventListener('click', () => account.revokeOverlay());
+  $('reset-overlay').addEventListener('click', () => account.resetOverlay());
+  $('copy-overlay').addEventListener('click', () => account.copyOverlay());
   $('logout').addEventListener('click', async () => {
     toPolling();
     await account.logout();

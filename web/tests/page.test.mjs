@@ -556,19 +556,48 @@ test('watching a favourite hides its badge and marks what arrives as read; a gif
 });
 
 /**
- * Asks for the overlay URL of favourite `id` and waits for the new one:
- * asking again issues a new key and revokes the old, so a URL read before
- * the answer arrives would be the one about to be revoked.
+ * Asks for the overlay URL of favourite `id` and waits for this answer (the
+ * box may still show an earlier one, perhaps of a key revoked since).
  */
 async function newOverlayUrl(id) {
-  const previous = await page.inputValue('#overlay-url');
+  await page.evaluate(() => { document.getElementById('overlay-url').value = ''; });
   await page.click(`#favourites li[data-id="${id}"] .overlay`);
   await page.waitForSelector('#overlay-box:visible');
-  await page.waitForFunction((old) => {
-    const value = document.getElementById('overlay-url').value;
-    return value !== '' && value !== old;
-  }, previous);
+  await page.waitForFunction(() => document.getElementById('overlay-url').value !== '');
   return page.inputValue('#overlay-url');
+}
+
+/**
+ * A new key's overlay URL for favourite `id` (Reset URL, confirmed): its
+ * alerts start now, not where an earlier test's overlay left off.
+ */
+async function freshOverlayUrl(id) {
+  const old = await newOverlayUrl(id);
+  const confirmed = nextDialog(true);
+  await page.click('#reset-overlay');
+  await confirmed;
+  await page.waitForFunction((was) => document.getElementById('overlay-url').value !== was, old);
+  return page.inputValue('#overlay-url');
+}
+
+/** Answers the next confirm() with `accept` and resolves with its message. */
+function nextDialog(accept) {
+  return new Promise((resolve) => page.once('dialog', async (dialog) => {
+    const message = dialog.message();
+    await (accept ? dialog.accept() : dialog.dismiss());
+    resolve(message);
+  }));
+}
+
+/** The status of an overlay key's ticket request. */
+async function overlayTicketStatus(url) {
+  const key = new URLSearchParams(new URL(url).hash.slice(1)).get('key');
+  const response = await fetch(`http://127.0.0.1:${port}/api/overlay/ticket`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key }),
+  });
+  return response.status;
 }
 
 test('the OBS overlay: queued alerts once each, chosen types and minimum only, resumed after a reload, dead once revoked and transparent on stream', async () => {
@@ -599,7 +628,9 @@ test('the OBS overlay: queued alerts once each, chosen types and minimum only, r
   assert.equal(await overlay.evaluate(() => window.overlayShown), 1);
   assert.equal(await overlay.getAttribute('#alert', 'data-id'), later);
   // Revoked: the overlay cannot get a ticket any more.
+  const asked = nextDialog(true);
   await page.click('#revoke-overlay');
+  assert.match(await asked, /stops working/);
   await page.waitForSelector('#overlay-box', { state: 'hidden' });
   await overlay.reload();
   await overlay.waitForSelector('#overlay-error:visible');
@@ -660,7 +691,7 @@ test('the overlay resumes from the server, not browser storage: a fresh context 
 });
 
 test('the overlay by default alerts a follow and skips a title change; types may be named by the feed categories', async () => {
-  const url = await newOverlayUrl('777');
+  const url = await freshOverlayUrl('777');
   const overlay = await context.newPage();
   const shown = [];
   await overlay.exposeFunction('seen', (id) => shown.push(id));
@@ -687,6 +718,35 @@ test('the overlay by default alerts a follow and skips a title change; types may
   await overlay.waitForFunction(() => (window.overlayShown ?? 0) >= 1);
   assert.equal(shown[0], cheer);
   await overlay.close();
+});
+
+test('the overlay URL is the same on every visit; Reset URL asks first and only then replaces it; Copy copies it', async () => {
+  const first = await newOverlayUrl('777');
+  await page.reload();
+  await page.waitForSelector('#logged-in:visible');
+  assert.equal(await newOverlayUrl('777'), first, 'the same URL after a reload');
+  assert.equal(await overlayTicketStatus(first), 200);
+  // Reset, declined: nothing changes.
+  const declined = nextDialog(false);
+  await page.click('#reset-overlay');
+  assert.match(await declined, /stops working until you paste the new one/);
+  assert.equal(await page.inputValue('#overlay-url'), first);
+  assert.equal(await overlayTicketStatus(first), 200, 'still working');
+  // Reset, confirmed: a new URL, and the old one is dead.
+  const confirmed = nextDialog(true);
+  await page.click('#reset-overlay');
+  await confirmed;
+  await page.waitForFunction((old) => document.getElementById('overlay-url').value !== old, first);
+  const second = await page.inputValue('#overlay-url');
+  assert.notEqual(second, first);
+  assert.equal(await overlayTicketStatus(first), 401);
+  assert.equal(await overlayTicketStatus(second), 200);
+  assert.equal(await page.textContent('#overlay-note'), 'New URL made: paste it into OBS.');
+  // Copy: the URL on the clipboard.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${port}` });
+  await page.click('#copy-overlay');
+  await page.waitForFunction(() => document.getElementById('overlay-note').textContent === 'Copied.');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), second);
 });
 
 test('no wire name anywhere on the page once every kind of event has arrived', async () => {
