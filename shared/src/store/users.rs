@@ -87,6 +87,20 @@ pub struct Favourite {
     pub overlay_sealed: Option<String>,
 }
 
+impl Favourite {
+    /// A favourite just added: nothing read yet, no overlay.
+    pub fn new(streamer_id: &str, login: &str, added_at_ms: i64) -> Self {
+        Self {
+            streamer_id: streamer_id.to_owned(),
+            login: login.to_owned(),
+            added_at_ms,
+            read_cursor: None,
+            overlay: false,
+            overlay_sealed: None,
+        }
+    }
+}
+
 /// An alert overlay key as the store keeps it: its hash (how tickets find
 /// it) and the key sealed (how its owner's page shows the URL again).
 #[derive(Clone, Debug)]

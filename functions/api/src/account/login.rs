@@ -292,14 +292,7 @@ async fn record_grant(
         .users
         .add_favourite(
             &user.id,
-            &Favourite {
-                streamer_id: user.id.clone(),
-                login: user.login.clone(),
-                added_at_ms: now_ms,
-                read_cursor: None,
-                overlay: false,
-                overlay_sealed: None,
-            },
+            &Favourite::new(&user.id, &user.login, now_ms),
             account.max_favourites,
         )
         .await?;

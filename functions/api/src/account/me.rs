@@ -259,14 +259,7 @@ pub async fn add_favourite(
         {
             return Err(ApiError::NewTracksSpent(account.budgets.new_tracks_per_hour));
         }
-        let favourite = Favourite {
-            streamer_id: id.clone(),
-            login: login.clone(),
-            added_at_ms: now_ms,
-            read_cursor: None,
-            overlay: false,
-            overlay_sealed: None,
-        };
+        let favourite = Favourite::new(&id, &login, now_ms);
         let added = account
             .users
             .add_favourite(&v.user.id, &favourite, account.max_favourites)
