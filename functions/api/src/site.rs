@@ -43,6 +43,7 @@ const ASSETS: &[Asset] = assets!(
     "docs/index.html" at "api/docs",
     "docs/docs.js" at "api/docs/docs.js",
     "docs/docs.css" at "api/docs/docs.css",
+    "docs/reference.css" at "api/docs/reference.css",
     "docs/vendor/swagger-ui-bundle.js.gz" at "api/docs/swagger-ui-bundle.js",
     "docs/vendor/swagger-ui.css.gz" at "api/docs/swagger-ui.css",
     "docs/vendor/LICENSE.txt" at "api/docs/LICENSE.txt",
