@@ -169,6 +169,12 @@ impl ApiError {
     }
 }
 
+/// A path segment as the client typed it (percent-decoded: a login typed
+/// with a space reads "a b", not "a%20b"), shortened like [`shown`].
+pub fn shown_segment(segment: &str) -> String {
+    shown(&percent_encoding::percent_decode_str(segment).decode_utf8_lossy())
+}
+
 /// At most 64 characters of what a client sent, for echoing it in a message.
 pub fn shown(text: &str) -> String {
     match text.char_indices().nth(64) {

@@ -6,7 +6,7 @@ use shared::store::Cursor;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::error::{shown, ApiError};
+use crate::error::{shown, shown_segment, ApiError};
 
 /// Events per page: default and most.
 pub const EVENTS_LIMIT: Limit = Limit {
@@ -233,7 +233,7 @@ pub use shared::store::streamers::StreamerRef;
 /// Who a `{login}` path segment names (digits are a user id, as the
 /// subscription manager reads them).
 pub fn streamer(segment: &str) -> Result<StreamerRef, ApiError> {
-    StreamerRef::parse(segment).ok_or_else(|| ApiError::InvalidStreamer(shown(segment)))
+    StreamerRef::parse(segment).ok_or_else(|| ApiError::InvalidStreamer(shown_segment(segment)))
 }
 
 /// Digits only (no sign, no spaces), small enough to never overflow.

@@ -15,7 +15,7 @@ use shared::store::Cursor;
 
 use super::visitor::{required, same_origin, visitor};
 use super::AccountRoutes;
-use crate::error::{shown, ApiError};
+use crate::error::{shown, shown_segment, ApiError};
 
 /// A route's outcome as its response: the JSON with its status, or the error's.
 pub(super) fn reply(result: Result<(StatusCode, Value), ApiError>) -> Response<Body> {
@@ -153,7 +153,7 @@ pub async fn mark_read(
             Cursor::decode(cursor)?;
             let have = account.users.favourites(&v.user.id).await?;
             let Some(f) = named(&have, segment) else {
-                return Err(ApiError::UnknownStreamer(shown(segment)));
+                return Err(ApiError::UnknownStreamer(shown_segment(segment)));
             };
             account
                 .users
@@ -176,8 +176,8 @@ async fn resolve(
     segment: &str,
     now_s: i64,
 ) -> Result<(String, String), ApiError> {
-    let wanted =
-        StreamerRef::parse(segment).ok_or_else(|| ApiError::InvalidStreamer(shown(segment)))?;
+    let wanted = StreamerRef::parse(segment)
+        .ok_or_else(|| ApiError::InvalidStreamer(shown_segment(segment)))?;
     match &wanted {
         StreamerRef::Login(login) => {
             if let Some(id) = account.streamers.id_of_login(login).await? {
@@ -222,7 +222,7 @@ async fn resolve(
         .into_iter()
         .next()
         .map(|u| (u.id, u.login.to_ascii_lowercase()))
-        .ok_or_else(|| ApiError::UnknownStreamer(shown(segment)))
+        .ok_or_else(|| ApiError::UnknownStreamer(shown_segment(segment)))
 }
 
 /// `PUT /api/me/favourites/{login}`.

@@ -27,7 +27,7 @@ use shared::store::Cursor;
 use super::me::{named, reply};
 use super::visitor::{required, same_origin};
 use super::AccountRoutes;
-use crate::error::{shown as shown_text, ApiError};
+use crate::error::{shown as shown_text, shown_segment, ApiError};
 
 /// What `POST …/overlay`, `POST …/overlay/reset` and `DELETE …/overlay` do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub async fn key(
             let v = required(account, request, now_s).await?;
             let have = account.users.favourites(&v.user.id).await?;
             let Some(f) = named(&have, segment) else {
-                return Err(ApiError::UnknownStreamer(shown_text(segment)));
+                return Err(ApiError::UnknownStreamer(shown_segment(segment)));
             };
             let owner = seal_owner(&v.user.id, &f.streamer_id);
             let url = |key: &str| {

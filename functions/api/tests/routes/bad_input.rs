@@ -99,6 +99,21 @@ async fn every_bad_parameter_is_400_with_a_json_error() {
 }
 
 #[tokio::test]
+async fn a_bad_login_is_echoed_as_typed_not_percent_encoded() {
+    let f = Fixture::new();
+
+    let a = f
+        .get("/api/streamers/this%20is%20not%20valid!!/events")
+        .await;
+
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(a.body["error"], "invalid_streamer");
+    let message = a.body["message"].as_str().unwrap();
+    assert!(message.contains("\"this is not valid!!\""), "{message}");
+    assert!(!message.contains("%20"), "{message}");
+}
+
+#[tokio::test]
 async fn a_bad_parameter_is_reported_before_an_unknown_streamer() {
     let f = Fixture::new();
 
