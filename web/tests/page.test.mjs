@@ -183,6 +183,21 @@ test('logged out, a visitor watches a streamer: the backlog, a new event and the
   await page.waitForSelector('#login:visible');
 });
 
+test("cancelling the login at Twitch lands on a page in the site's style that says so and leads back", async () => {
+  await page.click('#login');
+  await page.waitForSelector('#cancel');
+  await page.click('#cancel');
+  await page.waitForSelector('#title');
+  assert.equal(await page.textContent('#title'), 'You did not log in');
+  assert.match(await page.textContent('#text'), /You can still watch streamers/);
+  // The site's stylesheet applies (its policy allows styles from this origin only).
+  const back = await page.$eval('#back', (a) => getComputedStyle(a).backgroundColor);
+  assert.equal(back, 'rgb(145, 71, 255)', "the way back is the site's button");
+  await page.click('#back');
+  await page.waitForSelector('#login:visible');
+  assert.equal(new URL(page.url()).pathname, '/');
+});
+
 test('log in through the simulated Twitch consent page', async () => {
   await page.click('#login');
   await page.waitForSelector('#authorize');

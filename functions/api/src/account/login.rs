@@ -120,8 +120,9 @@ pub async fn callback(account: &AccountRoutes, request: &Request, now_ms: i64) -
     if let Some(error) = q.get("error") {
         tracing::info!(error = %crate::error::shown(error), "Twitch sent the login back with an error");
         return if error == "access_denied" {
+            // A choice, not a failure: 200, so the browser logs no error.
             page(
-                StatusCode::FORBIDDEN,
+                StatusCode::OK,
                 "You did not log in",
                 "You chose not to connect your Twitch account. You can still watch streamers; log in any time to keep favourites.",
                 &[clear],

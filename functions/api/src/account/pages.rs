@@ -48,9 +48,11 @@ pub fn page(status: StatusCode, title: &str, text: &str, cookies: &[String]) -> 
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · Streamer Events</title></head><body>\
+         <title>{title} · Streamer Events</title>\
+         <link rel=\"stylesheet\" href=\"/style.css\"></head><body class=\"notice\">\
+         <p class=\"brand\">Streamer Events</p>\
          <h1 id=\"title\">{title}</h1><p id=\"text\">{text}</p>\
-         <p><a id=\"back\" href=\"/\">Back to Streamer Events</a></p></body></html>",
+         <p><a id=\"back\" class=\"button\" href=\"/\">Back to Streamer Events</a></p></body></html>",
         title = escape(title),
         text = escape(text),
     );
