@@ -10,6 +10,7 @@ use crate::error::{shown, ApiError};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endpoint {
     Streamers,
+    Streamer,
     Events,
     Stats,
     Streams,
@@ -41,6 +42,12 @@ pub const ROUTES: &[Route] = &[
         path: "/api/streamers",
         query: &["limit", "cursor"],
         endpoint: Endpoint::Streamers,
+    },
+    Route {
+        method: "GET",
+        path: "/api/streamers/{login}",
+        query: &[],
+        endpoint: Endpoint::Streamer,
     },
     Route {
         method: "GET",

@@ -70,6 +70,7 @@ pub async fn answer(state: &ApiState, call: &Call<'_>) -> Result<Reply, ApiError
         .unwrap_or_default();
     let value = match call.endpoint {
         Endpoint::Streamers => streamers(state, &query).await?,
+        Endpoint::Streamer => streamer(state, login).await?,
         Endpoint::Events => events(state, login, &query).await?,
         Endpoint::Stats => stats(state, login, &query, call.now_ms).await?,
         Endpoint::Streams => streams(state, login, &query, call.now_ms).await?,
@@ -127,6 +128,15 @@ async fn streamers(state: &ApiState, query: &Query) -> Result<Value, ApiError> {
 }
 
 /// `GET /api/streamers/{login}/events`: newest first, or after a cursor oldest first.
+/// `GET /api/streamers/{login}`: one streamer, tracked or not, with the
+/// state of each EventSub type: what this deployment receives for it.
+async fn streamer(state: &ApiState, login: &str) -> Result<Value, ApiError> {
+    let id = streamer_id(state, login).await?;
+    let record = state.streamers.streamer(&id).await?;
+    let live = state.snapshots.live_state(&id).await?;
+    Ok(views::streamer_detail(&id, record.as_ref(), live.as_ref()))
+}
+
 async fn events(state: &ApiState, login: &str, query: &Query) -> Result<Value, ApiError> {
     let limit = query.limit(params::EVENTS_LIMIT)?;
     let before = query.event_cursor("cursor")?;

@@ -104,8 +104,19 @@ pub fn events_page(page: &Page) -> Value {
 /// A tracked streamer with its live state (`null` when the poller never saw
 /// it) and the state of each of its EventSub types.
 pub fn streamer(s: &Streamer, live: Option<&LiveState>) -> Value {
-    let types: Map<String, Value> = s
-        .types
+    json!({
+        "id": s.id,
+        "login": s.login,
+        "wanted_since_ms": s.wanted_since_ms,
+        "last_watched_ms": s.last_watched_ms,
+        "live": live,
+        "types": type_states(s),
+    })
+}
+
+/// Each EventSub type's state, with when it last changed.
+fn type_states(s: &Streamer) -> Map<String, Value> {
+    s.types
         .iter()
         .map(|(kind, record)| {
             let mut v = serde_json::to_value(&record.state).unwrap_or(Value::Null);
@@ -114,12 +125,18 @@ pub fn streamer(s: &Streamer, live: Option<&LiveState>) -> Value {
             }
             (kind.clone(), v)
         })
-        .collect();
+        .collect()
+}
+
+/// One streamer as `GET /api/streamers/{login}` answers: whether it is
+/// tracked, and each EventSub type's state (none while it is not).
+pub fn streamer_detail(id: &str, s: Option<&Streamer>, live: Option<&LiveState>) -> Value {
+    let tracked = s.is_some_and(|s| s.wanted);
+    let types = s.filter(|s| s.wanted).map(type_states).unwrap_or_default();
     json!({
-        "id": s.id,
-        "login": s.login,
-        "wanted_since_ms": s.wanted_since_ms,
-        "last_watched_ms": s.last_watched_ms,
+        "id": id,
+        "login": s.and_then(|s| s.login.clone()),
+        "tracked": tracked,
         "live": live,
         "types": types,
     })

@@ -129,7 +129,7 @@ async fn unknown_paths_under_api_are_404_json() {
         "/api",
         "/api/",
         "/api/nope",
-        "/api/streamers/1337",
+        "/api/streamers/1337/nope",
         "/api/streamers/1337/events/extra",
         "/api/streamers//events",
         "/api/poller/pause/now",

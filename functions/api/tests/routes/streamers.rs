@@ -65,3 +65,61 @@ async fn streamers_pages_with_cursor_without_gaps_or_repeats() {
     }
     assert_eq!(seen, ["1", "2", "3", "4", "5"]);
 }
+
+#[tokio::test]
+async fn one_streamer_says_whether_it_is_tracked_and_what_arrives_for_it() {
+    let f = Fixture::new();
+    f.track("2", "bob").await;
+    f.live("2", "bob", true).await;
+    let types = BTreeMap::from([
+        (
+            "channel.follow".to_owned(),
+            TypeRecord {
+                state: TypeState::NeedsAuthorization {
+                    scopes: vec!["moderator:read:followers".into()],
+                    from: "broadcaster or a moderator".into(),
+                },
+                recreated: 0,
+                updated_at_ms: 7,
+            },
+        ),
+        (
+            "channel.raid".to_owned(),
+            TypeRecord {
+                state: TypeState::Enabled {
+                    subscription_id: "sub-1".into(),
+                },
+                recreated: 0,
+                updated_at_ms: 8,
+            },
+        ),
+    ]);
+    f.store.set_types("2", &types).await.unwrap();
+
+    // By login and by id: the same answer.
+    for uri in ["/api/streamers/bob", "/api/streamers/2"] {
+        let a = f.get(uri).await;
+        assert_eq!(a.status, StatusCode::OK, "{uri}");
+        assert_eq!(a.body["id"], "2");
+        assert_eq!(a.body["login"], "bob");
+        assert_eq!(a.body["tracked"], true);
+        assert_eq!(a.body["live"]["live"], true);
+        assert_eq!(a.body["types"]["channel.raid"]["state"], "enabled");
+        assert_eq!(
+            a.body["types"]["channel.follow"]["state"],
+            "needs_authorization"
+        );
+    }
+
+    // Released: known, but nothing arrives any more.
+    f.store.release("2", f.now_ms()).await.unwrap();
+    let a = f.get("/api/streamers/2").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.body["tracked"], false);
+    assert_eq!(a.body["types"], json!({}));
+
+    // Never heard of: 404, as every route that names a streamer.
+    let a = f.get("/api/streamers/nobody_at_all").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.body["error"], "unknown_streamer");
+}
