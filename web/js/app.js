@@ -4,8 +4,8 @@
 import { LiveConnection } from './live.js';
 import { PollingConnection } from './poll.js';
 import { Feed, frameOf } from './feed.js';
-import { drawPerDay, drawViewers } from './chart.js';
-import { Account } from './account.js';
+import { Insights } from './chart.js';
+import { Account, OnAir } from './account.js';
 import { showEmbeds } from './embeds.js';
 import { Filters } from './filters.js';
 import { loadLabels } from './labels.js';
@@ -13,65 +13,8 @@ import { loadLabels } from './labels.js';
 const CHART_REFRESH_MS = 60_000;
 /** How often the favourites' live states are read again. */
 const FAVOURITES_REFRESH_MS = 60_000;
-const HOUR_MS = 3_600_000;
 /** How long after the newest event a watched favourite is marked read. */
 const AUTO_READ_MS = 2_000;
-/** The chart's spans: how far back, and how many buckets (5 and 30 minutes). */
-const SPANS = { day: { ms: 24 * HOUR_MS, points: 288 }, week: { ms: 7 * 24 * HOUR_MS, points: 336 } };
-/** Event pages read back for the markers at most (100 events each). */
-const MARKER_PAGES = 10;
-let span = 'day';
-
-/** A streamer's events from `fromMs` on, newest first, a page at a time (bounded). */
-async function eventsSince(base, fromMs) {
-  const events = [];
-  let cursor = null;
-  for (let page = 0; page < MARKER_PAGES; page += 1) {
-    const url = `${base}/events?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const response = await fetch(url, { cache: 'no-store' });
-    if (!response.ok) break;
-    const body = await response.json();
-    events.push(...body.events);
-    const oldest = body.events[body.events.length - 1];
-    if (!body.next || !oldest || oldest.received_at_ms < fromMs) break;
-    cursor = body.next;
-  }
-  return events;
-}
-
-/** Viewers over the chosen span with the events on the line, and events per day. */
-async function refreshInsights(streamerId) {
-  if (!streamerId) return;
-  const base = `api/streamers/${encodeURIComponent(streamerId)}`;
-  const { ms, points } = SPANS[span];
-  const from = Date.now() - ms;
-  const json = (r) => (r.ok ? r.json() : null);
-  try {
-    const [series, stats, events] = await Promise.all([
-      fetch(`${base}/viewers?from=${from}&points=${points}`, { cache: 'no-store' }).then(json),
-      fetch(`${base}/stats?days=7`, { cache: 'no-store' }).then(json),
-      eventsSince(base, from),
-    ]);
-    $('insights').hidden = false;
-    const week = span === 'week';
-    $('viewers-span').textContent = week ? 'last 7 days, highest per 30 minutes' : 'last 24 hours, highest per 5 minutes';
-    drawViewers($('viewers'), series, events, $('viewers-legend'), { week });
-    drawPerDay($('per-day'), stats, $('per-day-legend'));
-  } catch {
-    // The feed works without the read API (e.g. served elsewhere).
-  }
-}
-
-/** The 24 h / 7 days switch. */
-function wireSpan(refresh) {
-  for (const button of document.querySelectorAll('#span button')) {
-    button.addEventListener('click', () => {
-      span = button.dataset.span;
-      for (const b of document.querySelectorAll('#span button')) b.setAttribute('aria-pressed', String(b === button));
-      refresh();
-    });
-  }
-}
 
 const $ = (id) => document.getElementById(id);
 
@@ -100,6 +43,20 @@ function showError(text) {
 
 async function main() {
   let watching = null; // what the person typed (a login or an id)
+  // A streamer's key for its on-air state: a favourite's id, else the name watched.
+  const keyOf = (name) => account.favourite(name)?.id ?? name;
+  const onAir = new OnAir(() => {
+    if (account.me) account.renderFavourites();
+    showOnAir();
+  });
+  const showOnAir = () => {
+    const id = connection?.subscribed;
+    $('on-air').hidden = !(id && onAir.live(keyOf(id)));
+  };
+  const insights = new Insights({
+    // The series speaks for a streamer who is not a favourite (/api/me does for those).
+    onSeries: (id, live) => { if (!account.favourite(id)) onAir.fromServer(keyOf(id), live); },
+  });
   const feed = new Feed($('feed'), (size) => {
     $('empty').hidden = size > 0;
   });
@@ -135,7 +92,8 @@ async function main() {
     onFrame(frame) {
       if (frame.type === 'subscribed') {
         account.setWatching(frame.broadcaster);
-        refreshInsights(frame.broadcaster);
+        insights.refresh(frame.broadcaster);
+        showOnAir();
         $('older').hidden = false;
         const base = `api/streamers/${encodeURIComponent(frame.broadcaster)}/events`;
         $('export-csv').href = `${base}.csv`;
@@ -149,12 +107,14 @@ async function main() {
         if (login && $('watch').dataset.login !== login) showEmbeds($('watch'), login, { enabled: config.embeds !== false });
       }
       if (frame.type === 'event') {
-        feed.add(frame);
+        // The charts count what is new to the feed and not the backlog (the
+        // server's counts hold that already).
+        if (feed.add(frame) && !frame.backlog) insights.add(frame);
         const fav = account.favourite(frame.broadcaster);
         if (fav && frame.backlog) feed.markRead(fav.read_at_ms);
         if (fav) readWhileWatching();
-        // A favourite going live or offline: its badge follows at once.
-        if (['stream.online', 'stream.offline'].includes(frame.event_type) && !frame.backlog && account.me) account.load();
+        // Going live or offline: the badges follow at once.
+        onAir.fromFrame(keyOf(frame.broadcaster), frame);
       }
       else if (frame.type === 'error') {
         showError(`${frame.message} (${frame.code})`);
@@ -190,6 +150,7 @@ async function main() {
       watch(login);
     },
     onError: showError,
+    onAir,
   });
   const loggedIn = await account.load();
   if (loggedIn || config.open) connection = new LiveConnection({ config, ...handlers });
@@ -214,7 +175,8 @@ async function main() {
     // Nothing of the session stays on screen.
     watching = null;
     feed.clear();
-    for (const id of ['older', 'mark-read', 'exports', 'insights', 'watch']) $(id).hidden = true;
+    insights.clear();
+    for (const id of ['older', 'mark-read', 'exports', 'watch', 'on-air']) $(id).hidden = true;
     $('watching').textContent = '';
     history.replaceState(null, '', location.pathname);
     setStatus('idle', 'Logged out');
@@ -225,6 +187,7 @@ async function main() {
     feed.clear();
     $('older').hidden = true;
     $('mark-read').hidden = true;
+    $('on-air').hidden = true;
     showError(null);
     $('watching').textContent = `· ${broadcaster}`;
     history.replaceState(null, '', `#${encodeURIComponent(broadcaster)}`);
@@ -266,19 +229,26 @@ async function main() {
     input.value = initial;
     watch(initial);
   }
-  setInterval(() => refreshInsights(connection.subscribed), CHART_REFRESH_MS);
-  wireSpan(() => refreshInsights(connection.subscribed));
+  setInterval(() => insights.refresh(connection.subscribed), CHART_REFRESH_MS);
+  // The 24 h / 7 days switch.
+  for (const button of document.querySelectorAll('#span button')) {
+    button.addEventListener('click', () => {
+      insights.span = button.dataset.span;
+      for (const b of document.querySelectorAll('#span button')) b.setAttribute('aria-pressed', String(b === button));
+      insights.refresh(connection.subscribed);
+    });
+  }
   // The charts are drawn at their width: again when it changes (a rotated phone).
   let width = $('insights').clientWidth;
   new ResizeObserver(() => {
     const now = $('insights').clientWidth;
-    if (now !== width && !$('insights').hidden) refreshInsights(connection.subscribed);
+    if (now !== width) insights.draw();
     width = now;
   }).observe($('insights'));
   window.streamerEvents = {
     get connection() { return connection; },
-    feed, account, filters,
-    refreshInsights: () => refreshInsights(connection.subscribed),
+    feed, account, filters, insights, onAir,
+    refreshInsights: () => insights.refresh(connection.subscribed),
   };
 }
 

@@ -178,6 +178,8 @@ test('logged out, a visitor watches a streamer: the backlog, a new event and the
   const [live] = await trigger('channel.follow', 1, streamer);
   await page.waitForSelector(`#feed li[data-id="${live}"]`, { timeout: 25_000 });
   assert.deepEqual(await feedIds(), [live, ...[...backlog].reverse()]);
+  // The charts count it as it arrives, not at their next read a minute later.
+  await page.waitForFunction(() => [...document.querySelectorAll('#viewers-legend li')].some((li) => li.textContent.trim() === 'Follows 1'), null, { timeout: 5_000 });
   assert.equal(await page.evaluate(() => window.socketsOpened), 0, 'no WebSocket opened');
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForSelector('#login:visible');
@@ -258,6 +260,53 @@ test('a streamer picked by login is watched by its user id', async () => {
   const [live] = await trigger('channel.cheer');
   await page.waitForSelector(`#feed li[data-id="${live}"]`);
   assert.equal((await feedIds())[0], live);
+});
+
+/** What the charts say of one kind (its id and label): both legends, today's bar, and the events the markers stand for. */
+function countsOnCharts([kind, label]) {
+  const legend = (id) => Number([...document.querySelectorAll(`#${id} li`)]
+    .map((li) => li.textContent.trim().match(new RegExp(`^${label} (\\d+)$`))?.[1]).find(Boolean) ?? 0);
+  const today = new Date().toISOString().slice(0, 10);
+  const markers = [...document.querySelectorAll(`#viewers .marker[data-kind="${kind}"]`)]
+    .reduce((n, m) => n + Number(m.getAttribute('aria-label').match(/: (\d+) events,/)?.[1] ?? 1), 0);
+  return {
+    legend: legend('viewers-legend'),
+    perDayLegend: legend('per-day-legend'),
+    today: Number(document.querySelector(`#per-day .bar[data-day="${today}"] .total`)?.textContent ?? 0),
+    markers,
+  };
+}
+
+/** Waits until the charts say `want` of `kind` (5 s at most), and says what they said instead. */
+async function chartsSay(kind, want) {
+  await page.evaluate(`window.countsOnCharts = ${countsOnCharts}`);
+  try {
+    await page.waitForFunction(([k, w]) => JSON.stringify(window.countsOnCharts(k)) === w, [kind, JSON.stringify(want)], { timeout: 5_000 });
+  } catch {
+    // Timed out: the assertion below says how the counts differ.
+  }
+  assert.deepEqual(await page.evaluate((k) => window.countsOnCharts(k), kind), want);
+}
+
+test('the charts follow the feed: each live event counted at once, and not again after the next read', async () => {
+  const streamer = '606060';
+  await trigger('channel.follow', 2, streamer);
+  await page.fill('#broadcaster', streamer);
+  await page.click('#picker button');
+  await page.waitForFunction((b) => window.streamerEvents.connection.subscribed === b, streamer);
+  await chartsSay(['follows', 'Follows'], { legend: 2, perDayLegend: 2, today: 2, markers: 2 });
+  const live = await trigger('channel.follow', 5, streamer);
+  await page.waitForSelector(`#feed li[data-id="${live[4]}"]`);
+  // In the legends, today's bar and the markers as they arrive, not at the next read a minute later.
+  const seven = { legend: 7, perDayLegend: 7, today: 7, markers: 7 };
+  await chartsSay(['follows', 'Follows'], seven);
+  // The next read replaces the local tally with the server's: still 7, not 12.
+  await page.evaluate(() => window.streamerEvents.refreshInsights());
+  assert.deepEqual(await page.evaluate(() => window.countsOnCharts(['follows', 'Follows'])), seven, 'not counted twice after a read');
+  // A live event after that read is counted once, on top of it.
+  const [one] = await trigger('channel.follow', 1, streamer);
+  await page.waitForSelector(`#feed li[data-id="${one}"]`);
+  await chartsSay(['follows', 'Follows'], { legend: 8, perDayLegend: 8, today: 8, markers: 8 });
 });
 
 test('the charts: viewers over 24 hours and 7 days with events marked on the line, events per day by keyboard', async () => {
@@ -363,6 +412,26 @@ test('a favourite: added by login, watched with its backlog and live events, kep
   await page.waitForSelector(`#favourites li[data-id="${fav}"]`);
   await page.click(`#favourites li[data-id="${fav}"] .watch`);
   await page.waitForSelector(`#feed li[data-id="${live}"]`);
+});
+
+test('going live and going offline show at once, for the streamer watched and on its favourite badge', async () => {
+  // 777 is offline on the simulated Twitch, and the poller (every second here) keeps saying so.
+  await page.waitForFunction(() => window.streamerEvents.connection.subscribed === '777');
+  assert.equal(await page.isHidden('#on-air'), true);
+  await page.waitForSelector('#favourites li[data-id="777"][data-live="false"]');
+  const [online] = await trigger('stream.online', 1, '777');
+  await page.waitForSelector(`#feed li[data-id="${online}"]`);
+  await page.waitForSelector('#favourites li[data-id="777"][data-live="true"]', { timeout: 5_000 });
+  await page.waitForSelector('#on-air:visible', { timeout: 5_000 });
+  assert.equal(await page.textContent('#favourites li[data-id="777"] .live-badge'), 'live');
+  // The poller's older word (read again from /api/me) does not take it back.
+  await page.evaluate(() => window.streamerEvents.account.load());
+  assert.equal(await page.getAttribute('#favourites li[data-id="777"]', 'data-live'), 'true');
+  assert.equal(await page.isVisible('#on-air'), true);
+  const [offline] = await trigger('stream.offline', 1, '777');
+  await page.waitForSelector(`#feed li[data-id="${offline}"]`);
+  await page.waitForSelector('#on-air', { state: 'hidden', timeout: 5_000 });
+  await page.waitForSelector('#favourites li[data-id="777"][data-live="false"]', { timeout: 5_000 });
 });
 
 test('filters hide and show kinds of event, remembered for this user across a reload', async () => {
