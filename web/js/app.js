@@ -15,6 +15,12 @@ const CHART_REFRESH_MS = 60_000;
 const FAVOURITES_REFRESH_MS = 60_000;
 /** How long after the newest event a watched favourite is marked read. */
 const AUTO_READ_MS = 2_000;
+/** Events a subscription's backlog holds at most (the socket's; polling's is more). */
+const BACKLOG = 10;
+/** How long the charts wait for the feed's backlog at most. */
+const REVEAL_MS = 1_000;
+/** A pause this long in the backlog's frames ends it. */
+const QUIET_MS = 150;
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,6 +33,30 @@ async function loadConfig() {
   }
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return { websocket_url: `${scheme}//${location.host}/ws`, ticket_url: null, login_url: '/auth/login', embeds: true };
+}
+
+/** The charts' show/hide switch (remembered in this browser) and the 24 h / 7 days switch. */
+function wireCharts(insights) {
+  const key = 'streamer-events:charts';
+  const show = (open) => {
+    $('charts').hidden = !open;
+    $('span').hidden = !open;
+    $('charts-toggle').setAttribute('aria-expanded', String(open));
+    if (open) insights.draw();
+  };
+  show(localStorage.getItem(key) !== 'hidden');
+  $('charts-toggle').addEventListener('click', () => {
+    const open = $('charts').hidden;
+    localStorage.setItem(key, open ? 'shown' : 'hidden');
+    show(open);
+  });
+  for (const button of document.querySelectorAll('#span button')) {
+    button.addEventListener('click', () => {
+      insights.span = button.dataset.span;
+      for (const b of document.querySelectorAll('#span button')) b.setAttribute('aria-pressed', String(b === button));
+      insights.refresh(insights.streamer);
+    });
+  }
 }
 
 function setStatus(state, text) {
@@ -53,13 +83,53 @@ async function main() {
     const id = connection?.subscribed;
     $('on-air').hidden = !(id && onAir.live(keyOf(id)));
   };
+  // While a streamer's feed is first read, what sits below or beside it waits
+  // (style.css): shown before the backlog, it would be pushed down by it.
+  // It shows once the charts are read and the feed holds the backlog they
+  // imply (a second at most).
+  let listed = null; // events the charts' read found, once done
+  let revealTimer = null;
+  const reading = (on) => {
+    listed = null;
+    clearTimeout(revealTimer);
+    if (on) {
+      $('board').dataset.reading = '';
+      revealTimer = setTimeout(() => reading(false), REVEAL_MS);
+    } else {
+      delete $('board').dataset.reading;
+      feed.onChange(feed.size);
+    }
+  };
+  const revealWhenRead = () => {
+    if (listed !== null && feed.size >= Math.min(listed, BACKLOG) && $('feed').dataset.waiting === undefined) reading(false);
+  };
+  let feedTimer = null;
+  const holdFeed = (ms) => {
+    clearTimeout(feedTimer);
+    feedTimer = setTimeout(() => {
+      delete $('feed').dataset.waiting;
+      feed.onChange(feed.size);
+    }, ms);
+  };
   const insights = new Insights({
+    onRead: (n) => { listed = n; revealWhenRead(); },
     // The series speaks for a streamer who is not a favourite (/api/me does for those).
     onSeries: (id, live) => { if (!account.favourite(id)) onAir.fromServer(keyOf(id), live); },
   });
+  // An empty feed offers nothing to mark or page back to.
+  let olderMore = false; // the server has events older than the feed shows
   const feed = new Feed($('feed'), (size) => {
-    $('empty').hidden = size > 0;
+    // Said once the feed is read, not while it is.
+    $('empty').hidden = size > 0 || !connection?.subscribed || $('board').dataset.reading !== undefined;
+    $('older').hidden = size === 0 || !olderMore || $('feed').dataset.waiting !== undefined;
+    $('mark-read').hidden = size === 0 || !account.favourite(connection?.subscribed);
+    revealWhenRead();
   });
+  // The filters are drawn at once (their room is taken before anything loads),
+  // then again with what this user chose.
+  const filters = new Filters($('filters'), (hidden) => feed.setHidden(hidden));
+  filters.use(null);
+  wireCharts(insights);
   // The feed words each type with the server's label: read before any row.
   const [config] = await Promise.all([loadConfig(), loadLabels()]);
   // Logged in: the WebSocket. Logged out: the read API, read again every few
@@ -77,12 +147,12 @@ async function main() {
         if (watching) connection.watch(watching);
       } else if (state === 'polling') {
         showError(null);
-        setStatus('polling', `Watching ${watching} · new events every ${Math.round(detail.everyMs / 1000)} s (log in for live updates)`);
+        setStatus('polling', `Watching ${watching} · new events every ${Math.round(detail.everyMs / 1000)} s`);
       } else if (state === 'stopped') {
         setStatus('error', 'Not watching');
       } else if (state === 'live') {
         showError(null);
-        setStatus('live', `Live: watching ${watching ?? detail.broadcaster}`);
+        setStatus('live', `Watching ${watching ?? detail.broadcaster} · connected`);
       } else if (state === 'reconnecting') {
         setStatus('reconnecting', `Reconnecting in ${(detail.delay / 1000).toFixed(1)} s (${detail.reason})`);
       } else {
@@ -92,15 +162,22 @@ async function main() {
     onFrame(frame) {
       if (frame.type === 'subscribed') {
         account.setWatching(frame.broadcaster);
+        // An empty feed stays unseen while its backlog comes in (newest on top,
+        // so each frame would push the rows before it down): all at once, as
+        // soon as a full backlog is in, or once the frames pause.
+        if (feed.size === 0) {
+          $('feed').dataset.waiting = '';
+          holdFeed(frame.polling ? 0 : QUIET_MS);
+        }
         insights.refresh(frame.broadcaster);
         showOnAir();
-        $('older').hidden = false;
+        olderMore = true;
         const base = `api/streamers/${encodeURIComponent(frame.broadcaster)}/events`;
         $('export-csv').href = `${base}.csv`;
         $('export-jsonl').href = `${base}.jsonl`;
         $('exports').hidden = false;
         const fav = account.favourite(frame.broadcaster);
-        $('mark-read').hidden = !fav;
+        feed.onChange(feed.size);
         // The backlog follows this frame: draw the line once it is in.
         if (fav) setTimeout(() => feed.markRead(fav.read_at_ms), 0);
         const login = frame.requested ?? account.loginOf(frame.broadcaster) ?? (/^\d+$/.test(watching) ? null : watching);
@@ -110,6 +187,7 @@ async function main() {
         // The charts count what is new to the feed and not the backlog (the
         // server's counts hold that already).
         if (feed.add(frame) && !frame.backlog) insights.add(frame);
+        if (frame.backlog && $('feed').dataset.waiting !== undefined) holdFeed(feed.size >= BACKLOG ? 0 : QUIET_MS);
         const fav = account.favourite(frame.broadcaster);
         if (fav && frame.backlog) feed.markRead(fav.read_at_ms);
         if (fav) readWhileWatching();
@@ -118,7 +196,13 @@ async function main() {
       }
       else if (frame.type === 'error') {
         showError(`${frame.message} (${frame.code})`);
-        if (['invalid_broadcaster', 'unknown_streamer'].includes(frame.code)) setStatus('error', 'Not watching');
+        if (['invalid_broadcaster', 'unknown_streamer'].includes(frame.code)) {
+          setStatus('error', 'Not watching');
+          // Nothing of the streamer watched before stays.
+          insights.clear();
+          reading(false);
+          for (const id of ['exports', 'watch']) $(id).hidden = true;
+        }
       }
     },
   };
@@ -155,7 +239,6 @@ async function main() {
   const loggedIn = await account.load();
   if (loggedIn || config.open) connection = new LiveConnection({ config, ...handlers });
   else toPolling();
-  const filters = new Filters($('filters'), (hidden) => feed.setHidden(hidden));
   filters.use(account.me?.user?.id);
   setInterval(() => account.me && account.load(), FAVOURITES_REFRESH_MS);
   $('add-favourite').addEventListener('submit', async (event) => {
@@ -174,8 +257,10 @@ async function main() {
     await account.logout();
     // Nothing of the session stays on screen.
     watching = null;
+    olderMore = false;
     feed.clear();
     insights.clear();
+    reading(false);
     for (const id of ['older', 'mark-read', 'exports', 'watch', 'on-air']) $(id).hidden = true;
     $('watching').textContent = '';
     history.replaceState(null, '', location.pathname);
@@ -184,9 +269,11 @@ async function main() {
   const watch = (broadcaster) => {
     if (!broadcaster || broadcaster === watching) return;
     watching = broadcaster;
+    olderMore = false;
     feed.clear();
-    $('older').hidden = true;
-    $('mark-read').hidden = true;
+    // The charts' room is kept from now on; they fill in once read.
+    reading(true);
+    insights.start();
     $('on-air').hidden = true;
     showError(null);
     $('watching').textContent = `· ${broadcaster}`;
@@ -215,7 +302,8 @@ async function main() {
       const page = await response.json();
       if (!response.ok) throw new Error(`${page.message} (${page.error})`);
       for (const e of page.events) feed.add(frameOf(id, e));
-      $('older').hidden = !page.next;
+      olderMore = Boolean(page.next);
+      feed.onChange(feed.size);
     } catch (error) {
       showError(`Could not load older events: ${error.message}`);
     }
@@ -230,14 +318,6 @@ async function main() {
     watch(initial);
   }
   setInterval(() => insights.refresh(connection.subscribed), CHART_REFRESH_MS);
-  // The 24 h / 7 days switch.
-  for (const button of document.querySelectorAll('#span button')) {
-    button.addEventListener('click', () => {
-      insights.span = button.dataset.span;
-      for (const b of document.querySelectorAll('#span button')) b.setAttribute('aria-pressed', String(b === button));
-      insights.refresh(connection.subscribed);
-    });
-  }
   // The charts are drawn at their width: again when it changes (a rotated phone).
   let width = $('insights').clientWidth;
   new ResizeObserver(() => {

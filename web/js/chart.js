@@ -294,15 +294,24 @@ export class Insights {
   /**
    * @param {object} options
    * @param {(id: string, live: boolean) => void} [options.onSeries] what the viewer series says of the streamer being live now
+   * @param {(events: number) => void} [options.onRead] a read is done (or failed): how many events it found
    */
-  constructor({ onSeries = () => {} } = {}) {
+  constructor({ onSeries = () => {}, onRead = () => {} } = {}) {
     this.onSeries = onSeries;
+    this.onRead = onRead;
     this.span = 'day';
     this.streamer = null;
     this.data = null; // the last read: {series, stats, events}
     this.live = new Map(); // id → event: shown live and not in the last read
     this.generation = 0;
     this.frame = null;
+  }
+
+  /** A new streamer: the charts' room shown, empty until read. */
+  start() {
+    this.clear();
+    for (const id of ['viewers', 'per-day', 'viewers-legend', 'per-day-legend']) $(id).replaceChildren();
+    $('insights').hidden = false;
   }
 
   /** No streamer: nothing shown, nothing kept. */
@@ -344,6 +353,7 @@ export class Insights {
     } catch {
       // The feed works without the read API (e.g. served elsewhere).
     }
+    if (generation === this.generation) this.onRead(this.data?.events.length ?? 0);
   }
 
   /** A live event the feed has just shown (once per id): counted at once. */
@@ -362,7 +372,7 @@ export class Insights {
 
   /** Draws the last read with the live events on top, keeping the keyboard focus. */
   draw() {
-    if (!this.data || $('insights').hidden) return;
+    if (!this.data || $('insights').hidden || $('charts').hidden) return;
     const { series, stats, events, week } = this.data;
     const extra = [...this.live.values()];
     const focused = document.activeElement?.closest?.('#insights [data-day], #insights [data-kind][data-at]');
