@@ -781,6 +781,23 @@ test('no wire name anywhere on the page once every kind of event has arrived', a
   assert.deepEqual(found, []);
 });
 
+test('an empty feed offers nothing to mark as read or page back to', async () => {
+  // A favourite with no events at all.
+  await page.fill('#favourite', 'user990099');
+  await page.click('#add-favourite button');
+  await page.waitForSelector('#favourites li[data-id="990099"]');
+  await page.waitForFunction(() => window.streamerEvents.connection.subscribed === '990099');
+  await page.waitForSelector('#empty:visible');
+  assert.deepEqual(await feedIds(), []);
+  assert.equal(await page.isHidden('#mark-read'), true, 'no "Mark as read"');
+  assert.equal(await page.isHidden('#older'), true, 'no "Show older events"');
+  // The first event: both as they should be for a favourite with one event.
+  const [first] = await trigger('channel.follow', 1, '990099');
+  await page.waitForSelector(`#feed li[data-id="${first}"]`);
+  await page.waitForSelector('#mark-read:visible');
+  assert.equal(await page.isHidden('#empty'), true);
+});
+
 /** Sums the page's layout shifts not caused by input, from the start of each load. */
 function countShifts() {
   window.layoutShift = 0;
@@ -820,12 +837,24 @@ test('the live feed is in the first screen at 1280×800 and 375×800, and a load
     seen[`logged in ${width}`] = await firstScreen(page, width, '777', { loggedIn: true });
     await page.screenshot({ path: join(dir, `first-screen-${width}.png`) });
   }
+  // At 375 px: the 24 h axis labels apart, and every filter box big enough to tap.
+  const overlaps = await page.evaluate(() => {
+    const boxes = [...document.querySelectorAll('#viewers text.label')].map((t) => t.getBoundingClientRect())
+      .filter((b) => b.width > 0).sort((a, b) => a.left - b.left);
+    return boxes.filter((b, i) => i > 0 && b.left < boxes[i - 1].right && b.top < boxes[i - 1].bottom && boxes[i - 1].top < b.bottom).length;
+  });
+  assert.equal(overlaps, 0, 'axis labels overlap at 375 px');
+  const small = await page.$$eval('#filters input', (boxes) => boxes.map((b) => b.getBoundingClientRect())
+    .filter((r) => r.width < 24 || r.height < 24).length);
+  assert.equal(small, 0, 'filter boxes under 24 x 24 px');
   // A visitor with no session (no /api/me, the read API polled).
   const browser = await chromium.launch({ executablePath: browserPath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
   try {
     const visitor = await (await browser.newContext()).newPage();
     await visitor.addInitScript(countShifts);
     for (const width of [1280, 375]) seen[`logged out ${width}`] = await firstScreen(visitor, width, '777', { loggedIn: false });
+    // "Log in with Twitch" on one line at 375 px.
+    assert.equal(await visitor.$eval('#login', (a) => a.getClientRects().length), 1, 'the login button wraps');
   } finally {
     await browser.close();
   }
