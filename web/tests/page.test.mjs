@@ -228,6 +228,9 @@ test('a bad streamer is answered with a readable error', async () => {
   await page.click('#picker button');
   await page.waitForSelector('#error:not([hidden])');
   assert.match(await page.textContent('#error'), /invalid_broadcaster/);
+  // Nothing of the streamer watched before stays: no charts, no export links.
+  await page.waitForSelector('#insights', { state: 'hidden' });
+  assert.equal(await page.isHidden('#exports'), true);
   // Back to the real one for the next test.
   await page.fill('#broadcaster', BROADCASTER);
   await page.click('#picker button');
@@ -393,6 +396,23 @@ test('the charts: viewers over 24 hours and 7 days with events marked on the lin
   assert.deepEqual(violations.map((v) => v.id), [], 'the charts in dark mode');
   await page.emulateMedia({ colorScheme: 'light' });
   await page.click('#span button[data-span="day"]');
+});
+
+test('the charts can be hidden and shown again, remembered across a reload', async () => {
+  await page.waitForSelector('#per-day .bar', { state: 'attached' });
+  assert.equal(await page.getAttribute('#charts-toggle', 'aria-expanded'), 'true');
+  await page.click('#charts-toggle');
+  await page.waitForSelector('#charts', { state: 'hidden' });
+  assert.equal(await page.getAttribute('#charts-toggle', 'aria-expanded'), 'false');
+  assert.equal(await page.isHidden('#span'), true, 'no span to choose for hidden charts');
+  await page.reload();
+  await page.waitForSelector('#logged-in:visible');
+  await page.waitForSelector('#insights:visible');
+  assert.equal(await page.isHidden('#charts'), true, 'still hidden after a reload');
+  await page.click('#charts-toggle');
+  // Drawn on showing, from what was read while hidden.
+  await page.waitForSelector('#per-day .bar', { state: 'visible' });
+  assert.equal(await page.getAttribute('#charts-toggle', 'aria-expanded'), 'true');
 });
 
 test('a favourite: added by login, watched with its backlog and live events, kept across a reload', async () => {
