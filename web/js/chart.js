@@ -347,7 +347,8 @@ export class Insights {
       for (const id of [...this.live.keys()]) if (ids.has(id)) this.live.delete(id);
       this.data = { series, stats, events, week: this.span === 'week' };
       const last = series?.points?.[series.points.length - 1];
-      if (series) this.onSeries(streamerId, Boolean(last && series.to_ms - last.at_ms <= 2 * series.bucket_ms));
+      // Live now: polled in the last two buckets, ten minutes at most.
+      if (series) this.onSeries(streamerId, Boolean(last && series.to_ms - last.at_ms <= Math.min(2 * series.bucket_ms, 600_000)));
       $('insights').hidden = false;
       this.draw();
     } catch {
