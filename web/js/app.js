@@ -104,10 +104,13 @@ async function main() {
     if (listed !== null && feed.size >= Math.min(listed, BACKLOG) && $('feed').dataset.waiting === undefined) reading(false);
   };
   let feedTimer = null;
+  let backlogFrames = 0; // of the backlog the feed waits for
   const holdFeed = (ms) => {
     clearTimeout(feedTimer);
     feedTimer = setTimeout(() => {
       delete $('feed').dataset.waiting;
+      // A socket's backlog short of full is all there is: nothing older to show.
+      if (!(connection instanceof PollingConnection) && backlogFrames < BACKLOG) olderMore = false;
       feed.onChange(feed.size);
     }, ms);
   };
@@ -167,6 +170,7 @@ async function main() {
         // soon as a full backlog is in, or once the frames pause.
         if (feed.size === 0) {
           $('feed').dataset.waiting = '';
+          backlogFrames = 0;
           holdFeed(frame.polling ? 0 : QUIET_MS);
         }
         insights.refresh(frame.broadcaster);
@@ -187,7 +191,10 @@ async function main() {
         // The charts count what is new to the feed and not the backlog (the
         // server's counts hold that already).
         if (feed.add(frame) && !frame.backlog) insights.add(frame);
-        if (frame.backlog && $('feed').dataset.waiting !== undefined) holdFeed(feed.size >= BACKLOG ? 0 : QUIET_MS);
+        if (frame.backlog && $('feed').dataset.waiting !== undefined) {
+          backlogFrames += 1;
+          holdFeed(backlogFrames >= BACKLOG ? 0 : QUIET_MS);
+        }
         const fav = account.favourite(frame.broadcaster);
         if (fav && frame.backlog) feed.markRead(fav.read_at_ms);
         if (fav) readWhileWatching();

@@ -211,6 +211,9 @@ test('backlog, then a live event appears at the top', async () => {
   // Newest first.
   assert.deepEqual(await feedIds(), [...backlog].reverse());
   assert.match(page.url(), new RegExp(`#${BROADCASTER}$`));
+  // A backlog short of full is all there is: no "Show older events".
+  await page.waitForSelector('#feed > li[data-id]');
+  assert.equal(await page.isHidden('#older'), true);
 
   const [live] = await trigger('channel.follow');
   await page.waitForSelector(`#feed li[data-id="${live}"]`);
