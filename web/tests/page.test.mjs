@@ -870,6 +870,8 @@ test('the live feed is in the first screen at 1280×800 and 375×800, and a load
   const small = await page.$$eval('#filters input', (boxes) => boxes.map((b) => b.getBoundingClientRect())
     .filter((r) => r.width < 24 || r.height < 24).length);
   assert.equal(small, 0, 'filter boxes under 24 x 24 px');
+  const { violations } = await new AxeBuilder({ page }).withRules(['target-size']).analyze();
+  assert.deepEqual(violations.map((v) => v.nodes.map((n) => n.target.join(' '))).flat(), [], 'targets too small to tap at 375 px');
   // A visitor with no session (no /api/me, the read API polled).
   const browser = await chromium.launch({ executablePath: browserPath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
   try {
