@@ -86,16 +86,14 @@ async function main() {
   // While a streamer's feed is first read, what sits below or beside it waits
   // (style.css): shown before the backlog, it would be pushed down by it.
   // It shows once the charts are read and the feed holds the backlog they
-  // imply (a second at most).
+  // imply (a second after the server's answer at most).
   let listed = null; // events the charts' read found, once done
   let revealTimer = null;
   const reading = (on) => {
     listed = null;
     clearTimeout(revealTimer);
-    if (on) {
-      $('board').dataset.reading = '';
-      revealTimer = setTimeout(() => reading(false), REVEAL_MS);
-    } else {
+    if (on) $('board').dataset.reading = '';
+    else {
       delete $('board').dataset.reading;
       feed.onChange(feed.size);
     }
@@ -172,6 +170,10 @@ async function main() {
           $('feed').dataset.waiting = '';
           backlogFrames = 0;
           holdFeed(frame.polling ? 0 : QUIET_MS);
+        }
+        if ($('board').dataset.reading !== undefined && listed === null) {
+          clearTimeout(revealTimer);
+          revealTimer = setTimeout(() => reading(false), REVEAL_MS);
         }
         insights.refresh(frame.broadcaster);
         showOnAir();
