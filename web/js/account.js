@@ -2,6 +2,8 @@
 // and removed with `PUT`/`DELETE /api/me/favourites/{login}`, logout with
 // `POST /auth/logout`. Every state-changing request is same-origin JSON
 // (the server also checks Origin). Text goes in with textContent only.
+// A favourite's live badge is what OnAir (below) says: the poller's word, or
+// a newer stream.online / stream.offline from the feed.
 
 const $ = (id) => document.getElementById(id);
 

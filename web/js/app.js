@@ -1,5 +1,8 @@
 // Wires the page: the streamer picker (remembered in the URL's #hash), the
-// connection status line, the error line and the feed.
+// connection status line, the error line, the feed and what follows it live
+// (the charts, the live marks). The layout keeps room for whatever loads
+// later (style.css); what would be pushed down by the feed's backlog waits
+// for it (see `reading` and `holdFeed`).
 
 import { LiveConnection } from './live.js';
 import { PollingConnection } from './poll.js';
