@@ -2,6 +2,8 @@
 // and removed with `PUT`/`DELETE /api/me/favourites/{login}`, logout with
 // `POST /auth/logout`. Every state-changing request is same-origin JSON
 // (the server also checks Origin). Text goes in with textContent only.
+// A favourite's live badge is what OnAir (below) says: the poller's word, or
+// a newer stream.online / stream.offline from the feed.
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,8 +30,9 @@ export class Account {
    * @param {(login: string) => void} options.onWatch a favourite was clicked
    * @param {(text: string|null) => void} options.onError shows a message
    */
-  constructor({ config, onWatch, onError }) {
+  constructor({ config, onWatch, onError, onAir = null }) {
     this.config = config;
+    this.onAir = onAir; // who is on air: the server's word, or a newer event's
     this.onWatch = onWatch;
     this.onError = onError;
     this.me = null;
@@ -52,6 +55,7 @@ export class Account {
     }
     const { status, body } = await call('GET', 'api/me');
     this.me = status === 200 ? body : null;
+    for (const f of this.me?.favourites ?? []) this.onAir?.fromServer(f.id, Boolean(f.live));
     this.render();
     return this.me !== null;
   }
@@ -87,7 +91,12 @@ export class Account {
   renderFavourites() {
     const list = $('favourites');
     // Who is live first (most viewers first), then by name.
-    const sorted = [...(this.me?.favourites ?? [])].sort((a, b) =>
+    const favourites = (this.me?.favourites ?? []).map((f) => {
+      const live = this.onAir?.live(f.id) ?? Boolean(f.live);
+      // Live by an event the poller has not seen yet: no viewer count to show.
+      return { ...f, live, viewer_count: live && f.live ? f.viewer_count : null };
+    });
+    const sorted = favourites.sort((a, b) =>
       (b.live - a.live) || ((b.viewer_count ?? 0) - (a.viewer_count ?? 0)) || a.login.localeCompare(b.login));
     const items = sorted.map((f) => {
       const li = document.createElement('li');
@@ -101,10 +110,10 @@ export class Account {
       const live = document.createElement('span');
       live.className = 'live-badge';
       live.hidden = !f.live;
-      live.textContent = f.live ? `live · ${f.viewer_count ?? 0} viewers` : '';
+      live.textContent = !f.live ? '' : f.viewer_count == null ? 'live' : `live · ${f.viewer_count} viewers`;
       const game = document.createElement('span');
       game.className = 'game';
-      game.hidden = !f.live || !f.game_name;
+      game.hidden = !f.live || !f.game_name || f.viewer_count == null;
       game.textContent = f.game_name ?? '';
       const unread = document.createElement('span');
       unread.className = 'unread';
@@ -219,5 +228,48 @@ export class Account {
     await call('POST', 'auth/logout');
     this.me = null;
     this.render();
+  }
+}
+
+// Who is on air. The server knows it from the poller (a favourite's `live`
+// in /api/me, the watched streamer's viewer series), which looks every minute
+// or so; a `stream.online` or `stream.offline` on the feed says it at once.
+// An event's word stands until the server's own answer changes after it
+// (the poller caught up, or saw something newer), then the server's does.
+
+export class OnAir {
+  /** @param {(id: string) => void} onChange a streamer's state changed */
+  constructor(onChange = () => {}) {
+    this.onChange = onChange;
+    this.server = new Map(); // id → live, as the server last said
+    this.events = new Map(); // id → {live, serverThen}: what an event said, and the server's state then
+  }
+
+  /** Live now (true/false), or null when nothing says. */
+  live(id) {
+    const event = this.events.get(id);
+    if (event) return event.live;
+    return this.server.get(id) ?? null;
+  }
+
+  /** What the server says of `id`. */
+  fromServer(id, live) {
+    const before = this.live(id);
+    this.server.set(id, live);
+    const event = this.events.get(id);
+    // Unknown when the event came: the first answer after it is the one to change from.
+    if (event?.serverThen === null) event.serverThen = live;
+    else if (event && event.serverThen !== live) this.events.delete(id);
+    if (this.live(id) !== before) this.onChange(id);
+  }
+
+  /** A stream.online / stream.offline frame about `id` (live ones only, not the backlog). */
+  fromFrame(id, frame) {
+    if (frame.backlog) return;
+    const live = { 'stream.online': true, 'stream.offline': false }[frame.event_type];
+    if (live === undefined) return;
+    const before = this.live(id);
+    this.events.set(id, { live, serverThen: this.server.get(id) ?? null });
+    if (live !== before) this.onChange(id);
   }
 }

@@ -1,11 +1,14 @@
 // Wires the page: the streamer picker (remembered in the URL's #hash), the
-// connection status line, the error line and the feed.
+// connection status line, the error line, the feed and what follows it live
+// (the charts, the live marks). The layout keeps room for whatever loads
+// later (style.css); what would be pushed down by the feed's backlog waits
+// for it (see `reading` and `holdFeed`).
 
 import { LiveConnection } from './live.js';
 import { PollingConnection } from './poll.js';
 import { Feed, frameOf } from './feed.js';
-import { drawPerDay, drawViewers } from './chart.js';
-import { Account } from './account.js';
+import { Insights } from './chart.js';
+import { Account, OnAir } from './account.js';
 import { showEmbeds } from './embeds.js';
 import { Filters } from './filters.js';
 import { loadLabels } from './labels.js';
@@ -13,65 +16,14 @@ import { loadLabels } from './labels.js';
 const CHART_REFRESH_MS = 60_000;
 /** How often the favourites' live states are read again. */
 const FAVOURITES_REFRESH_MS = 60_000;
-const HOUR_MS = 3_600_000;
 /** How long after the newest event a watched favourite is marked read. */
 const AUTO_READ_MS = 2_000;
-/** The chart's spans: how far back, and how many buckets (5 and 30 minutes). */
-const SPANS = { day: { ms: 24 * HOUR_MS, points: 288 }, week: { ms: 7 * 24 * HOUR_MS, points: 336 } };
-/** Event pages read back for the markers at most (100 events each). */
-const MARKER_PAGES = 10;
-let span = 'day';
-
-/** A streamer's events from `fromMs` on, newest first, a page at a time (bounded). */
-async function eventsSince(base, fromMs) {
-  const events = [];
-  let cursor = null;
-  for (let page = 0; page < MARKER_PAGES; page += 1) {
-    const url = `${base}/events?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const response = await fetch(url, { cache: 'no-store' });
-    if (!response.ok) break;
-    const body = await response.json();
-    events.push(...body.events);
-    const oldest = body.events[body.events.length - 1];
-    if (!body.next || !oldest || oldest.received_at_ms < fromMs) break;
-    cursor = body.next;
-  }
-  return events;
-}
-
-/** Viewers over the chosen span with the events on the line, and events per day. */
-async function refreshInsights(streamerId) {
-  if (!streamerId) return;
-  const base = `api/streamers/${encodeURIComponent(streamerId)}`;
-  const { ms, points } = SPANS[span];
-  const from = Date.now() - ms;
-  const json = (r) => (r.ok ? r.json() : null);
-  try {
-    const [series, stats, events] = await Promise.all([
-      fetch(`${base}/viewers?from=${from}&points=${points}`, { cache: 'no-store' }).then(json),
-      fetch(`${base}/stats?days=7`, { cache: 'no-store' }).then(json),
-      eventsSince(base, from),
-    ]);
-    $('insights').hidden = false;
-    const week = span === 'week';
-    $('viewers-span').textContent = week ? 'last 7 days, highest per 30 minutes' : 'last 24 hours, highest per 5 minutes';
-    drawViewers($('viewers'), series, events, $('viewers-legend'), { week });
-    drawPerDay($('per-day'), stats, $('per-day-legend'));
-  } catch {
-    // The feed works without the read API (e.g. served elsewhere).
-  }
-}
-
-/** The 24 h / 7 days switch. */
-function wireSpan(refresh) {
-  for (const button of document.querySelectorAll('#span button')) {
-    button.addEventListener('click', () => {
-      span = button.dataset.span;
-      for (const b of document.querySelectorAll('#span button')) b.setAttribute('aria-pressed', String(b === button));
-      refresh();
-    });
-  }
-}
+/** Events a subscription's backlog holds at most (the socket's; polling's is more). */
+const BACKLOG = 10;
+/** How long the charts wait for the feed's backlog at most. */
+const REVEAL_MS = 1_000;
+/** A pause this long in the backlog's frames ends it. */
+const QUIET_MS = 150;
 
 const $ = (id) => document.getElementById(id);
 
@@ -84,6 +36,30 @@ async function loadConfig() {
   }
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return { websocket_url: `${scheme}//${location.host}/ws`, ticket_url: null, login_url: '/auth/login', embeds: true };
+}
+
+/** The charts' show/hide switch (remembered in this browser) and the 24 h / 7 days switch. */
+function wireCharts(insights) {
+  const key = 'streamer-events:charts';
+  const show = (open) => {
+    $('charts').hidden = !open;
+    $('span').hidden = !open;
+    $('charts-toggle').setAttribute('aria-expanded', String(open));
+    if (open) insights.draw();
+  };
+  show(localStorage.getItem(key) !== 'hidden');
+  $('charts-toggle').addEventListener('click', () => {
+    const open = $('charts').hidden;
+    localStorage.setItem(key, open ? 'shown' : 'hidden');
+    show(open);
+  });
+  for (const button of document.querySelectorAll('#span button')) {
+    button.addEventListener('click', () => {
+      insights.span = button.dataset.span;
+      for (const b of document.querySelectorAll('#span button')) b.setAttribute('aria-pressed', String(b === button));
+      insights.refresh(insights.streamer);
+    });
+  }
 }
 
 function setStatus(state, text) {
@@ -100,9 +76,64 @@ function showError(text) {
 
 async function main() {
   let watching = null; // what the person typed (a login or an id)
-  const feed = new Feed($('feed'), (size) => {
-    $('empty').hidden = size > 0;
+  // A streamer's key for its on-air state: a favourite's id, else the name watched.
+  const keyOf = (name) => account.favourite(name)?.id ?? name;
+  const onAir = new OnAir(() => {
+    if (account.me) account.renderFavourites();
+    showOnAir();
   });
+  const showOnAir = () => {
+    const id = connection?.subscribed;
+    $('on-air').hidden = !(id && onAir.live(keyOf(id)));
+  };
+  // While a streamer's feed is first read, what sits below or beside it waits
+  // (style.css): shown before the backlog, it would be pushed down by it.
+  // It shows once the charts are read and the feed holds the backlog they
+  // imply (a second after the server's answer at most).
+  let listed = null; // events the charts' read found, once done
+  let revealTimer = null;
+  const reading = (on) => {
+    listed = null;
+    clearTimeout(revealTimer);
+    if (on) $('board').dataset.reading = '';
+    else {
+      delete $('board').dataset.reading;
+      feed.onChange(feed.size);
+    }
+  };
+  const revealWhenRead = () => {
+    if (listed !== null && feed.size >= Math.min(listed, BACKLOG) && $('feed').dataset.waiting === undefined) reading(false);
+  };
+  let feedTimer = null;
+  let backlogFrames = 0; // of the backlog the feed waits for
+  const holdFeed = (ms) => {
+    clearTimeout(feedTimer);
+    feedTimer = setTimeout(() => {
+      delete $('feed').dataset.waiting;
+      // A socket's backlog short of full is all there is: nothing older to show.
+      if (!(connection instanceof PollingConnection) && backlogFrames < BACKLOG) olderMore = false;
+      feed.onChange(feed.size);
+    }, ms);
+  };
+  const insights = new Insights({
+    onRead: (n) => { listed = n; revealWhenRead(); },
+    // The series speaks for a streamer who is not a favourite (/api/me does for those).
+    onSeries: (id, live) => { if (!account.favourite(id)) onAir.fromServer(keyOf(id), live); },
+  });
+  // An empty feed offers nothing to mark or page back to.
+  let olderMore = false; // the server has events older than the feed shows
+  const feed = new Feed($('feed'), (size) => {
+    // Said once the feed is read, not while it is.
+    $('empty').hidden = size > 0 || !connection?.subscribed || $('board').dataset.reading !== undefined;
+    $('older').hidden = size === 0 || !olderMore || $('feed').dataset.waiting !== undefined;
+    $('mark-read').hidden = size === 0 || !account.favourite(connection?.subscribed);
+    revealWhenRead();
+  });
+  // The filters are drawn at once (their room is taken before anything loads),
+  // then again with what this user chose.
+  const filters = new Filters($('filters'), (hidden) => feed.setHidden(hidden));
+  filters.use(null);
+  wireCharts(insights);
   // The feed words each type with the server's label: read before any row.
   const [config] = await Promise.all([loadConfig(), loadLabels()]);
   // Logged in: the WebSocket. Logged out: the read API, read again every few
@@ -120,12 +151,12 @@ async function main() {
         if (watching) connection.watch(watching);
       } else if (state === 'polling') {
         showError(null);
-        setStatus('polling', `Watching ${watching} · new events every ${Math.round(detail.everyMs / 1000)} s (log in for live updates)`);
+        setStatus('polling', `Watching ${watching} · new events every ${Math.round(detail.everyMs / 1000)} s`);
       } else if (state === 'stopped') {
         setStatus('error', 'Not watching');
       } else if (state === 'live') {
         showError(null);
-        setStatus('live', `Live: watching ${watching ?? detail.broadcaster}`);
+        setStatus('live', `Watching ${watching ?? detail.broadcaster} · connected`);
       } else if (state === 'reconnecting') {
         setStatus('reconnecting', `Reconnecting in ${(detail.delay / 1000).toFixed(1)} s (${detail.reason})`);
       } else {
@@ -135,30 +166,55 @@ async function main() {
     onFrame(frame) {
       if (frame.type === 'subscribed') {
         account.setWatching(frame.broadcaster);
-        refreshInsights(frame.broadcaster);
-        $('older').hidden = false;
+        // An empty feed stays unseen while its backlog comes in (newest on top,
+        // so each frame would push the rows before it down): all at once, as
+        // soon as a full backlog is in, or once the frames pause.
+        if (feed.size === 0) {
+          $('feed').dataset.waiting = '';
+          backlogFrames = 0;
+          holdFeed(frame.polling ? 0 : QUIET_MS);
+        }
+        if ($('board').dataset.reading !== undefined && listed === null) {
+          clearTimeout(revealTimer);
+          revealTimer = setTimeout(() => reading(false), REVEAL_MS);
+        }
+        insights.refresh(frame.broadcaster);
+        showOnAir();
+        olderMore = true;
         const base = `api/streamers/${encodeURIComponent(frame.broadcaster)}/events`;
         $('export-csv').href = `${base}.csv`;
         $('export-jsonl').href = `${base}.jsonl`;
         $('exports').hidden = false;
         const fav = account.favourite(frame.broadcaster);
-        $('mark-read').hidden = !fav;
+        feed.onChange(feed.size);
         // The backlog follows this frame: draw the line once it is in.
         if (fav) setTimeout(() => feed.markRead(fav.read_at_ms), 0);
         const login = frame.requested ?? account.loginOf(frame.broadcaster) ?? (/^\d+$/.test(watching) ? null : watching);
         if (login && $('watch').dataset.login !== login) showEmbeds($('watch'), login, { enabled: config.embeds !== false });
       }
       if (frame.type === 'event') {
-        feed.add(frame);
+        // The charts count what is new to the feed and not the backlog (the
+        // server's counts hold that already).
+        if (feed.add(frame) && !frame.backlog) insights.add(frame);
+        if (frame.backlog && $('feed').dataset.waiting !== undefined) {
+          backlogFrames += 1;
+          holdFeed(backlogFrames >= BACKLOG ? 0 : QUIET_MS);
+        }
         const fav = account.favourite(frame.broadcaster);
         if (fav && frame.backlog) feed.markRead(fav.read_at_ms);
         if (fav) readWhileWatching();
-        // A favourite going live or offline: its badge follows at once.
-        if (['stream.online', 'stream.offline'].includes(frame.event_type) && !frame.backlog && account.me) account.load();
+        // Going live or offline: the badges follow at once.
+        onAir.fromFrame(keyOf(frame.broadcaster), frame);
       }
       else if (frame.type === 'error') {
         showError(`${frame.message} (${frame.code})`);
-        if (['invalid_broadcaster', 'unknown_streamer'].includes(frame.code)) setStatus('error', 'Not watching');
+        if (['invalid_broadcaster', 'unknown_streamer'].includes(frame.code)) {
+          setStatus('error', 'Not watching');
+          // Nothing of the streamer watched before stays.
+          insights.clear();
+          reading(false);
+          for (const id of ['exports', 'watch']) $(id).hidden = true;
+        }
       }
     },
   };
@@ -190,11 +246,11 @@ async function main() {
       watch(login);
     },
     onError: showError,
+    onAir,
   });
   const loggedIn = await account.load();
   if (loggedIn || config.open) connection = new LiveConnection({ config, ...handlers });
   else toPolling();
-  const filters = new Filters($('filters'), (hidden) => feed.setHidden(hidden));
   filters.use(account.me?.user?.id);
   setInterval(() => account.me && account.load(), FAVOURITES_REFRESH_MS);
   $('add-favourite').addEventListener('submit', async (event) => {
@@ -215,8 +271,11 @@ async function main() {
     await account.logout();
     // Nothing of the session stays on screen.
     watching = null;
+    olderMore = false;
     feed.clear();
-    for (const id of ['older', 'mark-read', 'exports', 'insights', 'watch']) $(id).hidden = true;
+    insights.clear();
+    reading(false);
+    for (const id of ['older', 'mark-read', 'exports', 'watch', 'on-air']) $(id).hidden = true;
     $('watching').textContent = '';
     history.replaceState(null, '', location.pathname);
     setStatus('idle', 'Logged out');
@@ -224,9 +283,12 @@ async function main() {
   const watch = (broadcaster) => {
     if (!broadcaster || broadcaster === watching) return;
     watching = broadcaster;
+    olderMore = false;
     feed.clear();
-    $('older').hidden = true;
-    $('mark-read').hidden = true;
+    // The charts' room is kept from now on; they fill in once read.
+    reading(true);
+    insights.start();
+    $('on-air').hidden = true;
     showError(null);
     $('watching').textContent = `· ${broadcaster}`;
     history.replaceState(null, '', `#${encodeURIComponent(broadcaster)}`);
@@ -254,7 +316,8 @@ async function main() {
       const page = await response.json();
       if (!response.ok) throw new Error(`${page.message} (${page.error})`);
       for (const e of page.events) feed.add(frameOf(id, e));
-      $('older').hidden = !page.next;
+      olderMore = Boolean(page.next);
+      feed.onChange(feed.size);
     } catch (error) {
       showError(`Could not load older events: ${error.message}`);
     }
@@ -268,19 +331,18 @@ async function main() {
     input.value = initial;
     watch(initial);
   }
-  setInterval(() => refreshInsights(connection.subscribed), CHART_REFRESH_MS);
-  wireSpan(() => refreshInsights(connection.subscribed));
+  setInterval(() => insights.refresh(connection.subscribed), CHART_REFRESH_MS);
   // The charts are drawn at their width: again when it changes (a rotated phone).
   let width = $('insights').clientWidth;
   new ResizeObserver(() => {
     const now = $('insights').clientWidth;
-    if (now !== width && !$('insights').hidden) refreshInsights(connection.subscribed);
+    if (now !== width) insights.draw();
     width = now;
   }).observe($('insights'));
   window.streamerEvents = {
     get connection() { return connection; },
-    feed, account, filters,
-    refreshInsights: () => refreshInsights(connection.subscribed),
+    feed, account, filters, insights, onAir,
+    refreshInsights: () => insights.refresh(connection.subscribed),
   };
 }
 

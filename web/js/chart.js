@@ -1,4 +1,6 @@
-// The insights, drawn as SVG by hand (no library, no build step):
+// The insights beside the feed, read from the read API now and then and
+// counted live in between (Insights, at the end), drawn as SVG by hand (no
+// library, no build step):
 // - viewers over the last 24 hours or 7 days (the read API's downsampled
 //   series: the highest count per bucket), with the streamer's events marked
 //   on the line, one marker per category per bucket, so a raid's marker sits
@@ -10,10 +12,14 @@
 // and each category also has its own marker shape.
 
 import { CATEGORIES, categoryOf } from './filters.js';
+import { eventsSince } from './feed.js';
 
 const NS = 'http://www.w3.org/2000/svg';
+const $ = (id) => document.getElementById(id);
 const HEIGHT = 220;
 const PAD = { left: 44, right: 12, top: 14, bottom: 26 };
+/** A generous width of one character of a 12 px axis label. */
+const LABEL_CHAR_PX = 7;
 /** The feed's categories ('other' last, for types the page does not list). */
 const KINDS = CATEGORIES;
 
@@ -122,7 +128,7 @@ export function drawViewers(svg, series, events, legend, { week = false } = {}) 
   const y = (v) => HEIGHT - PAD.bottom - (v / vMax) * (HEIGHT - PAD.top - PAD.bottom);
 
   svg.append(el('line', { x1: PAD.left, y1: y(0), x2: width - PAD.right, y2: y(0), class: 'axis' }));
-  for (const v of [0, vMax / 2, vMax]) {
+  for (const v of [...new Set([0, Math.round(vMax / 2), vMax])]) {
     svg.append(el('line', { x1: PAD.left, y1: y(v), x2: width - PAD.right, y2: y(v), class: 'grid' }));
     svg.append(el('text', { x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'label' }, Math.round(v).toLocaleString()));
   }
@@ -133,12 +139,18 @@ export function drawViewers(svg, series, events, legend, { week = false } = {}) 
   if (week) first.setHours(24, 0, 0, 0);
   else first.setHours(Math.ceil((first.getHours() + 1) / (step / 3_600_000)) * (step / 3_600_000), 0, 0, 0);
   for (let t = first.getTime(); t < toMs; t += step) ticks.push(t);
+  // A label is skipped (its tick stays) where it would run into the one before.
+  let lastRight = -Infinity;
   for (const t of ticks) {
     svg.append(el('line', { x1: x(t), y1: y(0), x2: x(t), y2: y(0) + 4, class: 'axis' }));
     const text = week ? (width < 480 ? shortDay : weekday).format(new Date(t)) : clock.format(new Date(t));
+    const half = text.length * LABEL_CHAR_PX / 2;
     // A label near the right edge ends at its tick instead of running off.
-    const anchor = x(t) > width - PAD.right - 40 ? 'end' : 'middle';
-    svg.append(el('text', { x: x(t), y: HEIGHT - 8, 'text-anchor': anchor, class: 'label' }, text));
+    const end = x(t) + half > width - 2;
+    const left = end ? x(t) - 2 * half : x(t) - half;
+    if (left < lastRight + 6) continue;
+    lastRight = end ? x(t) : x(t) + half;
+    svg.append(el('text', { x: x(t), y: HEIGHT - 8, 'text-anchor': end ? 'end' : 'middle', class: 'label' }, text));
   }
   if (points.length === 0) {
     svg.append(el('text', { x: width / 2, y: HEIGHT / 2, 'text-anchor': 'middle', class: 'empty' }, 'Not seen live in this time'));
@@ -179,6 +191,7 @@ export function drawViewers(svg, series, events, legend, { week = false } = {}) 
     const n = inWindow.filter((e) => categoryOf(e.type) === kind.id).length;
     if (n === 0) continue;
     const item = document.createElement('li');
+    item.dataset.kind = kind.id;
     item.append(swatch(kind.id), ` ${kind.label} ${n.toLocaleString()}`);
     legend.append(item);
   }
@@ -239,5 +252,139 @@ export function drawPerDay(svg, stats, legend) {
     item.dataset.kind = kind.id;
     item.append(swatch(kind.id), ` ${kind.label} ${totals[kind.id].toLocaleString()}`);
     legend.append(item);
+  }
+}
+
+// Reading. Each read replaces the local tally; between reads each live event
+// the feed shows is counted at once. Never twice: a read takes the counts per
+// day first and the events after, so the list holds every event the counts
+// do; a live event whose id the list holds is the server's already. (One
+// stored between the two requests is one too few until the next read.)
+
+/** The chart's spans: how far back, and how many buckets (5 and 30 minutes). */
+const SPANS = { day: { ms: 86_400_000, points: 288 }, week: { ms: 7 * 86_400_000, points: 336 } };
+/** Days in the events-per-day chart. */
+const DAYS = 7;
+
+const json = (r) => (r.ok ? r.json() : null);
+
+/** `stats` (the read API's days, oldest first) with `extra` events counted in. */
+export function withEvents(stats, extra) {
+  const days = (stats?.days ?? []).map((d) => ({ ...d, counts: { ...d.counts } }));
+  for (const e of extra) {
+    const day = new Date(e.received_at_ms).toISOString().slice(0, 10);
+    let entry = days.find((d) => d.day === day);
+    if (!entry) {
+      // A new UTC day since the last read: it joins on the right.
+      if (days.length && day < days[days.length - 1].day) continue;
+      entry = { day, total: 0, counts: {} };
+      days.push(entry);
+      while (days.length > DAYS) days.shift();
+    }
+    entry.counts[e.type] = (entry.counts[e.type] ?? 0) + 1;
+    entry.total += 1;
+  }
+  return { ...stats, days };
+}
+
+/** A live event frame as the read API words it. */
+const eventOf = (f) => ({ id: f.id, type: f.event_type, received_at_ms: f.received_at, cursor: f.cursor, summary: f.summary, event: f.event });
+
+export class Insights {
+  /**
+   * @param {object} options
+   * @param {(id: string, live: boolean) => void} [options.onSeries] what the viewer series says of the streamer being live now
+   * @param {(events: number) => void} [options.onRead] a read is done (or failed): how many events it found
+   */
+  constructor({ onSeries = () => {}, onRead = () => {} } = {}) {
+    this.onSeries = onSeries;
+    this.onRead = onRead;
+    this.span = 'day';
+    this.streamer = null;
+    this.data = null; // the last read: {series, stats, events}
+    this.live = new Map(); // id → event: shown live and not in the last read
+    this.generation = 0;
+    this.frame = null;
+  }
+
+  /** A new streamer: the charts' room shown, empty until read. */
+  start() {
+    this.clear();
+    for (const id of ['viewers', 'per-day', 'viewers-legend', 'per-day-legend']) $(id).replaceChildren();
+    $('insights').hidden = false;
+  }
+
+  /** No streamer: nothing shown, nothing kept. */
+  clear() {
+    this.streamer = null;
+    this.data = null;
+    this.live.clear();
+    this.generation += 1;
+    $('insights').hidden = true;
+  }
+
+  /** Reads the charts of `streamerId` again (a new streamer starts afresh). */
+  async refresh(streamerId) {
+    if (!streamerId) return;
+    if (streamerId !== this.streamer) {
+      this.streamer = streamerId;
+      this.data = null;
+      this.live.clear();
+    }
+    const generation = ++this.generation;
+    const base = `api/streamers/${encodeURIComponent(streamerId)}`;
+    const { ms, points } = SPANS[this.span];
+    const from = Date.now() - ms;
+    try {
+      const [series, stats] = await Promise.all([
+        fetch(`${base}/viewers?from=${from}&points=${points}`, { cache: 'no-store' }).then(json),
+        fetch(`${base}/stats?days=${DAYS}`, { cache: 'no-store' }).then(json),
+      ]);
+      // After the counts: see "Reading" above.
+      const events = await eventsSince(streamerId, from);
+      if (generation !== this.generation) return;
+      const ids = new Set(events.map((e) => e.id));
+      for (const id of [...this.live.keys()]) if (ids.has(id)) this.live.delete(id);
+      this.data = { series, stats, events, week: this.span === 'week' };
+      const last = series?.points?.[series.points.length - 1];
+      // Live now: polled in the last two buckets, ten minutes at most.
+      if (series) this.onSeries(streamerId, Boolean(last && series.to_ms - last.at_ms <= Math.min(2 * series.bucket_ms, 600_000)));
+      $('insights').hidden = false;
+      this.draw();
+    } catch {
+      // The feed works without the read API (e.g. served elsewhere).
+    }
+    if (generation === this.generation) this.onRead(this.data?.events.length ?? 0);
+  }
+
+  /** A live event the feed has just shown (once per id): counted at once. */
+  add(frame) {
+    if (frame.broadcaster !== this.streamer) return;
+    if (this.data?.events.some((e) => e.id === frame.id)) return;
+    this.live.set(frame.id, eventOf(frame));
+    // A burst of events is drawn once, on the next frame.
+    if (this.frame === null) {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = null;
+        this.draw();
+      });
+    }
+  }
+
+  /** Draws the last read with the live events on top, keeping the keyboard focus. */
+  draw() {
+    if (!this.data || $('insights').hidden || $('charts').hidden) return;
+    const { series, stats, events, week } = this.data;
+    const extra = [...this.live.values()];
+    const focused = document.activeElement?.closest?.('#insights [data-day], #insights [data-kind][data-at]');
+    const key = focused && (focused.dataset.day ? `.bar[data-day="${focused.dataset.day}"]` : `.marker[data-kind="${focused.dataset.kind}"]`);
+    $('viewers-span').textContent = week ? 'last 7 days, highest per 30 minutes' : 'last 24 hours, highest per 5 minutes';
+    const now = Math.max(series?.to_ms ?? 0, ...extra.map((e) => e.received_at_ms));
+    drawViewers($('viewers'), series && { ...series, to_ms: now }, [...extra, ...events], $('viewers-legend'), { week });
+    drawPerDay($('per-day'), withEvents(stats, extra), $('per-day-legend'));
+    if (key) {
+      const again = [...$('insights').querySelectorAll(key)].pop();
+      again?.focus();
+    }
   }
 }

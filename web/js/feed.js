@@ -222,3 +222,21 @@ export function frameOf(broadcaster, e) {
     event: e.event,
   };
 }
+
+/** A streamer's events from `fromMs` on, newest first, read a page (100) at a time, `pages` at most. */
+export async function eventsSince(streamer, fromMs, pages = 10) {
+  const base = `api/streamers/${encodeURIComponent(streamer)}`;
+  const events = [];
+  let cursor = null;
+  for (let page = 0; page < pages; page += 1) {
+    const url = `${base}/events?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const response = await fetch(url, { cache: 'no-store' });
+    if (!response.ok) break;
+    const body = await response.json();
+    events.push(...body.events);
+    const oldest = body.events[body.events.length - 1];
+    if (!body.next || !oldest || oldest.received_at_ms < fromMs) break;
+    cursor = body.next;
+  }
+  return events;
+}

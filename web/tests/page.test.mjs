@@ -178,6 +178,8 @@ test('logged out, a visitor watches a streamer: the backlog, a new event and the
   const [live] = await trigger('channel.follow', 1, streamer);
   await page.waitForSelector(`#feed li[data-id="${live}"]`, { timeout: 25_000 });
   assert.deepEqual(await feedIds(), [live, ...[...backlog].reverse()]);
+  // The charts count it as it arrives, not at their next read a minute later.
+  await page.waitForFunction(() => [...document.querySelectorAll('#viewers-legend li')].some((li) => li.textContent.trim() === 'Follows 1'), null, { timeout: 5_000 });
   assert.equal(await page.evaluate(() => window.socketsOpened), 0, 'no WebSocket opened');
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForSelector('#login:visible');
@@ -224,6 +226,9 @@ test('backlog, then a live event appears at the top', async () => {
   // Newest first.
   assert.deepEqual(await feedIds(), [...backlog].reverse());
   assert.match(page.url(), new RegExp(`#${BROADCASTER}$`));
+  // A backlog short of full is all there is: no "Show older events".
+  await page.waitForSelector('#feed > li[data-id]');
+  assert.equal(await page.isHidden('#older'), true);
 
   const [live] = await trigger('channel.follow');
   await page.waitForSelector(`#feed li[data-id="${live}"]`);
@@ -241,6 +246,9 @@ test('a bad streamer is answered with a readable error', async () => {
   await page.click('#picker button');
   await page.waitForSelector('#error:not([hidden])');
   assert.match(await page.textContent('#error'), /invalid_broadcaster/);
+  // Nothing of the streamer watched before stays: no charts, no export links.
+  await page.waitForSelector('#insights', { state: 'hidden' });
+  assert.equal(await page.isHidden('#exports'), true);
   // Back to the real one for the next test.
   await page.fill('#broadcaster', BROADCASTER);
   await page.click('#picker button');
@@ -273,6 +281,53 @@ test('a streamer picked by login is watched by its user id', async () => {
   const [live] = await trigger('channel.cheer');
   await page.waitForSelector(`#feed li[data-id="${live}"]`);
   assert.equal((await feedIds())[0], live);
+});
+
+/** What the charts say of one kind (its id and label): both legends, today's bar, and the events the markers stand for. */
+function countsOnCharts([kind, label]) {
+  const legend = (id) => Number([...document.querySelectorAll(`#${id} li`)]
+    .map((li) => li.textContent.trim().match(new RegExp(`^${label} (\\d+)$`))?.[1]).find(Boolean) ?? 0);
+  const today = new Date().toISOString().slice(0, 10);
+  const markers = [...document.querySelectorAll(`#viewers .marker[data-kind="${kind}"]`)]
+    .reduce((n, m) => n + Number(m.getAttribute('aria-label').match(/: (\d+) events,/)?.[1] ?? 1), 0);
+  return {
+    legend: legend('viewers-legend'),
+    perDayLegend: legend('per-day-legend'),
+    today: Number(document.querySelector(`#per-day .bar[data-day="${today}"] .total`)?.textContent ?? 0),
+    markers,
+  };
+}
+
+/** Waits until the charts say `want` of `kind` (5 s at most), and says what they said instead. */
+async function chartsSay(kind, want) {
+  await page.evaluate(`window.countsOnCharts = ${countsOnCharts}`);
+  try {
+    await page.waitForFunction(([k, w]) => JSON.stringify(window.countsOnCharts(k)) === w, [kind, JSON.stringify(want)], { timeout: 5_000 });
+  } catch {
+    // Timed out: the assertion below says how the counts differ.
+  }
+  assert.deepEqual(await page.evaluate((k) => window.countsOnCharts(k), kind), want);
+}
+
+test('the charts follow the feed: each live event counted at once, and not again after the next read', async () => {
+  const streamer = '606060';
+  await trigger('channel.follow', 2, streamer);
+  await page.fill('#broadcaster', streamer);
+  await page.click('#picker button');
+  await page.waitForFunction((b) => window.streamerEvents.connection.subscribed === b, streamer);
+  await chartsSay(['follows', 'Follows'], { legend: 2, perDayLegend: 2, today: 2, markers: 2 });
+  const live = await trigger('channel.follow', 5, streamer);
+  await page.waitForSelector(`#feed li[data-id="${live[4]}"]`);
+  // In the legends, today's bar and the markers as they arrive, not at the next read a minute later.
+  const seven = { legend: 7, perDayLegend: 7, today: 7, markers: 7 };
+  await chartsSay(['follows', 'Follows'], seven);
+  // The next read replaces the local tally with the server's: still 7, not 12.
+  await page.evaluate(() => window.streamerEvents.refreshInsights());
+  assert.deepEqual(await page.evaluate(() => window.countsOnCharts(['follows', 'Follows'])), seven, 'not counted twice after a read');
+  // A live event after that read is counted once, on top of it.
+  const [one] = await trigger('channel.follow', 1, streamer);
+  await page.waitForSelector(`#feed li[data-id="${one}"]`);
+  await chartsSay(['follows', 'Follows'], { legend: 8, perDayLegend: 8, today: 8, markers: 8 });
 });
 
 test('the charts: viewers over 24 hours and 7 days with events marked on the line, events per day by keyboard', async () => {
@@ -361,6 +416,23 @@ test('the charts: viewers over 24 hours and 7 days with events marked on the lin
   await page.click('#span button[data-span="day"]');
 });
 
+test('the charts can be hidden and shown again, remembered across a reload', async () => {
+  await page.waitForSelector('#per-day .bar', { state: 'attached' });
+  assert.equal(await page.getAttribute('#charts-toggle', 'aria-expanded'), 'true');
+  await page.click('#charts-toggle');
+  await page.waitForSelector('#charts', { state: 'hidden' });
+  assert.equal(await page.getAttribute('#charts-toggle', 'aria-expanded'), 'false');
+  assert.equal(await page.isHidden('#span'), true, 'no span to choose for hidden charts');
+  await page.reload();
+  await page.waitForSelector('#logged-in:visible');
+  await page.waitForSelector('#insights:visible');
+  assert.equal(await page.isHidden('#charts'), true, 'still hidden after a reload');
+  await page.click('#charts-toggle');
+  // Drawn on showing, from what was read while hidden.
+  await page.waitForSelector('#per-day .bar', { state: 'visible' });
+  assert.equal(await page.getAttribute('#charts-toggle', 'aria-expanded'), 'true');
+});
+
 test('a favourite: added by login, watched with its backlog and live events, kept across a reload', async () => {
   const fav = '777';
   const backlog = await trigger('channel.cheer', 2, fav);
@@ -380,6 +452,26 @@ test('a favourite: added by login, watched with its backlog and live events, kep
   await page.waitForSelector(`#feed li[data-id="${live}"]`);
 });
 
+test('going live and going offline show at once, for the streamer watched and on its favourite badge', async () => {
+  // 777 is offline on the simulated Twitch, and the poller (every second here) keeps saying so.
+  await page.waitForFunction(() => window.streamerEvents.connection.subscribed === '777');
+  assert.equal(await page.isHidden('#on-air'), true);
+  await page.waitForSelector('#favourites li[data-id="777"][data-live="false"]');
+  const [online] = await trigger('stream.online', 1, '777');
+  await page.waitForSelector(`#feed li[data-id="${online}"]`);
+  await page.waitForSelector('#favourites li[data-id="777"][data-live="true"]', { timeout: 5_000 });
+  await page.waitForSelector('#on-air:visible', { timeout: 5_000 });
+  assert.equal(await page.textContent('#favourites li[data-id="777"] .live-badge'), 'live');
+  // The poller's older word (read again from /api/me) does not take it back.
+  await page.evaluate(() => window.streamerEvents.account.load());
+  assert.equal(await page.getAttribute('#favourites li[data-id="777"]', 'data-live'), 'true');
+  assert.equal(await page.isVisible('#on-air'), true);
+  const [offline] = await trigger('stream.offline', 1, '777');
+  await page.waitForSelector(`#feed li[data-id="${offline}"]`);
+  await page.waitForSelector('#on-air', { state: 'hidden', timeout: 5_000 });
+  await page.waitForSelector('#favourites li[data-id="777"][data-live="false"]', { timeout: 5_000 });
+});
+
 test('filters hide and show kinds of event, remembered for this user across a reload', async () => {
   const [follow] = await trigger('channel.follow', 1, '777');
   await page.waitForSelector(`#feed li[data-id="${follow}"]`);
@@ -394,7 +486,8 @@ test('filters hide and show kinds of event, remembered for this user across a re
   await page.waitForSelector(`#feed li[data-id="${follow}"]`, { state: 'attached' });
   assert.equal(await page.isHidden(`#feed li[data-id="${follow}"]`), true);
   await page.check(box);
-  assert.equal(await page.isVisible(`#feed li[data-id="${follow}"]`), true);
+  // Shown again (once the feed's backlog is in: the list is unseen while it comes).
+  await page.waitForSelector(`#feed li[data-id="${follow}"]`, { timeout: 2_000 });
 });
 
 test('every kind of event the catalog knows falls under a named filter, and each filter is a checkbox', async () => {
@@ -805,6 +898,93 @@ test('no wire name anywhere on the page once every kind of event has arrived', a
     return hits;
   }, [...words]);
   assert.deepEqual(found, []);
+});
+
+test('an empty feed offers nothing to mark as read or page back to', async () => {
+  // A favourite with no events at all.
+  await page.fill('#favourite', 'user990099');
+  await page.click('#add-favourite button');
+  await page.waitForSelector('#favourites li[data-id="990099"]');
+  await page.waitForFunction(() => window.streamerEvents.connection.subscribed === '990099');
+  await page.waitForSelector('#empty:visible');
+  assert.deepEqual(await feedIds(), []);
+  assert.equal(await page.isHidden('#mark-read'), true, 'no "Mark as read"');
+  assert.equal(await page.isHidden('#older'), true, 'no "Show older events"');
+  // The first event: both as they should be for a favourite with one event.
+  const [first] = await trigger('channel.follow', 1, '990099');
+  await page.waitForSelector(`#feed li[data-id="${first}"]`);
+  await page.waitForSelector('#mark-read:visible');
+  assert.equal(await page.isHidden('#empty'), true);
+});
+
+/** Sums the page's layout shifts not caused by input, from the start of each load. */
+function countShifts() {
+  window.layoutShift = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.layoutShift += entry.value;
+  }).observe({ type: 'layout-shift', buffered: true });
+}
+
+/**
+ * Loads `/#streamer` in `tab` at `width`×800 and waits until everything the
+ * load brings is on screen (the account area, the feed, the charts, the
+ * exports); returns the first event row's box and the layout shift summed.
+ */
+async function firstScreen(tab, width, streamer, { loggedIn }) {
+  await tab.setViewportSize({ width, height: 800 });
+  await tab.goto('about:blank');
+  await tab.goto(`http://127.0.0.1:${port}/#${streamer}`);
+  await tab.waitForSelector(loggedIn ? '#favourites li[data-id]' : '#pitch:visible');
+  await tab.waitForSelector('#feed > li[data-id]');
+  await tab.waitForSelector('#per-day .bar', { state: 'attached' });
+  await tab.waitForSelector('#exports:visible');
+  // Two frames, so the last shift (if any) has been reported.
+  await tab.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  return tab.evaluate(() => {
+    const row = document.querySelector('#feed > li[data-id]').getBoundingClientRect();
+    return { top: Math.round(row.top + scrollY), bottom: Math.round(row.bottom + scrollY), shift: Number(window.layoutShift.toFixed(3)) };
+  });
+}
+
+test('the live feed is in the first screen at 1280×800 and 375×800, and a load shifts nothing that was shown', async (t) => {
+  // 777 has events, and is a favourite of the user logged in.
+  const dir = join(root, 'target', 'screenshots');
+  await mkdir(dir, { recursive: true });
+  await page.addInitScript(countShifts);
+  const seen = {};
+  for (const width of [1280, 375]) {
+    seen[`logged in ${width}`] = await firstScreen(page, width, '777', { loggedIn: true });
+    await page.screenshot({ path: join(dir, `first-screen-${width}.png`) });
+  }
+  // At 375 px: the 24 h axis labels apart, and every filter box big enough to tap.
+  const overlaps = await page.evaluate(() => {
+    const boxes = [...document.querySelectorAll('#viewers text.label')].map((t) => t.getBoundingClientRect())
+      .filter((b) => b.width > 0).sort((a, b) => a.left - b.left);
+    return boxes.filter((b, i) => i > 0 && b.left < boxes[i - 1].right && b.top < boxes[i - 1].bottom && boxes[i - 1].top < b.bottom).length;
+  });
+  assert.equal(overlaps, 0, 'axis labels overlap at 375 px');
+  const small = await page.$$eval('#filters input', (boxes) => boxes.map((b) => b.getBoundingClientRect())
+    .filter((r) => r.width < 24 || r.height < 24).length);
+  assert.equal(small, 0, 'filter boxes under 24 x 24 px');
+  const { violations } = await new AxeBuilder({ page }).withRules(['target-size']).analyze();
+  assert.deepEqual(violations.map((v) => v.nodes.map((n) => n.target.join(' '))).flat(), [], 'targets too small to tap at 375 px');
+  // A visitor with no session (no /api/me, the read API polled).
+  const browser = await chromium.launch({ executablePath: browserPath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const visitor = await (await browser.newContext()).newPage();
+    await visitor.addInitScript(countShifts);
+    for (const width of [1280, 375]) seen[`logged out ${width}`] = await firstScreen(visitor, width, '777', { loggedIn: false });
+    // "Log in with Twitch" on one line at 375 px.
+    assert.equal(await visitor.$eval('#login', (a) => a.getClientRects().length), 1, 'the login button wraps');
+  } finally {
+    await browser.close();
+  }
+  t.diagnostic(`first event row (px from the top) and layout shift: ${JSON.stringify(seen)}`);
+  for (const [load, { bottom, shift }] of Object.entries(seen)) {
+    assert.ok(bottom <= 800, `${load}: the first event ends ${bottom} px down (${JSON.stringify(seen)})`);
+    assert.ok(shift < 0.1, `${load}: layout shift ${shift} (${JSON.stringify(seen)})`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
 });
 
 test('no accessibility violations (axe-core) on the main view, logged in, light and dark', async () => {
