@@ -12,6 +12,7 @@ import { Account, OnAir } from './account.js';
 import { showEmbeds } from './embeds.js';
 import { Filters } from './filters.js';
 import { loadLabels } from './labels.js';
+import { showArriving } from './arriving.js';
 
 const CHART_REFRESH_MS = 60_000;
 /** How often the favourites' live states are read again. */
@@ -179,6 +180,7 @@ async function main() {
           revealTimer = setTimeout(() => reading(false), REVEAL_MS);
         }
         insights.refresh(frame.broadcaster);
+        showArriving($('arriving'), frame.broadcaster, { loggedIn: account.me !== null, allowHref: account.loginHref(true) });
         showOnAir();
         olderMore = true;
         const base = `api/streamers/${encodeURIComponent(frame.broadcaster)}/events`;
@@ -213,7 +215,7 @@ async function main() {
           // Nothing of the streamer watched before stays.
           insights.clear();
           reading(false);
-          for (const id of ['exports', 'watch']) $(id).hidden = true;
+          for (const id of ['exports', 'watch', 'arriving']) $(id).hidden = true;
         }
       }
     },
@@ -275,7 +277,7 @@ async function main() {
     feed.clear();
     insights.clear();
     reading(false);
-    for (const id of ['older', 'mark-read', 'exports', 'watch', 'on-air']) $(id).hidden = true;
+    for (const id of ['older', 'mark-read', 'exports', 'watch', 'on-air', 'arriving']) $(id).hidden = true;
     $('watching').textContent = '';
     history.replaceState(null, '', location.pathname);
     setStatus('idle', 'Logged out');

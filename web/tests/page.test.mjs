@@ -857,6 +857,22 @@ test('the overlay URL is the same on every visit; Reset URL asks first and only 
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), second);
 });
 
+test('the page says what arrives from the streamer watched and what waits for the broadcaster, with the way to allow it', async () => {
+  await page.fill('#broadcaster', 'user777');
+  await page.click('#picker button');
+  await page.waitForFunction(() => !document.getElementById('arriving').hidden
+    && document.getElementById('arriving').textContent.includes('user777'));
+  const text = await page.textContent('#arriving');
+  assert.match(text, /What arrives from user777/);
+  // Raids and going live need nobody's permission (here Twitch, simulated,
+  // is still checking the callback until the next sweep reads them back);
+  // follows and subs need the broadcaster's.
+  assert.match(text, /(Arriving live|Starting \(Twitch is checking this site's address\)): [^.]*Raids[^.]*Stream and channel/);
+  assert.match(text, /Waiting for user777 to let Streamer Events read them: [^.]*Follows[^.]*Subs and gifts/);
+  const allow = await page.getAttribute('#arriving a.allow', 'href');
+  assert.match(allow, /^\/auth\/login\?return_to=.*&channel=1$/);
+});
+
 test('no wire name anywhere on the page once every kind of event has arrived', async () => {
   const streamer = '880088';
   const types = (await (await fetch(`http://127.0.0.1:${port}/api/event-types`)).json()).types

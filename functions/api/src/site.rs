@@ -54,6 +54,7 @@ const ASSETS: &[Asset] = assets!(
     "style.css",
     "js/account.js",
     "js/app.js",
+    "js/arriving.js",
     "js/chart.js",
     "js/embeds.js",
     "js/feed.js",
