@@ -140,6 +140,10 @@ impl World {
             ("EVENT_RETENTION_DAYS", "90".into()),
             ("SNAPSHOT_RETENTION_DAYS", "30".into()),
             ("RELEASE_AFTER_HOURS", "72".into()),
+            // The template's defaults of the deployment-wide budgets.
+            ("DEPLOYMENT_NEW_TRACKS_PER_HOUR", "100".into()),
+            ("EVENTSUB_COST_RESERVE_PERCENT", "5".into()),
+            ("HELIX_LOOKUP_RESERVE_PERCENT", "10".into()),
             ("EVENTSUB_SECRET", DEV_EVENTSUB_SECRET.into()),
             ("TICKET_SECRET", TICKET_SECRET.into()),
             ("WEBSOCKET_AUTH", "tickets".into()),
