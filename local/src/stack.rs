@@ -115,6 +115,10 @@ impl Stack {
             max_favourites: ::api::account::DEFAULT_MAX_FAVOURITES,
             lookups_per_minute: ::api::account::DEFAULT_LOOKUPS_PER_MINUTE,
             budgets,
+            sockets: Some(shared::push::Sockets {
+                connections: store.clone(),
+                push: connections.clone(),
+            }),
         });
         let mut webhook = WebhookState::new(secret, store.clone(), store.clone());
         if twitch.is_some() {
@@ -122,7 +126,7 @@ impl Stack {
                 sessions: store.clone(),
                 overlays: store.clone(),
                 streamers: store.clone(),
-                sockets: Some(webhook::Sockets {
+                sockets: Some(shared::push::Sockets {
                     connections: store.clone(),
                     push: connections.clone(),
                 }),

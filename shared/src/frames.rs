@@ -39,6 +39,40 @@ pub fn event(stored: &StoredEvent, backlog: bool) -> String {
     frame.to_string()
 }
 
+/// An overlay's settings, changed on the page: the overlays open with
+/// that key apply them at once.
+pub fn overlay_settings(settings: &Value) -> String {
+    json!({"type": "overlay_settings", "settings": settings}).to_string()
+}
+
+/// A test alert for the overlays open with one key: shaped like an event
+/// frame, never stored, never reported as shown.
+pub fn overlay_test(
+    id: &str,
+    broadcaster: &str,
+    event_type: &str,
+    at_ms: i64,
+    summary: Option<&crate::eventsub::summary::Summary>,
+    event: &Value,
+) -> String {
+    json!({
+        "type": "overlay_test",
+        "id": id,
+        "broadcaster": broadcaster,
+        "event_type": event_type,
+        "received_at": at_ms,
+        "summary": summary,
+        "event": event,
+    })
+    .to_string()
+}
+
+/// A command for the overlays open with one key (`replay`, `skip`,
+/// `pause`, `resume`).
+pub fn overlay_control(action: &str) -> String {
+    json!({"type": "overlay_control", "action": action}).to_string()
+}
+
 /// A reply to a client request (`subscribed`, `unsubscribed`); `requested`
 /// is the login the client named, when it named one (frames then carry the id).
 pub fn ack(kind: &str, broadcaster: &str, requested: Option<&str>, topics: usize) -> String {

@@ -51,15 +51,25 @@ impl TicketError {
     }
 }
 
-/// What an alert overlay's tickets name as their user: `overlay:<streamer>`
-/// (read-only, that one streamer).
-pub fn overlay_principal(streamer_id: &str) -> String {
-    format!("overlay:{streamer_id}")
+/// What an alert overlay's tickets name as their user:
+/// `overlay:<streamer>:<key id>` (read-only, that one streamer). The key id
+/// ([`overlay_key_id`]) lets the page find the sockets one overlay URL
+/// opened, to send them its settings, a test alert or a replay.
+pub fn overlay_principal(streamer_id: &str, key_id: &str) -> String {
+    format!("overlay:{streamer_id}:{key_id}")
+}
+
+/// The short public name of an overlay key, from its stored hash: enough to
+/// tell one key's sockets from another's, nothing to open a ticket with.
+pub fn overlay_key_id(key_hash: &str) -> &str {
+    key_hash.get(..16).unwrap_or(key_hash)
 }
 
 /// The streamer an overlay principal is limited to; `None` for anyone else.
 pub fn overlay_streamer(principal: &str) -> Option<&str> {
-    principal.strip_prefix("overlay:")
+    let rest = principal.strip_prefix("overlay:")?;
+    // Sockets opened before keys were named carry the streamer alone.
+    Some(rest.split_once(':').map_or(rest, |(streamer, _)| streamer))
 }
 
 /// A valid ticket's contents.
@@ -240,5 +250,16 @@ mod tests {
             assert!(key().verify(bad, AUD, 1_000).is_err(), "{bad}");
         }
         assert!(TicketKey::new(b"short").is_none());
+    }
+
+    #[test]
+    fn an_overlay_principal_names_its_streamer_and_key() {
+        let hash = "0123456789abcdef0123456789abcdef";
+        let p = overlay_principal("1337", overlay_key_id(hash));
+        assert_eq!(p, "overlay:1337:0123456789abcdef");
+        assert_eq!(overlay_streamer(&p), Some("1337"));
+        // A socket opened before keys were named in principals.
+        assert_eq!(overlay_streamer("overlay:1337"), Some("1337"));
+        assert_eq!(overlay_streamer("1337"), None);
     }
 }

@@ -461,6 +461,39 @@ async fn a_revocation_pauses_a_users_overlays_until_their_next_login(store: Arc<
     assert_eq!(store.user("404").await.unwrap(), None);
 }
 
+async fn overlay_settings_are_kept_per_favourite_across_a_key_reset(store: Arc<dyn UserStore>) {
+    store.add_favourite("6", &fav("100", 1), 10).await.unwrap();
+    store.add_favourite("6", &fav("200", 2), 10).await.unwrap();
+    assert_eq!(store.overlay_settings("6", "100").await.unwrap(), None);
+    assert!(store
+        .set_overlay_settings("6", "100", r#"{"duration_s":9}"#)
+        .await
+        .unwrap());
+    assert_eq!(
+        store.overlay_settings("6", "100").await.unwrap().as_deref(),
+        Some(r#"{"duration_s":9}"#)
+    );
+    assert_eq!(
+        store.overlay_settings("6", "200").await.unwrap(),
+        None,
+        "another favourite's are its own"
+    );
+    // A new key (Reset URL) alerts the way the old one did.
+    store.set_overlay("6", "100", key("s1")).await.unwrap();
+    store.set_overlay("6", "100", key("s2")).await.unwrap();
+    assert_eq!(
+        store.overlay_settings("6", "100").await.unwrap().as_deref(),
+        Some(r#"{"duration_s":9}"#)
+    );
+    // No such favourite: nothing is made up.
+    assert!(!store
+        .set_overlay_settings("6", "999", r#"{"duration_s":9}"#)
+        .await
+        .unwrap());
+    assert_eq!(store.overlay_settings("6", "999").await.unwrap(), None);
+    assert!(store.favourites("6").await.unwrap().len() == 2);
+}
+
 store_contract!(
     a_revocation_pauses_a_users_overlays_until_their_next_login,
     a_login_state_is_taken_once_and_only_before_it_expires,
@@ -471,6 +504,7 @@ store_contract!(
     favourites_are_capped_and_know_their_fans,
     an_allowance_is_spent_per_window,
     an_overlay_key_resumes_after_the_last_alert_it_showed,
+    overlay_settings_are_kept_per_favourite_across_a_key_reset,
 );
 
 fn sqlite(path: &str) -> Arc<dyn UserStore> {

@@ -13,8 +13,10 @@ use shared::aws::secrets::{Key, Secrets};
 use shared::config::{env, ConfigError, Retention};
 use shared::helix::login::Login;
 use shared::helix::Helix;
+use shared::push::{Pusher, Sockets};
 use shared::store::dynamo::{
-    DynamoSnapshotStore, DynamoStore, DynamoStreamerStore, DynamoUserStore, Tables,
+    DynamoConnectionStore, DynamoSnapshotStore, DynamoStore, DynamoStreamerStore, DynamoUserStore,
+    Tables,
 };
 use shared::ticket::TicketKey;
 
@@ -37,7 +39,8 @@ pub async fn serve(state: &Deferred<ApiState>, request: Request) -> Response<Bod
 
 /// The Lambda's state: `EVENTS_TABLE`, `SUBSCRIPTIONS_TABLE`,
 /// `STREAMERS_TABLE`, `SNAPSHOTS_TABLE`, `USERS_TABLE`, `WEBSOCKET_URL`,
-/// `TWITCH_CLIENT_ID`, and optionally `WEBSOCKET_AUTH=open`, `SITE_URL`
+/// `TWITCH_CLIENT_ID`, and optionally `WEBSOCKET_AUTH=open`, `SITE_URL`,
+/// `CONNECTIONS_TABLE` with `WEBSOCKET_ENDPOINT` (to reach open overlays)
 /// (a custom domain) and `ALLOWED_ORIGINS` (comma-separated); from
 /// `secrets`, the admin token, the session key (32 bytes, base64), the ticket
 /// secret and the Twitch client secret.
@@ -91,6 +94,16 @@ pub async fn state_from(secrets: Secrets) -> Result<ApiState, ConfigError> {
         max_favourites: DEFAULT_MAX_FAVOURITES,
         lookups_per_minute: DEFAULT_LOOKUPS_PER_MINUTE,
         budgets: shared::config::Budgets::from_env()?,
+        sockets: match (
+            env::optional("CONNECTIONS_TABLE"),
+            env::optional("WEBSOCKET_ENDPOINT"),
+        ) {
+            (Some(table), Some(endpoint)) => Some(Sockets {
+                connections: Arc::new(DynamoConnectionStore::new(client.clone(), table)),
+                push: Arc::new(Pusher::new(shared::aws::sdk_config().await?, &endpoint)),
+            }),
+            _ => None,
+        },
     };
     Ok(ApiState {
         events,

@@ -54,6 +54,7 @@ fn state() -> (ApiState, Arc<SqliteStore>) {
         max_favourites: 50,
         lookups_per_minute: 10,
         budgets: shared::config::Budgets::default(),
+        sockets: None,
     };
     let state = ApiState {
         events: store.clone(),
@@ -681,4 +682,233 @@ async fn the_config_says_whether_a_session_cookie_came_so_a_visitor_is_not_asked
         let config: serde_json::Value = serde_json::from_str(&text(r.body())).unwrap();
         assert_eq!(config["session_cookie"], sent, "{cookie:?}");
     }
+}
+
+/// The frames posted to sockets, by connection id: what open overlays got.
+#[derive(Default)]
+struct Posted(std::sync::Mutex<Vec<(String, serde_json::Value)>>);
+
+#[async_trait::async_trait]
+impl shared::push::Push for Posted {
+    async fn post(&self, id: &str, frame: &[u8]) -> Result<(), shared::push::PushError> {
+        let v = serde_json::from_slice(frame).unwrap();
+        self.0.lock().unwrap().push((id.to_owned(), v));
+        Ok(())
+    }
+
+    async fn close(&self, _id: &str) -> Result<(), shared::push::PushError> {
+        Ok(())
+    }
+}
+
+impl Posted {
+    fn take(&self) -> Vec<(String, serde_json::Value)> {
+        std::mem::take(&mut self.0.lock().unwrap())
+    }
+}
+
+/// A request from our own page with user 42's session.
+fn as_user(method: &str, path: &str, body: Option<serde_json::Value>) -> lambda_http::Request {
+    let site = "https://abc123.execute-api.us-east-1.amazonaws.com";
+    lambda_http::http::Request::builder()
+        .method(method)
+        .uri(format!("{site}{path}"))
+        .header("host", "abc123.execute-api.us-east-1.amazonaws.com")
+        .header("origin", site)
+        .header("cookie", "__Host-sid=overlay-session")
+        .header("content-type", "application/json")
+        .body(body.map_or(Body::Empty, |b| Body::Text(b.to_string())))
+        .unwrap()
+}
+
+/// An overlay socket opened with `key` for streamer 777, as `$connect` records it.
+async fn overlay_socket(store: &SqliteStore, id: &str, key: &str) {
+    use shared::store::connections::{ConnectionStore, NewConnection};
+    let hash = shared::auth::sha256_hex(key);
+    store
+        .connect(&NewConnection {
+            id: id.into(),
+            principal: shared::ticket::overlay_principal(
+                "777",
+                shared::ticket::overlay_key_id(&hash),
+            ),
+            session: None,
+            connected_at_ms: shared::clock::now_ms(),
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn overlay_settings_a_test_alert_and_the_queue_reach_the_open_overlays_of_that_url_only() {
+    let (mut state, store) = state();
+    let posted = Arc::new(Posted::default());
+    state.account.as_mut().unwrap().sockets = Some(shared::push::Sockets {
+        connections: store.clone(),
+        push: posted.clone(),
+    });
+    log_in(&store, "overlay-session").await;
+    let fav = shared::store::users::Favourite::new("777", "user777", 1);
+    store.add_favourite("42", &fav, 50).await.unwrap();
+    let base = "/api/me/favourites/user777/overlay";
+    let (status, made) = json_of(&state, as_user("POST", base, None)).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let key = made["key"].as_str().unwrap().to_owned();
+    // Two overlays open with this URL, one with another key, a viewer.
+    overlay_socket(&store, "obs-1", &key).await;
+    overlay_socket(&store, "obs-2", &key).await;
+    overlay_socket(&store, "old-url", "another-key").await;
+
+    // The defaults until changed: alerts, not feed material.
+    let (status, got) = json_of(&state, as_user("GET", &format!("{base}/settings"), None)).await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    let types = got["settings"]["types"].as_array().unwrap();
+    assert!(types.contains(&"channel.follow".into()), "{got}");
+    assert!(!types.contains(&"channel.update".into()), "{got}");
+
+    let wanted = serde_json::json!({"types": ["channel.raid", "channel.cheer"], "min_bits": 100,
+        "min_viewers": 5, "min_gifts": 0, "duration_s": 9, "sound": false, "volume": 30, "position": "bottom"});
+    let (status, put) = json_of(
+        &state,
+        as_user("PUT", &format!("{base}/settings"), Some(wanted.clone())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{put}");
+    assert_eq!(put["settings"], wanted);
+    assert_eq!(put["overlays_reached"], 2);
+    let mut frames = posted.take();
+    frames.sort_by(|a, b| a.0.cmp(&b.0));
+    let ids: Vec<&str> = frames.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["obs-1", "obs-2"], "only this URL's overlays");
+    assert_eq!(frames[0].1["type"], "overlay_settings");
+    assert_eq!(frames[0].1["settings"], wanted);
+
+    // Kept: read back, and carried by the next ticket.
+    let (_, got) = json_of(&state, as_user("GET", &format!("{base}/settings"), None)).await;
+    assert_eq!(got["settings"], wanted);
+    let (_, ticket) = json_of(
+        &state,
+        post("/api/overlay/ticket", serde_json::json!({"key": key})),
+    )
+    .await;
+    assert_eq!(ticket["settings"], wanted, "{ticket}");
+
+    // Bad settings: a 400 naming the field; nothing stored, nothing sent.
+    for (body, field) in [
+        (serde_json::json!({"duration_s": 1}), "duration_s"),
+        (serde_json::json!({"volume": 101}), "volume"),
+        (serde_json::json!({"types": ["channel.nope"]}), "types"),
+        (serde_json::json!({"min_bits": -1}), "min_bits"),
+        (serde_json::json!({"colour": "red"}), "settings"),
+    ] {
+        let (status, e) = json_of(
+            &state,
+            as_user("PUT", &format!("{base}/settings"), Some(body.clone())),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {e}");
+        assert!(
+            e["message"].as_str().unwrap().starts_with(field),
+            "{body}: {e}"
+        );
+    }
+    let (_, got) = json_of(&state, as_user("GET", &format!("{base}/settings"), None)).await;
+    assert_eq!(got["settings"], wanted, "unchanged");
+    assert!(posted.take().is_empty());
+
+    // A test alert: the type's documented sample, as this channel's.
+    let (status, sent) = json_of(
+        &state,
+        as_user(
+            "POST",
+            &format!("{base}/test"),
+            Some(serde_json::json!({"type": "channel.cheer"})),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    assert_eq!(sent["overlays_reached"], 2);
+    let frames = posted.take();
+    let test = &frames[0].1;
+    assert_eq!(test["type"], "overlay_test");
+    assert_eq!(test["event_type"], "channel.cheer");
+    assert_eq!(test["event"]["broadcaster_user_login"], "user777");
+    assert!(
+        test["summary"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("cheered"),
+        "{test}"
+    );
+    let (status, _) = json_of(&state, as_user("POST", &format!("{base}/test"), None)).await;
+    assert_eq!(status, StatusCode::OK, "no body: a follow");
+    assert_eq!(posted.take()[0].1["event_type"], "channel.follow");
+    let (status, e) = json_of(
+        &state,
+        as_user(
+            "POST",
+            &format!("{base}/test"),
+            Some(serde_json::json!({"type": "channel.nope"})),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+
+    // The queue: pause, skip, replay, resume; anything else is a 400.
+    for action in ["pause", "skip", "replay", "resume"] {
+        let (status, _) = json_of(
+            &state,
+            as_user(
+                "POST",
+                &format!("{base}/control"),
+                Some(serde_json::json!({"action": action})),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{action}");
+        let frames = posted.take();
+        assert_eq!(frames.len(), 2);
+        assert_eq!(
+            frames[0].1,
+            serde_json::json!({"type": "overlay_control", "action": action})
+        );
+    }
+    for body in [
+        serde_json::json!({"action": "explode"}),
+        serde_json::json!({"action": 3}),
+        serde_json::json!({}),
+    ] {
+        let (status, e) = json_of(
+            &state,
+            as_user("POST", &format!("{base}/control"), Some(body.clone())),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {e}");
+        assert!(e["message"].as_str().unwrap().starts_with("action"), "{e}");
+    }
+    assert!(posted.take().is_empty());
+
+    // Reset URL: the old URL's overlays hear nothing more; settings stay.
+    let (status, _) = json_of(&state, as_user("POST", &format!("{base}/reset"), None)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, sent) = json_of(&state, as_user("POST", &format!("{base}/test"), None)).await;
+    assert_eq!(sent["overlays_reached"], 0);
+    let (_, got) = json_of(&state, as_user("GET", &format!("{base}/settings"), None)).await;
+    assert_eq!(got["settings"], wanted);
+
+    // Not logged in, another site, another's favourite.
+    let mut anonymous = as_user("PUT", &format!("{base}/settings"), Some(wanted.clone()));
+    anonymous.headers_mut().remove("cookie");
+    assert_eq!(json_of(&state, anonymous).await.0, StatusCode::UNAUTHORIZED);
+    let mut forged = as_user("POST", &format!("{base}/test"), None);
+    forged
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    assert_eq!(json_of(&state, forged).await.0, StatusCode::FORBIDDEN);
+    let (status, _) = json_of(
+        &state,
+        as_user("GET", "/api/me/favourites/user999/overlay/settings", None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -22,8 +22,8 @@ use std::sync::Arc;
 use lambda_http::{Body, Request, Response};
 use shared::config::EventSubSecret;
 use shared::eventsub::headers::{MAX_MESSAGE_ID_LEN, MESSAGE_ID};
-use shared::push::Push;
-use shared::store::connections::ConnectionStore;
+/// The sockets a revocation closes (re-exported: the stack builds them).
+pub use shared::push::Sockets;
 use shared::store::streamers::StreamerStore;
 use shared::store::users::{OverlayStore, SessionStore};
 use shared::store::{EventStore, StoreError, SubscriptionStore};
@@ -63,12 +63,6 @@ pub struct Revocations {
     /// Where the user's open sockets are found and closed; `None` (no
     /// WebSocket API configured): they can no longer act, but stay open.
     pub sockets: Option<Sockets>,
-}
-
-/// The WebSocket API's connections, as a revocation closes them.
-pub struct Sockets {
-    pub connections: Arc<dyn ConnectionStore>,
-    pub push: Arc<dyn Push>,
 }
 
 impl Revocations {

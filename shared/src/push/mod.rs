@@ -7,7 +7,11 @@
 #[cfg(feature = "push")]
 mod api_gateway;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
+
+use crate::store::connections::ConnectionStore;
 
 pub use crate::frames::MAX_FRAME_BYTES;
 #[cfg(feature = "push")]
@@ -35,6 +39,13 @@ pub trait Push: Send + Sync {
     /// Closes a connection from the server side (`DELETE /@connections/{id}`;
     /// the gateway then sends `$disconnect`); a gone one is not an error.
     async fn close(&self, connection_id: &str) -> Result<(), PushError>;
+}
+
+/// A WebSocket API's connections and the way to reach them: what finds
+/// one user's or one overlay's sockets (by principal) and posts to them.
+pub struct Sockets {
+    pub connections: Arc<dyn ConnectionStore>,
+    pub push: Arc<dyn Push>,
 }
 
 /// The management endpoint of a WebSocket API: the explicit setting if there

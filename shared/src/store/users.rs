@@ -230,6 +230,23 @@ pub trait OverlayStore: Send + Sync {
     /// favourite exists and the key was not replaced or revoked.
     async fn overlay(&self, key_hash: &str) -> Result<Option<(String, String)>, StoreError>;
 
+    /// Keeps a favourite's overlay settings (JSON the api validated);
+    /// `false` when the user has no such favourite. They outlive a key
+    /// reset: the new URL alerts the way the old one did.
+    async fn set_overlay_settings(
+        &self,
+        user_id: &str,
+        streamer_id: &str,
+        settings: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// A favourite's overlay settings as kept; `None` when never set.
+    async fn overlay_settings(
+        &self,
+        user_id: &str,
+        streamer_id: &str,
+    ) -> Result<Option<String>, StoreError>;
+
     /// Where an overlay key's alerts resume: the position of the last alert
     /// it showed. A key that showed none yet keeps `start` (its first use)
     /// and answers it. `None` for a key that is unknown, replaced or revoked.

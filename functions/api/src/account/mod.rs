@@ -8,11 +8,16 @@
 //!   `POST /api/ws-ticket`.
 //! - [`overlay`]: alert-overlay keys for OBS, their read-only tickets, and
 //!   where each key's alerts resume.
+//! - [`overlay_settings`]: what an overlay alerts and how (validated).
+//! - [`overlay_remote`]: the page's remote control of the open overlays:
+//!   settings, test alert, replay/skip/pause.
 //! - [`pages`]: the small HTML pages the browser routes answer with.
 
 pub mod login;
 pub mod me;
 pub mod overlay;
+pub mod overlay_remote;
+pub mod overlay_settings;
 pub mod pages;
 pub mod visitor;
 
@@ -69,6 +74,9 @@ pub struct AccountRoutes {
     pub lookups_per_minute: u32,
     /// Deployment-wide ceilings (new tracks an hour, the Helix reserve).
     pub budgets: shared::config::Budgets,
+    /// The WebSocket API's connections, to reach the overlays open now;
+    /// `None`: settings still apply, at each overlay's next connect.
+    pub sockets: Option<shared::push::Sockets>,
 }
 
 impl AccountRoutes {
@@ -113,6 +121,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/me/favourites/{login}/overlay"),
     ("DELETE", "/api/me/favourites/{login}/overlay"),
     ("POST", "/api/me/favourites/{login}/overlay/reset"),
+    ("GET", "/api/me/favourites/{login}/overlay/settings"),
+    ("PUT", "/api/me/favourites/{login}/overlay/settings"),
+    ("POST", "/api/me/favourites/{login}/overlay/test"),
+    ("POST", "/api/me/favourites/{login}/overlay/control"),
     ("POST", "/api/overlay/ticket"),
     ("POST", "/api/overlay/shown"),
     ("POST", "/api/ws-ticket"),
@@ -125,7 +137,14 @@ const FAVOURITES: &str = "/api/me/favourites/";
 /// favourite `read` (a valid login), not an empty login's `/read`.
 fn favourite_path(path: &str) -> Option<(&str, Option<&'static str>)> {
     let rest = path.strip_prefix(FAVOURITES)?;
-    for sub in ["/overlay/reset", "/overlay", "/read"] {
+    for sub in [
+        "/overlay/reset",
+        "/overlay/settings",
+        "/overlay/test",
+        "/overlay/control",
+        "/overlay",
+        "/read",
+    ] {
         if let Some(login) = rest.strip_suffix(sub) {
             return Some((login, Some(sub)));
         }
@@ -133,7 +152,7 @@ fn favourite_path(path: &str) -> Option<(&str, Option<&'static str>)> {
     Some((rest, None))
 }
 
-/// `/api/me/favourites/{login}[/read|/overlay|/overlay/reset]`, every method.
+/// `/api/me/favourites/{login}[/read|/overlay[/reset|/settings|/test|/control]]`, every method.
 async fn favourite(
     account: &AccountRoutes,
     request: &Request,
@@ -158,6 +177,20 @@ async fn favourite(
             overlay::key(account, request, login, Reset, now_s).await
         }
         (Some("/overlay/reset"), _) => me::not_allowed(method, path, "POST"),
+        (Some("/overlay/settings"), "GET") => {
+            overlay_remote::get_settings(account, request, login, now_s).await
+        }
+        (Some("/overlay/settings"), "PUT") => {
+            overlay_remote::put_settings(account, request, login, now_ms).await
+        }
+        (Some("/overlay/settings"), _) => me::not_allowed(method, path, "GET, PUT"),
+        (Some("/overlay/test"), "POST") => {
+            overlay_remote::test_alert(account, request, login, now_ms).await
+        }
+        (Some("/overlay/control"), "POST") => {
+            overlay_remote::control(account, request, login, now_ms).await
+        }
+        (Some("/overlay/test" | "/overlay/control"), _) => me::not_allowed(method, path, "POST"),
         (Some(_), "PUT") => me::mark_read(account, request, login, now_s).await,
         (Some(_), _) => me::not_allowed(method, path, "PUT"),
         (None, "PUT") => me::add_favourite(account, request, login, now_ms).await,

@@ -21,10 +21,11 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::auth::{random_token, sha256_hex};
-use shared::store::users::OverlayKey;
+use shared::store::users::{Favourite, OverlayKey};
 use shared::store::Cursor;
 
 use super::me::{named, reply};
+use super::overlay_settings::OverlaySettings;
 use super::visitor::{required, same_origin};
 use super::AccountRoutes;
 use crate::error::{shown as shown_text, shown_segment, ApiError};
@@ -43,6 +44,16 @@ pub enum KeyAction {
 /// Who a sealed overlay key belongs to: it opens for that favourite only.
 fn seal_owner(user_id: &str, streamer_id: &str) -> String {
     format!("overlay:{user_id}:{streamer_id}")
+}
+
+/// The favourite's overlay key, opened from its sealed copy; `None`
+/// without one (or for a key made before keys were kept sealed).
+pub(super) fn kept_key(account: &AccountRoutes, user_id: &str, f: &Favourite) -> Option<String> {
+    let sealed = f.overlay_sealed.as_deref()?;
+    account
+        .seal
+        .open(&seal_owner(user_id, &f.streamer_id), sealed)
+        .ok()
 }
 
 /// A favourite's overlay key: shown again, made, replaced or revoked.
@@ -82,11 +93,7 @@ pub async fn key(
                     // The same URL on every visit, so the one in OBS keeps
                     // working. A key made before keys were kept sealed
                     // cannot be shown again: it is replaced once, below.
-                    let kept = f
-                        .overlay_sealed
-                        .as_deref()
-                        .and_then(|sealed| account.seal.open(&owner, sealed).ok());
-                    if let Some(key) = kept {
+                    if let Some(key) = kept_key(account, &v.user.id, f) {
                         return Ok((
                             StatusCode::OK,
                             json!({"id": f.streamer_id, "login": f.login, "key": key, "url": url(&key)}),
@@ -158,7 +165,10 @@ pub async fn ticket(account: &AccountRoutes, request: &Request, now_ms: i64) -> 
             let Some(position) = account.users.overlay_position(&hash, &start).await? else {
                 return Err(ApiError::OverlayKey);
             };
-            let principal = shared::ticket::overlay_principal(&streamer);
+            let principal =
+                shared::ticket::overlay_principal(&streamer, shared::ticket::overlay_key_id(&hash));
+            let kept = account.users.overlay_settings(&owner, &streamer).await?;
+            let settings = OverlaySettings::from_kept(kept.as_deref());
             let ticket = account
                 .tickets
                 .issue(&principal, &account.websocket_url, now_s);
@@ -170,6 +180,7 @@ pub async fn ticket(account: &AccountRoutes, request: &Request, now_ms: i64) -> 
                     "websocket_url": account.websocket_url,
                     "broadcaster": streamer,
                     "resume_after": resume(&position),
+                    "settings": settings.to_json(),
                 }),
             ))
         }

@@ -162,6 +162,7 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("events", "semantic_key", "TEXT"),
     ("connections", "session", "TEXT"),
     ("users", "overlays_suspended_at", "INTEGER"),
+    ("favourites", "overlay_settings", "TEXT"),
 ];
 
 fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {

@@ -92,6 +92,44 @@ impl OverlayStore for DynamoUserStore {
         }))
     }
 
+    async fn set_overlay_settings(
+        &self,
+        user_id: &str,
+        streamer_id: &str,
+        settings: &str,
+    ) -> Result<bool, StoreError> {
+        let update = self
+            .update(Self::key(
+                format!("USER#{user_id}"),
+                &format!("FAV#{streamer_id}"),
+            ))
+            // Never a bare item for a favourite removed meanwhile.
+            .condition_expression("attribute_exists(pk)")
+            .update_expression("SET overlay_settings = :s")
+            .expression_attribute_values(":s", s(settings));
+        written(update.send().await)
+    }
+
+    async fn overlay_settings(
+        &self,
+        user_id: &str,
+        streamer_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                format!("USER#{user_id}"),
+                &format!("FAV#{streamer_id}"),
+            )))
+            .projection_expression("overlay_settings")
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out.item().and_then(|i| text(i, "overlay_settings")))
+    }
+
     async fn overlay_position(
         &self,
         key_hash: &str,

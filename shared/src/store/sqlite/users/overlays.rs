@@ -62,6 +62,46 @@ impl OverlayStore for SqliteStore {
         .await
     }
 
+    async fn set_overlay_settings(
+        &self,
+        user_id: &str,
+        streamer_id: &str,
+        settings: &str,
+    ) -> Result<bool, StoreError> {
+        let (user, streamer, settings) = (
+            user_id.to_owned(),
+            streamer_id.to_owned(),
+            settings.to_owned(),
+        );
+        self.write(move |c| {
+            let n = c
+                .prepare_cached(
+                    "UPDATE favourites SET overlay_settings = ?3 WHERE user_id = ?1 AND streamer_id = ?2",
+                )?
+                .execute(params![user, streamer, settings])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn overlay_settings(
+        &self,
+        user_id: &str,
+        streamer_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let (user, streamer) = (user_id.to_owned(), streamer_id.to_owned());
+        self.read(move |c| {
+            let kept: Option<Option<String>> = c
+                .prepare_cached(
+                    "SELECT overlay_settings FROM favourites WHERE user_id = ?1 AND streamer_id = ?2",
+                )?
+                .query_row([user, streamer], |r| r.get(0))
+                .optional()?;
+            Ok(kept.flatten())
+        })
+        .await
+    }
+
     async fn overlay_position(
         &self,
         key_hash: &str,
