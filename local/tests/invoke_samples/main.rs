@@ -23,6 +23,7 @@
 //! recorder ([`recorder`]), signing with its own dummy access key.
 
 mod lambda;
+mod overlay;
 mod recorder;
 mod runtime_api;
 #[path = "../support/mod.rs"]
@@ -414,7 +415,7 @@ async fn every_sample_through_the_lambda_runtime() {
     api_samples(&world, &mut api).await;
     poller_sees_a_live_stream(&world, &mut manager, &mut poller, &manager_samples).await;
     let user = world.logged_in_user().await;
-    api_logged_in(&world, &mut api, &user).await;
+    api_logged_in(&world, &mut api, &mut websocket, &user).await;
     eventsub_manager_validates_sessions(&world, &mut manager, &manager_samples).await;
     let mut session_socket = websocket_of_a_session(&world, &mut websocket, &user).await;
     webhook_user_revokes(&world, &mut webhook).await;
@@ -1205,7 +1206,7 @@ fn account_request(base: &Value, user: &LoggedIn, method: &str, path: &str, body
 
 /// The routes behind the session cookie: who am I, favourites (add, read,
 /// overlay key, remove), WebSocket tickets, and the overlay's own routes.
-async fn api_logged_in(_world: &World, f: &mut Lambda, user: &LoggedIn) {
+async fn api_logged_in(world: &World, f: &mut Lambda, websocket: &mut Lambda, user: &LoggedIn) {
     let name = f.name.clone();
     let account = samples_in(&repo().join("events/api/account"));
     let base = take(&account, "put-favourite");
@@ -1276,6 +1277,7 @@ async fn api_logged_in(_world: &World, f: &mut Lambda, user: &LoggedIn) {
                 assert!((200..300).contains(&status), "{what}: {answer}");
                 ok(&name, what, status);
             }
+            overlay::hears_the_page(world, f, websocket, user, &base, &key).await;
         }
     }
     let read = account_request(
