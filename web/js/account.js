@@ -189,7 +189,7 @@ export class Account {
     $('overlay-note').textContent = note;
     $('overlay-box').hidden = false;
     $('overlay-box').dataset.login = body.login;
-    await this.load();
+    await Promise.all([this.load(), this.panel?.open(body.login, body.url)]);
   }
 
   /** Copies the overlay URL, for pasting into OBS. */

@@ -13,6 +13,7 @@ import { showEmbeds } from './embeds.js';
 import { Filters } from './filters.js';
 import { loadLabels } from './labels.js';
 import { showArriving } from './arriving.js';
+import { OverlayPanel } from './overlay-panel.js';
 
 const CHART_REFRESH_MS = 60_000;
 /** How often the favourites' live states are read again. */
@@ -250,6 +251,7 @@ async function main() {
     onError: showError,
     onAir,
   });
+  account.panel = new OverlayPanel();
   const loggedIn = await account.load();
   if (loggedIn || config.open) connection = new LiveConnection({ config, ...handlers });
   else toPolling();

@@ -4,6 +4,7 @@
 // tooltips and exports only.
 
 let labels = new Map();
+let types = [];
 
 /** Reads the labels once; without them (an older server, a failed read) types show as they are. */
 export async function loadLabels() {
@@ -11,7 +12,8 @@ export async function loadLabels() {
     const response = await fetch('api/event-types');
     if (!response.ok) return;
     const body = await response.json();
-    labels = new Map(body.types.map((t) => [t.type, t.label]));
+    types = body.types;
+    labels = new Map(types.map((t) => [t.type, t.label]));
   } catch (error) {
     console.warn(`no event labels: ${error}`);
   }
@@ -20,4 +22,9 @@ export async function loadLabels() {
 /** The label of `type`, or `null` when the server named none. */
 export function labelOf(type) {
   return labels.get(type) ?? null;
+}
+
+/** Every type the server knows, in its order: `{type, label, tracked}`. */
+export function knownTypes() {
+  return types;
 }

@@ -1,11 +1,15 @@
-// The alert overlay, for an OBS browser source:
-//   overlay.html#key=<overlay key>&types=cheers,raids&min_bits=100&duration=6
-// (`types`: the feed's categories, or EventSub types; without it, what a
-// streamer calls an alert: follows, subs, cheers, raids, redemptions and the
-// start and end of hype trains, a gift bomb as one alert).
+// The alert overlay, for an OBS browser source: overlay.html#key=<overlay key>
+// What alerts, for how long, the sound and the position are the overlay's
+// settings, kept on the server (the page's overlay panel changes them): every
+// ticket's answer carries them and a change arrives over the socket at once,
+// so the URL in OBS never changes. URL parameters still override them for one
+// browser source (`types`: the feed's categories or EventSub types,
+// `min_bits`, `duration` in seconds), e.g. a second, cheers-only source.
 // The key (in the fragment: never sent to a server in a URL, never in a
 // Referer) buys read-only tickets for one streamer. Each new event of the
-// chosen types shows as an alert, one at a time, queued, never twice.
+// chosen types shows as an alert, one at a time, queued, never twice. The
+// page can also send a test alert, replay the last alert, skip the one
+// showing, and pause or resume the queue.
 //
 // Where to resume is kept by the server, per key, not in this browser
 // source (some keep no storage): every ticket's answer says after which
@@ -15,17 +19,23 @@
 // an alert nor loses one: on connecting, the events after the position
 // come from the read API, the live ones from the socket.
 
-import { LiveConnection } from './live.js';
+import { connectWithKey } from './overlay-key.js';
 import { frameOf } from './feed.js';
 import { labelOf, loadLabels } from './labels.js';
 import { categoryOf } from './filters.js';
+import { chime } from './chime.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.hash.slice(1));
 const key = params.get('key') ?? '';
-const types = new Set((params.get('types') ?? '').split(',').filter(Boolean));
-const minBits = Number(params.get('min_bits') ?? 0);
-const durationMs = Math.max(1, Number(params.get('duration') ?? 6)) * 1000;
+/** URL overrides for this one browser source (`null`: the settings decide). */
+const urlTypes = params.has('types')
+  ? new Set(params.get('types').split(',').filter(Boolean))
+  : null;
+const urlMinBits = params.has('min_bits') ? Number(params.get('min_bits')) : null;
+const urlDuration = params.has('duration') ? Math.max(1, Number(params.get('duration'))) : null;
+/** The overlay's settings, as the server last said (its ticket, then the socket). */
+let settings = null;
 /** Read-API pages (100 events each) read back for what came while closed, at most. */
 const CATCH_UP_PAGES = 5;
 /** Tries to report a shown alert before leaving it to the next one's report. */
@@ -71,29 +81,40 @@ async function report(frame, tries = REPORT_TRIES) {
   if (tries > 1) setTimeout(() => report(frame, tries - 1), 1000 * (REPORT_TRIES - tries + 1));
 }
 
-/** What alerts when the URL names no types: what a streamer calls an alert. */
-const DEFAULT_CATEGORIES = new Set(['follows', 'subs', 'cheers', 'raids', 'redemptions']);
-const DEFAULT_TYPES = new Set(['channel.hype_train.begin', 'channel.hype_train.end']);
+/** Applies settings the server sent: the next alert follows them. */
+function applySettings(next) {
+  if (!next) return;
+  settings = next;
+  document.body.dataset.position = next.position ?? 'top';
+  window.overlaySettings = next;
+}
 
 /** Whether `frame` is one of the alerts this overlay was asked for. */
 export function wanted(frame) {
-  if (frame.type !== 'event') return false;
+  if (frame.type !== 'event' || !settings) return false;
   const type = frame.event_type;
-  const category = categoryOf(type);
-  if (types.size > 0) {
-    if (!types.has(type) && !types.has(category)) return false;
-  } else if (!DEFAULT_CATEGORIES.has(category) && !DEFAULT_TYPES.has(type)) {
+  const event = frame.event ?? {};
+  if (urlTypes) {
+    if (!urlTypes.has(type) && !urlTypes.has(categoryOf(type))) return false;
+  } else if (!settings.types.includes(type)) {
     return false;
   }
   // A gift bomb is one alert: the gift, not each recipient's subscribe.
-  if (type === 'channel.subscribe' && frame.event?.is_gift === true) return false;
-  if (frame.event_type === 'channel.cheer' && (frame.event?.bits ?? 0) < minBits) return false;
+  if (type === 'channel.subscribe' && event.is_gift === true) return false;
+  if (type === 'channel.cheer' && (event.bits ?? 0) < (urlMinBits ?? settings.min_bits)) return false;
+  if (type === 'channel.raid' && (event.viewers ?? 0) < settings.min_viewers) return false;
+  if (type === 'channel.subscription.gift' && (event.total ?? 0) < settings.min_gifts) return false;
   return true;
 }
 
 const queue = [];
 const queued = new Set();
 let showing = false;
+/** The queue waits (the page's Pause) until resumed. */
+let paused = false;
+/** The alert on screen, or last on screen (for Replay). */
+let last = null;
+let hideTimer = null;
 
 function enqueue(frame) {
   // Shown before (here, by another overlay with this key, or before a
@@ -136,25 +157,51 @@ async function resumeAfterConnect(broadcaster) {
 }
 
 function next() {
-  const frame = queue.shift();
   const box = $('alert');
+  const frame = paused ? null : queue.shift();
   if (!frame) {
     showing = false;
     box.hidden = true;
     return;
   }
   showing = true;
+  last = frame;
   $('alert-title').textContent = titleOf(frame);
-  $('alert-text').textContent = frame.summary?.text ?? frame.event_type;
+  $('alert-text').textContent = frame.summary?.text ?? labelOf(frame.event_type) ?? '';
   box.dataset.id = frame.id;
+  box.dataset.kind = frame.kind ?? 'live';
   box.hidden = false;
-  report(frame);
+  // Tests, replays: shown, never reported (the key's position is for events).
+  if (!frame.kind) report(frame);
+  if (settings?.sound && chime(settings.volume)) window.overlaySounds = (window.overlaySounds ?? 0) + 1;
   window.overlayShown = (window.overlayShown ?? 0) + 1;
-  setTimeout(() => {
-    box.hidden = true;
-    // A beat between two alerts, so they read as two.
-    setTimeout(next, 300);
-  }, durationMs);
+  const seconds = urlDuration ?? settings?.duration_s ?? 6;
+  hideTimer = setTimeout(hide, seconds * 1000);
+}
+
+/** Ends the alert on screen; a beat later, the next (so two read as two). */
+function hide() {
+  clearTimeout(hideTimer);
+  $('alert').hidden = true;
+  setTimeout(next, 300);
+}
+
+/** Shows `frame` before anything queued (a test alert, a replay). */
+function showFirst(frame) {
+  queue.unshift(frame);
+  if (!showing && !catchingUp) next();
+}
+
+/** What the page asked of the open overlays: replay, skip, pause, resume. */
+function control(action) {
+  if (action === 'replay' && last) showFirst({ ...last, kind: 'replay' });
+  else if (action === 'skip' && showing) hide();
+  else if (action === 'pause') paused = true;
+  else if (action === 'resume') {
+    paused = false;
+    if (!showing && !catchingUp) next();
+  }
+  document.body.dataset.paused = String(paused);
 }
 
 /**
@@ -181,46 +228,26 @@ async function main() {
     return;
   }
   await loadLabels();
-  let broadcaster = null;
-  const connection = new LiveConnection({
-    config: { websocket_url: null, ticket_url: null },
+  const connection = connectWithKey({
+    key,
+    purpose: 'overlay',
     onState(state) {
       document.body.dataset.state = state;
     },
     onFrame(frame) {
       if (frame.type === 'subscribed') resumeAfterConnect(frame.broadcaster);
       if (frame.type === 'event') enqueue(frame);
+      else if (frame.type === 'overlay_settings') applySettings(frame.settings);
+      else if (frame.type === 'overlay_test') showFirst({ ...frame, kind: 'test' });
+      else if (frame.type === 'overlay_control') control(frame.action);
       else if (frame.type === 'error') console.warn(`overlay: ${frame.code}: ${frame.message}`);
     },
+    onTicket(body) {
+      advance(fromServer(body.resume_after));
+      applySettings(body.settings);
+    },
+    onProblem: problem,
   });
-  // Tickets come from the overlay key, not a session.
-  connection.url = async () => {
-    const response = await fetch('api/overlay/ticket', {
-      method: 'POST',
-      cache: 'no-store',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ key }),
-    });
-    const body = await response.json().catch(() => ({}));
-    if (response.status === 401) {
-      // Paused (its owner disconnected the app at Twitch) or revoked: say which.
-      problem(body.error === 'overlay_suspended'
-        ? body.message
-        : 'This overlay key was revoked; copy a new URL from Streamer Events.');
-      const error = new Error('revoked');
-      error.loggedOut = true;
-      throw error;
-    }
-    if (!response.ok) throw new Error(`ticket request failed: HTTP ${response.status}`);
-    advance(fromServer(body.resume_after));
-    if (!broadcaster) {
-      broadcaster = body.broadcaster;
-      connection.broadcaster = broadcaster;
-    }
-    return `${body.websocket_url}?ticket=${encodeURIComponent(body.ticket)}`;
-  };
-  connection.broadcaster = 'pending';
-  connection.connect();
   window.streamerEventsOverlay = { connection, queue };
 }
 

@@ -721,17 +721,16 @@ fn as_user(method: &str, path: &str, body: Option<serde_json::Value>) -> lambda_
         .unwrap()
 }
 
-/// An overlay socket opened with `key` for streamer 777, as `$connect` records it.
-async fn overlay_socket(store: &SqliteStore, id: &str, key: &str) {
+/// A socket opened with `key` for streamer 777 (`suffix` `:dock` for the
+/// recent-events dock), as `$connect` records it.
+async fn overlay_socket(store: &SqliteStore, id: &str, key: &str, suffix: &str) {
     use shared::store::connections::{ConnectionStore, NewConnection};
     let hash = shared::auth::sha256_hex(key);
+    let principal = shared::ticket::overlay_principal("777", shared::ticket::overlay_key_id(&hash));
     store
         .connect(&NewConnection {
             id: id.into(),
-            principal: shared::ticket::overlay_principal(
-                "777",
-                shared::ticket::overlay_key_id(&hash),
-            ),
+            principal: format!("{principal}{suffix}"),
             session: None,
             connected_at_ms: shared::clock::now_ms(),
         })
@@ -754,10 +753,11 @@ async fn overlay_settings_a_test_alert_and_the_queue_reach_the_open_overlays_of_
     let (status, made) = json_of(&state, as_user("POST", base, None)).await;
     assert_eq!(status, StatusCode::CREATED, "{made}");
     let key = made["key"].as_str().unwrap().to_owned();
-    // Two overlays open with this URL, one with another key, a viewer.
-    overlay_socket(&store, "obs-1", &key).await;
-    overlay_socket(&store, "obs-2", &key).await;
-    overlay_socket(&store, "old-url", "another-key").await;
+    // Two overlays open with this URL, its dock, one with another key.
+    overlay_socket(&store, "obs-1", &key, "").await;
+    overlay_socket(&store, "obs-2", &key, "").await;
+    overlay_socket(&store, "dock", &key, ":dock").await;
+    overlay_socket(&store, "old-url", "another-key", "").await;
 
     // The defaults until changed: alerts, not feed material.
     let (status, got) = json_of(&state, as_user("GET", &format!("{base}/settings"), None)).await;
@@ -792,6 +792,24 @@ async fn overlay_settings_a_test_alert_and_the_queue_reach_the_open_overlays_of_
     )
     .await;
     assert_eq!(ticket["settings"], wanted, "{ticket}");
+    let (status, e) = json_of(
+        &state,
+        post(
+            "/api/overlay/ticket",
+            serde_json::json!({"key": key, "purpose": "spy"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    let (status, _) = json_of(
+        &state,
+        post(
+            "/api/overlay/ticket",
+            serde_json::json!({"key": key, "purpose": "dock"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
 
     // Bad settings: a 400 naming the field; nothing stored, nothing sent.
     for (body, field) in [

@@ -123,6 +123,9 @@ pub async fn key(
 #[derive(Deserialize)]
 struct TicketRequest {
     key: String,
+    /// `dock`: the recent-events dock, which the page's settings, test
+    /// alerts and queue controls are not sent to; absent: an overlay.
+    purpose: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -153,6 +156,18 @@ pub async fn ticket(account: &AccountRoutes, request: &Request, now_ms: i64) -> 
                     name: "key",
                     why: "send {\"key\": \"<overlay key>\"} as JSON".into(),
                 })?;
+            let suffix = match asked.purpose.as_deref() {
+                None | Some("overlay") => "",
+                // Not found by the overlay's principal: the page's remote
+                // control never reaches it.
+                Some("dock") => ":dock",
+                Some(other) => {
+                    return Err(ApiError::InvalidParameter {
+                        name: "purpose",
+                        why: format!("{:?} is neither overlay nor dock", shown_text(other)),
+                    })
+                }
+            };
             let hash = sha256_hex(&asked.key);
             let Some((owner, streamer)) = account.users.overlay(&hash).await? else {
                 return Err(ApiError::OverlayKey);
@@ -165,8 +180,9 @@ pub async fn ticket(account: &AccountRoutes, request: &Request, now_ms: i64) -> 
             let Some(position) = account.users.overlay_position(&hash, &start).await? else {
                 return Err(ApiError::OverlayKey);
             };
-            let principal =
+            let mut principal =
                 shared::ticket::overlay_principal(&streamer, shared::ticket::overlay_key_id(&hash));
+            principal.push_str(suffix);
             let kept = account.users.overlay_settings(&owner, &streamer).await?;
             let settings = OverlaySettings::from_kept(kept.as_deref());
             let ticket = account
