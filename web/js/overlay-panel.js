@@ -63,7 +63,6 @@ export class OverlayPanel {
       box.name = 'types';
       box.value = t.type;
       box.checked = settings.types.includes(t.type);
-      label.title = t.type;
       label.append(box, ` ${t.label}`);
       return label;
     });

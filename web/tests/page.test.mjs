@@ -828,6 +828,119 @@ test('the overlay by default alerts a follow and skips a title change; types may
   await overlay.close();
 });
 
+/** Opens `url` as an OBS browser source would; `shown` collects each alert's id as it appears. */
+async function openOverlay(url, shown) {
+  const overlay = await context.newPage();
+  await overlay.exposeFunction('seen', (id) => shown.push(id));
+  await overlay.addInitScript(() => document.addEventListener('DOMContentLoaded', () => {
+    const box = document.getElementById('alert');
+    new MutationObserver(() => { if (!box.hidden) window.seen(box.dataset.id); })
+      .observe(box, { attributes: true, attributeFilter: ['hidden'] });
+  }));
+  await overlay.goto(url);
+  await overlay.waitForFunction(() => document.body.dataset.state === 'live' && window.overlaySettings);
+  return overlay;
+}
+
+test('overlay settings from the page reach the open overlay without a new URL; a test alert, pause, resume, skip and replay work from the page', async () => {
+  const url = await freshOverlayUrl('777');
+  const shown = [];
+  const overlay = await openOverlay(url, shown);
+  const before = await overlay.evaluate(() => window.overlaySounds ?? 0);
+
+  // Only cheers of 150 bits or more, 2 s each, at the bottom, sound at 25.
+  await page.click('#overlay-settings-box summary');
+  await page.waitForSelector('#overlay-types input[value="channel.cheer"]');
+  for (const box of await page.$$('#overlay-types input:checked')) await box.uncheck();
+  await page.check('#overlay-types input[value="channel.cheer"]');
+  await page.fill('#overlay-settings input[name="min_bits"]', '150');
+  await page.fill('#overlay-settings input[name="duration_s"]', '2');
+  await page.selectOption('#overlay-settings select[name="position"]', 'bottom');
+  await page.check('#overlay-settings input[name="sound"]');
+  await page.fill('#overlay-settings input[name="volume"]', '25');
+  await page.click('#overlay-settings button[type="submit"]');
+  await page.waitForFunction(() => /changed at once/.test(document.getElementById('overlay-settings-note').textContent));
+  await overlay.waitForFunction(() => document.body.dataset.position === 'bottom');
+  assert.equal(await page.inputValue('#overlay-url'), url, 'the URL in OBS stays the same');
+  const settings = await overlay.evaluate(() => window.overlaySettings);
+  assert.deepEqual(settings.types, ['channel.cheer']);
+  assert.equal(settings.volume, 25);
+
+  // A follow and a 100-bit cheer no longer alert; 200 and 300 bits do.
+  await trigger('channel.follow', 1, '777');
+  const cheers = await trigger('channel.cheer', 3, '777');
+  await overlay.waitForFunction(() => (window.overlayShown ?? 0) >= 2);
+  assert.deepEqual(shown, [cheers[1], cheers[2]]);
+  assert.ok(await overlay.evaluate((b) => (window.overlaySounds ?? 0) > b, before), 'the chime played');
+  const alertBox = await overlay.evaluate(() => {
+    const r = document.getElementById('alert').getBoundingClientRect();
+    return { bottom: r.bottom, height: window.innerHeight };
+  });
+  assert.ok(alertBox.bottom > alertBox.height / 2, `shown at the bottom: ${JSON.stringify(alertBox)}`);
+  await overlay.waitForFunction(() => document.getElementById('alert').hidden);
+
+  // Send test alert: shown at once, titled in words, never reported as shown.
+  const reported = await overlay.evaluate(() => window.overlayReported ?? 0);
+  await page.selectOption('#overlay-test-type', 'channel.cheer');
+  await page.click('#overlay-test');
+  await overlay.waitForFunction(() => document.getElementById('alert').dataset.kind === 'test' && !document.getElementById('alert').hidden);
+  assert.equal(await overlay.textContent('#alert-title'), 'Cheer!');
+  assert.match(await overlay.textContent('#alert-text'), /cheered/);
+  assert.match(await page.textContent('#overlay-settings-note'), /Test alert sent/);
+  await overlay.waitForFunction(() => document.getElementById('alert').hidden);
+  assert.equal(await overlay.evaluate(() => window.overlayReported ?? 0), reported);
+
+  // Pause: a new cheer waits; Resume: it plays.
+  await page.click('#overlay-pause');
+  await overlay.waitForFunction(() => document.body.dataset.paused === 'true');
+  await page.waitForFunction(() => document.getElementById('overlay-pause').textContent === 'Resume alerts');
+  const [, held] = await trigger('channel.cheer', 2, '777');
+  await overlay.waitForFunction(() => window.streamerEventsOverlay.queue.length === 1);
+  assert.ok(await overlay.evaluate(() => document.getElementById('alert').hidden), 'nothing shows while paused');
+  await page.click('#overlay-pause');
+  await overlay.waitForFunction((id) => document.getElementById('alert').dataset.id === id && !document.getElementById('alert').hidden, held);
+
+  // Skip ends it at once; Replay shows it again.
+  await page.click('#overlay-skip');
+  await overlay.waitForFunction(() => document.getElementById('alert').hidden);
+  await page.click('#overlay-replay');
+  await overlay.waitForFunction((id) => {
+    const box = document.getElementById('alert');
+    return !box.hidden && box.dataset.id === id && box.dataset.kind === 'replay';
+  }, held);
+
+  // Back to the defaults for the tests after this one.
+  const reset = await page.evaluate(async () => (await fetch('api/me/favourites/user777/overlay/settings', {
+    method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}',
+  })).status);
+  assert.equal(reset, 200);
+  await overlay.waitForFunction(() => window.overlaySettings.types.includes('channel.follow'));
+  await overlay.close();
+});
+
+test('the recent-events dock lists the channel\'s last events in words, newest first, and live ones as they come; test alerts stay out', async () => {
+  const overlayUrl = await newOverlayUrl('777');
+  const dockUrl = await page.inputValue('#dock-url');
+  assert.equal(dockUrl, overlayUrl.replace('/overlay.html#', '/dock.html#'));
+  const dock = await context.newPage();
+  await dock.setViewportSize({ width: 320, height: 600 });
+  await dock.goto(dockUrl);
+  await dock.waitForFunction(() => document.body.dataset.state === 'live' && document.querySelectorAll('#dock-feed li').length > 0);
+  const [follow] = await trigger('channel.follow', 1, '777');
+  await dock.waitForFunction((id) => document.querySelector('#dock-feed li')?.dataset.id === id, follow);
+  assert.equal(await dock.textContent('#dock-feed li:first-child .type'), 'New follower');
+  await page.click('#overlay-test');
+  await page.waitForFunction(() => /Test alert sent|No overlay is open/.test(document.getElementById('overlay-settings-note').textContent));
+  const [next] = await trigger('channel.follow', 1, '777');
+  await dock.waitForFunction((id) => document.querySelector('#dock-feed li')?.dataset.id === id, next);
+  const ids = await dock.$$eval('#dock-feed li', (items) => items.map((li) => li.dataset.id));
+  assert.ok(!ids.some((id) => id.startsWith('test-')), `no test alert in the dock: ${ids}`);
+  assert.ok(ids.indexOf(next) < ids.indexOf(follow), 'newest first');
+  const wide = await dock.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5).length);
+  assert.equal(wide, 0, 'nothing wider than a narrow dock');
+  await dock.close();
+});
+
 test('the overlay URL is the same on every visit; Reset URL asks first and only then replaces it; Copy copies it', async () => {
   const first = await newOverlayUrl('777');
   await page.reload();
