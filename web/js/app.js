@@ -78,6 +78,7 @@ function showError(text) {
 
 async function main() {
   let watching = null; // what the person typed (a login or an id)
+  let grantedBy = null; // the login that just let this site read its channel
   // A streamer's key for its on-air state: a favourite's id, else the name watched.
   const keyOf = (name) => account.favourite(name)?.id ?? name;
   const onAir = new OnAir(() => {
@@ -181,7 +182,11 @@ async function main() {
           revealTimer = setTimeout(() => reading(false), REVEAL_MS);
         }
         insights.refresh(frame.broadcaster);
-        showArriving($('arriving'), frame.broadcaster, { loggedIn: account.me !== null, allowHref: account.loginHref(true) });
+        showArriving($('arriving'), frame.broadcaster, {
+          loggedIn: account.me !== null,
+          allowHref: account.loginHref(true),
+          granted: grantedBy !== null && account.favourite(grantedBy)?.id === frame.broadcaster,
+        });
         showOnAir();
         olderMore = true;
         const base = `api/streamers/${encodeURIComponent(frame.broadcaster)}/events`;
@@ -330,7 +335,14 @@ async function main() {
     event.preventDefault();
     watch(input.value.trim());
   });
-  const initial = decodeURIComponent(location.hash.slice(1));
+  // Back from "let Streamer Events read your channel": watch that channel,
+  // and "What arrives" says what the grant lets this site receive.
+  const granted = new URLSearchParams(location.search).get('granted') === '1' && account.me;
+  if (granted) {
+    history.replaceState(null, '', location.pathname);
+    grantedBy = account.me.user.login;
+  }
+  const initial = granted ? grantedBy : decodeURIComponent(location.hash.slice(1));
   if (initial) {
     input.value = initial;
     watch(initial);

@@ -37,7 +37,7 @@ export function arrivals(types) {
 const list = (labels) => labels.join(', ');
 
 /** Fills `box` with what arrives for `streamer` (an id); hides it when that cannot be read. */
-export async function showArriving(box, streamer, { loggedIn, allowHref, rereads = REREADS }) {
+export async function showArriving(box, streamer, { loggedIn, allowHref, granted = false, rereads = REREADS }) {
   const asked = streamer;
   box.dataset.for = asked;
   let body;
@@ -65,6 +65,11 @@ export async function showArriving(box, streamer, { loggedIn, allowHref, rereads
       : `${name} is not followed live right now: nothing new arrives; what was stored stays here.`);
   } else {
     const a = arrivals(body.types);
+    if (granted) {
+      line(a.waits.length
+        ? `Thanks, ${name}: Streamer Events can now read part of your channel; what still waits for your permission is below.`
+        : `Thanks, ${name}: Streamer Events can now read your channel's events. Below, what arrives from it.`);
+    }
     if (a.arrives.length) line(`Arriving live: ${list(a.arrives)}.`);
     if (a.starting.length) line(`Starting (Twitch is checking this site's address): ${list(a.starting)}.`);
     if (a.waits.length) {
@@ -75,12 +80,12 @@ export async function showArriving(box, streamer, { loggedIn, allowHref, rereads
       line(`Waiting for ${name} to let Streamer Events read them: ${list(a.waits)}.`, allow);
     }
     if (a.unavailable.length) line(`Not available from Twitch: ${list(a.unavailable)}.`);
-    if (lines.length === 0) line(`Being set up: what arrives from ${name} shows here in a moment.`);
+    if (lines.length === (granted ? 1 : 0)) line(`Being set up: what arrives from ${name} shows here in a moment.`);
     // Subscriptions being made: read again until they settle.
     const settling = a.starting.length > 0 || (!a.arrives.length && !a.waits.length && !a.unavailable.length);
     if (settling && rereads > 0) {
       setTimeout(() => {
-        if (box.dataset.for === asked) showArriving(box, streamer, { loggedIn, allowHref, rereads: rereads - 1 });
+        if (box.dataset.for === asked) showArriving(box, streamer, { loggedIn, allowHref, granted, rereads: rereads - 1 });
       }, SETTLE_MS);
     }
   }

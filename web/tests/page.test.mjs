@@ -864,6 +864,21 @@ test('overlay settings from the page reach the open overlay without a new URL; a
   assert.equal(await page.inputValue('#overlay-url'), url, 'the URL in OBS stays the same');
   const settings = await overlay.evaluate(() => window.overlaySettings);
   assert.deepEqual(settings.types, ['channel.cheer']);
+  // The panel as a streamer sees it: phone and desktop, light and dark, axe-clean.
+  const dir = join(root, 'target', 'screenshots');
+  await mkdir(dir, { recursive: true });
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const width of [375, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${width}px: ${overflow}px too wide: ${await tooWide()}`);
+      await page.locator('#overlay-box').screenshot({ path: join(dir, `overlay-settings-${width}-${scheme}.png`) });
+    }
+    const { violations } = await new AxeBuilder({ page }).include('#overlay-box').analyze();
+    assert.deepEqual(violations.map((v) => v.id), [], `the overlay box, ${scheme}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
   assert.equal(settings.volume, 25);
 
   // A follow and a 100-bit cheer no longer alert; 200 and 300 bits do.
@@ -886,6 +901,12 @@ test('overlay settings from the page reach the open overlay without a new URL; a
   await overlay.waitForFunction(() => document.getElementById('alert').dataset.kind === 'test' && !document.getElementById('alert').hidden);
   assert.equal(await overlay.textContent('#alert-title'), 'Cheer!');
   assert.match(await overlay.textContent('#alert-text'), /cheered/);
+  // On a green screen, as a chroma-keyed scene would show it.
+  await overlay.setViewportSize({ width: 1280, height: 720 });
+  await overlay.evaluate(() => { document.documentElement.style.background = '#00b140'; });
+  await overlay.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
+  await overlay.screenshot({ path: join(dir, 'overlay-alert-green.png') });
+  await overlay.evaluate(() => { document.documentElement.style.background = ''; });
   assert.match(await page.textContent('#overlay-settings-note'), /Test alert sent/);
   await overlay.waitForFunction(() => document.getElementById('alert').hidden);
   assert.equal(await overlay.evaluate(() => window.overlayReported ?? 0), reported);
@@ -984,6 +1005,21 @@ test('the page says what arrives from the streamer watched and what waits for th
   assert.match(text, /Waiting for user777 to let Streamer Events read them: [^.]*Follows[^.]*Subs and gifts/);
   const allow = await page.getAttribute('#arriving a.allow', 'href');
   assert.match(allow, /^\/auth\/login\?return_to=.*&channel=1$/);
+});
+
+test('after "let Streamer Events read your channel", the page watches that channel and confirms what it now receives', async () => {
+  await page.click('#arriving a.allow');
+  await page.waitForSelector('#authorize');
+  await page.click('#authorize');
+  await page.waitForSelector('#logged-in:visible');
+  assert.equal(new URL(page.url()).search, '', 'the marker is not left in the address');
+  await page.waitForFunction(() => /Thanks, user1337/.test(document.getElementById('arriving').textContent));
+  assert.equal(await page.inputValue('#broadcaster'), 'user1337');
+  const text = await page.textContent('#arriving');
+  assert.match(text, /Streamer Events can now read your channel's events/);
+  // Follows and subs no longer wait for anyone's permission.
+  assert.doesNotMatch(text, /Waiting for user1337/);
+  assert.match(text, /(Arriving live|Starting \(Twitch is checking this site's address\)): [^.]*Follows/);
 });
 
 test('no wire name anywhere on the page once every kind of event has arrived', async () => {

@@ -7,10 +7,10 @@ use super::*;
 async fn a_broadcaster_grant_is_recorded_and_a_smaller_one_replaces_it() {
     let s = stack().await;
     let started = start_login(&s, "?channel=1", "6060", "allow").await;
-    assert_eq!(
-        finish(&started, Some(&started.login_cookie)).await.status(),
-        StatusCode::FOUND
-    );
+    let done = finish(&started, Some(&started.login_cookie)).await;
+    assert_eq!(done.status(), StatusCode::FOUND);
+    // Back on the page, which confirms what the grant lets it receive.
+    assert_eq!(done.headers()[LOCATION], "/?granted=1");
     let all = shared::eventsub::catalog::channel_scopes();
     let streamer = s.store.streamer("6060").await.unwrap().unwrap();
     assert!(streamer.wanted);

@@ -157,7 +157,13 @@ pub async fn callback(account: &AccountRoutes, request: &Request, now_ms: i64) -
                     tracing::warn!(error = %e, "could not end the replaced session");
                 }
             }
-            redirect(&login.return_to, &[clear, session_cookie])
+            // A broadcaster's grant: the page says what it now receives.
+            let back = if login.channel {
+                granted_marker(&login.return_to)
+            } else {
+                login.return_to.clone()
+            };
+            redirect(&back, &[clear, session_cookie])
         }
         Err(Finish::Unavailable) => unavailable(),
         Err(Finish::Refused(why)) => {
@@ -274,6 +280,20 @@ async fn finish(
         .set(account.cookies.session(), &id.cookie, session::MAX_SECONDS))
 }
 
+/// `return_to` with `granted=1` in its query (before any fragment): the
+/// page then confirms what the broadcaster's grant lets this site receive.
+fn granted_marker(return_to: &str) -> String {
+    let (path, fragment) = match return_to.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (return_to, None),
+    };
+    let joiner = if path.contains('?') { '&' } else { '?' };
+    match fragment {
+        Some(f) => format!("{path}{joiner}granted=1#{f}"),
+        None => format!("{path}{joiner}granted=1"),
+    }
+}
+
 /// A broadcaster let us read their channel: their streamer is tracked and
 /// its scopes are what this grant holds (fewer than before is recorded as
 /// fewer), and their own channel becomes a favourite.
@@ -352,4 +372,16 @@ pub async fn logout(account: &AccountRoutes, request: &Request, now_s: i64) -> R
     );
     super::pages::set_cookies(&mut response, &[clear]);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::granted_marker;
+
+    #[test]
+    fn the_granted_marker_goes_in_the_query_before_any_fragment() {
+        assert_eq!(granted_marker("/"), "/?granted=1");
+        assert_eq!(granted_marker("/?a=b"), "/?a=b&granted=1");
+        assert_eq!(granted_marker("/#user1337"), "/?granted=1#user1337");
+    }
 }
