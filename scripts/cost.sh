@@ -10,4 +10,7 @@
 #   scripts/cost.sh [--units FILE] [--template FILE]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-exec python3 scripts/cost/cost.py "$@"
+# The project venv has PyYAML (with aws-sam-cli); else the system python3.
+PYTHON=python3
+[[ -x .venv/bin/python ]] && PYTHON=.venv/bin/python
+exec "$PYTHON" scripts/cost/cost.py "$@"
