@@ -89,6 +89,7 @@ def template_settings(template):
         "min_wcu": minimum["Write"],
         "min_rcu": minimum["Read"],
         "scalable_targets": len(targets),
+        "webhook_rate_limit": int(params["WebhookRateLimit"]["Default"]),
     }
 
 
@@ -138,9 +139,10 @@ def print_assumptions(units, settings):
     )
     print(
         f"- handler CPU: webhook {a['webhook_cpu_ms']} ms per delivery (measured: docs/benchmarks.md, the local "
-        "stack's CPU-µs per request, x86 release; a proxy, arm64 Lambda not measured); fan-out "
-        f"{a['fanout_cpu_ms']} ms + {a['fanout_cpu_ms_per_post']} ms per post, counting consumer "
-        f"{a['counter_cpu_ms']} ms (stated, not measured)"
+        "stack's CPU-µs per request, x86 release; a proxy, arm64 Lambda not measured) + "
+        f"{a['sdk_call_cpu_ms']} ms per AWS SDK call (stated); fan-out {a['fanout_cpu_ms']} ms per invocation + "
+        f"one SDK call per lookup and per post; counting consumer {a['counter_cpu_ms']} ms + one SDK call per event "
+        "(stated, not measured); a forged delivery: the measured figure alone (no AWS call)"
     )
     print(
         f"- DynamoDB round trip {a['ddb_call_ms']:g} ms per call, {a['ddb_transaction_ms']:g} ms per transaction; "
@@ -182,17 +184,26 @@ def print_findings(units, settings):
     print()
     print("## Memory (webhook, today's write; fan-out at 1 and 100 subscribers)")
     for label, cpu, io in (
-        ("webhook", a["webhook_cpu_ms"], model.webhook_io_ms("today")),
-        ("fan-out, 1", a["fanout_cpu_ms"] + a["fanout_cpu_ms_per_post"], a["ddb_call_ms"] + a["post_ms"]),
-        ("fan-out, 100", a["fanout_cpu_ms"] + 100 * a["fanout_cpu_ms_per_post"], a["ddb_call_ms"] + 2 * a["post_ms"]),
+        ("webhook", model.webhook_cpu_ms(), model.webhook_io_ms("today")),
+        ("fan-out, 1", model.fanout_cpu_ms(1, 1), a["ddb_call_ms"] + a["post_ms"]),
+        ("fan-out, 100", model.fanout_cpu_ms(100, 1), a["ddb_call_ms"] + 2 * a["post_ms"]),
     ):
         sizes = ", ".join(f"{mb} MB ${d:.3f}" for mb, d in sorted(model.best_memory(cpu, io)))
         print(f"- {label}: $ per million invocations: {sizes}; cheapest {model.best_memory(cpu, io)[0][0]} MB")
     print()
     api, url = model.forged_flood(settings)
     print("## A flood of forged deliveries ($ per million, rejected at the HMAC check)")
-    print(f"- behind the HTTP API: ${api:.2f} up to the route throttle (throttled requests are not billed)")
-    print(f"- behind a function URL: ${url:.2f} (Lambda's request charge + 1 billed ms; no throttle)")
+    limit = settings["webhook_rate_limit"]
+    print(
+        f"- behind the HTTP API: ${api:.2f} up to the route throttle (WebhookRateLimit {limit:,}/s: at most "
+        f"${api * limit * 86400 / 1e6:,.2f} a day; throttled requests are not billed, but Twitch's own deliveries "
+        "are throttled with them: a 429 is a failed delivery, counted toward revocation)"
+    )
+    print(
+        f"- behind a function URL: ${url:.2f} (Lambda's request charge + 1 billed ms); no route throttle: "
+        f"at {model.LAMBDA_RATE_QUOTA:,} forged requests/s (Lambda's invocation-rate quota at the default "
+        f"concurrency) ${url * model.LAMBDA_RATE_QUOTA * 86400 / 1e6:,.2f} a day, Twitch's deliveries unaffected below it"
+    )
     print()
 
 
@@ -209,7 +220,7 @@ def main(argv=None):
     for n in SUBSCRIBERS:
         print_table(n, units, settings, configs)
     print_findings(units, settings)
-    print(f"default configuration: today's write, HTTP API, {settings['default_mode']}")
+    print(f"default configuration: {model.Configuration('today', 'HTTP API', settings['default_mode']).name()}")
     for c in configs:
         dollars = model.total(model.terms(c, 1, units, settings))
         print(f"per million events, 1 subscriber, {c.name()}: ${dollars:.2f}")

@@ -28,10 +28,11 @@ ASSUMPTIONS = {
     "webhook_cpu_ms": 0.044,
     # A forged request stops at the HMAC check: at most the figure above.
     "rejection_cpu_ms": 0.044,
-    # Not measured: the fan-out's work per invocation and per post (SigV4
-    # signing, the frame's JSON).
+    # Not measured: the SDK's CPU per AWS call (SigV4 signing, JSON, TLS on a
+    # kept-alive connection), the fan-out's own work per invocation (decoding
+    # the batch) and the counting consumer's.
+    "sdk_call_cpu_ms": 0.1,
     "fanout_cpu_ms": 1.0,
-    "fanout_cpu_ms_per_post": 0.05,
     "counter_cpu_ms": 0.5,
     # In-region round trips, stated (not measured here).
     "ddb_call_ms": 5.0,
@@ -42,6 +43,10 @@ ASSUMPTIONS = {
 }
 
 MEMORY_SIZES = (128, 256, 512, 1024, 1769)
+
+# Synchronous invocations a second a function may take: 10 per unit of the
+# account's concurrency (1,000 by default; Lambda's quotas).
+LAMBDA_RATE_QUOTA = 10_000
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,17 @@ def write_units(units, write):
     return units["event_proposed_wcu"] + units["event_item_wcu"]["counter"]
 
 
+def webhook_cpu_ms():
+    """The webhook's CPU per stored delivery: the measured handler plus its one DynamoDB call."""
+    return ASSUMPTIONS["webhook_cpu_ms"] + ASSUMPTIONS["sdk_call_cpu_ms"]
+
+
+def fanout_cpu_ms(subscribers, batch):
+    """The fan-out's CPU per invocation: its own work, and per event a lookup and a post per subscriber."""
+    a = ASSUMPTIONS
+    return a["fanout_cpu_ms"] + batch * (1 + subscribers) * a["sdk_call_cpu_ms"]
+
+
 def webhook_io_ms(write):
     """The webhook's wait on DynamoDB: one transaction, or one conditional put."""
     a = ASSUMPTIONS
@@ -112,14 +128,14 @@ def fanout_invocation(subscribers, memory_mb, batch):
     a = ASSUMPTIONS
     rounds = math.ceil(subscribers / a["posts_in_flight"])
     per_event_io = a["ddb_call_ms"] + rounds * a["post_ms"]
-    cpu = a["fanout_cpu_ms"] + batch * subscribers * a["fanout_cpu_ms_per_post"]
-    return invocation(cpu, batch * per_event_io, memory_mb) / batch
+    return invocation(fanout_cpu_ms(subscribers, batch), batch * per_event_io, memory_mb) / batch
 
 
 def counter_invocation(memory_mb, batch):
     """Dollars per event of a counting stream consumer (one UpdateItem per event, at most)."""
     a = ASSUMPTIONS
-    return invocation(a["counter_cpu_ms"], batch * a["ddb_call_ms"], memory_mb) / batch
+    cpu = a["counter_cpu_ms"] + batch * a["sdk_call_cpu_ms"]
+    return invocation(cpu, batch * a["ddb_call_ms"], memory_mb) / batch
 
 
 def terms(config, subscribers, units, settings):
@@ -130,7 +146,7 @@ def terms(config, subscribers, units, settings):
     million = 1e6
     rows = [
         ("HTTP API request (webhook)", PRICES["http_api_request"] * million if config.front == "HTTP API" else 0.0),
-        ("webhook Lambda", invocation(ASSUMPTIONS["webhook_cpu_ms"], webhook_io_ms(config.write), webhook_mb) * million),
+        ("webhook Lambda", invocation(webhook_cpu_ms(), webhook_io_ms(config.write), webhook_mb) * million),
         ("DynamoDB writes", write_units(units, config.write) * write_price * million),
         ("DynamoDB Streams", PRICES["stream_read_by_lambda"]),
         ("fan-out Lambda", fanout_invocation(subscribers, fanout_mb, config.batch) * million),
