@@ -49,7 +49,11 @@ fn every_table_expires_items_by_ttl_on_expires_at() {
         let ttl = &props["TimeToLiveSpecification"];
         assert_eq!(ttl["AttributeName"].as_str(), Some("expires_at"), "{name}");
         assert_eq!(ttl["Enabled"].as_bool(), Some(true), "{name}");
-        assert_eq!(on_demand_by_default(&props), Some("PAY_PER_REQUEST"), "{name}");
+        assert_eq!(
+            on_demand_by_default(&props),
+            Some("PAY_PER_REQUEST"),
+            "{name}"
+        );
     }
 }
 
