@@ -180,7 +180,8 @@ def print_findings(units, settings):
     )
     for write in WRITES:
         rate = model.break_even_events_per_second(units, write, 1, settings)
-        print(f"- break-even, {write} write: provisioned is cheaper above {rate:.2f} events/s sustained")
+        label = "today's" if write == "today" else "proposed"
+        print(f"- break-even, {label} write: provisioned is cheaper above {rate:.2f} events/s sustained")
     print()
     print("## Memory (webhook, today's write; fan-out at 1 and 100 subscribers)")
     for label, cpu, io in (
