@@ -114,6 +114,12 @@ class Output(unittest.TestCase):
         default = next(m for m in matches if m.group(1) == "today's write (one transaction), HTTP API, on-demand")
         self.assertGreater(float(default.group(2)), 2.0)
 
+    def test_docs_costs_quotes_the_final_lines_as_printed(self):
+        doc = (ROOT / "docs" / "costs.md").read_text(encoding="utf-8")
+        for line in run():
+            if FINAL.match(line):
+                self.assertIn(line + "\n", doc)
+
     def test_every_assumption_is_printed_with_the_table(self):
         text = "\n".join(run())
         for what in ("units:", "prices", "70% utilisation", "memory (template.yaml)", "handler CPU", "round trip", "one WebSocket message per event per subscriber"):
