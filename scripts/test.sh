@@ -6,7 +6,8 @@
 #   DynamoDB Local + cargo test,
 #   the page in headless Chromium (web/tests), the API contract (schemathesis
 #   on the local stack, scripts/api-contract.sh), `sam validate` (lint and SAM
-#   transform) of template.yaml and the template checks, the deploy script
+#   transform) of template.yaml and the template checks, the cost calculator's
+#   tests (scripts/cost), the deploy script
 #   against stand-ins (scripts/deploy-test.sh), `sam build` of every function (arm64,
 #   scripts/sam-build.sh) and every events/ sample through the built
 #   functions' Lambda runtime loop (scripts/invoke-samples.sh), which records
@@ -73,6 +74,10 @@ scripts/api-contract.sh
 
 step "scripts/sam-validate.sh"
 scripts/sam-validate.sh
+
+# The units it prices are asserted by the capacity test (cargo test above).
+step "scripts/cost.sh: the cost calculator's tests (scripts/cost)"
+.venv/bin/python -m unittest discover -s scripts/cost
 
 step "scripts/deploy-test.sh (scripts/deploy.sh against a moto Secrets Manager and a sam stub)"
 scripts/deploy-test.sh

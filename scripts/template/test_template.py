@@ -33,13 +33,14 @@ RECOVERABLE_TABLES = {"EventsTable", "UsersTable"}
 SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|_KEY$", re.I)
 
 
-def lint_errors(template_path):
-    """cfn-lint's errors (not warnings) on the transformed template."""
+def lint_errors(template_path, parameters=()):
+    """cfn-lint's errors (not warnings) on the transformed template, with
+    `parameters` ("Name=value") given values instead of their defaults."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(transformed(template_path), f)
     try:
         out = subprocess.run(
-            [str(CFN_LINT), "--format", "parseable", f.name],
+            [str(CFN_LINT), "--format", "parseable", f.name] + (["--parameters", *parameters] if parameters else []),
             capture_output=True,
             text=True,
             check=False,
@@ -232,3 +233,93 @@ def test_tables_that_cannot_be_rebuilt_are_retained_and_recoverable():
         pitr = tables[name]["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
         assert pitr == {"Fn::If": ["PointInTimeRecoveryOn", True, False]}, name
     assert cfn["Parameters"]["PointInTimeRecovery"]["Default"] == "true"
+
+
+# --- Capacity mode: on-demand by default, provisioned with auto scaling ---
+
+METRIC = {"Write": "DynamoDBWriteCapacityUtilization", "Read": "DynamoDBReadCapacityUtilization"}
+
+
+def _sub_text(value):
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        return value["Fn::Sub"]
+    return value
+
+
+def capacity_mode_problems(cfn):
+    """What keeps a TableCapacityMode=provisioned stack from following its load
+    at 70 %: a switched table or index without provisioned throughput, or
+    without a scalable target and target-tracking policy per dimension."""
+    problems = []
+    param = cfn.get("Parameters", {}).get("TableCapacityMode")
+    if not param or param.get("Default") != "on-demand":
+        problems.append("no TableCapacityMode parameter defaulting to on-demand")
+    switch = {"Fn::If": ["TablesProvisioned", "PROVISIONED", "PAY_PER_REQUEST"]}
+    tables = {
+        n: r["Properties"]
+        for n, r in cfn["Resources"].items()
+        if r["Type"] == "AWS::DynamoDB::Table" and r["Properties"].get("BillingMode") == switch
+    }
+    if not tables:
+        problems.append("no table switches its BillingMode on TableCapacityMode")
+    targets = {
+        (_sub_text(r["Properties"]["ResourceId"]), r["Properties"]["ScalableDimension"]): n
+        for n, r in cfn["Resources"].items()
+        if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget" and r.get("Condition") == "TablesProvisioned"
+    }
+    policies = {
+        r["Properties"]["ScalingTargetId"]["Ref"]: r["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+        for r in cfn["Resources"].values()
+        if r["Type"] == "AWS::ApplicationAutoScaling::ScalingPolicy" and r.get("Condition") == "TablesProvisioned"
+    }
+    for name, props in tables.items():
+        scaled = [(f"table/${{{name}}}", "table", props)]
+        scaled += [(f"table/${{{name}}}/index/{g['IndexName']}", "index", g) for g in props.get("GlobalSecondaryIndexes", [])]
+        for resource_id, level, holder in scaled:
+            if "Fn::If" not in holder.get("ProvisionedThroughput", {}):
+                problems.append(f"{resource_id}: no provisioned throughput under TablesProvisioned")
+            for kind, metric in METRIC.items():
+                target = targets.get((resource_id, f"dynamodb:{level}:{kind}CapacityUnits"))
+                policy = policies.get(target)
+                if policy is None:
+                    problems.append(f"{resource_id}: no {kind} scaling target with a policy")
+                elif policy["TargetValue"] != 70 or policy["PredefinedMetricSpecification"]["PredefinedMetricType"] != metric:
+                    problems.append(f"{resource_id}: {kind} policy {policy}")
+    return problems
+
+
+def test_provisioned_tables_and_their_indexes_scale_at_70_percent():
+    assert capacity_mode_problems(transformed(TEMPLATE)) == []
+
+
+def test_control_the_old_template_has_no_capacity_mode():
+    assert capacity_mode_problems(transformed(BEFORE))
+
+
+def _provisioned(template_path):
+    """cfn-lint parameters for TableCapacityMode=provisioned (with a value for
+    each parameter that has no default, which cfn-lint then requires)."""
+    params = transformed(template_path)["Parameters"]
+    given = [f"{name}=x" for name, p in params.items() if "Default" not in p]
+    return ["TableCapacityMode=provisioned", *given]
+
+
+def test_the_provisioned_capacity_mode_has_no_cfn_lint_error():
+    errors = lint_errors(TEMPLATE, _provisioned(TEMPLATE))
+    assert errors == [], "\n".join(line for _, line in errors)
+
+
+def test_control_provisioned_without_a_table_throughput_is_refused(tmp_path):
+    # (An index without throughput passes cfn-lint: capacity_mode_problems
+    # checks the indexes.)
+    text = TEMPLATE.read_text(encoding="utf-8")
+    table_throughput = (
+        "      ProvisionedThroughput: !If\n        - TablesProvisioned\n"
+        "        - ReadCapacityUnits: !Ref TableMinCapacity\n"
+        "          WriteCapacityUnits: !Ref TableMinCapacity\n        - !Ref AWS::NoValue\n"
+    )
+    assert table_throughput in text
+    broken = tmp_path / "template-no-table-throughput.yaml"
+    broken.write_text(text.replace(table_throughput, "", 1), encoding="utf-8")
+    rules = {r for r, _ in lint_errors(broken, _provisioned(broken))}
+    assert "E3639" in rules, rules

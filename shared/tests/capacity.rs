@@ -101,6 +101,29 @@ const STORED_EVENT_BILLED_WCU: f64 = 6.0;
 const PROPOSED_EVENT_WCU: f64 = 2.0;
 const SNAPSHOT_PAGE_WCU: f64 = 100.0;
 
+/// The units file `scripts/cost.sh` prices (written by
+/// `scripts/cost-units.sh --write`, which sets `COST_UNITS_WRITE`).
+const UNITS_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/cost/units.json");
+
+/// Writes what this run measured to [`UNITS_FILE`] when asked, and otherwise
+/// fails unless the file holds exactly it: the calculator is fed only
+/// measured units, and a change that moves them fails here first.
+fn check_units_file(measured: &serde_json::Value) {
+    let text = serde_json::to_string_pretty(measured).unwrap() + "\n";
+    if std::env::var_os("COST_UNITS_WRITE").is_some() {
+        std::fs::write(UNITS_FILE, text).unwrap();
+        return;
+    }
+    let held: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(UNITS_FILE).expect("scripts/cost/units.json is readable"),
+    )
+    .expect("scripts/cost/units.json is JSON");
+    assert_eq!(
+        &held, measured,
+        "scripts/cost/units.json is not what was measured: run scripts/cost-units.sh --write"
+    );
+}
+
 /// One line of the report.
 fn line(what: &str, u: &Units) {
     let failed: Vec<String> = u
@@ -170,6 +193,8 @@ async fn capacity_units_per_operation() {
     let mut reported = Vec::new();
     let mut proposed = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    // The heaviest item of each part of the transaction: event, mark, counter.
+    let mut item_wcu = serde_json::Map::new();
     let probe_plain = format!("probe-{run}");
     support::create_table(&client, "EventsTable", &probe_plain).await;
     let probe_feed = format!("probe-feed-{run}");
@@ -216,6 +241,15 @@ async fn capacity_units_per_operation() {
                 .unwrap();
             let w = meter.take().write;
             weight += w;
+            let part = if text(item, "pk").starts_with("CNT#") {
+                "counter"
+            } else if text(item, "kind") == "dedupe" {
+                "mark"
+            } else {
+                "event"
+            };
+            let heaviest = item_wcu.get(part).and_then(|v| v.as_f64()).unwrap_or(0.0);
+            item_wcu.insert(part.into(), w.max(heaviest).into());
             parts.push(format!("{} {w}", text(item, "kind")));
         }
         let billed = 2.0 * weight;
@@ -301,6 +335,20 @@ async fn capacity_units_per_operation() {
         "| proposed shape: {typical} of {} sample types at {PROPOSED_EVENT_WCU} WCU | | | | |",
         proposed.len()
     );
+    // What the calculator prices: the figures measured above (the most
+    // common one for the proposed shape, which is the one docs/costs.md quotes).
+    let at = |w: f64| proposed.iter().filter(|p| **p == w).count();
+    let common = proposed.iter().copied().max_by_key(|w| at(*w)).unwrap();
+    assert_eq!(common, PROPOSED_EVENT_WCU, "{proposed:?}");
+    let mut measured = serde_json::json!({
+        "source": "shared/tests/capacity.rs on DynamoDB Local; rewrite with scripts/cost-units.sh --write",
+        "sample_types": billed_all.len(),
+        "event_today_wcu": billed_all.iter().copied().fold(0.0, f64::max),
+        "event_item_wcu": item_wcu,
+        "event_proposed_wcu": common,
+        "event_proposed_types_at_that": at(common),
+        "event_proposed_heaviest_wcu": proposed.iter().copied().fold(0.0, f64::max),
+    });
 
     // WebSocket: $connect with a ticket, subscribe to a known streamer by id
     // (the route's reads and writes, in its order), $disconnect.
@@ -325,10 +373,12 @@ async fn capacity_units_per_operation() {
         })
         .await
         .unwrap();
+    let u = meter.take();
     line(
         "WebSocket `$connect` (ticket used once, connection recorded)",
-        &meter.take(),
+        &u,
     );
+    measured["websocket_connect_wcu"] = u.write.into();
     let now = now_ms();
     connections
         .connection("L0SM9cOFvHcCIhw=", now)
@@ -394,7 +444,9 @@ async fn capacity_units_per_operation() {
             }
         }
         assert_eq!(found, n);
-        line(&format!("fan-out lookup, {n} subscribers"), &meter.take());
+        let u = meter.take();
+        line(&format!("fan-out lookup, {n} subscribers"), &u);
+        measured["fanout_lookup_rcu"][n.to_string()] = u.read.into();
     }
 
     // Poller: one page of 100 snapshots, then the live state of 100 streamers.
@@ -419,6 +471,7 @@ async fn capacity_units_per_operation() {
     let u = meter.take();
     assert_eq!(u.write, SNAPSHOT_PAGE_WCU);
     line("poller page (100 snapshots, BatchWriteItem)", &u);
+    measured["snapshot_page_wcu"] = u.write.into();
     let states: Vec<LiveState> = page
         .iter()
         .map(|s| LiveState {
@@ -451,6 +504,7 @@ async fn capacity_units_per_operation() {
         "poller run overhead (pause flag, lease, live list, status)",
         &meter.take(),
     );
+    check_units_file(&measured);
 }
 
 /// The most read units one `GET /api/streamers/{login}/viewers` may cost: its
