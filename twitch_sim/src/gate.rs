@@ -125,7 +125,10 @@ pub enum Caller {
     /// An app access token (client credentials).
     App,
     /// A user access token: whose, and the scopes it carries.
-    User { user_id: String, scopes: Vec<String> },
+    User {
+        user_id: String,
+        scopes: Vec<String>,
+    },
 }
 
 impl Caller {

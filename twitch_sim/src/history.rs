@@ -114,10 +114,22 @@ mod tests {
         h.apply("channel.follow", "1", &follow("7", "t1"));
         h.apply("channel.follow", "1", &follow("8", "t2"));
         h.apply("channel.follow", "1", &follow("7", "t3"));
-        let at: Vec<String> = h.followers("1").into_iter().map(|f| f.followed_at).collect();
+        let at: Vec<String> = h
+            .followers("1")
+            .into_iter()
+            .map(|f| f.followed_at)
+            .collect();
         assert_eq!(at, ["t3", "t2"]);
-        h.apply("channel.subscribe", "1", &json!({"user_id": "7", "tier": "2000", "is_gift": true}));
-        h.apply("channel.subscribe", "1", &json!({"user_id": "8", "tier": "1000", "is_gift": false}));
+        h.apply(
+            "channel.subscribe",
+            "1",
+            &json!({"user_id": "7", "tier": "2000", "is_gift": true}),
+        );
+        h.apply(
+            "channel.subscribe",
+            "1",
+            &json!({"user_id": "8", "tier": "1000", "is_gift": false}),
+        );
         h.apply("channel.subscription.end", "1", &json!({"user_id": "8"}));
         let subs = h.subscribers("1");
         assert_eq!(subs.len(), 1);

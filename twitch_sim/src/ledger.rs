@@ -63,7 +63,10 @@ pub struct Ledger {
 impl Ledger {
     /// Appends `entry` to `broadcaster`'s list, dropping its oldest beyond the cap.
     pub fn record(&mut self, broadcaster: &str, entry: Entry) {
-        let list = self.by_broadcaster.entry(broadcaster.to_owned()).or_default();
+        let list = self
+            .by_broadcaster
+            .entry(broadcaster.to_owned())
+            .or_default();
         if list.len() >= MAX_PER_BROADCASTER {
             if let Some(old) = list.pop_front() {
                 self.owners.remove(&old.message_id);

@@ -92,7 +92,11 @@ mod tests {
             b"seconds=3",
             b"",
         ] {
-            assert!(read_seconds(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+            assert!(
+                read_seconds(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 }

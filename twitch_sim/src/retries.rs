@@ -72,7 +72,11 @@ impl Sim {
             sub.status = Status::NotificationFailuresExceeded;
             revoked.push(sub.id.clone());
         }
-        tracing::info!(callback, revoked = revoked.len(), "notification_failures_exceeded");
+        tracing::info!(
+            callback,
+            revoked = revoked.len(),
+            "notification_failures_exceeded"
+        );
         state.revocations.extend(revoked);
         if state.courier || state.revocations.is_empty() {
             return;

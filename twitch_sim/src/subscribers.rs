@@ -41,10 +41,16 @@ pub async fn get_subscriptions(
         );
     };
     if !caller.has_scope(SCOPE) {
-        return helix_error(StatusCode::UNAUTHORIZED, "Missing scope: channel:read:subscriptions");
+        return helix_error(
+            StatusCode::UNAUTHORIZED,
+            "Missing scope: channel:read:subscriptions",
+        );
     }
     let Some(broadcaster) = params.first("broadcaster_id").filter(|b| !b.is_empty()) else {
-        return helix_error(StatusCode::BAD_REQUEST, "Missing required parameter \"broadcaster_id\"");
+        return helix_error(
+            StatusCode::BAD_REQUEST,
+            "Missing required parameter \"broadcaster_id\"",
+        );
     };
     if owner != broadcaster {
         return helix_error(
@@ -54,7 +60,10 @@ pub async fn get_subscriptions(
     }
     let wanted = params.all("user_id");
     if wanted.len() > MAX_USER_IDS {
-        return helix_error(StatusCode::BAD_REQUEST, "The maximum number of user_id is 100");
+        return helix_error(
+            StatusCode::BAD_REQUEST,
+            "The maximum number of user_id is 100",
+        );
     }
     let size = match params::page_size(&params, 20, 100) {
         Ok(size) => size,
