@@ -260,7 +260,7 @@ fn record(
     else {
         return;
     };
-    state.history.apply(&sub.kind, &broadcaster, &event);
+    state.history.apply(&sub.kind, &broadcaster, &event, now);
     let entry = Entry {
         kind: sub.kind.clone(),
         happened_at: now.format(&Rfc3339).unwrap_or_default(),

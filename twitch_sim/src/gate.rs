@@ -57,6 +57,7 @@ fn route_of(path: &str) -> &str {
         "/helix/eventsub/subscriptions",
         "/helix/channels/followers",
         "/helix/subscriptions",
+        "/helix/videos",
         "/sim/outage",
         "/sim/ledger",
     ];

@@ -28,6 +28,7 @@
 //! - [`history`]: the followers and subscribers the generated events left.
 //! - [`followers`]: `GET /helix/channels/followers` from that history.
 //! - [`subscribers`]: `GET /helix/subscriptions` from that history.
+//! - [`videos`]: `GET /helix/videos`, the archives of the generated streams.
 
 pub mod accounts;
 pub mod config;
@@ -51,6 +52,7 @@ pub mod streams;
 pub mod subscribers;
 pub mod traffic;
 pub mod users;
+pub mod videos;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -171,13 +173,15 @@ impl Sim {
 
     /// Routes mounted at the root: `/oauth2/*`, `/helix/users`,
     /// `/helix/streams`, `/helix/eventsub/subscriptions`,
-    /// `/helix/channels/followers`, `/helix/subscriptions` and the `/sim/*` controls.
+    /// `/helix/channels/followers`, `/helix/subscriptions`, `/helix/videos`
+    /// and the `/sim/*` controls.
     pub fn routes(self: &Arc<Self>) -> Router {
         let helix = Router::new()
             .route("/users", get(users::get_users))
             .route("/streams", get(streams::get_streams))
             .route("/channels/followers", get(followers::get_followers))
             .route("/subscriptions", get(subscribers::get_subscriptions))
+            .route("/videos", get(videos::get_videos))
             .route(
                 "/eventsub/subscriptions",
                 post(eventsub::create)

@@ -562,3 +562,68 @@ async fn bad_outage_and_ledger_requests_get_a_4xx_json_error_and_change_nothing(
     // No outage was started by any of them.
     assert_eq!(twitch.sim.deliver(&sub.id).await.unwrap().0, 204);
 }
+
+#[tokio::test]
+async fn a_stream_generated_in_an_outage_is_an_archive_in_get_videos() {
+    let twitch = start(&[50.0], 1).await;
+    let (url, _seen) = callback().await;
+    let [online, offline] = ["stream.online", "stream.offline"].map(|kind| {
+        SimSubscription::new(
+            kind,
+            "1",
+            json!({"broadcaster_user_id": "4242"}),
+            &url,
+            SECRET,
+        )
+    });
+    twitch.sim.insert_subscription(online.clone());
+    twitch.sim.insert_subscription(offline.clone());
+    twitch.sim.deliver(&online.id).await.unwrap();
+    twitch.sim.deliver(&offline.id).await.unwrap();
+    twitch.outage(2.0).await;
+    assert!(twitch.sim.deliver(&online.id).await.is_err());
+    let ledger = twitch.ledger("4242").await;
+    let lost = &ledger[2];
+    assert_eq!(
+        (lost["type"].as_str(), &lost["delivered"]),
+        (Some("stream.online"), &json!(false))
+    );
+
+    let app = twitch.app_token().await;
+    let (status, videos) = twitch
+        .helix(&app, "/videos?user_id=4242&type=archive&first=1")
+        .await;
+    assert_eq!(status, 200, "{videos}");
+    // The newest first: the stream that began in the outage, still live.
+    let newest = &videos["data"][0];
+    assert_eq!(newest["stream_id"], lost["event"]["id"]);
+    assert_eq!(newest["created_at"], lost["event"]["started_at"]);
+    assert_eq!(newest["type"], "archive");
+    let cursor = videos["pagination"]["cursor"].as_str().unwrap();
+    let (_, older) = twitch
+        .helix(
+            &app,
+            &format!("/videos?user_id=4242&first=1&after={cursor}"),
+        )
+        .await;
+    let ended = &older["data"][0];
+    assert_eq!(ended["stream_id"], ledger[0]["event"]["id"]);
+    assert!(ended["duration"].as_str().unwrap().ends_with('s'));
+    assert_eq!(older["pagination"], json!({}));
+    // By id, too; and Twitch's refusals.
+    let id = ended["id"].as_str().unwrap();
+    let (_, by_id) = twitch.helix(&app, &format!("/videos?id={id}")).await;
+    assert_eq!(by_id["data"][0]["stream_id"], ended["stream_id"]);
+    assert_eq!(twitch.helix(&app, "/videos?id=1").await.0, 404);
+    let (_, uploads) = twitch.helix(&app, "/videos?user_id=4242&type=upload").await;
+    assert_eq!(uploads["data"], json!([]));
+    for bad in [
+        "",
+        "?user_id=4242&game_id=1",
+        "?user_id=4242&type=clip",
+        "?user_id=4242&first=0",
+    ] {
+        let (status, body) = twitch.helix(&app, &format!("/videos{bad}")).await;
+        assert_eq!((status, &body["status"]), (400, &json!(400)), "{bad}");
+    }
+}
