@@ -38,13 +38,9 @@ pub async fn get_followers(
             "The broadcaster_id query parameter is required.",
         );
     };
-    let size = match params::page_size(&params, 20, 100) {
-        Ok(size) => size,
+    let (start, size) = match params::paging(&params, 20, 100) {
+        Ok(paging) => paging,
         Err(message) => return helix_error(StatusCode::BAD_REQUEST, &message),
-    };
-    let start = match params::page_start(&params) {
-        Ok(start) => start,
-        Err(message) => return helix_error(StatusCode::BAD_REQUEST, message),
     };
     let Caller::User { user_id: owner, .. } = &caller else {
         return helix_error(

@@ -58,6 +58,8 @@ fn route_of(path: &str) -> &str {
         "/helix/channels/followers",
         "/helix/subscriptions",
         "/helix/videos",
+        "/helix/channel_points/custom_rewards",
+        "/helix/channel_points/custom_rewards/redemptions",
         "/sim/outage",
         "/sim/ledger",
     ];
@@ -137,6 +139,30 @@ impl Caller {
     pub fn has_scope(&self, scope: &str) -> bool {
         matches!(self, Caller::User { scopes, .. } if scopes.iter().any(|s| s == scope))
     }
+}
+
+/// Refuses (401, Twitch's messages) a request for `broadcaster`'s data not
+/// made with that broadcaster's user token carrying one of `scopes`.
+pub fn broadcaster_token(
+    caller: &Caller,
+    broadcaster: &str,
+    scopes: &[&str],
+) -> Result<(), Response> {
+    let refuse = |message: &str| Err(helix_error(StatusCode::UNAUTHORIZED, message));
+    let Caller::User { user_id, .. } = caller else {
+        return refuse(
+            "The Authorization header is required and must contain a user access token.",
+        );
+    };
+    if !scopes.iter().any(|s| caller.has_scope(s)) {
+        return refuse(&format!("Missing scope: {}", scopes.join(" or ")));
+    }
+    if user_id != broadcaster {
+        return refuse(
+            "The ID in broadcaster_id must match the user ID found in the request's OAuth token.",
+        );
+    }
+    Ok(())
 }
 
 /// Authenticates a Helix request and charges it to its bucket: one per

@@ -2,8 +2,9 @@
 //! that look back: a channel's followers (each with the `followed_at` of the
 //! `channel.follow` that made it), its current subscribers (a
 //! `channel.subscribe` adds one, a `channel.subscription.end` removes one)
-//! and its archive videos (a `stream.online` starts one, with the stream's
-//! id and `started_at`; the next `stream.offline` ends it).
+//! its archive videos (a `stream.online` starts one, with the stream's
+//! id and `started_at`; the next `stream.offline` ends it) and its
+//! channel-point redemptions (each `…redemption.add` event as sent).
 
 use std::collections::HashMap;
 
@@ -26,6 +27,9 @@ pub struct Follower {
 
 /// Archive videos kept per channel; past it, the oldest go.
 pub const MAX_VIDEOS: usize = 1_000;
+
+/// Redemptions kept per channel; past it, the oldest go.
+pub const MAX_REDEMPTIONS: usize = 10_000;
 
 /// The archive of one stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +61,8 @@ pub struct History {
     followers: HashMap<String, Vec<Follower>>,
     subscribers: HashMap<String, Vec<Subscriber>>,
     videos: HashMap<String, Vec<Video>>,
+    /// The `channel.channel_points_custom_reward_redemption.add` events, oldest first.
+    redemptions: HashMap<String, Vec<Value>>,
     /// Numbers the videos.
     videos_made: u64,
 }
@@ -68,6 +74,13 @@ impl History {
         match kind {
             "stream.online" => return self.stream_online(broadcaster, event, now),
             "stream.offline" => return self.stream_offline(broadcaster, now),
+            "channel.channel_points_custom_reward_redemption.add" => {
+                let list = self.redemptions.entry(broadcaster.to_owned()).or_default();
+                if list.len() >= MAX_REDEMPTIONS {
+                    list.remove(0);
+                }
+                return list.push(event.clone());
+            }
             _ => {}
         }
         let text = |field: &str| {
@@ -160,6 +173,11 @@ impl History {
             let video = list.iter().find(|v| v.id == id)?;
             Some((owner.clone(), video.clone()))
         })
+    }
+
+    /// `broadcaster`'s redemptions (the events as sent), oldest first.
+    pub fn redemptions(&self, broadcaster: &str) -> &[Value] {
+        self.redemptions.get(broadcaster).map_or(&[], Vec::as_slice)
     }
 
     /// `broadcaster`'s followers, most recent first (as Get Channel Followers lists them).

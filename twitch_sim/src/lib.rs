@@ -29,6 +29,7 @@
 //! - [`followers`]: `GET /helix/channels/followers` from that history.
 //! - [`subscribers`]: `GET /helix/subscriptions` from that history.
 //! - [`videos`]: `GET /helix/videos`, the archives of the generated streams.
+//! - [`rewards`]: Get Custom Reward and its redemptions, from the generated ones.
 
 pub mod accounts;
 pub mod config;
@@ -47,6 +48,7 @@ pub mod payload;
 pub mod random;
 pub mod ratelimit;
 pub mod retries;
+pub mod rewards;
 pub mod state;
 pub mod streams;
 pub mod subscribers;
@@ -173,8 +175,8 @@ impl Sim {
 
     /// Routes mounted at the root: `/oauth2/*`, `/helix/users`,
     /// `/helix/streams`, `/helix/eventsub/subscriptions`,
-    /// `/helix/channels/followers`, `/helix/subscriptions`, `/helix/videos`
-    /// and the `/sim/*` controls.
+    /// `/helix/channels/followers`, `/helix/subscriptions`, `/helix/videos`,
+    /// `/helix/channel_points/custom_rewards[/redemptions]` and the `/sim/*` controls.
     pub fn routes(self: &Arc<Self>) -> Router {
         let helix = Router::new()
             .route("/users", get(users::get_users))
@@ -182,6 +184,11 @@ impl Sim {
             .route("/channels/followers", get(followers::get_followers))
             .route("/subscriptions", get(subscribers::get_subscriptions))
             .route("/videos", get(videos::get_videos))
+            .route("/channel_points/custom_rewards", get(rewards::get_rewards))
+            .route(
+                "/channel_points/custom_rewards/redemptions",
+                get(rewards::get_redemptions),
+            )
             .route(
                 "/eventsub/subscriptions",
                 post(eventsub::create)

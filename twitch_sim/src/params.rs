@@ -97,6 +97,11 @@ pub fn page_start(params: &Params) -> Result<usize, &'static str> {
     }
 }
 
+/// [`page_start`] and [`page_size`] together, or the first complaint.
+pub fn paging(params: &Params, default: usize, max: usize) -> Result<(usize, usize), String> {
+    Ok((page_start(params)?, page_size(params, default, max)?))
+}
+
 /// One page of `items` from `start`, and Twitch's `pagination` object:
 /// `{"cursor": ...}` when more follow, `{}` at the end.
 pub fn page<T: Clone>(items: &[T], start: usize, size: usize) -> (Vec<T>, serde_json::Value) {

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
-use super::gate::{helix_error, Caller};
+use super::gate::{broadcaster_token, helix_error, Caller};
 use super::history::Subscriber;
 use super::params::{self, Params};
 use super::{users, Sim};
@@ -34,29 +34,14 @@ pub async fn get_subscriptions(
     let Ok(params) = Params::parse(query.as_deref().unwrap_or("")) else {
         return helix_error(StatusCode::BAD_REQUEST, "malformed query string");
     };
-    let Caller::User { user_id: owner, .. } = &caller else {
-        return helix_error(
-            StatusCode::UNAUTHORIZED,
-            "The Authorization header is required and must contain a user access token.",
-        );
-    };
-    if !caller.has_scope(SCOPE) {
-        return helix_error(
-            StatusCode::UNAUTHORIZED,
-            "Missing scope: channel:read:subscriptions",
-        );
-    }
     let Some(broadcaster) = params.first("broadcaster_id").filter(|b| !b.is_empty()) else {
         return helix_error(
             StatusCode::BAD_REQUEST,
             "Missing required parameter \"broadcaster_id\"",
         );
     };
-    if owner != broadcaster {
-        return helix_error(
-            StatusCode::UNAUTHORIZED,
-            "The ID in broadcaster_id must match the user ID found in the request's OAuth token.",
-        );
+    if let Err(refused) = broadcaster_token(&caller, broadcaster, &[SCOPE]) {
+        return refused;
     }
     let wanted = params.all("user_id");
     if wanted.len() > MAX_USER_IDS {
@@ -65,13 +50,9 @@ pub async fn get_subscriptions(
             "The maximum number of user_id is 100",
         );
     }
-    let size = match params::page_size(&params, 20, 100) {
-        Ok(size) => size,
+    let (start, size) = match params::paging(&params, 20, 100) {
+        Ok(paging) => paging,
         Err(message) => return helix_error(StatusCode::BAD_REQUEST, &message),
-    };
-    let start = match params::page_start(&params) {
-        Ok(start) => start,
-        Err(message) => return helix_error(StatusCode::BAD_REQUEST, message),
     };
     let subscribers = sim.state().history.subscribers(broadcaster);
     let total = subscribers.len();

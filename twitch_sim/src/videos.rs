@@ -73,13 +73,9 @@ pub async fn get_videos(State(sim): State<Arc<Sim>>, RawQuery(query): RawQuery) 
     if let Err(message) = check_filters(&params) {
         return helix_error(StatusCode::BAD_REQUEST, message);
     }
-    let size = match params::page_size(&params, 20, 100) {
-        Ok(size) => size,
+    let (start, size) = match params::paging(&params, 20, 100) {
+        Ok(paging) => paging,
         Err(message) => return helix_error(StatusCode::BAD_REQUEST, &message),
-    };
-    let start = match params::page_start(&params) {
-        Ok(start) => start,
-        Err(message) => return helix_error(StatusCode::BAD_REQUEST, message),
     };
     let owner = params.first("user_id").unwrap_or_default();
     let archives = matches!(params.first("type"), None | Some("all" | "archive"));

@@ -255,8 +255,9 @@ async fn an_outage_past_the_retry_window_fails_every_delivery_then_revokes_for_f
     let sub = follow_sub("4242", &url);
     twitch.sim.insert_subscription(sub.clone());
 
-    twitch.outage(2.0).await;
+    // Taken before the simulator's own end: no later than it.
     let outage_end = Instant::now() + Duration::from_secs(2);
+    twitch.outage(2.0).await;
     for _ in 0..2 {
         assert!(matches!(
             twitch.sim.deliver(&sub.id).await,
@@ -625,5 +626,84 @@ async fn a_stream_generated_in_an_outage_is_an_archive_in_get_videos() {
     ] {
         let (status, body) = twitch.helix(&app, &format!("/videos{bad}")).await;
         assert_eq!((status, &body["status"]), (400, &json!(400)), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn a_redemption_generated_in_an_outage_is_in_get_custom_reward_redemption() {
+    let twitch = start(&[50.0], 1).await;
+    let (url, _seen) = callback().await;
+    let sub = SimSubscription::new(
+        "channel.channel_points_custom_reward_redemption.add",
+        "1",
+        json!({"broadcaster_user_id": "4242"}),
+        &url,
+        SECRET,
+    );
+    twitch.sim.insert_subscription(sub.clone());
+    for _ in 0..2 {
+        twitch.sim.deliver(&sub.id).await.unwrap();
+    }
+    twitch.outage(2.0).await;
+    assert!(twitch.sim.deliver(&sub.id).await.is_err());
+    let ledger = twitch.ledger("4242").await;
+    assert_eq!(ledger[2]["delivered"], false);
+
+    let token = twitch.user_token("4242", "channel:read:redemptions").await;
+    let (status, rewards) = twitch
+        .helix(&token, "/channel_points/custom_rewards?broadcaster_id=4242")
+        .await;
+    assert_eq!(status, 200, "{rewards}");
+    assert_eq!(rewards["data"].as_array().unwrap().len(), 1);
+    let reward = rewards["data"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(rewards["data"][0]["id"], ledger[0]["event"]["reward"]["id"]);
+
+    let path = format!(
+        "/channel_points/custom_rewards/redemptions?broadcaster_id=4242&reward_id={reward}&status=UNFULFILLED&sort=NEWEST&first=2"
+    );
+    let (status, page) = twitch.helix(&token, &path).await;
+    assert_eq!(status, 200, "{page}");
+    let newest = &page["data"][0];
+    assert_eq!(newest["id"], ledger[2]["event"]["id"]);
+    assert_eq!(newest["redeemed_at"], ledger[2]["happened_at"]);
+    assert_eq!(newest["status"], "UNFULFILLED");
+    let cursor = page["pagination"]["cursor"].as_str().unwrap();
+    let (_, rest) = twitch
+        .helix(&token, &format!("{path}&after={cursor}"))
+        .await;
+    assert_eq!(rest["data"][0]["id"], ledger[0]["event"]["id"]);
+    assert_eq!(rest["pagination"], json!({}));
+    let (_, fulfilled) = twitch
+        .helix(&token, &path.replace("UNFULFILLED", "FULFILLED"))
+        .await;
+    assert_eq!(fulfilled["data"], json!([]));
+
+    let redemptions = "/channel_points/custom_rewards/redemptions?broadcaster_id=4242";
+    for (bad, expected) in [
+        (format!("{redemptions}&status=UNFULFILLED"), 400),
+        (format!("{redemptions}&reward_id={reward}"), 400),
+        (format!("{redemptions}&reward_id={reward}&status=DONE"), 400),
+        (
+            format!("{redemptions}&reward_id=nope&status=UNFULFILLED"),
+            404,
+        ),
+    ] {
+        let (status, body) = twitch.helix(&token, &bad).await;
+        assert_eq!(
+            (status, body["status"].as_u64()),
+            (expected, Some(u64::from(expected))),
+            "{bad}"
+        );
+    }
+    let unscoped = twitch.user_token("4242", "bits:read").await;
+    let other = twitch.user_token("555", "channel:read:redemptions").await;
+    for refused in [unscoped, other, twitch.app_token().await] {
+        let (status, _) = twitch
+            .helix(
+                &refused,
+                "/channel_points/custom_rewards?broadcaster_id=4242",
+            )
+            .await;
+        assert_eq!(status, 401);
     }
 }
