@@ -141,14 +141,44 @@ impl Caller {
     }
 }
 
+/// A Helix error as a value, for handlers that return early with `?`;
+/// answered as [`helix_error`].
+#[derive(Debug, thiserror::Error)]
+#[error("{status}: {message}")]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal with this status.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// A 400.
+    pub fn bad(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        helix_error(self.status, &self.message)
+    }
+}
+
 /// Refuses (401, Twitch's messages) a request for `broadcaster`'s data not
 /// made with that broadcaster's user token carrying one of `scopes`.
 pub fn broadcaster_token(
     caller: &Caller,
     broadcaster: &str,
     scopes: &[&str],
-) -> Result<(), Response> {
-    let refuse = |message: &str| Err(helix_error(StatusCode::UNAUTHORIZED, message));
+) -> Result<(), Refusal> {
+    let refuse = |message: &str| Err(Refusal::new(StatusCode::UNAUTHORIZED, message));
     let Caller::User { user_id, .. } = caller else {
         return refuse(
             "The Authorization header is required and must contain a user access token.",

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
-use super::gate::{broadcaster_token, helix_error, Caller};
+use super::gate::{broadcaster_token, Caller, Refusal};
 use super::params::{self, Params};
 use super::{users, Sim};
 
@@ -27,25 +27,17 @@ pub const SCOPES: [&str; 2] = ["channel:read:redemptions", "channel:manage:redem
 const MAX_IDS: usize = 50;
 
 /// The parameters both endpoints share, checked: the query and the broadcaster.
-fn read(query: &Option<String>, caller: &Caller) -> Result<(Params, String), Response> {
+fn read(query: &Option<String>, caller: &Caller) -> Result<(Params, String), Refusal> {
     let params = Params::parse(query.as_deref().unwrap_or(""))
-        .map_err(|_| helix_error(StatusCode::BAD_REQUEST, "malformed query string"))?;
+        .map_err(|_| Refusal::bad("malformed query string"))?;
     let broadcaster = params
         .first("broadcaster_id")
         .filter(|b| !b.is_empty())
-        .ok_or_else(|| {
-            helix_error(
-                StatusCode::BAD_REQUEST,
-                "Missing required parameter broadcaster_id",
-            )
-        })?
+        .ok_or_else(|| Refusal::bad("Missing required parameter broadcaster_id"))?
         .to_owned();
     broadcaster_token(caller, &broadcaster, &SCOPES)?;
     if params.all("id").len() > MAX_IDS {
-        return Err(helix_error(
-            StatusCode::BAD_REQUEST,
-            "The maximum number of id is 50",
-        ));
+        return Err(Refusal::bad("The maximum number of id is 50"));
     }
     Ok((params, broadcaster))
 }
@@ -56,10 +48,10 @@ pub async fn get_rewards(
     Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    rewards(&sim, &caller, &query).unwrap_or_else(|refused| refused)
+    rewards(&sim, &caller, &query).unwrap_or_else(IntoResponse::into_response)
 }
 
-fn rewards(sim: &Sim, caller: &Caller, query: &Option<String>) -> Result<Response, Response> {
+fn rewards(sim: &Sim, caller: &Caller, query: &Option<String>) -> Result<Response, Refusal> {
     let (params, broadcaster) = read(query, caller)?;
     let ids = params.all("id");
     let mut rewards: Vec<Value> = Vec::new();
@@ -74,7 +66,7 @@ fn rewards(sim: &Sim, caller: &Caller, query: &Option<String>) -> Result<Respons
         }
     }
     if !ids.is_empty() && rewards.is_empty() {
-        return Err(helix_error(
+        return Err(Refusal::new(
             StatusCode::NOT_FOUND,
             "No custom rewards with the specified IDs were found.",
         ));
@@ -90,33 +82,34 @@ pub async fn get_redemptions(
     Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    redemptions(&sim, &caller, &query).unwrap_or_else(|refused| refused)
+    redemptions(&sim, &caller, &query).unwrap_or_else(IntoResponse::into_response)
 }
 
-fn redemptions(sim: &Sim, caller: &Caller, query: &Option<String>) -> Result<Response, Response> {
-    let bad = |message: &str| helix_error(StatusCode::BAD_REQUEST, message);
+fn redemptions(sim: &Sim, caller: &Caller, query: &Option<String>) -> Result<Response, Refusal> {
     let (params, broadcaster) = read(query, caller)?;
     let reward_id = params
         .first("reward_id")
         .filter(|r| !r.is_empty())
-        .ok_or_else(|| bad("Missing required parameter reward_id"))?;
+        .ok_or_else(|| Refusal::bad("Missing required parameter reward_id"))?;
     let ids = params.all("id");
     let status = params.first("status");
     match status {
-        None if ids.is_empty() => return Err(bad(
+        None if ids.is_empty() => return Err(Refusal::bad(
             "The status query parameter is required if you didn't specify the id query parameter.",
         )),
         Some(s) if !["CANCELED", "FULFILLED", "UNFULFILLED"].contains(&s) => {
-            return Err(bad("status must be CANCELED, FULFILLED or UNFULFILLED"))
+            return Err(Refusal::bad(
+                "status must be CANCELED, FULFILLED or UNFULFILLED",
+            ))
         }
         _ => {}
     }
     let newest_first = match params.first("sort") {
         None | Some("OLDEST") => false,
         Some("NEWEST") => true,
-        Some(_) => return Err(bad("sort must be OLDEST or NEWEST")),
+        Some(_) => return Err(Refusal::bad("sort must be OLDEST or NEWEST")),
     };
-    let (start, size) = params::paging(&params, 20, 50).map_err(|m| bad(&m))?;
+    let (start, size) = params::paging(&params, 20, 50).map_err(Refusal::bad)?;
     let of_reward: Vec<Value> = sim
         .state()
         .history
@@ -126,7 +119,7 @@ fn redemptions(sim: &Sim, caller: &Caller, query: &Option<String>) -> Result<Res
         .cloned()
         .collect();
     if of_reward.is_empty() {
-        return Err(helix_error(
+        return Err(Refusal::new(
             StatusCode::NOT_FOUND,
             "The custom reward specified in the reward_id query parameter was not found.",
         ));

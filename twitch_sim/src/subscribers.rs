@@ -41,7 +41,7 @@ pub async fn get_subscriptions(
         );
     };
     if let Err(refused) = broadcaster_token(&caller, broadcaster, &[SCOPE]) {
-        return refused;
+        return refused.into_response();
     }
     let wanted = params.all("user_id");
     if wanted.len() > MAX_USER_IDS {
