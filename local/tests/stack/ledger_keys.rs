@@ -85,4 +85,33 @@ async fn the_ledger_keys_are_the_keys_the_stack_stores() {
             "a key the store does not hold is not a duplicate"
         );
     }
+
+    // The stack serves the simulator's controls on its own port.
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let listed = http
+        .get(stack.http("/sim/ledger?broadcaster=4242"))
+        .header("x-sim-control", "1")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let ids: Vec<&str> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message_id"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = ledger.iter().map(|e| e.message_id.as_str()).collect();
+    assert_eq!(ids, expected);
+    let outage = http
+        .post(stack.http("/sim/outage"))
+        .header("x-sim-control", "1")
+        .body(r#"{"seconds": 0}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outage.status().as_u16(), 200);
 }
