@@ -1,13 +1,16 @@
 //! A Twitch simulator for the local stack and the tests of what calls Twitch:
-//! app tokens (`/oauth2`), Get Users, Get Streams and EventSub subscription
-//! management (`/helix`), with rate-limit headers, injected failures, the
-//! signed callback challenge and signed notifications, following Twitch's
+//! app and user tokens (`/oauth2`), Get Users, Get Streams and EventSub
+//! subscription management (`/helix`), with rate-limit headers, injected
+//! failures, the signed callback challenge and signed notifications, retried
+//! and revoked as its stated model says, outages, a ledger of what it
+//! generated and the Helix reads that look back on it, following Twitch's
 //! documentation (<https://dev.twitch.tv/docs/eventsub/> and
 //! <https://dev.twitch.tv/docs/api/reference/>).
 //!
 //! - [`config`]: its settings, and its model of Twitch's retries ([`RetryModel`]).
 //! - [`state`]: what the simulator remembers (tokens, grants, subscriptions, counters).
-//! - [`gate`]: request counting, held requests, injected failures, Helix auth and rate limiting.
+//! - [`gate`]: request counting, held requests, injected failures, Helix auth
+//!   (app and user tokens) and rate limiting.
 //! - [`random`]: seeded, dependency-free pseudo-randomness.
 //! - [`ratelimit`]: the per-client token bucket behind the `Ratelimit-*` headers.
 //! - [`params`]: query strings and form bodies with repeated keys; opaque cursors.
@@ -25,7 +28,7 @@
 //! - [`retries`]: unacknowledged notifications retried; failures end in revocation.
 //! - [`outage`]: `POST /sim/outage`, callbacks unreachable for a while.
 //! - [`ledger`]: `GET /sim/ledger`, every event generated per broadcaster.
-//! - [`history`]: the followers and subscribers the generated events left.
+//! - [`history`]: the followers, subscribers, archives and redemptions the generated events left.
 //! - [`followers`]: `GET /helix/channels/followers` from that history.
 //! - [`subscribers`]: `GET /helix/subscriptions` from that history.
 //! - [`videos`]: `GET /helix/videos`, the archives of the generated streams.
