@@ -4,14 +4,17 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
+use serde_json::{json, Value};
 use shared::config::EventSubSecret;
+use shared::eventsub::catalog::semantic_key;
 use shared::eventsub::headers::{self, MessageType};
 use shared::eventsub::status::Status;
+use shared::eventsub::subscription::broadcaster_of;
 use shared::eventsub::verify::signature_header;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::ledger::Entry;
 use super::payload;
 use super::state::{SentMessage, SimSubscription, State};
 use super::{Sim, SimError};
@@ -74,7 +77,9 @@ impl Sim {
         self.deliver_event(subscription_id, None).await
     }
 
-    /// [`Sim::deliver`] with this `event` instead of a generated one.
+    /// [`Sim::deliver`] with this `event` instead of a generated one. The
+    /// event goes into the ledger and the history; if the callback does not
+    /// acknowledge it, it is retried ([`crate::retries`]).
     pub async fn deliver_event(
         &self,
         subscription_id: &str,
@@ -95,6 +100,7 @@ impl Sim {
                 retries: 0,
             };
             state.sent.remember(message_id.clone(), sent);
+            record(&mut state, &sub, &message_id, now, event);
             (sub, body)
         };
         let outgoing = Outgoing {
@@ -103,8 +109,12 @@ impl Sim {
             message_type: MessageType::Notification,
             body: &body,
         };
-        let status = self.send(&sub, &outgoing).await?.status().as_u16();
-        Ok((status, message_id))
+        let status = self
+            .send(&sub, &outgoing)
+            .await
+            .map(|r| r.status().as_u16());
+        self.settle(&sub, &message_id, &body, status.as_ref().is_ok_and(is_2xx));
+        Ok((status?, message_id))
     }
 
     /// Sends an earlier notification again, as Twitch retries: same message
@@ -114,7 +124,7 @@ impl Sim {
         subscription_id: &str,
         message_id: &str,
     ) -> Result<u16, SimError> {
-        let (sub, body, retry) = {
+        let (body, retry) = {
             let mut state = self.state();
             let sub = enabled(&state, subscription_id)?;
             let sent = state
@@ -123,29 +133,56 @@ impl Sim {
                 .filter(|m| m.subscription_id == sub.id)
                 .ok_or_else(|| SimError::UnknownMessage(message_id.to_owned()))?;
             sent.retries += 1;
-            (sub, sent.body.clone(), sent.retries)
+            (sent.body.clone(), sent.retries)
         };
+        self.resend(subscription_id, message_id, &body, retry).await
+    }
+
+    /// Sends `body` again under `message_id` with retry count `retry`, if
+    /// the subscription is still enabled; a 2xx marks it delivered.
+    pub(crate) async fn resend(
+        &self,
+        subscription_id: &str,
+        message_id: &str,
+        body: &str,
+        retry: u32,
+    ) -> Result<u16, SimError> {
+        let sub = enabled(&self.state(), subscription_id)?;
         let outgoing = Outgoing {
             message_id,
             retry,
             message_type: MessageType::Notification,
-            body: &body,
+            body,
         };
-        Ok(self.send(&sub, &outgoing).await?.status().as_u16())
+        let status = self.send(&sub, &outgoing).await?.status().as_u16();
+        if is_2xx(&status) {
+            self.acknowledged(&sub.callback, message_id);
+        }
+        Ok(status)
     }
 
     /// Revokes a subscription: sets its status to `reason` (e.g.
     /// `authorization_revoked`) and sends the signed revocation, which has no
     /// `event`; returns the callback's status. Nothing is delivered to it after.
     pub async fn revoke(&self, subscription_id: &str, reason: &str) -> Result<u16, SimError> {
-        let sub = {
+        {
             let mut state = self.state();
             let sub = state
                 .subscription_mut(subscription_id)
                 .ok_or_else(|| SimError::UnknownSubscription(subscription_id.to_owned()))?;
             sub.status = Status::from(reason);
-            sub.clone()
-        };
+        }
+        self.send_revocation(subscription_id).await
+    }
+
+    /// Sends the revocation of a subscription as it now stands (its status
+    /// is the reason); returns the callback's status.
+    pub(crate) async fn send_revocation(&self, subscription_id: &str) -> Result<u16, SimError> {
+        let sub = self
+            .state()
+            .subscription(subscription_id)
+            .cloned()
+            .ok_or_else(|| SimError::UnknownSubscription(subscription_id.to_owned()))?;
         let body = json!({"subscription": sub.to_json()}).to_string();
         let message_id = uuid::Uuid::new_v4().to_string();
         let outgoing = Outgoing {
@@ -164,6 +201,10 @@ impl Sim {
         sub: &SimSubscription,
         message: &Outgoing<'_>,
     ) -> Result<reqwest::Response, SimError> {
+        // An outage: nothing leaves, as if the callback's host were down.
+        if !self.outage_left().is_zero() {
+            return Err(SimError::Unreachable);
+        }
         let secret = EventSubSecret::new(sub.secret.as_str())?;
         let timestamp = OffsetDateTime::now_utc()
             .format(&Rfc3339)
@@ -191,6 +232,44 @@ impl Sim {
             .await?;
         Ok(response)
     }
+}
+
+fn is_2xx(status: &u16) -> bool {
+    (200..300).contains(status)
+}
+
+/// Puts a generated event in the ledger and the history of the broadcaster
+/// the stack files it under: the condition's, else the event's.
+fn record(
+    state: &mut State,
+    sub: &SimSubscription,
+    message_id: &str,
+    now: OffsetDateTime,
+    event: Value,
+) {
+    let from_event = event
+        .get("broadcaster_user_id")
+        .and_then(Value::as_str)
+        .filter(|b| !b.is_empty());
+    let Some(broadcaster) = sub
+        .condition
+        .as_object()
+        .and_then(broadcaster_of)
+        .or(from_event)
+        .map(str::to_owned)
+    else {
+        return;
+    };
+    state.history.apply(&sub.kind, &broadcaster, &event, now);
+    let entry = Entry {
+        kind: sub.kind.clone(),
+        happened_at: now.format(&Rfc3339).unwrap_or_default(),
+        message_id: message_id.to_owned(),
+        semantic_key: semantic_key(&sub.kind, &broadcaster, &event),
+        delivered: false,
+        event,
+    };
+    state.ledger.record(&broadcaster, entry);
 }
 
 /// Subscription `id` if it exists and is enabled: only those get notifications.

@@ -232,10 +232,9 @@ pub async fn list(State(sim): State<Arc<Sim>>, RawQuery(query): RawQuery) -> Res
         }
         _ => {}
     }
-    let offset = match params.first("after").map(params::offset) {
-        None => 0,
-        Some(Some(offset)) => offset,
-        Some(None) => return helix_error(StatusCode::BAD_REQUEST, "invalid cursor in after"),
+    let offset = match params::page_start(&params) {
+        Ok(offset) => offset,
+        Err(message) => return helix_error(StatusCode::BAD_REQUEST, message),
     };
     let page_size = sim.config.list_page_size.max(1);
     let state = sim.state();
@@ -248,17 +247,8 @@ pub async fn list(State(sim): State<Arc<Sim>>, RawQuery(query): RawQuery) -> Res
                 .is_none_or(|&(name, value)| filter_matches(sub, name, value))
         })
         .collect();
-    let data: Vec<Value> = matching
-        .iter()
-        .skip(offset)
-        .take(page_size)
-        .map(|s| s.to_json())
-        .collect();
-    let pagination = if offset + page_size < matching.len() {
-        json!({"cursor": params::cursor(offset + page_size)})
-    } else {
-        json!({})
-    };
+    let (page, pagination) = params::page(&matching, offset, page_size);
+    let data: Vec<Value> = page.iter().map(|s| s.to_json()).collect();
     Json(json!({
         "data": data,
         "total": state.subscriptions.len(),

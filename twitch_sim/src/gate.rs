@@ -55,6 +55,13 @@ fn route_of(path: &str) -> &str {
         "/helix/users",
         "/helix/streams",
         "/helix/eventsub/subscriptions",
+        "/helix/channels/followers",
+        "/helix/subscriptions",
+        "/helix/videos",
+        "/helix/channel_points/custom_rewards",
+        "/helix/channel_points/custom_rewards/redemptions",
+        "/sim/outage",
+        "/sim/ledger",
     ];
     if let Some(fixed) = FIXED.iter().find(|r| **r == path) {
         return fixed;
@@ -115,12 +122,100 @@ pub async fn observe(State(sim): State<Arc<Sim>>, request: Request, next: Next) 
     }
 }
 
-/// Authenticates a Helix request and charges it to its client's bucket.
-pub async fn helix(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Response {
-    let client_id = match authenticate(&sim, request.headers()) {
-        Ok(client_id) => client_id,
+/// Who a Helix request is made as, put in the request's extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// An app access token (client credentials).
+    App,
+    /// A user access token: whose, and the scopes it carries.
+    User {
+        user_id: String,
+        scopes: Vec<String>,
+    },
+}
+
+impl Caller {
+    /// True for a user token carrying `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        matches!(self, Caller::User { scopes, .. } if scopes.iter().any(|s| s == scope))
+    }
+}
+
+/// A Helix error as a value, for handlers that return early with `?`;
+/// answered as [`helix_error`].
+#[derive(Debug, thiserror::Error)]
+#[error("{status}: {message}")]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal with this status.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// A 400.
+    pub fn bad(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        helix_error(self.status, &self.message)
+    }
+}
+
+/// Refuses (401, Twitch's messages) a request for `broadcaster`'s data not
+/// made with that broadcaster's user token carrying one of `scopes`.
+pub fn broadcaster_token(
+    caller: &Caller,
+    broadcaster: &str,
+    scopes: &[&str],
+) -> Result<(), Refusal> {
+    let refuse = |message: &str| Err(Refusal::new(StatusCode::UNAUTHORIZED, message));
+    let Caller::User { user_id, .. } = caller else {
+        return refuse(
+            "The Authorization header is required and must contain a user access token.",
+        );
+    };
+    if !scopes.iter().any(|s| caller.has_scope(s)) {
+        return refuse(&format!("Missing scope: {}", scopes.join(" or ")));
+    }
+    if user_id != broadcaster {
+        return refuse(
+            "The ID in broadcaster_id must match the user ID found in the request's OAuth token.",
+        );
+    }
+    Ok(())
+}
+
+/// Authenticates a Helix request and charges it to its bucket: one per
+/// client for app tokens, one per client and user for user tokens (Twitch's
+/// buckets). EventSub webhook subscriptions take app tokens only.
+pub async fn helix(State(sim): State<Arc<Sim>>, mut request: Request, next: Next) -> Response {
+    let (client_id, caller) = match authenticate(&sim, request.headers()) {
+        Ok(found) => found,
         Err(message) => return helix_error(StatusCode::UNAUTHORIZED, message),
     };
+    let bucket_key = match &caller {
+        Caller::App => client_id,
+        Caller::User { user_id, .. } if !request.uri().path().contains("/eventsub/") => {
+            format!("{client_id}:{user_id}")
+        }
+        Caller::User { .. } => {
+            return helix_error(
+                StatusCode::UNAUTHORIZED,
+                "webhook subscriptions need an app access token",
+            )
+        }
+    };
+    request.extensions_mut().insert(caller);
     let (allowed, headers) = {
         let now = sim.now();
         let epoch = sim.epoch_secs();
@@ -128,7 +223,7 @@ pub async fn helix(State(sim): State<Arc<Sim>>, request: Request, next: Next) ->
         let mut state = sim.state();
         let bucket = state
             .buckets
-            .entry(client_id)
+            .entry(bucket_key)
             .or_insert_with(|| Bucket::full(per_minute, now));
         let allowed = bucket.take(now);
         (allowed, bucket.headers(now, epoch))
@@ -142,25 +237,36 @@ pub async fn helix(State(sim): State<Arc<Sim>>, request: Request, next: Next) ->
     response
 }
 
-/// The client id behind a valid `Authorization: Bearer` token whose
-/// `Client-Id` matches, or why the request is unauthorized.
-fn authenticate(sim: &Sim, headers: &HeaderMap) -> Result<String, &'static str> {
+/// The client id and caller behind a valid `Authorization: Bearer` token
+/// (an app's or a user's) whose `Client-Id` matches, or why the request is
+/// unauthorized.
+fn authenticate(sim: &Sim, headers: &HeaderMap) -> Result<(String, Caller), &'static str> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let token = header("authorization")
         .and_then(|v| strip_scheme(v, "Bearer"))
         .ok_or("OAuth token is missing")?;
     let client = header("client-id").ok_or("Client ID is missing")?;
     let now = sim.now();
-    let state = sim.state();
-    let issued = state
+    let app = sim
+        .state()
         .tokens
         .get(token)
         .filter(|t| t.expires_at > now)
-        .ok_or("Invalid OAuth token")?;
-    if issued.client_id != client {
+        .map(|t| (t.client_id.clone(), Caller::App));
+    let user = || {
+        let books = sim.accounts.books();
+        let t = books.access.get(token).filter(|t| t.expires_at > now)?;
+        let caller = Caller::User {
+            user_id: t.user_id.clone(),
+            scopes: t.scopes.clone(),
+        };
+        Some((t.client_id.clone(), caller))
+    };
+    let (client_id, caller) = app.or_else(user).ok_or("Invalid OAuth token")?;
+    if client_id != client {
         return Err("Client ID and OAuth token do not match");
     }
-    Ok(issued.client_id.clone())
+    Ok((client_id, caller))
 }
 
 /// The token after `<scheme> ` in an `Authorization` value (scheme case-insensitive).

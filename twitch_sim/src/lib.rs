@@ -1,12 +1,16 @@
 //! A Twitch simulator for the local stack and the tests of what calls Twitch:
-//! app tokens (`/oauth2`), Get Users, Get Streams and EventSub subscription
-//! management (`/helix`), with rate-limit headers, injected failures, the
-//! signed callback challenge and signed notifications, following Twitch's
+//! app and user tokens (`/oauth2`), Get Users, Get Streams and EventSub
+//! subscription management (`/helix`), with rate-limit headers, injected
+//! failures, the signed callback challenge and signed notifications, retried
+//! and revoked as its stated model says, outages, a ledger of what it
+//! generated and the Helix reads that look back on it, following Twitch's
 //! documentation (<https://dev.twitch.tv/docs/eventsub/> and
 //! <https://dev.twitch.tv/docs/api/reference/>).
 //!
+//! - [`config`]: its settings, and its model of Twitch's retries ([`RetryModel`]).
 //! - [`state`]: what the simulator remembers (tokens, grants, subscriptions, counters).
-//! - [`gate`]: request counting, held requests, injected failures, Helix auth and rate limiting.
+//! - [`gate`]: request counting, held requests, injected failures, Helix auth
+//!   (app and user tokens) and rate limiting.
 //! - [`random`]: seeded, dependency-free pseudo-randomness.
 //! - [`ratelimit`]: the per-client token bucket behind the `Ratelimit-*` headers.
 //! - [`params`]: query strings and form bodies with repeated keys; opaque cursors.
@@ -21,85 +25,52 @@
 //! - [`payload`]: realistic `event` objects for each type.
 //! - [`delivery`]: signed challenges, notifications, redeliveries and revocations.
 //! - [`traffic`]: a background stream of notifications at a given rate.
+//! - [`retries`]: unacknowledged notifications retried; failures end in revocation.
+//! - [`outage`]: `POST /sim/outage`, callbacks unreachable for a while.
+//! - [`ledger`]: `GET /sim/ledger`, every event generated per broadcaster.
+//! - [`history`]: the followers, subscribers, archives and redemptions the generated events left.
+//! - [`followers`]: `GET /helix/channels/followers` from that history.
+//! - [`subscribers`]: `GET /helix/subscriptions` from that history.
+//! - [`videos`]: `GET /helix/videos`, the archives of the generated streams.
+//! - [`rewards`]: Get Custom Reward and its redemptions, from the generated ones.
 
 pub mod accounts;
+pub mod config;
 pub mod consent;
 pub mod delivery;
 pub mod eventsub;
+pub mod followers;
 pub mod gate;
+pub mod history;
+pub mod ledger;
 pub mod login;
 pub mod oauth;
+pub mod outage;
 pub mod params;
 pub mod payload;
 pub mod random;
 pub mod ratelimit;
+pub mod retries;
+pub mod rewards;
 pub mod state;
 pub mod streams;
+pub mod subscribers;
 pub mod traffic;
 pub mod users;
+pub mod videos;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::routing::{get, post};
 use axum::{middleware, Router};
 use tokio::time::Instant;
 
+pub use config::{RetryModel, SimConfig};
 pub use state::SimSubscription;
 
 use state::{Injected, State};
-
-/// How the simulated Twitch behaves.
-#[derive(Debug, Clone)]
-pub struct SimConfig {
-    /// The only client id the token endpoint accepts.
-    pub client_id: String,
-    /// That client's secret.
-    pub client_secret: String,
-    /// How many channels are live in Get Streams.
-    pub live_streams: usize,
-    /// Seeds the viewer counts and everything else derived pseudo-randomly.
-    pub seed: u64,
-    /// Lifetime of issued app tokens, in seconds.
-    pub token_ttl_secs: u64,
-    /// Helix points per minute per client id; also the bucket size.
-    pub rate_limit_per_minute: u32,
-    /// Subscriptions per page in the EventSub list (Twitch leaves it unspecified).
-    pub list_page_size: usize,
-    /// The `max_total_cost` of the account.
-    pub max_total_cost: u64,
-    /// Whether viewer counts change over time (they do on Twitch; turn off
-    /// for tests that need one exact sweep).
-    pub viewer_drift: bool,
-    /// The client's registered redirect URLs (the authorize page sends a
-    /// mismatch to the first one, as Twitch does).
-    pub redirect_uris: Vec<String>,
-    /// Lifetime of user access tokens, in seconds (Twitch: about 4 hours).
-    pub user_token_ttl_secs: u64,
-    /// The only callbacks subscriptions may deliver to; `None`: any the
-    /// simulator accepts (tests with several stacks).
-    pub callbacks: Option<Vec<String>>,
-}
-
-impl Default for SimConfig {
-    fn default() -> Self {
-        Self {
-            client_id: "sim-client-id".into(),
-            client_secret: "sim-client-secret".into(),
-            live_streams: 1000,
-            seed: 1,
-            token_ttl_secs: 5_000_000,
-            rate_limit_per_minute: 800,
-            list_page_size: 100,
-            max_total_cost: 10_000,
-            viewer_drift: true,
-            redirect_uris: Vec::new(),
-            user_token_ttl_secs: 14_400,
-            callbacks: None,
-        }
-    }
-}
 
 /// The header the simulator's control routes require. A web page cannot
 /// send a custom header to loopback without a CORS preflight, which is never
@@ -163,6 +134,8 @@ pub enum SimError {
     Secret(#[from] shared::config::ConfigError),
     #[error("the callback could not be reached: {0}")]
     Callback(#[from] reqwest::Error),
+    #[error("the callback is unreachable (a simulated outage)")]
+    Unreachable,
 }
 
 /// The simulator: shared by its routes, its background tasks and the test.
@@ -177,6 +150,8 @@ pub struct Sim {
     skew_ms: AtomicU64,
     /// Users' tokens and the ID-token signing key.
     accounts: accounts::Accounts,
+    /// Itself, for the background tasks its methods start (retries).
+    me: Weak<Sim>,
 }
 
 impl Sim {
@@ -189,7 +164,8 @@ impl Sim {
             .no_proxy()
             .build()
             .unwrap_or_default();
-        Arc::new(Sim {
+        Arc::new_cyclic(|me| Sim {
+            me: me.clone(),
             live: streams::Population::new(config.live_streams, config.seed),
             config,
             state: Mutex::new(State::default()),
@@ -200,12 +176,22 @@ impl Sim {
         })
     }
 
-    /// Routes mounted at the root: `/oauth2/token`, `/oauth2/validate`,
-    /// `/helix/users`, `/helix/streams`, `/helix/eventsub/subscriptions`.
+    /// Routes mounted at the root: `/oauth2/*`, `/helix/users`,
+    /// `/helix/streams`, `/helix/eventsub/subscriptions`,
+    /// `/helix/channels/followers`, `/helix/subscriptions`, `/helix/videos`,
+    /// `/helix/channel_points/custom_rewards[/redemptions]` and the `/sim/*` controls.
     pub fn routes(self: &Arc<Self>) -> Router {
         let helix = Router::new()
             .route("/users", get(users::get_users))
             .route("/streams", get(streams::get_streams))
+            .route("/channels/followers", get(followers::get_followers))
+            .route("/subscriptions", get(subscribers::get_subscriptions))
+            .route("/videos", get(videos::get_videos))
+            .route("/channel_points/custom_rewards", get(rewards::get_rewards))
+            .route(
+                "/channel_points/custom_rewards/redemptions",
+                get(rewards::get_redemptions),
+            )
             .route(
                 "/eventsub/subscriptions",
                 post(eventsub::create)
@@ -233,6 +219,14 @@ impl Sim {
                 post(login::disconnect).layer(middleware::from_fn(control_only)),
             )
             .route("/sim/avatars/{file}", get(login::avatar))
+            .route(
+                "/sim/outage",
+                post(outage::post_outage).layer(middleware::from_fn(control_only)),
+            )
+            .route(
+                "/sim/ledger",
+                get(ledger::get_ledger).layer(middleware::from_fn(control_only)),
+            )
             .nest("/helix", helix)
             .layer(middleware::from_fn_with_state(
                 Arc::clone(self),

@@ -75,6 +75,46 @@ fn decode(text: &str) -> Result<String, ParamError> {
     String::from_utf8(out).map_err(|_| bad())
 }
 
+/// The `first` page size: `default` when absent, else a whole number from 1
+/// to `max` (Twitch's 400 otherwise).
+pub fn page_size(params: &Params, default: usize, max: usize) -> Result<usize, String> {
+    match params.first("first") {
+        None => Ok(default),
+        Some(text) => text
+            .parse()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| format!("first must be a number from 1 to {max}")),
+    }
+}
+
+/// Where a page starts: 0, or the offset of the `after` cursor.
+pub fn page_start(params: &Params) -> Result<usize, &'static str> {
+    match params.first("after").map(offset) {
+        None => Ok(0),
+        Some(Some(start)) => Ok(start),
+        Some(None) => Err("invalid cursor in after"),
+    }
+}
+
+/// [`page_start`] and [`page_size`] together, or the first complaint.
+pub fn paging(params: &Params, default: usize, max: usize) -> Result<(usize, usize), String> {
+    Ok((page_start(params)?, page_size(params, default, max)?))
+}
+
+/// One page of `items` from `start`, and Twitch's `pagination` object:
+/// `{"cursor": ...}` when more follow, `{}` at the end.
+pub fn page<T: Clone>(items: &[T], start: usize, size: usize) -> (Vec<T>, serde_json::Value) {
+    let data = items.iter().skip(start).take(size).cloned().collect();
+    let next = start.saturating_add(size);
+    let pagination = if next < items.len() {
+        serde_json::json!({"cursor": cursor(next)})
+    } else {
+        serde_json::json!({})
+    };
+    (data, pagination)
+}
+
 /// Marks a cursor as ours, so a cursor from elsewhere is rejected, not misread.
 const CURSOR_TAG: &str = "sim-offset:";
 

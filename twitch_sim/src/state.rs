@@ -8,6 +8,8 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
+use super::history::History;
+use super::ledger::Ledger;
 use super::ratelimit::Bucket;
 use super::Failure;
 
@@ -164,6 +166,18 @@ pub struct State {
     pub sent: Sent,
     /// Counts notifications, to vary their payloads.
     pub seq: u64,
+    /// Every generated event, per broadcaster.
+    pub ledger: Ledger,
+    /// Followers and subscribers the generated events left.
+    pub history: History,
+    /// Until when every POST to a callback fails as unreachable (wall clock).
+    pub outage_until: Option<std::time::Instant>,
+    /// Per callback: messages in a row that failed every retry.
+    pub exhausted: HashMap<String, u32>,
+    /// Subscriptions revoked for failures whose revocation is not sent yet.
+    pub revocations: Vec<String>,
+    /// True while a task is sending [`State::revocations`].
+    pub courier: bool,
 }
 
 impl State {

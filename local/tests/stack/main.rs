@@ -7,6 +7,7 @@
 mod support;
 
 mod binary;
+mod ledger_keys;
 mod limits;
 mod memory;
 mod twitch_e2e;
