@@ -204,6 +204,8 @@ mod router_state {
             max_favourites: 3,
             lookups_per_minute: 0,
             budgets: shared::config::Budgets::default(),
+            // No WebSocket API: settings are kept, nothing is pushed.
+            sockets: None,
         };
         let state = ApiState {
             events: store.clone(),
