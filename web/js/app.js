@@ -4,7 +4,7 @@
 // later (style.css); what would be pushed down by the feed's backlog waits
 // for it (see `reading` and `holdFeed`).
 
-import { LiveConnection } from './live.js';
+import { LiveConnection, inWords } from './live.js';
 import { PollingConnection } from './poll.js';
 import { Feed, frameOf } from './feed.js';
 import { Insights } from './chart.js';
@@ -161,7 +161,7 @@ async function main() {
         showError(null);
         setStatus('live', `Watching ${watching ?? detail.broadcaster} · connected`);
       } else if (state === 'reconnecting') {
-        setStatus('reconnecting', `Reconnecting in ${(detail.delay / 1000).toFixed(1)} s (${detail.reason})`);
+        setStatus('reconnecting', `${inWords(detail.reason)}: trying again in ${Math.max(1, Math.round(detail.delay / 1000))} s`);
       } else {
         setStatus('connecting', 'Connecting…');
       }

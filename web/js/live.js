@@ -12,6 +12,14 @@ export function backoffDelay(attempt, { baseMs = 500, maxMs = 30000, random = Ma
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/** Why the live connection dropped, as a person would say it (the browser's words are for developers). */
+export function inWords(reason = '') {
+  if (/fetch|network|load failed/i.test(reason)) return 'The server cannot be reached';
+  if (/HTTP 5\d\d/.test(reason)) return 'The server is busy';
+  if (/closed/.test(reason)) return 'The server closed the connection';
+  return 'Connection lost';
+}
+
 export class LiveConnection {
   /**
    * @param {object} options

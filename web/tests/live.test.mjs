@@ -1,7 +1,7 @@
 // The live connection without a browser: the reconnect schedule, and what it sends in which order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay, LiveConnection } from '../js/live.js';
+import { backoffDelay, inWords, LiveConnection } from '../js/live.js';
 
 test('backoff doubles from 0.5 s, is capped at 30 s, and is jittered within [ceiling/2, ceiling]', () => {
   const low = () => 0;
@@ -102,4 +102,13 @@ test('an unsubscribe the server handled after a later subscribe of the same stre
   assert.deepEqual(socket.take(), [{ action: 'unsubscribe', broadcaster: '2' }]);
   socket.answer({ type: 'unsubscribed', broadcaster: '1', topics: 1 });
   assert.deepEqual(socket.take(), [{ action: 'subscribe', broadcaster: '1' }]);
+});
+
+test('why a connection dropped is said in words, never as the browser reports it', () => {
+  assert.equal(inWords('Failed to fetch'), 'The server cannot be reached');
+  assert.equal(inWords('NetworkError when attempting to fetch resource.'), 'The server cannot be reached');
+  assert.equal(inWords('ticket request failed: HTTP 503'), 'The server is busy');
+  assert.equal(inWords('closed (1011)'), 'The server closed the connection');
+  assert.equal(inWords('connection lost'), 'Connection lost');
+  assert.equal(inWords(undefined), 'Connection lost');
 });

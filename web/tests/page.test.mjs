@@ -261,6 +261,8 @@ test('after a server restart the page reconnects, re-subscribes and shows new ev
   phase = 'restart';
   await stopServer(server);
   await page.waitForSelector('#status[data-state="reconnecting"]');
+  // In words, not the browser's ("Failed to fetch").
+  assert.match(await page.textContent('#status'), /^(The server cannot be reached|The server closed the connection|Connection lost): trying again in \d+ s$/);
   server = await startServer(); // same port, same database file
   await page.waitForSelector('#status[data-state="live"]');
   phase = 'steady';
