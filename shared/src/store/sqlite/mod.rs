@@ -35,6 +35,9 @@
 //!   `until_ms` columns are no longer written: the lease moved to `leases`).
 //! - `leases (name)`: named leases (`leases.rs`): the poller's run, the
 //!   subscription manager's sweep and each streamer's reconcile.
+//! - `gaps (streamer_id, from_ms, event_type)` with `gaps_open` (unique: one
+//!   open gap per streamer and type) and `gaps_unsettled`: coverage gaps
+//!   (`gaps.rs`).
 //! - `users (id)`, `sessions (hash)` with `sessions_by_user` and
 //!   `sessions_to_validate`, `login_states (state_hash)`, `used_tickets
 //!   (hash)`, `favourites (user_id, streamer_id)` with
@@ -46,6 +49,7 @@
 
 mod connections;
 mod events;
+mod gaps;
 mod leases;
 mod marks;
 mod schema;
