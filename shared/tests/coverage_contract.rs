@@ -8,11 +8,11 @@ mod support;
 
 use std::sync::Arc;
 
+use shared::config::Retention;
 use shared::store::coverage::{GapKey, GapState, GapStore, Recovered};
 use shared::store::dynamo::DynamoStreamerStore;
 use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::streamers::{StreamerStore, Wish};
-use shared::config::Retention;
 
 /// What the webhook and the manager use: gaps beside the streamers.
 trait Store: GapStore + StreamerStore {}
@@ -39,7 +39,11 @@ async fn a_second_open_while_one_is_open_does_nothing(store: Arc<dyn Store>) {
         .await
         .unwrap());
     assert!(!store
-        .open_gap(&key("7", "channel.follow", 2_000), "authorization_revoked", 2_100)
+        .open_gap(
+            &key("7", "channel.follow", 2_000),
+            "authorization_revoked",
+            2_100
+        )
         .await
         .unwrap());
     let gaps = store.gaps("7", 0, 10_000).await.unwrap();
@@ -90,7 +94,10 @@ async fn an_ended_gap_recovers_then_closes_with_what_was_found(store: Arc<dyn St
     store.open_gap(&k, FAILURES, 1_000).await.unwrap();
     let none = Recovered::default();
     assert!(
-        !store.settle_gap(&k, GapState::Closed, &none, 1_100).await.unwrap(),
+        !store
+            .settle_gap(&k, GapState::Closed, &none, 1_100)
+            .await
+            .unwrap(),
         "an open gap cannot be settled"
     );
     let ended = store
@@ -137,12 +144,20 @@ async fn an_ended_gap_recovers_then_closes_with_what_was_found(store: Arc<dyn St
         "a closed gap stays closed"
     );
     assert!(!store
-        .settle_gap(&key("7", "channel.follow", 999), GapState::Closed, &done, 8_000)
+        .settle_gap(
+            &key("7", "channel.follow", 999),
+            GapState::Closed,
+            &done,
+            8_000
+        )
         .await
         .unwrap());
     let gaps = store.gaps("7", 0, 10_000).await.unwrap();
     assert_eq!(gaps.len(), 1);
-    assert_eq!((gaps[0].state, gaps[0].to_ms), (GapState::Closed, Some(5_000)));
+    assert_eq!(
+        (gaps[0].state, gaps[0].to_ms),
+        (GapState::Closed, Some(5_000))
+    );
     assert_eq!(gaps[0].recovered, done);
     assert_eq!(gaps[0].updated_at_ms, 7_000);
 
@@ -161,28 +176,60 @@ async fn a_window_holds_the_gaps_that_overlap_it(store: Arc<dyn Store>) {
             .open_gap(&key("7", "stream.online", from), FAILURES, from)
             .await
             .unwrap();
-        store.end_gap("7", "stream.online", to).await.unwrap().unwrap();
+        store
+            .end_gap("7", "stream.online", to)
+            .await
+            .unwrap()
+            .unwrap();
     }
     store
-        .open_gap(&key("7", "channel.follow", 8_000), "authorization_revoked", 8_000)
+        .open_gap(
+            &key("7", "channel.follow", 8_000),
+            "authorization_revoked",
+            8_000,
+        )
         .await
         .unwrap();
     let starts = |gaps: Vec<shared::store::coverage::Gap>| -> Vec<i64> {
         gaps.iter().map(|g| g.key.from_ms).collect()
     };
-    assert_eq!(starts(store.gaps("7", 0, 100_000).await.unwrap()), [1_000, 5_000, 8_000]);
-    assert_eq!(starts(store.gaps("7", 2_000, 5_000).await.unwrap()), [1_000, 5_000], "edges touch");
-    assert_eq!(starts(store.gaps("7", 2_001, 4_999).await.unwrap()), Vec::<i64>::new());
-    assert_eq!(starts(store.gaps("7", 6_500, 7_000).await.unwrap()), Vec::<i64>::new());
-    assert_eq!(starts(store.gaps("7", 90_000, 95_000).await.unwrap()), [8_000], "an open gap reaches to now");
-    assert_eq!(starts(store.gaps("7", 0, 999).await.unwrap()), Vec::<i64>::new());
+    assert_eq!(
+        starts(store.gaps("7", 0, 100_000).await.unwrap()),
+        [1_000, 5_000, 8_000]
+    );
+    assert_eq!(
+        starts(store.gaps("7", 2_000, 5_000).await.unwrap()),
+        [1_000, 5_000],
+        "edges touch"
+    );
+    assert_eq!(
+        starts(store.gaps("7", 2_001, 4_999).await.unwrap()),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        starts(store.gaps("7", 6_500, 7_000).await.unwrap()),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        starts(store.gaps("7", 90_000, 95_000).await.unwrap()),
+        [8_000],
+        "an open gap reaches to now"
+    );
+    assert_eq!(
+        starts(store.gaps("7", 0, 999).await.unwrap()),
+        Vec::<i64>::new()
+    );
     assert!(store.gaps("8", 0, 100_000).await.unwrap().is_empty());
 }
 
 async fn unsettled_gaps_are_the_open_and_recovering_ones(store: Arc<dyn Store>) {
     let closed = key("7", "channel.raid", 1_000);
     store.open_gap(&closed, FAILURES, 1_000).await.unwrap();
-    store.end_gap("7", "channel.raid", 2_000).await.unwrap().unwrap();
+    store
+        .end_gap("7", "channel.raid", 2_000)
+        .await
+        .unwrap()
+        .unwrap();
     store
         .settle_gap(&closed, GapState::Closed, &Recovered::default(), 2_000)
         .await
@@ -191,7 +238,11 @@ async fn unsettled_gaps_are_the_open_and_recovering_ones(store: Arc<dyn Store>) 
         .open_gap(&key("7", "channel.follow", 3_000), FAILURES, 3_000)
         .await
         .unwrap();
-    store.end_gap("7", "channel.follow", 4_000).await.unwrap().unwrap();
+    store
+        .end_gap("7", "channel.follow", 4_000)
+        .await
+        .unwrap()
+        .unwrap();
     store
         .open_gap(&key("9", "channel.cheer", 5_000), "user_removed", 5_000)
         .await
@@ -213,7 +264,11 @@ async fn unsettled_gaps_are_the_open_and_recovering_ones(store: Arc<dyn Store>) 
             ("9".into(), "channel.cheer".into(), GapState::Open),
         ]
     );
-    assert_eq!(store.unsettled_gaps(1).await.unwrap().len(), 1, "the limit holds");
+    assert_eq!(
+        store.unsettled_gaps(1).await.unwrap().len(),
+        1,
+        "the limit holds"
+    );
 }
 
 async fn gaps_leave_the_streamer_record_alone(store: Arc<dyn Store>) {

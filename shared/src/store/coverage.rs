@@ -68,6 +68,18 @@ pub struct Recovered {
     pub note: Option<String>,
 }
 
+impl Recovered {
+    /// The stored form (JSON), the same in both adapters.
+    pub fn to_json(&self) -> Result<String, StoreError> {
+        serde_json::to_string(self).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// Reads the stored form back.
+    pub fn from_json(text: &str) -> Result<Self, StoreError> {
+        serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("recovered: {e}")))
+    }
+}
+
 /// Which gap: its streamer, type and start.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GapKey {

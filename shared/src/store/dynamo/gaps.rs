@@ -25,7 +25,7 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
-use super::conditions::{transact, written, Transacted};
+use super::conditions::{transact, written};
 use super::streamers::{pk, DynamoStreamerStore};
 use super::{n, number, query_all, query_first, s, sdk_error, text, unavailable, Item};
 use crate::store::coverage::{Gap, GapKey, GapState, GapStore, Recovered};
@@ -42,7 +42,10 @@ fn gap_sk(from_ms: i64, event_type: &str) -> String {
 }
 
 fn key_of(streamer_id: &str, sk: String) -> Item {
-    Item::from([("pk".to_owned(), s(pk(streamer_id))), ("sk".to_owned(), s(sk))])
+    Item::from([
+        ("pk".to_owned(), s(pk(streamer_id))),
+        ("sk".to_owned(), s(sk)),
+    ])
 }
 
 fn marker(streamer_id: &str, event_type: &str) -> Item {
@@ -68,14 +71,9 @@ fn gap_from(item: &Item) -> Result<Gap, StoreError> {
         to_ms: number(item, "to"),
         cause: text(item, "cause").unwrap_or_default(),
         state: GapState::parse(&state).ok_or_else(|| corrupt("a known state"))?,
-        recovered: serde_json::from_str(&recovered)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        recovered: Recovered::from_json(&recovered)?,
         updated_at_ms: number(item, "updated_at").unwrap_or_default(),
     })
-}
-
-fn json(recovered: &Recovered) -> Result<String, StoreError> {
-    serde_json::to_string(recovered).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 impl DynamoStreamerStore {
@@ -117,7 +115,7 @@ impl GapStore for DynamoStreamerStore {
             .item("from", n(key.from_ms))
             .item("cause", s(cause))
             .item("state", s(GapState::Open.as_str()))
-            .item("recovered", s(json(&Recovered::default())?))
+            .item("recovered", s(Recovered::default().to_json()?))
             .item("updated_at", n(at_ms))
             .item("unsettled", s("T"))
             .build()
@@ -126,17 +124,8 @@ impl GapStore for DynamoStreamerStore {
             TransactWriteItem::builder().update(mark).build(),
             TransactWriteItem::builder().put(gap).build(),
         ];
-        match transact(&self.client, items).await? {
-            Transacted::Done => Ok(true),
-            // One is open already (or this very gap exists): nothing to do.
-            Transacted::Cancelled { failed, error } => {
-                if failed.iter().any(|f| *f) {
-                    Ok(false)
-                } else {
-                    Err(error)
-                }
-            }
-        }
+        // Refused: one is open already (or this very gap exists).
+        transact(&self.client, items).await?.written()
     }
 
     async fn end_gap(
@@ -183,16 +172,11 @@ impl GapStore for DynamoStreamerStore {
             TransactWriteItem::builder().update(clear).build(),
             TransactWriteItem::builder().update(end).build(),
         ];
-        match transact(&self.client, items).await? {
-            Transacted::Done => self.gap(gap_key).await,
-            // Ended by another run between the read and the write.
-            Transacted::Cancelled { failed, error } => {
-                if failed.iter().any(|f| *f) {
-                    Ok(None)
-                } else {
-                    Err(error)
-                }
-            }
+        // Refused: ended by another run between the read and the write.
+        if transact(&self.client, items).await?.written()? {
+            self.gap(gap_key).await
+        } else {
+            Ok(None)
         }
     }
 
@@ -205,7 +189,9 @@ impl GapStore for DynamoStreamerStore {
     ) -> Result<bool, StoreError> {
         // A closed gap leaves the unsettled index.
         let update = match state {
-            GapState::Closed => "SET #state = :state, recovered = :r, updated_at = :at REMOVE unsettled",
+            GapState::Closed => {
+                "SET #state = :state, recovered = :r, updated_at = :at REMOVE unsettled"
+            }
             _ => "SET #state = :state, recovered = :r, updated_at = :at",
         };
         let result = self
@@ -221,7 +207,7 @@ impl GapStore for DynamoStreamerStore {
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":state", s(state.as_str()))
             .expression_attribute_values(":recovering", s(GapState::Recovering.as_str()))
-            .expression_attribute_values(":r", s(json(recovered)?))
+            .expression_attribute_values(":r", s(recovered.to_json()?))
             .expression_attribute_values(":at", n(at_ms))
             .send()
             .await;

@@ -346,7 +346,12 @@ mod tests {
             None
         );
         assert_eq!(
-            changed_streamer(&record("INSERT", "GAP#0000000001000#channel.follow", Value::Null, json!({}))),
+            changed_streamer(&record(
+                "INSERT",
+                "GAP#0000000001000#channel.follow",
+                Value::Null,
+                json!({})
+            )),
             None
         );
     }

@@ -39,15 +39,11 @@ fn gap_from(r: &Row<'_>) -> rusqlite::Result<Gap> {
     })
 }
 
-fn json(recovered: &Recovered) -> Result<String, StoreError> {
-    serde_json::to_string(recovered).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
 #[async_trait]
 impl GapStore for SqliteStore {
     async fn open_gap(&self, key: &GapKey, cause: &str, at_ms: i64) -> Result<bool, StoreError> {
         let (key, cause) = (key.clone(), cause.to_owned());
-        let none = json(&Recovered::default())?;
+        let none = Recovered::default().to_json()?;
         let streamer = key.streamer_id.clone();
         let opened = self
             .write(move |c| {
@@ -94,7 +90,7 @@ impl GapStore for SqliteStore {
         at_ms: i64,
     ) -> Result<bool, StoreError> {
         let key = key.clone();
-        let recovered = json(recovered)?;
+        let recovered = recovered.to_json()?;
         self.write(move |c| {
             let n = c
                 .prepare_cached(
