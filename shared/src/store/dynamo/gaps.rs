@@ -26,16 +26,13 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
 use super::conditions::{transact, written};
-use super::streamers::{pk, DynamoStreamerStore};
+use super::streamers::{pk, DynamoStreamerStore, OPEN_MARKER_PREFIX};
 use super::{n, number, query_all, query_first, s, sdk_error, text, unavailable, Item};
 use crate::store::coverage::{Gap, GapKey, GapState, GapStore, Recovered};
 use crate::store::StoreError;
 
 /// The sparse index of gaps not closed yet.
 const UNSETTLED_INDEX: &str = "unsettled_gaps";
-
-/// The sort key prefix of open markers (what the manager's trigger passes).
-pub const OPEN_MARKER_PREFIX: &str = "GAPOPEN#";
 
 fn gap_sk(from_ms: i64, event_type: &str) -> String {
     format!("GAP#{from_ms:013}#{event_type}")

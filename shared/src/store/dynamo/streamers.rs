@@ -45,6 +45,10 @@ impl DynamoStreamerStore {
 
 const PREFIX: &str = "STREAMER#";
 
+/// The sort key prefix of a coverage gap's open marker (`gaps.rs`): the one
+/// item besides `META` whose stream records reach the manager.
+pub(super) const OPEN_MARKER_PREFIX: &str = "GAPOPEN#";
+
 /// The partition key of a streamer's items (its record, types and gaps).
 pub(super) fn pk(id: &str) -> String {
     format!("{PREFIX}{id}")
@@ -78,7 +82,7 @@ pub fn changed_streamer(record: &aws_lambda_events::dynamodb::EventRecord) -> Op
     let sk = text(&keys, "sk")?;
     let id = text(&keys, "pk")?.strip_prefix(PREFIX)?.to_owned();
     let same = |field: &str| change.new_image.get(field) == change.old_image.get(field);
-    if sk.starts_with(super::gaps::OPEN_MARKER_PREFIX) {
+    if sk.starts_with(OPEN_MARKER_PREFIX) {
         // A gap just opened: replace what failed now, not at the sweep.
         let opened = change.new_image.contains_key("open_from") && !same("open_from");
         return opened.then_some(id);
