@@ -68,8 +68,8 @@ pub fn all(secret: &EventSubSecret) -> Vec<(String, Value)> {
         "revocation".into(),
         api_gateway_event(&revoked, secret, false),
     ));
-    // Delivery failures: the gap starts at the last delivery known (a read
-    // of the streamer's newest event and of the subscription).
+    // Delivery failures: the gap starts at the subscription's last delivery
+    // known (a read of the streamer's newest events and of the subscription).
     let failed = fixtures::revocation(
         "channel.raid",
         &channel,

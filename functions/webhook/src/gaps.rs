@@ -4,14 +4,16 @@
 //! A revocation carries no failure time and no last-delivered time (see
 //! `shared/reference/twitch-catchup.md` §1), so the start is inferred:
 //! - `notification_failures_exceeded`: our callback failed (unreachable,
-//!   5xx, too slow) for a while before Twitch gave up, and every event in that
-//!   while is lost. The callback is one URL for every type, so a delivery we
-//!   stored for the streamer proves Twitch reached us then: the gap starts at
-//!   the latest of the streamer's newest stored event and the subscription's
-//!   verification (it received nothing before), and at the revocation when
-//!   neither is known. An event of a streamer that was quiet before the
-//!   outage may have been lost long before the revocation: the gap then says
-//!   so, rather than claim a coverage we cannot prove.
+//!   5xx, too slow) for a while before Twitch gave up, and every event of
+//!   that subscription in that while is lost. The gap starts at the last
+//!   delivery we stored for that subscription (the reference's bound), else
+//!   when it was verified (it received nothing before), else at the
+//!   revocation. Not the streamer's newest event of any type: Twitch revokes
+//!   each subscription on its own count of failures, so another type may
+//!   already be delivering again when this one is revoked, and its newest
+//!   event would start the gap after the loss. A subscription whose events
+//!   are rare gets a long gap: it says "may be missing" of a window we
+//!   cannot prove covered.
 //! - any other reason (`authorization_revoked`, `user_removed`,
 //!   `version_removed`, …): deliveries worked until Twitch ended the
 //!   subscription, so the gap starts at the revocation.
@@ -19,7 +21,7 @@
 use shared::eventsub::status::Status;
 use shared::eventsub::subscription::Subscription;
 use shared::store::coverage::{GapKey, GapStore};
-use shared::store::StoreError;
+use shared::store::{StoreError, MAX_PAGE};
 
 use crate::WebhookState;
 
@@ -55,16 +57,21 @@ pub async fn open_for_revocation(
     Ok(())
 }
 
-/// The last instant, no later than `until_ms`, at which the callback is known
-/// to have worked for `streamer`'s subscription `subscription_id`.
+/// The last instant, no later than `until_ms`, at which `streamer`'s
+/// subscription `subscription_id` is known to have delivered: its newest
+/// event among the streamer's newest page, else its verification.
 async fn last_known_delivery(
     state: &WebhookState,
     streamer: &str,
     subscription_id: &str,
     until_ms: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let newest = state.events.recent(streamer, 1, None).await?;
-    let stored = newest.events.first().map(|e| e.event.received_at_ms);
+    let newest = state.events.recent(streamer, MAX_PAGE, None).await?;
+    let stored = newest
+        .events
+        .iter()
+        .find(|e| e.event.subscription_id == subscription_id)
+        .map(|e| e.event.received_at_ms);
     let verified = state
         .subscriptions
         .subscription(subscription_id)

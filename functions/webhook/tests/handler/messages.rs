@@ -78,12 +78,18 @@ async fn revocation_records_the_new_status_and_reason() {
 }
 
 #[tokio::test]
-async fn a_revocation_for_failures_opens_one_gap_from_the_last_delivery_even_when_sent_twice() {
+async fn a_revocation_for_failures_opens_one_gap_from_its_last_delivery_even_when_sent_twice() {
     let t = harness();
-    let start = now() - Duration::minutes(5);
-    let n = fixtures::notification("channel.follow", &channel(), 1, start);
-    respond(process(&t.state, &headers_of(&n), n.body.as_bytes(), start).await);
-    let last = t.stored().await[0].received_at_ms;
+    // The raid subscription last delivered 5 minutes ago; the follow one is
+    // delivering still (Twitch revokes each on its own count).
+    let mut last = None;
+    for (kind, ago) in [("channel.raid", 5), ("channel.follow", 1)] {
+        let at = now() - Duration::minutes(ago);
+        let n = fixtures::notification(kind, &channel(), 1, at);
+        respond(process(&t.state, &headers_of(&n), n.body.as_bytes(), at).await);
+        last.get_or_insert(shared::clock::unix_ms(at));
+    }
+    assert_eq!(t.stored().await.len(), 2);
 
     let reason = "notification_failures_exceeded";
     let d = fixtures::revocation("channel.raid", &channel(), reason, now());
@@ -95,13 +101,32 @@ async fn a_revocation_for_failures_opens_one_gap_from_the_last_delivery_even_whe
     let gap = &gaps[0];
     assert_eq!(gap.key.event_type, "channel.raid");
     assert_eq!(
-        gap.key.from_ms, last,
-        "from the last delivery the callback took, not the revocation"
+        Some(gap.key.from_ms),
+        last,
+        "from the subscription's last delivery, not the revocation nor another type's"
     );
     assert_eq!(
         (gap.cause.as_str(), gap.state, gap.to_ms),
         (reason, GapState::Open, None)
     );
+}
+
+#[tokio::test]
+async fn a_revocation_for_failures_without_deliveries_opens_its_gap_at_the_verification() {
+    let t = harness();
+    let at = now() - Duration::minutes(3);
+    let v = fixtures::verification("channel.cheer", &channel(), at);
+    respond(process(&t.state, &headers_of(&v), v.body.as_bytes(), at).await);
+    let d = fixtures::revocation(
+        "channel.cheer",
+        &channel(),
+        "notification_failures_exceeded",
+        now(),
+    );
+    assert_eq!(t.send(&d).await.status(), StatusCode::NO_CONTENT);
+    let gaps = t.store.gaps("1337", 0, i64::MAX).await.unwrap();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0].key.from_ms, shared::clock::unix_ms(at));
 }
 
 #[tokio::test]
