@@ -26,7 +26,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
 use super::conditions::{transact, written};
-use super::streamers::{pk, DynamoStreamerStore, OPEN_MARKER_PREFIX};
+use super::streamers::{pk, DynamoStreamerStore, OPEN_MARKER_PREFIX, PREFIX};
 use super::{n, number, query_all, query_first, s, sdk_error, text, unavailable, Item};
 use crate::store::coverage::{Gap, GapKey, GapState, GapStore, Recovered};
 use crate::store::StoreError;
@@ -57,7 +57,7 @@ fn gap_from(item: &Item) -> Result<Gap, StoreError> {
     let state = text(item, "state").ok_or_else(|| corrupt("state"))?;
     let recovered = text(item, "recovered").unwrap_or_else(|| "{}".into());
     let streamer = text(item, "pk")
-        .and_then(|p| p.strip_prefix("STREAMER#").map(str::to_owned))
+        .and_then(|p| p.strip_prefix(PREFIX).map(str::to_owned))
         .ok_or_else(|| corrupt("a streamer key"))?;
     Ok(Gap {
         key: GapKey {

@@ -43,7 +43,8 @@ impl DynamoStreamerStore {
     }
 }
 
-const PREFIX: &str = "STREAMER#";
+/// The partition key prefix of every item about a streamer.
+pub(super) const PREFIX: &str = "STREAMER#";
 
 /// The sort key prefix of a coverage gap's open marker (`gaps.rs`): the one
 /// item besides `META` whose stream records reach the manager.
