@@ -245,10 +245,10 @@ impl Manager {
     /// is recreated at once ([`crate::plan`]).
     async fn revoked(&self, streamer: &Streamer) -> Result<BTreeMap<String, String>, StoreError> {
         let mut revoked = BTreeMap::new();
-        let last = Status::NotificationFailuresExceeded;
+        let not_final = Status::NotificationFailuresExceeded;
         for (kind, record) in &streamer.types {
             match &record.state {
-                TypeState::Revoked { reason } if *reason != last.as_str() => {
+                TypeState::Revoked { reason } if *reason != not_final.as_str() => {
                     revoked.insert(kind.clone(), reason.clone());
                 }
                 TypeState::Enabled { subscription_id }
@@ -258,7 +258,7 @@ impl Manager {
                     if let Some(sub) = self.subscriptions.subscription(subscription_id).await? {
                         if let Some(reason) = sub
                             .revocation_reason
-                            .filter(|r| sub.revoked_at_ms.is_some() && *r != last.as_str())
+                            .filter(|r| sub.revoked_at_ms.is_some() && *r != not_final.as_str())
                         {
                             revoked.insert(kind.clone(), reason);
                         }
