@@ -68,6 +68,18 @@ pub fn all(secret: &EventSubSecret) -> Vec<(String, Value)> {
         "revocation".into(),
         api_gateway_event(&revoked, secret, false),
     ));
+    // Delivery failures: the gap starts at the subscription's last delivery
+    // known (a read of the streamer's newest events and of the subscription).
+    let failed = fixtures::revocation(
+        "channel.raid",
+        &channel,
+        Status::NotificationFailuresExceeded.as_str(),
+        now,
+    );
+    out.push((
+        "revocation-failures".into(),
+        api_gateway_event(&failed, secret, false),
+    ));
     out
 }
 

@@ -121,6 +121,7 @@ impl Stack {
             }),
         });
         let mut webhook = WebhookState::new(secret, store.clone(), store.clone());
+        webhook.gaps = Some(store.clone());
         if twitch.is_some() {
             webhook.revocations = Some(webhook::Revocations {
                 sessions: store.clone(),

@@ -96,6 +96,7 @@ impl LocalTwitch {
             store.clone(),
         )
         .release_after_ms(release_after_ms_from_env()?)
+        .with_gaps(store.clone())
         .with_users(store);
         Ok(Self {
             manager: Arc::new(manager),

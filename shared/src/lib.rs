@@ -38,6 +38,9 @@
 //! - [`ticket`]: short-lived signed tickets for WebSocket `$connect`.
 //! - [`frames`]: the JSON frames WebSocket clients receive.
 //! - [`store`]: the storage traits (one per aggregate) and their shared types.
+//! - [`store::coverage`]: coverage gaps (a streamer's type wanted and not
+//!   received), their life from open to recovering to closed; each adapter
+//!   keeps them beside the streamers (`gaps.rs`).
 //! - [`store::users`]: the users table's traits, one per role (logins,
 //!   sessions, favourites, overlays, allowances), and the allowance policy;
 //!   each adapter has a `users/` folder with a file per role.

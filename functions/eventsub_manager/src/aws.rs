@@ -28,6 +28,11 @@ pub async fn state_from(secrets: Secrets) -> Result<(Manager, Settings), ConfigE
         Tables::from_env()?,
         Retention::from_env()?,
     ));
+    // Streamers, with their coverage gaps beside them.
+    let streamers = Arc::new(DynamoStreamerStore::new(
+        client.clone(),
+        env::required("STREAMERS_TABLE")?,
+    ));
     let mut manager = Manager::new(
         Arc::clone(&helix),
         Target {
@@ -35,13 +40,11 @@ pub async fn state_from(secrets: Secrets) -> Result<(Manager, Settings), ConfigE
             secret: secrets.read(Key::EventSubSecret, EventSubSecret::new)?,
             reserve_percent: shared::config::Budgets::from_env()?.eventsub_reserve_percent,
         },
-        Arc::new(DynamoStreamerStore::new(
-            client.clone(),
-            env::required("STREAMERS_TABLE")?,
-        )),
+        streamers.clone(),
         store.clone(),
         store,
     )
+    .with_gaps(streamers)
     .release_after_ms(release_after_ms_from_env()?);
     let mut sessions = None;
     if let Some(table) = env::optional("USERS_TABLE") {

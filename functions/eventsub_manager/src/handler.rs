@@ -1,8 +1,9 @@
 //! The Lambda entry: one function, three triggers, told apart by shape.
 //!
 //! - DynamoDB stream of the streamers table: reconcile the streamers whose
-//!   wanted state or scopes changed, right away (a refreshed "last watched"
-//!   alone does not cost a Twitch call). Partial-batch failures: a streamer
+//!   wanted state or scopes changed, or one of whose types just opened a
+//!   coverage gap, right away (a refreshed "last watched" alone does not
+//!   cost a Twitch call). Partial-batch failures: a streamer
 //!   another instance is reconciling (its lease is held, see
 //!   [`crate::lease`]) fails its record, and Lambda retries it.
 //! - EventBridge schedule: the sessions' hourly validation, then the full

@@ -9,7 +9,8 @@
 //!   create costs, the reserve kept for streamers already tracked.
 //! - [`manager`]: tracking and releasing streamers, one-streamer reconciles
 //!   with stored states; `manager/sweep.rs`: the sweep over every tracked
-//!   streamer ([`manager::SweepReport`]).
+//!   streamer ([`manager::SweepReport`]); `manager/coverage.rs`: a type
+//!   enabled again ends its coverage gap.
 //! - [`lease`]: the store leases that let several instances run at once
 //!   without deleting a wanted subscription (the design is there).
 //! - [`app_subscriptions`]: the subscriptions about our own client (users

@@ -2,8 +2,10 @@
 //! Twitch, and what the webhook learned (revocations), reconciled one
 //! streamer at a time or in a sweep over all of them. Concurrent
 //! invocations coordinate through store leases ([`crate::lease`]). The
-//! sweep over every tracked streamer is in `manager/sweep.rs`.
+//! sweep over every tracked streamer is in `manager/sweep.rs`; the end of a
+//! coverage gap once its type is enabled again in `manager/coverage.rs`.
 
+mod coverage;
 mod sweep;
 
 use std::collections::BTreeMap;
@@ -11,8 +13,10 @@ use std::sync::Arc;
 
 use shared::config::{env, ConfigError};
 use shared::eventsub::catalog;
+use shared::eventsub::status::Status;
 use shared::helix::users::{id_of_login, IdLookupError};
 use shared::helix::{Helix, HelixError};
+use shared::store::coverage::GapStore;
 use shared::store::leases::LeaseStore;
 use shared::store::streamers::{Streamer, StreamerStore, TypeRecord, TypeState, Wish};
 use shared::store::users::FavouriteStore;
@@ -70,6 +74,8 @@ pub struct Manager {
     /// Users' favourites: a streamer someone has as a favourite is never
     /// released for being idle; `None` (no login configured): idle releases.
     pub users: Option<Arc<dyn FavouriteStore>>,
+    /// Coverage gaps, ended when their type is enabled again; `None`: not kept.
+    pub gaps: Option<Arc<dyn GapStore>>,
 }
 
 pub use shared::store::streamers::StreamerRef;
@@ -99,6 +105,7 @@ impl Manager {
             release_after_ms: RELEASE_AFTER_HOURS * 3_600_000,
             leases: Leases::new(leases),
             users: None,
+            gaps: None,
         }
     }
 
@@ -119,6 +126,12 @@ impl Manager {
     /// The same manager, keeping streamers that are someone's favourite.
     pub fn with_users(mut self, users: Arc<dyn FavouriteStore>) -> Self {
         self.users = Some(users);
+        self
+    }
+
+    /// The same manager, ending coverage gaps in `gaps`.
+    pub fn with_gaps(mut self, gaps: Arc<dyn GapStore>) -> Self {
+        self.gaps = Some(gaps);
         self
     }
 
@@ -227,12 +240,15 @@ impl Manager {
         done.map(|_| ())
     }
 
-    /// Types revoked according to the webhook (Twitch may no longer list them).
+    /// Types revoked for good according to the webhook (Twitch may no longer
+    /// list them). A revocation for delivery failures is not final: the type
+    /// is recreated at once ([`crate::plan`]).
     async fn revoked(&self, streamer: &Streamer) -> Result<BTreeMap<String, String>, StoreError> {
         let mut revoked = BTreeMap::new();
+        let not_final = Status::NotificationFailuresExceeded;
         for (kind, record) in &streamer.types {
             match &record.state {
-                TypeState::Revoked { reason } => {
+                TypeState::Revoked { reason } if *reason != not_final.as_str() => {
                     revoked.insert(kind.clone(), reason.clone());
                 }
                 TypeState::Enabled { subscription_id }
@@ -242,7 +258,7 @@ impl Manager {
                     if let Some(sub) = self.subscriptions.subscription(subscription_id).await? {
                         if let Some(reason) = sub
                             .revocation_reason
-                            .filter(|_| sub.revoked_at_ms.is_some())
+                            .filter(|r| sub.revoked_at_ms.is_some() && *r != not_final.as_str())
                         {
                             revoked.insert(kind.clone(), reason);
                         }
@@ -315,6 +331,10 @@ impl Manager {
             self.streamers.set_scopes(id, &kept, now_ms).await?;
         }
         if stored.is_some() {
+            // Before the states are stored: should this fail, the next run
+            // still sees the type newly enabled and ends the gap then.
+            self.end_gaps(id, stored.as_ref(), &outcome.states, now_ms)
+                .await?;
             let records = outcome
                 .states
                 .iter()

@@ -5,8 +5,11 @@
 //! may share the client id). Per wanted type:
 //! - a working one (enabled, or pending verification) is kept; extra copies
 //!   of it are deleted (duplicates cost budget);
-//! - failed ones (verification failed, too many delivery failures) are
-//!   deleted and recreated, up to [`MAX_RECREATE`] times, then reported;
+//! - failed ones are deleted and recreated: after too many delivery failures
+//!   (`notification_failures_exceeded`: our callback was down, and every
+//!   event until the new one is enabled is a coverage gap) at once and
+//!   without a cap; after a failed verification up to [`MAX_RECREATE`]
+//!   times, then reported;
 //! - revoked ones are deleted and not recreated: the reason says what a
 //!   person must do (authorize again, or nothing for a removed user);
 //! - a type that needs an authorization we do not have is never attempted.
@@ -21,7 +24,7 @@ use shared::eventsub::status::Status;
 use shared::eventsub::subscription::Subscription;
 pub use shared::store::streamers::TypeState;
 
-/// Recreations of a failing type before it is left failed.
+/// Recreations of a type whose verification failed before it is left failed.
 pub const MAX_RECREATE: u32 = 3;
 
 /// What is wanted for one streamer.
@@ -33,7 +36,8 @@ pub struct Desired {
     pub kinds: Vec<&'static Kind>,
     /// Scopes the broadcaster granted our client.
     pub scopes: Vec<String>,
-    /// Types revoked through the webhook, with Twitch's reason.
+    /// Types revoked through the webhook, with Twitch's reason (a final one:
+    /// not `notification_failures_exceeded`, which is recreated).
     pub revoked: BTreeMap<String, String>,
     /// Times each type was recreated after failing.
     pub recreated: BTreeMap<String, u32>,
@@ -108,7 +112,10 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
         for &i in &matching {
             let s = mine[i];
             if s.status.is_failed() {
-                last_failure = Some(s.status.to_string());
+                // Delivery failures end when our callback is back: no cap.
+                if s.status != Status::NotificationFailuresExceeded {
+                    last_failure = Some(s.status.to_string());
+                }
                 plan.actions.push(Action::Delete {
                     id: s.id.clone(),
                     why: "failed",

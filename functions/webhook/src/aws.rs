@@ -33,8 +33,9 @@ pub async fn serve(state: &Deferred<WebhookState>, request: Request) -> Response
 }
 
 /// The Lambda's state: the EventSub secret from `secrets`, retention and
-/// tables from the environment; with `USERS_TABLE` and `STREAMERS_TABLE`,
-/// users revoking our app are logged out at once (and with
+/// tables from the environment; with `STREAMERS_TABLE`, revocations open
+/// coverage gaps; with `USERS_TABLE` too, users revoking our app are logged
+/// out at once (and with
 /// `CONNECTIONS_TABLE` and `WEBSOCKET_ENDPOINT`, their sockets closed).
 pub async fn state_from(secrets: Secrets) -> Result<WebhookState, ConfigError> {
     let secret = secrets.read(Key::EventSubSecret, EventSubSecret::new)?;
@@ -45,10 +46,13 @@ pub async fn state_from(secrets: Secrets) -> Result<WebhookState, ConfigError> {
         Retention::from_env()?,
     ));
     let mut state = WebhookState::new(secret, store.clone(), store);
-    if let (Some(users), Some(streamers)) = (
-        env::optional("USERS_TABLE"),
-        env::optional("STREAMERS_TABLE"),
-    ) {
+    let streamers = env::optional("STREAMERS_TABLE")
+        .map(|table| Arc::new(DynamoStreamerStore::new(client.clone(), table)));
+    // Revocations open coverage gaps, kept beside the streamers.
+    state.gaps = streamers
+        .clone()
+        .map(|s| s as Arc<dyn shared::store::coverage::GapStore>);
+    if let (Some(users), Some(streamers)) = (env::optional("USERS_TABLE"), streamers) {
         // With the WebSocket API's table and endpoint, the user's open
         // sockets are closed too.
         let sockets = match (
@@ -65,7 +69,7 @@ pub async fn state_from(secrets: Secrets) -> Result<WebhookState, ConfigError> {
         state.revocations = Some(Revocations {
             sessions: users.clone(),
             overlays: users,
-            streamers: Arc::new(DynamoStreamerStore::new(client, streamers)),
+            streamers,
             sockets,
         });
     }

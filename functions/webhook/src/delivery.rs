@@ -85,6 +85,16 @@ async fn accept(
             if let Err(e) = state.subscriptions.record(&update).await {
                 return Ok(store_failed(e));
             }
+            if let Some(gaps) = &state.gaps {
+                // A revocation is sent once; a 2xx would lose the gap for
+                // good, a 5xx is the one answer that may bring it again.
+                if let Err(e) =
+                    crate::gaps::open_for_revocation(state, gaps.as_ref(), &subscription, at_ms)
+                        .await
+                {
+                    return Ok(store_failed(e));
+                }
+            }
             tracing::warn!(subscription_id = %subscription.id, kind = %subscription.kind, reason = %subscription.status, "subscription revoked");
             Outcome::Acknowledged(Ack::Revocation)
         }

@@ -8,6 +8,7 @@
 //! - this file: the handler's state ([`WebhookState`], with what a user's
 //!   revocation of our app changes: [`Revocations`]) and [`handle`].
 //! - [`delivery`]: one delivery, independent of transport ([`process`]).
+//! - [`gaps`]: the coverage gap a revocation opens, and from when.
 //! - [`outcome`]: what the handler decided ([`Outcome`]), how it is
 //!   answered ([`respond`]) and counted ([`Metrics`], [`metric_of`]).
 //! - `aws` (feature `aws`): the Lambda's state on DynamoDB.
@@ -15,6 +16,7 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod delivery;
+pub mod gaps;
 pub mod outcome;
 
 use std::sync::Arc;
@@ -24,6 +26,7 @@ use shared::config::EventSubSecret;
 use shared::eventsub::headers::{MAX_MESSAGE_ID_LEN, MESSAGE_ID};
 /// The sockets a revocation closes (re-exported: the stack builds them).
 pub use shared::push::Sockets;
+use shared::store::coverage::GapStore;
 use shared::store::streamers::StreamerStore;
 use shared::store::users::{OverlayStore, SessionStore};
 use shared::store::{EventStore, StoreError, SubscriptionStore};
@@ -49,6 +52,9 @@ pub struct WebhookState {
     /// Where a user's revocation of our app takes effect; `None` (no login
     /// configured): the notification is only stored.
     pub revocations: Option<Revocations>,
+    /// Where a subscription's revocation opens a coverage gap; `None`: it is
+    /// only recorded.
+    pub gaps: Option<Arc<dyn GapStore>>,
 }
 
 /// What `user.authorization.revoke` changes at once: the user's sessions
@@ -106,6 +112,7 @@ impl WebhookState {
             subscriptions,
             metrics: Metrics::default(),
             revocations: None,
+            gaps: None,
         }
     }
 }

@@ -36,6 +36,7 @@ use shared::eventsub::catalog::kind;
 use shared::helix::config::ClientSecret;
 use shared::helix::eventsub::{Created, NewSubscription};
 use shared::helix::{Helix, HelixConfig};
+use shared::store::coverage::{GapState, GapStore};
 use shared::store::leases::LeaseStore;
 use shared::store::sqlite::SqliteStore;
 use shared::store::streamers::{Streamer, StreamerStore, TypeState, Wish};
@@ -158,7 +159,14 @@ fn manager_for(
         ClientSecret::new(sim.config().client_secret.clone()),
     ))
     .unwrap();
-    Manager::new(Arc::new(helix), target, store.clone(), store, leases)
+    Manager::new(
+        Arc::new(helix),
+        target,
+        store.clone(),
+        store.clone(),
+        leases,
+    )
+    .with_gaps(store)
 }
 
 /// A callback that answers every POST 200 "nope": never the challenge.

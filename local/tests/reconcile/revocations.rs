@@ -65,3 +65,68 @@ async fn a_revocation_known_only_from_the_webhook_is_not_recreated() {
     }
     assert!(w.ours_of("stream.online").is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_for_delivery_failures_is_recreated_at_once_and_its_gap_ends_when_enabled() {
+    let w = world().await;
+    let mut id = enabled_stream_online(&w).await;
+    let reason = "notification_failures_exceeded";
+
+    // More often than a failed verification may be recreated: no cap.
+    for round in 0..=MAX_RECREATE as usize {
+        let verified_old = SubscriptionStore::subscription(w.store.as_ref(), &id)
+            .await
+            .unwrap()
+            .and_then(|s| s.callback_verified_at_ms)
+            .expect("the webhook recorded the challenge it answered");
+        assert_eq!(w.sim.revoke(&id, reason).await.unwrap(), 204);
+        let gaps = w.store.gaps(STREAMER, 0, i64::MAX).await.unwrap();
+        assert_eq!(gaps.len(), round + 1, "{gaps:?}");
+        let gap = gaps.last().unwrap();
+        assert_eq!(
+            (gap.key.event_type.as_str(), gap.cause.as_str(), gap.state),
+            ("stream.online", reason, GapState::Open)
+        );
+        assert_eq!(
+            gap.key.from_ms, verified_old,
+            "nothing was delivered since the subscription was verified"
+        );
+
+        // The next reconcile replaces it (no waiting for a sweep, no cap).
+        let outcome = w.reconcile().await;
+        assert_eq!((outcome.deleted, outcome.created), (1, 1), "round {round}");
+        let replaced = w.ours_of("stream.online");
+        assert_eq!(replaced.len(), 1);
+        assert_ne!(replaced[0], id);
+        id = replaced[0].clone();
+
+        // Waiting for verification is not covered: the gap stays open until
+        // the new subscription is enabled, then ends when it was verified.
+        w.challenged().await;
+        assert_eq!(
+            w.reconcile().await.states["stream.online"],
+            TypeState::Enabled {
+                subscription_id: id.clone()
+            }
+        );
+        let verified_new = SubscriptionStore::subscription(w.store.as_ref(), &id)
+            .await
+            .unwrap()
+            .and_then(|s| s.callback_verified_at_ms)
+            .unwrap();
+        let gaps = w.store.gaps(STREAMER, 0, i64::MAX).await.unwrap();
+        let gap = gaps.last().unwrap();
+        assert_eq!(
+            (gap.state, gap.to_ms),
+            (GapState::Recovering, Some(verified_new)),
+            "{gap:?}"
+        );
+        assert!(gaps.iter().all(|g| g.state == GapState::Recovering));
+    }
+    // Enabled again, nothing newly enabled: no gap changes.
+    w.reconcile().await;
+    assert_eq!(
+        w.store.gaps(STREAMER, 0, i64::MAX).await.unwrap().len(),
+        MAX_RECREATE as usize + 1
+    );
+}

@@ -117,3 +117,70 @@ async fn subscribing_to_an_untracked_streamer_tracks_it_and_its_events_arrive() 
         .iter()
         .any(|s| s.kind == "channel.cheer"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_for_delivery_failures_is_replaced_at_once_by_the_running_stack() {
+    use shared::store::coverage::{GapState, GapStore};
+    use shared::store::streamers::Wish;
+
+    let stack = support::sim_stack(
+        support::dev_secret(),
+        "admin-token-for-the-e2e-test-0123456789",
+    )
+    .await;
+    let store = stack.store.clone();
+    let side = stack.twitch();
+    // The sweep is an hour away: only the gap's own trigger can act.
+    side.spawn_manager(&store, Duration::from_secs(3600));
+    let sim = side.sim.clone().unwrap();
+    let enabled_online = |sim: &twitch_sim::Sim| {
+        sim.subscriptions()
+            .into_iter()
+            .find(|s| s.kind == "stream.online" && s.status == "enabled")
+            .map(|s| s.id)
+    };
+    store
+        .want(&Wish {
+            broadcaster_id: "4242".into(),
+            login: None,
+            by: "test".into(),
+            at_ms: shared::clock::now_ms(),
+        })
+        .await
+        .unwrap();
+    eventually("an enabled stream.online subscription", || {
+        let sim = Arc::clone(&sim);
+        async move { enabled_online(&sim).is_some() }
+    })
+    .await;
+    let first = enabled_online(&sim).unwrap();
+
+    assert_eq!(
+        sim.revoke(&first, "notification_failures_exceeded")
+            .await
+            .unwrap(),
+        204
+    );
+    let gaps = store.gaps("4242", 0, i64::MAX).await.unwrap();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(
+        (gaps[0].key.event_type.as_str(), gaps[0].state),
+        ("stream.online", GapState::Open)
+    );
+    eventually("a replacement stream.online subscription, enabled", || {
+        let sim = Arc::clone(&sim);
+        let first = first.clone();
+        async move { enabled_online(&sim).is_some_and(|id| id != first) }
+    })
+    .await;
+
+    // The next reconcile (here asked for; else the sweep) sees it enabled
+    // and ends the gap.
+    side.manager
+        .reconcile_one("4242", shared::clock::now_ms())
+        .await
+        .unwrap();
+    let gap = store.gaps("4242", 0, i64::MAX).await.unwrap().remove(0);
+    assert_eq!(gap.state, GapState::Recovering, "{gap:?}");
+    assert!(gap.to_ms.is_some_and(|to| to >= gap.key.from_ms));
+}

@@ -10,6 +10,8 @@
 //!   each of their EventSub types.
 //! - [`snapshots::SnapshotStore`]: live-stream snapshots, who is live, and the
 //!   poller's lease, pause flag and status.
+//! - [`coverage::GapStore`]: gaps in what was received (a streamer's type
+//!   wanted and not covered), from open to recovering to closed.
 //! - [`leases::LeaseStore`]: named leases (owner, expiry) for work that must
 //!   never run twice at once across processes.
 //! - [`users`]: users who logged in with Twitch, one trait per role:
@@ -22,6 +24,7 @@
 //! the same contract suite (`shared/tests/contract.rs`).
 
 pub mod connections;
+pub mod coverage;
 #[cfg(feature = "dynamo")]
 pub mod dynamo;
 pub mod leases;

@@ -160,6 +160,24 @@ fn failed_ones_are_recreated_a_bounded_number_of_times() {
 }
 
 #[test]
+fn delivery_failures_are_recreated_at_once_however_often() {
+    let online = kind("stream.online").unwrap();
+    let actual = [sub(
+        "f",
+        online,
+        "7",
+        Status::NotificationFailuresExceeded,
+        CALLBACK,
+    )];
+    let mut d = wanted(&["stream.online"], &[]);
+    d.recreated.insert("stream.online".into(), MAX_RECREATE + 5);
+    let p = plan(&d, &actual, CALLBACK);
+    assert_eq!(deletes(&p), [("f", "failed")]);
+    assert_eq!(creates(&p), ["stream.online"]);
+    assert_eq!(p.states["stream.online"], TypeState::Creating);
+}
+
+#[test]
 fn a_type_given_up_on_stays_failed_once_twitch_no_longer_lists_it() {
     let mut d = wanted(&["stream.online"], &[]);
     d.failed.insert(

@@ -17,6 +17,7 @@ use shared::eventsub::catalog;
 use shared::eventsub::fixtures::{self, Channel, Delivery};
 use shared::eventsub::headers as h;
 use shared::eventsub::verify::signature_header;
+use shared::store::coverage::{GapState, GapStore};
 use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::{
     Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError, SubscriptionStore,
@@ -39,10 +40,9 @@ fn harness() -> Harness {
     let store = Arc::new(
         SqliteStore::open(":memory:", Durability::PowerLoss, Retention::default()).unwrap(),
     );
-    Harness {
-        state: WebhookState::new(secret(), store.clone(), store.clone()),
-        store,
-    }
+    let mut state = WebhookState::new(secret(), store.clone(), store.clone());
+    state.gaps = Some(store.clone());
+    Harness { state, store }
 }
 
 fn headers_of(d: &Delivery) -> HeaderMap {

@@ -78,6 +78,80 @@ async fn revocation_records_the_new_status_and_reason() {
 }
 
 #[tokio::test]
+async fn a_revocation_for_failures_opens_one_gap_from_its_last_delivery_even_when_sent_twice() {
+    let t = harness();
+    // The raid subscription last delivered 5 minutes ago; the follow one is
+    // delivering still (Twitch revokes each on its own count).
+    let mut last = None;
+    for (kind, ago) in [("channel.raid", 5), ("channel.follow", 1)] {
+        let at = now() - Duration::minutes(ago);
+        let n = fixtures::notification(kind, &channel(), 1, at);
+        respond(process(&t.state, &headers_of(&n), n.body.as_bytes(), at).await);
+        last.get_or_insert(shared::clock::unix_ms(at));
+    }
+    assert_eq!(t.stored().await.len(), 2);
+
+    let reason = "notification_failures_exceeded";
+    let d = fixtures::revocation("channel.raid", &channel(), reason, now());
+    for _ in 0..2 {
+        assert_eq!(t.send(&d).await.status(), StatusCode::NO_CONTENT);
+    }
+    let gaps = t.store.gaps("1337", 0, i64::MAX).await.unwrap();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    let gap = &gaps[0];
+    assert_eq!(gap.key.event_type, "channel.raid");
+    assert_eq!(
+        Some(gap.key.from_ms),
+        last,
+        "from the subscription's last delivery, not the revocation nor another type's"
+    );
+    assert_eq!(
+        (gap.cause.as_str(), gap.state, gap.to_ms),
+        (reason, GapState::Open, None)
+    );
+}
+
+#[tokio::test]
+async fn a_revocation_for_failures_without_deliveries_opens_its_gap_at_the_verification() {
+    let t = harness();
+    let at = now() - Duration::minutes(3);
+    let v = fixtures::verification("channel.cheer", &channel(), at);
+    respond(process(&t.state, &headers_of(&v), v.body.as_bytes(), at).await);
+    let d = fixtures::revocation(
+        "channel.cheer",
+        &channel(),
+        "notification_failures_exceeded",
+        now(),
+    );
+    assert_eq!(t.send(&d).await.status(), StatusCode::NO_CONTENT);
+    let gaps = t.store.gaps("1337", 0, i64::MAX).await.unwrap();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0].key.from_ms, shared::clock::unix_ms(at));
+}
+
+#[tokio::test]
+async fn a_revocation_for_another_reason_opens_its_gap_at_the_revocation() {
+    let t = harness();
+    let n = fixtures::notification("channel.follow", &channel(), 1, now());
+    assert_eq!(t.send(&n).await.status(), StatusCode::NO_CONTENT);
+    for reason in ["authorization_revoked", "user_removed", "version_removed"] {
+        let kind = match reason {
+            "authorization_revoked" => "channel.cheer",
+            "user_removed" => "channel.follow",
+            _ => "channel.raid",
+        };
+        let stamp = now() + Duration::seconds(2);
+        let d = fixtures::revocation(kind, &channel(), reason, stamp);
+        let r = respond(process(&t.state, &headers_of(&d), d.body.as_bytes(), stamp).await);
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        let gaps = t.store.gaps("1337", 0, i64::MAX).await.unwrap();
+        let gap = gaps.iter().find(|g| g.key.event_type == kind).unwrap();
+        assert_eq!(gap.key.from_ms, shared::clock::unix_ms(stamp), "{reason}");
+        assert_eq!(gap.cause, reason);
+    }
+}
+
+#[tokio::test]
 async fn a_plain_api_gateway_challenge_is_answered_through_the_lambda_entry() {
     let t = harness();
     let d = fixtures::verification("channel.raid", &channel(), now());

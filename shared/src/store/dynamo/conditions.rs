@@ -59,6 +59,18 @@ pub(super) enum Transacted {
     },
 }
 
+impl Transacted {
+    /// `Ok(true)` when written, `Ok(false)` when some item's condition did
+    /// not hold, the error when it was cancelled for another reason.
+    pub(super) fn written(self) -> Result<bool, StoreError> {
+        match self {
+            Transacted::Done => Ok(true),
+            Transacted::Cancelled { failed, .. } if failed.contains(&true) => Ok(false),
+            Transacted::Cancelled { error, .. } => Err(error),
+        }
+    }
+}
+
 /// Writes `items` as one transaction; a cancellation is an answer the caller
 /// reads ([`Transacted::Cancelled`]), any other error a failure.
 pub(super) async fn transact(

@@ -30,6 +30,8 @@
 //!
 //! **Streamers** (`STREAMERS_TABLE`): see [`DynamoStreamerStore`]; sparse GSI
 //! `tracked` lists the wanted ones for the subscription manager's sweep.
+//! Coverage gaps live beside each streamer's types (`gaps.rs`); sparse GSI
+//! `unsettled_gaps` lists the gaps not closed yet.
 //!
 //! **Users** (`USERS_TABLE`): see [`DynamoUserStore`]: users, sessions,
 //! favourites, single-use login states and tickets, per-user allowances.
@@ -53,6 +55,7 @@ pub mod capacity;
 mod conditions;
 mod connections;
 mod events;
+mod gaps;
 mod leases;
 mod snapshots;
 mod streamers;

@@ -6,7 +6,9 @@
 //! | type state | `STREAMER#<id>` | `TYPE#<type>` | `state` (JSON), `recreated`, `updated_at` |
 //! | login | `LOGIN#<login>` | `META` | `id` |
 //!
-//! A streamer with its types: `Query pk`. Login → id: `GetItem`. The sweep:
+//! Its coverage gaps live under the same `pk` (`gaps.rs`).
+//!
+//! A streamer with its types: `Query pk` with `sk >= META`. Login → id: `GetItem`. The sweep:
 //! `Query tracked` (`tracked = T`, by `pk`), paged.
 
 use std::collections::BTreeMap;
@@ -27,8 +29,8 @@ use crate::store::StoreError;
 /// The streamers table.
 #[derive(Clone, Debug)]
 pub struct DynamoStreamerStore {
-    client: Client,
-    table: String,
+    pub(super) client: Client,
+    pub(super) table: String,
 }
 
 impl DynamoStreamerStore {
@@ -41,9 +43,15 @@ impl DynamoStreamerStore {
     }
 }
 
-const PREFIX: &str = "STREAMER#";
+/// The partition key prefix of every item about a streamer.
+pub(super) const PREFIX: &str = "STREAMER#";
 
-fn pk(id: &str) -> String {
+/// The sort key prefix of a coverage gap's open marker (`gaps.rs`): the one
+/// item besides `META` whose stream records reach the manager.
+pub(super) const OPEN_MARKER_PREFIX: &str = "GAPOPEN#";
+
+/// The partition key of a streamer's items (its record, types and gaps).
+pub(super) fn pk(id: &str) -> String {
     format!("{PREFIX}{id}")
 }
 
@@ -67,15 +75,22 @@ fn streamer_from(meta: &Item) -> Result<Streamer, StoreError> {
 
 /// The streamer a streamers-table stream record is about, when its change
 /// needs a reconcile: a streamer created or removed, or its `wanted` or
-/// `scopes` changed (a refreshed "last watched" alone costs no Twitch call).
+/// `scopes` changed (a refreshed "last watched" alone costs no Twitch call),
+/// or a coverage gap of one of its types opened (`gaps.rs`).
 pub fn changed_streamer(record: &aws_lambda_events::dynamodb::EventRecord) -> Option<String> {
     let change = &record.change;
     let keys = stream_item(&change.keys);
-    if text(&keys, "sk").as_deref() != Some("META") {
-        return None;
-    }
+    let sk = text(&keys, "sk")?;
     let id = text(&keys, "pk")?.strip_prefix(PREFIX)?.to_owned();
     let same = |field: &str| change.new_image.get(field) == change.old_image.get(field);
+    if sk.starts_with(OPEN_MARKER_PREFIX) {
+        // A gap just opened: replace what failed now, not at the sweep.
+        let opened = change.new_image.contains_key("open_from") && !same("open_from");
+        return opened.then_some(id);
+    }
+    if sk != "META" {
+        return None;
+    }
     match record.event_name.as_str() {
         "INSERT" | "REMOVE" => Some(id),
         "MODIFY" if !(same("wanted") && same("scopes")) => Some(id),
@@ -154,8 +169,11 @@ impl StreamerStore for DynamoStreamerStore {
             self.client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
+                // From `META` on: its record and types, not its gaps
+                // (`gaps.rs`: their keys sort before it).
+                .key_condition_expression("pk = :pk AND sk >= :meta")
                 .expression_attribute_values(":pk", s(pk(id)))
+                .expression_attribute_values(":meta", s("META"))
                 .consistent_read(true),
         )
         .await?;
@@ -311,6 +329,34 @@ mod tests {
         );
         assert_eq!(
             changed_streamer(&record("INSERT", "TYPE#stream.online", Value::Null, wanted)),
+            None
+        );
+    }
+
+    #[test]
+    fn an_opened_gap_costs_a_reconcile_and_its_end_does_not() {
+        let marker = "GAPOPEN#channel.follow";
+        let open = json!({"open_from": {"N": "1000"}});
+        assert_eq!(
+            changed_streamer(&record("INSERT", marker, Value::Null, open.clone())).as_deref(),
+            Some("7")
+        );
+        assert_eq!(
+            changed_streamer(&record("MODIFY", marker, json!({}), open.clone())).as_deref(),
+            Some("7"),
+            "opened again after an earlier gap ended"
+        );
+        assert_eq!(
+            changed_streamer(&record("MODIFY", marker, open, json!({}))),
+            None
+        );
+        assert_eq!(
+            changed_streamer(&record(
+                "INSERT",
+                "GAP#0000000001000#channel.follow",
+                Value::Null,
+                json!({})
+            )),
             None
         );
     }

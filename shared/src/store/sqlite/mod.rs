@@ -35,6 +35,9 @@
 //!   `until_ms` columns are no longer written: the lease moved to `leases`).
 //! - `leases (name)`: named leases (`leases.rs`): the poller's run, the
 //!   subscription manager's sweep and each streamer's reconcile.
+//! - `gaps (streamer_id, from_ms, event_type)` with `gaps_open` (unique: one
+//!   open gap per streamer and type) and `gaps_unsettled`: coverage gaps
+//!   (`gaps.rs`).
 //! - `users (id)`, `sessions (hash)` with `sessions_by_user` and
 //!   `sessions_to_validate`, `login_states (state_hash)`, `used_tickets
 //!   (hash)`, `favourites (user_id, streamer_id)` with
@@ -46,6 +49,7 @@
 
 mod connections;
 mod events;
+mod gaps;
 mod leases;
 mod marks;
 mod schema;
@@ -128,8 +132,9 @@ struct Inner {
     writer: Writer,
     /// Events just committed, for the local broadcast (the DynamoDB stream's part).
     feed: tokio::sync::broadcast::Sender<super::StoredEvent>,
-    /// Streamers whose wanted state or scopes changed (the streamers table's
-    /// stream, as the subscription manager's trigger filters it).
+    /// Streamers whose wanted state or scopes changed, or a type of which
+    /// opened a coverage gap (the streamers table's stream, as the
+    /// subscription manager's trigger filters it).
     streamer_changes: tokio::sync::broadcast::Sender<String>,
     /// Who is subscribed to which streamer (`connection_topics`, in memory):
     /// fan-out reads it instead of the table. Changed inside the writes that
@@ -181,14 +186,16 @@ impl SqliteStore {
         })
     }
 
-    /// Ids of streamers whose wanted state or scopes changed from now on,
-    /// after the commit: the local stand-in for the streamers table's stream
-    /// (filtered as the subscription manager's trigger is).
+    /// Ids of streamers whose wanted state or scopes changed, or a type of
+    /// which opened a coverage gap, from now on, after the commit: the local
+    /// stand-in for the streamers table's stream (filtered as the
+    /// subscription manager's trigger is).
     pub fn streamer_changes(&self) -> tokio::sync::broadcast::Receiver<String> {
         self.inner.streamer_changes.subscribe()
     }
 
-    /// Announces, after its commit, that a streamer's wanted state or scopes changed.
+    /// Announces, after its commit, that a streamer's wanted state or scopes
+    /// changed, or that a gap opened for one of its types.
     pub(crate) fn streamer_changed(&self, id: &str) {
         let _ = self.inner.streamer_changes.send(id.to_owned());
     }

@@ -152,6 +152,19 @@ CREATE TABLE IF NOT EXISTS leases (
     owner    TEXT NOT NULL,
     until_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS gaps (
+    streamer_id   TEXT NOT NULL,
+    event_type    TEXT NOT NULL,
+    from_ms       INTEGER NOT NULL,
+    to_ms         INTEGER,
+    cause         TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    recovered     TEXT NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (streamer_id, from_ms, event_type)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS gaps_open ON gaps (streamer_id, event_type) WHERE state = 'open';
+CREATE INDEX IF NOT EXISTS gaps_unsettled ON gaps (streamer_id, from_ms) WHERE state != 'closed';
 ";
 
 /// Columns added after their table first shipped: a database file made

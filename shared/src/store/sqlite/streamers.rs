@@ -9,7 +9,8 @@ use super::SqliteStore;
 use crate::store::streamers::{Streamer, StreamerStore, TrackedPage, TypeRecord, Wish};
 use crate::store::StoreError;
 
-fn corrupt(what: &str, e: serde_json::Error) -> rusqlite::Error {
+/// A JSON column that does not parse, as a row error.
+pub(super) fn corrupt(what: &str, e: serde_json::Error) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         0,
         rusqlite::types::Type::Text,
