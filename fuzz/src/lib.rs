@@ -211,6 +211,7 @@ mod router_state {
             events: store.clone(),
             streamers: store.clone(),
             snapshots: store.clone(),
+            gaps: store.clone(),
             admin_token: ADMIN.into(),
             account: Some(account),
             site: Some(Site {

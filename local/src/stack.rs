@@ -143,6 +143,7 @@ impl Stack {
             api: Some(Arc::new(::api::ApiState {
                 events: store.clone(),
                 streamers: store.clone(),
+                gaps: store.clone(),
                 snapshots: store,
                 admin_token: twitch
                     .as_ref()

@@ -107,6 +107,7 @@ pub async fn state_from(secrets: Secrets) -> Result<ApiState, ConfigError> {
     };
     Ok(ApiState {
         events,
+        gaps: streamers.clone(),
         streamers,
         snapshots,
         admin_token,

@@ -40,6 +40,7 @@ use lambda_http::http::header::{
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::clock::unix_ms;
+use shared::store::coverage::GapStore;
 use shared::store::snapshots::SnapshotStore;
 use shared::store::streamers::StreamerStore;
 use shared::store::EventStore;
@@ -55,6 +56,8 @@ pub struct ApiState {
     pub events: Arc<dyn EventStore>,
     pub streamers: Arc<dyn StreamerStore>,
     pub snapshots: Arc<dyn SnapshotStore>,
+    /// The gaps in what was received (coverage).
+    pub gaps: Arc<dyn GapStore>,
     /// Bearer token of `POST /api/poller/pause|resume`; empty refuses everyone.
     pub admin_token: String,
     /// Login, sessions, favourites, tickets; `None`: those routes are 404.

@@ -17,6 +17,7 @@ pub enum Endpoint {
     Viewers,
     ExportCsv,
     ExportJsonl,
+    Coverage,
     Live,
     Poller,
     PausePoller,
@@ -72,6 +73,12 @@ pub const ROUTES: &[Route] = &[
         path: "/api/streamers/{login}/viewers",
         query: &["from", "to", "points"],
         endpoint: Endpoint::Viewers,
+    },
+    Route {
+        method: "GET",
+        path: "/api/streamers/{login}/coverage",
+        query: &["from", "to"],
+        endpoint: Endpoint::Coverage,
     },
     Route {
         method: "GET",

@@ -75,6 +75,7 @@ pub async fn answer(state: &ApiState, call: &Call<'_>) -> Result<Reply, ApiError
         Endpoint::Stats => stats(state, login, &query, call.now_ms).await?,
         Endpoint::Streams => streams(state, login, &query, call.now_ms).await?,
         Endpoint::Viewers => viewers(state, login, &query, call.now_ms).await?,
+        Endpoint::Coverage => coverage(state, login, &query, call.now_ms).await?,
         Endpoint::ExportCsv => return export(state, login, &query, call.now_ms, Format::Csv).await,
         Endpoint::ExportJsonl => {
             return export(state, login, &query, call.now_ms, Format::Jsonl).await
@@ -175,6 +176,20 @@ async fn stats(
     };
     let counts = state.events.daily_counts(&id, from, to).await?;
     Ok(views::stats(&id, &all, &counts))
+}
+
+/// `GET /api/streamers/{login}/coverage`: the gaps in what this deployment
+/// received for the streamer that overlap a window, oldest first.
+async fn coverage(
+    state: &ApiState,
+    login: &str,
+    query: &Query,
+    now_ms: i64,
+) -> Result<Value, ApiError> {
+    let window = query.window(now_ms)?;
+    let id = streamer_id(state, login).await?;
+    let gaps = state.gaps.gaps(&id, window.from_ms, window.to_ms).await?;
+    Ok(views::coverage(&id, window, &gaps))
 }
 
 /// `GET /api/streamers/{login}/streams`: snapshots in a window, oldest first.

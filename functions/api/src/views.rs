@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 use shared::eventsub::catalog;
+use shared::store::coverage::Gap;
 use shared::store::snapshots::{LivePage, LiveState, Snapshot, ViewerPoint};
 use shared::store::streamers::Streamer;
 use shared::store::{DailyCount, Page, StoredEvent};
@@ -226,5 +227,46 @@ pub fn live_page(page: &LivePage) -> Value {
     json!({
         "live": page.states,
         "next": page.next.as_deref().map(page_token),
+    })
+}
+
+/// Why a gap happened, in words a streamer reads.
+pub fn gap_cause(cause: &str) -> &'static str {
+    match cause {
+        "notification_failures_exceeded" => {
+            "Twitch stopped sending them after deliveries to this site failed"
+        }
+        "authorization_revoked" => "the broadcaster withdrew this site's permission",
+        "user_removed" => "the Twitch account was removed or suspended",
+        "version_removed" => "Twitch retired this kind of event",
+        "webhook_callback_verification_pending" => "Twitch was still checking this site's address",
+        "webhook_callback_verification_failed" => "Twitch could not verify this site's address",
+        _ => "this site was not receiving them",
+    }
+}
+
+/// A streamer's gaps over a window: each kind of event that may be missing,
+/// when, why, and what was recovered.
+pub fn coverage(broadcaster_id: &str, window: Window, gaps: &[Gap]) -> Value {
+    let gaps: Vec<Value> = gaps
+        .iter()
+        .map(|g| {
+            json!({
+                "type": g.key.event_type,
+                "label": catalog::label(&g.key.event_type),
+                "from_ms": g.key.from_ms,
+                "to_ms": g.to_ms,
+                "cause": g.cause,
+                "cause_text": gap_cause(&g.cause),
+                "state": g.state.as_str(),
+                "recovered": g.recovered,
+            })
+        })
+        .collect();
+    json!({
+        "streamer_id": broadcaster_id,
+        "from_ms": window.from_ms,
+        "to_ms": window.to_ms,
+        "gaps": gaps,
     })
 }

@@ -60,6 +60,7 @@ fn state() -> (ApiState, Arc<SqliteStore>) {
         events: store.clone(),
         streamers: store.clone(),
         snapshots: store.clone(),
+        gaps: store.clone(),
         admin_token: "a-token".into(),
         account: Some(account),
         site: Some(Site {

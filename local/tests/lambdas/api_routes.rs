@@ -26,6 +26,7 @@ async fn serve() -> String {
     let state = Arc::new(api::ApiState {
         events: store.clone(),
         streamers: store.clone(),
+        gaps: store.clone(),
         snapshots: store,
         admin_token: TOKEN.into(),
         account: None,

@@ -163,6 +163,7 @@ async fn a_failing_store_is_503_store_unavailable_and_nothing_else_is_5xx() {
     let state = ApiState {
         events: broken.clone(),
         streamers: broken.clone(),
+        gaps: broken.clone(),
         snapshots: broken,
         admin_token: TOKEN.into(),
         account: None,

@@ -1,6 +1,7 @@
 //! A store whose every call fails as an unreachable backend would.
 
 use async_trait::async_trait;
+use shared::store::coverage::{Gap, GapKey, GapState, GapStore, Recovered};
 use shared::store::snapshots::{LivePage, LiveState, PollerStatus, Snapshot, SnapshotStore};
 use shared::store::streamers::{Streamer, StreamerStore, TrackedPage, TypeRecord, Wish};
 use shared::store::{Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError};
@@ -92,6 +93,31 @@ impl SnapshotStore for Broken {
         down()
     }
     async fn set_paused(&self, _: bool) -> Result<(), StoreError> {
+        down()
+    }
+}
+
+#[async_trait]
+impl GapStore for Broken {
+    async fn open_gap(&self, _: &GapKey, _: &str, _: i64) -> Result<bool, StoreError> {
+        down()
+    }
+    async fn end_gap(&self, _: &str, _: &str, _: i64) -> Result<Option<Gap>, StoreError> {
+        down()
+    }
+    async fn settle_gap(
+        &self,
+        _: &GapKey,
+        _: GapState,
+        _: &Recovered,
+        _: i64,
+    ) -> Result<bool, StoreError> {
+        down()
+    }
+    async fn gaps(&self, _: &str, _: i64, _: i64) -> Result<Vec<Gap>, StoreError> {
+        down()
+    }
+    async fn unsettled_gaps(&self, _: usize) -> Result<Vec<Gap>, StoreError> {
         down()
     }
 }

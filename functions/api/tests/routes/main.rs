@@ -3,6 +3,7 @@
 //! each module holds the tests of one route family.
 
 mod bad_input;
+mod coverage;
 mod event_types;
 mod events;
 mod exports;
@@ -61,6 +62,7 @@ impl Fixture {
                 events: store.clone(),
                 streamers: store.clone(),
                 snapshots: store.clone(),
+                gaps: store.clone(),
                 admin_token: TOKEN.into(),
                 account: None,
                 site: None,

@@ -96,6 +96,8 @@ async fn every_parameter_documented_as_non_empty_is_refused_empty() {
         "/api/streamers/{login}/streams to",
         "/api/streamers/{login}/viewers from",
         "/api/streamers/{login}/viewers to",
+        "/api/streamers/{login}/coverage from",
+        "/api/streamers/{login}/coverage to",
         "/api/streamers/{login}/events.csv from",
         "/api/streamers/{login}/events.csv to",
         "/api/streamers/{login}/events.jsonl from",
