@@ -14,6 +14,7 @@ import { Filters } from './filters.js';
 import { loadLabels } from './labels.js';
 import { showArriving } from './arriving.js';
 import { OverlayPanel } from './overlay-panel.js';
+import { showGaps } from './gaps.js';
 
 const CHART_REFRESH_MS = 60_000;
 /** How often the favourites' live states are read again. */
@@ -182,6 +183,7 @@ async function main() {
           revealTimer = setTimeout(() => reading(false), REVEAL_MS);
         }
         insights.refresh(frame.broadcaster);
+        showGaps($('feed'), frame.broadcaster);
         showArriving($('arriving'), frame.broadcaster, {
           loggedIn: account.me !== null,
           allowHref: account.loginHref(true),
@@ -347,7 +349,10 @@ async function main() {
     input.value = initial;
     watch(initial);
   }
-  setInterval(() => insights.refresh(connection.subscribed), CHART_REFRESH_MS);
+  setInterval(() => {
+    insights.refresh(connection.subscribed);
+    if (connection.subscribed) showGaps($('feed'), connection.subscribed);
+  }, CHART_REFRESH_MS);
   // The charts are drawn at their width: again when it changes (a rotated phone).
   let width = $('insights').clientWidth;
   new ResizeObserver(() => {

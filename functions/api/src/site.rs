@@ -61,6 +61,7 @@ const ASSETS: &[Asset] = assets!(
     "js/embeds.js",
     "js/feed.js",
     "js/filters.js",
+    "js/gaps.js",
     "js/labels.js",
     "js/live.js",
     "js/overlay-key.js",

@@ -1,0 +1,76 @@
+// Gaps in the feed: where this site was not receiving some kinds of event
+// (Twitch revoked a subscription, the broadcaster withdrew permission, the
+// site's address was still being checked), drawn as a line at its place in
+// time, in words: "Follows and Cheers may be missing from 14:02 to 14:17:
+// Twitch stopped sending them after deliveries to this site failed; 3
+// recovered." From GET /api/streamers/{id}/coverage.
+
+import { CATEGORIES, categoryOf } from './filters.js';
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/** "A", "A and B", "A, B and C". */
+function listOf(words) {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
+/** A time, with its day when it is not today. */
+function when(ms, now) {
+  const at = new Date(ms);
+  return at.toDateString() === new Date(now).toDateString() ? timeFormat.format(at) : dayFormat.format(at);
+}
+
+/**
+ * The lines to draw: gaps of one window and cause are one line (a revocation
+ * ends every kind at once), newest first, each `{ fromMs, toMs, text }`.
+ */
+export function gapLines(gaps, now = Date.now()) {
+  const groups = new Map();
+  for (const g of gaps) {
+    const key = `${g.from_ms}|${g.to_ms}|${g.cause}`;
+    if (!groups.has(key)) groups.set(key, { ...g, categories: new Set(), found: 0, recovering: false });
+    const group = groups.get(key);
+    group.categories.add(categoryOf(g.type));
+    group.found += (g.recovered?.exact ?? 0) + (g.recovered?.approximate ?? 0);
+    if (g.state !== 'closed') group.recovering ||= g.state === 'recovering';
+  }
+  return [...groups.values()].map((g) => {
+    const names = CATEGORIES.filter((c) => g.categories.has(c.id)).map((c) => c.label);
+    const span = g.to_ms == null
+      ? `since ${when(g.from_ms, now)}`
+      : `from ${when(g.from_ms, now)} to ${when(g.to_ms, now)}`;
+    let text = `${listOf(names)} may be missing ${span}: ${g.cause_text}.`;
+    if (g.found > 0) text += ` ${g.found} recovered.`;
+    else if (g.recovering) text += ' Recovering what Twitch still knows…';
+    return { fromMs: g.from_ms, toMs: g.to_ms ?? now, open: g.to_ms == null, text };
+  }).sort((a, b) => b.toMs - a.toMs);
+}
+
+/** Draws `lines` in the newest-first `list` of events, in place of any drawn before. */
+export function drawGaps(list, lines) {
+  for (const old of list.querySelectorAll(':scope > li.gap')) old.remove();
+  for (const line of lines) {
+    const item = document.createElement('li');
+    item.className = 'gap';
+    // Where the gap ends: newer events above it, older below.
+    item.dataset.receivedAt = String(line.toMs);
+    item.textContent = line.text;
+    let before = list.firstElementChild;
+    while (before && Number(before.dataset.receivedAt) > line.toMs) before = before.nextElementSibling;
+    list.insertBefore(item, before);
+  }
+}
+
+/** Reads `streamer`'s gaps over the last `days` and draws them in `list`. */
+export async function showGaps(list, streamer, days = 7) {
+  const to = Date.now();
+  try {
+    const response = await fetch(`api/streamers/${encodeURIComponent(streamer)}/coverage?from=${to - days * 86_400_000}&to=${to}`, { cache: 'no-store' });
+    if (!response.ok) return;
+    const body = await response.json();
+    if (body.streamer_id === streamer) drawGaps(list, gapLines(body.gaps, to));
+  } catch {
+    // Coverage is extra: the feed stands without it.
+  }
+}
