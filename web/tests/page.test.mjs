@@ -1179,6 +1179,42 @@ test('the main view at phone and desktop widths (screenshots in target/screensho
   }
 });
 
+test('a Twitch outage past its retry window shows in the feed as a gap, in words, at its place in time', async () => {
+  const base = `http://127.0.0.1:${port}`;
+  const control = (path, body) => fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'x-sim-control': '1', 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  // 777's raids arrive (they need nobody's permission): one delivered through the simulator.
+  await page.waitForFunction(async (url) => (await fetch(url, { method: 'POST', headers: { 'x-sim-control': '1' } })).status === 200,
+    `${base}/sim/deliver?type=channel.raid&broadcaster=777`, { polling: 250 });
+  const down = await control('/sim/outage', { seconds: 8 });
+  assert.equal(down.status, 200, await down.text());
+  const started = Date.now();
+  // Three raids while this site cannot be reached: each fails every retry,
+  // and Twitch (simulated) revokes the subscription for failed deliveries.
+  for (let i = 0; i < 3; i += 1) {
+    const raid = await control('/sim/deliver?type=channel.raid&broadcaster=777');
+    assert.notEqual(raid.status, 200, 'delivered during the outage?');
+  }
+  // The revocation reaches the webhook once the site is back: a gap opens.
+  await page.waitForFunction(async (url) => (await (await fetch(url, { cache: 'no-store' })).json())
+    .gaps.some((g) => g.type === 'channel.raid'), `${base}/api/streamers/777/coverage`, { polling: 250, timeout: 60_000 });
+  await page.goto('about:blank');
+  await page.goto(`${base}/#user777`);
+  await page.waitForSelector('#feed li.gap');
+  const line = await page.textContent('#feed li.gap');
+  assert.match(line, /Raids[^:]* may be missing (since|from) [^:]+: Twitch stopped sending them after deliveries to this site failed\./);
+  // Drawn where it ends: nothing older above it.
+  const order = await page.$$eval('#feed > li', (items) => items.map((li) => Number(li.dataset.receivedAt)));
+  assert.deepEqual(order, [...order].sort((a, b) => b - a), 'newest first, the gap in its place');
+  const { gaps } = await (await fetch(`${base}/api/streamers/777/coverage`)).json();
+  const raid = gaps.find((g) => g.type === 'channel.raid');
+  assert.equal(raid.cause, 'notification_failures_exceeded');
+  assert.ok(raid.from_ms <= started, 'the gap starts no later than the outage');
+});
+
 test('log out: logged out, and no socket opens with an old ticket', async () => {
   await page.waitForSelector('#status[data-state="live"]');
   const used = await page.evaluate(() => window.streamerEvents.connection.lastUrl);

@@ -35,6 +35,10 @@ pub struct Outcome {
     pub recreated: Vec<String>,
     /// Types Twitch refused for lack of authorization (403) in this run.
     pub refused: Vec<String>,
+    /// Subscriptions Twitch ended (delivery failures, or revoked) that this
+    /// run deleted: each is a gap in coverage, whether or not its
+    /// revocation message ever reached the webhook.
+    pub lapsed: Vec<Subscription>,
 }
 
 /// Everything Twitch lists about `broadcaster` (any user id in the condition).
@@ -78,6 +82,18 @@ pub async fn reconcile(
             }
             _ => None,
         })
+        .collect();
+    outcome.lapsed = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Delete {
+                id,
+                why: "failed" | "revoked",
+            } => actual.iter().find(|s| &s.id == id),
+            _ => None,
+        })
+        .filter(|s| s.status == Status::NotificationFailuresExceeded || s.status.is_revoked())
+        .cloned()
         .collect();
     // Already tracked: Twitch lists subscriptions of ours about it.
     let tracked = actual

@@ -333,6 +333,7 @@ impl Manager {
         if stored.is_some() {
             // Before the states are stored: should this fail, the next run
             // still sees the type newly enabled and ends the gap then.
+            self.open_lapsed_gaps(id, &outcome.lapsed, now_ms).await?;
             self.end_gaps(id, stored.as_ref(), &outcome.states, now_ms)
                 .await?;
             let records = outcome

@@ -130,3 +130,56 @@ async fn a_revocation_for_delivery_failures_is_recreated_at_once_and_its_gap_end
         MAX_RECREATE as usize + 1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_ended_for_failures_whose_revocation_never_came_still_opens_its_gap() {
+    let w = world().await;
+    let id = enabled_stream_online(&w).await;
+    let verified = SubscriptionStore::subscription(w.store.as_ref(), &id)
+        .await
+        .unwrap()
+        .and_then(|s| s.callback_verified_at_ms)
+        .expect("the webhook recorded the challenge it answered");
+    // Twitch ends it while this site cannot be reached: its one revocation
+    // message is lost, and the webhook never hears of it.
+    w.sim.outage(std::time::Duration::from_secs(600));
+    assert!(w
+        .sim
+        .revoke(&id, "notification_failures_exceeded")
+        .await
+        .is_err());
+    w.sim.outage(std::time::Duration::ZERO);
+    assert!(w
+        .store
+        .gaps(STREAMER, 0, i64::MAX)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The manager finds it ended, replaces it, and opens the gap itself,
+    // from the verification (it sees no deliveries): wider, never short.
+    let outcome = w.reconcile().await;
+    assert_eq!((outcome.deleted, outcome.created), (1, 1));
+    let gaps = w.store.gaps(STREAMER, 0, i64::MAX).await.unwrap();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(
+        (
+            gaps[0].key.event_type.as_str(),
+            gaps[0].cause.as_str(),
+            gaps[0].state,
+            gaps[0].key.from_ms
+        ),
+        (
+            "stream.online",
+            "notification_failures_exceeded",
+            GapState::Open,
+            verified
+        )
+    );
+    // Once: the next runs find nothing ended, and the replacement ends it.
+    w.challenged().await;
+    w.reconcile().await;
+    let gaps = w.store.gaps(STREAMER, 0, i64::MAX).await.unwrap();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0].state, GapState::Recovering);
+}

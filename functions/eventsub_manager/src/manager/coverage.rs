@@ -1,17 +1,68 @@
-//! The end of a coverage gap: a type whose subscription just became enabled
-//! (a new subscription id, enabled where it was not before) is received
-//! again, so the gap the webhook opened for it ends, and waits for its
-//! recovery (`recovering`). A subscription still waiting for its callback's
-//! verification receives nothing: its gap stays open.
+//! Coverage gaps as the manager sees them.
+//!
+//! - **Lapsed**: a subscription Twitch lists as ended (delivery failures,
+//!   or revoked) opens a gap, whether or not its `revocation` message ever
+//!   reached the webhook. It may not: Twitch sends it once, the stack may be
+//!   down, and once this run deletes the ended subscription (to replace it)
+//!   no revocation for it follows. Opening is idempotent, so the webhook's
+//!   gap, when it came first, stands. The manager does not see deliveries:
+//!   such a gap starts when the subscription was verified (else created),
+//!   the earliest it can have missed anything: wider, never short.
+//! - **The end**: a type whose subscription just became enabled (a new
+//!   subscription id, enabled where it was not before) is received again,
+//!   so its gap ends and waits for its recovery (`recovering`). A
+//!   subscription still waiting for its callback's verification receives
+//!   nothing: its gap stays open.
 
 use std::collections::BTreeMap;
 
+use shared::eventsub::subscription::Subscription;
+use shared::store::coverage::GapKey;
 use shared::store::streamers::{Streamer, TypeState};
 use shared::store::StoreError;
 
 use super::Manager;
 
 impl Manager {
+    /// Opens a gap for each subscription of `id` that Twitch ended (unless
+    /// one is open for its type already).
+    pub(super) async fn open_lapsed_gaps(
+        &self,
+        id: &str,
+        lapsed: &[Subscription],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let Some(gaps) = &self.gaps else {
+            return Ok(());
+        };
+        for sub in lapsed {
+            let verified = self
+                .subscriptions
+                .subscription(&sub.id)
+                .await?
+                .and_then(|s| s.callback_verified_at_ms);
+            let from_ms = verified
+                .or_else(|| shared::clock::rfc3339_ms(&sub.created_at))
+                .unwrap_or(now_ms)
+                .min(now_ms);
+            let key = GapKey {
+                streamer_id: id.to_owned(),
+                event_type: sub.kind.clone(),
+                from_ms,
+            };
+            if gaps.open_gap(&key, sub.status.as_str(), now_ms).await? {
+                tracing::warn!(
+                    broadcaster = id,
+                    kind = %sub.kind,
+                    from_ms,
+                    cause = %sub.status,
+                    "coverage gap opened by the manager (no revocation came first)"
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Ends the open gap of each type of `id` that `states` has enabled and
     /// `before` did not (with that subscription), at the moment Twitch could
     /// first deliver to it: when our callback answered its challenge, else
