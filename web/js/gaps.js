@@ -1,7 +1,7 @@
 // Gaps in the feed: where this site was not receiving some kinds of event
 // (Twitch revoked a subscription, the broadcaster withdrew permission, the
 // site's address was still being checked), drawn as a line at its place in
-// time, in words: "Follows and Cheers may be missing from 14:02 to 14:17:
+// time, in words: "Follows, Cheers may be missing from 14:02 to 14:17:
 // Twitch stopped sending them after deliveries to this site failed; 3
 // recovered." From GET /api/streamers/{id}/coverage.
 
@@ -10,9 +10,9 @@ import { CATEGORIES, categoryOf } from './filters.js';
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
-/** "A", "A and B", "A, B and C". */
+/** Category names, comma-separated: some have "and" in them ("Subs and gifts"). */
 function listOf(words) {
-  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+  return words.join(', ');
 }
 
 /** A time, with its day when it is not today. */
@@ -21,26 +21,31 @@ function when(ms, now) {
   return at.toDateString() === new Date(now).toDateString() ? timeFormat.format(at) : dayFormat.format(at);
 }
 
+/** The window as a line says it: "since 14:50" or "from 14:02 to 14:17". */
+function spanOf(g, now) {
+  return g.to_ms == null ? `since ${when(g.from_ms, now)}` : `from ${when(g.from_ms, now)} to ${when(g.to_ms, now)}`;
+}
+
 /**
- * The lines to draw: gaps of one window and cause are one line (a revocation
- * ends every kind at once), newest first, each `{ fromMs, toMs, text }`.
+ * The lines to draw: gaps that read the same (window to the minute, and
+ * cause) are one line (a revocation ends every kind at once, each from its
+ * own last delivery), newest first, each `{ fromMs, toMs, open, text }`.
  */
 export function gapLines(gaps, now = Date.now()) {
   const groups = new Map();
   for (const g of gaps) {
-    const key = `${g.from_ms}|${g.to_ms}|${g.cause}`;
+    const key = `${spanOf(g, now)}|${g.cause}`;
     if (!groups.has(key)) groups.set(key, { ...g, categories: new Set(), found: 0, recovering: false });
     const group = groups.get(key);
+    group.from_ms = Math.min(group.from_ms, g.from_ms);
+    if (g.to_ms != null) group.to_ms = Math.max(group.to_ms, g.to_ms);
     group.categories.add(categoryOf(g.type));
     group.found += (g.recovered?.exact ?? 0) + (g.recovered?.approximate ?? 0);
     if (g.state !== 'closed') group.recovering ||= g.state === 'recovering';
   }
   return [...groups.values()].map((g) => {
     const names = CATEGORIES.filter((c) => g.categories.has(c.id)).map((c) => c.label);
-    const span = g.to_ms == null
-      ? `since ${when(g.from_ms, now)}`
-      : `from ${when(g.from_ms, now)} to ${when(g.to_ms, now)}`;
-    let text = `${listOf(names)} may be missing ${span}: ${g.cause_text}.`;
+    let text = `${listOf(names)} may be missing ${spanOf(g, now)}: ${g.cause_text}.`;
     if (g.found > 0) text += ` ${g.found} recovered.`;
     else if (g.recovering) text += ' Recovering what Twitch still knows…';
     return { fromMs: g.from_ms, toMs: g.to_ms ?? now, open: g.to_ms == null, text };

@@ -22,7 +22,7 @@ test('gaps of one window and cause are one line, in the feed\'s words, with what
     gap('channel.cheer', at(14, 2), at(14, 17), { recovered: { exact: 0, approximate: 1 } }),
   ], now);
   assert.equal(lines.length, 1);
-  assert.equal(lines[0].text, `Follows, Subs and gifts and Cheers may be missing from ${hm(at(14, 2))} to ${hm(at(14, 17))}: Twitch stopped sending them after deliveries to this site failed. 4 recovered.`);
+  assert.equal(lines[0].text, `Follows, Subs and gifts, Cheers may be missing from ${hm(at(14, 2))} to ${hm(at(14, 17))}: Twitch stopped sending them after deliveries to this site failed. 4 recovered.`);
   assert.equal(lines[0].toMs, at(14, 17));
 });
 
@@ -43,4 +43,16 @@ test('a gap on another day names the day', () => {
   const [from, to] = [at(14, 2) - 86_400_000, at(14, 17) - 86_400_000];
   const [line] = gapLines([gap('channel.follow', from, to)], now);
   assert.ok(line.text.includes(`from ${dayHm(from)} to ${dayHm(to)}`), line.text);
+});
+
+test('gaps that read the same to the minute are one line, however their exact starts differ', () => {
+  const lines = gapLines([
+    gap('stream.online', at(14, 2) + 10, at(14, 17) + 5),
+    gap('stream.offline', at(14, 2) + 20, at(14, 17) + 9),
+    gap('channel.raid', at(14, 2) + 30, at(14, 17) + 1),
+  ], now);
+  assert.equal(lines.length, 1, JSON.stringify(lines));
+  assert.match(lines[0].text, /^Raids, Stream and channel may be missing/);
+  assert.equal(lines[0].fromMs, at(14, 2) + 10);
+  assert.equal(lines[0].toMs, at(14, 17) + 9);
 });
