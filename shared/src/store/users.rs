@@ -19,6 +19,7 @@
 
 use async_trait::async_trait;
 
+use super::grants::GrantStore;
 use super::{Cursor, StoreError};
 
 /// A login in flight, between `/auth/login` and `/auth/callback`.
@@ -329,15 +330,21 @@ pub trait AllowanceStore: Send + Sync {
     async fn count_use(&self, key: &str, window: &AllowanceWindow) -> Result<bool, StoreError>;
 }
 
-/// Everything the users table holds, every role above: for what wires or
-/// checks the whole table (the account routes, the contract suite). A caller
+/// Everything the users table holds, every role above and the broadcasters'
+/// grants ([`GrantStore`]): for what wires or checks the whole table (the account routes, the contract suite). A caller
 /// that needs less takes the role it needs.
 pub trait UserStore:
-    LoginStore + SessionStore + FavouriteStore + OverlayStore + AllowanceStore
+    LoginStore + SessionStore + FavouriteStore + OverlayStore + AllowanceStore + GrantStore
 {
 }
 
 impl<T> UserStore for T where
-    T: LoginStore + SessionStore + FavouriteStore + OverlayStore + AllowanceStore + ?Sized
+    T: LoginStore
+        + SessionStore
+        + FavouriteStore
+        + OverlayStore
+        + AllowanceStore
+        + GrantStore
+        + ?Sized
 {
 }
