@@ -4,8 +4,10 @@
 //! or not they are logged in ([`access_token`]).
 //!
 //! Every write after a read is conditional on the sealed access token read
-//! (`GrantStore`): the sweep and a recovery may refresh the same grant at
-//! once, and a refresh token is single-use.
+//! (`GrantStore`), and a refresh runs under a claim on the grant: the sweep
+//! and a recovery may want to refresh the same grant at once, and a refresh
+//! token is single-use (the second refresh would be refused, and the grant
+//! deleted while it is alive).
 
 use crate::auth::seal::SealKey;
 use crate::auth::session::VALIDATE_EVERY_SECONDS;
@@ -19,8 +21,8 @@ use crate::store::StoreError;
 /// recovery's Helix calls must not outlive it.
 pub const EXPIRY_MARGIN_S: i64 = 300;
 
-/// Reads of the grant before [`access_token`] gives up on one that keeps
-/// changing under it (each change is another refresher's success).
+/// Reads of the grant before [`access_token`] gives up on one that another
+/// refresher holds or that keeps changing under it.
 const READS: usize = 3;
 
 /// Why there is no usable token for a broadcaster.
@@ -71,48 +73,34 @@ pub async fn access_token(
     broadcaster_id: &str,
     now_s: i64,
 ) -> Result<String, GrantError> {
-    let owner = grant_owner(broadcaster_id);
     for _ in 0..READS {
         let grant = grants
             .grant(broadcaster_id)
             .await?
             .ok_or(GrantError::NoGrant)?;
-        let held = &grant.tokens.access;
-        let (Some(access), refresh) = opened(seal, &owner, &grant.tokens) else {
+        let (Some(access), refresh) = opened(seal, &grant_owner(broadcaster_id), &grant.tokens)
+        else {
             // Sealed with another key: nothing can ever open it.
-            grants.delete_grant(broadcaster_id, Some(held)).await?;
+            forget(grants, &grant).await?;
             return Err(GrantError::NoGrant);
         };
         if grant.tokens.expires_at_s > now_s + EXPIRY_MARGIN_S {
             return Ok(access);
         }
-        match login.refresh_once(refresh.as_deref()).await {
-            Renewal::Refreshed(fresh) => {
-                let kept = sealed(seal, &owner, &fresh, now_s + fresh.expires_in);
-                if grants
-                    .renew_grant(broadcaster_id, held, &kept, now_s)
-                    .await?
-                {
-                    return Ok(fresh.access_token);
-                }
-            }
-            Renewal::Dead => {
-                if grants.delete_grant(broadcaster_id, Some(held)).await? {
-                    tracing::info!(broadcaster = %broadcaster_id, "deleted a grant Twitch refused to refresh");
-                    return Err(GrantError::NoGrant);
-                }
-            }
-            Renewal::Valid | Renewal::Deferred => {
+        match refreshed(grants, login, seal, &grant, refresh, now_s).await? {
+            Refreshed::Kept(access) => return Ok(access),
+            Refreshed::Gone => return Err(GrantError::NoGrant),
+            Refreshed::Deferred => {
                 return Err(GrantError::Unavailable(
                     "the refresh was not answered".into(),
                 ))
             }
+            // Another refresher, a new login: what is kept now decides.
+            Refreshed::Busy => {}
         }
-        // Changed meanwhile (another refresher, a new login, a deletion):
-        // what is kept now decides.
     }
     Err(GrantError::Unavailable(
-        "the grant kept changing during the refresh".into(),
+        "another refresh of this grant is running".into(),
     ))
 }
 
@@ -144,30 +132,88 @@ async fn check(
     grant: &BroadcasterGrant,
     now_s: i64,
 ) -> Result<Checked, StoreError> {
-    let id = &grant.broadcaster_id;
-    let owner = grant_owner(id);
-    let held = &grant.tokens.access;
-    let forget = || async {
-        if grants.delete_grant(id, Some(held)).await? {
-            tracing::info!(broadcaster = %id, "deleted a grant whose Twitch token is no longer valid");
-        }
-        Ok::<_, StoreError>(Checked::Ended)
-    };
+    let owner = grant_owner(&grant.broadcaster_id);
     let (Some(access), refresh) = opened(seal, &owner, &grant.tokens) else {
-        return forget().await;
+        forget(grants, grant).await?;
+        return Ok(Checked::Ended);
     };
-    match login.renew(&access, refresh.as_deref()).await {
-        Renewal::Valid => {
+    match login.alive(&access).await {
+        Some(true) => {
             // Changed meanwhile: its new holder validated it just now.
-            grants.renew_grant(id, held, &grant.tokens, now_s).await?;
+            let held = &grant.tokens.access;
+            grants
+                .renew_grant(&grant.broadcaster_id, held, &grant.tokens, now_s)
+                .await?;
             Ok(Checked::Valid)
         }
-        Renewal::Refreshed(fresh) => {
-            let kept = sealed(seal, &owner, &fresh, now_s + fresh.expires_in);
-            grants.renew_grant(id, held, &kept, now_s).await?;
-            Ok(Checked::Refreshed)
-        }
-        Renewal::Dead => forget().await,
-        Renewal::Deferred => Ok(Checked::Deferred),
+        Some(false) => Ok(
+            match refreshed(grants, login, seal, grant, refresh, now_s).await? {
+                Refreshed::Kept(_) => Checked::Refreshed,
+                Refreshed::Gone => Checked::Ended,
+                Refreshed::Busy | Refreshed::Deferred => Checked::Deferred,
+            },
+        ),
+        None => Ok(Checked::Deferred),
     }
+}
+
+/// How long a refresh claim holds: one token request, with room to spare.
+const CLAIM_S: i64 = 30;
+
+/// What refreshing a grant came to.
+enum Refreshed {
+    /// Refreshed and kept: the new access token.
+    Kept(String),
+    /// Twitch refused the refresh: the grant is deleted.
+    Gone,
+    /// Another refresher holds the claim, or the grant changed meanwhile.
+    Busy,
+    /// Twitch could not be asked.
+    Deferred,
+}
+
+/// One refresh of `grant` under a claim (refresh tokens are single-use:
+/// a second refresher would be refused and delete a live grant).
+async fn refreshed(
+    grants: &(impl GrantStore + ?Sized),
+    login: &Login,
+    seal: &SealKey,
+    grant: &BroadcasterGrant,
+    refresh: Option<String>,
+    now_s: i64,
+) -> Result<Refreshed, StoreError> {
+    let (id, held) = (&grant.broadcaster_id, &grant.tokens.access);
+    if !grants
+        .claim_refresh(id, held, now_s + CLAIM_S, now_s)
+        .await?
+    {
+        return Ok(Refreshed::Busy);
+    }
+    Ok(match login.refresh_once(refresh.as_deref()).await {
+        Renewal::Refreshed(fresh) => {
+            let kept = sealed(seal, &grant_owner(id), &fresh, now_s + fresh.expires_in);
+            if grants.renew_grant(id, held, &kept, now_s).await? {
+                Refreshed::Kept(fresh.access_token)
+            } else {
+                Refreshed::Busy
+            }
+        }
+        Renewal::Dead if forget(grants, grant).await? => Refreshed::Gone,
+        Renewal::Dead => Refreshed::Busy,
+        Renewal::Valid | Renewal::Deferred => Refreshed::Deferred,
+    })
+}
+
+/// Deletes a grant whose tokens are dead, unless it changed since it was
+/// read; whether it was deleted.
+async fn forget(
+    grants: &(impl GrantStore + ?Sized),
+    grant: &BroadcasterGrant,
+) -> Result<bool, StoreError> {
+    let id = &grant.broadcaster_id;
+    let deleted = grants.delete_grant(id, Some(&grant.tokens.access)).await?;
+    if deleted {
+        tracing::info!(broadcaster = %id, "deleted a grant whose Twitch token is no longer valid");
+    }
+    Ok(deleted)
 }

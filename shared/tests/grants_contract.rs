@@ -156,7 +156,44 @@ async fn writes_after_a_read_hold_only_while_the_token_read_is_still_there(
         .is_empty());
 }
 
+async fn one_refresh_claim_at_a_time_until_a_renewal_or_its_expiry(store: Arc<dyn UserStore>) {
+    store.put_grant(&grant("1", "a", 1_000)).await.unwrap();
+    let held = tokens("a").access;
+    assert!(store.claim_refresh("1", &held, 1_030, 1_000).await.unwrap());
+    // A second refresher, before the claim expires: refused.
+    assert!(!store.claim_refresh("1", &held, 1_040, 1_010).await.unwrap());
+    // A claim on a token no longer held, or on no grant: refused.
+    assert!(!store
+        .claim_refresh("1", "other", 1_040, 2_000)
+        .await
+        .unwrap());
+    assert!(!store.claim_refresh("9", &held, 1_040, 2_000).await.unwrap());
+    // Once it expired (its refresher died), another may claim.
+    assert!(store.claim_refresh("1", &held, 1_070, 1_031).await.unwrap());
+    // A renewal ends the claim: the next refresh may be claimed at once.
+    assert!(store
+        .renew_grant("1", &held, &tokens("b"), 1_040)
+        .await
+        .unwrap());
+    let now_held = tokens("b").access;
+    assert!(store
+        .claim_refresh("1", &now_held, 1_080, 1_041)
+        .await
+        .unwrap());
+    // The claim is not part of what a grant reads as.
+    let mut expected = grant("1", "b", 1_040);
+    expected.granted_at_s = 1_000;
+    assert_eq!(store.grant("1").await.unwrap(), Some(expected));
+    // A new login's grant replaces the claimed one, claim and all.
+    store.put_grant(&grant("1", "c", 1_050)).await.unwrap();
+    assert!(store
+        .claim_refresh("1", &tokens("c").access, 1_090, 1_051)
+        .await
+        .unwrap());
+}
+
 store_contract!(
+    one_refresh_claim_at_a_time_until_a_renewal_or_its_expiry,
     a_later_grant_replaces_the_first_and_sessions_do_not_touch_it,
     the_hourly_sweep_sees_grants_oldest_first_and_not_sessions,
     writes_after_a_read_hold_only_while_the_token_read_is_still_there,

@@ -50,14 +50,29 @@ pub trait GrantStore: Send + Sync {
     async fn grant(&self, broadcaster_id: &str) -> Result<Option<BroadcasterGrant>, StoreError>;
 
     /// Records a grant's tokens after a validation or a refresh, only while
-    /// it still holds the sealed access token `held`; `false` (nothing
-    /// written) when it was replaced, refreshed by another or deleted.
+    /// it still holds the sealed access token `held` (and ends any refresh
+    /// claim); `false` (nothing written) when it was replaced, refreshed by
+    /// another or deleted.
     async fn renew_grant(
         &self,
         broadcaster_id: &str,
         held: &str,
         tokens: &SealedTokens,
         validated_at_s: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Claims the right to refresh a grant until `until_s` (refresh tokens
+    /// are single-use: two refreshers at once would have one refused and
+    /// delete a live grant), only while it holds the sealed access token
+    /// `held` and no other claim runs at `now_s`; `false` otherwise. A
+    /// [`GrantStore::renew_grant`] ends the claim; a refresher that dies
+    /// leaves it to expire.
+    async fn claim_refresh(
+        &self,
+        broadcaster_id: &str,
+        held: &str,
+        until_s: i64,
+        now_s: i64,
     ) -> Result<bool, StoreError>;
 
     /// Grants last validated before `before_s`, oldest first.

@@ -26,13 +26,24 @@ pub enum Renewal {
 impl Login {
     /// Validates `access`; a dead one is refreshed once with `refresh`.
     pub async fn renew(&self, access: &str, refresh: Option<&str>) -> Renewal {
+        match self.alive(access).await {
+            Some(true) => Renewal::Valid,
+            Some(false) => self.refresh_once(refresh).await,
+            None => Renewal::Deferred,
+        }
+    }
+
+    /// Whether `/validate` takes `access` (`None`: Twitch could not say).
+    /// The first half of [`Login::renew`], for a caller that must claim the
+    /// refresh before the second.
+    pub async fn alive(&self, access: &str) -> Option<bool> {
         match self.validate(access).await {
-            Ok(Validation::Valid { .. }) => Renewal::Valid,
-            Ok(Validation::Invalid) => self.refresh_once(refresh).await,
-            Err(LoginError::Unavailable(_)) => Renewal::Deferred,
+            Ok(Validation::Valid { .. }) => Some(true),
+            Ok(Validation::Invalid) => Some(false),
+            Err(LoginError::Unavailable(_)) => None,
             Err(e) => {
                 tracing::warn!(error = %e, "validate answered unexpectedly");
-                Renewal::Deferred
+                None
             }
         }
     }

@@ -127,7 +127,8 @@ CREATE TABLE IF NOT EXISTS grants (
     token_expires_at INTEGER NOT NULL,
     scopes           TEXT NOT NULL,
     granted_at       INTEGER NOT NULL,
-    validated_at     INTEGER NOT NULL
+    validated_at     INTEGER NOT NULL,
+    refreshing_until INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS grants_to_validate ON grants (validated_at);
 CREATE TABLE IF NOT EXISTS used_tickets (

@@ -1,7 +1,8 @@
 //! Broadcasters' grants ([`GrantStore`]) on the users table: one item per
 //! broadcaster, `USER#<id>` / `GRANT` (beside their profile; the favourites'
 //! query reads `FAV#…` only), with `access`, `refresh`, `token_expires_at`,
-//! `scopes`, `granted_at`, `validated_at`, and `validate_due` = `GRANT`: the
+//! `scopes`, `granted_at`, `validated_at`, `refreshing_until` (a refresh
+//! claimed, until then), and `validate_due` = `GRANT`: the
 //! `to_validate` index sessions use, in a partition of its own, so the
 //! hourly sweep finds the grants due with one `Query` and no new index.
 
@@ -98,21 +99,47 @@ impl GrantStore for DynamoUserStore {
             (":exp".to_owned(), n(tokens.expires_at_s)),
             (":validated".to_owned(), n(validated_at_s)),
         ]);
-        let mut expression = String::from(
-            "SET access = :access, token_expires_at = :exp, validated_at = :validated",
-        );
+        let mut set = vec![
+            "access = :access",
+            "token_expires_at = :exp",
+            "validated_at = :validated",
+        ];
+        // A renewal ends the refresh claim, whoever made it.
+        let mut remove = vec!["refreshing_until"];
         match &tokens.refresh {
             Some(r) => {
                 values.insert(":refresh".into(), s(r));
-                expression.push_str(", refresh = :refresh");
+                set.push("refresh = :refresh");
             }
-            None => expression.push_str(" REMOVE refresh"),
+            None => remove.push("refresh"),
         }
+        let expression = format!("SET {} REMOVE {}", set.join(", "), remove.join(", "));
         let result = self
             .update(grant_key(broadcaster_id))
             .update_expression(expression)
             .condition_expression("access = :held")
             .set_expression_attribute_values(Some(values))
+            .send()
+            .await;
+        written(result)
+    }
+
+    async fn claim_refresh(
+        &self,
+        broadcaster_id: &str,
+        held: &str,
+        until_s: i64,
+        now_s: i64,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .update(grant_key(broadcaster_id))
+            .update_expression("SET refreshing_until = :until")
+            .condition_expression(
+                "access = :held AND (attribute_not_exists(refreshing_until) OR refreshing_until < :now)",
+            )
+            .expression_attribute_values(":held", s(held))
+            .expression_attribute_values(":until", n(until_s))
+            .expression_attribute_values(":now", n(now_s))
             .send()
             .await;
         written(result)

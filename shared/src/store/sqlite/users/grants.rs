@@ -1,5 +1,6 @@
 //! Broadcasters' grants ([`GrantStore`]) on SQLite: `grants`, one row per
-//! broadcaster, `grants_to_validate` for the hourly sweep.
+//! broadcaster (`refreshing_until`: a refresh claimed), `grants_to_validate`
+//! for the hourly sweep.
 
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension, Row};
@@ -77,7 +78,8 @@ impl GrantStore for SqliteStore {
             let changed = c
                 .prepare_cached(
                     "UPDATE grants SET access = ?3, refresh = ?4, token_expires_at = ?5, \
-                     validated_at = ?6 WHERE broadcaster_id = ?1 AND access = ?2",
+                     validated_at = ?6, refreshing_until = NULL \
+                     WHERE broadcaster_id = ?1 AND access = ?2",
                 )?
                 .execute(params![
                     id,
@@ -88,6 +90,26 @@ impl GrantStore for SqliteStore {
                     validated_at_s
                 ])?;
             Ok(changed > 0)
+        })
+        .await
+    }
+
+    async fn claim_refresh(
+        &self,
+        broadcaster_id: &str,
+        held: &str,
+        until_s: i64,
+        now_s: i64,
+    ) -> Result<bool, StoreError> {
+        let (id, held) = (broadcaster_id.to_owned(), held.to_owned());
+        self.write(move |c| {
+            let claimed = c
+                .prepare_cached(
+                    "UPDATE grants SET refreshing_until = ?3 WHERE broadcaster_id = ?1 \
+                     AND access = ?2 AND (refreshing_until IS NULL OR refreshing_until < ?4)",
+                )?
+                .execute(params![id, held, until_s, now_s])?;
+            Ok(claimed > 0)
         })
         .await
     }
