@@ -1,6 +1,7 @@
 //! Broadcasters' grants ([`GrantStore`]) on the users table: one item per
-//! broadcaster, `USER#<id>` / `GRANT` (beside their profile; the favourites'
-//! query reads `FAV#…` only), with `access`, `refresh`, `token_expires_at`,
+//! broadcaster, `GRANT#<id>` / `-` (a partition of its own, not the user's:
+//! IAM's `dynamodb:LeadingKeys` then lets the manager and the webhook touch
+//! grants and nothing else of a user), with `access`, `refresh`, `token_expires_at`,
 //! `scopes`, `granted_at`, `validated_at`, `refreshing_until` (a refresh
 //! claimed, until then), and `validate_due` = `GRANT`: the
 //! `to_validate` index sessions use, in a partition of its own, so the
@@ -20,9 +21,11 @@ use crate::store::StoreError;
 
 /// The grants' value of the `to_validate` index's partition key.
 const GRANT: &str = "GRANT";
+/// A grant's partition key, before the broadcaster's id.
+const PREFIX: &str = "GRANT#";
 
 fn grant_key(broadcaster_id: &str) -> Item {
-    DynamoUserStore::key(format!("USER#{broadcaster_id}"), GRANT)
+    DynamoUserStore::key(format!("{PREFIX}{broadcaster_id}"), "-")
 }
 
 fn grant_from(item: &Item) -> Result<BroadcasterGrant, StoreError> {
@@ -34,7 +37,7 @@ fn grant_from(item: &Item) -> Result<BroadcasterGrant, StoreError> {
     };
     Ok(BroadcasterGrant {
         broadcaster_id: text(item, "pk")
-            .and_then(|pk| pk.strip_prefix("USER#").map(str::to_owned))
+            .and_then(|pk| pk.strip_prefix(PREFIX).map(str::to_owned))
             .ok_or_else(|| corrupt("grant without broadcaster"))?,
         tokens: SealedTokens {
             access: text(item, "access").ok_or_else(|| corrupt("grant without token"))?,

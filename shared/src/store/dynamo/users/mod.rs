@@ -6,7 +6,7 @@
 //! | login state | `LOGIN#<sha256 of state>` | `-` | single use: `DeleteItem` returning the old item |
 //! | user | `USER#<id>` | `PROFILE` | profile, scopes, `fav_count`, `overlays_suspended_at` (a revocation, until the next login) |
 //! | favourite | `USER#<id>` | `FAV#<streamer id>` | a user's favourites (`Query` on the user's partition) |
-//! | broadcaster grant | `USER#<id>` | `GRANT` | the broadcaster's sealed tokens apart from sessions (`grants`), `validate_due` = `GRANT` |
+//! | broadcaster grant | `GRANT#<id>` | `-` | the broadcaster's sealed tokens apart from sessions (`grants`), `validate_due` = `GRANT` |
 //! | session | `SESSION#<sha256 of cookie>` | `-` | a session by cookie (`GetItem`), with its sealed Twitch tokens |
 //! | used ticket | `TICKET#<sha256 of ticket>` | `-` | single use (conditional `PutItem`) |
 //! | allowance | `ALLOW#<key>#<window start>` | `-` | per-user budgets (conditional `ADD`) |
