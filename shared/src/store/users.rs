@@ -5,7 +5,9 @@
 //!
 //! Tokens live on the session, not the user: every login mints its own, so
 //! logging out in one browser revokes that browser's token only, and the
-//! hourly validation ends exactly the sessions whose token died.
+//! hourly validation ends exactly the sessions whose token died. The one
+//! exception is a broadcaster's channel login, whose tokens are their grant
+//! ([`super::grants`]), kept apart so that a logout does not end it.
 //!
 //! Nothing here holds a replayable secret: sessions, login states and
 //! tickets are stored by the SHA-256 of their value, Twitch tokens sealed
@@ -14,7 +16,8 @@
 //! One trait per role, so each caller takes what it uses: [`LoginStore`]
 //! (logins in flight, users), [`SessionStore`] (sessions and their tokens),
 //! [`FavouriteStore`] (favourites, read marks, fans), [`OverlayStore`]
-//! (alert-overlay keys), [`AllowanceStore`] (tickets, budgets). One adapter
+//! (alert-overlay keys), [`AllowanceStore`] (tickets, budgets), and
+//! [`GrantStore`] (broadcasters' grants, in its own module). One adapter
 //! type implements them all; [`UserStore`] names the whole set.
 
 use async_trait::async_trait;
