@@ -15,7 +15,7 @@
 
 use async_trait::async_trait;
 
-use super::users::SealedTokens;
+use super::sealed::SealedTokens;
 use super::StoreError;
 
 /// One broadcaster's grant as stored.

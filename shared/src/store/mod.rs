@@ -14,6 +14,8 @@
 //!   wanted and not covered), from open to recovering to closed.
 //! - [`grants::GrantStore`]: each broadcaster's grant (their sealed Twitch
 //!   tokens, apart from sessions: what recovery acts with).
+//! - [`sealed::SealedTokens`]: a user's Twitch tokens as kept (sealed), by
+//!   sessions and grants alike.
 //! - [`leases::LeaseStore`]: named leases (owner, expiry) for work that must
 //!   never run twice at once across processes.
 //! - [`users`]: users who logged in with Twitch, one trait per role:
@@ -31,6 +33,7 @@ pub mod coverage;
 pub mod dynamo;
 pub mod grants;
 pub mod leases;
+pub mod sealed;
 pub mod snapshots;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;

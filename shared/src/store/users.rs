@@ -39,14 +39,9 @@ pub struct LoginState {
     pub expires_at_s: i64,
 }
 
-/// A user's Twitch tokens, sealed for that user.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SealedTokens {
-    pub access: String,
-    pub refresh: Option<String>,
-    /// When Twitch said the access token expires (Unix seconds).
-    pub expires_at_s: i64,
-}
+/// Sessions' tokens are sealed like grants' (re-exported: its home is
+/// shared by both).
+pub use super::sealed::SealedTokens;
 
 /// A user, keyed on Twitch's `sub` (the user id), never on a name.
 #[derive(Clone, Debug, PartialEq, Eq)]

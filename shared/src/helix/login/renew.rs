@@ -5,7 +5,7 @@
 
 use super::{Login, LoginError, UserTokens, Validation};
 use crate::auth::seal::SealKey;
-use crate::store::users::SealedTokens;
+use crate::store::sealed::SealedTokens;
 
 /// What renewing a token came to.
 #[derive(Debug)]

@@ -16,7 +16,7 @@ use super::{corrupt, DynamoUserStore};
 use crate::store::dynamo::conditions::written;
 use crate::store::dynamo::{n, number, query_first, s, sdk_error, text, Item};
 use crate::store::grants::{BroadcasterGrant, GrantStore};
-use crate::store::users::SealedTokens;
+use crate::store::sealed::SealedTokens;
 use crate::store::StoreError;
 
 /// The grants' value of the `to_validate` index's partition key.

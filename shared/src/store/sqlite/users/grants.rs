@@ -7,7 +7,7 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use crate::store::grants::{BroadcasterGrant, GrantStore};
 use crate::store::sqlite::SqliteStore;
-use crate::store::users::SealedTokens;
+use crate::store::sealed::SealedTokens;
 use crate::store::StoreError;
 
 const GRANT_COLUMNS: &str =
