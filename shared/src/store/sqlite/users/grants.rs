@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension, Row};
 
 use crate::store::grants::{BroadcasterGrant, GrantStore};
-use crate::store::sqlite::SqliteStore;
 use crate::store::sealed::SealedTokens;
+use crate::store::sqlite::SqliteStore;
 use crate::store::StoreError;
 
 const GRANT_COLUMNS: &str =
