@@ -1,9 +1,11 @@
 //! The stack's periodic chores: the hourly purge of expired rows (the local
-//! stand-in for DynamoDB's TTL) and the check of sessions' Twitch tokens.
+//! stand-in for DynamoDB's TTL) and the check of sessions' and broadcasters'
+//! grants' Twitch tokens.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use shared::grants;
 use shared::sessions::{validate_due, SweepReport};
 use shared::store::sqlite::SqliteStore;
 use shared::store::StoreError;
@@ -53,6 +55,18 @@ impl SessionSweep {
         }
     }
 
+    /// The same for broadcasters' grants (kept in the same store, sealed
+    /// with the same key).
+    pub async fn grants_once(&self, now_s: i64) -> Result<SweepReport, StoreError> {
+        match self.api.as_ref().and_then(|api| api.account.as_ref()) {
+            Some(account) => {
+                grants::validate_due(account.users.as_ref(), &account.login, &account.seal, now_s)
+                    .await
+            }
+            None => Ok(SweepReport::default()),
+        }
+    }
+
     /// Sweeps every `every` (at most ten minutes apart) for as long as the
     /// process runs.
     pub fn spawn(self, every: Duration) {
@@ -60,8 +74,12 @@ impl SessionSweep {
             let mut tick = tokio::time::interval(every.min(Duration::from_secs(600)));
             loop {
                 tick.tick().await;
-                if let Err(e) = self.once(shared::clock::now_ms() / 1000).await {
+                let now_s = shared::clock::now_ms() / 1000;
+                if let Err(e) = self.once(now_s).await {
                     tracing::warn!(error = %e, "session validation sweep failed");
+                }
+                if let Err(e) = self.grants_once(now_s).await {
+                    tracing::warn!(error = %e, "grant validation sweep failed");
                 }
             }
         });

@@ -126,6 +126,7 @@ impl Stack {
             webhook.revocations = Some(webhook::Revocations {
                 sessions: store.clone(),
                 overlays: store.clone(),
+                grants: store.clone(),
                 streamers: store.clone(),
                 sockets: Some(shared::push::Sockets {
                     connections: store.clone(),

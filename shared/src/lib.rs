@@ -41,6 +41,8 @@
 //! - [`store::coverage`]: coverage gaps (a streamer's type wanted and not
 //!   received), their life from open to recovering to closed; each adapter
 //!   keeps them beside the streamers (`gaps.rs`).
+//! - [`store::grants`]: each broadcaster's sealed grant, apart from sessions
+//!   (both adapters keep it in the users table, `users/grants.rs`).
 //! - [`store::users`]: the users table's traits, one per role (logins,
 //!   sessions, favourites, overlays, allowances), and the allowance policy;
 //!   each adapter has a `users/` folder with a file per role.
@@ -56,6 +58,9 @@
 //!   `@connections` client, pointed at AWS or at the local stack.
 //! - `sessions` (feature `helix`): the hourly validation of sessions' Twitch
 //!   tokens (refresh once, else end the session).
+//! - `grants` (feature `helix`): broadcasters' grants in use: kept at a
+//!   channel login, validated hourly like sessions, and opened (refreshed
+//!   when expired) for recovery, or "the broadcaster must log in again".
 //! - `helix` (feature `helix`): the one client for Twitch HTTP (app token,
 //!   rate limits, retries, cursor pages): users, EventSub subscriptions, streams.
 
@@ -67,6 +72,8 @@ pub mod clock;
 pub mod config;
 pub mod eventsub;
 pub mod frames;
+#[cfg(feature = "helix")]
+pub mod grants;
 #[cfg(feature = "helix")]
 pub mod helix;
 pub mod metrics;

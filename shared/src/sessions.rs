@@ -6,8 +6,9 @@
 
 use crate::auth::seal::SealKey;
 use crate::auth::session::VALIDATE_EVERY_SECONDS;
-use crate::helix::login::{Login, LoginError, Validation};
-use crate::store::users::{SealedTokens, Session, SessionStore};
+use crate::helix::login::renew::{opened, sealed, Renewal};
+use crate::helix::login::Login;
+use crate::store::users::{Session, SessionStore};
 use crate::store::StoreError;
 
 /// Sessions read per batch.
@@ -16,12 +17,13 @@ pub const SWEEP_BATCH: usize = 500;
 /// invocation with other work; what is left is first in line next time).
 pub const SWEEP_BUDGET: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// What one sweep did.
+/// What one sweep did (of sessions, or of broadcasters' grants).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SweepReport {
     pub checked: usize,
     pub valid: usize,
     pub refreshed: usize,
+    /// Their tokens dead: the session ended, the grant deleted.
     pub ended: usize,
     /// Sessions past their expiry: their tokens revoked, the session deleted
     /// (TTL is lazy, and an idle-out must not leave a live token behind).
@@ -40,49 +42,68 @@ pub async fn validate_due(
     seal: &SealKey,
     now_s: i64,
 ) -> Result<SweepReport, StoreError> {
-    let started = std::time::Instant::now();
-    let mut report = SweepReport::default();
-    // Batches until nothing is due or the budget is spent: each checked
-    // session leaves the index's due range, a deferred one stays (and is
-    // not asked about again in this sweep).
-    let mut deferred = std::collections::HashSet::new();
-    while started.elapsed() < SWEEP_BUDGET {
-        let due = users
-            .sessions_to_validate(
-                now_s - VALIDATE_EVERY_SECONDS + 1,
-                SWEEP_BATCH + deferred.len(),
-            )
-            .await?;
-        let fresh: Vec<Session> = due
-            .into_iter()
-            .filter(|s| !deferred.contains(&s.hash))
-            .collect();
-        if fresh.is_empty() {
-            break;
-        }
-        for session in fresh {
-            report.checked += 1;
-            match check(users, login, seal, &session, now_s).await? {
-                Checked::Valid => report.valid += 1,
-                Checked::Refreshed => report.refreshed += 1,
-                Checked::Ended => report.ended += 1,
-                Checked::Expired => report.expired += 1,
-                Checked::Deferred => {
-                    report.deferred += 1;
-                    deferred.insert(session.hash.clone());
-                }
-            }
-        }
-    }
+    let report = in_batches(
+        |limit| users.sessions_to_validate(now_s - VALIDATE_EVERY_SECONDS + 1, limit),
+        |s: &Session| s.hash.clone(),
+        |session| async move { check(users, login, seal, &session, now_s).await },
+    )
+    .await?;
     if report.ended > 0 || report.deferred > 0 {
         tracing::info!(?report, "session validation sweep");
     }
     Ok(report)
 }
 
-enum Checked {
+/// The hourly sweep's loop, for whatever holds tokens (sessions, grants):
+/// batches of what is due (`due(limit)`), each checked, until nothing is
+/// due or the budget is spent. Each checked one leaves the due range; a
+/// deferred one stays there (and is not asked about again in this sweep).
+pub(crate) async fn in_batches<T, Due, DueFut, Check, CheckFut>(
+    due: Due,
+    key: impl Fn(&T) -> String,
+    check: Check,
+) -> Result<SweepReport, StoreError>
+where
+    Due: Fn(usize) -> DueFut,
+    DueFut: std::future::Future<Output = Result<Vec<T>, StoreError>>,
+    Check: Fn(T) -> CheckFut,
+    CheckFut: std::future::Future<Output = Result<Checked, StoreError>>,
+{
+    let started = std::time::Instant::now();
+    let mut report = SweepReport::default();
+    let mut deferred = std::collections::HashSet::new();
+    while started.elapsed() < SWEEP_BUDGET {
+        let fresh: Vec<T> = due(SWEEP_BATCH + deferred.len())
+            .await?
+            .into_iter()
+            .filter(|t| !deferred.contains(&key(t)))
+            .collect();
+        if fresh.is_empty() {
+            break;
+        }
+        for item in fresh {
+            report.checked += 1;
+            let id = key(&item);
+            match check(item).await? {
+                Checked::Valid => report.valid += 1,
+                Checked::Refreshed => report.refreshed += 1,
+                Checked::Ended => report.ended += 1,
+                Checked::Expired => report.expired += 1,
+                Checked::Deferred => {
+                    report.deferred += 1;
+                    deferred.insert(id);
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// What checking one holder of tokens came to.
+pub(crate) enum Checked {
     Valid,
     Refreshed,
+    /// Its tokens are dead: the session ended, the grant deleted.
     Ended,
     Expired,
     Deferred,
@@ -103,60 +124,33 @@ async fn check(
         tracing::info!(user = %session.user_id, "ended a session whose Twitch token is no longer valid");
         Ok::<_, StoreError>(Checked::Ended)
     };
-    let Ok(access) = seal.open(&session.hash, &tokens.access) else {
+    let (Some(access), refresh) = opened(seal, &session.hash, tokens) else {
         return end().await;
     };
     if session.expires_at_s < now_s {
         // Best effort: a failed revoke still ends the session.
         let _ = login.revoke(&access).await;
-        if let Some(r) = tokens
-            .refresh
-            .as_deref()
-            .and_then(|r| seal.open(&session.hash, r).ok())
-        {
-            let _ = login.revoke(&r).await;
+        if let Some(r) = &refresh {
+            let _ = login.revoke(r).await;
         }
         users.end_session(&session.hash).await?;
         return Ok(Checked::Expired);
     }
-    match login.validate(&access).await {
-        Ok(Validation::Valid { .. }) => {
+    match login.renew(&access, refresh.as_deref()).await {
+        Renewal::Valid => {
             users
                 .set_session_tokens(&session.hash, Some(tokens), now_s)
                 .await?;
-            return Ok(Checked::Valid);
+            Ok(Checked::Valid)
         }
-        Ok(Validation::Invalid) => {}
-        Err(LoginError::Unavailable(_)) => return Ok(Checked::Deferred),
-        Err(e) => {
-            tracing::warn!(error = %e, "validate answered unexpectedly");
-            return Ok(Checked::Deferred);
-        }
-    }
-    let refresh = tokens
-        .refresh
-        .as_deref()
-        .and_then(|r| seal.open(&session.hash, r).ok());
-    let Some(refresh) = refresh else {
-        return end().await;
-    };
-    match login.refresh(&refresh).await {
-        Ok(fresh) => {
-            let sealed = SealedTokens {
-                access: seal.seal(&session.hash, &fresh.access_token),
-                // Rotated: the old refresh token is spent.
-                refresh: fresh
-                    .refresh_token
-                    .as_deref()
-                    .map(|r| seal.seal(&session.hash, r)),
-                expires_at_s: now_s + fresh.expires_in,
-            };
+        Renewal::Refreshed(fresh) => {
+            let kept = sealed(seal, &session.hash, &fresh, now_s + fresh.expires_in);
             users
-                .set_session_tokens(&session.hash, Some(&sealed), now_s)
+                .set_session_tokens(&session.hash, Some(&kept), now_s)
                 .await?;
             Ok(Checked::Refreshed)
         }
-        Err(LoginError::Refused { .. }) => end().await,
-        Err(_) => Ok(Checked::Deferred),
+        Renewal::Dead => end().await,
+        Renewal::Deferred => Ok(Checked::Deferred),
     }
 }

@@ -51,7 +51,8 @@ pub async fn state_from(secrets: Secrets) -> Result<(Manager, Settings), ConfigE
         let users = Arc::new(DynamoUserStore::new(client, table));
         manager = manager.with_users(users.clone());
         sessions = Some(SessionSweep {
-            users,
+            users: users.clone(),
+            grants: users,
             login: Login::new(helix),
             seal: secrets.read(Key::SessionKey, |key| {
                 SealKey::from_base64("SESSION_KEY", &key)

@@ -29,14 +29,16 @@ use crate::manager::{Manager, SweepReport};
 /// What the function needs besides the manager.
 pub struct Settings {
     pub admin_token: String,
-    /// The hourly validation of users' sessions, run with each sweep; `None`
-    /// when login is not configured.
+    /// The hourly validation of users' sessions and broadcasters' grants,
+    /// run with each sweep; `None` when login is not configured.
     pub sessions: Option<SessionSweep>,
 }
 
-/// What validating sessions' Twitch tokens needs.
+/// What validating sessions' and broadcasters' grants' Twitch tokens needs.
 pub struct SessionSweep {
     pub users: std::sync::Arc<dyn shared::store::users::SessionStore>,
+    /// Broadcasters' grants, validated (refreshed or deleted) with the sessions.
+    pub grants: std::sync::Arc<dyn shared::store::grants::GrantStore>,
     pub login: shared::helix::login::Login,
     pub seal: shared::auth::seal::SealKey,
 }
@@ -97,22 +99,19 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
         Trigger::Admin(request) => http(m, settings, *request).await,
         Trigger::Stream(batch) => stream(m, batch).await,
         Trigger::Schedule(_) => {
-            // Sessions first: Twitch audits the hourly validation, and the
-            // streamer sweep can take the rest of the invocation. Both under
-            // the sweep lease: two validations at once would race on the
-            // same refresh tokens.
+            // Sessions and grants first: Twitch audits the hourly
+            // validation, and the streamer sweep can take the rest of the
+            // invocation. All under the sweep lease: two validations at once
+            // would race on the same refresh tokens.
             let sessions = async {
                 let s = settings.sessions.as_ref()?;
                 let now_s = now_ms() / 1000;
-                match shared::sessions::validate_due(s.users.as_ref(), &s.login, &s.seal, now_s)
-                    .await
-                {
-                    Ok(report) => Some(json!(report)),
-                    Err(e) => {
-                        tracing::error!(error = %e, "session validation failed");
-                        None
-                    }
-                }
+                let sessions =
+                    shared::sessions::validate_due(s.users.as_ref(), &s.login, &s.seal, now_s)
+                        .await;
+                let grants =
+                    shared::grants::validate_due(s.grants.as_ref(), &s.login, &s.seal, now_s).await;
+                Some((reported("session", sessions), reported("grant", grants)))
             };
             let (sessions, swept) = m.sweep_after(now_ms(), sessions).await;
             let mut out = match swept {
@@ -129,14 +128,34 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
                     json!({"error": e.to_string()})
                 }
             };
-            if let Some(report) = sessions.flatten() {
-                out["sessions"] = report;
+            if let Some((sessions, grants)) = sessions.flatten() {
+                if let Some(report) = sessions {
+                    out["sessions"] = report;
+                }
+                if let Some(report) = grants {
+                    out["grants"] = report;
+                }
             }
             out
         }
         Trigger::Unknown => {
             tracing::warn!("ignored an event of unknown shape");
             json!({"error": "unknown event"})
+        }
+    }
+}
+
+/// A validation sweep's report as the invocation answers it; `None` (and
+/// logged) when the store failed.
+fn reported(
+    what: &str,
+    swept: Result<shared::sessions::SweepReport, shared::store::StoreError>,
+) -> Option<Value> {
+    match swept {
+        Ok(report) => Some(json!(report)),
+        Err(e) => {
+            tracing::error!(error = %e, "{what} validation failed");
+            None
         }
     }
 }

@@ -68,7 +68,8 @@ pub async fn state_from(secrets: Secrets) -> Result<WebhookState, ConfigError> {
         let users = Arc::new(DynamoUserStore::new(client.clone(), users));
         state.revocations = Some(Revocations {
             sessions: users.clone(),
-            overlays: users,
+            overlays: users.clone(),
+            grants: users,
             streamers,
             sockets,
         });

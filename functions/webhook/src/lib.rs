@@ -27,6 +27,7 @@ use shared::eventsub::headers::{MAX_MESSAGE_ID_LEN, MESSAGE_ID};
 /// The sockets a revocation closes (re-exported: the stack builds them).
 pub use shared::push::Sockets;
 use shared::store::coverage::GapStore;
+use shared::store::grants::GrantStore;
 use shared::store::streamers::StreamerStore;
 use shared::store::users::{OverlayStore, SessionStore};
 use shared::store::{EventStore, StoreError, SubscriptionStore};
@@ -60,11 +61,14 @@ pub struct WebhookState {
 /// What `user.authorization.revoke` changes at once: the user's sessions
 /// end (and with them their unused tickets and what their open sockets may
 /// ask for), their overlay keys pause until they log in again, their open
-/// sockets are closed, and their broadcaster grant is forgotten (Twitch
-/// requires the sessions and the grant).
+/// sockets are closed, and their broadcaster grant is forgotten: its scopes
+/// on the streamer and its kept tokens (Twitch requires the sessions and the
+/// tokens).
 pub struct Revocations {
     pub sessions: Arc<dyn SessionStore>,
     pub overlays: Arc<dyn OverlayStore>,
+    /// The broadcaster's kept tokens (deleted: recovery can no longer act).
+    pub grants: Arc<dyn GrantStore>,
     pub streamers: Arc<dyn StreamerStore>,
     /// Where the user's open sockets are found and closed; `None` (no
     /// WebSocket API configured): they can no longer act, but stay open.
@@ -82,6 +86,7 @@ impl Revocations {
         if self.streamers.streamer(user_id).await?.is_some() {
             self.streamers.set_scopes(user_id, &[], now_ms).await?;
         }
+        let grant_deleted = self.grants.delete_grant(user_id, None).await?;
         let mut closed = 0;
         if let Some(sockets) = &self.sockets {
             for id in sockets.connections.connections_of(user_id, now_ms).await? {
@@ -94,7 +99,7 @@ impl Revocations {
                 }
             }
         }
-        tracing::info!(user = %user_id, sessions_ended = ended, sockets_closed = closed, "a user revoked our app");
+        tracing::info!(user = %user_id, sessions_ended = ended, grant_deleted, sockets_closed = closed, "a user revoked our app");
         Ok(())
     }
 }

@@ -19,6 +19,7 @@ mod tickets;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use shared::store::grants::GrantStore;
 use shared::store::streamers::{StreamerStore, Wish};
 use shared::store::users::{FavouriteStore, SessionStore};
 use support::{next_json, send, Running};

@@ -22,6 +22,7 @@
 //! Each function reaches DynamoDB and `@connections` only through the IAM
 //! recorder ([`recorder`]), signing with its own dummy access key.
 
+mod grants;
 mod lambda;
 mod overlay;
 mod recorder;
@@ -415,6 +416,7 @@ async fn every_sample_through_the_lambda_runtime() {
     api_samples(&world, &mut api).await;
     poller_sees_a_live_stream(&world, &mut manager, &mut poller, &manager_samples).await;
     let user = world.logged_in_user().await;
+    grants::seed(&world).await;
     api_logged_in(&world, &mut api, &mut websocket, &user).await;
     eventsub_manager_validates_sessions(&world, &mut manager, &manager_samples).await;
     let mut session_socket = websocket_of_a_session(&world, &mut websocket, &user).await;
@@ -1318,9 +1320,11 @@ async fn api_logged_in(world: &World, f: &mut Lambda, websocket: &mut Lambda, us
 }
 
 /// The sweep's hourly validation: the session validated two hours ago is
-/// checked with Twitch (which never issued its token) and ended.
+/// checked with Twitch (which never issued its token) and ended; of the two
+/// grants due, the one Twitch issued is kept (validated now), the other
+/// deleted.
 async fn eventsub_manager_validates_sessions(
-    _world: &World,
+    world: &World,
     f: &mut Lambda,
     samples: &[(String, Value)],
 ) {
@@ -1331,10 +1335,29 @@ async fn eventsub_manager_validates_sessions(
         sweep["sessions"]["checked"].as_u64() >= Some(1),
         "schedule (a session due): {sweep}"
     );
+    let grants = &sweep["grants"];
+    assert_eq!(
+        (
+            grants["checked"].as_u64(),
+            grants["valid"].as_u64(),
+            grants["ended"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1)),
+        "schedule (two grants due): {sweep}"
+    );
+    let live = grants::kept(world, grants::LIVE)
+        .await
+        .expect("the live grant kept");
+    let validated: i64 = live["validated_at"].as_n().unwrap().parse().unwrap();
+    assert!(validated > shared::clock::now_ms() / 1000 - 600, "{live:?}");
+    assert!(
+        grants::kept(world, grants::DEAD).await.is_none(),
+        "the dead grant deleted"
+    );
     ok(
         &f.name.clone(),
         "schedule (a session due)",
-        format!("sessions: {}", sweep["sessions"]),
+        format!("sessions: {}, grants: {grants}", sweep["sessions"]),
     );
 }
 
@@ -1373,9 +1396,13 @@ async fn webhook_user_revokes(world: &World, f: &mut Lambda) {
             .any(|i| i.contains_key("overlays_suspended_at")),
         "the user's overlays are paused: {profile:?}"
     );
+    assert!(
+        grants::kept(world, grants::LIVE).await.is_none(),
+        "the user's grant (kept tokens) deleted"
+    );
     ok(
         &f.name.clone(),
         "notification-user.authorization.revoke (signed now)",
-        "204, the user's sessions ended, overlays paused",
+        "204, the user's sessions ended, overlays paused, grant deleted",
     );
 }

@@ -34,6 +34,7 @@ fn settings(
         admin_token: ADMIN.into(),
         sessions: Some(eventsub_manager::handler::SessionSweep {
             users: store.clone(),
+            grants: store.clone(),
             login: shared::helix::login::Login::new(Arc::clone(helix)),
             seal: shared::auth::seal::SealKey::ephemeral(),
         }),

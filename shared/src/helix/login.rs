@@ -374,5 +374,7 @@ impl FormBody for reqwest::RequestBuilder {
     }
 }
 
+pub mod renew;
+
 #[cfg(test)]
 mod tests;

@@ -12,13 +12,17 @@
 //!   poller's lease, pause flag and status.
 //! - [`coverage::GapStore`]: gaps in what was received (a streamer's type
 //!   wanted and not covered), from open to recovering to closed.
+//! - [`grants::GrantStore`]: each broadcaster's grant (their sealed Twitch
+//!   tokens, apart from sessions: what recovery acts with).
+//! - [`sealed::SealedTokens`]: a user's Twitch tokens as kept (sealed), by
+//!   sessions and grants alike.
 //! - [`leases::LeaseStore`]: named leases (owner, expiry) for work that must
 //!   never run twice at once across processes.
 //! - [`users`]: users who logged in with Twitch, one trait per role:
 //!   [`users::LoginStore`] (login states, users), [`users::SessionStore`],
 //!   [`users::FavouriteStore`], [`users::OverlayStore`],
 //!   [`users::AllowanceStore`] (tickets, allowances); [`users::UserStore`] is
-//!   all of them.
+//!   all of them (and [`grants::GrantStore`], on the same table).
 //!
 //! Adapters: `sqlite` (embedded, the local stack) and `dynamo` (AWS). Both pass
 //! the same contract suite (`shared/tests/contract.rs`).
@@ -27,7 +31,9 @@ pub mod connections;
 pub mod coverage;
 #[cfg(feature = "dynamo")]
 pub mod dynamo;
+pub mod grants;
 pub mod leases;
+pub mod sealed;
 pub mod snapshots;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;

@@ -5,7 +5,9 @@
 //!
 //! Tokens live on the session, not the user: every login mints its own, so
 //! logging out in one browser revokes that browser's token only, and the
-//! hourly validation ends exactly the sessions whose token died.
+//! hourly validation ends exactly the sessions whose token died. The one
+//! exception is a broadcaster's channel login, whose tokens are their grant
+//! ([`super::grants`]), kept apart so that a logout does not end it.
 //!
 //! Nothing here holds a replayable secret: sessions, login states and
 //! tickets are stored by the SHA-256 of their value, Twitch tokens sealed
@@ -14,11 +16,13 @@
 //! One trait per role, so each caller takes what it uses: [`LoginStore`]
 //! (logins in flight, users), [`SessionStore`] (sessions and their tokens),
 //! [`FavouriteStore`] (favourites, read marks, fans), [`OverlayStore`]
-//! (alert-overlay keys), [`AllowanceStore`] (tickets, budgets). One adapter
+//! (alert-overlay keys), [`AllowanceStore`] (tickets, budgets), and
+//! [`GrantStore`] (broadcasters' grants, in its own module). One adapter
 //! type implements them all; [`UserStore`] names the whole set.
 
 use async_trait::async_trait;
 
+use super::grants::GrantStore;
 use super::{Cursor, StoreError};
 
 /// A login in flight, between `/auth/login` and `/auth/callback`.
@@ -35,14 +39,9 @@ pub struct LoginState {
     pub expires_at_s: i64,
 }
 
-/// A user's Twitch tokens, sealed for that user.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SealedTokens {
-    pub access: String,
-    pub refresh: Option<String>,
-    /// When Twitch said the access token expires (Unix seconds).
-    pub expires_at_s: i64,
-}
+/// Sessions' tokens are sealed like grants' (re-exported: its home is
+/// shared by both).
+pub use super::sealed::SealedTokens;
 
 /// A user, keyed on Twitch's `sub` (the user id), never on a name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -329,15 +328,21 @@ pub trait AllowanceStore: Send + Sync {
     async fn count_use(&self, key: &str, window: &AllowanceWindow) -> Result<bool, StoreError>;
 }
 
-/// Everything the users table holds, every role above: for what wires or
-/// checks the whole table (the account routes, the contract suite). A caller
+/// Everything the users table holds, every role above and the broadcasters'
+/// grants ([`GrantStore`]): for what wires or checks the whole table (the account routes, the contract suite). A caller
 /// that needs less takes the role it needs.
 pub trait UserStore:
-    LoginStore + SessionStore + FavouriteStore + OverlayStore + AllowanceStore
+    LoginStore + SessionStore + FavouriteStore + OverlayStore + AllowanceStore + GrantStore
 {
 }
 
 impl<T> UserStore for T where
-    T: LoginStore + SessionStore + FavouriteStore + OverlayStore + AllowanceStore + ?Sized
+    T: LoginStore
+        + SessionStore
+        + FavouriteStore
+        + OverlayStore
+        + AllowanceStore
+        + GrantStore
+        + ?Sized
 {
 }

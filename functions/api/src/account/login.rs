@@ -20,10 +20,11 @@ use shared::auth::cookies;
 use shared::auth::guard;
 use shared::auth::session::{self, NewSessionId, LOGIN_STATE_SECONDS};
 use shared::auth::{random_token, same_secret, sha256_hex};
+use shared::helix::login::renew::sealed;
 use shared::helix::login::{Authorize, LoginError, Validation};
-use shared::store::streamers::Wish;
-use shared::store::users::{Favourite, LoginState, SealedTokens, Session, User};
+use shared::store::users::{LoginState, Session, User};
 
+use super::grant;
 use super::pages::{page, redirect};
 use super::visitor::{same_origin, visitor};
 use super::AccountRoutes;
@@ -159,7 +160,7 @@ pub async fn callback(account: &AccountRoutes, request: &Request, now_ms: i64) -
             }
             // A broadcaster's grant: the page says what it now receives.
             let back = if login.channel {
-                granted_marker(&login.return_to)
+                grant::granted_marker(&login.return_to)
             } else {
                 login.return_to.clone()
             };
@@ -249,19 +250,26 @@ async fn finish(
         created_at_s: now_s,
     };
     account.users.put_user(&user).await?;
+    let token_expires_at_s = now_s + expires_in.max(tokens.expires_in);
     if login.channel {
-        record_grant(account, &user, &scopes, now_ms).await?;
+        grant::record(account, &user, &scopes, now_ms).await?;
+        grant::keep(
+            account,
+            &user.id,
+            &tokens,
+            token_expires_at_s,
+            &scopes,
+            now_s,
+        )
+        .await?;
     }
     let id = NewSessionId::generate();
     let expires_at_s = session::expiry(now_s, now_s);
-    let sealed = SealedTokens {
-        access: account.seal.seal(&id.hash, &tokens.access_token),
-        refresh: tokens
-            .refresh_token
-            .as_deref()
-            .map(|r| account.seal.seal(&id.hash, r)),
-        expires_at_s: now_s + expires_in.max(tokens.expires_in),
-    };
+    // A channel login's tokens are the grant's, not the session's: its
+    // logout must not revoke what recovery acts with (and a refresh to mint
+    // a second pair would kill the first).
+    let sealed =
+        (!login.channel).then(|| sealed(&account.seal, &id.hash, &tokens, token_expires_at_s));
     account
         .users
         .create_session(&Session {
@@ -269,7 +277,7 @@ async fn finish(
             user_id: user.id.clone(),
             created_at_s: now_s,
             expires_at_s,
-            tokens: Some(sealed),
+            tokens: sealed,
             validated_at_s: now_s,
         })
         .await?;
@@ -280,62 +288,9 @@ async fn finish(
         .set(account.cookies.session(), &id.cookie, session::MAX_SECONDS))
 }
 
-/// `return_to` with `granted=1` in its query (before any fragment): the
-/// page then confirms what the broadcaster's grant lets this site receive.
-fn granted_marker(return_to: &str) -> String {
-    let (path, fragment) = match return_to.split_once('#') {
-        Some((p, f)) => (p, Some(f)),
-        None => (return_to, None),
-    };
-    let joiner = if path.contains('?') { '&' } else { '?' };
-    match fragment {
-        Some(f) => format!("{path}{joiner}granted=1#{f}"),
-        None => format!("{path}{joiner}granted=1"),
-    }
-}
-
-/// A broadcaster let us read their channel: their streamer is tracked and
-/// its scopes are what this grant holds (fewer than before is recorded as
-/// fewer), and their own channel becomes a favourite.
-async fn record_grant(
-    account: &AccountRoutes,
-    user: &User,
-    granted: &[String],
-    now_ms: i64,
-) -> Result<(), Finish> {
-    let scopes: Vec<String> = account
-        .channel_scopes
-        .iter()
-        .filter(|s| granted.contains(s))
-        .cloned()
-        .collect();
-    let added = account
-        .users
-        .add_favourite(
-            &user.id,
-            &Favourite::new(&user.id, &user.login, now_ms),
-            account.max_favourites,
-        )
-        .await?;
-    tracing::debug!(?added, "own channel as a favourite");
-    account
-        .streamers
-        .want(&Wish {
-            broadcaster_id: user.id.clone(),
-            login: Some(user.login.clone()),
-            by: user.id.clone(),
-            at_ms: now_ms,
-        })
-        .await?;
-    account
-        .streamers
-        .set_scopes(&user.id, &scopes, now_ms)
-        .await?;
-    Ok(())
-}
-
 /// `POST /auth/logout`: revokes this session's Twitch token (a failure there
-/// never blocks the logout), ends the session, clears the cookie.
+/// never blocks the logout), ends the session, clears the cookie. A
+/// broadcaster's grant is not the session's and stays.
 pub async fn logout(account: &AccountRoutes, request: &Request, now_s: i64) -> Response<Body> {
     if let Err(e) = same_origin(account, request) {
         return e.into_response();
@@ -372,16 +327,4 @@ pub async fn logout(account: &AccountRoutes, request: &Request, now_s: i64) -> R
     );
     super::pages::set_cookies(&mut response, &[clear]);
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::granted_marker;
-
-    #[test]
-    fn the_granted_marker_goes_in_the_query_before_any_fragment() {
-        assert_eq!(granted_marker("/"), "/?granted=1");
-        assert_eq!(granted_marker("/?a=b"), "/?a=b&granted=1");
-        assert_eq!(granted_marker("/#user1337"), "/?granted=1#user1337");
-    }
 }

@@ -4,6 +4,8 @@
 //! - [`visitor`]: who is calling (the session cookie) and whether a
 //!   state-changing request comes from our own origin.
 //! - [`login`]: `GET /auth/login`, `GET /auth/callback`, `POST /auth/logout`.
+//! - [`grant`]: what a broadcaster's channel login records, their tokens
+//!   kept apart from sessions.
 //! - [`me`]: `GET /api/me`, `PUT`/`DELETE /api/me/favourites/{login}`,
 //!   `POST /api/ws-ticket`.
 //! - [`overlay`]: alert-overlay keys for OBS, their read-only tickets, and
@@ -13,6 +15,7 @@
 //!   settings, test alert, replay/skip/pause.
 //! - [`pages`]: the small HTML pages the browser routes answer with.
 
+pub mod grant;
 pub mod login;
 pub mod me;
 pub mod overlay;

@@ -120,6 +120,17 @@ CREATE TABLE IF NOT EXISTS sessions (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
 CREATE INDEX IF NOT EXISTS sessions_to_validate ON sessions (validated_at) WHERE access IS NOT NULL;
+CREATE TABLE IF NOT EXISTS grants (
+    broadcaster_id   TEXT PRIMARY KEY,
+    access           TEXT NOT NULL,
+    refresh          TEXT,
+    token_expires_at INTEGER NOT NULL,
+    scopes           TEXT NOT NULL,
+    granted_at       INTEGER NOT NULL,
+    validated_at     INTEGER NOT NULL,
+    refreshing_until INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS grants_to_validate ON grants (validated_at);
 CREATE TABLE IF NOT EXISTS used_tickets (
     hash       TEXT PRIMARY KEY,
     expires_at INTEGER NOT NULL

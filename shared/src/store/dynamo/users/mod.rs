@@ -6,6 +6,7 @@
 //! | login state | `LOGIN#<sha256 of state>` | `-` | single use: `DeleteItem` returning the old item |
 //! | user | `USER#<id>` | `PROFILE` | profile, scopes, `fav_count`, `overlays_suspended_at` (a revocation, until the next login) |
 //! | favourite | `USER#<id>` | `FAV#<streamer id>` | a user's favourites (`Query` on the user's partition) |
+//! | broadcaster grant | `GRANT#<id>` | `-` | the broadcaster's sealed tokens apart from sessions (`grants`), `validate_due` = `GRANT` |
 //! | session | `SESSION#<sha256 of cookie>` | `-` | a session by cookie (`GetItem`), with its sealed Twitch tokens |
 //! | used ticket | `TICKET#<sha256 of ticket>` | `-` | single use (conditional `PutItem`) |
 //! | allowance | `ALLOW#<key>#<window start>` | `-` | per-user budgets (conditional `ADD`) |
@@ -16,7 +17,8 @@
 //! (a revocation reaches this index within about a second; the favourite
 //! keeps `overlay_shown`, the sort key of the last alert that key showed,
 //! written only under `overlay_hash = <the key's hash>`);
-//! `to_validate` (`validate_due`, `validated_at`) — sessions holding tokens, by
+//! `to_validate` (`validate_due`, `validated_at`) — sessions holding tokens
+//! (`TOKENS`) and broadcasters' grants (`GRANT`), each by
 //! when they were last validated (one partition: fine for the hourly sweep
 //! up to hundreds of thousands of sessions; shard the key beyond that).
 //!
@@ -27,10 +29,11 @@
 
 //!
 //! One file per role: `logins`, `sessions`, `favourites`, `overlays`,
-//! `allowances`; here the table's type and the key every item has.
+//! `allowances`, `grants`; here the table's type and the key every item has.
 
 mod allowances;
 mod favourites;
+mod grants;
 mod logins;
 mod overlays;
 mod sessions;

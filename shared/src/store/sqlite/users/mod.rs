@@ -2,6 +2,7 @@
 
 mod allowances;
 mod favourites;
+mod grants;
 mod logins;
 mod overlays;
 mod sessions;
