@@ -1,7 +1,7 @@
 // Lighthouse's four category scores for the page (logged out, then logged in
 // through the simulated Twitch with a favourite and some events), the alert
 // overlay and the API reference, on a running local stack:
-//   node scripts/lighthouse.mjs http://127.0.0.1:PORT [out-dir]
+//   node scripts/lighthouse.mjs http://127.0.0.1:PORT [out-dir]   (LIGHTHOUSE_FORM=mobile: the phone preset)
 // scripts/lighthouse.sh starts the stack and calls this. Headless Chromium
 // (CHROMIUM, default /usr/bin/chromium) driven by playwright-core for the
 // login; Lighthouse (LIGHTHOUSE: a path to its module, default the pinned
@@ -43,16 +43,27 @@ const page = await context.newPage();
 const categories = ['performance', 'accessibility', 'best-practices', 'seo'];
 const results = [];
 
+// LIGHTHOUSE_FORM=mobile: a phone on a slow 4G network with a 4× slower CPU
+// (Lighthouse's own mobile preset, simulated); the default, desktop: as a
+// person at a desk opens it, on loopback, no throttling model.
+const mobile = process.env.LIGHTHOUSE_FORM === 'mobile';
 const settings = {
   output: 'json',
   logLevel: 'error',
   onlyCategories: categories,
-  // Keep the login cookie; the stack is on loopback, so no throttling model
-  // of a phone network (desktop preset, as a person at a desk opens it).
+  // Keep the login cookie.
   disableStorageReset: true,
-  formFactor: 'desktop',
-  screenEmulation: { mobile: false, width: 1350, height: 940, deviceScaleFactor: 1, disabled: false },
-  throttlingMethod: 'provided',
+  ...(mobile
+    ? {
+      formFactor: 'mobile',
+      screenEmulation: { mobile: true, width: 412, height: 823, deviceScaleFactor: 1.75, disabled: false },
+      throttlingMethod: 'simulate',
+    }
+    : {
+      formFactor: 'desktop',
+      screenEmulation: { mobile: false, width: 1350, height: 940, deviceScaleFactor: 1, disabled: false },
+      throttlingMethod: 'provided',
+    }),
 };
 
 /** Prints (and keeps) the scores of one report; `null` where not measured. */
@@ -86,7 +97,8 @@ try {
   await page.click('#favourites li[data-id="777"] .overlay');
   await page.waitForSelector('#overlay-box:visible');
   const overlay = await page.inputValue('#overlay-url');
-  await audit('main-logged-in', `${base}/`);
+  // With a streamer open and its events in the feed and the charts.
+  await audit('main-logged-in', `${base}/#777`);
   // The overlay is transparent until an alert shows, so a page load paints
   // nothing (Lighthouse: NO_FCP) and has no performance score: it is
   // audited as a snapshot while an alert is on screen, events arriving.
@@ -100,7 +112,7 @@ try {
   const remote = await puppeteer.connect({ browserURL: `http://127.0.0.1:${port}` });
   try {
     const obs = await remote.newPage();
-    await obs.setViewport({ width: 1350, height: 940 });
+    await obs.setViewport(mobile ? { width: 412, height: 823 } : { width: 1350, height: 940 });
     await obs.goto(`${overlay}&duration=5`);
     await obs.waitForSelector('#alert:not([hidden])', { timeout: 30000 });
     const flow = await snapshot(obs, { flags: settings });

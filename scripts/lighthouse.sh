@@ -2,7 +2,8 @@
 # Lighthouse scores (performance, accessibility, best practices, SEO) of the
 # page logged out and logged in, the OBS overlay and /api/docs, on the local
 # stack (target/debug/local, in-memory store, simulated Twitch, loopback only):
-#   scripts/lighthouse.sh [out-dir]      (LOCAL_BIN, CHROMIUM, LIGHTHOUSE to change)
+#   scripts/lighthouse.sh [out-dir]      (LOCAL_BIN, CHROMIUM, LIGHTHOUSE to change;
+#                                         LIGHTHOUSE_FORM=mobile for the phone preset)
 # Prints one line per page; with out-dir, the full JSON reports go there.
 # Not part of scripts/test.sh: a debug build under a loaded machine moves the
 # performance score by several points between runs, so it reports, not gates.

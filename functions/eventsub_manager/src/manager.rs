@@ -282,6 +282,7 @@ impl Manager {
     /// [`Manager::reconcile_one`] for a caller that holds the lease.
     async fn reconcile_held(&self, id: &str, now_ms: i64) -> Result<Outcome, ManagerError> {
         let stored = self.streamers.streamer(id).await?;
+        let lapsed = self.types_not_received(id, now_ms).await?;
         let desired = match &stored {
             Some(s) => Desired {
                 broadcaster: id.to_owned(),
@@ -289,10 +290,14 @@ impl Manager {
                 kinds: catalog::tracked().collect(),
                 scopes: s.scopes.clone(),
                 revoked: self.revoked(s).await?,
+                // A type whose gap is open is not being received: its
+                // replacement's verification may fail while the callback is
+                // still unreachable (the outage goes on), and that must not
+                // spend the cap meant for a callback that never verifies.
                 recreated: s
                     .types
                     .iter()
-                    .map(|(k, r)| (k.clone(), r.recreated))
+                    .map(|(k, r)| (k.clone(), if lapsed.contains(k) { 0 } else { r.recreated }))
                     .collect(),
                 // Given up on for a while, not for ever: a webhook outage
                 // must not switch types off permanently.

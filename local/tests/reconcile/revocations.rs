@@ -183,3 +183,39 @@ async fn a_subscription_ended_for_failures_whose_revocation_never_came_still_ope
     assert_eq!(gaps.len(), 1, "{gaps:?}");
     assert_eq!(gaps[0].state, GapState::Recovering);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_its_gap_is_open_a_type_is_recreated_however_often_its_verification_fails() {
+    let w = world().await;
+    let id = enabled_stream_online(&w).await;
+    assert_eq!(
+        w.sim
+            .revoke(&id, "notification_failures_exceeded")
+            .await
+            .unwrap(),
+        204
+    );
+    // The outage goes on: each replacement's challenge cannot reach us.
+    w.sim.outage(std::time::Duration::from_secs(600));
+    for round in 0..=MAX_RECREATE + 1 {
+        let outcome = w.reconcile().await;
+        assert!(
+            !matches!(outcome.states["stream.online"], TypeState::Failed { .. }),
+            "round {round}: {:?}",
+            outcome.states["stream.online"]
+        );
+        assert_eq!(outcome.created, 1, "round {round}: replaced again");
+    }
+    // Back: the next replacement verifies, and the gap ends.
+    w.sim.outage(std::time::Duration::ZERO);
+    let outcome = w.reconcile().await;
+    assert_eq!(outcome.created, 1);
+    w.challenged().await;
+    assert!(matches!(
+        w.reconcile().await.states["stream.online"],
+        TypeState::Enabled { .. }
+    ));
+    let gaps = w.store.gaps(STREAMER, 0, i64::MAX).await.unwrap();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0].state, GapState::Recovering);
+}

@@ -14,16 +14,34 @@
 //!   subscription still waiting for its callback's verification receives
 //!   nothing: its gap stays open.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use shared::eventsub::subscription::Subscription;
-use shared::store::coverage::GapKey;
+use shared::store::coverage::{GapKey, GapState};
 use shared::store::streamers::{Streamer, TypeState};
 use shared::store::StoreError;
 
 use super::Manager;
 
 impl Manager {
+    /// The types of `id` with an open gap: wanted, and not received now.
+    pub(super) async fn types_not_received(
+        &self,
+        id: &str,
+        now_ms: i64,
+    ) -> Result<BTreeSet<String>, StoreError> {
+        let Some(gaps) = &self.gaps else {
+            return Ok(BTreeSet::new());
+        };
+        Ok(gaps
+            .gaps(id, now_ms, now_ms)
+            .await?
+            .into_iter()
+            .filter(|g| g.state == GapState::Open)
+            .map(|g| g.key.event_type)
+            .collect())
+    }
+
     /// Opens a gap for each subscription of `id` that Twitch ended (unless
     /// one is open for its type already).
     pub(super) async fn open_lapsed_gaps(
