@@ -3,7 +3,7 @@
 // purpose, then the ledger (every event the simulator generated) held against
 // what the stack stored and the gaps it shows. scripts/drill-outage.sh runs it:
 //   node scripts/drill-outage.mjs <local binary> [--short] [--outage-seconds N]
-//        [--minutes-of-twitch-time M] [--no-kill]
+//        [--minutes-of-twitch-time M] [--sweep-secs S] [--no-kill]
 // Per EventSub type it prints: generated, delivered live, stored, recovered
 // exact / approximate, inside a visible gap, and silently lost (neither stored
 // nor inside a gap of its type), which must be 0. "No toy drill": a gap's
@@ -28,7 +28,9 @@ const COMPRESSION = 100;
 const minutes = option('--minutes-of-twitch-time', short ? 20 : 30);
 const outageSeconds = option('--outage-seconds', (minutes * 60) / COMPRESSION);
 const SIM_RATE = short ? 20 : 30;
-const SWEEP_SECS = 5;
+// The manager's 600 s sweep in AWS, compressed like the simulator's retries,
+// so a 30-minute outage spans three sweeps as it would there.
+const SWEEP_SECS = option('--sweep-secs', 600 / COMPRESSION);
 const BOUND_MS = 5000;
 // A few streamers with the broadcaster's grant (every type), a few without
 // (the four types that need nobody's permission).
