@@ -97,6 +97,7 @@ impl LocalTwitch {
         )
         .release_after_ms(release_after_ms_from_env()?)
         .with_gaps(store.clone())
+        .with_deliveries(store.clone())
         .with_users(store);
         Ok(Self {
             manager: Arc::new(manager),

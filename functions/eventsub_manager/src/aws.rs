@@ -42,9 +42,10 @@ pub async fn state_from(secrets: Secrets) -> Result<(Manager, Settings), ConfigE
         },
         streamers.clone(),
         store.clone(),
-        store,
+        store.clone(),
     )
     .with_gaps(streamers)
+    .with_deliveries(store)
     .release_after_ms(release_after_ms_from_env()?);
     let mut sessions = None;
     if let Some(table) = env::optional("USERS_TABLE") {

@@ -20,7 +20,7 @@ use shared::store::coverage::GapStore;
 use shared::store::leases::LeaseStore;
 use shared::store::streamers::{Streamer, StreamerStore, TypeRecord, TypeState, Wish};
 use shared::store::users::FavouriteStore;
-use shared::store::{StoreError, SubscriptionStore};
+use shared::store::{EventStore, StoreError, SubscriptionStore};
 
 use crate::apply::{reconcile, Outcome, Target};
 use crate::lease::{self, Held, Leases};
@@ -76,6 +76,9 @@ pub struct Manager {
     pub users: Option<Arc<dyn FavouriteStore>>,
     /// Coverage gaps, ended when their type is enabled again; `None`: not kept.
     pub gaps: Option<Arc<dyn GapStore>>,
+    /// The stored events, where a lapsed subscription's last delivery is
+    /// found (its gap's start); `None`: its verification stands for it.
+    pub deliveries: Option<Arc<dyn EventStore>>,
 }
 
 pub use shared::store::streamers::StreamerRef;
@@ -106,6 +109,7 @@ impl Manager {
             leases: Leases::new(leases),
             users: None,
             gaps: None,
+            deliveries: None,
         }
     }
 
@@ -126,6 +130,13 @@ impl Manager {
     /// The same manager, keeping streamers that are someone's favourite.
     pub fn with_users(mut self, users: Arc<dyn FavouriteStore>) -> Self {
         self.users = Some(users);
+        self
+    }
+
+    /// The same manager, starting the gaps it opens at the last delivery
+    /// stored in `events`.
+    pub fn with_deliveries(mut self, events: Arc<dyn EventStore>) -> Self {
+        self.deliveries = Some(events);
         self
     }
 

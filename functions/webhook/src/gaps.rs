@@ -20,8 +20,8 @@
 
 use shared::eventsub::status::Status;
 use shared::eventsub::subscription::Subscription;
-use shared::store::coverage::{GapKey, GapStore};
-use shared::store::{StoreError, MAX_PAGE};
+use shared::store::coverage::{last_known_delivery, GapKey, GapStore};
+use shared::store::StoreError;
 
 use crate::WebhookState;
 
@@ -39,9 +39,15 @@ pub async fn open_for_revocation(
         return Ok(());
     };
     let from_ms = if subscription.status == Status::NotificationFailuresExceeded {
-        last_known_delivery(state, streamer, &subscription.id, revoked_at_ms)
-            .await?
-            .unwrap_or(revoked_at_ms)
+        last_known_delivery(
+            state.events.as_ref(),
+            state.subscriptions.as_ref(),
+            streamer,
+            &subscription.id,
+            revoked_at_ms,
+        )
+        .await?
+        .unwrap_or(revoked_at_ms)
     } else {
         revoked_at_ms
     };
@@ -55,27 +61,4 @@ pub async fn open_for_revocation(
         tracing::warn!(broadcaster = streamer, kind = %key.event_type, from_ms, cause, "coverage gap opened");
     }
     Ok(())
-}
-
-/// The last instant, no later than `until_ms`, at which `streamer`'s
-/// subscription `subscription_id` is known to have delivered: its newest
-/// event among the streamer's newest page, else its verification.
-async fn last_known_delivery(
-    state: &WebhookState,
-    streamer: &str,
-    subscription_id: &str,
-    until_ms: i64,
-) -> Result<Option<i64>, StoreError> {
-    let newest = state.events.recent(streamer, MAX_PAGE, None).await?;
-    let stored = newest
-        .events
-        .iter()
-        .find(|e| e.event.subscription_id == subscription_id)
-        .map(|e| e.event.received_at_ms);
-    let verified = state
-        .subscriptions
-        .subscription(subscription_id)
-        .await?
-        .and_then(|s| s.callback_verified_at_ms);
-    Ok(stored.max(verified).filter(|at| *at <= until_ms))
 }

@@ -166,7 +166,8 @@ fn manager_for(
         store.clone(),
         leases,
     )
-    .with_gaps(store)
+    .with_gaps(store.clone())
+    .with_deliveries(store)
 }
 
 /// A callback that answers every POST 200 "nope": never the challenge.

@@ -135,11 +135,17 @@ async fn a_revocation_for_delivery_failures_is_recreated_at_once_and_its_gap_end
 async fn a_subscription_ended_for_failures_whose_revocation_never_came_still_opens_its_gap() {
     let w = world().await;
     let id = enabled_stream_online(&w).await;
-    let verified = SubscriptionStore::subscription(w.store.as_ref(), &id)
+    // One event delivered and stored: the gap starts there, as the
+    // webhook's would (not at the verification, before it).
+    let (status, _) = w.sim.deliver(&id).await.unwrap();
+    assert!((200..300).contains(&status), "{status}");
+    let delivered = shared::store::EventStore::recent(w.store.as_ref(), STREAMER, 1, None)
         .await
         .unwrap()
-        .and_then(|s| s.callback_verified_at_ms)
-        .expect("the webhook recorded the challenge it answered");
+        .events
+        .first()
+        .map(|e| e.event.received_at_ms)
+        .expect("the delivery was stored");
     // Twitch ends it while this site cannot be reached: its one revocation
     // message is lost, and the webhook never hears of it.
     w.sim.outage(std::time::Duration::from_secs(600));
@@ -157,7 +163,7 @@ async fn a_subscription_ended_for_failures_whose_revocation_never_came_still_ope
         .is_empty());
 
     // The manager finds it ended, replaces it, and opens the gap itself,
-    // from the verification (it sees no deliveries): wider, never short.
+    // from the subscription's last stored delivery.
     let outcome = w.reconcile().await;
     assert_eq!((outcome.deleted, outcome.created), (1, 1));
     let gaps = w.store.gaps(STREAMER, 0, i64::MAX).await.unwrap();
@@ -173,7 +179,7 @@ async fn a_subscription_ended_for_failures_whose_revocation_never_came_still_ope
             "stream.online",
             "notification_failures_exceeded",
             GapState::Open,
-            verified
+            delivered
         )
     );
     // Once: the next runs find nothing ended, and the replacement ends it.

@@ -24,7 +24,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::StoreError;
+use super::{EventStore, StoreError, SubscriptionStore, MAX_PAGE};
 
 /// Where a gap is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,4 +148,29 @@ pub trait GapStore: Send + Sync {
     /// Gaps not closed yet (open or recovering), of every streamer, up to
     /// `limit` ([`super::read_size`]).
     async fn unsettled_gaps(&self, limit: usize) -> Result<Vec<Gap>, StoreError>;
+}
+
+/// The last instant, no later than `until_ms`, at which `streamer`'s
+/// subscription `subscription_id` is known to have delivered: its newest
+/// event among the streamer's newest page, else its verification. Where a
+/// gap after delivery failures starts: the webhook's on a revocation, the
+/// manager's when it finds the subscription ended first.
+pub async fn last_known_delivery(
+    events: &dyn EventStore,
+    subscriptions: &dyn SubscriptionStore,
+    streamer: &str,
+    subscription_id: &str,
+    until_ms: i64,
+) -> Result<Option<i64>, StoreError> {
+    let newest = events.recent(streamer, MAX_PAGE, None).await?;
+    let stored = newest
+        .events
+        .iter()
+        .find(|e| e.event.subscription_id == subscription_id)
+        .map(|e| e.event.received_at_ms);
+    let verified = subscriptions
+        .subscription(subscription_id)
+        .await?
+        .and_then(|s| s.callback_verified_at_ms);
+    Ok(stored.max(verified).filter(|at| *at <= until_ms))
 }

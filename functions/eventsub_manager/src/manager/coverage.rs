@@ -5,9 +5,9 @@
 //!   reached the webhook. It may not: Twitch sends it once, the stack may be
 //!   down, and once this run deletes the ended subscription (to replace it)
 //!   no revocation for it follows. Opening is idempotent, so the webhook's
-//!   gap, when it came first, stands. The manager does not see deliveries:
-//!   such a gap starts when the subscription was verified (else created),
-//!   the earliest it can have missed anything: wider, never short.
+//!   gap, when it came first, stands. It starts where the webhook's would:
+//!   the subscription's last stored delivery, else its verification, else
+//!   its creation (`coverage::last_known_delivery`, one home for both).
 //! - **The end**: a type whose subscription just became enabled (a new
 //!   subscription id, enabled where it was not before) is received again,
 //!   so its gap ends and waits for its recovery (`recovering`). A
@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use shared::eventsub::subscription::Subscription;
-use shared::store::coverage::{GapKey, GapState};
+use shared::store::coverage::{last_known_delivery, GapKey, GapState};
 use shared::store::streamers::{Streamer, TypeState};
 use shared::store::StoreError;
 
@@ -54,12 +54,24 @@ impl Manager {
             return Ok(());
         };
         for sub in lapsed {
-            let verified = self
-                .subscriptions
-                .subscription(&sub.id)
-                .await?
-                .and_then(|s| s.callback_verified_at_ms);
-            let from_ms = verified
+            let known = match &self.deliveries {
+                Some(events) => {
+                    last_known_delivery(
+                        events.as_ref(),
+                        self.subscriptions.as_ref(),
+                        id,
+                        &sub.id,
+                        now_ms,
+                    )
+                    .await?
+                }
+                None => self
+                    .subscriptions
+                    .subscription(&sub.id)
+                    .await?
+                    .and_then(|s| s.callback_verified_at_ms),
+            };
+            let from_ms = known
                 .or_else(|| shared::clock::rfc3339_ms(&sub.created_at))
                 .unwrap_or(now_ms)
                 .min(now_ms);
