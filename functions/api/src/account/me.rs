@@ -152,9 +152,7 @@ pub async fn mark_read(
             // Only positions this system handed out.
             Cursor::decode(cursor)?;
             let have = account.users.favourites(&v.user.id).await?;
-            let Some(f) = named(&have, segment) else {
-                return Err(ApiError::UnknownStreamer(shown_segment(segment)));
-            };
+            let f = own(&have, segment)?;
             account
                 .users
                 .mark_read(&v.user.id, &f.streamer_id, cursor)
@@ -295,6 +293,11 @@ pub async fn add_favourite(
 pub(super) fn named<'a>(have: &'a [Favourite], segment: &str) -> Option<&'a Favourite> {
     have.iter()
         .find(|f| f.streamer_id == segment || f.login.eq_ignore_ascii_case(segment))
+}
+
+/// The caller's favourite named by `segment`, or 404 `unknown_streamer`.
+pub(super) fn own<'a>(have: &'a [Favourite], segment: &str) -> Result<&'a Favourite, ApiError> {
+    named(have, segment).ok_or_else(|| ApiError::UnknownStreamer(shown_segment(segment)))
 }
 
 fn favourite_json(f: &Favourite) -> Value {

@@ -24,11 +24,11 @@ use shared::auth::{random_token, sha256_hex};
 use shared::store::users::{Favourite, OverlayKey};
 use shared::store::Cursor;
 
-use super::me::{named, reply};
+use super::me::{own, reply};
 use super::overlay_settings::OverlaySettings;
 use super::visitor::{required, same_origin};
 use super::AccountRoutes;
-use crate::error::{shown as shown_text, shown_segment, ApiError};
+use crate::error::{shown as shown_text, ApiError};
 
 /// What `POST …/overlay`, `POST …/overlay/reset` and `DELETE …/overlay` do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,9 +69,7 @@ pub async fn key(
             same_origin(account, request)?;
             let v = required(account, request, now_s).await?;
             let have = account.users.favourites(&v.user.id).await?;
-            let Some(f) = named(&have, segment) else {
-                return Err(ApiError::UnknownStreamer(shown_segment(segment)));
-            };
+            let f = own(&have, segment)?;
             let owner = seal_owner(&v.user.id, &f.streamer_id);
             let url = |key: &str| {
                 // The key rides in the fragment: browsers never send it to a server.

@@ -17,7 +17,7 @@ use shared::frames;
 use shared::push::PushError;
 use shared::store::users::Favourite;
 
-use super::me::{named, reply};
+use super::me::{own, reply};
 use super::overlay::kept_key;
 use super::overlay_settings::OverlaySettings;
 use super::visitor::{required, same_origin};
@@ -38,9 +38,7 @@ async fn favourite(
 ) -> Result<(String, Favourite), ApiError> {
     let v = required(account, request, now_s).await?;
     let have = account.users.favourites(&v.user.id).await?;
-    let f = named(&have, segment)
-        .cloned()
-        .ok_or_else(|| ApiError::UnknownStreamer(shown_segment(segment)))?;
+    let f = own(&have, segment)?.clone();
     Ok((v.user.id, f))
 }
 
