@@ -202,9 +202,27 @@ function render(frame) {
   const summary = document.createElement('span');
   summary.className = 'summary';
   summary.textContent = frame.summary?.text ?? label;
+  if (frame.recovered === true) markRecovered(item, time, summary, frame);
 
   item.append(time, type, summary);
   return item;
+}
+
+/**
+ * An event Twitch did not deliver live, found afterwards: said in words
+ * beside it, and a time known only as "during the outage" shown as about.
+ */
+function markRecovered(item, time, summary, frame) {
+  item.dataset.recovered = frame.time_exact === false ? 'approximate' : 'exact';
+  const note = document.createElement('small');
+  note.className = 'recovered';
+  note.textContent = ' · found after an outage';
+  note.title = `Not delivered live; found afterwards${frame.source ? ` in Twitch's ${frame.source}` : ''}.`;
+  summary.append(note);
+  if (frame.time_exact === false) {
+    time.textContent = `≈ ${time.textContent}`;
+    time.title = 'Sometime during the outage; shown at its end.';
+  }
 }
 
 /** A read API event (`/api/streamers/{id}/events`) as the frame the feed takes. */
@@ -220,6 +238,9 @@ export function frameOf(broadcaster, e) {
     backlog: true,
     summary: e.summary,
     event: e.event,
+    recovered: e.recovered === true,
+    source: e.source,
+    time_exact: e.time_exact,
   };
 }
 

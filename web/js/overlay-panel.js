@@ -72,6 +72,7 @@ export class OverlayPanel {
       form.elements[name].value = settings[name];
     }
     form.elements.sound.checked = settings.sound;
+    form.elements.alert_recovered.checked = settings.alert_recovered === true;
     form.elements.position.value = settings.position;
     this.fillTests(settings.types);
   }
@@ -97,6 +98,7 @@ export class OverlayPanel {
       min_gifts: number('min_gifts'),
       duration_s: number('duration_s'),
       sound: form.elements.sound.checked,
+      alert_recovered: form.elements.alert_recovered.checked,
       volume: number('volume'),
       position: form.elements.position.value,
     };

@@ -99,6 +99,9 @@ export function wanted(frame) {
   } else if (!settings.types.includes(type)) {
     return false;
   }
+  // Found after an outage: it happened minutes ago, so it alerts only when
+  // the streamer asked for "while you were away" alerts.
+  if (frame.recovered === true && settings.alert_recovered !== true) return false;
   // A gift bomb is one alert: the gift, not each recipient's subscribe.
   if (type === 'channel.subscribe' && event.is_gift === true) return false;
   if (type === 'channel.cheer' && (event.bits ?? 0) < (urlMinBits ?? settings.min_bits)) return false;

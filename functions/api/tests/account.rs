@@ -768,7 +768,7 @@ async fn overlay_settings_a_test_alert_and_the_queue_reach_the_open_overlays_of_
     assert!(!types.contains(&"channel.update".into()), "{got}");
 
     let wanted = serde_json::json!({"types": ["channel.raid", "channel.cheer"], "min_bits": 100,
-        "min_viewers": 5, "min_gifts": 0, "duration_s": 9, "sound": false, "volume": 30, "position": "bottom"});
+        "min_viewers": 5, "min_gifts": 0, "duration_s": 9, "sound": false, "volume": 30, "position": "bottom", "alert_recovered": true});
     let (status, put) = json_of(
         &state,
         as_user("PUT", &format!("{base}/settings"), Some(wanted.clone())),

@@ -34,7 +34,8 @@ const MAX_MINIMUM: u64 = 10_000_000;
 /// Where on the screen alerts show.
 const POSITIONS: &[&str] = &["top", "center", "bottom"];
 /// Every field, for the error naming an unknown one.
-const FIELDS: &str = "types, min_bits, min_viewers, min_gifts, duration_s, sound, volume, position";
+const FIELDS: &str =
+    "types, min_bits, min_viewers, min_gifts, duration_s, sound, volume, position, alert_recovered";
 
 /// The settings of one overlay, as validated.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -54,6 +55,10 @@ pub struct OverlaySettings {
     pub volume: u64,
     /// `top`, `center` or `bottom`.
     pub position: String,
+    /// Also alert events found after an outage ("while you were away"):
+    /// off by default, since a follow from twenty minutes ago popping up
+    /// live misleads the streamer and the audience.
+    pub alert_recovered: bool,
 }
 
 impl Default for OverlaySettings {
@@ -67,6 +72,7 @@ impl Default for OverlaySettings {
             sound: true,
             volume: 60,
             position: "top".into(),
+            alert_recovered: false,
         }
     }
 }
@@ -82,6 +88,10 @@ fn whole(name: &'static str, v: &Value, (min, max): (u64, u64)) -> Result<u64, A
     v.as_u64()
         .filter(|n| (min..=max).contains(n))
         .ok_or_else(|| invalid(name, format!("a whole number from {min} to {max}")))
+}
+
+fn flag(name: &'static str, v: &Value) -> Result<bool, ApiError> {
+    v.as_bool().ok_or_else(|| invalid(name, "true or false"))
 }
 
 impl OverlaySettings {
@@ -114,11 +124,8 @@ impl OverlaySettings {
                 "min_gifts" => s.min_gifts = whole("min_gifts", v, (0, MAX_MINIMUM))?,
                 "duration_s" => s.duration_s = whole("duration_s", v, DURATION_S)?,
                 "volume" => s.volume = whole("volume", v, (0, 100))?,
-                "sound" => {
-                    s.sound = v
-                        .as_bool()
-                        .ok_or_else(|| invalid("sound", "true or false"))?
-                }
+                "sound" => s.sound = flag("sound", v)?,
+                "alert_recovered" => s.alert_recovered = flag("alert_recovered", v)?,
                 "position" => {
                     s.position = v
                         .as_str()
@@ -205,6 +212,12 @@ mod tests {
         assert_eq!((s.min_bits, s.duration_s, s.volume), (100, 2, 0));
         assert_eq!((s.sound, s.position.as_str()), (false, "bottom"));
         assert_eq!(s.min_viewers, 0, "not given: the default");
+        assert!(
+            !s.alert_recovered,
+            "recovered events do not alert unless asked"
+        );
+        let away = OverlaySettings::from_body(br#"{"alert_recovered": true}"#).unwrap();
+        assert!(away.alert_recovered);
     }
 
     #[test]
@@ -221,6 +234,7 @@ mod tests {
         assert_eq!(field_of(r#"{"types": "channel.follow"}"#), "types");
         assert_eq!(field_of(r#"{"sound": "yes"}"#), "sound");
         assert_eq!(field_of(r#"{"position": "left"}"#), "position");
+        assert_eq!(field_of(r#"{"alert_recovered": 1}"#), "alert_recovered");
         assert_eq!(field_of(r#"{"colour": "red"}"#), "settings");
         assert_eq!(field_of(r#"[1]"#), "settings");
         assert_eq!(field_of("not json"), "settings");
