@@ -13,7 +13,7 @@ use shared::store::sqlite::{Durability, SqliteStore};
 use tokio::net::TcpListener;
 
 use crate::cli::SimArgs;
-use crate::periodic::{spawn_purger, SessionSweep};
+use crate::periodic::{spawn_purger, Recovery, SessionSweep, RECOVER_EVERY};
 use crate::settings::Settings;
 use crate::stack::Stack;
 use crate::twitch::LocalTwitch;
@@ -50,6 +50,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
     let stack = Stack::build(settings.stack, store.clone(), addr, Some(side));
     SessionSweep::of(&stack).spawn(settings.sweep_every);
+    Recovery::of(&stack, store.clone()).spawn(RECOVER_EVERY.min(settings.sweep_every));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         println!("shutting down: finishing requests in flight");

@@ -9,7 +9,8 @@
 //!   tickets, `/ws`, `@connections`, fan-out feed, account routes, api.
 //! - [`server`]: the stack's routes, the `Host` check and the server run.
 //! - [`fanout_feed`]: the store's commit feed fanned out, one lane per streamer.
-//! - [`periodic`]: the hourly purge of expired rows and the session sweep.
+//! - [`periodic`]: the hourly purge of expired rows, the session sweep and
+//!   recovery from Helix of what coverage gaps missed.
 //! - [`keys`]: random secrets, the ticket key and the sessions' seal key.
 //! - [`cli`]: the command line's arguments.
 //! - [`listen`]: the HTTP server's limits: connections, header and request deadlines.

@@ -1,6 +1,7 @@
 //! The stack's periodic chores: the hourly purge of expired rows (the local
-//! stand-in for DynamoDB's TTL) and the check of sessions' and broadcasters'
-//! grants' Twitch tokens.
+//! stand-in for DynamoDB's TTL), the check of sessions' and broadcasters'
+//! grants' Twitch tokens, and recovery from Helix of what coverage gaps
+//! missed ([`Recovery`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,6 +81,73 @@ impl SessionSweep {
                 }
                 if let Err(e) = self.grants_once(now_s).await {
                     tracing::warn!(error = %e, "grant validation sweep failed");
+                }
+            }
+        });
+    }
+}
+
+/// How often the local stack runs recovery (at most; the sweep's period
+/// when shorter): a gap that turned recovering is read back within this.
+pub const RECOVER_EVERY: Duration = Duration::from_secs(30);
+
+/// Recovery from Helix of what the gaps that are `recovering` missed, as
+/// the manager's scheduled run does it in AWS: the same
+/// [`shared::recovery::Recoverer`] over the stack's store, acting with the
+/// broadcasters' grants the account routes keep.
+pub struct Recovery {
+    recoverer: Option<shared::recovery::Recoverer>,
+}
+
+/// The account routes' grants, as recovery asks for a broadcaster's token
+/// (sealed with the account routes' own key).
+struct AccountTokens(Arc<::api::ApiState>);
+
+#[async_trait::async_trait]
+impl shared::recovery::UserTokens for AccountTokens {
+    async fn user_token(
+        &self,
+        broadcaster_id: &str,
+        now_s: i64,
+    ) -> Result<String, grants::GrantError> {
+        let account = self.0.account.as_ref().ok_or(grants::GrantError::NoGrant)?;
+        let store = account.users.as_ref();
+        grants::access_token(store, &account.login, &account.seal, broadcaster_id, now_s).await
+    }
+}
+
+impl Recovery {
+    /// Recovery over `store` with `stack`'s Twitch side; nothing to do
+    /// without one.
+    pub fn of(stack: &Stack, store: Arc<SqliteStore>) -> Self {
+        let recoverer = stack.twitch.as_ref().map(|twitch| {
+            let helix = Arc::clone(&twitch.manager.helix);
+            let recoverer = shared::recovery::Recoverer::new(helix, store.clone(), store);
+            match &stack.api {
+                Some(api) => recoverer.with_tokens(Arc::new(AccountTokens(Arc::clone(api)))),
+                None => recoverer,
+            }
+        });
+        Self { recoverer }
+    }
+
+    /// One run at `now_ms` (Unix ms).
+    pub async fn once(&self, now_ms: i64) -> Result<shared::recovery::RunReport, StoreError> {
+        match &self.recoverer {
+            Some(r) => r.run(now_ms).await,
+            None => Ok(shared::recovery::RunReport::default()),
+        }
+    }
+
+    /// Runs every `every` for as long as the process runs.
+    pub fn spawn(self, every: Duration) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = self.once(shared::clock::now_ms()).await {
+                    tracing::warn!(error = %e, "recovery run failed");
                 }
             }
         });

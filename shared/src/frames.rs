@@ -9,7 +9,8 @@ use crate::store::StoredEvent;
 /// API Gateway's limit for one WebSocket message.
 pub const MAX_FRAME_BYTES: usize = 128 * 1024;
 
-/// An event, live or from the backlog. Payloads that would push the frame past
+/// An event, live or from the backlog, saying whether it was recovered
+/// ([`crate::store::Event::recovery_fields`]). Payloads that would push the frame past
 /// API Gateway's 128 KB limit are left out (`"truncated": true`); the read API
 /// has them.
 pub fn event(stored: &StoredEvent, backlog: bool) -> String {
@@ -30,6 +31,9 @@ pub fn event(stored: &StoredEvent, backlog: bool) -> String {
         "summary": e.summary,
         "event": payload,
     });
+    if let Value::Object(fields) = &mut frame {
+        fields.extend(e.recovery_fields());
+    }
     let text = frame.to_string();
     if text.len() <= MAX_FRAME_BYTES {
         return text;
@@ -91,4 +95,44 @@ pub fn pong() -> String {
 /// An error about something the client sent.
 pub fn error(code: &str, message: &str) -> String {
     json!({"type": "error", "code": code, "message": message}).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Cursor, Event, Recovery};
+
+    fn stored(recovery: Option<Recovery>) -> StoredEvent {
+        let event = Event {
+            message_id: "m-1".into(),
+            broadcaster_id: "1337".into(),
+            event_type: "channel.follow".into(),
+            event_version: "2".into(),
+            subscription_id: "sub".into(),
+            received_at_ms: 1_000,
+            summary: None,
+            payload: "{}".into(),
+            recovery,
+        };
+        StoredEvent {
+            cursor: Cursor::of(&event),
+            event,
+        }
+    }
+
+    #[test]
+    fn event_frames_say_whether_and_how_the_event_was_recovered() {
+        let live: Value = serde_json::from_str(&event(&stored(None), false)).unwrap();
+        assert_eq!(live["recovered"], json!(false));
+        assert!(live.get("source").is_none() && live.get("time_exact").is_none());
+        let recovery = Recovery {
+            source: "Get Channel Followers".into(),
+            time_exact: true,
+        };
+        let found: Value = serde_json::from_str(&event(&stored(Some(recovery)), false)).unwrap();
+        assert_eq!(
+            (&found["recovered"], &found["source"], &found["time_exact"]),
+            (&json!(true), &json!("Get Channel Followers"), &json!(true))
+        );
+    }
 }

@@ -62,7 +62,13 @@
 //!   channel login, validated hourly like sessions, and opened (refreshed
 //!   when expired) for recovery, or "the broadcaster must log in again".
 //! - `helix` (feature `helix`): the one client for Twitch HTTP (app token,
-//!   rate limits, retries, cursor pages): users, EventSub subscriptions, streams.
+//!   and a broadcaster's token for recovery's reads; rate limits, retries,
+//!   cursor pages): users, EventSub subscriptions, streams.
+//! - `recovery` (feature `helix`): after a coverage gap, what Helix still
+//!   knows of it (follows, stream starts and ends, redemptions) stored as
+//!   recovered events, each once, and the gap closed with what was found;
+//!   a file per concern (sources per type, fetches, rebuilt events, the
+//!   broadcaster's token, the run).
 
 pub mod auth;
 #[cfg(any(feature = "dynamo", feature = "push"))]
@@ -78,6 +84,8 @@ pub mod grants;
 pub mod helix;
 pub mod metrics;
 pub mod push;
+#[cfg(feature = "helix")]
+pub mod recovery;
 #[cfg(feature = "helix")]
 pub mod sessions;
 pub mod store;

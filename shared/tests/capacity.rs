@@ -159,6 +159,7 @@ fn delivery(kind: &catalog::Kind, n: usize, broadcaster: &str) -> (Event, Option
             received_at_ms: now_ms() + n as i64,
             summary: summarize(kind.name, &event),
             payload: event.to_string(),
+            recovery: None,
         },
         semantic_key(kind.name, broadcaster, &event),
     )

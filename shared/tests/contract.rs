@@ -11,7 +11,7 @@ use std::sync::Arc;
 use shared::config::Retention;
 use shared::eventsub::summary::Summary;
 use shared::store::{
-    day_of, Appended, Cursor, Event, EventStore, SubscriptionChange, SubscriptionStore,
+    day_of, Appended, Cursor, Event, EventStore, Recovery, SubscriptionChange, SubscriptionStore,
     SubscriptionUpdate, MAX_PAGE,
 };
 
@@ -45,6 +45,7 @@ fn event(broadcaster: &str, id: &str, ms: i64, kind: &str) -> Event {
             text: "Fan cheered 100 bits: hi \u{1F44B}".into(),
         }),
         payload: r#"{"bits": 100,"message":"hi \ud83d\udc4b"}"#.into(),
+        recovery: None,
     }
 }
 
@@ -281,6 +282,37 @@ async fn events_round_trip_exactly(store: Arc<dyn Store>) {
     assert_eq!(got, [no_actor, without, with]);
 }
 
+/// A recovered event keeps its source and its time's exactness; a delivered
+/// one reads back as not recovered; and a late live delivery of what was
+/// recovered (another message id, the same happening) is a duplicate.
+async fn recovered_events_round_trip_and_a_late_delivery_is_a_duplicate(store: Arc<dyn Store>) {
+    let recovered = |id: &str, ms: i64, exact: bool| Event {
+        recovery: Some(Recovery {
+            source: "Get Channel Followers".into(),
+            time_exact: exact,
+        }),
+        ..event("b1", id, ms, "channel.follow")
+    };
+    let exact = recovered("recovered-1", t0(), true);
+    let approximate = recovered("recovered-2", t0() + 1, false);
+    let live = event("b1", "live-1", t0() + 2, "channel.follow");
+    let key = "channel.follow#b1#7@2026-01-01T00:00:00Z";
+    assert!(matches!(
+        store.append_once(&exact, Some(key)).await.unwrap(),
+        Appended::Stored(_)
+    ));
+    store.append_once(&approximate, None).await.unwrap();
+    store.append_once(&live, None).await.unwrap();
+    let late = event("b1", "live-late", t0() + 3, "channel.follow");
+    assert_eq!(
+        store.append_once(&late, Some(key)).await.unwrap(),
+        Appended::Duplicate
+    );
+    let page = store.recent("b1", 10, None).await.unwrap();
+    let got: Vec<_> = page.events.into_iter().map(|e| e.event).collect();
+    assert_eq!(got, [live, approximate, exact]);
+}
+
 async fn page_size_is_capped(store: Arc<dyn Store>) {
     for i in 0..(MAX_PAGE as i64 + 5) {
         store
@@ -394,6 +426,7 @@ contract!(
     feeds_are_kept_per_broadcaster,
     counts_per_type_per_day_exclude_duplicates,
     events_round_trip_exactly,
+    recovered_events_round_trip_and_a_late_delivery_is_a_duplicate,
     page_size_is_capped,
     subscription_state_follows_verification_then_revocation,
     an_older_subscription_observation_never_overwrites_a_newer_one,

@@ -122,6 +122,7 @@ async fn an_ended_gap_recovers_then_closes_with_what_was_found(store: Arc<dyn St
         exact: 2,
         approximate: 0,
         note: None,
+        attempts: 0,
     };
     assert!(store
         .settle_gap(&k, GapState::Recovering, &partial, 6_000)
@@ -131,6 +132,7 @@ async fn an_ended_gap_recovers_then_closes_with_what_was_found(store: Arc<dyn St
         exact: 3,
         approximate: 1,
         note: Some("unfollows inside the gap are lost".into()),
+        attempts: 0,
     };
     assert!(store
         .settle_gap(&k, GapState::Closed, &done, 7_000)

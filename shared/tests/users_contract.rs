@@ -328,6 +328,7 @@ fn position(ms: i64, id: &str) -> Cursor {
         received_at_ms: ms,
         summary: None,
         payload: "{}".into(),
+        recovery: None,
     })
 }
 

@@ -60,6 +60,7 @@ fn rows(n: usize) -> Vec<Row> {
                 received_at_ms: start_ms + i as i64 / 20,
                 summary,
                 payload: fields.to_string(),
+                recovery: None,
             };
             Row {
                 semantic: semantic_key(kind, &broadcaster, fields),

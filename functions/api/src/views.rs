@@ -11,13 +11,14 @@ use shared::store::{DailyCount, Page, StoredEvent};
 
 use crate::params::{page_token, Window};
 
-/// One event: message id, type, version, arrival, summary, cursor, payload.
+/// One event: message id, type, version, arrival, summary, cursor, payload,
+/// and whether it was recovered (with its source and time's exactness).
 pub fn event(stored: &StoredEvent) -> Value {
     let e = &stored.event;
     // The payload was checked to be a JSON object when it was stored; a
     // record that no longer parses is shown as null rather than failing the page.
     let payload: Value = serde_json::from_str(&e.payload).unwrap_or(Value::Null);
-    json!({
+    let mut view = json!({
         "id": e.message_id,
         "type": e.event_type,
         "version": e.event_version,
@@ -25,7 +26,11 @@ pub fn event(stored: &StoredEvent) -> Value {
         "summary": e.summary,
         "cursor": stored.cursor.encode(),
         "event": payload,
-    })
+    });
+    if let Value::Object(fields) = &mut view {
+        fields.extend(e.recovery_fields());
+    }
+    view
 }
 
 /// Every EventSub type the system knows, with the label people read it by:

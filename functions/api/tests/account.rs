@@ -364,6 +364,7 @@ fn cursor_at(ms: i64, id: &str) -> String {
         received_at_ms: ms,
         summary: None,
         payload: "{}".into(),
+        recovery: None,
     })
     .encode()
 }

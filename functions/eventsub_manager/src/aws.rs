@@ -8,6 +8,7 @@ use shared::aws::secrets::{Key, Secrets};
 use shared::config::{env, ConfigError, EventSubSecret, Retention};
 use shared::helix::login::Login;
 use shared::helix::Helix;
+use shared::recovery::{Grants, Recoverer};
 use shared::store::dynamo::{DynamoStore, DynamoStreamerStore, DynamoUserStore, Tables};
 
 use crate::apply::Target;
@@ -44,20 +45,31 @@ pub async fn state_from(secrets: Secrets) -> Result<(Manager, Settings), ConfigE
         store.clone(),
         store.clone(),
     )
-    .with_gaps(streamers)
-    .with_deliveries(store)
+    .with_gaps(streamers.clone())
+    .with_deliveries(store.clone())
     .release_after_ms(release_after_ms_from_env()?);
+    // Recovery stores events (the events table's stream broadcasts them)
+    // and acts with broadcasters' grants when login is configured.
+    let mut recovery = Recoverer::new(Arc::clone(&helix), streamers, store);
     let mut sessions = None;
     if let Some(table) = env::optional("USERS_TABLE") {
         let users = Arc::new(DynamoUserStore::new(client, table));
         manager = manager.with_users(users.clone());
+        let seal = || {
+            secrets.read(Key::SessionKey, |key| {
+                SealKey::from_base64("SESSION_KEY", &key)
+            })
+        };
+        recovery = recovery.with_tokens(Arc::new(Grants {
+            store: users.clone(),
+            login: Login::new(Arc::clone(&helix)),
+            seal: seal()?,
+        }));
         sessions = Some(SessionSweep {
             users: users.clone(),
             grants: users,
             login: Login::new(helix),
-            seal: secrets.read(Key::SessionKey, |key| {
-                SealKey::from_base64("SESSION_KEY", &key)
-            })?,
+            seal: seal()?,
         });
     }
     Ok((
@@ -65,6 +77,7 @@ pub async fn state_from(secrets: Secrets) -> Result<(Manager, Settings), ConfigE
         Settings {
             admin_token: secrets.required(Key::AdminToken)?,
             sessions,
+            recovery: Some(recovery),
         },
     ))
 }

@@ -8,7 +8,8 @@
 //!   [`crate::lease`]) fails its record, and Lambda retries it.
 //! - EventBridge schedule: the sessions' hourly validation, then the full
 //!   sweep, both under the sweep lease (`"skipped": true`, neither done,
-//!   while another instance's sweep runs).
+//!   while another instance's sweep runs); then a recovery run over the
+//!   gaps that are recovering (its own bounded Helix budget).
 //! - HTTP API (payload 2.0): the admin routes (503 `busy` when the streamer's
 //!   lease stays held). An anonymous request is answered 401 before any
 //!   store or Twitch call.
@@ -32,6 +33,23 @@ pub struct Settings {
     /// The hourly validation of users' sessions and broadcasters' grants,
     /// run with each sweep; `None` when login is not configured.
     pub sessions: Option<SessionSweep>,
+    /// Recovery from Helix of what the gaps that are `recovering` missed,
+    /// run after each sweep ([`recover`]); `None`: not configured.
+    pub recovery: Option<shared::recovery::Recoverer>,
+}
+
+/// One recovery run (a bounded number of Helix calls), its report as the
+/// invocation answers it; `None` when recovery is not configured. One call,
+/// so that it can run wherever the schedule wants it.
+pub async fn recover(settings: &Settings, now_ms: i64) -> Option<Value> {
+    let recoverer = settings.recovery.as_ref()?;
+    Some(match recoverer.run(now_ms).await {
+        Ok(report) => json!(report),
+        Err(e) => {
+            tracing::error!(error = %e, "recovery run failed");
+            json!({"error": e.to_string()})
+        }
+    })
 }
 
 /// What validating sessions' and broadcasters' grants' Twitch tokens needs.
@@ -135,6 +153,9 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
                 if let Some(report) = grants {
                     out["grants"] = report;
                 }
+            }
+            if let Some(report) = recover(settings, now_ms()).await {
+                out["recovery"] = report;
             }
             out
         }

@@ -317,6 +317,7 @@ async fn an_online_eventsub_already_delivered_is_not_repeated_by_the_poller() {
         received_at_ms: now_ms(),
         summary: None,
         payload: payload.to_string(),
+        recovery: None,
     };
     w.store
         .append_once(&webhook_event, key.as_deref())
@@ -362,6 +363,7 @@ async fn eventsubs_stream_offline_ends_the_live_state_at_once_without_a_second_e
         received_at_ms: now_ms(),
         summary: None,
         payload: r#"{"broadcaster_user_id":"5"}"#.into(),
+        recovery: None,
     };
     w.store.append_once(&offline, None).await.unwrap();
 

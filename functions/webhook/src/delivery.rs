@@ -127,6 +127,7 @@ async fn accept(
                 subscription_id: subscription.id,
                 received_at_ms: unix_ms(now),
                 payload: event.raw().to_owned(),
+                recovery: None,
             };
             let ack = match state.events.append_once(&record, semantic.as_deref()).await {
                 Ok(Appended::Stored(_)) => Ack::Stored,

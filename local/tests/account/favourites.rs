@@ -177,6 +177,7 @@ async fn new_since_you_last_looked_is_counted_from_the_read_marker() {
         received_at_ms: 1_800_000_000_000 + n,
         summary: None,
         payload: "{}".into(),
+        recovery: None,
     };
     for n in 0..5 {
         s.store.append_once(&event(n), None).await.unwrap();
@@ -269,6 +270,7 @@ async fn a_gift_bomb_counts_once_as_new() {
         received_at_ms: 1_800_000_000_000 + n,
         summary: None,
         payload: payload.into(),
+        recovery: None,
     };
     // Twitch sends the gift and one subscribe per recipient, in any order.
     let bomb = [

@@ -13,6 +13,7 @@ mod favourites;
 mod grants;
 mod guards;
 mod login;
+mod recovery;
 mod revoke;
 mod tickets;
 

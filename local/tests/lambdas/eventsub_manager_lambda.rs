@@ -25,7 +25,8 @@ fn trigger(event: Value) -> Trigger {
     serde_json::from_value(event).unwrap()
 }
 
-/// The admin token of the samples; sessions validated with the schedule.
+/// The admin token of the samples; sessions validated and gaps recovered
+/// with the schedule.
 fn settings(
     store: &Arc<shared::store::sqlite::SqliteStore>,
     helix: &Arc<shared::helix::Helix>,
@@ -38,6 +39,11 @@ fn settings(
             login: shared::helix::login::Login::new(Arc::clone(helix)),
             seal: shared::auth::seal::SealKey::ephemeral(),
         }),
+        recovery: Some(shared::recovery::Recoverer::new(
+            Arc::clone(helix),
+            store.clone(),
+            store.clone(),
+        )),
     }
 }
 
@@ -108,12 +114,17 @@ async fn every_trigger_sample_is_handled() {
     );
 
     // The schedule: nothing tracked to reconcile; the two subscriptions
-    // about our client are created; no session is due its validation.
+    // about our client are created; no session is due its validation, no
+    // gap its recovery.
     let sweep = handle(&manager, &settings, trigger(sample("schedule"))).await;
     assert_eq!(sweep["reconciled"], 0);
     assert_eq!(sweep["orphans_deleted"], 0);
     assert_eq!(sweep["app_created"], 2);
     assert_eq!(sweep["sessions"]["checked"], 0);
+    assert_eq!(
+        sweep["recovery"],
+        serde_json::json!({"closed": 0, "waiting": 0, "stored": 0, "calls": 0})
+    );
 }
 
 /// While another instance holds streamer 1337's lease, the stream sample's

@@ -172,6 +172,7 @@ async fn subscribe_acknowledges_then_sends_the_backlog_oldest_first() {
             received_at_ms: base + i,
             summary: None,
             payload: r#"{"bits":100}"#.into(),
+            recovery: None,
         };
         w.store.append_once(&e, None).await.unwrap();
     }
@@ -390,6 +391,7 @@ async fn each_route_counts_under_its_cloudwatch_metric() {
         received_at_ms: now_s() * 1000,
         summary: None,
         payload: r#"{"bits":100}"#.into(),
+        recovery: None,
     };
     w.store.append_once(&e, None).await.unwrap();
     assert_eq!(

@@ -26,6 +26,7 @@ fn event(id: String, broadcaster: &str, payload: String) -> Event {
         received_at_ms: shared::clock::now_ms(),
         summary: None,
         payload,
+        recovery: None,
     }
 }
 

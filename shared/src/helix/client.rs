@@ -142,24 +142,53 @@ impl Helix {
     }
 
     /// Sends one Helix request (`path_and_query` after the base, e.g.
-    /// `/users?id=1`), retrying as Twitch asks.
+    /// `/users?id=1`) with the app token, retrying as Twitch asks.
     pub async fn request(
         &self,
         method: Method,
         path_and_query: &str,
         json_body: Option<Vec<u8>>,
     ) -> Result<Answer, HelixError> {
+        self.send(method, path_and_query, json_body, None).await
+    }
+
+    /// A `GET` with a user's access token (what a broadcaster's grant
+    /// opens). Their token has its own rate-limit bucket at Twitch, so the
+    /// app's bucket is neither waited on nor updated; a 401 (the token is
+    /// dead or revoked) and a 429 are answered to the caller, which knows
+    /// whose token it is and when to try again; 5xx are retried as usual.
+    pub async fn get_as_user(
+        &self,
+        path_and_query: &str,
+        user_token: &str,
+    ) -> Result<Answer, HelixError> {
+        self.send(Method::GET, path_and_query, None, Some(user_token))
+            .await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        json_body: Option<Vec<u8>>,
+        user_token: Option<&str>,
+    ) -> Result<Answer, HelixError> {
         let url = format!("{}{}", self.config.helix_url, path_and_query);
         let mut renewed = false;
         let mut throttled = 0;
         let mut attempts = 0;
         loop {
-            self.limiter.wait().await;
-            let token = self.token().await?;
+            let token = match user_token {
+                Some(user) => user.to_owned(),
+                None => {
+                    self.limiter.wait().await;
+                    self.token().await?.value
+                }
+            };
             let mut request = self
                 .http()?
                 .request(method.clone(), &url)
-                .header("authorization", format!("Bearer {}", token.value))
+                .header("authorization", format!("Bearer {token}"))
                 .header("client-id", &self.config.client_id);
             if let Some(body) = &json_body {
                 request = request
@@ -179,7 +208,9 @@ impl Helix {
             };
             let status = response.status().as_u16();
             let bucket = Bucket::from_headers(response.headers());
-            self.limiter.observe(bucket);
+            if user_token.is_none() {
+                self.limiter.observe(bucket);
+            }
             let body = match response.bytes().await {
                 Ok(b) => b,
                 Err(e) if attempts < MAX_ATTEMPTS => {
@@ -190,10 +221,11 @@ impl Helix {
                 Err(e) => return Err(HelixError::Network(e.to_string())),
             };
             match status {
+                401 | 429 if user_token.is_some() => return Ok(Answer { status, body }),
                 // Tokens can die before they expire: one new token, one retry.
                 401 if !renewed => {
                     tracing::info!("Helix answered 401: renewing the app token");
-                    self.tokens.reject(&token.value).await;
+                    self.tokens.reject(&token).await;
                     renewed = true;
                     attempts -= 1;
                 }

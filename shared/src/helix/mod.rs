@@ -7,7 +7,8 @@
 //! - [`ratelimit`]: the `Ratelimit-*` headers: waits when the bucket is empty
 //!   rather than failing.
 //! - [`answer`]: what Twitch answered ([`answer::Answer`]) and [`HelixError`].
-//! - [`client`]: the request loop (auth, rate limit, 429 and 5xx retries).
+//! - [`client`]: the request loop (auth, rate limit, 429 and 5xx retries),
+//!   with the app token or, for recovery's reads, a broadcaster's.
 //! - [`login`]: log in with Twitch (user tokens: code exchange, refresh,
 //!   validate, revoke; ID tokens against the cached key set).
 //! - [`users`], [`eventsub`], [`streams`]: the endpoints this system uses;

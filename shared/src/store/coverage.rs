@@ -66,6 +66,14 @@ pub struct Recovered {
     /// type, or the broadcaster must log in again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Recovery runs that failed in a row (Helix errors, no grant): how
+    /// long the next one waits. Zero once it succeeds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempts: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Recovered {

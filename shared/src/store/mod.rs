@@ -92,8 +92,38 @@ pub struct Event {
     pub received_at_ms: i64,
     /// Present for the types the feed knows.
     pub summary: Option<Summary>,
-    /// The `event` object exactly as Twitch sent it.
+    /// The `event` object exactly as Twitch sent it (for a recovered event,
+    /// as rebuilt from what Helix answered).
     pub payload: String,
+    /// `Some` when the event was not delivered but recovered from Helix
+    /// after a coverage gap; `None` for every delivered event.
+    pub recovery: Option<Recovery>,
+}
+
+/// How a recovered event was found: the Helix endpoint it was read from and
+/// whether its time is the one Twitch gives or only an estimate (at the
+/// latest the gap's end, where it then sorts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovery {
+    /// The endpoint by its name in Twitch's reference, e.g. `Get Channel Followers`.
+    pub source: String,
+    /// True when `received_at_ms` is the time Twitch gives for it.
+    pub time_exact: bool,
+}
+
+impl Event {
+    /// The wire fields saying whether the event was recovered, the same in
+    /// the read API's events and the WebSocket's event frames: always
+    /// `recovered`; for a recovered one also `source` and `time_exact`.
+    pub fn recovery_fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut fields = serde_json::Map::new();
+        fields.insert("recovered".into(), self.recovery.is_some().into());
+        if let Some(r) = &self.recovery {
+            fields.insert("source".into(), r.source.clone().into());
+            fields.insert("time_exact".into(), r.time_exact.into());
+        }
+        fields
+    }
 }
 
 /// An opaque position in a streamer's feed; safe to hand to clients.
@@ -312,6 +342,7 @@ mod tests {
             received_at_ms: ms,
             summary: None,
             payload: "{}".into(),
+            recovery: None,
         };
         let early = Cursor::of(&mk(999, "z"));
         let late = Cursor::of(&mk(1_000, "a"));

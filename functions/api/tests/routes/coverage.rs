@@ -37,6 +37,7 @@ async fn coverage_lists_the_gaps_in_a_window_with_their_cause_in_words_and_what_
         exact: 3,
         approximate: 0,
         note: None,
+        attempts: 0,
     };
     s.settle_gap(&ended, GapState::Closed, &found, now)
         .await

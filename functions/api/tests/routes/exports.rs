@@ -79,6 +79,7 @@ fn csv_fields_are_quoted_and_never_run_as_formulas() {
             text: "a, \"quoted\"\nline".into(),
         }),
         payload: "{}".into(),
+        recovery: None,
     };
     let stored = StoredEvent {
         cursor: Cursor::of(&event),

@@ -142,6 +142,7 @@ impl Fixture {
             received_at_ms: ms,
             summary: summarize(kind, &payload),
             payload: payload.to_string(),
+            recovery: None,
         };
         self.store.append_once(&event, None).await.unwrap();
     }

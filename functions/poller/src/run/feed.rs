@@ -90,6 +90,7 @@ impl Poller {
                 text,
             }),
             payload: payload.to_string(),
+            recovery: None,
         };
         let key = semantic_key(kind, broadcaster, &payload);
         let appended = self.events.append_once(&event, key.as_deref()).await?;

@@ -2,14 +2,14 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
 use super::{
     n, number, query_all, s, sdk_error, stream_item, text, unavailable, DynamoStore, Item,
 };
 use crate::eventsub::summary::Summary;
 use crate::store::{
-    day_of, page_size, Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError,
+    day_of, page_size, Appended, Cursor, DailyCount, Event, EventStore, Page, Recovery, StoreError,
     StoredEvent,
 };
 
@@ -31,6 +31,13 @@ fn event_item(event: &Event, cursor: &Cursor, expires_at: i64) -> Item {
         ("payload".into(), s(&event.payload)),
         ("expires_at".into(), n(expires_at)),
     ]);
+    if let Some(recovery) = &event.recovery {
+        item.insert("recovered_from".into(), s(&recovery.source));
+        item.insert(
+            "time_exact".into(),
+            AttributeValue::Bool(recovery.time_exact),
+        );
+    }
     if let Some(summary) = &event.summary {
         item.insert("action".into(), s(&summary.action));
         item.insert("text".into(), s(&summary.text));
@@ -59,6 +66,11 @@ fn from_item(item: &Item) -> Result<StoredEvent, StoreError> {
             text: required(item, "text")?,
         }),
     };
+    // A delivered event's item has neither attribute.
+    let recovery = text(item, "recovered_from").map(|source| Recovery {
+        source,
+        time_exact: matches!(item.get("time_exact"), Some(AttributeValue::Bool(true))),
+    });
     Ok(StoredEvent {
         cursor: Cursor::from_sort_key(required(item, "sk")?),
         event: Event {
@@ -71,6 +83,7 @@ fn from_item(item: &Item) -> Result<StoredEvent, StoreError> {
                 .ok_or_else(|| StoreError::Corrupt("event item lacks received_at".into()))?,
             summary,
             payload: required(item, "payload")?,
+            recovery,
         },
     })
 }

@@ -6,12 +6,13 @@ use rusqlite::{params, Connection, Row};
 use super::marks::{self, Marks};
 use super::SqliteStore;
 use crate::store::{
-    day_start_ms, page_size, Appended, Cursor, DailyCount, Event, EventStore, Page, StoreError,
-    StoredEvent, DAY_MS,
+    day_start_ms, page_size, Appended, Cursor, DailyCount, Event, EventStore, Page, Recovery,
+    StoreError, StoredEvent, DAY_MS,
 };
 
 const COLUMNS: &str = "sort_key, message_id, broadcaster_id, event_type, event_version, \
-                       subscription_id, received_at_ms, summary, payload";
+                       subscription_id, received_at_ms, summary, payload, recovered_from, \
+                       time_exact";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredEvent> {
     let summary: Option<String> = row.get(7)?;
@@ -21,6 +22,12 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredEvent> {
             rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
         })?),
     };
+    // Both columns are NULL for a delivered event.
+    let time_exact: Option<bool> = row.get(10)?;
+    let recovery = row.get::<_, Option<String>>(9)?.map(|source| Recovery {
+        source,
+        time_exact: time_exact == Some(true),
+    });
     Ok(StoredEvent {
         cursor: Cursor::from_sort_key(row.get(0)?),
         event: Event {
@@ -32,6 +39,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredEvent> {
             received_at_ms: row.get(6)?,
             summary,
             payload: row.get(8)?,
+            recovery,
         },
     })
 }
@@ -56,8 +64,9 @@ fn append(
         .map(|s| serde_json::to_string(s).unwrap_or_default());
     c.prepare_cached(
         "INSERT INTO events (sort_key, message_id, broadcaster_id, event_type, event_version, \
-         subscription_id, received_at_ms, summary, payload, expires_at, semantic_key) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+         subscription_id, received_at_ms, summary, payload, expires_at, semantic_key, \
+         recovered_from, time_exact) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         cursor.sort_key(),
@@ -70,7 +79,9 @@ fn append(
         summary,
         event.payload,
         expires_at,
-        semantic_key
+        semantic_key,
+        event.recovery.as_ref().map(|r| r.source.as_str()),
+        event.recovery.as_ref().map(|r| r.time_exact),
     ])?;
     marks.stage(message_mark, expires_at);
     if let Some(mark) = semantic_mark {
@@ -212,6 +223,7 @@ mod tests {
             received_at_ms: crate::clock::now_ms(),
             summary: None,
             payload: "{}".into(),
+            recovery: None,
         }
     }
 

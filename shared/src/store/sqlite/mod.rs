@@ -19,7 +19,9 @@
 //!   random page written per event).
 //!   Each row carries its `message_id` and `semantic_key`: the dedupe marks
 //!   live in memory (`marks.rs`) and are rebuilt from these at start, so a
-//!   stored event writes no page of its own for them.
+//!   stored event writes no page of its own for them. A recovered event's
+//!   row also names its Helix endpoint (`recovered_from`) and whether its
+//!   time is exact (`time_exact`); both NULL for a delivered one.
 //! - `dedupe (key)`: marks written by earlier versions, read at start until
 //!   they expire; nothing writes it any more.
 //! - `subscriptions (id)`: EventSub subscription state.

@@ -18,7 +18,9 @@ CREATE TABLE IF NOT EXISTS events (
     summary         TEXT,
     payload         TEXT NOT NULL,
     expires_at      INTEGER NOT NULL,
-    semantic_key    TEXT
+    semantic_key    TEXT,
+    recovered_from  TEXT,
+    time_exact      INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_by_broadcaster ON events (broadcaster_id, sort_key, event_type);
 CREATE TABLE IF NOT EXISTS dedupe (
@@ -187,6 +189,9 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("connections", "session", "TEXT"),
     ("users", "overlays_suspended_at", "INTEGER"),
     ("favourites", "overlay_settings", "TEXT"),
+    // Recovered events (issue 24): the Helix endpoint and whether the time is exact.
+    ("events", "recovered_from", "TEXT"),
+    ("events", "time_exact", "INTEGER"),
 ];
 
 fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {

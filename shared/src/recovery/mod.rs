@@ -1,0 +1,23 @@
+//! Recovery from Helix: after a coverage gap ends (its type is received
+//! again, the gap `recovering`), what Twitch still lists of the window is
+//! stored as recovered events, each once, and the gap is closed with what
+//! was found and what could not be.
+//!
+//! - [`sources`]: per EventSub type, the Helix endpoint that can give its
+//!   missed events back (and what it cannot), or why nothing can.
+//! - [`fetch`]: the Helix reads, paged back only as far as the gap, each
+//!   call counted against the run's budget.
+//! - [`rebuild`]: Helix's answers as the events EventSub would have
+//!   delivered, with the live delivery's semantic key.
+//! - [`tokens`]: the broadcaster's token, from their kept grant.
+//! - [`run`]: one run over the recovering gaps ([`Recoverer::run`]):
+//!   store, settle, retry with backoff, stop at the budget.
+
+pub mod fetch;
+pub mod rebuild;
+pub mod run;
+pub mod sources;
+pub mod tokens;
+
+pub use run::{Recoverer, RunReport};
+pub use tokens::{Grants, UserTokens};
