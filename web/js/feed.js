@@ -217,7 +217,7 @@ function markRecovered(item, time, summary, frame) {
   const note = document.createElement('small');
   note.className = 'recovered';
   note.textContent = ' · found after an outage';
-  note.title = `Not delivered live; found afterwards${frame.source ? ` in Twitch's ${frame.source}` : ''}.`;
+  note.title = 'Twitch did not deliver this live; it was found afterwards.';
   summary.append(note);
   if (frame.time_exact === false) {
     time.textContent = `≈ ${time.textContent}`;
