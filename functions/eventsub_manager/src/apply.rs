@@ -11,16 +11,29 @@ use shared::helix::eventsub::{Created, Filter, NewSubscription, Totals};
 use shared::helix::{Helix, HelixError};
 
 use crate::budget;
-use crate::plan::{plan, Action, Desired, Plan, TypeState};
+use crate::plan::{plan, Action, Callbacks, Desired, Plan, TypeState};
 
 /// Where our subscriptions deliver, and how they are signed.
 pub struct Target {
     /// The webhook URL (`https://…/eventsub`, or the local stack's).
     pub callback: String,
+    /// Our former webhook URLs (`FORMER_CALLBACK_URLS`: the other front
+    /// door): subscriptions at them are ours, moved to `callback`.
+    pub former_callbacks: Vec<String>,
     pub secret: EventSubSecret,
     /// Percent of `max_total_cost` kept for streamers already tracked
     /// (`config::Budgets::eventsub_reserve_percent`).
     pub reserve_percent: u32,
+}
+
+impl Target {
+    /// The current callback and the former ones.
+    pub fn callbacks(&self) -> Callbacks<'_> {
+        Callbacks {
+            current: &self.callback,
+            former: &self.former_callbacks,
+        }
+    }
 }
 
 /// What reconciling one streamer did.
@@ -39,6 +52,12 @@ pub struct Outcome {
     /// run deleted: each is a gap in coverage, whether or not its
     /// revocation message ever reached the webhook.
     pub lapsed: Vec<Subscription>,
+    /// Types whose move to the current callback Twitch refused while the
+    /// former subscription existed (409: one per type and condition), so it
+    /// was deleted first: unsubscribed until the new one is enabled, a gap.
+    pub interrupted: Vec<String>,
+    /// Types still delivered by a subscription at a former callback.
+    pub moving: Vec<String>,
 }
 
 /// Everything Twitch lists about `broadcaster` (any user id in the condition).
@@ -69,9 +88,11 @@ pub async fn reconcile(
     let Plan {
         actions,
         mut states,
-    } = plan(desired, &actual, &target.callback);
+        moving,
+    } = plan(desired, &actual, target.callbacks());
     let mut outcome = Outcome {
         totals,
+        moving: moving.keys().cloned().collect(),
         ..Default::default()
     };
     let failed_before: Vec<String> = actions
@@ -96,9 +117,7 @@ pub async fn reconcile(
         .cloned()
         .collect();
     // Already tracked: Twitch lists subscriptions of ours about it.
-    let tracked = actual
-        .iter()
-        .any(|s| s.callback() == Some(target.callback.as_str()));
+    let tracked = actual.iter().any(|s| target.callbacks().is_ours(s));
     // Deletes first: they free budget the creates may need.
     for action in &actions {
         if let Action::Delete { id, why } = action {
@@ -127,7 +146,26 @@ pub async fn reconcile(
             &target.callback,
             &target.secret,
         );
-        let state = match helix.create_subscription(&new).await {
+        let mut answer = helix.create_subscription(&new).await;
+        if let (Ok(Created::Exists), Some(old)) = (&answer, moving.get(kind.name)) {
+            // Twitch holds one per type and condition whatever the callback:
+            // the move can only delete first (a gap until the new one is
+            // enabled, opened by the manager).
+            tracing::warn!(subscription = %old, kind = kind.name, broadcaster = %desired.broadcaster, "moving a subscription: Twitch refused a second one, deleting the former first");
+            helix.delete_subscription(old).await?;
+            outcome.deleted += 1;
+            outcome.interrupted.push(kind.name.to_owned());
+            outcome.moving.retain(|k| k != kind.name);
+            answer = helix.create_subscription(&new).await;
+        }
+        let state = match answer {
+            // Moving: the former subscription delivers until this one is
+            // enabled (a later run deletes it then).
+            Ok(Created::New(_, t)) if outcome.moving.iter().any(|k| k == kind.name) => {
+                outcome.created += 1;
+                outcome.totals = Some(t);
+                continue;
+            }
             Ok(Created::New(sub, t)) => {
                 outcome.created += 1;
                 outcome.totals = Some(t);

@@ -37,6 +37,16 @@ pub async fn state_from(secrets: Secrets) -> Result<(Manager, Settings), ConfigE
         Arc::clone(&helix),
         Target {
             callback: env::required("CALLBACK_URL")?,
+            // The webhook's other front door: its subscriptions are moved.
+            former_callbacks: env::optional("FORMER_CALLBACK_URLS")
+                .map(|urls| {
+                    urls.split(',')
+                        .map(str::trim)
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
             secret: secrets.read(Key::EventSubSecret, EventSubSecret::new)?,
             reserve_percent: shared::config::Budgets::from_env()?.eventsub_reserve_percent,
         },
