@@ -3,6 +3,7 @@
 //! key, the URL's host, Lambda's forwarding headers and null path
 //! parameters. The handler answers them exactly as it answers the HTTP API.
 
+use super::delivery::DownStore;
 use super::*;
 
 /// A function URL event, as Lambda hands it to the runtime, parsed the way
@@ -91,4 +92,20 @@ async fn a_forgery_through_a_function_url_is_refused_403_with_a_json_body_and_no
 
     assert_error(&r, StatusCode::FORBIDDEN, "invalid_signature");
     assert!(t.stored().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_forgery_is_refused_before_any_store_call() {
+    // Every store call fails: reaching one would answer 500, not 403. A
+    // forged flood through the function URL costs the invocation only.
+    let down = Arc::new(DownStore);
+    let state = WebhookState::new(secret(), down.clone(), down);
+    let d = fixtures::notification("channel.follow", &channel(), 4, now());
+    let mut event = fixtures::function_url_event(&d, &secret(), false);
+    event["headers"][h::MESSAGE_SIGNATURE] = format!("sha256={}", "0".repeat(64)).into();
+    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+
+    let r = handle(&state, request).await;
+
+    assert_error(&r, StatusCode::FORBIDDEN, "invalid_signature");
 }
