@@ -15,7 +15,8 @@ use crate::handler::{SessionSweep, Settings};
 use crate::manager::{release_after_ms_from_env, Manager};
 
 /// `STREAMERS_TABLE`, `EVENTS_TABLE`, `SUBSCRIPTIONS_TABLE`, `TWITCH_CLIENT_ID`,
-/// `CALLBACK_URL`, `RELEASE_AFTER_HOURS` (default 72), and with login
+/// `CALLBACK_URL` (and `FORMER_CALLBACK_URLS`, comma-separated, moved from),
+/// `RELEASE_AFTER_HOURS` (default 72), and with login
 /// configured `USERS_TABLE` (favourites kept, sessions validated); from
 /// `secrets`, the Twitch client secret, the EventSub secret, the admin token
 /// and, with `USERS_TABLE`, the session key.
