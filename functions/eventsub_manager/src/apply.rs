@@ -26,6 +26,15 @@ pub struct Target {
     pub reserve_percent: u32,
 }
 
+/// `FORMER_CALLBACK_URLS`' value as a list: comma-separated, blanks ignored.
+pub fn callback_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 impl Target {
     /// The current callback and the former ones.
     pub fn callbacks(&self) -> Callbacks<'_> {

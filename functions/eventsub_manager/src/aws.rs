@@ -40,13 +40,7 @@ pub async fn state_from(secrets: Secrets) -> Result<(Manager, Settings), ConfigE
             callback: env::required("CALLBACK_URL")?,
             // The webhook's other front door: its subscriptions are moved.
             former_callbacks: env::optional("FORMER_CALLBACK_URLS")
-                .map(|urls| {
-                    urls.split(',')
-                        .map(str::trim)
-                        .filter(|u| !u.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                })
+                .map(|urls| crate::apply::callback_list(&urls))
                 .unwrap_or_default(),
             secret: secrets.read(Key::EventSubSecret, EventSubSecret::new)?,
             reserve_percent: shared::config::Budgets::from_env()?.eventsub_reserve_percent,

@@ -109,3 +109,12 @@ fn a_released_streamer_loses_its_subscriptions_at_former_callbacks_too() {
 
     assert_eq!(deletes(&p), [("old", "streamer released")]);
 }
+
+#[test]
+fn former_callbacks_are_read_comma_separated_without_blanks() {
+    assert_eq!(
+        crate::apply::callback_list(" https://a/eventsub, ,https://b/eventsub "),
+        ["https://a/eventsub", "https://b/eventsub"]
+    );
+    assert!(crate::apply::callback_list("").is_empty());
+}
