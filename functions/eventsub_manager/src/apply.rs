@@ -127,6 +127,8 @@ pub async fn reconcile(
         .collect();
     // Already tracked: Twitch lists subscriptions of ours about it.
     let tracked = actual.iter().any(|s| target.callbacks().is_ours(s));
+    // Moved types whose new subscription awaits its challenge: (type, new, old).
+    let mut awaiting = Vec::new();
     // Deletes first: they free budget the creates may need.
     for action in &actions {
         if let Action::Delete { id, why } = action {
@@ -169,10 +171,13 @@ pub async fn reconcile(
         }
         let state = match answer {
             // Moving: the former subscription delivers until this one is
-            // enabled (a later run deletes it then).
-            Ok(Created::New(_, t)) if outcome.moving.iter().any(|k| k == kind.name) => {
+            // enabled (`finish_moves`, or a later run, deletes it then).
+            Ok(Created::New(sub, t)) if outcome.moving.iter().any(|k| k == kind.name) => {
                 outcome.created += 1;
                 outcome.totals = Some(t);
+                if let Some(old) = moving.get(kind.name) {
+                    awaiting.push((kind.name, sub.id, old.clone()));
+                }
                 continue;
             }
             Ok(Created::New(sub, t)) => {
@@ -214,8 +219,64 @@ pub async fn reconcile(
         };
         states.insert(kind.name.to_owned(), state);
     }
+    finish_moves(helix, desired, awaiting, &mut outcome, &mut states).await?;
     outcome.states = states;
     Ok(outcome)
+}
+
+/// Lists taken while moved types await their new subscriptions' challenges:
+/// the first after [`MOVE_POLL`], each later one after twice the wait before.
+const MOVE_POLLS: u32 = 5;
+/// 100 + 200 + 400 + 800 + 1,600 ms: a working door answers a challenge
+/// well within it.
+const MOVE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Deletes each moved type's former subscription as soon as its replacement
+/// is enabled, within a few seconds, rather than at the next run: while both
+/// are enabled Twitch sends every event on both under two message ids, and a
+/// type without a semantic dedupe key would be stored twice. What is not
+/// enabled by then (the new door does not answer) is left to the next run,
+/// the former subscription still delivering.
+async fn finish_moves(
+    helix: &Helix,
+    desired: &Desired,
+    mut awaiting: Vec<(&'static str, String, String)>,
+    outcome: &mut Outcome,
+    states: &mut BTreeMap<String, TypeState>,
+) -> Result<(), HelixError> {
+    let mut wait = MOVE_POLL;
+    for _ in 0..MOVE_POLLS {
+        if awaiting.is_empty() {
+            break;
+        }
+        tokio::time::sleep(wait).await;
+        wait *= 2;
+        let (listed, _) = listed(helix, &desired.broadcaster).await?;
+        let enabled = |id: &str| {
+            listed
+                .iter()
+                .any(|s| s.id == id && s.status == Status::Enabled)
+        };
+        let mut still = Vec::new();
+        for (kind, new, old) in awaiting {
+            if !enabled(&new) {
+                still.push((kind, new, old));
+                continue;
+            }
+            tracing::info!(subscription = %old, kind, broadcaster = %desired.broadcaster, "deleting subscription: moved");
+            helix.delete_subscription(&old).await?;
+            outcome.deleted += 1;
+            outcome.moving.retain(|k| k != kind);
+            states.insert(
+                kind.to_owned(),
+                TypeState::Enabled {
+                    subscription_id: new,
+                },
+            );
+        }
+        awaiting = still;
+    }
+    Ok(())
 }
 
 /// The account's totals when, listed afresh, they say a create costing

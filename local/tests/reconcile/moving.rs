@@ -97,50 +97,23 @@ async fn stored(w: &World) -> BTreeMap<String, String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moving_the_callback_creates_each_type_before_deleting_the_old_and_loses_no_event() {
     let w = settled(true).await;
-    let old = at(&w, &w.callback);
     let new_callback = function_url_of(&w.callback);
     let m = mover(&w);
     // Twitch's events go on throughout the move.
     let traffic = w.sim.start_traffic(100.0);
 
-    let first = m.reconcile_one(STREAMER, now_ms()).await.unwrap();
+    let moved = m.reconcile_one(STREAMER, now_ms()).await.unwrap();
 
-    assert_eq!((first.created, first.deleted), (OPEN.len(), 0));
-    assert_eq!(
-        at(&w, &w.callback),
-        old,
-        "the old ones untouched, still enabled"
-    );
-    // While the new ones await their challenge, the old ones deliver.
-    for kind in OPEN {
-        assert_eq!(
-            w.stored_states().await[kind],
-            TypeState::Enabled {
-                subscription_id: old[kind].0.clone()
-            }
-        );
-    }
-    wait_until(
-        "the new subscriptions enabled through the function URL",
-        || {
-            let new = at(&w, &new_callback);
-            new.len() == OPEN.len() && new.values().all(|(_, status)| status == "enabled")
-        },
-    )
-    .await;
-    let new = at(&w, &new_callback);
-    // Both deliver a while (the store's dedupe folds what both send).
-    eventually("an event stored through the function URL", || async {
-        let ids: BTreeSet<&String> = new.values().map(|(id, _)| id).collect();
-        stored(&w).await.values().any(|sub| ids.contains(sub))
-    })
-    .await;
-
-    let second = m.reconcile_one(STREAMER, now_ms()).await.unwrap();
-
-    assert_eq!((second.created, second.deleted), (0, OPEN.len()));
+    // Each old one deleted only once its replacement was enabled (its
+    // challenge answered through the function URL), in the same pass.
+    assert_eq!((moved.created, moved.deleted), (OPEN.len(), OPEN.len()));
     assert!(at(&w, &w.callback).is_empty(), "the old ones deleted");
-    assert_eq!(at(&w, &new_callback), new);
+    let new = at(&w, &new_callback);
+    assert_eq!(new.len(), OPEN.len());
+    assert!(
+        new.values().all(|(_, status)| status == "enabled"),
+        "{new:?}"
+    );
     let states = w.stored_states().await;
     for kind in OPEN {
         assert_eq!(
@@ -150,6 +123,11 @@ async fn moving_the_callback_creates_each_type_before_deleting_the_old_and_loses
             }
         );
     }
+    eventually("an event stored through the function URL", || async {
+        let ids: BTreeSet<&String> = new.values().map(|(id, _)| id).collect();
+        stored(&w).await.values().any(|sub| ids.contains(sub))
+    })
+    .await;
     // A move is not a lapse: no gap.
     let gaps = w.store.gaps(STREAMER, 0, now_ms()).await.unwrap();
     assert!(gaps.is_empty(), "{gaps:?}");
@@ -173,6 +151,43 @@ async fn moving_the_callback_creates_each_type_before_deleting_the_old_and_loses
     let stored: BTreeSet<String> = stored(&w).await.into_keys().collect();
     let lost: Vec<&String> = generated.difference(&stored).collect();
     assert!(lost.is_empty(), "lost {lost:?} of {}", generated.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_door_that_does_not_answer_its_challenge_leaves_the_old_ones_delivering() {
+    let w = settled(true).await;
+    let old = at(&w, &w.callback);
+    let target = Target {
+        callback: refusing_callback().await,
+        former_callbacks: vec![w.callback.clone()],
+        secret: secret(),
+        reserve_percent: shared::config::Budgets::default().eventsub_reserve_percent,
+    };
+    let m = manager_for(&w.base, &w.sim, target, w.store.clone(), w.store.clone());
+
+    let first = m.reconcile_one(STREAMER, now_ms()).await.unwrap();
+
+    assert_eq!((first.created, first.deleted), (OPEN.len(), 0));
+    assert_eq!(
+        at(&w, &w.callback),
+        old,
+        "the old ones untouched, still enabled"
+    );
+    let states = w.stored_states().await;
+    for kind in OPEN {
+        assert_eq!(
+            states[kind],
+            TypeState::Enabled {
+                subscription_id: old[kind].0.clone()
+            }
+        );
+    }
+    assert!(w
+        .store
+        .gaps(STREAMER, 0, now_ms())
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
