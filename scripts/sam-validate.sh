@@ -6,7 +6,9 @@
 # resources show only there), the dashboard's SEARCH quoting, no secret in
 # any function's environment, no reserved concurrency by default, log groups
 # with retention, tables kept, the capacity mode (TableCapacityMode=provisioned
-# linted too, every switched table and index auto scaled at 70 %). Each check has a control on the template as it
+# linted too, every switched table and index auto scaled at 70 %), the
+# webhook's front door (WebhookFrontDoor=function-url linted too, the
+# manager's callback following it). Each check has a control on the template as it
 # was before (scripts/template/fixtures/template-before.yaml) that must fail.
 #
 # Uses `sam` from the project's venv (.venv), installing aws-sam-cli there

@@ -15,6 +15,8 @@
 //! - [`cli`]: the command line's arguments.
 //! - [`listen`]: the HTTP server's limits: connections, header and request deadlines.
 //! - [`bridge`]: axum request → `lambda_http` request → handler → axum response.
+//! - [`function_url`]: the webhook through a Lambda function URL's event
+//!   (`/function-url/…`), as `WebhookFrontDoor=function-url` delivers it.
 //! - [`api_host`]: the api function's handler: the read API, the account routes
 //!   (log in, sessions, favourites, tickets) and the page.
 //! - [`gateway`]: live WebSocket connections and the `@connections` API.
@@ -35,6 +37,7 @@ pub mod bench;
 pub mod bridge;
 pub mod cli;
 pub mod fanout_feed;
+pub mod function_url;
 pub mod gateway;
 pub mod history;
 pub mod keys;

@@ -1,5 +1,5 @@
 //! `samples`: writes the API Gateway (HTTP API, payload 2.0) events in
-//! `events/`, freshly signed with the development secret, for
+//! `events/` (and one through the webhook's function URL), freshly signed with the development secret, for
 //! `cargo lambda invoke --data-file` and `sam local invoke -e`.
 //!
 //! Signed deliveries go stale after 10 minutes (the handler then answers 204
@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::Value;
 use shared::config::EventSubSecret;
 use shared::eventsub::catalog;
-use shared::eventsub::fixtures::{self, api_gateway_event, Channel};
+use shared::eventsub::fixtures::{self, api_gateway_event, function_url_event, Channel};
 use shared::eventsub::status::Status;
 use time::OffsetDateTime;
 
@@ -47,6 +47,13 @@ pub fn all(secret: &EventSubSecret) -> Vec<(String, Value)> {
     out.push((
         "notification-base64-body".into(),
         api_gateway_event(&cheer, secret, true),
+    ));
+    // The same delivery through the webhook's function URL
+    // (WebhookFrontDoor=function-url): the runtime must read its event too.
+    let follow = fixtures::notification("channel.follow", &channel, 98, now);
+    out.push((
+        "notification-function-url".into(),
+        function_url_event(&follow, secret, false),
     ));
     let unknown = fixtures::notification("channel.poll.begin", &channel, 0, now);
     out.push((

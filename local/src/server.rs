@@ -1,5 +1,5 @@
-//! The local stack's routes and the server that runs them: the webhook, the
-//! `@connections` API, `/ws`, the Twitch side, the api function and
+//! The local stack's routes and the server that runs them: the webhook (and
+//! the webhook through its function URL's event), the `@connections` API, `/ws`, the Twitch side, the api function and
 //! `/healthz`, behind a check of the `Host` each request names.
 
 use std::future::Future;
@@ -44,6 +44,10 @@ async fn check_host(
 pub fn router(stack: Arc<Stack>) -> Router {
     let router = Router::new()
         .route("/eventsub", post(eventsub))
+        .route(
+            &format!("{}/{{*path}}", crate::function_url::PREFIX),
+            post(crate::function_url::eventsub),
+        )
         .route("/healthz", get(healthz))
         .with_state(Arc::clone(&stack))
         .merge(gateway::routes(

@@ -88,6 +88,7 @@ impl LocalTwitch {
             helix,
             Target {
                 callback,
+                former_callbacks: Vec::new(),
                 secret,
                 reserve_percent: Budgets::read_or_default().eventsub_reserve_percent,
             },

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SUBSCRIBERS = (1, 100)
 MODES = ("on-demand", "provisioned")
 FRONTS = ("HTTP API", "function URL")
+# The template's WebhookFrontDoor values, by the front each one prices as.
+FRONT_DOORS = {"http-api": "HTTP API", "function-url": "function URL"}
 WRITES = ("today", "proposed")
 # Events per stream batch under load: a shard is polled ~4 times a second,
 # so at >= 40 events/s per shard a batch holds >= 10 (stated, not measured).
@@ -73,6 +75,9 @@ def template_settings(template):
     mode = params["TableCapacityMode"]
     if set(mode["AllowedValues"]) != set(MODES):
         raise ValueError(f"TableCapacityMode allows {mode['AllowedValues']}, the model knows {MODES}")
+    door = params["WebhookFrontDoor"]
+    if sorted(FRONT_DOORS.get(v, v) for v in door["AllowedValues"]) != sorted(FRONTS):
+        raise ValueError(f"WebhookFrontDoor allows {door['AllowedValues']}, the model knows {list(FRONT_DOORS)}")
     targets = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"]
     policies = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::ApplicationAutoScaling::ScalingPolicy"]
     values = {p["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] for p in policies}
@@ -85,6 +90,7 @@ def template_settings(template):
     return {
         "memory": memory,
         "default_mode": mode["Default"],
+        "default_front": FRONT_DOORS[door["Default"]],
         "utilisation": values.pop() / 100,
         "min_wcu": minimum["Write"],
         "min_rcu": minimum["Read"],
@@ -221,7 +227,8 @@ def main(argv=None):
     for n in SUBSCRIBERS:
         print_table(n, units, settings, configs)
     print_findings(units, settings)
-    print(f"default configuration: {model.Configuration('today', 'HTTP API', settings['default_mode']).name()}")
+    default = model.Configuration("today", settings["default_front"], settings["default_mode"])
+    print(f"default configuration: {default.name()}")
     for c in configs:
         dollars = model.total(model.terms(c, 1, units, settings))
         print(f"per million events, 1 subscriber, {c.name()}: ${dollars:.2f}")

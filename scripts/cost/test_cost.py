@@ -62,6 +62,18 @@ class TemplateSettings(unittest.TestCase):
         # 5 scalable targets per dimension (3 tables, 2 indexes) at TableMinCapacity's default 5.
         self.assertEqual((SETTINGS["min_wcu"], SETTINGS["min_rcu"]), (25, 25))
 
+    def test_the_default_front_door_is_the_templates(self):
+        self.assertEqual(SETTINGS["default_front"], "HTTP API")
+        template = cost.load_template(cost.ROOT / "template.yaml")
+        template["Parameters"]["WebhookFrontDoor"]["Default"] = "function-url"
+        self.assertEqual(cost.template_settings(template)["default_front"], "function URL")
+
+    def test_a_front_door_the_model_cannot_price_is_refused(self):
+        template = cost.load_template(cost.ROOT / "template.yaml")
+        template["Parameters"]["WebhookFrontDoor"]["AllowedValues"].append("alb")
+        with self.assertRaises(ValueError):
+            cost.template_settings(template)
+
     def test_a_template_without_the_capacity_mode_is_refused(self):
         with self.assertRaises(KeyError):
             cost.template_settings(cost.load_template(BEFORE))

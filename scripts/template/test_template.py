@@ -323,3 +323,84 @@ def test_control_provisioned_without_a_table_throughput_is_refused(tmp_path):
     broken.write_text(text.replace(table_throughput, "", 1), encoding="utf-8")
     rules = {r for r, _ in lint_errors(broken, _provisioned(broken))}
     assert "E3639" in rules, rules
+
+
+# --- The webhook's front door: HTTP API by default, or its function URL ---
+
+HTTP_API_CALLBACK = {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/eventsub"}
+FUNCTION_URL_CALLBACK = {"Fn::Sub": "${WebhookFunctionUrl.FunctionUrl}eventsub"}
+
+
+def front_door_problems(cfn):
+    """What keeps WebhookFrontDoor from switching where Twitch delivers: the
+    parameter and its default, the function URL (kept with either door, so
+    its address survives a switch; public only behind itself), the public
+    grants under the condition, and the manager's callback with the other
+    door's URL as the one it moves subscriptions from."""
+    problems = []
+    param = cfn.get("Parameters", {}).get("WebhookFrontDoor")
+    if not param or param.get("Default") != "http-api" or set(param.get("AllowedValues", [])) != {"http-api", "function-url"}:
+        problems.append("no WebhookFrontDoor parameter (http-api | function-url) defaulting to http-api")
+    if cfn.get("Conditions", {}).get("WebhookBehindFunctionUrl") != {"Fn::Equals": [{"Ref": "WebhookFrontDoor"}, "function-url"]}:
+        problems.append("no WebhookBehindFunctionUrl condition")
+    resources = cfn["Resources"]
+    url = resources.get("WebhookFunctionUrl", {})
+    if url.get("Type") != "AWS::Lambda::Url" or "Condition" in url:
+        problems.append("WebhookFunctionUrl: not a function URL kept with either front door")
+    elif url["Properties"].get("AuthType") != {"Fn::If": ["WebhookBehindFunctionUrl", "NONE", "AWS_IAM"]}:
+        problems.append(f"WebhookFunctionUrl: AuthType {url['Properties'].get('AuthType')}")
+    grants = {
+        (r["Properties"]["Action"], r["Properties"].get("FunctionUrlAuthType"), r["Properties"].get("InvokedViaFunctionUrl"))
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Permission" and r["Properties"].get("Principal") == "*"
+        and r["Properties"].get("FunctionName") == {"Ref": "WebhookFunction"}
+        and r.get("Condition") == "WebhookBehindFunctionUrl"
+    }
+    if grants != {("lambda:InvokeFunctionUrl", "NONE", None), ("lambda:InvokeFunction", None, True)}:
+        problems.append(f"the public URL's two grants under WebhookBehindFunctionUrl: {grants}")
+    env = resources.get("EventSubManagerFunction", {}).get("Properties", {}).get("Environment", {}).get("Variables", {})
+    if env.get("CALLBACK_URL") != {"Fn::If": ["WebhookBehindFunctionUrl", FUNCTION_URL_CALLBACK, HTTP_API_CALLBACK]}:
+        problems.append(f"the manager's CALLBACK_URL does not follow the front door: {env.get('CALLBACK_URL')}")
+    if env.get("FORMER_CALLBACK_URLS") != {"Fn::If": ["WebhookBehindFunctionUrl", HTTP_API_CALLBACK, FUNCTION_URL_CALLBACK]}:
+        problems.append(f"the manager's FORMER_CALLBACK_URLS is not the other door: {env.get('FORMER_CALLBACK_URLS')}")
+    return problems
+
+
+def test_the_front_door_switches_the_callback_and_keeps_the_function_url():
+    assert front_door_problems(transformed(TEMPLATE)) == []
+
+
+def test_control_the_old_template_has_no_front_door():
+    assert front_door_problems(transformed(BEFORE))
+
+
+def test_control_a_function_url_made_only_with_its_door_is_refused(tmp_path):
+    # cfn-lint reports no error for it, yet behind the HTTP API the manager's
+    # FORMER_CALLBACK_URLS would name a resource that does not exist.
+    text = TEMPLATE.read_text(encoding="utf-8")
+    head = "  WebhookFunctionUrl:\n    Type: AWS::Lambda::Url\n    Properties:"
+    assert head in text
+    broken = tmp_path / "template-conditional-url.yaml"
+    broken.write_text(text.replace(head, head.replace("    Properties:", "    Condition: WebhookBehindFunctionUrl\n    Properties:"), 1), encoding="utf-8")
+    assert any("kept with either front door" in p for p in front_door_problems(transformed(broken)))
+
+
+def _function_url(template_path):
+    """cfn-lint parameters for WebhookFrontDoor=function-url."""
+    params = transformed(template_path)["Parameters"]
+    return ["WebhookFrontDoor=function-url", *(f"{name}=x" for name, p in params.items() if "Default" not in p)]
+
+
+def test_the_function_url_front_door_has_no_cfn_lint_error():
+    errors = lint_errors(TEMPLATE, _function_url(TEMPLATE))
+    assert errors == [], "\n".join(line for _, line in errors)
+
+
+def test_control_the_function_url_door_is_linted_with_its_url(tmp_path):
+    text = TEMPLATE.read_text(encoding="utf-8")
+    auth = "      AuthType: !If [WebhookBehindFunctionUrl, NONE, AWS_IAM]\n"
+    assert auth in text
+    broken = tmp_path / "template-bad-auth.yaml"
+    broken.write_text(text.replace(auth, auth.replace("NONE", "PUBLIC"), 1), encoding="utf-8")
+    rules = {r for r, _ in lint_errors(broken, _function_url(broken))}
+    assert "E3030" in rules, rules

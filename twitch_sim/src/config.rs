@@ -35,6 +35,13 @@ pub struct SimConfig {
     pub callbacks: Option<Vec<String>>,
     /// How failed deliveries are retried and when they end in revocation.
     pub retries: RetryModel,
+    /// True: a subscription may be created beside a live one with the same
+    /// type, version and condition at another callback (RFC 0014 allows up
+    /// to three of the same; the 409 is then for the same callback only).
+    /// False (the default): 409 whatever the callback, as the current docs
+    /// read ("a subscription already exists for the specified event type
+    /// and condition combination").
+    pub duplicates_across_callbacks: bool,
 }
 
 impl Default for SimConfig {
@@ -53,6 +60,7 @@ impl Default for SimConfig {
             user_token_ttl_secs: 14_400,
             callbacks: None,
             retries: RetryModel::default(),
+            duplicates_across_callbacks: false,
         }
     }
 }

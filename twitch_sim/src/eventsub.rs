@@ -75,6 +75,7 @@ pub async fn create(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
                 && s.kind == spec.name
                 && s.version == spec.version
                 && s.condition == condition
+                && (!sim.config.duplicates_across_callbacks || s.callback == request.callback)
         });
         if duplicate {
             return helix_error(StatusCode::CONFLICT, "subscription already exists");

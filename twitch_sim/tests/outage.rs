@@ -707,3 +707,70 @@ async fn a_redemption_generated_in_an_outage_is_in_get_custom_reward_redemption(
         assert_eq!(status, 401);
     }
 }
+
+/// A callback behind a throttle: every message answered 429 (API Gateway's
+/// `{"message":"Too Many Requests"}`); the notifications' retry counts kept.
+async fn throttled_callback() -> (String, Arc<Mutex<Vec<String>>>) {
+    async fn throttled(
+        State(seen): State<Arc<Mutex<Vec<String>>>>,
+        headers: HeaderMap,
+    ) -> Response {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+        };
+        // Notifications only: the revocation that follows is throttled too.
+        if header("twitch-eventsub-message-type") == "notification" {
+            let retry = header("twitch-eventsub-message-retry").to_owned();
+            seen.lock().unwrap().push(retry);
+        }
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("content-type", "application/json")],
+            r#"{"message":"Too Many Requests"}"#,
+        )
+            .into_response()
+    }
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let app = Router::new()
+        .route("/eventsub", post(throttled))
+        .with_state(Arc::clone(&seen));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/eventsub", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn a_429_from_the_callback_is_a_failed_delivery_that_counts_toward_revocation() {
+    // Two retries 20 ms apart; two messages that fail every attempt revoke.
+    let twitch = start(&[20.0, 20.0], 2).await;
+    let (url, seen) = throttled_callback().await;
+    let sub = follow_sub("4343", &url);
+    twitch.sim.insert_subscription(sub.clone());
+
+    for _ in 0..2 {
+        let (status, _) = twitch.sim.deliver(&sub.id).await.unwrap();
+        assert_eq!(status, 429);
+    }
+
+    let app = twitch.app_token().await;
+    support::eventually(
+        "the subscription listed as notification_failures_exceeded",
+        || async {
+            let (_, list) = twitch.helix(&app, "/eventsub/subscriptions").await;
+            list["data"][0]["status"] == "notification_failures_exceeded"
+        },
+    )
+    .await;
+    // Each message was tried and retried like any failure (a 429 is not
+    // waited out as a throttle), and none counts as delivered.
+    let mut attempts = seen.lock().unwrap().clone();
+    attempts.sort();
+    assert_eq!(attempts, ["0", "0", "1", "1", "2", "2"]);
+    let ledger = twitch.ledger("4343").await;
+    assert_eq!(ledger.len(), 2);
+    assert!(ledger.iter().all(|e| e["delivered"] == false));
+}

@@ -11,16 +11,38 @@ use shared::helix::eventsub::{Created, Filter, NewSubscription, Totals};
 use shared::helix::{Helix, HelixError};
 
 use crate::budget;
-use crate::plan::{plan, Action, Desired, Plan, TypeState};
+use crate::plan::{plan, Action, Callbacks, Desired, Plan, TypeState};
 
 /// Where our subscriptions deliver, and how they are signed.
 pub struct Target {
     /// The webhook URL (`https://…/eventsub`, or the local stack's).
     pub callback: String,
+    /// Our former webhook URLs (`FORMER_CALLBACK_URLS`: the other front
+    /// door): subscriptions at them are ours, moved to `callback`.
+    pub former_callbacks: Vec<String>,
     pub secret: EventSubSecret,
     /// Percent of `max_total_cost` kept for streamers already tracked
     /// (`config::Budgets::eventsub_reserve_percent`).
     pub reserve_percent: u32,
+}
+
+/// `FORMER_CALLBACK_URLS`' value as a list: comma-separated, blanks ignored.
+pub fn callback_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl Target {
+    /// The current callback and the former ones.
+    pub fn callbacks(&self) -> Callbacks<'_> {
+        Callbacks {
+            current: &self.callback,
+            former: &self.former_callbacks,
+        }
+    }
 }
 
 /// What reconciling one streamer did.
@@ -39,6 +61,12 @@ pub struct Outcome {
     /// run deleted: each is a gap in coverage, whether or not its
     /// revocation message ever reached the webhook.
     pub lapsed: Vec<Subscription>,
+    /// Types whose move to the current callback Twitch refused while the
+    /// former subscription existed (409: one per type and condition), so it
+    /// was deleted first: unsubscribed until the new one is enabled, a gap.
+    pub interrupted: Vec<String>,
+    /// Types still delivered by a subscription at a former callback.
+    pub moving: Vec<String>,
 }
 
 /// Everything Twitch lists about `broadcaster` (any user id in the condition).
@@ -69,9 +97,11 @@ pub async fn reconcile(
     let Plan {
         actions,
         mut states,
-    } = plan(desired, &actual, &target.callback);
+        moving,
+    } = plan(desired, &actual, target.callbacks());
     let mut outcome = Outcome {
         totals,
+        moving: moving.keys().cloned().collect(),
         ..Default::default()
     };
     let failed_before: Vec<String> = actions
@@ -96,9 +126,9 @@ pub async fn reconcile(
         .cloned()
         .collect();
     // Already tracked: Twitch lists subscriptions of ours about it.
-    let tracked = actual
-        .iter()
-        .any(|s| s.callback() == Some(target.callback.as_str()));
+    let tracked = actual.iter().any(|s| target.callbacks().is_ours(s));
+    // Moved types whose new subscription awaits its challenge: (type, new, old).
+    let mut awaiting = Vec::new();
     // Deletes first: they free budget the creates may need.
     for action in &actions {
         if let Action::Delete { id, why } = action {
@@ -127,7 +157,29 @@ pub async fn reconcile(
             &target.callback,
             &target.secret,
         );
-        let state = match helix.create_subscription(&new).await {
+        let mut answer = helix.create_subscription(&new).await;
+        if let (Ok(Created::Exists), Some(old)) = (&answer, moving.get(kind.name)) {
+            // Twitch holds one per type and condition whatever the callback:
+            // the move can only delete first (a gap until the new one is
+            // enabled, opened by the manager).
+            tracing::warn!(subscription = %old, kind = kind.name, broadcaster = %desired.broadcaster, "moving a subscription: Twitch refused a second one, deleting the former first");
+            helix.delete_subscription(old).await?;
+            outcome.deleted += 1;
+            outcome.interrupted.push(kind.name.to_owned());
+            outcome.moving.retain(|k| k != kind.name);
+            answer = helix.create_subscription(&new).await;
+        }
+        let state = match answer {
+            // Moving: the former subscription delivers until this one is
+            // enabled (`finish_moves`, or a later run, deletes it then).
+            Ok(Created::New(sub, t)) if outcome.moving.iter().any(|k| k == kind.name) => {
+                outcome.created += 1;
+                outcome.totals = Some(t);
+                if let Some(old) = moving.get(kind.name) {
+                    awaiting.push((kind.name, sub.id, old.clone()));
+                }
+                continue;
+            }
             Ok(Created::New(sub, t)) => {
                 outcome.created += 1;
                 outcome.totals = Some(t);
@@ -167,8 +219,64 @@ pub async fn reconcile(
         };
         states.insert(kind.name.to_owned(), state);
     }
+    finish_moves(helix, desired, awaiting, &mut outcome, &mut states).await?;
     outcome.states = states;
     Ok(outcome)
+}
+
+/// Lists taken while moved types await their new subscriptions' challenges:
+/// the first after [`MOVE_POLL`], each later one after twice the wait before.
+const MOVE_POLLS: u32 = 5;
+/// 100 + 200 + 400 + 800 + 1,600 ms: a working door answers a challenge
+/// well within it.
+const MOVE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Deletes each moved type's former subscription as soon as its replacement
+/// is enabled, within a few seconds, rather than at the next run: while both
+/// are enabled Twitch sends every event on both under two message ids, and a
+/// type without a semantic dedupe key would be stored twice. What is not
+/// enabled by then (the new door does not answer) is left to the next run,
+/// the former subscription still delivering.
+async fn finish_moves(
+    helix: &Helix,
+    desired: &Desired,
+    mut awaiting: Vec<(&'static str, String, String)>,
+    outcome: &mut Outcome,
+    states: &mut BTreeMap<String, TypeState>,
+) -> Result<(), HelixError> {
+    let mut wait = MOVE_POLL;
+    for _ in 0..MOVE_POLLS {
+        if awaiting.is_empty() {
+            break;
+        }
+        tokio::time::sleep(wait).await;
+        wait *= 2;
+        let (listed, _) = listed(helix, &desired.broadcaster).await?;
+        let enabled = |id: &str| {
+            listed
+                .iter()
+                .any(|s| s.id == id && s.status == Status::Enabled)
+        };
+        let mut still = Vec::new();
+        for (kind, new, old) in awaiting {
+            if !enabled(&new) {
+                still.push((kind, new, old));
+                continue;
+            }
+            tracing::info!(subscription = %old, kind, broadcaster = %desired.broadcaster, "deleting subscription: moved");
+            helix.delete_subscription(&old).await?;
+            outcome.deleted += 1;
+            outcome.moving.retain(|k| k != kind);
+            states.insert(
+                kind.to_owned(),
+                TypeState::Enabled {
+                    subscription_id: new,
+                },
+            );
+        }
+        awaiting = still;
+    }
+    Ok(())
 }
 
 /// The account's totals when, listed afresh, they say a create costing

@@ -16,7 +16,8 @@ use crate::handler::{SessionSweep, Settings};
 use crate::manager::{release_after_ms_from_env, Manager};
 
 /// `STREAMERS_TABLE`, `EVENTS_TABLE`, `SUBSCRIPTIONS_TABLE`, `TWITCH_CLIENT_ID`,
-/// `CALLBACK_URL`, `RELEASE_AFTER_HOURS` (default 72), and with login
+/// `CALLBACK_URL` (and `FORMER_CALLBACK_URLS`, comma-separated, moved from),
+/// `RELEASE_AFTER_HOURS` (default 72), and with login
 /// configured `USERS_TABLE` (favourites kept, sessions validated); from
 /// `secrets`, the Twitch client secret, the EventSub secret, the admin token
 /// and, with `USERS_TABLE`, the session key.
@@ -38,6 +39,10 @@ pub async fn state_from(secrets: Secrets) -> Result<(Manager, Settings), ConfigE
         Arc::clone(&helix),
         Target {
             callback: env::required("CALLBACK_URL")?,
+            // The webhook's other front door: its subscriptions are moved.
+            former_callbacks: env::optional("FORMER_CALLBACK_URLS")
+                .map(|urls| crate::apply::callback_list(&urls))
+                .unwrap_or_default(),
             secret: secrets.read(Key::EventSubSecret, EventSubSecret::new)?,
             reserve_percent: shared::config::Budgets::from_env()?.eventsub_reserve_percent,
         },

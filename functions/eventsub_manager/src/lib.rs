@@ -2,7 +2,9 @@
 //! with the streamers users want to watch.
 //!
 //! - [`plan`]: what to create and delete for one streamer, and the state of
-//!   each type (a pure function; its cases in `plan/tests.rs`).
+//!   each type (a pure function; its cases in `plan/tests.rs`), moving
+//!   subscriptions from a former callback create-before-delete
+//!   (`plan/tests_moving.rs`).
 //! - [`apply`]: carries a plan out through the Helix client and turns
 //!   Twitch's answers (202, 409, 403, 400, 429) into those states.
 //! - [`budget`]: the EventSub cost budget from Twitch's totals: what a

@@ -350,6 +350,8 @@ impl Manager {
             // Before the states are stored: should this fail, the next run
             // still sees the type newly enabled and ends the gap then.
             self.open_lapsed_gaps(id, &outcome.lapsed, now_ms).await?;
+            self.open_moved_gaps(id, &outcome.interrupted, now_ms)
+                .await?;
             self.end_gaps(id, stored.as_ref(), &outcome.states, now_ms)
                 .await?;
             let records = outcome
@@ -359,7 +361,12 @@ impl Manager {
                     let before = desired.recreated.get(kind).copied().unwrap_or(0);
                     let recreated = if outcome.recreated.contains(kind) {
                         before + 1
-                    } else if matches!(state, TypeState::Enabled { .. }) {
+                    } else if matches!(state, TypeState::Enabled { .. })
+                        && !outcome.moving.contains(kind)
+                    {
+                        // Received at our callback: the cap starts again
+                        // (not while a former callback's subscription
+                        // delivers and the new one fails to verify).
                         0
                     } else {
                         before

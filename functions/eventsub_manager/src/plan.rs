@@ -16,6 +16,12 @@
 //!
 //! Everything else of ours about the streamer (orphans, other versions, types
 //! no longer wanted, streamers released) is deleted.
+//!
+//! A moved callback (another front door for the webhook): subscriptions at a
+//! former callback are ours too. A working one keeps its type received
+//! while one is created at the current callback, and is deleted only once
+//! that one is enabled (EventSub may hold both; the store's dedupe folds
+//! what both deliver). Its deletion is a move, not a lapse: no gap.
 
 use std::collections::BTreeMap;
 
@@ -62,19 +68,62 @@ pub enum Action {
 pub struct Plan {
     pub actions: Vec<Action>,
     pub states: BTreeMap<String, TypeState>,
+    /// Types being moved to the current callback: the working subscription
+    /// at a former callback that delivers them meanwhile (their state names
+    /// it), by type.
+    pub moving: BTreeMap<String, String>,
 }
 
-fn is_ours(sub: &Subscription, callback: &str) -> bool {
-    sub.callback() == Some(callback)
+/// Where our subscriptions deliver: the current callback, and the former
+/// ones (the webhook's other front door) whose subscriptions are moved.
+#[derive(Clone, Copy, Debug)]
+pub struct Callbacks<'a> {
+    pub current: &'a str,
+    pub former: &'a [String],
+}
+
+impl<'a> From<&'a str> for Callbacks<'a> {
+    fn from(current: &'a str) -> Self {
+        Self {
+            current,
+            former: &[],
+        }
+    }
+}
+
+impl Callbacks<'_> {
+    /// True for a subscription delivering to any callback of ours.
+    pub fn is_ours(&self, sub: &Subscription) -> bool {
+        sub.callback()
+            .is_some_and(|c| c == self.current || self.former.iter().any(|f| f == c))
+    }
+}
+
+/// The state a working subscription gives its type.
+fn working_state(s: &Subscription) -> TypeState {
+    if s.status == Status::Enabled {
+        TypeState::Enabled {
+            subscription_id: s.id.clone(),
+        }
+    } else {
+        TypeState::WaitingForVerification {
+            subscription_id: s.id.clone(),
+        }
+    }
 }
 
 /// Plans one streamer. `actual` may hold anything Twitch listed.
-pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan {
+pub fn plan<'a>(
+    desired: &Desired,
+    actual: &[Subscription],
+    callbacks: impl Into<Callbacks<'a>>,
+) -> Plan {
+    let callbacks = callbacks.into();
     let mut plan = Plan::default();
     let mine: Vec<&Subscription> = actual
         .iter()
         .filter(|s| {
-            is_ours(s, callback) && s.broadcaster_id() == Some(desired.broadcaster.as_str())
+            callbacks.is_ours(s) && s.broadcaster_id() == Some(desired.broadcaster.as_str())
         })
         .collect();
     let mut claimed = vec![false; mine.len()];
@@ -90,23 +139,38 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
         for &i in &matching {
             claimed[i] = true;
         }
-        let working: Vec<&Subscription> = {
+        // Working ones here, and at a former callback (being moved).
+        let working_at = |here: bool| {
             let mut w: Vec<&Subscription> = matching
                 .iter()
                 .map(|&i| mine[i])
                 .filter(|s| s.status.is_working())
+                .filter(|s| (s.callback() == Some(callbacks.current)) == here)
                 .collect();
             // Keep an enabled one over a pending one, then the oldest (by
             // parsed time: RFC 3339 text with trimmed fractions does not sort).
             w.sort_by_key(|s| (s.status != Status::Enabled, created_at(s)));
             w
         };
+        let working = working_at(true);
+        let former = working_at(false);
         for extra in working.iter().skip(1) {
             plan.actions.push(Action::Delete {
                 id: extra.id.clone(),
                 why: "duplicate",
             });
         }
+        // Moved: the former ones go once the new one is enabled, not before.
+        let moved = working.first().is_some_and(|s| s.status == Status::Enabled);
+        for (n, old) in former.iter().enumerate() {
+            if moved || n > 0 {
+                plan.actions.push(Action::Delete {
+                    id: old.id.clone(),
+                    why: if moved { "moved" } else { "duplicate" },
+                });
+            }
+        }
+        let delivering = former.first().filter(|_| !moved && working.is_empty());
         let mut last_failure = None;
         let mut revoked = desired.revoked.get(kind.name).cloned();
         for &i in &matching {
@@ -128,16 +192,12 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
                 });
             }
         }
-        let state = if let Some(s) = working.first() {
-            if s.status == Status::Enabled {
-                TypeState::Enabled {
-                    subscription_id: s.id.clone(),
-                }
-            } else {
-                TypeState::WaitingForVerification {
-                    subscription_id: s.id.clone(),
-                }
-            }
+        let state = if let Some(s) = working.first().filter(|_| moved || former.is_empty()) {
+            working_state(s)
+        } else if let Some(old) = former.first().filter(|_| !working.is_empty()) {
+            // The new one awaits its verification: the former delivers.
+            plan.moving.insert(kind.name.to_owned(), old.id.clone());
+            working_state(old)
         } else if let Some(reason) = revoked {
             TypeState::Revoked { reason }
         } else if !kind.unlocked_by(&desired.scopes) {
@@ -148,6 +208,15 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
                     _ => "the broadcaster".into(),
                 },
             }
+        } else if let Some(old) = delivering.filter(|_| {
+            desired.failed.contains_key(kind.name)
+                || (last_failure.is_some()
+                    && desired.recreated.get(kind.name).copied().unwrap_or(0) >= MAX_RECREATE)
+        }) {
+            // The move is given up on for now (the new callback did not
+            // verify): the former subscription still delivers.
+            plan.moving.insert(kind.name.to_owned(), old.id.clone());
+            working_state(old)
         } else if let Some(reason) = desired.failed.get(kind.name) {
             TypeState::Failed {
                 reason: reason.clone(),
@@ -161,6 +230,10 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
                     last_failure.unwrap_or_default()
                 ),
             }
+        } else if let Some(old) = delivering {
+            plan.actions.push(Action::Create(kind));
+            plan.moving.insert(kind.name.to_owned(), old.id.clone());
+            working_state(old)
         } else {
             plan.actions.push(Action::Create(kind));
             TypeState::Creating
@@ -184,3 +257,5 @@ pub fn plan(desired: &Desired, actual: &[Subscription], callback: &str) -> Plan 
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_moving;

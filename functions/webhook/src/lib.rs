@@ -2,7 +2,8 @@
 //! then answer the challenge, record the revocation, or store the notification
 //! exactly once — and acknowledge only what is durable.
 //!
-//! [`handle`] is the whole handler; the Lambda (`main.rs`) and the local stack
+//! [`handle`] is the whole handler; the Lambda (`main.rs`, behind the HTTP API
+//! or its function URL) and the local stack
 //! both call it with an API Gateway–shaped request.
 //!
 //! - this file: the handler's state ([`WebhookState`], with what a user's
@@ -122,8 +123,11 @@ impl WebhookState {
     }
 }
 
-/// Lambda entry: an API Gateway HTTP API request in, a response out.
-/// (`lambda_http` has already base64-decoded the body when API Gateway said so.)
+/// Lambda entry: an API Gateway HTTP API request, or the webhook's function
+/// URL's (the same payload 2.0: `lambda_http` reads both as one request
+/// type), in; a response out. The path is not routed on (a function URL hands
+/// the function any path), and `lambda_http` has already base64-decoded the
+/// body when the event said so.
 pub async fn handle(state: &WebhookState, request: Request) -> Response<Body> {
     let (parts, body) = request.into_parts();
     let bytes: &[u8] = match &body {

@@ -159,6 +159,12 @@ impl World {
             ("TWITCH_CLIENT_SECRET", "sim-client-secret".into()),
             ("SECRETS_ID", "streamer-events/invoke-samples".into()),
             ("CALLBACK_URL", format!("{base}/eventsub")),
+            // The other front door (only compared, never called).
+            (
+                "FORMER_CALLBACK_URLS",
+                "https://n3x5k2mqzv7r4ta6wy8bcdefgh0jklpq.lambda-url.us-east-1.on.aws/eventsub"
+                    .into(),
+            ),
             ("WEBSOCKET_URL", WS_AUDIENCE.into()),
             (
                 "ALLOWED_ORIGINS",

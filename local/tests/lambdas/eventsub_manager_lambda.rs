@@ -143,6 +143,7 @@ async fn a_busy_streamer_fails_its_stream_record_and_answers_the_admin_503_and_a
         Arc::clone(&side.manager.helix),
         eventsub_manager::apply::Target {
             callback: side.manager.target.callback.clone(),
+            former_callbacks: Vec::new(),
             secret: side.manager.target.secret.clone(),
             reserve_percent: side.manager.target.reserve_percent,
         },

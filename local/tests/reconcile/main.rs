@@ -13,6 +13,7 @@ mod authorization;
 mod budget;
 mod fresh;
 mod leases;
+mod moving;
 mod release;
 mod revocations;
 mod sweeps;
@@ -112,6 +113,7 @@ async fn world_of(
     let callback = callback.unwrap_or_else(|| format!("http://{addr}/eventsub"));
     let target = Target {
         callback: callback.clone(),
+        former_callbacks: Vec::new(),
         secret: secret(),
         reserve_percent,
     };
@@ -138,6 +140,7 @@ fn manager_at(
 ) -> Manager {
     let target = Target {
         callback: callback.to_owned(),
+        former_callbacks: Vec::new(),
         secret: secret(),
         reserve_percent: shared::config::Budgets::default().eventsub_reserve_percent,
     };

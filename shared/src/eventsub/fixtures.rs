@@ -171,15 +171,59 @@ pub fn revocation(kind: &str, channel: &Channel, reason: &str, now: OffsetDateTi
 
 /// An API Gateway HTTP API (payload 2.0) request carrying `delivery`.
 pub fn api_gateway_event(delivery: &Delivery, secret: &EventSubSecret, base64_body: bool) -> Value {
+    lambda_event(delivery, secret, base64_body, None)
+}
+
+/// A Lambda function URL's request carrying `delivery` (AuthType `NONE`):
+/// payload 2.0 like the HTTP API's, but with the `$default` route key, the
+/// URL's own host (`<url-id>.lambda-url.<region>.on.aws`), the forwarding
+/// headers Lambda adds, no authorizer, and null path parameters and stage
+/// variables. The path is the callback's (`/eventsub`): a function URL
+/// hands the function any path.
+pub fn function_url_event(
+    delivery: &Delivery,
+    secret: &EventSubSecret,
+    base64_body: bool,
+) -> Value {
+    lambda_event(delivery, secret, base64_body, Some(FUNCTION_URL_ID))
+}
+
+/// The function URL id of [`function_url_event`].
+pub const FUNCTION_URL_ID: &str = "n3x5k2mqzv7r4ta6wy8bcdefgh0jklpq";
+
+/// The HTTP API's event (`url_id` None) or a function URL's.
+fn lambda_event(
+    delivery: &Delivery,
+    secret: &EventSubSecret,
+    base64_body: bool,
+    url_id: Option<&str>,
+) -> Value {
+    let (host, api_id, route_key) = match url_id {
+        Some(id) => (format!("{id}.lambda-url.us-east-1.on.aws"), id, "$default"),
+        None => (
+            "abc123.execute-api.us-east-1.amazonaws.com".to_owned(),
+            "abc123",
+            "POST /eventsub",
+        ),
+    };
+    let forwarded = url_id.map_or(&[][..], |_| {
+        &[
+            ("x-amzn-tls-version", "TLSv1.3"),
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-port", "443"),
+            ("x-forwarded-for", "203.0.113.7"),
+            (
+                "x-amzn-trace-id",
+                "Root=1-6762e0a1-0123456789abcdef01234567",
+            ),
+        ][..]
+    });
     let headers: Map<String, Value> = delivery
         .headers(secret)
         .into_iter()
         .map(|(k, v)| (k.to_owned(), Value::String(v)))
         .chain([
-            (
-                "host".to_owned(),
-                json!("abc123.execute-api.us-east-1.amazonaws.com"),
-            ),
+            ("host".to_owned(), json!(host)),
             (
                 "user-agent".to_owned(),
                 json!("Twitch-Eventsub-Webhooks/1.0"),
@@ -189,6 +233,7 @@ pub fn api_gateway_event(delivery: &Delivery, secret: &EventSubSecret, base64_bo
                 json!(delivery.body.len().to_string()),
             ),
         ])
+        .chain(forwarded.iter().map(|(k, v)| ((*k).to_owned(), json!(v))))
         .collect();
     let now = OffsetDateTime::now_utc();
     let body = if base64_body {
@@ -196,17 +241,17 @@ pub fn api_gateway_event(delivery: &Delivery, secret: &EventSubSecret, base64_bo
     } else {
         delivery.body.clone()
     };
-    json!({
+    let mut event = json!({
         "version": "2.0",
-        "routeKey": "POST /eventsub",
+        "routeKey": route_key,
         "rawPath": "/eventsub",
         "rawQueryString": "",
         "headers": headers,
         "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123",
-            "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
-            "domainPrefix": "abc123",
+            "accountId": if url_id.is_some() { "anonymous" } else { "123456789012" },
+            "apiId": api_id,
+            "domainName": host,
+            "domainPrefix": api_id,
             "http": {
                 "method": "POST",
                 "path": "/eventsub",
@@ -215,14 +260,20 @@ pub fn api_gateway_event(delivery: &Delivery, secret: &EventSubSecret, base64_bo
                 "userAgent": "Twitch-Eventsub-Webhooks/1.0"
             },
             "requestId": delivery.message_id,
-            "routeKey": "POST /eventsub",
+            "routeKey": route_key,
             "stage": "$default",
             "time": "23/Nov/2026:09:00:00 +0000",
             "timeEpoch": now.unix_timestamp() * 1000
         },
         "body": body,
         "isBase64Encoded": base64_body
-    })
+    });
+    if url_id.is_some() {
+        event["pathParameters"] = Value::Null;
+        event["stageVariables"] = Value::Null;
+        event["requestContext"]["authentication"] = Value::Null;
+    }
+    event
 }
 
 /// The benchmarks' notification mix: each type with its share in percent. Follows,

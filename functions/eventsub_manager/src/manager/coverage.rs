@@ -8,6 +8,11 @@
 //!   gap, when it came first, stands. It starts where the webhook's would:
 //!   the subscription's last stored delivery, else its verification, else
 //!   its creation (`coverage::last_known_delivery`, one home for both).
+//! - **Moved**: a subscription moved to a new callback is deleted only once
+//!   its replacement is enabled, and opens no gap. Only when Twitch refused
+//!   the replacement beside it (409) was it deleted first: from then until
+//!   the replacement is enabled the type is not received, a gap (cause
+//!   [`MOVED`]).
 //! - **The end**: a type whose subscription just became enabled (a new
 //!   subscription id, enabled where it was not before) is received again,
 //!   so its gap ends and waits for its recovery (`recovering`). A
@@ -22,6 +27,9 @@ use shared::store::streamers::{Streamer, TypeState};
 use shared::store::StoreError;
 
 use super::Manager;
+
+/// The cause of the gap a move that had to delete first opens.
+pub const MOVED: &str = "callback_moved";
 
 impl Manager {
     /// The types of `id` with an open gap: wanted, and not received now.
@@ -88,6 +96,30 @@ impl Manager {
                     cause = %sub.status,
                     "coverage gap opened by the manager (no revocation came first)"
                 );
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens a gap, from now, for each type of `id` whose subscription was
+    /// deleted before its replacement at the new callback could be made.
+    pub(super) async fn open_moved_gaps(
+        &self,
+        id: &str,
+        kinds: &[String],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let Some(gaps) = &self.gaps else {
+            return Ok(());
+        };
+        for kind in kinds {
+            let key = GapKey {
+                streamer_id: id.to_owned(),
+                event_type: kind.clone(),
+                from_ms: now_ms,
+            };
+            if gaps.open_gap(&key, MOVED, now_ms).await? {
+                tracing::warn!(broadcaster = id, kind = %kind, "coverage gap opened: a move deleted the former subscription first");
             }
         }
         Ok(())

@@ -109,7 +109,7 @@ impl Manager {
             if crate::app_subscriptions::about_us(sub, &self.helix.config().client_id) {
                 continue;
             }
-            let ours = sub.callback() == Some(self.target.callback.as_str());
+            let ours = self.target.callbacks().is_ours(sub);
             let owner = sub.broadcaster_id().unwrap_or_default();
             if ours && !tracked.contains(owner) {
                 candidates.entry(owner).or_default().push(sub);

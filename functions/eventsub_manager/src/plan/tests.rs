@@ -2,9 +2,9 @@ use super::*;
 use shared::eventsub::catalog::{kind, tracked};
 use shared::eventsub::subscription::Transport;
 
-const CALLBACK: &str = "https://example.com/eventsub";
+pub(super) const CALLBACK: &str = "https://example.com/eventsub";
 
-fn sub(id: &str, k: &Kind, b: &str, status: Status, callback: &str) -> Subscription {
+pub(super) fn sub(id: &str, k: &Kind, b: &str, status: Status, callback: &str) -> Subscription {
     Subscription {
         id: id.into(),
         status,
@@ -25,7 +25,7 @@ fn sub(id: &str, k: &Kind, b: &str, status: Status, callback: &str) -> Subscript
     }
 }
 
-fn wanted(kinds: &[&str], scopes: &[&str]) -> Desired {
+pub(super) fn wanted(kinds: &[&str], scopes: &[&str]) -> Desired {
     Desired {
         broadcaster: "7".into(),
         wanted: true,
@@ -35,7 +35,7 @@ fn wanted(kinds: &[&str], scopes: &[&str]) -> Desired {
     }
 }
 
-fn creates(p: &Plan) -> Vec<&str> {
+pub(super) fn creates(p: &Plan) -> Vec<&str> {
     p.actions
         .iter()
         .filter_map(|a| match a {
@@ -45,7 +45,7 @@ fn creates(p: &Plan) -> Vec<&str> {
         .collect()
 }
 
-fn deletes(p: &Plan) -> Vec<(&str, &str)> {
+pub(super) fn deletes(p: &Plan) -> Vec<(&str, &str)> {
     p.actions
         .iter()
         .filter_map(|a| match a {

@@ -65,7 +65,7 @@ async fn each_outcome_counts_under_its_own_cloudwatch_metric() {
 }
 
 /// A store whose backend is down.
-struct DownStore;
+pub(super) struct DownStore;
 
 #[async_trait]
 impl EventStore for DownStore {

@@ -4,6 +4,7 @@
 mod bad_input;
 mod delivery;
 mod forgeries;
+mod function_url;
 mod messages;
 
 use std::sync::atomic::Ordering::Relaxed;
