@@ -54,16 +54,18 @@
 pub mod capacity;
 mod conditions;
 mod connections;
+pub mod day_counts;
 mod events;
 mod gaps;
 mod leases;
+pub mod legacy_events;
 mod snapshots;
 mod streamers;
 mod subscriptions;
 mod users;
 
 pub use connections::DynamoConnectionStore;
-pub use events::event_from_stream_image;
+pub use events::{event_from_stream_image, FEED_INDEX};
 pub use leases::LEASE_PREFIX;
 pub use snapshots::DynamoSnapshotStore;
 pub use streamers::{changed_streamer, DynamoStreamerStore};
