@@ -6,6 +6,8 @@
 //! (`scripts/cost-units.sh` runs it), and holds the figures docs/costs.md quotes,
 //! so a change of item shape that moves them fails here first.
 
+#[path = "support/stream.rs"]
+mod stream;
 mod support;
 
 use shared::clock::now_ms;
@@ -156,8 +158,7 @@ async fn capacity_units_per_operation() {
     support::create_table(&client, "EventsTable", &probe_plain).await;
     let before = support::create_event_tables(&client, &format!("before-{run}")).await;
     let legacy = DynamoStore::new(client.clone(), before.clone(), Retention::default());
-    let mut stream =
-        support::stream::StreamReader::new(&client, &support::endpoint(), &tables.events).await;
+    let mut stream = stream::StreamReader::new(&client, &support::endpoint(), &tables.events).await;
     meter.take();
     for (n, kind) in catalog::tracked().enumerate() {
         let (event, key) = delivery(kind, n, "1337");

@@ -4,6 +4,8 @@
 //! the event writes and the count updates, and every count exact after the
 //! replay Lambda makes of a failed batch.
 
+#[path = "support/stream.rs"]
+mod stream;
 mod support;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -19,7 +21,7 @@ use aws_sdk_dynamodb::error::BoxError;
 use shared::config::Retention;
 use shared::store::dynamo::{DynamoStore, Tables};
 use shared::store::{day_of, Appended, Event, EventStore};
-use support::stream::StreamReader;
+use stream::StreamReader;
 
 /// Fails the `fail_at`-th `TransactWriteItems` (1-based) of its client, before
 /// it reaches DynamoDB (`committed` false: the chunk is not written) or after

@@ -7,12 +7,17 @@
 //! switch still work, and day counts stay exact: the counting consumer skips
 //! old-shape inserts (counted by their transaction) and counts new ones.
 
+#[allow(dead_code)]
+#[path = "support/counting.rs"]
+mod counting;
+#[path = "support/stream.rs"]
+mod stream;
 mod support;
 
+use counting::CountedDynamo;
 use shared::config::Retention;
 use shared::store::dynamo::DynamoStore;
 use shared::store::{day_of, Appended, Cursor, Event, EventStore};
-use support::counting::CountedDynamo;
 
 /// Noon UTC two days ago.
 fn t0() -> i64 {

@@ -336,6 +336,21 @@ impl World {
             .unwrap();
     }
 
+    /// The event items of `broadcaster`'s feed (the events table's `feed` index).
+    async fn feed(&self, broadcaster: &str) -> Vec<HashMap<String, AttributeValue>> {
+        self.client
+            .query()
+            .table_name(&self.tables["EventsTable"])
+            .index_name(shared::store::dynamo::FEED_INDEX)
+            .key_condition_expression("feed = :f")
+            .expression_attribute_values(":f", AttributeValue::S(format!("EV#{broadcaster}")))
+            .send()
+            .await
+            .unwrap()
+            .items
+            .unwrap_or_default()
+    }
+
     async fn partition(&self, table: &str, pk: &str) -> Vec<HashMap<String, AttributeValue>> {
         self.client
             .query()

@@ -1,7 +1,9 @@
 //! The DynamoDB adapter with its counting consumer, as deployed: every read
 //! of day counts first hands the events table's new stream records to
 //! `count_stream_batch`, as the consumer's event source mapping would have
-//! by then. The shared event contract runs on it unchanged.
+//! by then. The shared event contract runs on it unchanged. A test that uses
+//! it declares `stream` and `counting` beside `support` (they need the
+//! DynamoDB Streams client, which `local`'s tests sharing `support` lack).
 
 use async_trait::async_trait;
 use shared::store::dynamo::DynamoStore;
@@ -11,7 +13,7 @@ use shared::store::{
 };
 use tokio::sync::Mutex;
 
-use super::stream::StreamReader;
+use crate::stream::StreamReader;
 
 /// [`DynamoStore`] plus its stream's counting consumer.
 pub struct CountedDynamo {
@@ -26,7 +28,7 @@ impl CountedDynamo {
         tables: shared::store::dynamo::Tables,
         retention: shared::config::Retention,
     ) -> Self {
-        let stream = StreamReader::new(&client, &super::endpoint(), &tables.events).await;
+        let stream = StreamReader::new(&client, &crate::support::endpoint(), &tables.events).await;
         Self {
             store: DynamoStore::new(client, tables, retention),
             stream: Mutex::new(stream),

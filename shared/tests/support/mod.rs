@@ -27,11 +27,6 @@ macro_rules! store_contract {
     };
 }
 
-#[allow(dead_code)] // only the event suites read the stream
-pub mod counting;
-#[allow(dead_code)]
-pub mod stream;
-
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
