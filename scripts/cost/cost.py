@@ -102,7 +102,7 @@ def configurations():
 
 def short(config):
     """A column heading."""
-    parts = [config.write, "API" if config.front == "HTTP API" else "URL", "OD" if config.mode == "on-demand" else "prov"]
+    parts = ["old" if config.write == "today" else "keyed", "API" if config.front == "HTTP API" else "URL", "OD" if config.mode == "on-demand" else "prov"]
     if config.batch > 1:
         parts.append(f"b{config.batch}")
     return "/".join(parts)
