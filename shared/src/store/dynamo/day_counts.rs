@@ -45,7 +45,8 @@ pub struct Tally {
     pub counted: usize,
     /// Inserts a previous attempt of this batch counted already.
     pub already: usize,
-    /// Records that are not new-shape event inserts.
+    /// Records that are not new-shape event inserts (or could not be read:
+    /// logged as errors).
     pub skipped: usize,
 }
 
@@ -127,9 +128,15 @@ impl DynamoStore {
         let mut tally = Tally::default();
         let mut inserts = Vec::with_capacity(records.len());
         for record in records {
-            match insert_of(record)? {
-                Some(insert) => inserts.push(insert),
-                None => tally.skipped += 1,
+            match insert_of(record) {
+                Ok(Some(insert)) => inserts.push(insert),
+                Ok(None) => tally.skipped += 1,
+                // A record no retry can count must not hold up the ones
+                // after it (the mapping retries without end): said, skipped.
+                Err(e) => {
+                    tracing::error!(error = %e, event_id = %record.event_id, "uncountable stream record skipped");
+                    tally.skipped += 1;
+                }
             }
         }
         let mut rest = &inserts[..];
@@ -256,7 +263,43 @@ impl DynamoStore {
 
 #[cfg(test)]
 mod tests {
-    use super::after;
+    use super::{after, insert_of};
+    use aws_lambda_events::dynamodb::EventRecord;
+    use serde_json::json;
+
+    fn record(name: &str, image: serde_json::Value) -> EventRecord {
+        serde_json::from_value(json!({
+            "eventID": "e1", "awsRegion": "us-east-1", "eventSource": "aws:dynamodb",
+            "eventName": name,
+            "dynamodb": {"NewImage": image, "SequenceNumber": "100", "SizeBytes": 1},
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn only_new_shape_event_inserts_are_counted() {
+        let new = json!({
+            "kind": {"S": "event"}, "feed": {"S": "EV#1"}, "broadcaster_id": {"S": "1"},
+            "event_type": {"S": "channel.follow"}, "received_at": {"N": "0"},
+        });
+        let counted = insert_of(&record("INSERT", new.clone())).unwrap().unwrap();
+        assert_eq!(
+            counted.counter,
+            ("CNT#1".into(), "1970-01-01#channel.follow".into())
+        );
+        assert!(insert_of(&record("MODIFY", new)).unwrap().is_none());
+        // Pre-switch: counted by its transaction; a mark; a counter.
+        let old = json!({"kind": {"S": "event"}, "pk": {"S": "EV#1"}});
+        assert!(insert_of(&record("INSERT", old)).unwrap().is_none());
+        let mark = json!({"kind": {"S": "dedupe"}});
+        assert!(insert_of(&record("INSERT", mark)).unwrap().is_none());
+    }
+
+    #[test]
+    fn an_event_insert_without_its_fields_is_an_error_not_a_guess() {
+        let broken = json!({"kind": {"S": "event"}, "feed": {"S": "EV#1"}});
+        assert!(insert_of(&record("INSERT", broken)).is_err());
+    }
 
     #[test]
     fn sequence_numbers_compare_as_numbers_not_text() {
