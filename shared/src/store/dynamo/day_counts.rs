@@ -95,10 +95,13 @@ fn after(a: &str, b: &str) -> bool {
     (a.len(), a) > (b.len(), b)
 }
 
+/// Per counter key (pk, sk) of a chunk: how many to add, and the expiry.
+type ChunkCounts<'a> = BTreeMap<&'a (String, String), (i64, i64)>;
+
 /// The longest run from the front of `inserts` that touches at most
-/// [`COUNTERS_PER_CHUNK`] counters: (its length, count and expiry per counter).
-fn chunk(inserts: &[Insert]) -> (usize, BTreeMap<&(String, String), (i64, i64)>) {
-    let mut counters: BTreeMap<&(String, String), (i64, i64)> = BTreeMap::new();
+/// [`COUNTERS_PER_CHUNK`] counters: its length and its counts.
+fn chunk(inserts: &[Insert]) -> (usize, ChunkCounts<'_>) {
+    let mut counters = ChunkCounts::new();
     let mut len = 0;
     for insert in inserts {
         if !counters.contains_key(&insert.counter) && counters.len() == COUNTERS_PER_CHUNK {
@@ -183,7 +186,7 @@ impl DynamoStore {
         &self,
         first_event_id: &str,
         last_sequence: &str,
-        counters: &BTreeMap<&(String, String), (i64, i64)>,
+        counters: &ChunkCounts<'_>,
     ) -> Result<Outcome, StoreError> {
         let table = &self.events_table;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
