@@ -166,3 +166,33 @@ async fn day_counts_stay_exact_across_the_switch() {
     assert_eq!(counts.len(), 1);
     assert_eq!(counts[0].count, 12);
 }
+
+#[tokio::test]
+async fn the_fanout_decodes_both_shapes_from_the_stream_at_their_feed_positions() {
+    let client = DynamoStore::local_client(&support::endpoint());
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let tables = support::create_event_tables(&client, &run).await;
+    let mut stream = stream::StreamReader::new(&client, &support::endpoint(), &tables.events).await;
+    let s = DynamoStore::new(client, tables, Retention::default());
+    let Appended::Stored(old) = s
+        .append_before_switch(&event("old", t0()), None)
+        .await
+        .unwrap()
+    else {
+        panic!("stored")
+    };
+    let Appended::Stored(new) = s.append_once(&event("new", t0() + 1), None).await.unwrap() else {
+        panic!("stored")
+    };
+    // What the fan-out's filter lets through (INSERT, kind = event), decoded
+    // as the fan-out decodes it: each at the position the feed reads give it.
+    let decoded: Vec<(String, Cursor)> = stream
+        .read()
+        .await
+        .iter()
+        .filter(|r| r.event_name == "INSERT")
+        .filter_map(|r| shared::store::dynamo::event_from_stream_image(&r.change.new_image).ok())
+        .map(|e| (e.event.message_id, e.cursor))
+        .collect();
+    assert_eq!(decoded, [("old".to_owned(), old), ("new".to_owned(), new)]);
+}
