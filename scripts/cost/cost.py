@@ -108,7 +108,7 @@ def configurations():
 
 def short(config):
     """A column heading."""
-    parts = [config.write, "API" if config.front == "HTTP API" else "URL", "OD" if config.mode == "on-demand" else "prov"]
+    parts = ["old" if config.write == "today" else "keyed", "API" if config.front == "HTTP API" else "URL", "OD" if config.mode == "on-demand" else "prov"]
     if config.batch > 1:
         parts.append(f"b{config.batch}")
     return "/".join(parts)
@@ -119,11 +119,14 @@ def print_assumptions(units, settings):
     print("## Assumptions")
     print(f"- units: {units['source']} (scripts/cost/units.json)")
     print(
-        f"- today's write: {units['event_today_wcu']:g} WCU (one transaction of event, dedupe mark, day counter, "
-        f"{units['event_item_wcu']} each, billed twice); proposed: a conditional put keyed by the dedupe id "
-        f"with its feed index copy, {units['event_proposed_wcu']:g} WCU ({units['event_proposed_types_at_that']} of "
-        f"{units['sample_types']} sample types; the heaviest {units['event_proposed_heaviest_wcu']:g}), plus the "
-        f"day counter's update ({units['event_item_wcu']['counter']:g} WCU) by a counting stream consumer"
+        f"- the old write: {units['event_today_wcu']:g} WCU (one transaction of event, dedupe mark, day counter, "
+        f"{units['event_item_wcu']} each, billed twice); the keyed put (built, the template's): a conditional put "
+        f"keyed by the dedupe id with its feed index copy, {units['event_proposed_wcu']:g} WCU "
+        f"({units['event_proposed_types_at_that']} of {units['sample_types']} sample types; the heaviest "
+        f"{units['event_proposed_heaviest_wcu']:g}), plus the counting consumer's share: per batch one transaction "
+        f"of a chunk mark and the counters touched ({units['count_chunk_item_wcu']} each, billed twice), "
+        f"{a['count_batch']} events per batch (its 10-s window), {a['counters_per_event']:g} counter per event "
+        f"(none shared, the worst case): {model.counting_units(units, a['count_batch']):g} WCU per event"
     )
     print(f"- subscriber lookup (by_topic index), measured RCU: {units['fanout_lookup_rcu']}")
     print(
@@ -140,15 +143,15 @@ def print_assumptions(units, settings):
     )
     print(
         f"- memory (template.yaml): webhook {settings['memory']['WebhookFunction']} MB, fan-out "
-        f"{settings['memory']['FanoutFunction']} MB (modelled: CPU time scales by {a['vcpu_mb']} MB / memory below "
+        f"{settings['memory']['FanoutFunction']} MB, counting consumer {settings['memory']['DayCountsFunction']} MB (modelled: CPU time scales by {a['vcpu_mb']} MB / memory below "
         f"one vCPU; waiting does not; billed per 1 ms, rounded up; cold starts not counted)"
     )
     print(
         f"- handler CPU: webhook {a['webhook_cpu_ms']} ms per delivery (measured: docs/benchmarks.md, the local "
         "stack's CPU-µs per request, x86 release; a proxy, arm64 Lambda not measured) + "
         f"{a['sdk_call_cpu_ms']} ms per AWS SDK call (stated); fan-out {a['fanout_cpu_ms']} ms per invocation + "
-        f"one SDK call per lookup and per post; counting consumer {a['counter_cpu_ms']} ms + one SDK call per event "
-        "(stated, not measured); a forged delivery: the measured figure alone (no AWS call)"
+        f"one SDK call per lookup and per post; counting consumer {a['counter_cpu_ms']} ms + one SDK call per "
+        "transaction (stated, not measured); a forged delivery: the measured figure alone (no AWS call)"
     )
     print(
         f"- DynamoDB round trip {a['ddb_call_ms']:g} ms per call, {a['ddb_transaction_ms']:g} ms per transaction; "
@@ -186,12 +189,12 @@ def print_findings(units, settings):
     )
     for write in WRITES:
         rate = model.break_even_events_per_second(units, write, 1, settings)
-        label = "today's" if write == "today" else "proposed"
+        label = "the old" if write == "today" else "the keyed put's"
         print(f"- break-even, {label} write: provisioned is cheaper above {rate:.2f} events/s sustained")
     print()
-    print("## Memory (webhook, today's write; fan-out at 1 and 100 subscribers)")
+    print("## Memory (webhook, the keyed put; fan-out at 1 and 100 subscribers)")
     for label, cpu, io in (
-        ("webhook", model.webhook_cpu_ms(), model.webhook_io_ms("today")),
+        ("webhook", model.webhook_cpu_ms(), model.webhook_io_ms("proposed")),
         ("fan-out, 1", model.fanout_cpu_ms(1, 1), a["ddb_call_ms"] + a["post_ms"]),
         ("fan-out, 100", model.fanout_cpu_ms(100, 1), a["ddb_call_ms"] + 2 * a["post_ms"]),
     ):
@@ -227,7 +230,7 @@ def main(argv=None):
     for n in SUBSCRIBERS:
         print_table(n, units, settings, configs)
     print_findings(units, settings)
-    default = model.Configuration("today", settings["default_front"], settings["default_mode"])
+    default = model.Configuration("proposed", settings["default_front"], settings["default_mode"])
     print(f"default configuration: {default.name()}")
     for c in configs:
         dollars = model.total(model.terms(c, 1, units, settings))

@@ -34,6 +34,13 @@ ASSUMPTIONS = {
     "sdk_call_cpu_ms": 0.1,
     "fanout_cpu_ms": 1.0,
     "counter_cpu_ms": 0.5,
+    # The counting consumer's batch: its event source mapping waits up to
+    # 10 s (MaximumBatchingWindowInSeconds) for up to 1,000 records, so at
+    # >= 1 event/s per shard a batch holds >= 10 (stated, not measured).
+    "count_batch": 10,
+    # Counters a batch's events touch, per event: 1.0 = every event its own
+    # (streamer, type, day) counter, the worst case (no sharing assumed).
+    "counters_per_event": 1.0,
     # In-region round trips, stated (not measured here).
     "ddb_call_ms": 5.0,
     "ddb_transaction_ms": 10.0,
@@ -53,15 +60,15 @@ LAMBDA_RATE_QUOTA = 10_000
 class Configuration:
     """One way to run the system: write shape, webhook front, capacity mode."""
 
-    write: str  # "today" or "proposed"
+    write: str  # "today" (the transaction, before the switch) or "proposed" (the keyed put, built)
     front: str  # "HTTP API" or "function URL"
     mode: str  # "on-demand" or "provisioned"
     batch: int = 1  # events per stream batch (fan-out and counting consumer)
 
     def name(self):
         shape = {
-            "today": "today's write (one transaction)",
-            "proposed": "proposed write (keyed put + stream-counted day counts)",
+            "today": "old write (one transaction)",
+            "proposed": "keyed put + stream-counted day counts",
         }[self.write]
         mode = "provisioned at 70 %" if self.mode == "provisioned" else "on-demand"
         batched = f", {self.batch} events per stream batch" if self.batch > 1 else ""
@@ -99,11 +106,24 @@ def lookup_rcu(units, subscribers):
     return table[key]
 
 
-def write_units(units, write):
-    """Write units per event: today's transaction, or the proposed put plus the counter's update."""
+def count_batch(config):
+    """Events per batch of the counting consumer: its own window, or the configuration's batch if larger."""
+    return max(ASSUMPTIONS["count_batch"], config.batch)
+
+
+def counting_units(units, batch):
+    """Write units per event of the counting consumer: each batch one transaction (items
+    billed twice) of its chunk mark and the counters its events touch (measured items)."""
+    item = units["count_chunk_item_wcu"]
+    return 2 * (item["mark"] / batch + item["counter"] * ASSUMPTIONS["counters_per_event"])
+
+
+def write_units(units, write, batch=ASSUMPTIONS["count_batch"]):
+    """Write units per event: the old transaction, or the keyed put (with its feed index copy)
+    plus the counting consumer's share."""
     if write == "today":
         return units["event_today_wcu"]
-    return units["event_proposed_wcu"] + units["event_item_wcu"]["counter"]
+    return units["event_proposed_wcu"] + counting_units(units, batch)
 
 
 def webhook_cpu_ms():
@@ -132,10 +152,12 @@ def fanout_invocation(subscribers, memory_mb, batch):
 
 
 def counter_invocation(memory_mb, batch):
-    """Dollars per event of a counting stream consumer (one UpdateItem per event, at most)."""
+    """Dollars per event of the counting stream consumer: one invocation per batch, one
+    transaction per batch (a chunk holds up to 99 counters)."""
     a = ASSUMPTIONS
-    cpu = a["counter_cpu_ms"] + batch * a["sdk_call_cpu_ms"]
-    return invocation(cpu, batch * a["ddb_call_ms"], memory_mb) / batch
+    chunks = math.ceil(batch * a["counters_per_event"] / 99)
+    cpu = a["counter_cpu_ms"] + chunks * a["sdk_call_cpu_ms"]
+    return invocation(cpu, chunks * a["ddb_transaction_ms"], memory_mb) / batch
 
 
 def terms(config, subscribers, units, settings):
@@ -147,16 +169,17 @@ def terms(config, subscribers, units, settings):
     rows = [
         ("HTTP API request (webhook)", PRICES["http_api_request"] * million if config.front == "HTTP API" else 0.0),
         ("webhook Lambda", invocation(webhook_cpu_ms(), webhook_io_ms(config.write), webhook_mb) * million),
-        ("DynamoDB writes", write_units(units, config.write) * write_price * million),
+        ("DynamoDB writes", write_units(units, config.write, count_batch(config)) * write_price * million),
         ("DynamoDB Streams", PRICES["stream_read_by_lambda"]),
         ("fan-out Lambda", fanout_invocation(subscribers, fanout_mb, config.batch) * million),
         ("subscriber lookup (reads)", lookup_rcu(units, subscribers) * read_price * million),
         ("WebSocket messages", subscribers * PRICES["websocket_message"] * million),
     ]
     if config.write == "proposed":
-        # Exact day counts: the counter is updated by a stream consumer
-        # (idempotent per record), priced at the fan-out's memory.
-        rows.append(("counting stream consumer Lambda", counter_invocation(fanout_mb, config.batch) * million))
+        # Exact day counts: the counters are updated by the stream's counting
+        # consumer (exactly once per record), at its template memory.
+        counts_mb = settings["memory"]["DayCountsFunction"]
+        rows.append(("counting stream consumer Lambda", counter_invocation(counts_mb, count_batch(config)) * million))
     return rows
 
 

@@ -59,8 +59,8 @@ class TemplateSettings(unittest.TestCase):
     def test_the_scaling_target_and_minimum_capacities_are_the_templates(self):
         self.assertEqual(SETTINGS["utilisation"], 0.70)
         self.assertEqual(SETTINGS["default_mode"], "on-demand")
-        # 5 scalable targets per dimension (3 tables, 2 indexes) at TableMinCapacity's default 5.
-        self.assertEqual((SETTINGS["min_wcu"], SETTINGS["min_rcu"]), (25, 25))
+        # 6 scalable targets per dimension (3 tables, 3 indexes) at TableMinCapacity's default 5.
+        self.assertEqual((SETTINGS["min_wcu"], SETTINGS["min_rcu"]), (30, 30))
 
     def test_the_default_front_door_is_the_templates(self):
         self.assertEqual(SETTINGS["default_front"], "HTTP API")
@@ -89,10 +89,18 @@ class Arithmetic(unittest.TestCase):
 
     def test_provisioned_units_are_priced_at_the_target_utilisation(self):
         rows = dict(model.terms(model.Configuration("proposed", "function URL", "provisioned"), 100, UNITS, SETTINGS))
-        self.assertAlmostEqual(rows["DynamoDB writes"], 3 * 0.00065 / (3600 * 0.7) * 1e6)
+        # The keyed put (2) and the consumer's share: a transaction per batch
+        # of 10, its mark (1) and one counter per event (1), billed twice.
+        self.assertAlmostEqual(rows["DynamoDB writes"], (2 + 2 * (1 / 10 + 1)) * 0.00065 / (3600 * 0.7) * 1e6)
         self.assertEqual(rows["HTTP API request (webhook)"], 0.0)
         self.assertAlmostEqual(rows["WebSocket messages"], 100.0)
         self.assertIn("counting stream consumer Lambda", rows)
+
+    def test_the_counting_consumers_share_is_its_measured_chunk_items_billed_twice(self):
+        self.assertEqual(UNITS["count_chunk_item_wcu"], {"mark": 1.0, "counter": 1.0})
+        self.assertAlmostEqual(model.counting_units(UNITS, 1), 4.0)
+        self.assertAlmostEqual(model.counting_units(UNITS, 1000), 2.002)
+        self.assertAlmostEqual(model.write_units(UNITS, "proposed", 10), 4.2)
 
     def test_duration_slows_cpu_below_one_vcpu_and_rounds_up_to_a_millisecond(self):
         self.assertEqual(model.duration_ms(1.0, 10.0, 1769), 11)
@@ -123,8 +131,9 @@ class Output(unittest.TestCase):
         matches = [FINAL.match(line) for line in tail]
         self.assertTrue(all(matches), tail)
         self.assertEqual([m.group(1) for m in matches], [c.name() for c in configs])
-        default = next(m for m in matches if m.group(1) == "today's write (one transaction), HTTP API, on-demand")
+        default = next(m for m in matches if m.group(1) == "keyed put + stream-counted day counts, HTTP API, on-demand")
         self.assertGreater(float(default.group(2)), 2.0)
+        self.assertIn("default configuration: keyed put + stream-counted day counts, HTTP API, on-demand", lines)
 
     def test_docs_costs_quotes_the_final_lines_as_printed(self):
         doc = (ROOT / "docs" / "costs.md").read_text(encoding="utf-8")
@@ -144,7 +153,7 @@ class Output(unittest.TestCase):
             path.write_text(json.dumps(doubled), encoding="utf-8")
             before = {FINAL.match(line).group(1): float(FINAL.match(line).group(2)) for line in run() if FINAL.match(line)}
             after = {FINAL.match(line).group(1): float(FINAL.match(line).group(2)) for line in run("--units", str(path)) if FINAL.match(line)}
-        name = "today's write (one transaction), HTTP API, on-demand"
+        name = "old write (one transaction), HTTP API, on-demand"
         self.assertAlmostEqual(after[name] - before[name], 3.75, places=1)
 
 

@@ -51,7 +51,11 @@
 //!   holds the key schema of every table next to its access patterns, and it
 //!   alone reads items, from queries and from stream records alike;
 //!   `store::dynamo::capacity` meters the capacity units its requests consume
-//!   (tests and the cost report attach it; the functions never do).
+//!   (tests and the cost report attach it; the functions never do);
+//!   `store::dynamo::day_counts` counts the events stream's inserts into the
+//!   day counters exactly once (the counting consumer's work);
+//!   `store::dynamo::legacy_events` is the write before the keyed put (the
+//!   migration tests' fixture, to delete after one retention period).
 //! - [`metrics`]: CloudWatch metrics as Embedded Metric Format log lines.
 //! - [`push`]: the port to WebSocket clients (post a frame to a connection);
 //!   its AWS adapter `Pusher` (feature `push`) is the API Gateway

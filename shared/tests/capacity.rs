@@ -6,6 +6,8 @@
 //! (`scripts/cost-units.sh` runs it), and holds the figures docs/costs.md quotes,
 //! so a change of item shape that moves them fails here first.
 
+#[path = "support/stream.rs"]
+mod stream;
 mod support;
 
 use shared::clock::now_ms;
@@ -22,10 +24,7 @@ use shared::store::streamers::{StreamerStore, Wish};
 use shared::store::users::AllowanceStore;
 use shared::store::{Appended, Event, EventStore};
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
 type Item = std::collections::HashMap<String, AttributeValue>;
@@ -47,58 +46,16 @@ async fn all_items(client: &Client, table: &str) -> Vec<Item> {
     out.items.unwrap_or_default()
 }
 
-/// A table keyed like the events table, with a `feed` index
-/// (`feed_pk`, `feed_sk`, all attributes): the proposed shape.
-async fn create_probe_table(client: &Client, name: &str) {
-    let key = |n: &str, t: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(n)
-            .key_type(t)
-            .build()
-            .unwrap()
-    };
-    let attr = |n: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(n)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .attribute_definitions(attr("pk"))
-        .attribute_definitions(attr("sk"))
-        .attribute_definitions(attr("feed_pk"))
-        .attribute_definitions(attr("feed_sk"))
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("feed")
-                .key_schema(key("feed_pk", KeyType::Hash))
-                .key_schema(key("feed_sk", KeyType::Range))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-}
-
 /// The figures of docs/costs.md: units per operation on today's item shapes.
 /// What DynamoDB bills a stored event of any type: its three items (event,
 /// one dedupe mark, day counter; each under 1 KB) written twice, as every
 /// item of a transaction is (prepare and commit).
 const STORED_EVENT_BILLED_WCU: f64 = 6.0;
-/// The proposed shape: one conditional put, plus its copy in a feed index.
+/// The keyed put: one conditional put, plus its copy in the feed index.
 const PROPOSED_EVENT_WCU: f64 = 2.0;
+/// The counting consumer's chunk of the sample batch: its mark and one
+/// counter per type, every item written twice (a transaction).
+const COUNT_CHUNK_BILLED_WCU: f64 = 2.0 * (1.0 + 12.0);
 const SNAPSHOT_PAGE_WCU: f64 = 100.0;
 
 /// The units file `scripts/cost.sh` prices (written by
@@ -189,7 +146,9 @@ async fn capacity_units_per_operation() {
     println!("\n| operation | WCU | RCU | calls | failed calls |\n|---|---|---|---|---|");
 
     // Webhook: one stored event of every type the feed tracks, then the
-    // same delivery again (Twitch's retry).
+    // same delivery again (Twitch's retry): the keyed put (what the store
+    // does), and the transaction it replaced (`append_before_switch`, into a
+    // table of its own) for comparison.
     let mut billed_all = Vec::new();
     let mut reported = Vec::new();
     let mut proposed = Vec::new();
@@ -198,12 +157,16 @@ async fn capacity_units_per_operation() {
     let mut item_wcu = serde_json::Map::new();
     let probe_plain = format!("probe-{run}");
     support::create_table(&client, "EventsTable", &probe_plain).await;
-    let probe_feed = format!("probe-feed-{run}");
-    create_probe_table(&client, &probe_feed).await;
+    let before = support::create_event_tables(&client, &format!("before-{run}")).await;
+    let legacy = DynamoStore::new(client.clone(), before.clone(), Retention::default());
+    let mut stream = stream::StreamReader::new(&client, &support::endpoint(), &tables.events).await;
     meter.take();
     for (n, kind) in catalog::tracked().enumerate() {
         let (event, key) = delivery(kind, n, "1337");
-        let stored = events.append_once(&event, key.as_deref()).await.unwrap();
+        let stored = legacy
+            .append_before_switch(&event, key.as_deref())
+            .await
+            .unwrap();
         assert!(matches!(stored, Appended::Stored(_)), "{}", kind.name);
         let u = meter.take();
         assert_eq!(u.calls.get("TransactWriteItems"), Some(&1), "{}", kind.name);
@@ -213,7 +176,7 @@ async fn capacity_units_per_operation() {
         );
         line(
             &format!(
-                "store `{}` ({} payload bytes{})",
+                "store `{}` the old way ({} payload bytes{})",
                 kind.name,
                 event.payload.len(),
                 if key.is_some() { ", semantic key" } else { "" }
@@ -224,7 +187,7 @@ async fn capacity_units_per_operation() {
 
         // What each item of that transaction weighs: the items it wrote, put
         // one by one into a copy of the table (size-priced, no transaction).
-        let fresh: Vec<Item> = all_items(&client, &tables.events)
+        let fresh: Vec<Item> = all_items(&client, &before.events)
             .await
             .into_iter()
             .filter(|i| seen.insert((text(i, "pk"), text(i, "sk"))))
@@ -260,44 +223,10 @@ async fn capacity_units_per_operation() {
         );
         billed_all.push(billed);
 
-        // The proposed shape: the event alone, keyed by what dedupes it,
-        // its feed position as index attributes; a retry fails its condition.
-        let mut event_item = fresh
-            .iter()
-            .find(|i| text(i, "kind") == "event")
-            .cloned()
-            .unwrap();
-        let feed_pk = text(&event_item, "pk");
-        let feed_sk = text(&event_item, "sk");
-        let dedupe = match &key {
-            Some(k) => format!("SEM#{k}"),
-            None => format!("MSG#{}", event.message_id),
-        };
-        event_item.insert("pk".into(), AttributeValue::S(dedupe));
-        event_item.insert("sk".into(), AttributeValue::S("-".into()));
-        event_item.insert("feed_pk".into(), AttributeValue::S(feed_pk));
-        event_item.insert("feed_sk".into(), AttributeValue::S(feed_sk));
-        for attempt in 0..2 {
-            let put = client
-                .put_item()
-                .table_name(&probe_feed)
-                .set_item(Some(event_item.clone()))
-                .condition_expression("attribute_not_exists(pk)")
-                .send()
-                .await;
-            assert_eq!(put.is_ok(), attempt == 0, "the key dedupes the retry");
-        }
-        let u = meter.take();
-        assert_eq!(u.unreported.get("PutItem"), Some(&1));
-        proposed.push(u.write);
-        line(
-            "  … proposed: one conditional PutItem (+ feed index), then its retry",
-            &u,
-        );
-        if n == 0 {
-            println!("|   … by table/index: {:?} | | | | |", u.by_target);
-        }
-
+        // The keyed put: the event alone, keyed by what dedupes it, its
+        // feed position in the feed index; a retry fails its condition.
+        let stored = events.append_once(&event, key.as_deref()).await.unwrap();
+        assert!(matches!(stored, Appended::Stored(_)), "{}", kind.name);
         let retry = Event {
             received_at_ms: event.received_at_ms + 5_000,
             ..event
@@ -305,12 +234,17 @@ async fn capacity_units_per_operation() {
         let again = events.append_once(&retry, key.as_deref()).await.unwrap();
         assert_eq!(again, Appended::Duplicate);
         let u = meter.take();
-        // A cancelled transaction answers with an error, which carries no
+        assert_eq!(u.calls.get("PutItem"), Some(&1));
+        // A refused condition answers with an error, which carries no
         // ConsumedCapacity: the report prices it by the documented rule.
-        assert_eq!(u.write, 0.0);
-        assert_eq!(u.unreported.get("TransactWriteItems"), Some(&1));
+        assert_eq!(u.unreported.get("PutItem"), Some(&1));
+        proposed.push(u.write);
+        line(
+            "  … keyed put: one conditional PutItem (+ feed index), then its retry (refused)",
+            &u,
+        );
         if n == 0 {
-            line("duplicate delivery (cancelled transaction)", &u);
+            println!("|   … by table/index: {:?} | | | | |", u.by_target);
         }
     }
     println!(
@@ -321,9 +255,9 @@ async fn capacity_units_per_operation() {
         billed_all.iter().all(|w| *w == STORED_EVENT_BILLED_WCU),
         "{billed_all:?}"
     );
-    // Under 1 KB with its index copy, an event costs 2 units in the proposed
+    // Under 1 KB with its index copy, an event costs 2 units in the new
     // shape; a bigger one (hype_train.begin's 610-byte payload) 4: always
-    // less than today's.
+    // less than the transaction's.
     assert!(
         proposed.iter().zip(&billed_all).all(|(p, t)| p < t),
         "{proposed:?} vs {billed_all:?}"
@@ -333,11 +267,67 @@ async fn capacity_units_per_operation() {
         .filter(|w| **w == PROPOSED_EVENT_WCU)
         .count();
     println!(
-        "| proposed shape: {typical} of {} sample types at {PROPOSED_EVENT_WCU} WCU | | | | |",
+        "| keyed put: {typical} of {} sample types at {PROPOSED_EVENT_WCU} WCU | | | | |",
         proposed.len()
     );
+
+    // The counting consumer: the batch of those inserts, as the stream has
+    // it, counted in one chunk (its mark and one counter per type).
+    let batch = stream.read().await;
+    meter.take();
+    let tally = events.count_stream_batch(&batch).await.unwrap();
+    assert_eq!(tally.counted, billed_all.len());
+    let u = meter.take();
+    assert_eq!(u.calls.get("TransactWriteItems"), Some(&1));
+    line(
+        &format!(
+            "counting consumer, a batch of {} inserts of {} types",
+            tally.counted,
+            billed_all.len()
+        ),
+        &u,
+    );
+    let written: Vec<Item> = all_items(&client, &tables.events)
+        .await
+        .into_iter()
+        .filter(|i| matches!(text(i, "kind").as_str(), "count-chunk" | "counter"))
+        .collect();
+    meter.take();
+    let mut chunk_wcu = serde_json::Map::new();
+    let mut weight = 0.0;
+    for item in &written {
+        client
+            .put_item()
+            .table_name(&probe_plain)
+            .set_item(Some(item.clone()))
+            .send()
+            .await
+            .unwrap();
+        let w = meter.take().write;
+        weight += w;
+        let part = if text(item, "kind") == "counter" {
+            "counter"
+        } else {
+            "mark"
+        };
+        let heaviest = chunk_wcu.get(part).and_then(|v| v.as_f64()).unwrap_or(0.0);
+        chunk_wcu.insert(part.into(), w.max(heaviest).into());
+    }
+    let chunk_billed = 2.0 * weight;
+    println!(
+        "|   … billed as 2 × its items (mark + {} counters) | **{chunk_billed}** | | | |",
+        written.len() - 1
+    );
+    assert_eq!(chunk_billed, COUNT_CHUNK_BILLED_WCU);
+    let replay = events.count_stream_batch(&batch).await.unwrap();
+    assert_eq!((replay.counted, replay.already), (0, tally.counted));
+    line(
+        "  … the same batch replayed (refused by its mark, mark read)",
+        &meter.take(),
+    );
+
     // What the calculator prices: the figures measured above (the most
-    // common one for the proposed shape, which is the one docs/costs.md quotes).
+    // common one for the new shape, which is the one docs/costs.md quotes).
     let at = |w: f64| proposed.iter().filter(|p| **p == w).count();
     let common = proposed.iter().copied().max_by_key(|w| at(*w)).unwrap();
     assert_eq!(common, PROPOSED_EVENT_WCU, "{proposed:?}");
@@ -349,6 +339,7 @@ async fn capacity_units_per_operation() {
         "event_proposed_wcu": common,
         "event_proposed_types_at_that": at(common),
         "event_proposed_heaviest_wcu": proposed.iter().copied().fold(0.0, f64::max),
+        "count_chunk_item_wcu": chunk_wcu,
     });
 
     // WebSocket: $connect with a ticket, subscribe to a known streamer by id

@@ -73,6 +73,22 @@ fn events_table_has_the_keys_and_stream_the_adapter_uses_and_no_lsi() {
     );
     // A local secondary index would cap one streamer's feed at 10 GB.
     assert!(t["LocalSecondaryIndexes"].is_null());
+    // The feed the keyed put's events are read by, with every attribute.
+    let feed = t["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .and_then(|g| {
+            g.iter()
+                .find(|i| i["IndexName"].as_str() == Some(shared::store::dynamo::FEED_INDEX))
+        })
+        .expect("the feed index");
+    assert_eq!(
+        attrs(feed, "KeySchema"),
+        [
+            ("feed".into(), "HASH".into()),
+            ("pos".into(), "RANGE".into())
+        ]
+    );
+    assert_eq!(feed["Projection"]["ProjectionType"].as_str(), Some("ALL"));
 }
 
 #[test]

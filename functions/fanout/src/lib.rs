@@ -7,12 +7,16 @@
 //! stream batch of new event items (the event source mapping filters on
 //! `INSERT` and `kind = event`), answered with a partial-batch response. The
 //! local stack calls [`fan_out`] on every commit of its SQLite store.
+//! `day_counts` (feature `aws`) is the stream's second reader, the counting
+//! consumer (binary `day_counts`): exact day counts for the keyed put.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "aws")]
+pub mod day_counts;
 
 use futures_util::stream::{self, StreamExt};
 use shared::config::ConfigError;

@@ -342,6 +342,21 @@ impl World {
             .unwrap();
     }
 
+    /// The event items of `broadcaster`'s feed (the events table's `feed` index).
+    async fn feed(&self, broadcaster: &str) -> Vec<HashMap<String, AttributeValue>> {
+        self.client
+            .query()
+            .table_name(&self.tables["EventsTable"])
+            .index_name(shared::store::dynamo::FEED_INDEX)
+            .key_condition_expression("feed = :f")
+            .expression_attribute_values(":f", AttributeValue::S(format!("EV#{broadcaster}")))
+            .send()
+            .await
+            .unwrap()
+            .items
+            .unwrap_or_default()
+    }
+
     async fn partition(&self, table: &str, pk: &str) -> Vec<HashMap<String, AttributeValue>> {
         self.client
             .query()
@@ -395,13 +410,14 @@ async fn no_frame(inbox: &mut Inbox, after: &str) {
 async fn every_sample_through_the_lambda_runtime() {
     let world = World::new().await;
     // Started together: their cold starts (under qemu, slow) overlap.
-    let (mut manager, mut webhook, mut websocket, mut fanout, mut poller, mut api) = tokio::join!(
+    let (mut manager, mut webhook, mut websocket, mut fanout, mut poller, mut api, mut counts) = tokio::join!(
         world.start("EventSubManagerFunction"),
         world.start("WebhookFunction"),
         world.start("WebsocketFunction"),
         world.start("FanoutFunction"),
         world.start("PollerFunction"),
         world.start("ApiFunction"),
+        world.start("DayCountsFunction"),
     );
 
     let manager_samples = samples_in(&repo().join("events/eventsub_manager"));
@@ -417,6 +433,7 @@ async fn every_sample_through_the_lambda_runtime() {
     websocket_gone_watcher(&world, &mut websocket).await;
     fanout_samples(&world, &mut fanout, &mut inbox).await;
     fanout_cleaned_the_gone_watcher(&world, &fanout).await;
+    day_counts_samples(&world, &mut counts).await;
     websocket_leave(&world, &mut websocket, &mut inbox).await;
     poller_samples(&world, &mut poller).await;
     api_samples(&world, &mut api).await;
@@ -613,7 +630,7 @@ async fn webhook_samples(world: &World, f: &mut Lambda) {
                 assert_eq!(f.metric_after(mark, "Stored").await, 1.0, "{sample}");
                 stored += 1;
                 let id = header(event, "twitch-eventsub-message-id");
-                let events = world.partition("EventsTable", "EV#1337").await;
+                let events = world.feed("1337").await;
                 assert!(
                     events
                         .iter()
@@ -637,7 +654,7 @@ async fn webhook_samples(world: &World, f: &mut Lambda) {
             }
         }
     }
-    let events = world.partition("EventsTable", "EV#1337").await;
+    let events = world.feed("1337").await;
     assert_eq!(
         events.len(),
         stored,
@@ -653,10 +670,7 @@ async fn webhook_samples(world: &World, f: &mut Lambda) {
     let answer = f.invoke(sample, event).await;
     assert_eq!(answer["statusCode"], 204, "stale {sample}: {answer}");
     assert_eq!(f.metric_after(mark, "Stale").await, 1.0);
-    assert_eq!(
-        world.partition("EventsTable", "EV#1337").await.len(),
-        stored
-    );
+    assert_eq!(world.feed("1337").await.len(), stored);
     ok(
         &name,
         &format!("{sample} (as committed, stale)"),
@@ -1022,6 +1036,47 @@ async fn fanout_samples(_world: &World, f: &mut Lambda, inbox: &mut Inbox) {
     }
 }
 
+// ------------------------------------------------------------------ day counts
+
+/// The counting consumer: a batch of new-shape inserts counted into 7070's
+/// day counters, then the same batch again (Lambda's retry after a failed
+/// invocation): refused by its chunk mark, read back, counted once.
+async fn day_counts_samples(world: &World, f: &mut Lambda) {
+    let name = f.name.clone();
+    let counters = || async {
+        let mut got: Vec<(String, String)> = world
+            .partition("EventsTable", "CNT#7070")
+            .await
+            .iter()
+            .map(|i| match (i.get("sk"), i.get("count")) {
+                (Some(AttributeValue::S(sk)), Some(AttributeValue::N(n))) => {
+                    (sk.clone(), n.clone())
+                }
+                other => panic!("counter item {other:?}"),
+            })
+            .collect();
+        got.sort();
+        got
+    };
+    let want = vec![
+        ("2026-11-23#channel.cheer".to_owned(), "1".to_owned()),
+        ("2026-11-23#channel.follow".to_owned(), "2".to_owned()),
+    ];
+    for (sample, batch) in samples_in(&repo().join("events/day_counts")) {
+        let answer = f.invoke(&sample, &batch).await;
+        assert_eq!(answer, Value::Null, "{sample}: {answer}");
+        assert_eq!(counters().await, want, "{sample}");
+        let again = f.invoke(&format!("{sample} (replayed)"), &batch).await;
+        assert_eq!(again, Value::Null, "{sample} replayed: {again}");
+        assert_eq!(counters().await, want, "{sample} replayed: counted once");
+        ok(
+            &name,
+            &sample,
+            "7070's counters 2 follows + 1 cheer; replayed: unchanged",
+        );
+    }
+}
+
 // ---------------------------------------------------------------------- poller
 
 async fn poller_samples(world: &World, f: &mut Lambda) {
@@ -1108,7 +1163,7 @@ async fn poller_sees_a_live_stream(
         "schedule: 100000 went online: {again}"
     );
     assert!(
-        !world.partition("EventsTable", "EV#100000").await.is_empty(),
+        !world.feed("100000").await.is_empty(),
         "the online transition is in 100000's feed"
     );
     ok(

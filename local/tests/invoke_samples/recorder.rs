@@ -12,13 +12,14 @@ use std::process::{Child, Command, Stdio};
 use serde_json::{json, Value};
 
 /// The functions the recorder attributes calls to (template logical ids).
-pub const FUNCTIONS: [&str; 6] = [
+pub const FUNCTIONS: [&str; 7] = [
     "ApiFunction",
     "PollerFunction",
     "EventSubManagerFunction",
     "WebhookFunction",
     "WebsocketFunction",
     "FanoutFunction",
+    "DayCountsFunction",
 ];
 
 /// `function`'s own dummy access key id: `AKIA` and its name, 20 characters

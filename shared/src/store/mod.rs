@@ -1,7 +1,8 @@
 //! Storage: one small trait per aggregate, with the types they exchange.
 //!
 //! - [`EventStore`]: EventSub notifications, stored once per message id, with
-//!   per-day counters kept at write time.
+//!   exact per-day counters (SQLite: at write time; DynamoDB: by the stream's
+//!   counting consumer, `dynamo::day_counts`).
 //! - [`SubscriptionStore`]: what the webhook learned about each EventSub
 //!   subscription (callback verified, revoked and why).
 //! - [`connections::ConnectionStore`]: WebSocket connections and the streamers

@@ -1,26 +1,55 @@
-//! `EventStore` on DynamoDB: item mapping, the once-only transaction, queries.
+//! `EventStore` on DynamoDB: item mapping, the once-only keyed put, queries.
+//!
+//! An event item is keyed by its dedupe id (`SEM#<key>` or `MSG#<id>`, sk
+//! `-`): the very key a dedupe mark had before, so one `attribute_not_exists`
+//! refuses a duplicate of a new event and of one stored before the switch
+//! (whose mark lives for the retention period). The feed is the index
+//! [`FEED_INDEX`] (`feed` = `EV#<broadcaster>`, `pos` = the cursor's sort
+//! key); events stored before the switch stay in the base table's `EV#`
+//! partition (see [`super::legacy_events`]) and are read beside the index
+//! until they expire. Day counts are kept by the stream's counting consumer
+//! ([`super::day_counts`]), not by the write.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{
-    n, number, query_all, s, sdk_error, stream_item, text, unavailable, DynamoStore, Item,
-};
+use super::{n, number, query_all, s, sdk_error, stream_item, text, DynamoStore, Item};
 use crate::eventsub::summary::Summary;
 use crate::store::{
-    day_of, page_size, Appended, Cursor, DailyCount, Event, EventStore, Page, Recovery, StoreError,
+    page_size, Appended, Cursor, DailyCount, Event, EventStore, Page, Recovery, StoreError,
     StoredEvent,
 };
 
-fn feed_pk(broadcaster_id: &str) -> String {
+/// The global secondary index that holds the feed of new-shape event items.
+pub const FEED_INDEX: &str = "feed";
+
+/// A streamer's feed partition: the base-table pk of pre-switch events, the
+/// index's `feed` of new ones.
+pub(super) fn feed_pk(broadcaster_id: &str) -> String {
     format!("EV#{broadcaster_id}")
 }
 
-fn event_item(event: &Event, cursor: &Cursor, expires_at: i64) -> Item {
+/// The primary key of an event's dedupe id: a semantic key when the type has
+/// one (computed from the payload, which a retry repeats, so it catches
+/// retries as the message id would, and other message ids of the same
+/// happening too), else the message id.
+pub(super) fn dedupe_pk(event: &Event, semantic_key: Option<&str>) -> String {
+    match semantic_key {
+        Some(key) => format!("SEM#{key}"),
+        None => format!("MSG#{}", event.message_id),
+    }
+}
+
+/// The sort key of a dedupe-keyed item (event, or a pre-switch mark).
+pub(super) const DEDUPE_SK: &str = "-";
+
+/// An event's attributes with its feed position (`feed`, `pos`); the caller
+/// adds the primary key.
+pub(super) fn event_item(event: &Event, cursor: &Cursor, expires_at: i64) -> Item {
     let mut item = Item::from([
-        ("pk".into(), s(feed_pk(&event.broadcaster_id))),
-        ("sk".into(), s(cursor.sort_key())),
+        ("feed".into(), s(feed_pk(&event.broadcaster_id))),
+        ("pos".into(), s(cursor.sort_key())),
         ("kind".into(), s("event")),
         ("message_id".into(), s(&event.message_id)),
         ("broadcaster_id".into(), s(&event.broadcaster_id)),
@@ -56,7 +85,7 @@ fn required(item: &Item, key: &str) -> Result<String, StoreError> {
     text(item, key).ok_or_else(|| StoreError::Corrupt(format!("event item lacks string {key}")))
 }
 
-fn from_item(item: &Item) -> Result<StoredEvent, StoreError> {
+pub(super) fn from_item(item: &Item) -> Result<StoredEvent, StoreError> {
     let summary = match item.get("action") {
         None => None,
         Some(_) => Some(Summary {
@@ -71,8 +100,13 @@ fn from_item(item: &Item) -> Result<StoredEvent, StoreError> {
         source,
         time_exact: matches!(item.get("time_exact"), Some(AttributeValue::Bool(true))),
     });
+    // New-shape items hold their position in `pos`; pre-switch ones in `sk`.
+    let position = match text(item, "pos") {
+        Some(pos) => pos,
+        None => required(item, "sk")?,
+    };
     Ok(StoredEvent {
-        cursor: Cursor::from_sort_key(required(item, "sk")?),
+        cursor: Cursor::from_sort_key(position),
         event: Event {
             message_id: required(item, "message_id")?,
             broadcaster_id: required(item, "broadcaster_id")?,
@@ -100,112 +134,76 @@ pub fn event_from_stream_image(image: &serde_dynamo::Item) -> Result<StoredEvent
     from_item(&item)
 }
 
-/// A conditional put of a dedupe mark: fails the transaction if it exists.
-fn mark(table: &str, pk: String, expires_at: i64) -> Result<TransactWriteItem, StoreError> {
-    let put = Put::builder()
-        .table_name(table)
-        .item("pk", s(pk))
-        .item("sk", s("-"))
-        .item("kind", s("dedupe"))
-        .item("expires_at", n(expires_at))
-        .condition_expression("attribute_not_exists(pk)")
-        .build()
-        .map_err(unavailable)?;
-    Ok(TransactWriteItem::builder().put(put).build())
-}
-
-/// Outcome of one transaction attempt.
-enum Attempt {
-    Done(Appended),
-    Conflict,
-}
-
 impl DynamoStore {
-    async fn try_append(
+    /// One conditional put keyed by the dedupe id: stored, or refused as a
+    /// duplicate (of a new event, or of a pre-switch event by its mark).
+    async fn put_once(
         &self,
         event: &Event,
         semantic_key: Option<&str>,
-    ) -> Result<Attempt, StoreError> {
-        let table = &self.events_table;
+    ) -> Result<Appended, StoreError> {
         let expires_at = event.received_at_ms / 1000 + self.retention.seconds();
         let cursor = Cursor::of(event);
-        // One mark: a semantic key is computed from the payload, which a
-        // retry repeats, so it catches retries as the message id would (and
-        // other message ids of the same happening too); a second mark would
-        // cost 2 more write units and catch nothing more.
-        let dedupe = match semantic_key {
-            Some(key) => format!("SEM#{key}"),
-            None => format!("MSG#{}", event.message_id),
-        };
-        let mut items = vec![mark(table, dedupe, expires_at)?];
-        let put = Put::builder()
-            .table_name(table)
-            .set_item(Some(event_item(event, &cursor, expires_at)))
-            .build()
-            .map_err(unavailable)?;
-        items.push(TransactWriteItem::builder().put(put).build());
-        let count = Update::builder()
-            .table_name(table)
-            .key("pk", s(format!("CNT#{}", event.broadcaster_id)))
-            .key(
-                "sk",
-                s(format!(
-                    "{}#{}",
-                    day_of(event.received_at_ms),
-                    event.event_type
-                )),
-            )
-            .update_expression("ADD #count :one SET expires_at = :exp, kind = :kind")
-            .expression_attribute_names("#count", "count")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":exp", n(expires_at))
-            .expression_attribute_values(":kind", s("counter"))
-            .build()
-            .map_err(unavailable)?;
-        items.push(TransactWriteItem::builder().update(count).build());
-
+        let mut item = event_item(event, &cursor, expires_at);
+        item.insert("pk".into(), s(dedupe_pk(event, semantic_key)));
+        item.insert("sk".into(), s(DEDUPE_SK));
         match self
             .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
+            .put_item()
+            .table_name(&self.events_table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
             .send()
             .await
         {
-            Ok(_) => Ok(Attempt::Done(Appended::Stored(cursor))),
-            Err(e) => {
-                if let Some(TransactWriteItemsError::TransactionCanceledException(c)) =
-                    e.as_service_error()
-                {
-                    let codes: Vec<&str> = c
-                        .cancellation_reasons()
-                        .iter()
-                        .filter_map(|r| r.code())
-                        .collect();
-                    if codes.contains(&"ConditionalCheckFailed") {
-                        return Ok(Attempt::Done(Appended::Duplicate));
-                    }
-                    if codes.contains(&"TransactionConflict") {
-                        return Ok(Attempt::Conflict);
-                    }
-                }
-                Err(sdk_error(e))
-            }
+            Ok(_) => Ok(Appended::Stored(cursor)),
+            Err(e) => match e.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(_)) => Ok(Appended::Duplicate),
+                _ => Err(sdk_error(e)),
+            },
         }
     }
 
+    /// One page of a streamer's feed beyond `bound` (`op` is `<` newest
+    /// first, `>` oldest first): the index's new-shape events and the base
+    /// table's pre-switch ones, merged in feed order.
+    async fn feed_page(
+        &self,
+        broadcaster_id: &str,
+        op: &str,
+        bound: &str,
+        limit: usize,
+    ) -> Result<Page, StoreError> {
+        let forward = op == ">";
+        let (new, old) = tokio::try_join!(
+            self.query_feed(broadcaster_id, Some(FEED_INDEX), op, bound, forward, limit),
+            self.query_feed(broadcaster_id, None, op, bound, forward, limit),
+        )?;
+        Ok(merge_pages(new, old, forward, limit))
+    }
+
+    /// One page of the feed index (`index`), or of the base table's
+    /// pre-switch `EV#` partition (`None`).
     async fn query_feed(
         &self,
         broadcaster_id: &str,
-        condition: &str,
+        index: Option<&str>,
+        op: &str,
         bound: &str,
         forward: bool,
         limit: usize,
     ) -> Result<Page, StoreError> {
+        let (pk, sk) = if index.is_some() {
+            ("feed", "pos")
+        } else {
+            ("pk", "sk")
+        };
         let out = self
             .client
             .query()
             .table_name(&self.events_table)
-            .key_condition_expression(format!("pk = :pk AND {condition}"))
+            .set_index_name(index.map(str::to_owned))
+            .key_condition_expression(format!("{pk} = :pk AND {sk} {op} :bound"))
             .expression_attribute_values(":pk", s(feed_pk(broadcaster_id)))
             .expression_attribute_values(":bound", s(bound))
             .scan_index_forward(forward)
@@ -232,16 +230,9 @@ impl EventStore for DynamoStore {
         event: &Event,
         semantic_key: Option<&str>,
     ) -> Result<Appended, StoreError> {
-        // Concurrent deliveries of one message conflict in the transaction;
-        // one wins, and a retry of the other then sees its dedupe mark.
-        for _ in 0..5 {
-            if let Attempt::Done(outcome) = self.try_append(event, semantic_key).await? {
-                return Ok(outcome);
-            }
-        }
-        Err(StoreError::Unavailable(
-            "transaction kept conflicting; retry later".into(),
-        ))
+        // Concurrent deliveries of one message race for one key: one put
+        // wins, the other's condition refuses it.
+        self.put_once(event, semantic_key).await
     }
 
     async fn recent(
@@ -253,8 +244,7 @@ impl EventStore for DynamoStore {
         let limit = page_size(limit);
         // "~" sorts after every digit, so "before the end" is everything.
         let bound = before.map_or("~", |c| c.sort_key());
-        self.query_feed(broadcaster_id, "sk < :bound", bound, false, limit)
-            .await
+        self.feed_page(broadcaster_id, "<", bound, limit).await
     }
 
     async fn after(
@@ -264,7 +254,7 @@ impl EventStore for DynamoStore {
         limit: usize,
     ) -> Result<Page, StoreError> {
         let limit = page_size(limit);
-        self.query_feed(broadcaster_id, "sk > :bound", after.sort_key(), true, limit)
+        self.feed_page(broadcaster_id, ">", after.sort_key(), limit)
             .await
     }
 
@@ -299,4 +289,28 @@ impl EventStore for DynamoStore {
         }
         Ok(counts)
     }
+}
+
+/// Two pages of one feed beyond the same bound, each in feed order, as one:
+/// the first `limit` of both in order (an event is in one shape only, but a
+/// position seen twice is kept once), and a next cursor when either source
+/// may hold more or the merge left some out.
+fn merge_pages(a: Page, b: Page, forward: bool, limit: usize) -> Page {
+    let more = a.next.is_some() || b.next.is_some();
+    let mut events: Vec<StoredEvent> = a.events.into_iter().chain(b.events).collect();
+    events.sort_by(|x, y| {
+        let order = x.cursor.cmp(&y.cursor);
+        if forward {
+            order
+        } else {
+            order.reverse()
+        }
+    });
+    events.dedup_by(|x, y| x.cursor == y.cursor);
+    let cut = events.len() > limit;
+    events.truncate(limit);
+    let next = (more || cut)
+        .then(|| events.last().map(|e| e.cursor.clone()))
+        .flatten();
+    Page { events, next }
 }

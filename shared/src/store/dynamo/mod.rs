@@ -1,25 +1,27 @@
 //! The DynamoDB adapter (aws-sdk-dynamodb), used by the Lambda functions.
 //!
 //! Tables, their key schemas and the access patterns each serves (every one a
-//! single `GetItem`, `Query` or `TransactWriteItems`; never a `Scan`). The
+//! single `GetItem`, `PutItem`, `Query` or `TransactWriteItems`; never a
+//! `Scan`). The
 //! tables are declared in `template.yaml`; the contract tests create them from
 //! there, so the code and the template cannot drift apart.
 //!
-//! **Events** (`EVENTS_TABLE`): `pk` (S, hash), `sk` (S, range), TTL on
-//! `expires_at`, stream `NEW_IMAGE` (the broadcast trigger filters on
-//! `kind = event`). No local secondary index, so no 10 GB item-collection limit
-//! for a huge streamer.
+//! **Events** (`EVENTS_TABLE`): `pk` (S, hash), `sk` (S, range), GSI
+//! [`FEED_INDEX`] (`feed`, `pos`; all attributes), TTL on `expires_at`,
+//! stream `NEW_IMAGE` (the broadcast trigger filters on `kind = event`; the
+//! counting consumer also on a `feed` attribute). No local secondary index,
+//! so no 10 GB item-collection limit for a huge streamer.
 //!
 //! | item | pk | sk | serves |
 //! |---|---|---|---|
-//! | event | `EV#<broadcaster_id>` | `<13-digit received ms>#<message id>` | recent events newest first (`Query` descending, `sk < cursor`); events after a cursor (`sk > cursor`, ascending) |
-//! | dedupe mark | `MSG#<message id>` | `-` | "stored already?" (conditional put in the same transaction as the event), for types without a semantic key |
-//! | semantic mark | `SEM#<type>#<broadcaster>#<id>` | `-` | the same, for types with one: a retry of the message and the same happening under another message id alike |
-//! | daily counter | `CNT#<broadcaster_id>` | `<YYYY-MM-DD>#<type>` | counts per type per day (`Query` with `sk BETWEEN`), `ADD` at write time |
+//! | event | `SEM#<type>#<broadcaster>#<id>` when the type has a semantic key, else `MSG#<message id>` | `-` | stored once (one `PutItem`, `attribute_not_exists(pk)`: the key refuses retries and the same happening under another message id); GSI `feed`: `feed` = `EV#<broadcaster_id>`, `pos` = `<13-digit received ms>#<message id>`: recent events newest first (`pos < cursor`, descending), events after a cursor (ascending) |
+//! | daily counter | `CNT#<broadcaster_id>` | `<YYYY-MM-DD>#<type>` | counts per type per day (`Query` with `sk BETWEEN`), `ADD` by the counting consumer ([`day_counts`]) |
+//! | chunk mark | `CNTB#<stream event id>` | `-` | the counting consumer's exactly-once ([`day_counts`]) |
+//! | pre-switch event | `EV#<broadcaster_id>` | `<ms>#<message id>` | written by the transaction before the keyed put ([`legacy_events`]), read beside the index until it expires |
+//! | pre-switch dedupe mark | `MSG#<message id>` / `SEM#<key>` | `-` | the key a new event of that id would take, so a redelivery stays a duplicate |
 //!
 //! Every item carries `expires_at` = arrival + retention (`EVENT_RETENTION_DAYS`),
-//! so an event, its dedupe mark and its counter go together; a retry can never
-//! re-store an event that is still readable.
+//! so a retry can never re-store an event that is still readable.
 //!
 //! **Connections** (`CONNECTIONS_TABLE`): see [`DynamoConnectionStore`] for
 //! its items; GSI `by_topic` (`topic`, `pk`) answers "who watches this
@@ -44,26 +46,29 @@
 //! A write refused by its condition is read in one place, `conditions`
 //! (single items, and transactions such as delete-and-decrement).
 //!
-//! Costs and limits, for scale: one stored event is one transaction of three
-//! items under 1 KB each, billed 6 write units (transactions write twice;
-//! measured by `shared/tests/capacity.rs`); a duplicate costs one cancelled
-//! transaction. One streamer's feed is one partition key,
-//! which DynamoDB serves at up to 1,000 writes/s: far above any channel's
-//! organic event rate.
+//! Costs and limits, for scale: one stored event is one `PutItem` and its
+//! index copy, 2 write units under 1 KB, plus the counting consumer's share
+//! (a transaction per batch: its mark and each counter touched, billed
+//! twice); a duplicate costs one failed condition (measured by
+//! `shared/tests/capacity.rs`). One streamer's feed is one index partition
+//! key, served at up to 1,000 writes/s: far above any channel's organic
+//! event rate.
 
 pub mod capacity;
 mod conditions;
 mod connections;
+pub mod day_counts;
 mod events;
 mod gaps;
 mod leases;
+pub mod legacy_events;
 mod snapshots;
 mod streamers;
 mod subscriptions;
 mod users;
 
 pub use connections::DynamoConnectionStore;
-pub use events::event_from_stream_image;
+pub use events::{event_from_stream_image, FEED_INDEX};
 pub use leases::LEASE_PREFIX;
 pub use snapshots::DynamoSnapshotStore;
 pub use streamers::{changed_streamer, DynamoStreamerStore};
