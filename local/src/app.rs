@@ -41,7 +41,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         store.clone(),
         settings.admin.token.clone(),
     )?);
-    side.spawn_manager(&store, settings.sweep_every);
+    side.spawn_manager(&store, settings.sweep_every, settings.gap_pass_every);
     if let Some(every) = settings.poll_every {
         side.spawn_poller(store.clone(), settings.poll_mode, every);
     }

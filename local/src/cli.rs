@@ -97,6 +97,10 @@ pub struct ServeArgs {
     /// Seconds between full sweeps of the subscription manager.
     #[arg(long, default_value_t = 600)]
     pub sweep_secs: u64,
+    /// Seconds between passes over the streamers with an open coverage gap
+    /// (AWS: every minute), fractions allowed (the outage drill's are compressed).
+    #[arg(long, default_value_t = 60.0)]
+    pub gap_pass_secs: f64,
     /// What the poller records: tracked, top:N or all.
     #[arg(long, env = "POLL_MODE", default_value = "tracked")]
     pub poll_mode: String,

@@ -108,13 +108,21 @@ impl LocalTwitch {
     }
 
     /// Reconciles each streamer whose wanted state changed, as it changes,
-    /// and sweeps every `sweep_every`.
-    pub fn spawn_manager(&self, store: &SqliteStore, sweep_every: Duration) {
+    /// sweeps every `sweep_every`, and passes over the streamers with an
+    /// open coverage gap every `gap_pass_every` (AWS: the one-minute schedule).
+    pub fn spawn_manager(
+        &self,
+        store: &SqliteStore,
+        sweep_every: Duration,
+        gap_pass_every: Duration,
+    ) {
         let manager = Arc::clone(&self.manager);
         let mut changes = store.streamer_changes();
         tokio::spawn(async move {
             let mut sweep = tokio::time::interval(sweep_every);
             sweep.tick().await; // the first tick is immediate: nothing to sweep yet
+            let mut gap_pass = tokio::time::interval(gap_pass_every);
+            gap_pass.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
                     change = changes.recv() => match change {
@@ -128,6 +136,11 @@ impl LocalTwitch {
                             let _ = manager.sweep(now_ms()).await;
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    },
+                    _ = gap_pass.tick() => match manager.gap_pass(now_ms()).await {
+                        Ok(r) if r.reconciled + r.failed > 0 => tracing::info!(open = r.open, reconciled = r.reconciled, failed = r.failed, "open-gap pass"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "open-gap pass failed"),
                     },
                     _ = sweep.tick() => match manager.sweep(now_ms()).await {
                         Ok(r) => tracing::info!(reconciled = r.reconciled, released = r.released, orphans = r.orphans_deleted, "sweep"),

@@ -3,9 +3,14 @@
 //! streamer at a time or in a sweep over all of them. Concurrent
 //! invocations coordinate through store leases ([`crate::lease`]). The
 //! sweep over every tracked streamer is in `manager/sweep.rs`; the end of a
-//! coverage gap once its type is enabled again in `manager/coverage.rs`.
+//! coverage gap once its type is enabled again in `manager/coverage.rs`;
+//! the one-minute pass over streamers with an open gap in
+//! `manager/gap_pass.rs`; the app's own subscriptions' gaps in
+//! `manager/app_coverage.rs`.
 
+mod app_coverage;
 mod coverage;
+mod gap_pass;
 mod sweep;
 
 use std::collections::BTreeMap;
@@ -81,6 +86,8 @@ pub struct Manager {
     pub deliveries: Option<Arc<dyn EventStore>>,
 }
 
+pub use app_coverage::APP_GAP_NOTE;
+pub use gap_pass::GapPassReport;
 pub use shared::store::streamers::StreamerRef;
 pub use sweep::SweepReport;
 
