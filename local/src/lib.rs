@@ -10,6 +10,8 @@
 //! - [`server`]: the stack's routes, the `Host` check and the server run.
 //! - [`fanout_feed`]: the store's commit feed fanned out, one lane per streamer.
 //! - [`periodic`]: the hourly purge of expired rows and the session sweep.
+//! - [`heartbeat`]: when the stack was last alive, so a stop past Twitch's
+//!   retry window becomes coverage gaps at the next start.
 //! - [`keys`]: random secrets, the ticket key and the sessions' seal key.
 //! - [`cli`]: the command line's arguments.
 //! - [`listen`]: the HTTP server's limits: connections, header and request deadlines.
@@ -35,6 +37,7 @@ pub mod bridge;
 pub mod cli;
 pub mod fanout_feed;
 pub mod gateway;
+pub mod heartbeat;
 pub mod history;
 pub mod keys;
 pub mod listen;

@@ -21,6 +21,7 @@ use shared::helix::config::ClientSecret;
 use shared::helix::{Helix, HelixConfig};
 use shared::store::sqlite::SqliteStore;
 
+use crate::heartbeat::StopRule;
 use twitch_sim::{Sim, SimConfig};
 
 /// Which Twitch the stack talks to.
@@ -43,6 +44,9 @@ pub struct LocalTwitch {
     pub login: Arc<shared::helix::login::Login>,
     pub sim: Option<Arc<Sim>>,
     pub admin_token: String,
+    /// Which stop of the stack is a coverage fact: down past this Twitch's
+    /// retry window (`crate::heartbeat`).
+    pub stop_rule: StopRule,
 }
 
 impl LocalTwitch {
@@ -54,6 +58,12 @@ impl LocalTwitch {
         store: Arc<SqliteStore>,
         admin_token: String,
     ) -> anyhow::Result<Self> {
+        // The simulator states its retry window; Twitch documents none, so
+        // with it every stop longer than a beat counts.
+        let retry_window = match &twitch {
+            Twitch::Sim(config) => config.retries.window(),
+            Twitch::Real { .. } => Duration::ZERO,
+        };
         let (config, callback, sim) = match twitch {
             Twitch::Sim(mut config) => {
                 // The stack's own callback is registered, by either name a
@@ -104,6 +114,7 @@ impl LocalTwitch {
             login,
             sim,
             admin_token,
+            stop_rule: StopRule { retry_window },
         })
     }
 

@@ -241,6 +241,7 @@ pub fn gap_cause(cause: &str) -> &'static str {
         "version_removed" => "Twitch retired this kind of event",
         "webhook_callback_verification_pending" => "Twitch was still checking this site's address",
         "webhook_callback_verification_failed" => "Twitch could not verify this site's address",
+        "stack_stopped" => "this site was stopped for longer than Twitch keeps retrying",
         _ => "this site was not receiving them",
     }
 }
