@@ -1,6 +1,6 @@
 //! The subscription manager's Lambda entry with the checked-in samples in
-//! `events/eventsub_manager/` (a streamers-table stream batch, the schedule, the
-//! admin routes), against the Twitch simulator and the real webhook.
+//! `events/eventsub_manager/` (a streamers-table stream batch, the schedule,
+//! the open-gap pass's schedule, the admin routes), against the Twitch simulator and the real webhook.
 
 use crate::support;
 
@@ -97,6 +97,22 @@ async fn every_trigger_sample_is_handled() {
 
     // Wait for the challenges so the untrack deletes enabled subscriptions.
     support::wait_until("every challenge answered", || {
+        sim.subscriptions().iter().all(|s| s.status == "enabled")
+    })
+    .await;
+
+    // The one-minute schedule's open-gap pass: a subscription Twitch ended
+    // after failed deliveries (its gap opened by the webhook) is replaced.
+    let failed = sim.subscriptions()[0].id.clone();
+    sim.revoke(&failed, "notification_failures_exceeded")
+        .await
+        .unwrap();
+    let pass = handle(&manager, &settings, trigger(sample("gap-pass"))).await;
+    assert_eq!(pass["open"], 1, "{pass}");
+    assert_eq!(pass["reconciled"], 1, "{pass}");
+    assert_eq!(pass["failed"], 0, "{pass}");
+    assert!(sim.subscriptions().iter().all(|s| s.id != failed));
+    support::wait_until("the replacement answered its challenge", || {
         sim.subscriptions().iter().all(|s| s.status == "enabled")
     })
     .await;
