@@ -3,7 +3,9 @@
 // purpose, then the ledger (every event the simulator generated) held against
 // what the stack stored and the gaps it shows. scripts/drill-outage.sh runs it:
 //   node scripts/drill-outage.mjs <local binary> [--short] [--outage-seconds N]
-//        [--minutes-of-twitch-time M] [--sweep-secs S] [--no-kill]
+//        [--minutes-of-twitch-time M] [--sweep-secs S] [--gap-pass-secs P] [--no-kill]
+// Our app's own types (user.authorization.*) are read under the client id
+// (GET /admin/streamers' `app`), where both the simulator and the stack keep them.
 // Per EventSub type it prints: generated, delivered live, stored, recovered
 // exact / approximate, inside a visible gap, and silently lost (neither stored
 // nor inside a gap of its type), which must be 0. "No toy drill": a gap's
