@@ -3,7 +3,8 @@
 // purpose, then the ledger (every event the simulator generated) held against
 // what the stack stored and the gaps it shows. scripts/drill-outage.sh runs it:
 //   node scripts/drill-outage.mjs <local binary> [--short] [--outage-seconds N]
-//        [--minutes-of-twitch-time M] [--sweep-secs S] [--gap-pass-secs P] [--no-kill]
+//        [--minutes-of-twitch-time M] [--sweep-secs S] [--gap-pass-secs P]
+//        [--sim-rate-limit POINTS_PER_MINUTE] [--no-kill]
 // Our app's own types (user.authorization.*) are read under the client id
 // (GET /admin/streamers' `app`), where both the simulator and the stack keep them.
 // Per EventSub type it prints: generated, delivered live, stored, recovered
@@ -35,6 +36,10 @@ const SIM_RATE = short ? 20 : 30;
 const SWEEP_SECS = option('--sweep-secs', 600 / COMPRESSION);
 // The one-minute pass over the streamers with an open gap, compressed the same way.
 const GAP_PASS_SECS = option('--gap-pass-secs', 60 / COMPRESSION);
+// Twitch's 800 Helix points a minute, compressed too: the manager's schedule
+// runs 100x as often, and its calls must not wait out a budget made for the
+// uncompressed one (they did: gaps ended a minute late in the long drill).
+const RATE_LIMIT = option('--sim-rate-limit', 800 * COMPRESSION);
 const BOUND_MS = 5000;
 // A few streamers with the broadcaster's grant (every type), a few without
 // (the four types that need nobody's permission).
@@ -51,7 +56,8 @@ const iso = (ms) => new Date(ms).toISOString();
 /** The local stack as a child process on `port` (0: any), resolved once it says where it listens. */
 function startStack(db, port) {
   const child = spawn(bin, ['serve', '--port', String(port), '--db', db, '--sim-rate', String(SIM_RATE),
-    '--sweep-secs', String(SWEEP_SECS), '--gap-pass-secs', String(GAP_PASS_SECS), '--poll-secs', '0'],
+    '--sweep-secs', String(SWEEP_SECS), '--gap-pass-secs', String(GAP_PASS_SECS),
+    '--sim-rate-limit', String(RATE_LIMIT), '--poll-secs', '0'],
   { env: { ...process.env, ADMIN_TOKEN, RUST_LOG: process.env.RUST_LOG ?? 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   return new Promise((resolve, reject) => {

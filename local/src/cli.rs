@@ -91,6 +91,10 @@ pub struct ServeArgs {
     /// Simulator: live channels in Get Streams.
     #[arg(long, default_value_t = 1000)]
     pub sim_streams: usize,
+    /// Simulator: Helix points per minute (Twitch's app limit: 800); the
+    /// outage drill scales it with its compression of Twitch time.
+    #[arg(long, default_value_t = 800)]
+    pub sim_rate_limit: u32,
     /// Simulator: notifications per second delivered to enabled subscriptions (0: none).
     #[arg(long, default_value_t = 0.0)]
     pub sim_rate: f64,

@@ -181,6 +181,7 @@ fn choose_twitch(args: &ServeArgs) -> Result<Twitch, SettingsError> {
     if !real {
         return Ok(Twitch::Sim(SimConfig {
             live_streams: args.sim_streams,
+            rate_limit_per_minute: args.sim_rate_limit.max(1),
             // Only this process's own Twitch client uses it: a secret made now
             // means no other local process can mint the app's token and delete
             // its subscriptions or drain its rate budget.

@@ -12,6 +12,11 @@
 //! Only gaps a reconcile can end are worth a Twitch call: a type revoked for
 //! good (`authorization_revoked`, `user_removed`, …) waits for a person,
 //! and a recovering gap waits for its recovery, not for a subscription.
+//! While the outage lasts every replacement fails its challenge, so a pass
+//! reconciles one streamer first, the one with the fewest open gaps (the
+//! probe: the fewest Twitch calls), and the others only when one of the probe's gaps ended: one
+//! reconcile a minute, not one per streamer, until the callback answers;
+//! then every streamer's gaps end within two passes.
 //! The pass also measures what the open-gaps metric and alarm report.
 
 use std::collections::BTreeMap;
@@ -38,6 +43,9 @@ pub struct GapPassReport {
     pub failed: usize,
     /// Streamers whose lease another run held (it reconciles them).
     pub busy: usize,
+    /// Streamers not reconciled because the probe's gap did not end: the
+    /// callback still does not answer (their turn comes once it does).
+    pub held_back: usize,
 }
 
 /// True when a reconcile may end a gap of this cause: the subscription was
@@ -76,53 +84,102 @@ impl Manager {
                 .or_default()
                 .push(gap);
         }
-        for (id, its) in by_streamer {
-            self.gap_pass_one(id, &its, now_ms, &mut report).await;
+        // The cheapest reconcile first (fewest open gaps, then the oldest):
+        // the first one due is the probe.
+        let mut owners: Vec<(&str, Vec<&Gap>)> = by_streamer.into_iter().collect();
+        owners.sort_by_key(|(_, its)| {
+            let open = its.iter().filter(|g| g.state == GapState::Open);
+            (open.clone().count(), open.map(|g| g.key.from_ms).min())
+        });
+        let mut replacing = true;
+        let mut probed = false;
+        for (id, its) in &owners {
+            let turn = self
+                .gap_pass_one(id, its, replacing, now_ms, &mut report)
+                .await;
+            if matches!(turn, Turn::Received | Turn::Probed) && !probed {
+                probed = true;
+                // While the callback still does not answer (the outage goes
+                // on), every streamer's replacements would fail their
+                // challenge: replacing them all each pass spends the Helix
+                // budget for nothing. Only once the probe's gap ends do the
+                // others get theirs (a pass later: within two passes).
+                replacing = turn == Turn::Received;
+            }
         }
         Ok(report)
     }
 
     /// One streamer's (or the app's) turn in the pass, with its unsettled
     /// gaps: reconciled under its lease when one of them is open for a cause
-    /// a new subscription can end. Per-streamer work of the pass belongs here
-    /// (a recovery of its recovering gaps, say).
-    async fn gap_pass_one(&self, id: &str, gaps: &[&Gap], now_ms: i64, report: &mut GapPassReport) {
+    /// a new subscription can end, and `replacing` (else held back). Per-
+    /// streamer work of the pass belongs here (a recovery of its recovering
+    /// gaps, say).
+    async fn gap_pass_one(
+        &self,
+        id: &str,
+        gaps: &[&Gap],
+        replacing: bool,
+        now_ms: i64,
+        report: &mut GapPassReport,
+    ) -> Turn {
         let due = gaps
             .iter()
             .any(|g| g.state == GapState::Open && replaceable(&g.cause));
         if !due {
-            return;
+            return Turn::NotDue;
         }
-        if id == self.app_key() {
-            match self.keep_app_subscriptions(now_ms).await {
-                Ok(_) => report.reconciled += 1,
-                Err(e) => {
-                    tracing::warn!(error = %e, "app subscriptions not kept; the next pass retries");
-                    report.failed += 1;
+        if !replacing {
+            report.held_back += 1;
+            return Turn::HeldBack;
+        }
+        let done = if id == self.app_key() {
+            self.keep_app_subscriptions(now_ms).await.map(|_| ())
+        } else {
+            match self.leases.take_within(&lease::streamer(id)).await {
+                Ok(Some(held)) => {
+                    let done = self.reconcile_held(id, now_ms).await.map(|_| ());
+                    self.leases.give_back(held).await;
+                    done
                 }
-            }
-            return;
-        }
-        let held = match self.leases.take_within(&lease::streamer(id)).await {
-            Ok(Some(held)) => held,
-            Ok(None) => {
-                report.busy += 1;
-                return;
-            }
-            Err(e) => {
-                tracing::warn!(broadcaster = %id, error = %e, "no lease; the next pass retries");
-                report.failed += 1;
-                return;
+                Ok(None) => {
+                    report.busy += 1;
+                    return Turn::Busy;
+                }
+                Err(e) => Err(e.into()),
             }
         };
-        let done = self.reconcile_held(id, now_ms).await;
-        self.leases.give_back(held).await;
-        match done {
-            Ok(_) => report.reconciled += 1,
-            Err(e) => {
-                tracing::warn!(broadcaster = %id, error = %e, "reconcile failed; the next pass retries");
-                report.failed += 1;
-            }
+        if let Err(e) = done {
+            tracing::warn!(broadcaster = %id, error = %e, "reconcile failed; the next pass retries");
+            report.failed += 1;
+            return Turn::Probed;
+        }
+        report.reconciled += 1;
+        // Did a gap end (the callback answered a replacement's challenge)?
+        let still = self
+            .types_not_received(id, now_ms)
+            .await
+            .unwrap_or_default();
+        let was_open = gaps.iter().filter(|g| g.state == GapState::Open);
+        if was_open.clone().any(|g| !still.contains(&g.key.event_type)) {
+            Turn::Received
+        } else {
+            Turn::Probed
         }
     }
+}
+
+/// How one streamer's turn in the pass went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Turn {
+    /// No gap a reconcile can end.
+    NotDue,
+    /// Reconciled, and one of its gaps ended: the callback answers.
+    Received,
+    /// Reconciled (or failed), and every gap still open.
+    Probed,
+    /// Left for a pass in which the callback answers.
+    HeldBack,
+    /// Another run holds its lease.
+    Busy,
 }
