@@ -176,3 +176,63 @@ async fn a_stop_leaves_an_ended_gap_for_each_type_received_and_an_open_gap_stand
     assert_eq!(online[0].cause, "authorization_revoked");
     assert_eq!(online[0].state, GapState::Open, "the older fact stands");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_callback_does_not_answer_the_pass_reconciles_only_its_probe() {
+    let w = world().await;
+    all_enabled(&w).await;
+    w.manager.sweep(now_ms()).await.unwrap();
+    let enabled_grant = || {
+        w.sim
+            .subscriptions()
+            .into_iter()
+            .find(|s| s.kind == "user.authorization.grant" && s.status.as_str() == "enabled")
+    };
+    wait_until("the app's grant subscription is enabled", || {
+        enabled_grant().is_some()
+    })
+    .await;
+    // Both ended by failures, each revocation opening its gap.
+    let grant = enabled_grant().unwrap();
+    w.sim
+        .revoke(&grant.id, "notification_failures_exceeded")
+        .await
+        .unwrap();
+    let online = w.ours_of("stream.online").remove(0);
+    w.sim
+        .revoke(&online, "notification_failures_exceeded")
+        .await
+        .unwrap();
+
+    w.sim.outage(std::time::Duration::from_secs(600));
+    for round in 0..3 {
+        let report = w.manager.gap_pass(now_ms()).await.unwrap();
+        assert_eq!(report.open, 2, "round {round}: {report:?}");
+        assert_eq!(
+            (report.reconciled, report.held_back),
+            (1, 1),
+            "round {round}: the probe only: {report:?}"
+        );
+    }
+
+    // Back. The probe (stream.online's gap: of two single ones the older,
+    // from its verification before the app's subscriptions existed)
+    // replaces its subscription; the app waits until that one answers.
+    w.sim.outage(std::time::Duration::ZERO);
+    let first = w.manager.gap_pass(now_ms()).await.unwrap();
+    assert_eq!((first.reconciled, first.held_back), (1, 1), "{first:?}");
+    w.challenged().await;
+    let second = w.manager.gap_pass(now_ms()).await.unwrap();
+    assert_eq!(
+        (second.reconciled, second.held_back),
+        (2, 0),
+        "its gap ended, so the app's turn came: {second:?}"
+    );
+    wait_until("the app's replacement is enabled", || {
+        enabled_grant().is_some()
+    })
+    .await;
+    w.manager.gap_pass(now_ms()).await.unwrap();
+    let after = w.manager.gap_pass(now_ms()).await.unwrap();
+    assert_eq!((after.open, after.reconciled), (0, 0), "{after:?}");
+}
