@@ -236,3 +236,32 @@ async fn while_the_callback_does_not_answer_the_pass_reconciles_only_its_probe()
     let after = w.manager.gap_pass(now_ms()).await.unwrap();
     assert_eq!((after.open, after.reconciled), (0, 0), "{after:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamer_nobody_tracks_any_more_has_its_open_gaps_ended_not_replaced() {
+    let w = world().await;
+    all_enabled(&w).await;
+    let online = w.ours_of("stream.online").remove(0);
+    w.sim
+        .revoke(&online, "notification_failures_exceeded")
+        .await
+        .unwrap();
+    w.manager.untrack(STREAMER, now_ms()).await.unwrap();
+    let before = w.sim.subscriptions().len();
+
+    let report = w.manager.gap_pass(now_ms()).await.unwrap();
+    assert_eq!(
+        (report.open, report.reconciled, report.held_back),
+        (1, 0, 0),
+        "{report:?}"
+    );
+    assert_eq!(
+        w.sim.subscriptions().len(),
+        before,
+        "nothing created for nobody"
+    );
+    let gaps = gaps_of(&w, STREAMER, "stream.online").await;
+    assert_eq!(gaps[0].state, GapState::Recovering, "{gaps:?}");
+    let after = w.manager.gap_pass(now_ms()).await.unwrap();
+    assert_eq!(after.open, 0, "{after:?}");
+}

@@ -129,6 +129,17 @@ impl Manager {
         if !due {
             return Turn::NotDue;
         }
+        if id != self.app_key() {
+            match self.streamers.streamer(id).await {
+                Ok(Some(s)) if s.wanted => {}
+                Ok(_) => return self.end_unwanted(id, gaps, now_ms, report).await,
+                Err(e) => {
+                    tracing::warn!(broadcaster = %id, error = %e, "store failed; the next pass retries");
+                    report.failed += 1;
+                    return Turn::NotDue;
+                }
+            }
+        }
         if !replacing {
             report.held_back += 1;
             return Turn::HeldBack;
@@ -166,6 +177,30 @@ impl Manager {
         } else {
             Turn::Probed
         }
+    }
+}
+
+impl Manager {
+    /// A gap is a window in which a type was *wanted* and not received: a
+    /// streamer nobody tracks any more gets no replacement, so its open gaps
+    /// end now (and wait for their recovery like any other).
+    async fn end_unwanted(
+        &self,
+        id: &str,
+        gaps: &[&Gap],
+        now_ms: i64,
+        report: &mut GapPassReport,
+    ) -> Turn {
+        let Some(store) = &self.gaps else {
+            return Turn::NotDue;
+        };
+        for gap in gaps.iter().filter(|g| g.state == GapState::Open) {
+            if let Err(e) = store.end_gap(id, &gap.key.event_type, now_ms).await {
+                tracing::warn!(broadcaster = %id, error = %e, "store failed; the next pass retries");
+                report.failed += 1;
+            }
+        }
+        Turn::NotDue
     }
 }
 
