@@ -72,7 +72,7 @@ node --test --test-timeout=120000 --test-reporter=spec web/tests/
 
 # Twitch's outages against the same binary: an outage shorter and one longer
 # than the simulator's retry window, a kill -9; FAIL (exit 1) on anything
-# silently lost or a gap more than 5 s from its fault. About 70 s.
+# silently lost or a gap more than 5 s from its fault. About 50 s.
 step "scripts/drill-outage.sh --short: the outage drill"
 scripts/drill-outage.sh --short
 
