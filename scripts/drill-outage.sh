@@ -11,6 +11,7 @@
 #   scripts/drill-outage.sh --minutes-of-twitch-time 30    an outage of 30 Twitch minutes (18 s)
 #   scripts/drill-outage.sh --outage-seconds 25 --no-kill  wall-clock seconds; skip the kill -9
 #   scripts/drill-outage.sh --short --sweep-secs 600       the manager's sweep (default 6 s) never inside the outage
+#   scripts/drill-outage.sh --short --gap-pass-secs 60     the open-gap pass (default 0.6 s) as slow as in AWS
 # The driver is scripts/drill-outage.mjs (Node, no dependency).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -4,7 +4,8 @@
 #   rustfmt check, clippy (warnings are errors), the import-cycle check
 #   (scripts/import-cycles.sh), the 400-line check (scripts/file-sizes.sh),
 #   DynamoDB Local + cargo test,
-#   the page in headless Chromium (web/tests), the API contract (schemathesis
+#   the page in headless Chromium (web/tests), the outage drill
+#   (scripts/drill-outage.sh --short), the API contract (schemathesis
 #   on the local stack, scripts/api-contract.sh), `sam validate` (lint and SAM
 #   transform) of template.yaml and the template checks, the cost calculator's
 #   tests (scripts/cost), the deploy script
@@ -68,6 +69,12 @@ export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 [[ -d node_modules/playwright-core ]] || { echo "playwright-core missing: run npm ci" >&2; exit 1; }
 # cargo test built target/debug/local (the stack's integration tests run it).
 node --test --test-timeout=120000 --test-reporter=spec web/tests/
+
+# Twitch's outages against the same binary: an outage shorter and one longer
+# than the simulator's retry window, a kill -9; FAIL (exit 1) on anything
+# silently lost or a gap more than 5 s from its fault. About 50 s.
+step "scripts/drill-outage.sh --short: the outage drill"
+scripts/drill-outage.sh --short
 
 step "scripts/api-contract.sh: schemathesis against the OpenAPI document"
 scripts/api-contract.sh

@@ -13,11 +13,12 @@ use shared::store::sqlite::{Durability, SqliteStore};
 use tokio::net::TcpListener;
 
 use crate::cli::SimArgs;
-use crate::periodic::{spawn_purger, Recovery, SessionSweep, RECOVER_EVERY};
+use crate::periodic::{spawn_purger, Recovery, SessionSweep};
 use crate::settings::Settings;
 use crate::stack::Stack;
 use crate::twitch::LocalTwitch;
-use crate::{banner, server};
+use crate::{banner, heartbeat, server};
+use shared::clock::now_ms;
 use twitch_sim::{Sim, SimConfig};
 
 /// `local serve`: builds every part of the stack, says where each one
@@ -41,7 +42,17 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         store.clone(),
         settings.admin.token.clone(),
     )?);
-    side.spawn_manager(&store, settings.sweep_every);
+    if let Some(path) = heartbeat::path_for(&settings.db) {
+        // Before the manager runs: the stop's gaps predate what it finds.
+        if let Some((from_ms, to_ms)) = side.stop_rule.stop(heartbeat::last_beat(&path), now_ms()) {
+            side.manager
+                .record_stop(from_ms, to_ms)
+                .await
+                .context("record the stop of the stack as coverage gaps")?;
+        }
+        heartbeat::spawn(path);
+    }
+    side.spawn_manager(&store, settings.sweep_every, settings.gap_pass_every);
     if let Some(every) = settings.poll_every {
         side.spawn_poller(store.clone(), settings.poll_mode, every);
     }
@@ -50,7 +61,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
     let stack = Stack::build(settings.stack, store.clone(), addr, Some(side));
     SessionSweep::of(&stack).spawn(settings.sweep_every);
-    Recovery::of(&stack, store.clone()).spawn(RECOVER_EVERY.min(settings.sweep_every));
+    Recovery::of(&stack, store.clone()).spawn(settings.gap_pass_every);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         println!("shutting down: finishing requests in flight");

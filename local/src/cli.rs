@@ -91,12 +91,20 @@ pub struct ServeArgs {
     /// Simulator: live channels in Get Streams.
     #[arg(long, default_value_t = 1000)]
     pub sim_streams: usize,
+    /// Simulator: Helix points per minute (Twitch's app limit: 800); the
+    /// outage drill scales it with its compression of Twitch time.
+    #[arg(long, default_value_t = 800)]
+    pub sim_rate_limit: u32,
     /// Simulator: notifications per second delivered to enabled subscriptions (0: none).
     #[arg(long, default_value_t = 0.0)]
     pub sim_rate: f64,
     /// Seconds between full sweeps of the subscription manager.
     #[arg(long, default_value_t = 600)]
     pub sweep_secs: u64,
+    /// Seconds between passes over the streamers with an open coverage gap
+    /// (AWS: every minute), fractions allowed (the outage drill's are compressed).
+    #[arg(long, default_value_t = 60.0)]
+    pub gap_pass_secs: f64,
     /// What the poller records: tracked, top:N or all.
     #[arg(long, env = "POLL_MODE", default_value = "tracked")]
     pub poll_mode: String,

@@ -11,6 +11,8 @@
 //! - [`fanout_feed`]: the store's commit feed fanned out, one lane per streamer.
 //! - [`periodic`]: the hourly purge of expired rows, the session sweep and
 //!   recovery from Helix of what coverage gaps missed.
+//! - [`heartbeat`]: when the stack was last alive, so a stop past Twitch's
+//!   retry window becomes coverage gaps at the next start.
 //! - [`keys`]: random secrets, the ticket key and the sessions' seal key.
 //! - [`cli`]: the command line's arguments.
 //! - [`listen`]: the HTTP server's limits: connections, header and request deadlines.
@@ -39,6 +41,7 @@ pub mod cli;
 pub mod fanout_feed;
 pub mod function_url;
 pub mod gateway;
+pub mod heartbeat;
 pub mod history;
 pub mod keys;
 pub mod listen;

@@ -87,12 +87,9 @@ impl SessionSweep {
     }
 }
 
-/// How often the local stack runs recovery (at most; the sweep's period
-/// when shorter): a gap that turned recovering is read back within this.
-pub const RECOVER_EVERY: Duration = Duration::from_secs(30);
-
-/// Recovery from Helix of what the gaps that are `recovering` missed, as
-/// the manager's scheduled run does it in AWS: the same
+/// Recovery from Helix of what the gaps that are `recovering` missed, run
+/// at the open-gap pass's period as the manager's one-minute schedule runs
+/// it in AWS: the same
 /// [`shared::recovery::Recoverer`] over the stack's store, acting with the
 /// broadcasters' grants the account routes keep.
 pub struct Recovery {

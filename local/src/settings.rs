@@ -48,6 +48,8 @@ pub struct Settings {
     pub admin: AdminToken,
     /// Between two full sweeps of the subscription manager (and of sessions).
     pub sweep_every: Duration,
+    /// Between two passes over the streamers with an open coverage gap.
+    pub gap_pass_every: Duration,
     /// What the poller records (`--poll-mode`, `POLL_MODE`).
     pub poll_mode: poller::Mode,
     /// Between two polls; `None`: no polling.
@@ -93,6 +95,7 @@ impl Settings {
             twitch: choose_twitch(&args)?,
             admin: AdminToken::read(),
             sweep_every: Duration::from_secs(args.sweep_secs.max(1)),
+            gap_pass_every: Duration::from_secs_f64(args.gap_pass_secs.clamp(0.1, 86_400.0)),
             poll_mode: args.poll_mode.parse()?,
             poll_every,
             sim_rate: args.sim_rate,
@@ -178,6 +181,7 @@ fn choose_twitch(args: &ServeArgs) -> Result<Twitch, SettingsError> {
     if !real {
         return Ok(Twitch::Sim(SimConfig {
             live_streams: args.sim_streams,
+            rate_limit_per_minute: args.sim_rate_limit.max(1),
             // Only this process's own Twitch client uses it: a secret made now
             // means no other local process can mint the app's token and delete
             // its subscriptions or drain its rate budget.

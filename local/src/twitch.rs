@@ -21,6 +21,7 @@ use shared::helix::config::ClientSecret;
 use shared::helix::{Helix, HelixConfig};
 use shared::store::sqlite::SqliteStore;
 
+use crate::heartbeat::StopRule;
 use twitch_sim::{Sim, SimConfig};
 
 /// Which Twitch the stack talks to.
@@ -43,6 +44,9 @@ pub struct LocalTwitch {
     pub login: Arc<shared::helix::login::Login>,
     pub sim: Option<Arc<Sim>>,
     pub admin_token: String,
+    /// Which stop of the stack is a coverage fact: down past this Twitch's
+    /// retry window (`crate::heartbeat`).
+    pub stop_rule: StopRule,
 }
 
 impl LocalTwitch {
@@ -54,6 +58,12 @@ impl LocalTwitch {
         store: Arc<SqliteStore>,
         admin_token: String,
     ) -> anyhow::Result<Self> {
+        // The simulator states its retry window; Twitch documents none, so
+        // with it every stop longer than a beat counts.
+        let retry_window = match &twitch {
+            Twitch::Sim(config) => config.retries.window(),
+            Twitch::Real { .. } => Duration::ZERO,
+        };
         let (config, callback, sim) = match twitch {
             Twitch::Sim(mut config) => {
                 // The stack's own callback is registered, by either name a
@@ -105,17 +115,26 @@ impl LocalTwitch {
             login,
             sim,
             admin_token,
+            stop_rule: StopRule { retry_window },
         })
     }
 
     /// Reconciles each streamer whose wanted state changed, as it changes,
-    /// and sweeps every `sweep_every`.
-    pub fn spawn_manager(&self, store: &SqliteStore, sweep_every: Duration) {
+    /// sweeps every `sweep_every`, and passes over the streamers with an
+    /// open coverage gap every `gap_pass_every` (AWS: the one-minute schedule).
+    pub fn spawn_manager(
+        &self,
+        store: &SqliteStore,
+        sweep_every: Duration,
+        gap_pass_every: Duration,
+    ) {
         let manager = Arc::clone(&self.manager);
         let mut changes = store.streamer_changes();
         tokio::spawn(async move {
             let mut sweep = tokio::time::interval(sweep_every);
             sweep.tick().await; // the first tick is immediate: nothing to sweep yet
+            let mut gap_pass = tokio::time::interval(gap_pass_every);
+            gap_pass.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
                     change = changes.recv() => match change {
@@ -129,6 +148,11 @@ impl LocalTwitch {
                             let _ = manager.sweep(now_ms()).await;
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    },
+                    _ = gap_pass.tick() => match manager.gap_pass(now_ms()).await {
+                        Ok(r) if r.reconciled + r.failed > 0 => tracing::info!(open = r.open, reconciled = r.reconciled, failed = r.failed, "open-gap pass"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "open-gap pass failed"),
                     },
                     _ = sweep.tick() => match manager.sweep(now_ms()).await {
                         Ok(r) => tracing::info!(reconciled = r.reconciled, released = r.released, orphans = r.orphans_deleted, "sweep"),

@@ -114,6 +114,7 @@ fn event(broadcaster: usize, n: usize, ms: i64, kind: &str) -> Event {
         received_at_ms: ms,
         summary: None,
         payload: "{}".into(),
+        recovery: None,
     }
 }
 

@@ -132,7 +132,10 @@ fn other_event(kind: &str, channel: &Channel, seq: u64, now: OffsetDateTime) -> 
             .and_then(|k| serde_json::from_str(k.sample).ok())
             .unwrap_or_else(|| json!({})),
     };
-    if let Value::Object(map) = &mut event {
+    // Our app's own types (`user.authorization.*`, condition `client_id`)
+    // name no channel: Twitch's events carry the client and the user only.
+    let about_a_channel = !catalog::app_types().any(|k| k.name == kind);
+    if let (Value::Object(map), true) = (&mut event, about_a_channel) {
         map.insert("broadcaster_user_id".into(), json!(channel.id));
         map.insert("broadcaster_user_login".into(), json!(channel.login));
         map.insert("broadcaster_user_name".into(), json!(channel.name));

@@ -13,6 +13,7 @@
 
 import { CATEGORIES, categoryOf } from './filters.js';
 import { eventsSince } from './feed.js';
+import { dayGapText } from './gaps.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 const $ = (id) => document.getElementById(id);
@@ -199,9 +200,11 @@ export function drawViewers(svg, series, events, legend, { week = false } = {}) 
 
 /**
  * Draws events per category per day (`stats` of the read API: `days` oldest
- * first, each `{day, total, counts: {type: n}}`) as stacked bars.
+ * first, each `{day, total, counts: {type: n}, gaps: [type]}`) as stacked
+ * bars; a day a coverage gap touched is marked and said in `gapList`.
  */
-export function drawPerDay(svg, stats, legend) {
+export function drawPerDay(svg, stats, legend, gapList = null) {
+  gapList?.replaceChildren();
   const days = stats?.days ?? [];
   const width = Math.max(280, Math.round(svg.getBoundingClientRect().width) || 640);
   const height = 180;
@@ -225,8 +228,10 @@ export function drawPerDay(svg, stats, legend) {
     const date = new Date(`${d.day}T12:00:00Z`);
     const name = weekday.format(date);
     const parts = KINDS.filter((k) => perKind[i][k.id]).map((k) => `${k.label} ${perKind[i][k.id].toLocaleString()}`);
-    const label = `${name}: ${d.total.toLocaleString()} ${d.total === 1 ? 'event' : 'events'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
-    const bar = el('g', { class: 'bar', tabindex: 0, role: 'listitem', 'aria-label': label, 'data-day': d.day });
+    const gap = dayGapText(d.gaps);
+    const label = `${name}: ${d.total.toLocaleString()} ${d.total === 1 ? 'event' : 'events'}${parts.length ? ` (${parts.join(', ')})` : ''}${gap ? `. ${gap}` : ''}`;
+    const bar = el('g', { class: gap ? 'bar gap' : 'bar', tabindex: 0, role: 'listitem', 'aria-label': label, 'data-day': d.day });
+    if (gap && gapList) gapList.append(Object.assign(document.createElement('li'), { textContent: `${name}: ${gap}.` }));
     bar.append(el('title', {}, label));
     const cx = pad.left + slot * i + slot / 2;
     let top = height - pad.bottom;
@@ -238,6 +243,7 @@ export function drawPerDay(svg, stats, legend) {
       bar.append(el('rect', { x: cx - barWidth / 2, y: top, width: barWidth, height: Math.max(h, 1), class: `seg k-${k.id}` }));
     }
     bar.append(el('text', { x: cx, y: top - 4, 'text-anchor': 'middle', class: 'total' }, d.total.toLocaleString()));
+    if (gap) bar.append(el('text', { x: cx + barWidth / 2, y: top - 4, 'text-anchor': 'start', class: 'gap-mark', 'aria-hidden': 'true' }, '⚠'));
     bar.append(el('text', { x: cx, y: height - 8, 'text-anchor': 'middle', class: 'label' }, (slot < 60 ? shortDay : weekday).format(date)));
     bars.append(bar);
   });
@@ -310,7 +316,7 @@ export class Insights {
   /** A new streamer: the charts' room shown, empty until read. */
   start() {
     this.clear();
-    for (const id of ['viewers', 'per-day', 'viewers-legend', 'per-day-legend']) $(id).replaceChildren();
+    for (const id of ['viewers', 'per-day', 'viewers-legend', 'per-day-legend', 'per-day-gaps']) $(id).replaceChildren();
     $('insights').hidden = false;
   }
 
@@ -381,7 +387,7 @@ export class Insights {
     $('viewers-span').textContent = week ? 'last 7 days, highest per 30 minutes' : 'last 24 hours, highest per 5 minutes';
     const now = Math.max(series?.to_ms ?? 0, ...extra.map((e) => e.received_at_ms));
     drawViewers($('viewers'), series && { ...series, to_ms: now }, [...extra, ...events], $('viewers-legend'), { week });
-    drawPerDay($('per-day'), withEvents(stats, extra), $('per-day-legend'));
+    drawPerDay($('per-day'), withEvents(stats, extra), $('per-day-legend'), $('per-day-gaps'));
     if (key) {
       const again = [...$('insights').querySelectorAll(key)].pop();
       again?.focus();

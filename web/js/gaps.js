@@ -67,6 +67,19 @@ export function drawGaps(list, lines) {
   }
 }
 
+/**
+ * What a day of the events-per-day chart says when a gap touched it (the
+ * stats' `gaps`: the types this site was not receiving for part of that
+ * day), or null when it was covered: "Follows, Cheers may be missing: this
+ * site was not receiving them for part of the day".
+ */
+export function dayGapText(types) {
+  if (!types?.length) return null;
+  const kinds = new Set(types.map(categoryOf));
+  const names = CATEGORIES.filter((c) => kinds.has(c.id)).map((c) => c.label);
+  return `${listOf(names)} may be missing: this site was not receiving them for part of the day`;
+}
+
 /** Reads `streamer`'s gaps over the last `days` and draws them in `list`. */
 export async function showGaps(list, streamer, days = 7) {
   const to = Date.now();

@@ -1,7 +1,7 @@
 // The feed's gap lines from the coverage API's gaps: grouped, in words.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gapLines } from '../js/gaps.js';
+import { dayGapText, gapLines } from '../js/gaps.js';
 
 const at = (h, m) => new Date(2026, 11, 7, h, m).getTime();
 // Times as this machine's locale writes them (the page uses the visitor's).
@@ -55,4 +55,11 @@ test('gaps that read the same to the minute are one line, however their exact st
   assert.match(lines[0].text, /^Raids, Stream and channel may be missing/);
   assert.equal(lines[0].fromMs, at(14, 2) + 10);
   assert.equal(lines[0].toMs, at(14, 17) + 9);
+});
+
+test('a day a gap touched says which kinds its counts may be short of; a covered day says nothing', () => {
+  assert.equal(dayGapText(['channel.cheer', 'channel.follow', 'channel.subscribe', 'channel.subscription.gift']),
+    'Follows, Subs and gifts, Cheers may be missing: this site was not receiving them for part of the day');
+  assert.equal(dayGapText([]), null);
+  assert.equal(dayGapText(undefined), null);
 });

@@ -1220,6 +1220,14 @@ test('a Twitch outage past its retry window shows in the feed as a gap, in words
   const raid = gaps.find((g) => g.type === 'channel.raid');
   assert.equal(raid.cause, 'notification_failures_exceeded');
   assert.ok(raid.from_ms <= started, 'the gap starts no later than the outage');
+  // The events-per-day chart marks today and says which counts may be short.
+  const today = new Date().toISOString().slice(0, 10);
+  await page.waitForSelector(`#per-day .bar.gap[data-day="${today}"]`, { state: 'attached' });
+  const label = await page.getAttribute(`#per-day .bar[data-day="${today}"]`, 'aria-label');
+  assert.match(label, /\. ([\w ,]*, )?Raids(, [\w ,]*)? may be missing: this site was not receiving them for part of the day$/);
+  const said = await page.$$eval('#per-day-gaps li', (items) => items.map((li) => li.textContent));
+  assert.equal(said.length, 1, said.join('\n'));
+  assert.match(said[0], /^.+: ([\w ,]*, )?Raids(, [\w ,]*)? may be missing: this site was not receiving them for part of the day\.$/);
 });
 
 test('log out: logged out, and no socket opens with an old ticket', async () => {

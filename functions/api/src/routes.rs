@@ -158,7 +158,7 @@ async fn events(state: &ApiState, login: &str, query: &Query) -> Result<Value, A
 }
 
 /// `GET /api/streamers/{login}/stats`: counts per type per UTC day, the last
-/// `days` days up to today.
+/// `days` days up to today, each day with the types a coverage gap touched.
 async fn stats(
     state: &ApiState,
     login: &str,
@@ -172,10 +172,12 @@ async fn stats(
         .map(|back| day_of(now_ms - back * DAY_MS))
         .collect();
     let (Some(from), Some(to)) = (all.first(), all.last()) else {
-        return Ok(views::stats(&id, &all, &[]));
+        return Ok(views::stats(&id, &all, &[], &[]));
     };
     let counts = state.events.daily_counts(&id, from, to).await?;
-    Ok(views::stats(&id, &all, &counts))
+    let first_day_ms = (now_ms - (i64::from(days) - 1) * DAY_MS).div_euclid(DAY_MS) * DAY_MS;
+    let gaps = state.gaps.gaps(&id, first_day_ms, now_ms).await?;
+    Ok(views::stats(&id, &all, &counts, &gaps))
 }
 
 /// `GET /api/streamers/{login}/coverage`: the gaps in what this deployment

@@ -1,6 +1,6 @@
 //! The JSON shapes of the answers (the OpenAPI document describes each).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 use shared::eventsub::catalog;
@@ -158,7 +158,9 @@ pub fn streamers_page(streamers: Vec<Value>, next: Option<&str>) -> Value {
 
 /// Counts per day for every day of `days` (oldest first; a day without events
 /// has an empty `counts`), and the window's totals per type.
-pub fn stats(broadcaster_id: &str, days: &[String], counts: &[DailyCount]) -> Value {
+/// `gaps` (the streamer's over the window) name, per day, the types one of
+/// them touched: that day's counts of those types may be short.
+pub fn stats(broadcaster_id: &str, days: &[String], counts: &[DailyCount], gaps: &[Gap]) -> Value {
     let mut per_day: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
     let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
     for c in counts {
@@ -173,10 +175,16 @@ pub fn stats(broadcaster_id: &str, days: &[String], counts: &[DailyCount]) -> Va
         .iter()
         .map(|day| {
             let counts = per_day.remove(day.as_str()).unwrap_or_default();
+            let touched: BTreeSet<&str> = gaps
+                .iter()
+                .filter(|g| day_span_ms(day).is_some_and(|(from, to)| g.overlaps(from, to)))
+                .map(|g| g.key.event_type.as_str())
+                .collect();
             json!({
                 "day": day,
                 "total": counts.values().sum::<u64>(),
                 "counts": counts,
+                "gaps": touched,
             })
         })
         .collect();
@@ -187,6 +195,12 @@ pub fn stats(broadcaster_id: &str, days: &[String], counts: &[DailyCount]) -> Va
         "days": days,
         "totals": totals,
     })
+}
+
+/// The first and last millisecond of a UTC day (`2026-03-01`).
+fn day_span_ms(day: &str) -> Option<(i64, i64)> {
+    let start = shared::clock::rfc3339_ms(&format!("{day}T00:00:00Z"))?;
+    Some((start, start + shared::store::DAY_MS - 1))
 }
 
 /// A streamer's snapshots in a window, oldest first. `truncated` says the
@@ -246,6 +260,7 @@ pub fn gap_cause(cause: &str) -> &'static str {
         "version_removed" => "Twitch retired this kind of event",
         "webhook_callback_verification_pending" => "Twitch was still checking this site's address",
         "webhook_callback_verification_failed" => "Twitch could not verify this site's address",
+        "stack_stopped" => "this site was stopped for longer than Twitch keeps retrying",
         _ => "this site was not receiving them",
     }
 }

@@ -1,5 +1,6 @@
 //! The admin routes (HTTP API): track, untrack and list streamers with the
-//! state of each type and the account's subscription budget.
+//! state of each type, the account's subscription budget, and the coverage
+//! gaps of our app's own subscriptions (`app`: no streamer's page shows them).
 //!
 //! - `GET /admin/streamers`
 //! - `POST /admin/streamers` `{"streamer":"<login or id>"}`
@@ -84,7 +85,7 @@ pub async fn route(
     }
     let path = req.path.trim_end_matches('/');
     match (req.method.as_str(), path) {
-        ("GET", "/admin/streamers") => list(m).await,
+        ("GET", "/admin/streamers") => list(m, now_ms).await,
         ("POST", "/admin/streamers") => {
             #[derive(Deserialize)]
             struct Body {
@@ -134,7 +135,7 @@ pub async fn route(
     }
 }
 
-async fn list(m: &Manager) -> AdminResponse {
+async fn list(m: &Manager, now_ms: i64) -> AdminResponse {
     let mut streamers = Vec::new();
     let mut after: Option<String> = None;
     loop {
@@ -159,8 +160,38 @@ async fn list(m: &Manager) -> AdminResponse {
         Ok((page, _)) => json!(page.totals),
         Err(e) => json!({"error": e.to_string()}),
     };
+    let app = match app_view(m, now_ms).await {
+        Ok(app) => app,
+        Err(e) => return failure(e.into()),
+    };
     AdminResponse {
         status: 200,
-        body: json!({"streamers": streamers, "subscriptions": totals}),
+        body: json!({"streamers": streamers, "subscriptions": totals, "app": app}),
     }
+}
+
+/// How far back the list shows the app's gaps.
+const APP_GAPS_DAYS: i64 = 7;
+
+/// Our app's own subscriptions' coverage: the client id its gaps are kept
+/// under, and those of the last [`APP_GAPS_DAYS`] days, oldest first.
+async fn app_view(m: &Manager, now_ms: i64) -> Result<Value, shared::store::StoreError> {
+    let client_id = m.app_key();
+    let gaps = match &m.gaps {
+        Some(gaps) => {
+            gaps.gaps(client_id, now_ms - APP_GAPS_DAYS * 86_400_000, now_ms)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let gaps: Vec<Value> = gaps
+        .iter()
+        .map(|g| {
+            json!({
+                "type": g.key.event_type, "from_ms": g.key.from_ms, "to_ms": g.to_ms,
+                "cause": g.cause, "state": g.state.as_str(), "recovered": g.recovered,
+            })
+        })
+        .collect();
+    Ok(json!({"client_id": client_id, "gaps": gaps}))
 }

@@ -8,8 +8,12 @@
 //!   [`crate::lease`]) fails its record, and Lambda retries it.
 //! - EventBridge schedule: the sessions' hourly validation, then the full
 //!   sweep, both under the sweep lease (`"skipped": true`, neither done,
-//!   while another instance's sweep runs); then a recovery run over the
-//!   gaps that are recovering (its own bounded Helix budget).
+//!   while another instance's sweep runs).
+//! - The one-minute schedule whose input is `{"pass": "open_gaps"}`: the
+//!   open-gap pass (`manager/gap_pass.rs`), with the open-gaps metrics; then
+//!   a recovery run over the gaps that are recovering (its own bounded
+//!   Helix budget), so what a gap missed is read back within a minute of
+//!   its end.
 //! - HTTP API (payload 2.0): the admin routes (503 `busy` when the streamer's
 //!   lease stays held). An anonymous request is answered 401 before any
 //!   store or Twitch call.
@@ -25,7 +29,10 @@ use shared::clock::now_ms;
 use shared::store::dynamo::changed_streamer;
 
 use crate::admin::{self, AdminRequest};
-use crate::manager::{Manager, SweepReport};
+use crate::manager::{GapPassReport, Manager, SweepReport};
+
+/// The `pass` the one-minute schedule's input names (template.yaml).
+pub const GAP_PASS_INPUT: &str = "open_gaps";
 
 /// What the function needs besides the manager.
 pub struct Settings {
@@ -34,7 +41,7 @@ pub struct Settings {
     /// run with each sweep; `None` when login is not configured.
     pub sessions: Option<SessionSweep>,
     /// Recovery from Helix of what the gaps that are `recovering` missed,
-    /// run after each sweep ([`recover`]); `None`: not configured.
+    /// run after each open-gap pass ([`recover`]); `None`: not configured.
     pub recovery: Option<shared::recovery::Recoverer>,
 }
 
@@ -71,6 +78,8 @@ pub enum Trigger {
     Stream(StreamBatch),
     /// The EventBridge schedule of the sweep.
     Schedule(EventBridgeEvent),
+    /// The one-minute schedule of the open-gap pass (its input names it).
+    GapPass,
     /// Anything else: answered with an error, never retried.
     Unknown,
 }
@@ -86,6 +95,9 @@ impl TryFrom<Value> for Trigger {
         }
         if event["Records"].is_array() {
             return serde_json::from_value(event).map(Self::Stream);
+        }
+        if event["pass"] == GAP_PASS_INPUT {
+            return Ok(Self::GapPass);
         }
         if event["source"] == "aws.events" || event["detail-type"] == "Scheduled Event" {
             return serde_json::from_value(event).map(Self::Schedule);
@@ -154,6 +166,21 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
                     out["grants"] = report;
                 }
             }
+            out
+        }
+        Trigger::GapPass => {
+            let mut out = match m.gap_pass(now_ms()).await {
+                Ok(r) => {
+                    emit_gap_metrics(&r);
+                    json!({"unsettled": r.unsettled, "open": r.open, "oldest_open_ms": r.oldest_open_ms,
+                           "reconciled": r.reconciled, "failed": r.failed, "busy": r.busy})
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "open-gap pass failed");
+                    json!({"error": e.to_string()})
+                }
+            };
+            // After the pass: the gaps it just ended are recovering now.
             if let Some(report) = recover(settings, now_ms()).await {
                 out["recovery"] = report;
             }
@@ -199,6 +226,22 @@ fn emit_sweep_metrics(r: &SweepReport) {
             unit: Unit::Percent,
         });
     }
+    emit("eventsub_manager", &[], &metrics);
+}
+
+/// The open-gaps metrics (the `OpenGapAgeAlarm` watches the age).
+fn emit_gap_metrics(r: &GapPassReport) {
+    use shared::metrics::{count, emit, Metric, Unit};
+    let mut metrics = vec![
+        count("UnsettledGaps", r.unsettled as u64),
+        count("OpenGaps", r.open as u64),
+    ];
+    // No open gap: an age of 0, so the alarm's metric never goes missing.
+    metrics.push(Metric {
+        name: "OldestOpenGapAge",
+        value: r.oldest_open_ms.unwrap_or(0) as f64,
+        unit: Unit::Milliseconds,
+    });
     emit("eventsub_manager", &[], &metrics);
 }
 

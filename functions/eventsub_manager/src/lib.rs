@@ -12,7 +12,11 @@
 //! - [`manager`]: tracking and releasing streamers, one-streamer reconciles
 //!   with stored states; `manager/sweep.rs`: the sweep over every tracked
 //!   streamer ([`manager::SweepReport`]); `manager/coverage.rs`: a type
-//!   enabled again ends its coverage gap.
+//!   enabled again ends its coverage gap; `manager/gap_pass.rs`: the
+//!   one-minute pass over streamers with an open gap
+//!   ([`manager::GapPassReport`]); `manager/app_coverage.rs`: the gaps of
+//!   our app's own subscriptions, under the client id; `manager/stop.rs`: a
+//!   stop of the stack recorded as gaps.
 //! - [`lease`]: the store leases that let several instances run at once
 //!   without deleting a wanted subscription (the design is there).
 //! - [`app_subscriptions`]: the subscriptions about our own client (users

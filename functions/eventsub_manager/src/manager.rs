@@ -1,11 +1,15 @@
 //! The manager: desired state from the streamers store, actual state from
 //! Twitch, and what the webhook learned (revocations), reconciled one
-//! streamer at a time or in a sweep over all of them. Concurrent
-//! invocations coordinate through store leases ([`crate::lease`]). The
-//! sweep over every tracked streamer is in `manager/sweep.rs`; the end of a
-//! coverage gap once its type is enabled again in `manager/coverage.rs`.
+//! streamer at a time or in a sweep over all of them, under store leases
+//! ([`crate::lease`]). Beside it: `sweep.rs` (every tracked streamer),
+//! `coverage.rs` (gaps opened and ended), `gap_pass.rs` (the one-minute
+//! pass over open gaps), `app_coverage.rs` (the app's own subscriptions'
+//! gaps), `stop.rs` (a stop of the stack as gaps).
 
+mod app_coverage;
 mod coverage;
+mod gap_pass;
+mod stop;
 mod sweep;
 
 use std::collections::BTreeMap;
@@ -81,7 +85,10 @@ pub struct Manager {
     pub deliveries: Option<Arc<dyn EventStore>>,
 }
 
+pub use app_coverage::APP_GAP_NOTE;
+pub use gap_pass::GapPassReport;
 pub use shared::store::streamers::StreamerRef;
+pub use stop::STACK_STOPPED;
 pub use sweep::SweepReport;
 
 /// What a person typed (an id or a login), surrounding spaces ignored.

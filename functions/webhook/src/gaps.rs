@@ -20,13 +20,14 @@
 
 use shared::eventsub::status::Status;
 use shared::eventsub::subscription::Subscription;
-use shared::store::coverage::{last_known_delivery, GapKey, GapStore};
+use shared::store::coverage::{delivery_home, gap_owner, last_known_delivery, GapKey, GapStore};
 use shared::store::StoreError;
 
 use crate::WebhookState;
 
 /// Opens the gap `subscription`'s revocation at `revoked_at_ms` leaves, if
-/// gaps are kept and the subscription names a streamer. Safe to repeat: a
+/// gaps are kept, under its streamer or, for our app's own subscriptions,
+/// under our client id (`coverage::gap_owner`). Safe to repeat: a
 /// redelivery finds the gap open and changes nothing.
 pub async fn open_for_revocation(
     state: &WebhookState,
@@ -34,15 +35,14 @@ pub async fn open_for_revocation(
     subscription: &Subscription,
     revoked_at_ms: i64,
 ) -> Result<(), StoreError> {
-    let Some(streamer) = subscription.broadcaster_id() else {
-        // Our app's own subscriptions (grants, revokes) cover no streamer.
+    let Some(streamer) = gap_owner(subscription) else {
         return Ok(());
     };
     let from_ms = if subscription.status == Status::NotificationFailuresExceeded {
         last_known_delivery(
             state.events.as_ref(),
             state.subscriptions.as_ref(),
-            streamer,
+            delivery_home(subscription),
             &subscription.id,
             revoked_at_ms,
         )

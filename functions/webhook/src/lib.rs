@@ -42,8 +42,7 @@ pub use outcome::{error_body, metric_of, respond, Ack, Metrics, Outcome, Rejecti
 /// the largest (predictions, chat) and stays under DynamoDB's 400 KB item limit.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
-/// Feed bucket for notifications whose condition names no broadcaster.
-pub const UNATTRIBUTED: &str = "_unattributed";
+pub use shared::store::coverage::UNATTRIBUTED;
 
 /// What the handler needs, built once per process.
 pub struct WebhookState {

@@ -547,6 +547,12 @@ async fn eventsub_manager_tracks(world: &World, f: &mut Lambda, samples: &[(Stri
         "schedule while another sweep holds the lease",
         "skipped: no session validated, nothing reconciled",
     );
+
+    // The one-minute schedule: the unsettled_gaps index read (none open).
+    let pass = f.invoke("gap-pass", &take(samples, "gap-pass")).await;
+    assert!(pass["unsettled"].as_u64().is_some(), "gap-pass: {pass}");
+    assert_eq!(pass["failed"], 0, "gap-pass: {pass}");
+    ok(&name, "gap-pass", format!("open-gap pass: {pass}"));
 }
 
 async fn eventsub_manager_untracks(world: &World, f: &mut Lambda, samples: &[(String, Value)]) {

@@ -2,7 +2,8 @@
 //! stack's real webhook as the callback: a fresh streamer, duplicates and
 //! orphans, 409, 429, 401, authorizations, a callback that fails
 //! verification, revocations, untracking and idle release, and the admin
-//! routes, and two managers at once (leases). The world and its helpers are here; the tests are in one module
+//! routes, two managers at once (leases), and the open-gap pass, the app's
+//! gaps and a stop of the stack (coverage_pass). The world and its helpers are here; the tests are in one module
 //! per concern, all one test binary (each binary links the whole stack).
 
 #[path = "../support/mod.rs"]
@@ -11,6 +12,7 @@ mod support;
 mod admin_routes;
 mod authorization;
 mod budget;
+mod coverage_pass;
 mod fresh;
 mod leases;
 mod moving;

@@ -20,7 +20,7 @@ async fn subscribing_to_an_untracked_streamer_tracks_it_and_its_events_arrive() 
     .await;
     let (store, addr) = (stack.store.clone(), stack.addr);
     let side = stack.twitch();
-    side.spawn_manager(&store, Duration::from_secs(3600));
+    side.spawn_manager(&store, Duration::from_secs(3600), Duration::from_secs(3600));
     let sim = side.sim.clone().unwrap();
 
     // A logged-in user, by login: the stack looks it up on the (simulated)
@@ -131,7 +131,7 @@ async fn a_revocation_for_delivery_failures_is_replaced_at_once_by_the_running_s
     let store = stack.store.clone();
     let side = stack.twitch();
     // The sweep is an hour away: only the gap's own trigger can act.
-    side.spawn_manager(&store, Duration::from_secs(3600));
+    side.spawn_manager(&store, Duration::from_secs(3600), Duration::from_secs(3600));
     let sim = side.sim.clone().unwrap();
     let enabled_online = |sim: &twitch_sim::Sim| {
         sim.subscriptions()

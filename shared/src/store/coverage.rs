@@ -18,6 +18,11 @@
 //! all streamers ([`GapStore::unsettled_gaps`], for the recovery worker and
 //! the open-gaps metric).
 //!
+//! Our app's own subscriptions (`user.authorization.grant` / `.revoke`,
+//! condition `client_id`) name no streamer: their gaps are kept under the
+//! client id as a pseudo-streamer ([`gap_owner`]), their events under
+//! [`UNATTRIBUTED`] ([`delivery_home`]).
+//!
 //! Both adapters keep gaps beside the streamers (`sqlite/gaps.rs`,
 //! `dynamo/gaps.rs`); the item or row mapping stays there.
 
@@ -25,6 +30,30 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::{EventStore, StoreError, SubscriptionStore, MAX_PAGE};
+use crate::eventsub::subscription::Subscription;
+
+/// The feed bucket of notifications whose condition names no broadcaster
+/// (our app's own `user.authorization.*`).
+pub const UNATTRIBUTED: &str = "_unattributed";
+
+/// Who a subscription's coverage gaps belong to: its streamer, or for a
+/// subscription about our own client (condition `client_id`) that client id,
+/// a pseudo-streamer no Twitch user id can equal (ids are digits).
+pub fn gap_owner(subscription: &Subscription) -> Option<&str> {
+    subscription.broadcaster_id().or_else(|| {
+        subscription
+            .condition
+            .get("client_id")
+            .and_then(|v| v.as_str())
+            .filter(|id| !id.is_empty())
+    })
+}
+
+/// Where a subscription's deliveries are stored: its streamer's feed, else
+/// [`UNATTRIBUTED`].
+pub fn delivery_home(subscription: &Subscription) -> &str {
+    subscription.broadcaster_id().unwrap_or(UNATTRIBUTED)
+}
 
 /// Where a gap is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,9 +187,10 @@ pub trait GapStore: Send + Sync {
     async fn unsettled_gaps(&self, limit: usize) -> Result<Vec<Gap>, StoreError>;
 }
 
-/// The last instant, no later than `until_ms`, at which `streamer`'s
-/// subscription `subscription_id` is known to have delivered: its newest
-/// event among the streamer's newest page, else its verification. Where a
+/// The last instant, no later than `until_ms`, at which the subscription
+/// `subscription_id`, whose events go to `streamer`'s feed
+/// ([`delivery_home`]), is known to have delivered: its newest event among
+/// that feed's newest page, else its verification. Where a
 /// gap after delivery failures starts: the webhook's on a revocation, the
 /// manager's when it finds the subscription ended first.
 pub async fn last_known_delivery(
