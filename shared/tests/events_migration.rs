@@ -35,6 +35,7 @@ fn event(id: &str, ms: i64) -> Event {
         received_at_ms: ms,
         summary: None,
         payload: format!("{{\"user_id\":\"{id}\"}}"),
+        recovery: None,
     }
 }
 
