@@ -149,6 +149,28 @@ async function owners(api) {
   return [...STREAMERS, (await api.app()).client_id];
 }
 
+/** The fields a recovered row and a ledger entry both carry that name the happening. */
+const IDENTITY = ['user_id', 'id', 'reward'];
+
+/**
+ * Whether recovered row `e` is ledger `entry`'s happening: the same type,
+ * the same identifying fields where both have them, and the ledger's time
+ * (to the second, Helix's precision) when the row's time is exact, else a
+ * time inside a gap of that type that also holds the row's time.
+ */
+function sameHappening(entry, e, gaps, streamer) {
+  if (entry.type !== e.type) return false;
+  for (const k of IDENTITY) {
+    const a = entry.event?.[k];
+    const b = e.event?.[k];
+    if (a !== undefined && b !== undefined && JSON.stringify(a) !== JSON.stringify(b)) return false;
+  }
+  const at = Date.parse(entry.happened_at);
+  if (e.time_exact) return Math.abs(at - e.received_at_ms) < 1000;
+  return gaps.some((g) => g.streamer === streamer && g.type === e.type && g.from_ms <= at
+    && at <= (g.to_ms ?? Infinity) && g.from_ms <= e.received_at_ms && e.received_at_ms <= (g.to_ms ?? Infinity) + 1000);
+}
+
 /**
  * The table: each ledger entry (generated no later than `cutoffMs`, so none is
  * still between retries) classified against what is stored and the gaps.
@@ -166,9 +188,14 @@ async function table(api, title, ledgers, gaps, cutoffMs) {
     const app = !STREAMERS.includes(id);
     const stored = app ? [] : await api.events(id);
     const ids = new Set(stored.map((e) => e.id));
-    for (const e of stored) {
-      if (!e.recovered) continue;
-      row(e.type)[e.time_exact ? 'exact' : 'approximate'] += 1;
+    if (ids.size !== stored.length) fail(`${id}: ${stored.length - ids.size} events stored twice (same message id)`);
+    // Each recovered row is the happening of one missed ledger entry, at
+    // most once; one that matches none is a duplicate or an invention.
+    const recoveredAs = new Map();
+    for (const e of stored.filter((x) => x.recovered)) {
+      const entry = entries.find((x) => !x.delivered && !recoveredAs.has(x.message_id) && sameHappening(x, e, gaps, id));
+      if (entry) recoveredAs.set(entry.message_id, e);
+      else fail(`${id}: recovered ${e.type} at ${iso(e.received_at_ms)} (${e.source}) matches no missed ledger entry: ${JSON.stringify(e.event)}`);
     }
     for (const entry of entries) {
       const at = Date.parse(entry.happened_at);
@@ -177,6 +204,8 @@ async function table(api, title, ledgers, gaps, cutoffMs) {
       r.generated += 1;
       if (entry.delivered) r.live += 1;
       if (ids.has(entry.message_id) || (app && entry.delivered)) { r.stored += 1; continue; }
+      const recovered = recoveredAs.get(entry.message_id);
+      if (recovered) { r[recovered.time_exact ? 'exact' : 'approximate'] += 1; continue; }
       const inside = gaps.some((g) => g.streamer === id && g.type === entry.type
         && g.from_ms <= at && (g.to_ms === null || at <= g.to_ms));
       if (inside) r.inGap += 1;
@@ -230,6 +259,18 @@ async function waitForClosedGaps(api, fromMs, sinceMs, atLeast, timeoutMs) {
   }
 }
 
+/** Waits until recovery has settled every gap (closed, with what it found); a FAIL otherwise. */
+async function waitForSettledGaps(api, fromMs, timeoutMs) {
+  try {
+    await until('recovery to settle every gap', async () => (await allGaps(api, fromMs)).every((g) => g.state === 'closed'), timeoutMs);
+  } catch (e) {
+    for (const g of (await allGaps(api, fromMs)).filter((x) => x.state !== 'closed')) {
+      console.log(`  not settled: ${g.streamer} ${g.type} ${g.state}: ${g.note ?? ''}`);
+    }
+    fail(e.message);
+  }
+}
+
 /** Starts a fresh stack, logs in and tracks every streamer, and waits until deliveries arrive for each. */
 async function freshStack(dir, name) {
   const stack = await startStack(join(dir, `${name}.db`), 0);
@@ -279,6 +320,7 @@ async function outageScenario(dir) {
     await sleep(outageTo - Date.now());
     await waitForClosedGaps(api, since, outageTo, 1, (short ? 30 : 60) * 1000);
     await explainOpen(api, since);
+    await waitForSettledGaps(api, since, 30_000);
     await sleep(windowMs + 2000);
     const cutoff = Date.now() - windowMs - 2000;
     const gaps = await allGaps(api, since);

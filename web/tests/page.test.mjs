@@ -1179,20 +1179,25 @@ test('the main view at phone and desktop widths (screenshots in target/screensho
   }
 });
 
-test('a Twitch outage past its retry window shows in the feed as a gap, in words, at its place in time', async () => {
-  const base = `http://127.0.0.1:${port}`;
-  const control = (path, body) => fetch(`${base}${path}`, {
-    method: 'POST',
+/** A request to the simulated Twitch's controls (`GET` for the ledger, `POST` otherwise). */
+function control(path, body) {
+  return fetch(`http://127.0.0.1:${port}${path}`, {
+    method: path.startsWith('/sim/ledger') ? 'GET' : 'POST',
     headers: { 'x-sim-control': '1', 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  /** Asks `check` every 200 ms until it holds (the condition is on the server, not the page). */
-  const until = async (what, check, timeoutMs = 30_000) => {
-    for (const deadline = Date.now() + timeoutMs; !(await check());) {
-      assert.ok(Date.now() < deadline, `waited ${timeoutMs} ms for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  };
+}
+
+/** Asks `check` every 200 ms until it holds (the condition is on the server, not the page). */
+async function until(what, check, timeoutMs = 30_000) {
+  for (const deadline = Date.now() + timeoutMs; !(await check());) {
+    assert.ok(Date.now() < deadline, `waited ${timeoutMs} ms for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+test('a Twitch outage past its retry window shows in the feed as a gap, in words, at its place in time', async () => {
+  const base = `http://127.0.0.1:${port}`;
   // 777's raids arrive (they need nobody's permission): one delivered through the simulator.
   await until('a raid delivered through the simulator',
     async () => (await control('/sim/deliver?type=channel.raid&broadcaster=777')).status === 200);
@@ -1232,17 +1237,6 @@ test('a Twitch outage past its retry window shows in the feed as a gap, in words
 
 test('follows Twitch could not deliver in an outage come back from Helix: in the feed at their times, marked, and not alerted by a default overlay', async () => {
   const base = `http://127.0.0.1:${port}`;
-  const control = (path, body) => fetch(`${base}${path}`, {
-    method: body === undefined && path.startsWith('/sim/ledger') ? 'GET' : 'POST',
-    headers: { 'x-sim-control': '1', 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const until = async (what, check, timeoutMs = 30_000) => {
-    for (const deadline = Date.now() + timeoutMs; !(await check());) {
-      assert.ok(Date.now() < deadline, `waited ${timeoutMs} ms for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  };
   // user1337 let Streamer Events read the channel (an earlier test): its
   // grant is what Get Channel Followers is read with. Its overlay, with the
   // default settings, is open in OBS and has shown a live follow.
@@ -1292,6 +1286,9 @@ test('follows Twitch could not deliver in an outage come back from Helix: in the
   await page.waitForFunction((n) => document.querySelectorAll('#feed li[data-recovered="exact"]').length >= n, missed.length);
   const marked = await page.$$eval('#feed li[data-recovered]', (items) => items.map((li) => li.textContent));
   for (const line of marked) assert.match(line, /found after an outage/);
+  const dir = join(root, 'target', 'screenshots');
+  await mkdir(dir, { recursive: true });
+  await page.locator('#feed').screenshot({ path: join(dir, 'feed-recovered.png') });
 
   // A follow after the outage alerts; the recovered ones never did.
   const [after] = await trigger('channel.follow', 1, '1337');
