@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use shared::config::Retention;
 use shared::store::coverage::{GapKey, GapState, GapStore, Recovered};
-use shared::store::dynamo::DynamoStreamerStore;
 use shared::store::sqlite::{Durability, SqliteStore};
 use shared::store::streamers::{StreamerStore, Wish};
 
@@ -312,8 +311,5 @@ fn sqlite(path: &str) -> Arc<dyn Store> {
 }
 
 async fn dynamo() -> Arc<dyn Store> {
-    let client = shared::store::dynamo::DynamoStore::local_client(&support::endpoint());
-    let table = format!("streamers-{}", uuid::Uuid::new_v4().simple());
-    support::create_table(&client, "StreamersTable", &table).await;
-    Arc::new(DynamoStreamerStore::new(client, table))
+    Arc::new(support::streamers_store().await)
 }

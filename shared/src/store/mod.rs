@@ -15,6 +15,8 @@
 //!   wanted and not covered), from open to recovering to closed.
 //! - [`grants::GrantStore`]: each broadcaster's grant (their sealed Twitch
 //!   tokens, apart from sessions: what recovery acts with).
+//! - [`subscribers::SubscriberListStore`]: each broadcaster's kept
+//!   subscriber list (the baseline a subscription gap is diffed against).
 //! - [`sealed::SealedTokens`]: a user's Twitch tokens as kept (sealed), by
 //!   sessions and grants alike.
 //! - [`leases::LeaseStore`]: named leases (owner, expiry) for work that must
@@ -39,6 +41,7 @@ pub mod snapshots;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod streamers;
+pub mod subscribers;
 pub mod users;
 
 use async_trait::async_trait;

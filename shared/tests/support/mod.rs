@@ -69,6 +69,15 @@ pub fn endpoint() -> String {
         .expect("DYNAMODB_ENDPOINT is not set: run scripts/test.sh, which starts DynamoDB Local")
 }
 
+/// A streamers store over a fresh copy of the template's `StreamersTable`.
+#[allow(dead_code)] // the suites on other tables include this module too
+pub async fn streamers_store() -> shared::store::dynamo::DynamoStreamerStore {
+    let client = shared::store::dynamo::DynamoStore::local_client(&endpoint());
+    let table = format!("streamers-{}", uuid::Uuid::new_v4().simple());
+    create_table(&client, "StreamersTable", &table).await;
+    shared::store::dynamo::DynamoStreamerStore::new(client, table)
+}
+
 /// Creates the template's table `logical` under `name` (with its TTL).
 pub async fn create_table(client: &Client, logical: &str, name: &str) {
     let (_, props) = template_tables()

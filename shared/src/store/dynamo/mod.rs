@@ -33,7 +33,9 @@
 //! **Streamers** (`STREAMERS_TABLE`): see [`DynamoStreamerStore`]; sparse GSI
 //! `tracked` lists the wanted ones for the subscription manager's sweep.
 //! Coverage gaps live beside each streamer's types (`gaps.rs`); sparse GSI
-//! `unsettled_gaps` lists the gaps not closed yet.
+//! `unsettled_gaps` lists the gaps not closed yet. So do the kept
+//! subscriber lists, chunked under the 400 KB item limit
+//! (`subscriber_lists.rs`).
 //!
 //! **Users** (`USERS_TABLE`): see [`DynamoUserStore`]: users, sessions,
 //! favourites, single-use login states and tickets, per-user allowances.
@@ -64,6 +66,7 @@ mod leases;
 pub mod legacy_events;
 mod snapshots;
 mod streamers;
+mod subscriber_lists;
 mod subscriptions;
 mod users;
 

@@ -40,6 +40,8 @@
 //! - `gaps (streamer_id, from_ms, event_type)` with `gaps_open` (unique: one
 //!   open gap per streamer and type) and `gaps_unsettled`: coverage gaps
 //!   (`gaps.rs`).
+//! - `subscriber_lists (broadcaster_id)`: each broadcaster's kept
+//!   subscriber list, one JSON array (`subscriber_lists.rs`).
 //! - `users (id)`, `sessions (hash)` with `sessions_by_user` and
 //!   `sessions_to_validate`, `login_states (state_hash)`, `used_tickets
 //!   (hash)`, `favourites (user_id, streamer_id)` with
@@ -57,6 +59,7 @@ mod marks;
 mod schema;
 mod snapshots;
 mod streamers;
+mod subscriber_lists;
 mod subscriptions;
 mod topics;
 mod users;

@@ -178,6 +178,11 @@ CREATE TABLE IF NOT EXISTS gaps (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS gaps_open ON gaps (streamer_id, event_type) WHERE state = 'open';
 CREATE INDEX IF NOT EXISTS gaps_unsettled ON gaps (streamer_id, from_ms) WHERE state != 'closed';
+CREATE TABLE IF NOT EXISTS subscriber_lists (
+    broadcaster_id TEXT PRIMARY KEY,
+    taken_at_ms    INTEGER NOT NULL,
+    subscribers    TEXT NOT NULL
+) WITHOUT ROWID;
 ";
 
 /// Columns added after their table first shipped: a database file made
