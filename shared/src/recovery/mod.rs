@@ -9,6 +9,8 @@
 //!   call counted against the run's budget.
 //! - [`rebuild`]: Helix's answers as the events EventSub would have
 //!   delivered, with the live delivery's semantic key.
+//! - [`subscribers`]: subscriptions found by diffing today's subscriber
+//!   list against the kept one (not yet run by [`run`]).
 //! - [`tokens`]: the broadcaster's token, from their kept grant.
 //! - [`run`]: one run over the recovering gaps ([`Recoverer::run`]):
 //!   store, settle, retry with backoff, stop at the budget.
@@ -17,6 +19,7 @@ pub mod fetch;
 pub mod rebuild;
 pub mod run;
 pub mod sources;
+pub mod subscribers;
 pub mod tokens;
 
 pub use run::{Recoverer, RunReport};
