@@ -279,3 +279,42 @@ pub async fn redemptions_within(
     let at = |r: &serde_json::Value| r["redeemed_at"].as_str().and_then(rfc3339_ms);
     newest_within(helix, token, (path, &params), window, at, budget).await
 }
+
+/// A subscriber as Get Broadcaster Subscriptions lists them.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Listed {
+    pub user_id: String,
+    pub user_login: String,
+    pub user_name: String,
+    pub tier: String,
+    #[serde(default)]
+    pub is_gift: bool,
+    /// Empty when not a gift.
+    #[serde(default)]
+    pub gifter_id: String,
+}
+
+/// The broadcaster's current subscribers, every page of 100 (Twitch lists
+/// only today's, with no time: the baseline a gap is diffed against).
+pub async fn subscribers(
+    helix: &Helix,
+    token: &str,
+    broadcaster: &str,
+    budget: &mut Budget,
+) -> Result<Vec<Listed>, FetchError> {
+    let mut listed = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut params = vec![("broadcaster_id", broadcaster), ("first", "100")];
+        if let Some(c) = &cursor {
+            params.push(("after", c));
+        }
+        let url = format!("/subscriptions?{}", query(&params));
+        let page: ListPage<Listed> = read(helix, Some(token), &url, budget).await?;
+        listed.extend(page.data);
+        cursor = next(page.pagination);
+        if cursor.is_none() {
+            return Ok(listed);
+        }
+    }
+}

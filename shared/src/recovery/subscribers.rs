@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use crate::auth::sha256_hex;
 use crate::store::subscribers::KnownSubscriber;
 
+use super::fetch::Listed;
 use super::rebuild::{Channel, Found};
 
 /// Get Broadcaster Subscriptions.
@@ -29,6 +30,16 @@ pub struct Diff {
     pub new: Vec<KnownSubscriber>,
     /// Known before, not listed now: their subscription ended within it.
     pub ended: Vec<KnownSubscriber>,
+}
+
+/// A listed subscriber as kept (no names: the diff needs only who).
+pub fn known(listed: &Listed) -> KnownSubscriber {
+    KnownSubscriber {
+        user_id: listed.user_id.clone(),
+        tier: listed.tier.clone(),
+        is_gift: listed.is_gift,
+        gifter_id: Some(listed.gifter_id.clone()).filter(|g| !g.is_empty()),
+    }
 }
 
 /// `current` against `kept` and the user ids delivered live since `kept`
