@@ -4,18 +4,19 @@
 //! ([`crate::lease`]). Beside it: `sweep.rs` (every tracked streamer),
 //! `coverage.rs` (gaps opened and ended), `gap_pass.rs` (the one-minute
 //! pass over open gaps), `app_coverage.rs` (the app's own subscriptions'
-//! gaps), `stop.rs` (a stop of the stack as gaps).
+//! gaps), `stop.rs` (a stop of the stack as gaps), `release.rs` (when a
+//! streamer nobody watches is let go).
 
 mod app_coverage;
 mod coverage;
 mod gap_pass;
+mod release;
 mod stop;
 mod sweep;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use shared::config::{env, ConfigError};
 use shared::eventsub::catalog;
 use shared::eventsub::status::Status;
 use shared::helix::users::{id_of_login, IdLookupError};
@@ -32,22 +33,6 @@ use crate::plan::Desired;
 
 /// A type given up on is tried again after this long.
 pub const RETRY_FAILED_AFTER_MS: i64 = 6 * 3_600_000;
-
-/// Hours nobody watched a streamer before it is released, unless
-/// `RELEASE_AFTER_HOURS` says otherwise.
-pub const RELEASE_AFTER_HOURS: i64 = 72;
-
-/// `RELEASE_AFTER_HOURS` (a positive number of hours, default
-/// [`RELEASE_AFTER_HOURS`]) in milliseconds; a malformed value is refused.
-pub fn release_after_ms_from_env() -> Result<i64, ConfigError> {
-    let hours = env::optional_parsed(
-        "RELEASE_AFTER_HOURS",
-        RELEASE_AFTER_HOURS,
-        |h| *h > 0,
-        "a positive number of hours",
-    )?;
-    Ok(hours * 3_600_000)
-}
 
 /// Why the manager could not do what it was asked.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +72,7 @@ pub struct Manager {
 
 pub use app_coverage::APP_GAP_NOTE;
 pub use gap_pass::GapPassReport;
+pub use release::{release_after_ms_from_env, RELEASE_AFTER_HOURS};
 pub use shared::store::streamers::StreamerRef;
 pub use stop::STACK_STOPPED;
 pub use sweep::SweepReport;
@@ -150,20 +136,6 @@ impl Manager {
     /// The same manager, ending coverage gaps in `gaps`.
     pub fn with_gaps(mut self, gaps: Arc<dyn GapStore>) -> Self {
         self.gaps = Some(gaps);
-        self
-    }
-
-    /// True when some user has `id` as a favourite.
-    async fn has_fans(&self, id: &str) -> Result<bool, StoreError> {
-        match &self.users {
-            Some(users) => Ok(!users.fans(id, 1).await?.is_empty()),
-            None => Ok(false),
-        }
-    }
-
-    /// The same manager, releasing streamers nobody watched for `ms`.
-    pub fn release_after_ms(mut self, ms: i64) -> Self {
-        self.release_after_ms = ms;
         self
     }
 

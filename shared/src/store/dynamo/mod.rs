@@ -21,7 +21,9 @@
 //! | pre-switch dedupe mark | `MSG#<message id>` / `SEM#<key>` | `-` | the key a new event of that id would take, so a redelivery stays a duplicate |
 //!
 //! Every item carries `expires_at` = arrival + retention (`EVENT_RETENTION_DAYS`),
-//! so a retry can never re-store an event that is still readable.
+//! so a retry can never re-store an event that is still readable. An event
+//! recovered from Helix after a coverage gap also carries `recovered_from`
+//! (the endpoint) and `time_exact` (BOOL); a delivered one has neither.
 //!
 //! **Connections** (`CONNECTIONS_TABLE`): see [`DynamoConnectionStore`] for
 //! its items; GSI `by_topic` (`topic`, `pk`) answers "who watches this
