@@ -60,7 +60,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         sim.start_traffic(settings.sim_rate);
     }
     let stack = Stack::build(settings.stack, store.clone(), addr, Some(side));
-    SessionSweep::of(&stack).spawn(settings.sweep_every);
+    SessionSweep::of(&stack)
+        .keeping_lists(&stack, store.clone())
+        .spawn(settings.sweep_every);
     Recovery::of(&stack, store.clone()).spawn(settings.gap_pass_every);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -1,12 +1,15 @@
 //! The stack's periodic chores: the hourly purge of expired rows (the local
 //! stand-in for DynamoDB's TTL), the check of sessions' and broadcasters'
-//! grants' Twitch tokens, and recovery from Helix of what coverage gaps
+//! grants' Twitch tokens (each broadcaster's subscriber list taken as their
+//! grant validates), and recovery from Helix of what coverage gaps
 //! missed ([`Recovery`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use shared::grants;
+use shared::recovery::baseline::{ListError, ListKeeper};
+use shared::recovery::UserTokens;
 use shared::sessions::{validate_due, SweepReport};
 use shared::store::sqlite::SqliteStore;
 use shared::store::StoreError;
@@ -36,6 +39,8 @@ pub struct SessionSweep {
     /// The api handler whose account routes hold the sessions' store, the
     /// login client and the key its sessions are sealed with.
     api: Option<Arc<::api::ApiState>>,
+    /// Takes each validated broadcaster's subscriber list.
+    lists: Option<ListKeeper>,
 }
 
 impl SessionSweep {
@@ -43,7 +48,14 @@ impl SessionSweep {
     pub fn of(stack: &Stack) -> Self {
         Self {
             api: stack.api.clone(),
+            lists: None,
         }
+    }
+
+    /// Also keeps each validated broadcaster's subscriber list in `store`.
+    pub fn keeping_lists(mut self, stack: &Stack, store: Arc<SqliteStore>) -> Self {
+        self.lists = list_keeper(stack, store);
+        self
     }
 
     /// One sweep at `now_s` (Unix seconds); nothing without the account routes.
@@ -61,8 +73,9 @@ impl SessionSweep {
     pub async fn grants_once(&self, now_s: i64) -> Result<SweepReport, StoreError> {
         match self.api.as_ref().and_then(|api| api.account.as_ref()) {
             Some(account) => {
-                grants::validate_due(account.users.as_ref(), &account.login, &account.seal, now_s)
-                    .await
+                let lists = self.lists.as_ref().map(|l| l as &dyn grants::OnValid);
+                let store = account.users.as_ref();
+                grants::validate_due(store, &account.login, &account.seal, lists, now_s).await
             }
             None => Ok(SweepReport::default()),
         }
@@ -94,6 +107,18 @@ impl SessionSweep {
 /// broadcasters' grants the account routes keep.
 pub struct Recovery {
     recoverer: Option<shared::recovery::Recoverer>,
+    lists: Option<ListKeeper>,
+    tokens: Option<AccountTokens>,
+}
+
+/// Subscriber lists taken with `stack`'s Helix, kept in `store`.
+fn list_keeper(stack: &Stack, store: Arc<SqliteStore>) -> Option<ListKeeper> {
+    let twitch = stack.twitch.as_ref()?;
+    Some(ListKeeper {
+        helix: Arc::clone(&twitch.manager.helix),
+        gaps: store.clone(),
+        lists: store,
+    })
 }
 
 /// The account routes' grants, as recovery asks for a broadcaster's token
@@ -119,13 +144,32 @@ impl Recovery {
     pub fn of(stack: &Stack, store: Arc<SqliteStore>) -> Self {
         let recoverer = stack.twitch.as_ref().map(|twitch| {
             let helix = Arc::clone(&twitch.manager.helix);
-            let recoverer = shared::recovery::Recoverer::new(helix, store.clone(), store);
+            let recoverer = shared::recovery::Recoverer::new(helix, store.clone(), store.clone())
+                .with_subscriber_lists(store.clone());
             match &stack.api {
                 Some(api) => recoverer.with_tokens(Arc::new(AccountTokens(Arc::clone(api)))),
                 None => recoverer,
             }
         });
-        Self { recoverer }
+        Self {
+            recoverer,
+            lists: list_keeper(stack, store),
+            tokens: stack.api.clone().map(AccountTokens),
+        }
+    }
+
+    /// Keeps `broadcaster`'s subscriber list now, with their grant's token
+    /// (what the hourly grant validation does); whether it was kept.
+    pub async fn keep_subscriber_list(
+        &self,
+        broadcaster: &str,
+        now_ms: i64,
+    ) -> Result<bool, ListError> {
+        let (Some(lists), Some(tokens)) = (&self.lists, &self.tokens) else {
+            return Ok(false);
+        };
+        let token = tokens.user_token(broadcaster, now_ms / 1000).await?;
+        lists.keep(broadcaster, &token, now_ms).await
     }
 
     /// One run at `now_ms` (Unix ms).

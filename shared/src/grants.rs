@@ -25,6 +25,14 @@ pub const EXPIRY_MARGIN_S: i64 = 300;
 /// refresher holds or that keeps changing under it.
 const READS: usize = 3;
 
+/// What is done with a broadcaster's token once their grant validated in
+/// the hourly sweep (the subscriber list, `recovery::baseline::ListKeeper`).
+#[async_trait::async_trait]
+pub trait OnValid: Send + Sync {
+    /// `access_token` is `broadcaster_id`'s, alive at `now_s`.
+    async fn valid(&self, broadcaster_id: &str, access_token: &str, now_s: i64);
+}
+
 /// Why there is no usable token for a broadcaster.
 #[derive(Debug, thiserror::Error)]
 pub enum GrantError {
@@ -106,17 +114,25 @@ pub async fn access_token(
 
 /// Validates every grant due (last validated an hour ago or more), as
 /// Twitch asks of every token an app keeps: a dead one is refreshed once, a
-/// grant whose token cannot be brought back is deleted (`ended`).
+/// grant whose token cannot be brought back is deleted (`ended`). Each
+/// token alive is then handed to `on_valid`, if given.
 pub async fn validate_due(
     grants: &(impl GrantStore + ?Sized),
     login: &Login,
     seal: &SealKey,
+    on_valid: Option<&dyn OnValid>,
     now_s: i64,
 ) -> Result<SweepReport, StoreError> {
     let report = in_batches(
         |limit| grants.grants_to_validate(now_s - VALIDATE_EVERY_SECONDS + 1, limit),
         |g: &BroadcasterGrant| g.broadcaster_id.clone(),
-        |grant| async move { check(grants, login, seal, &grant, now_s).await },
+        |grant| async move {
+            let (checked, alive) = check(grants, login, seal, &grant, now_s).await?;
+            if let (Some(then), Some(access)) = (on_valid, alive) {
+                then.valid(&grant.broadcaster_id, &access, now_s).await;
+            }
+            Ok(checked)
+        },
     )
     .await?;
     if report.ended > 0 || report.deferred > 0 {
@@ -131,11 +147,11 @@ async fn check(
     seal: &SealKey,
     grant: &BroadcasterGrant,
     now_s: i64,
-) -> Result<Checked, StoreError> {
+) -> Result<(Checked, Option<String>), StoreError> {
     let owner = grant_owner(&grant.broadcaster_id);
     let (Some(access), refresh) = opened(seal, &owner, &grant.tokens) else {
         forget(grants, grant).await?;
-        return Ok(Checked::Ended);
+        return Ok((Checked::Ended, None));
     };
     match login.alive(&access).await {
         Some(true) => {
@@ -144,16 +160,16 @@ async fn check(
             grants
                 .renew_grant(&grant.broadcaster_id, held, &grant.tokens, now_s)
                 .await?;
-            Ok(Checked::Valid)
+            Ok((Checked::Valid, Some(access)))
         }
         Some(false) => Ok(
             match refreshed(grants, login, seal, grant, refresh, now_s).await? {
-                Refreshed::Kept(_) => Checked::Refreshed,
-                Refreshed::Gone => Checked::Ended,
-                Refreshed::Busy | Refreshed::Deferred => Checked::Deferred,
+                Refreshed::Kept(fresh) => (Checked::Refreshed, Some(fresh)),
+                Refreshed::Gone => (Checked::Ended, None),
+                Refreshed::Busy | Refreshed::Deferred => (Checked::Deferred, None),
             },
         ),
-        None => Ok(Checked::Deferred),
+        None => Ok((Checked::Deferred, None)),
     }
 }
 

@@ -8,6 +8,7 @@ use shared::aws::secrets::{Key, Secrets};
 use shared::config::{env, ConfigError, EventSubSecret, Retention};
 use shared::helix::login::Login;
 use shared::helix::Helix;
+use shared::recovery::baseline::ListKeeper;
 use shared::recovery::{Grants, Recoverer};
 use shared::store::dynamo::{DynamoStore, DynamoStreamerStore, DynamoUserStore, Tables};
 
@@ -55,7 +56,9 @@ pub async fn state_from(secrets: Secrets) -> Result<(Manager, Settings), ConfigE
     .release_after_ms(release_after_ms_from_env()?);
     // Recovery stores events (the events table's stream broadcasts them)
     // and acts with broadcasters' grants when login is configured.
-    let mut recovery = Recoverer::new(Arc::clone(&helix), streamers, store);
+    // Subscriber lists are kept beside the streamer, with its gaps.
+    let mut recovery = Recoverer::new(Arc::clone(&helix), streamers.clone(), store)
+        .with_subscriber_lists(streamers.clone());
     let mut sessions = None;
     if let Some(table) = env::optional("USERS_TABLE") {
         let users = Arc::new(DynamoUserStore::new(client, table));
@@ -73,8 +76,13 @@ pub async fn state_from(secrets: Secrets) -> Result<(Manager, Settings), ConfigE
         sessions = Some(SessionSweep {
             users: users.clone(),
             grants: users,
-            login: Login::new(helix),
+            login: Login::new(Arc::clone(&helix)),
             seal: seal()?,
+            lists: Some(ListKeeper {
+                helix,
+                gaps: streamers.clone(),
+                lists: streamers,
+            }),
         });
     }
     Ok((

@@ -66,6 +66,9 @@ pub struct SessionSweep {
     pub grants: std::sync::Arc<dyn shared::store::grants::GrantStore>,
     pub login: shared::helix::login::Login,
     pub seal: shared::auth::seal::SealKey,
+    /// Takes each validated broadcaster's subscriber list (the baseline a
+    /// `channel.subscribe` gap is diffed against); `None`: not kept.
+    pub lists: Option<shared::recovery::baseline::ListKeeper>,
 }
 
 /// One invocation, by the shape of its payload.
@@ -139,8 +142,15 @@ pub async fn handle(m: &Manager, settings: &Settings, trigger: Trigger) -> Value
                 let sessions =
                     shared::sessions::validate_due(s.users.as_ref(), &s.login, &s.seal, now_s)
                         .await;
-                let grants =
-                    shared::grants::validate_due(s.grants.as_ref(), &s.login, &s.seal, now_s).await;
+                let lists = s.lists.as_ref().map(|l| l as &dyn shared::grants::OnValid);
+                let grants = shared::grants::validate_due(
+                    s.grants.as_ref(),
+                    &s.login,
+                    &s.seal,
+                    lists,
+                    now_s,
+                )
+                .await;
                 Some((reported("session", sessions), reported("grant", grants)))
             };
             let (sessions, swept) = m.sweep_after(now_ms(), sessions).await;

@@ -38,6 +38,7 @@ fn settings(
             grants: store.clone(),
             login: shared::helix::login::Login::new(Arc::clone(helix)),
             seal: shared::auth::seal::SealKey::ephemeral(),
+            lists: None,
         }),
         recovery: Some(shared::recovery::Recoverer::new(
             Arc::clone(helix),

@@ -10,11 +10,16 @@
 //! - [`rebuild`]: Helix's answers as the events EventSub would have
 //!   delivered, with the live delivery's semantic key.
 //! - [`subscribers`]: subscriptions found by diffing today's subscriber
-//!   list against the kept one (not yet run by [`run`]).
+//!   list against the kept one.
+//! - [`baseline`]: the kept list taken while no subscription gap is
+//!   unsettled, and the diff run for a recovering `channel.subscribe` gap.
+//! - [`backoff`]: when a gap whose run failed is tried again.
 //! - [`tokens`]: the broadcaster's token, from their kept grant.
 //! - [`run`]: one run over the recovering gaps ([`Recoverer::run`]):
 //!   store, settle, retry with backoff, stop at the budget.
 
+pub mod backoff;
+pub mod baseline;
 pub mod fetch;
 pub mod rebuild;
 pub mod run;

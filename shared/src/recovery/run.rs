@@ -27,7 +27,11 @@ use serde::Serialize;
 use crate::grants::GrantError;
 use crate::helix::Helix;
 use crate::store::coverage::{Gap, GapState, GapStore, Recovered};
-use crate::store::{Appended, EventStore, StoreError, MAX_READ};
+use crate::store::subscribers::{SubscriberList, SubscriberListStore};
+use crate::store::{Appended, Event, EventStore, StoreError, MAX_READ};
+
+use super::backoff::due;
+use super::baseline::{Diffing, ListError, Subscribed, NO_LIST};
 
 use super::fetch::{self, Budget, FetchError};
 use super::rebuild::{self, Channel, Found};
@@ -45,11 +49,6 @@ pub const GIVE_UP_AFTER_MS: i64 = 7 * 86_400_000;
 /// What a gap says while no grant lets recovery act for the broadcaster.
 pub const NO_GRANT: &str = "the broadcaster must log in again to recover this";
 
-/// The first retry's wait after a failed run; it doubles per failure.
-const FIRST_RETRY_MS: i64 = 30_000;
-/// The longest wait between tries.
-const LONGEST_RETRY_MS: i64 = 3_600_000;
-
 /// What one run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct RunReport {
@@ -65,7 +64,9 @@ pub struct RunReport {
 
 /// What recovering one gap came to.
 enum Outcome {
-    Found(Vec<Found>),
+    /// Each with its semantic key, if it has one.
+    /// With a subscriber list to keep once they are stored.
+    Found(Vec<(Event, Option<String>)>, Option<SubscriberList>),
     Unrecoverable(&'static str),
     NoGrant,
     Revoked(String),
@@ -80,6 +81,7 @@ pub struct Recoverer {
     gaps: Arc<dyn GapStore>,
     events: Arc<dyn EventStore>,
     tokens: Option<Arc<dyn UserTokens>>,
+    lists: Option<Arc<dyn SubscriberListStore>>,
     calls_per_run: u32,
 }
 
@@ -91,6 +93,7 @@ impl Recoverer {
             gaps,
             events,
             tokens: None,
+            lists: None,
             calls_per_run: CALLS_PER_RUN,
         }
     }
@@ -98,6 +101,12 @@ impl Recoverer {
     /// Acts for broadcasters with the tokens `tokens` gives.
     pub fn with_tokens(mut self, tokens: Arc<dyn UserTokens>) -> Self {
         self.tokens = Some(tokens);
+        self
+    }
+
+    /// Diffs `channel.subscribe` gaps against the lists `lists` keeps.
+    pub fn with_subscriber_lists(mut self, lists: Arc<dyn SubscriberListStore>) -> Self {
+        self.lists = Some(lists);
         self
     }
 
@@ -165,16 +174,60 @@ impl Recoverer {
             None
         };
         let window = (gap.key.from_ms, gap.to_ms.unwrap_or(now_ms));
-        let read = self
-            .read(source, broadcaster, token.as_deref(), window, budget)
-            .await;
+        let read = if source == Source::Subscribers {
+            let token = token.as_deref().unwrap_or_default();
+            match self.diffed(gap, window.1, token, budget, now_ms).await? {
+                Ok(outcome) => return Ok(outcome),
+                Err(e) => Err(e),
+            }
+        } else {
+            self.read(source, broadcaster, token.as_deref(), window, budget)
+                .await
+                .map(|found| {
+                    let events = found.into_iter().map(|f| f.into_event(broadcaster));
+                    (events.collect(), None)
+                })
+        };
         Ok(match read {
-            Ok(found) => Outcome::Found(found),
+            Ok((found, baseline)) => Outcome::Found(found, baseline),
             Err(FetchError::Budget) => Outcome::OutOfCalls,
             Err(FetchError::Refused { status, message }) => {
                 Outcome::Revoked(format!("Twitch answered {status}: {message}"))
             }
             Err(FetchError::Helix(e)) => Outcome::Retry(e.to_string()),
+        })
+    }
+
+    /// A `channel.subscribe` gap diffed against the kept list: the
+    /// outcome, or why Helix could not be read.
+    async fn diffed(
+        &self,
+        gap: &Gap,
+        to_ms: i64,
+        token: &str,
+        budget: &mut Budget,
+        now_ms: i64,
+    ) -> Result<Result<Outcome, FetchError>, StoreError> {
+        let Some(lists) = &self.lists else {
+            return Ok(Ok(Outcome::Unrecoverable(NO_LIST)));
+        };
+        let diffing = Diffing {
+            helix: &self.helix,
+            gaps: self.gaps.as_ref(),
+            events: self.events.as_ref(),
+            lists: lists.as_ref(),
+        };
+        let subscribed = diffing.subscribed_within(&gap.key, to_ms, token, budget, now_ms);
+        Ok(match subscribed.await {
+            Ok(Subscribed::NoList) => Ok(Outcome::Unrecoverable(NO_LIST)),
+            Ok(Subscribed::Found(events, baseline)) => Ok(Outcome::Found(
+                events.into_iter().map(|e| (e, None)).collect(),
+                baseline,
+            )),
+            Err(ListError::Fetch(e)) => Err(e),
+            Err(ListError::Store(e)) => return Err(e),
+            Err(ListError::Keep(e)) => Ok(Outcome::Retry(e.to_string())),
+            Err(ListError::Grant(_)) => Ok(Outcome::NoGrant),
         })
     }
 
@@ -255,7 +308,8 @@ impl Recoverer {
                 }
                 Ok(found.into_iter().filter(|f| within(f.at_ms)).collect())
             }
-            Source::Unrecoverable(_) => Ok(Vec::new()),
+            // Diffed in `recover`; nothing to read here.
+            Source::Subscribers | Source::Unrecoverable(_) => Ok(Vec::new()),
         }
     }
 
@@ -278,8 +332,16 @@ impl Recoverer {
             ..before.clone()
         };
         Ok(match outcome {
-            Outcome::Found(found) => {
-                let (exact, approximate) = self.store(&gap.key.streamer_id, found).await?;
+            Outcome::Found(found, baseline) => {
+                let (exact, approximate) = self.store(found).await?;
+                // Only once the new subscribers are stored: a failed store is
+                // retried against the old baseline.
+                if let (Some(list), Some(lists)) = (baseline, &self.lists) {
+                    if let Err(e) = lists.keep_subscribers(&list).await {
+                        // The next hourly list replaces it.
+                        tracing::warn!(broadcaster = %list.broadcaster_id, error = %e, "subscriber list not kept");
+                    }
+                }
                 let source = source_of(&gap.key.event_type);
                 let recovered = Recovered {
                     exact: before.exact + exact,
@@ -314,11 +376,10 @@ impl Recoverer {
     }
 
     /// Appends each happening once; (exact, approximate) newly stored.
-    async fn store(&self, broadcaster: &str, found: Vec<Found>) -> Result<(u64, u64), StoreError> {
+    async fn store(&self, found: Vec<(Event, Option<String>)>) -> Result<(u64, u64), StoreError> {
         let (mut exact, mut approximate) = (0, 0);
-        for happening in found {
-            let time_exact = happening.time_exact;
-            let (event, key) = happening.into_event(broadcaster);
+        for (event, key) in found {
+            let time_exact = event.recovery.as_ref().is_some_and(|r| r.time_exact);
             if let Appended::Stored(_) = self.events.append_once(&event, key.as_deref()).await? {
                 if time_exact {
                     exact += 1;
@@ -333,15 +394,4 @@ impl Recoverer {
 
 fn channel<'a>(id: &'a str, login: &'a str, name: &'a str) -> Channel<'a> {
     Channel { id, login, name }
-}
-
-/// True when `gap` may be tried at `now_ms`: at once the first time, then
-/// after a wait that doubles with each failed run.
-fn due(gap: &Gap, now_ms: i64) -> bool {
-    let failed = gap.recovered.attempts;
-    if failed == 0 {
-        return true;
-    }
-    let wait = (FIRST_RETRY_MS << (failed - 1).min(16)).min(LONGEST_RETRY_MS);
-    now_ms >= gap.updated_at_ms + wait
 }

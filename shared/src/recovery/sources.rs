@@ -21,6 +21,10 @@ pub enum Source {
     /// rewards this app created; fulfilled or cancelled ones only for a
     /// few days.
     Redemptions,
+    /// `channel.subscribe`: Get Broadcaster Subscriptions (today's list, no
+    /// time) diffed against a list kept from before the gap
+    /// (`super::baseline`); each new subscriber at the gap's end (an estimate).
+    Subscribers,
     /// Nothing at Twitch gives these back: closed at once with the reason.
     Unrecoverable(&'static str),
 }
@@ -32,6 +36,7 @@ impl Source {
             Source::Followers => Some(FOLLOWERS),
             Source::StreamStarts | Source::StreamEnds => Some(VIDEOS),
             Source::Redemptions => Some(REDEMPTIONS),
+            Source::Subscribers => Some(super::subscribers::SUBSCRIPTIONS),
             Source::Unrecoverable(_) => None,
         }
     }
@@ -49,13 +54,20 @@ impl Source {
                 "only rewards this app created; fulfilled or cancelled redemptions only for \
                  a few days"
             }
+            Source::Subscribers => {
+                "from today's subscriber list against the one kept before the gap: times are the \
+                 gap's end; a subscription both made and ended within the gap is lost"
+            }
             Source::Unrecoverable(why) => why,
         }
     }
 
     /// True when Helix answers it only to the broadcaster's own user token.
     pub fn needs_user_token(self) -> bool {
-        matches!(self, Source::Followers | Source::Redemptions)
+        matches!(
+            self,
+            Source::Followers | Source::Redemptions | Source::Subscribers
+        )
     }
 }
 
@@ -75,9 +87,13 @@ pub fn source_of(event_type: &str) -> Source {
         "stream.online" => return Source::StreamStarts,
         "stream.offline" => return Source::StreamEnds,
         "channel.channel_points_custom_reward_redemption.add" => return Source::Redemptions,
-        "channel.subscribe" | "channel.subscription.gift" | "channel.subscription.end" => {
-            "Twitch lists only today's subscribers, with no time: who subscribed within the gap \
-             needs a list kept from before it, which this version does not keep yet"
+        "channel.subscribe" => return Source::Subscribers,
+        "channel.subscription.gift" => {
+            "Twitch lists gifted subscriptions one by one with their gifter, not the gift: \
+             grouping them into gifts would only be an estimate"
+        }
+        "channel.subscription.end" => {
+            "Twitch lists only today's subscribers: an ended subscription is not tracked here"
         }
         "channel.subscription.message" => {
             "Twitch keeps no record of resub messages: the message, months and streak are lost"
