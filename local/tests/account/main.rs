@@ -15,6 +15,7 @@ mod guards;
 mod login;
 mod recovery;
 mod revoke;
+mod subscribers;
 mod tickets;
 
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};

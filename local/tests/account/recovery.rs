@@ -17,20 +17,20 @@ use twitch_sim::{Failure, Sim};
 
 use super::*;
 
-const CHANNEL: &str = "6060";
+pub(super) const CHANNEL: &str = "6060";
 const FOLLOW: &str = "channel.follow";
 const REDEMPTION: &str = "channel.channel_points_custom_reward_redemption.add";
 const ONLINE: &str = "stream.online";
 const OFFLINE: &str = "stream.offline";
 const RECOVERABLE: [&str; 4] = [FOLLOW, REDEMPTION, ONLINE, OFFLINE];
 
-fn recovery(s: &Running) -> local::periodic::Recovery {
+pub(super) fn recovery(s: &Running) -> local::periodic::Recovery {
     local::periodic::Recovery::of(&s.stack, s.store.clone())
 }
 
 /// The channel logged in as a broadcaster (its grant kept) with its
 /// subscriptions enabled: type → subscription id at the simulator.
-async fn broadcaster_subscribed(s: &Running) -> BTreeMap<String, String> {
+pub(super) async fn broadcaster_subscribed(s: &Running) -> BTreeMap<String, String> {
     let started = start_login(s, "?channel=1", CHANNEL, "allow").await;
     let done = finish(&started, Some(&started.login_cookie)).await;
     assert_eq!(done.status(), StatusCode::FOUND);
@@ -76,7 +76,7 @@ async fn undelivered(sim: &Sim, subs: &BTreeMap<String, String>, kinds: &[&str])
 }
 
 /// A gap of `kind` from `from_ms`, ended now (recovering).
-async fn recovering_gap(s: &Running, kind: &str, from_ms: i64) -> GapKey {
+pub(super) async fn recovering_gap(s: &Running, kind: &str, from_ms: i64) -> GapKey {
     let key = GapKey {
         streamer_id: CHANNEL.into(),
         event_type: kind.into(),
@@ -90,16 +90,16 @@ async fn recovering_gap(s: &Running, kind: &str, from_ms: i64) -> GapKey {
     key
 }
 
-async fn gap(s: &Running, key: &GapKey) -> Gap {
+pub(super) async fn gap(s: &Running, key: &GapKey) -> Gap {
     let gaps = s.store.gaps(CHANNEL, 0, i64::MAX).await.unwrap();
     gaps.into_iter().find(|g| g.key == *key).expect("the gap")
 }
 
-async fn feed(s: &Running) -> Vec<StoredEvent> {
+pub(super) async fn feed(s: &Running) -> Vec<StoredEvent> {
     s.store.recent(CHANNEL, 100, None).await.unwrap().events
 }
 
-fn recovered_of<'a>(feed: &'a [StoredEvent], kind: &str) -> Vec<&'a StoredEvent> {
+pub(super) fn recovered_of<'a>(feed: &'a [StoredEvent], kind: &str) -> Vec<&'a StoredEvent> {
     feed.iter()
         .filter(|e| e.event.event_type == kind && e.event.recovery.is_some())
         .collect()
