@@ -6,8 +6,10 @@
 //!   cost a Twitch call). Partial-batch failures: a streamer
 //!   another instance is reconciling (its lease is held, see
 //!   [`crate::lease`]) fails its record, and Lambda retries it.
-//! - EventBridge schedule: the sessions' hourly validation, then the full
-//!   sweep, both under the sweep lease (`"skipped": true`, neither done,
+//! - EventBridge schedule: the sessions' and grants' hourly validation
+//!   (each broadcaster whose grant validated gets their subscriber list
+//!   kept, Get Broadcaster Subscriptions, unless a subscription-type gap of
+//!   theirs is unsettled), then the full sweep, both under the sweep lease (`"skipped": true`, neither done,
 //!   while another instance's sweep runs).
 //! - The one-minute schedule whose input is `{"pass": "open_gaps"}`: the
 //!   open-gap pass (`manager/gap_pass.rs`), with the open-gaps metrics; then

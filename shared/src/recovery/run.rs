@@ -6,6 +6,8 @@
 //! - Found and stored: closed, with the exact and approximate counts and
 //!   what the source cannot give back.
 //! - No source: closed at once, the note says why.
+//! - `channel.subscribe`: diffed against the kept subscriber list
+//!   ([`super::baseline`]); no list kept before the gap: closed with the note.
 //! - Twitch failed or throttled: stays recovering, tried again after a
 //!   backoff that doubles per failed run (the count is kept with the gap).
 //! - No grant: stays recovering ("the broadcaster must log in again to

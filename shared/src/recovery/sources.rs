@@ -93,7 +93,8 @@ pub fn source_of(event_type: &str) -> Source {
              grouping them into gifts would only be an estimate"
         }
         "channel.subscription.end" => {
-            "Twitch lists only today's subscribers: an ended subscription is not tracked here"
+            "Twitch lists only today's subscribers, with no time: an ended subscription is only \
+             seen as missing from a later list, when it ended is lost"
         }
         "channel.subscription.message" => {
             "Twitch keeps no record of resub messages: the message, months and streak are lost"

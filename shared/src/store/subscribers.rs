@@ -6,8 +6,8 @@
 //! live since it was taken). One list per broadcaster; taking it again
 //! replaces it whole.
 //!
-//! Both adapters keep it beside the streamer (`sqlite/subscribers.rs`,
-//! `dynamo/subscribers.rs`).
+//! Both adapters keep it beside the streamer (`sqlite/subscriber_lists.rs`,
+//! `dynamo/subscriber_lists.rs`).
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
