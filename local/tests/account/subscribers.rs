@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 use shared::clock::now_ms;
 use shared::recovery::baseline::NO_LIST;
-use shared::recovery::subscribers::SUBSCRIPTIONS;
+use shared::recovery::sources::SUBSCRIPTIONS;
 use shared::store::coverage::{GapState, GapStore};
 use shared::store::subscribers::SubscriberListStore;
 use support::wait_until;

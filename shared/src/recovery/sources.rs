@@ -36,7 +36,7 @@ impl Source {
             Source::Followers => Some(FOLLOWERS),
             Source::StreamStarts | Source::StreamEnds => Some(VIDEOS),
             Source::Redemptions => Some(REDEMPTIONS),
-            Source::Subscribers => Some(super::subscribers::SUBSCRIPTIONS),
+            Source::Subscribers => Some(SUBSCRIPTIONS),
             Source::Unrecoverable(_) => None,
         }
     }
@@ -77,6 +77,8 @@ pub const FOLLOWERS: &str = "Get Channel Followers";
 pub const VIDEOS: &str = "Get Videos";
 /// Get Streams (a stream still live).
 pub const STREAMS: &str = "Get Streams";
+/// Get Broadcaster Subscriptions.
+pub const SUBSCRIPTIONS: &str = "Get Broadcaster Subscriptions";
 /// Get Custom Reward Redemption.
 pub const REDEMPTIONS: &str = "Get Custom Reward Redemption";
 

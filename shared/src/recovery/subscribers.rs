@@ -19,9 +19,7 @@ use crate::store::subscribers::KnownSubscriber;
 
 use super::fetch::Listed;
 use super::rebuild::{Channel, Found};
-
-/// Get Broadcaster Subscriptions.
-pub const SUBSCRIPTIONS: &str = "Get Broadcaster Subscriptions";
+use super::sources::SUBSCRIPTIONS;
 
 /// What the diff found.
 #[derive(Debug, Default, PartialEq, Eq)]
