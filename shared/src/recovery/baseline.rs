@@ -165,7 +165,12 @@ impl Diffing<'_> {
             return Ok(Subscribed::NoList);
         };
         let live = self.live_since(broadcaster, kept.taken_at_ms).await?;
-        let listed = fetch::subscribers(self.helix, token, broadcaster, budget).await?;
+        // The whole list, on its own bound (as the hourly one): paged
+        // against the run's few calls, a channel of more than a few
+        // thousand subscribers would stop every run at this gap. The pages
+        // spend the broadcaster's token's rate limit, not the app's.
+        let pages = &mut Budget::new(LIST_PAGES);
+        let listed = fetch::subscribers(self.helix, token, broadcaster, pages).await?;
         let current: Vec<_> = listed.iter().map(known).collect();
         let live: Vec<&str> = live.iter().map(String::as_str).collect();
         let found = diff(&kept.subscribers, &live, &current);
