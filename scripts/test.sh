@@ -68,7 +68,9 @@ export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 [[ -x "$CHROMIUM" ]] || { echo "Chromium not found at $CHROMIUM (apt-get install chromium)" >&2; exit 1; }
 [[ -d node_modules/playwright-core ]] || { echo "playwright-core missing: run npm ci" >&2; exit 1; }
 # cargo test built target/debug/local (the stack's integration tests run it).
-node --test --test-timeout=120000 --test-reporter=spec web/tests/
+# The timeout is per file: page.test.mjs runs its ~38 tests against one
+# stack in one browser, ~110-150 s on 2 cores.
+node --test --test-timeout=300000 --test-reporter=spec web/tests/
 
 # Twitch's outages against the same binary: an outage shorter and one longer
 # than the simulator's retry window, a kill -9; FAIL (exit 1) on anything
