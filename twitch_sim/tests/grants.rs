@@ -222,7 +222,7 @@ async fn the_hourly_sweep_keeps_live_grants_refreshes_expired_ones_and_deletes_d
     granted(&s, "2", now - 7200).await;
     // Broadcaster 2 disconnects the app at Twitch: every token dies.
     s.sim.disconnect_user("2");
-    let report = validate_due(&s.store, &s.login, &s.seal, now)
+    let report = validate_due(&s.store, &s.login, &s.seal, None, now)
         .await
         .unwrap();
     assert_eq!((report.checked, report.valid, report.ended), (2, 1, 1));
@@ -232,7 +232,7 @@ async fn the_hourly_sweep_keeps_live_grants_refreshes_expired_ones_and_deletes_d
     );
     assert_eq!(s.store.grant("2").await.unwrap(), None);
     // Checked now: not due again within the hour.
-    let again = validate_due(&s.store, &s.login, &s.seal, now + 60)
+    let again = validate_due(&s.store, &s.login, &s.seal, None, now + 60)
         .await
         .unwrap();
     assert_eq!(again.checked, 0);
@@ -240,7 +240,7 @@ async fn the_hourly_sweep_keeps_live_grants_refreshes_expired_ones_and_deletes_d
     // Hours later the access token has expired: one refresh, kept.
     s.sim.advance_clock(Duration::from_secs(5 * 3600));
     let later = now + 2 * 3600;
-    let report = validate_due(&s.store, &s.login, &s.seal, later)
+    let report = validate_due(&s.store, &s.login, &s.seal, None, later)
         .await
         .unwrap();
     assert_eq!((report.checked, report.refreshed), (1, 1));
@@ -252,13 +252,13 @@ async fn the_hourly_sweep_keeps_live_grants_refreshes_expired_ones_and_deletes_d
     // Twitch failing at the hourly check: nothing deleted, still due.
     let next = later + 3600;
     s.sim.fail_next("/oauth2/validate", Failure::Status(503), 1);
-    let report = validate_due(&s.store, &s.login, &s.seal, next)
+    let report = validate_due(&s.store, &s.login, &s.seal, None, next)
         .await
         .unwrap();
     assert_eq!((report.checked, report.deferred), (1, 1));
     let kept = s.store.grant("1").await.unwrap().unwrap();
     assert_eq!(kept.validated_at_s, later);
-    let report = validate_due(&s.store, &s.login, &s.seal, next)
+    let report = validate_due(&s.store, &s.login, &s.seal, None, next)
         .await
         .unwrap();
     assert_eq!((report.checked, report.valid), (1, 1));
