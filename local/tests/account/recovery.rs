@@ -49,7 +49,7 @@ pub(super) async fn broadcaster_subscribed(s: &Running) -> BTreeMap<String, Stri
 fn enabled(sim: &Sim) -> BTreeMap<String, String> {
     sim.subscriptions()
         .into_iter()
-        .filter(|s| s.status.is_working() && RECOVERABLE.contains(&s.kind.as_str()))
+        .filter(|s| s.status == "enabled" && RECOVERABLE.contains(&s.kind.as_str()))
         .filter(|s| s.condition["broadcaster_user_id"] == CHANNEL)
         .map(|s| (s.kind, s.id))
         .collect()

@@ -30,7 +30,7 @@ async fn subscribe_subscription(sim: &Sim) -> String {
             .into_iter()
             .find(|s| {
                 s.kind == SUBSCRIBE
-                    && s.status.is_working()
+                    && s.status == "enabled"
                     && s.condition["broadcaster_user_id"] == CHANNEL
             })
             .map(|s| s.id)
