@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use shared::clock::{now_ms, rfc3339_ms};
+use shared::eventsub::status::Status;
 use shared::recovery::run::NO_GRANT;
 use shared::store::coverage::{Gap, GapKey, GapState, GapStore};
 use shared::store::{EventStore, StoredEvent};
@@ -49,7 +50,7 @@ pub(super) async fn broadcaster_subscribed(s: &Running) -> BTreeMap<String, Stri
 fn enabled(sim: &Sim) -> BTreeMap<String, String> {
     sim.subscriptions()
         .into_iter()
-        .filter(|s| s.status == "enabled" && RECOVERABLE.contains(&s.kind.as_str()))
+        .filter(|s| s.status == Status::Enabled && RECOVERABLE.contains(&s.kind.as_str()))
         .filter(|s| s.condition["broadcaster_user_id"] == CHANNEL)
         .map(|s| (s.kind, s.id))
         .collect()

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use shared::clock::now_ms;
+use shared::eventsub::status::Status;
 use shared::recovery::baseline::NO_LIST;
 use shared::recovery::sources::SUBSCRIPTIONS;
 use shared::store::coverage::{GapState, GapStore};
@@ -30,7 +31,7 @@ async fn subscribe_subscription(sim: &Sim) -> String {
             .into_iter()
             .find(|s| {
                 s.kind == SUBSCRIBE
-                    && s.status == "enabled"
+                    && s.status == Status::Enabled
                     && s.condition["broadcaster_user_id"] == CHANNEL
             })
             .map(|s| s.id)

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use eventsub_manager::handler::{handle, Settings, Trigger};
 use serde_json::Value;
+use shared::eventsub::status::Status;
 use shared::store::streamers::{StreamerStore, Wish};
 
 /// The token the admin samples carry.
@@ -104,7 +105,9 @@ async fn every_trigger_sample_is_handled() {
 
     // Wait for the challenges so the untrack deletes enabled subscriptions.
     support::wait_until("every challenge answered", || {
-        sim.subscriptions().iter().all(|s| s.status == "enabled")
+        sim.subscriptions()
+            .iter()
+            .all(|s| s.status == Status::Enabled)
     })
     .await;
 
@@ -126,7 +129,9 @@ async fn every_trigger_sample_is_handled() {
     );
     assert!(sim.subscriptions().iter().all(|s| s.id != failed));
     support::wait_until("the replacement answered its challenge", || {
-        sim.subscriptions().iter().all(|s| s.status == "enabled")
+        sim.subscriptions()
+            .iter()
+            .all(|s| s.status == Status::Enabled)
     })
     .await;
     let untrack = handle(&manager, &settings, trigger(sample("admin-untrack"))).await;

@@ -3,6 +3,7 @@
 
 use eventsub_manager::manager::{APP_GAP_NOTE, STACK_STOPPED};
 use shared::eventsub::catalog;
+use shared::eventsub::status::Status;
 
 use super::*;
 
@@ -90,7 +91,7 @@ async fn the_apps_own_subscriptions_get_a_gap_under_the_client_id_closed_with_it
         w.sim
             .subscriptions()
             .into_iter()
-            .find(|s| s.kind == kind && s.status.as_str() == "enabled")
+            .find(|s| s.kind == kind && s.status == Status::Enabled)
     };
     wait_until("the app's grant subscription is enabled", || {
         app_sub("user.authorization.grant").is_some()
@@ -186,7 +187,7 @@ async fn while_the_callback_does_not_answer_the_pass_reconciles_only_its_probe()
         w.sim
             .subscriptions()
             .into_iter()
-            .find(|s| s.kind == "user.authorization.grant" && s.status.as_str() == "enabled")
+            .find(|s| s.kind == "user.authorization.grant" && s.status == Status::Enabled)
     };
     wait_until("the app's grant subscription is enabled", || {
         enabled_grant().is_some()
